@@ -1,0 +1,69 @@
+# rbldb: DNSBL server (rbldbd) and operator CLI (rbldb).  `make run`, `make test`.
+CC ?= cc
+CFLAGS ?= -O2 -g
+PREFIX ?= /usr/local
+DESTDIR ?=
+PKG_CONFIG ?= pkg-config
+BUILD ?= build
+
+PKGS = libuv lmdb ldns inih jansson
+WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+       -Wpointer-arith -Wformat=2 -Wno-unused-parameter
+CPPFLAGS += -D_GNU_SOURCE -Icommon -Iserver -Iloader
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread
+
+COMMON_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard common/*.c))
+SERVER_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(filter-out server/main.c,$(wildcard server/*.c)))
+LOADER_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(filter-out loader/main.c,$(wildcard loader/*.c)))
+UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+LIB_OBJ = $(SERVER_OBJ) $(LOADER_OBJ) $(COMMON_OBJ)
+
+.PHONY: all run test unit e2e deps deps-test asan install uninstall clean
+all: $(BUILD)/rbldbd $(BUILD)/rbldb
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/rbldbd: $(BUILD)/server/main.o $(SERVER_OBJ) $(COMMON_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/rbldb: $(BUILD)/loader/main.o $(LOADER_OBJ) $(COMMON_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+
+deps:
+	@sh tests/deps.sh build
+deps-test:
+	@sh tests/deps.sh test
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	mkdir -p var
+	$(BUILD)/rbldbd -c zones/example.conf -D var/db
+
+unit: $(UNIT_BIN)
+	@sh tests/run-unit.sh $(UNIT_BIN)
+e2e: all
+	@BUILD=$(abspath $(BUILD)) sh tests/run-e2e.sh
+test: deps-test
+	@$(MAKE) --no-print-directory all unit e2e
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	    LDFLAGS="-fsanitize=address,undefined" all unit e2e
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/rbldb
+	install -m 755 $(BUILD)/rbldbd $(BUILD)/rbldb $(DESTDIR)$(PREFIX)/sbin/
+	install -m 644 zones/example.conf zones/relays.example.org.zone $(DESTDIR)$(PREFIX)/share/rbldb/
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/rbldbd $(DESTDIR)$(PREFIX)/sbin/rbldb
+	rm -rf $(DESTDIR)$(PREFIX)/share/rbldb
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,27 @@
+/* Logging for both programs: stderr in the foreground, syslog on request. */
+#ifndef LOG_H
+#define LOG_H
+
+#include <stdbool.h>
+#include <stdnoreturn.h>
+
+/* Send log lines to syslog (facility daemon) instead of stderr. */
+void log_init(const char *progname, bool use_syslog, bool debug);
+
+/* The plain verbs append ": strerror(errno)"; the x variants do not. */
+void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_errx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+noreturn void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Start-up and CLI allocation that exits on failure; never on a query path. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+#endif

@@ -1,0 +1,29 @@
+/* Shared result codes and small helpers used by every rbldb module. */
+#ifndef RB_H
+#define RB_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Results are int: 0 for success, a negative errno value, or one of the
+ * project codes below.  rb_strerror() names any of them.
+ */
+enum {
+	RB_OK = 0,
+	RB_ENOTFOUND = -1001,	/* no such key, zone or entry */
+	RB_EPOLICY = -1002,	/* refused by the listing policy */
+	RB_EMAPFULL = -1003,	/* LMDB map is full: raise [server] mapsize */
+	RB_ENOTSTORE = -1004,	/* the path holds something that is not an rbldb store */
+	RB_ESCHEMA = -1005,	/* store written by a newer rbldb */
+	RB_ESYNTAX = -1006,	/* malformed text input */
+	RB_ESTORE = -1007,	/* other LMDB failure */
+	RB_EBUSY = -1008,	/* too many readers or similar transient condition */
+};
+
+const char *rb_strerror(int rc);
+
+#define RB_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

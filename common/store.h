@@ -1,0 +1,268 @@
+/* The rbldb store: the one definition of the LMDB schema and its codecs. */
+#ifndef STORE_H
+#define STORE_H
+
+/*
+ * Caveats, as with LMDB itself:
+ *  - one writer at a time across all processes (LMDB serialises them);
+ *    a writer never blocks readers;
+ *  - read transactions should be short: a reader pins the pages it sees, so
+ *    renew it per batch of queries (store_reader_refresh);
+ *  - open the store after forking and never use it across fork();
+ *  - values returned by reads point into the map and are valid only until
+ *    the reader is refreshed or finished.
+ *
+ * Keys and values are encoded only in store.c.  The schema:
+ *   meta      "schema" -> version; "zone:<name>" -> zone record
+ *   entries   zone|fam|addr|plen -> hot value (what the server reads)
+ *   details   zone|fam|addr|plen -> cold value (counts, times, delisting)
+ *   reports   zone|fam|addr|plen|at|source -> report (dedup, sources, purge)
+ *   expiry    expires|zone|fam|addr|plen -> ""   (expiry index)
+ *   journal   zone|seq -> one commit's changes to the zone (for IXFR)
+ *   history   fam|addr|plen|seq -> audit record (every zone)
+ *   strings   id -> text; strindex hash -> id (reasons stored once)
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_DEFAULT_MAPSIZE ((size_t)16 << 30)	/* 16 GiB, sparse */
+#define STORE_MAX_ZONES 4096
+#define STORE_MAX_TEXT 4000		/* reasons and other texts, octets */
+
+struct store;		/* an open LMDB environment and its databases */
+struct store_wr;	/* a write transaction */
+
+/*
+ * Open (creating if needed) the store in directory DIR, creating DIR too.
+ * MAPSIZE 0 means STORE_DEFAULT_MAPSIZE; a larger size than the store's
+ * takes effect here.  Stale reader slots of dead processes are cleared.
+ * Refuses a directory holding a non-rbldb file (RB_ENOTSTORE) and a newer
+ * schema (RB_ESCHEMA); upgrades older ones.
+ */
+int store_open(struct store **out, const char *dir, size_t mapsize);
+void store_close(struct store *s);
+
+/* Size of the data file in bytes and the map size, for stats and metrics. */
+int store_size(struct store *s, uint64_t *file_bytes, uint64_t *map_bytes);
+
+/* A zone as the store knows it. */
+struct store_zone {
+	uint16_t id;
+	uint32_t serial;
+	int64_t changed;	/* time of the last commit that changed it */
+	uint64_t seq;		/* commits that changed it; journal key */
+};
+
+/*
+ * Find or create the zone NAME (lower case, no trailing dot).  A new zone
+ * starts at APEX_SERIAL; an existing zone whose serial is behind
+ * APEX_SERIAL (RFC 1982) moves up to it.  Both programs call this at start.
+ */
+int store_zone_ensure(struct store *s, const char *name, uint32_t apex_serial,
+    struct store_zone *out);
+
+/* Bits of struct listing's flags. */
+#define LISTING_EXCEPTION 0x01	/* delisted inside a listed range */
+
+/* One entry of a zone: a listed address or range, or an exception. */
+struct listing {
+	uint16_t zone;
+	struct addr net;
+	uint8_t flags;
+	uint32_t code;		/* 127.x.y.z in host order; 0 = zone default */
+	uint32_t expires;	/* seconds since the epoch; 0 = never */
+	uint32_t reason_id;	/* 0 = none (the zone's text is served) */
+};
+
+/* The cold part of an entry, for show/list/stats; not read by the server. */
+struct listing_detail {
+	int64_t first_seen;	/* earliest report `at` */
+	int64_t last_seen;	/* latest report `at` */
+	int64_t delisted_at;	/* latest delisting `at`, 0 = never */
+	uint32_t count;		/* reports counted */
+	uint32_t nsources;	/* distinct sources among them */
+	uint32_t delist_reason_id;
+	uint32_t delist_by_id;
+};
+
+/* ---- Reading: one reader per thread, renewed per batch. ---- */
+
+struct store_reader {
+	struct store *s;
+	void *txn;		/* MDB_txn *, read-only, reset between uses */
+	void *cur;		/* MDB_cursor * on entries */
+	uint64_t txnid;		/* snapshot id, to notice new commits */
+};
+
+int store_reader_init(struct store *s, struct store_reader *r);
+/* Move the reader to the newest committed state.  Lock-free. */
+int store_reader_refresh(struct store_reader *r);
+/* Release the snapshot while idle (the reader stays usable after refresh). */
+void store_reader_release(struct store_reader *r);
+void store_reader_fini(struct store_reader *r);
+
+/* Zone record by id, as of the reader's snapshot. */
+int store_zone_get(struct store_reader *r, uint16_t zone, struct store_zone *out);
+
+enum store_match {
+	STORE_NOT_LISTED = 0,
+	STORE_LISTED,
+	STORE_EXCEPTED,
+};
+
+/*
+ * The most specific live (unexpired at NOW) entry of ZONE covering address
+ * A, in one or two B-tree lookups for the usual nesting depth.  Fills *out
+ * when the result is STORE_LISTED or STORE_EXCEPTED.  Negative on error.
+ */
+int store_lookup(struct store_reader *r, uint16_t zone, const struct addr *a,
+    uint32_t now, struct listing *out);
+
+/*
+ * True (1) when some live listed entry of ZONE lies inside or covers the
+ * prefix P: the name of P is then an empty non-terminal (RFC 8020), not
+ * NXDOMAIN.  0 when none, negative on error.
+ */
+int store_prefix_used(struct store_reader *r, uint16_t zone, const struct addr *p,
+    uint32_t now);
+
+/* Text with id ID; *text points into the snapshot.  ID 0 is RB_ENOTFOUND. */
+int store_text(struct store_reader *r, uint32_t id, const char **text, size_t *len);
+
+/* Cold details of the entry NET of ZONE. */
+int store_detail(struct store_reader *r, uint16_t zone, const struct addr *net,
+    struct listing_detail *out);
+
+/*
+ * Call CB for each entry of ZONE in key order (IPv4 first, then IPv6, each
+ * by address then prefix length), expired ones included (check expires).
+ * A non-zero return from CB stops the walk and is returned.
+ */
+typedef int (*store_entry_cb)(void *arg, const struct listing *l);
+int store_foreach(struct store_reader *r, uint16_t zone, store_entry_cb cb, void *arg);
+
+/* Entries of ZONE whose prefix covers or lies inside NET, in key order. */
+int store_foreach_overlapping(struct store_reader *r, uint16_t zone,
+    const struct addr *net, store_entry_cb cb, void *arg);
+
+/* Audit history. */
+enum history_op {
+	HISTORY_REPORT = 1,	/* a report listed or refreshed */
+	HISTORY_DELIST,		/* delisted (or excepted inside a range) */
+	HISTORY_EXPIRE,		/* lifetime passed, entry removed */
+	HISTORY_PURGE,		/* removed by purge of a source */
+	HISTORY_IMPORT,		/* imported from another format */
+};
+
+struct history {
+	struct addr net;
+	uint16_t zone;
+	uint8_t op;		/* enum history_op */
+	int64_t at;		/* when it happened (report/delisting time) */
+	int64_t recorded;	/* when it was committed */
+	uint32_t code;
+	uint32_t lifetime;
+	const char *reason;	/* each may be NULL; point into the snapshot */
+	const char *source;
+	const char *evidence;
+	const char *by;
+};
+
+/*
+ * Call CB for each history record of exactly NET (every zone), oldest
+ * first.  Callers wanting an address's full story also walk the prefixes
+ * covering it.
+ */
+typedef int (*store_history_cb)(void *arg, const struct history *h);
+int store_history(struct store_reader *r, const struct addr *net, store_history_cb cb,
+    void *arg);
+
+/* One commit's changes to a zone, as kept in the journal for IXFR. */
+enum journal_op { JOURNAL_ADD = 1, JOURNAL_DEL, JOURNAL_CHANGE };
+struct journal_change {
+	uint8_t op;
+	struct listing before;	/* valid for DEL and CHANGE */
+	struct listing after;	/* valid for ADD and CHANGE */
+};
+struct journal_commit {
+	uint64_t seq;
+	uint32_t serial_from, serial_to;
+	int64_t when;
+	uint32_t nchanges;
+};
+typedef int (*store_journal_cb)(void *arg, const struct journal_commit *c,
+    const struct journal_change *ch);
+/* Walk the journal of ZONE from commit seq FROM on: CB per change. */
+int store_journal(struct store_reader *r, uint16_t zone, uint64_t from,
+    store_journal_cb cb, void *arg);
+
+/* ---- Writing: one transaction per command (or per batch). ---- */
+
+int store_wr_begin(struct store *s, struct store_wr **out);
+/*
+ * Commit: every zone changed by the transaction gets serial + 1 and one
+ * journal record.  A transaction that changed nothing commits without
+ * touching any serial.  RB_EMAPFULL when the map is full (nothing kept).
+ */
+int store_wr_commit(struct store_wr *w);
+void store_wr_abort(struct store_wr *w);
+/* The write transaction's view, for reads inside it (same API as a reader). */
+struct store_reader *store_wr_reader(struct store_wr *w);
+/* Number of zones whose serial the commit will move. */
+unsigned store_wr_changed_zones(const struct store_wr *w);
+
+/* A report, after the policy checks (policy.h) passed. */
+struct report {
+	struct addr net;
+	int64_t at;
+	uint32_t code;		/* 0 = zone default */
+	uint32_t lifetime;	/* seconds; must be > 0 */
+	const char *reason;	/* NULL or public text */
+	const char *source;	/* NULL or private */
+	const char *evidence;	/* NULL or private */
+};
+
+enum store_outcome {
+	STORE_NEW = 1,		/* listed now, was not */
+	STORE_REFRESHED,	/* was listed; times, count or expiry moved */
+	STORE_DUPLICATE,	/* same zone, net, source and at seen before */
+	STORE_OUTRANKED,	/* a delisting later than `at` stands */
+	STORE_DELISTED,		/* entry removed */
+	STORE_EXCEPTED,		/* an exception inside a listed range */
+	STORE_NOT_LISTED,	/* delisting of something not listed: recorded */
+};
+
+int store_report(struct store_wr *w, uint16_t zone, const struct report *r,
+    enum store_outcome *out);
+
+struct delisting {
+	struct addr net;
+	int64_t at;
+	const char *reason;
+	const char *by;
+};
+/*
+ * NET stops being listed at once: its own entry and those inside it are
+ * removed, and where a listed range still covers NET an exception is
+ * written.  Reports with `at` before d->at no longer count for NET.
+ */
+int store_delist(struct store_wr *w, uint16_t zone, const struct delisting *d,
+    enum store_outcome *out);
+
+/*
+ * Remove every entry (all zones) with 0 < expires <= NOW, cost in
+ * proportion to their number; *n gets the count.  With DRY_RUN only
+ * counts.  CB (may be NULL) is called for each one before removal.
+ */
+int store_expire(struct store_wr *w, uint32_t now, bool dry_run, store_entry_cb cb,
+    void *arg, uint64_t *n);
+
+/* The zone ids known to the store are needed by expiry's callers. */
+int store_zone_name(struct store_reader *r, uint16_t zone, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,30 @@
+#!/bin/sh
+# Install the Debian packages rbldb needs: `build` for make run, `test` for make test.
+set -u
+build_pkgs="build-essential pkg-config libuv1-dev liblmdb-dev libldns-dev libinih-dev libjansson-dev"
+test_pkgs="$build_pkgs libcmocka-dev lmdb-utils dnsutils knot-dnsutils ldnsutils"
+case "${1:-build}" in
+build) want=$build_pkgs ;;
+test) want=$test_pkgs ;;
+*) echo "usage: $0 build|test" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else SUDO="none"; fi
+if [ "$SUDO" = none ] || ! command -v apt-get >/dev/null 2>&1; then
+	echo "rbldb: missing packages; please install them:" >&2
+	echo "    apt-get install$missing" >&2
+	exit 1
+fi
+echo "rbldb: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null || true
+if ! $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null; then
+	echo "rbldb: apt-get failed; please install:$missing" >&2
+	exit 1
+fi
