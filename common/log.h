@@ -3,6 +3,7 @@
 #define LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdnoreturn.h>
 
 /* Send log lines to syslog (facility daemon) instead of stderr. */

@@ -47,6 +47,9 @@ struct store_wr;	/* a write transaction */
 int store_open(struct store **out, const char *dir, size_t mapsize);
 void store_close(struct store *s);
 
+/* A consistent, compacted copy of the store into directory DIR (created). */
+int store_backup(struct store *s, const char *dir);
+
 /* Size of the data file in bytes and the map size, for stats and metrics. */
 int store_size(struct store *s, uint64_t *file_bytes, uint64_t *map_bytes);
 
@@ -110,15 +113,16 @@ void store_reader_fini(struct store_reader *r);
 int store_zone_get(struct store_reader *r, uint16_t zone, struct store_zone *out);
 
 enum store_match {
-	STORE_NOT_LISTED = 0,
-	STORE_LISTED,
-	STORE_EXCEPTED,
+	STORE_MATCH_NONE = 0,
+	STORE_MATCH_LISTED,
+	STORE_MATCH_EXCEPTED,
 };
 
 /*
  * The most specific live (unexpired at NOW) entry of ZONE covering address
- * A, in one or two B-tree lookups for the usual nesting depth.  Fills *out
- * when the result is STORE_LISTED or STORE_EXCEPTED.  Negative on error.
+ * A (or containing prefix A), in one or two B-tree lookups for the usual
+ * nesting depth.  Returns an enum store_match; fills *out for
+ * STORE_MATCH_LISTED and STORE_MATCH_EXCEPTED.  Negative on error.
  */
 int store_lookup(struct store_reader *r, uint16_t zone, const struct addr *a,
     uint32_t now, struct listing *out);
@@ -211,6 +215,8 @@ int store_wr_begin(struct store *s, struct store_wr **out);
  */
 int store_wr_commit(struct store_wr *w);
 void store_wr_abort(struct store_wr *w);
+/* The time writes judge liveness by (default: the clock at begin). */
+void store_wr_set_now(struct store_wr *w, int64_t now);
 /* The write transaction's view, for reads inside it (same API as a reader). */
 struct store_reader *store_wr_reader(struct store_wr *w);
 /* Number of zones whose serial the commit will move. */
@@ -221,7 +227,7 @@ struct report {
 	struct addr net;
 	int64_t at;
 	uint32_t code;		/* 0 = zone default */
-	uint32_t lifetime;	/* seconds; must be > 0 */
+	uint32_t lifetime;	/* seconds; 0 = never expires (imports) */
 	const char *reason;	/* NULL or public text */
 	const char *source;	/* NULL or private */
 	const char *evidence;	/* NULL or private */

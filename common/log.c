@@ -1,0 +1,145 @@
+/* Logging for rbldbd and rbldb: stderr in the foreground, syslog on request. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "log.h"
+
+static const char *log_progname;
+static bool log_syslog;
+static bool log_debugging;
+
+void
+log_init(const char *progname, bool use_syslog, bool debug)
+{
+	log_progname = progname;
+	log_syslog = use_syslog;
+	log_debugging = debug;
+	if (use_syslog)
+		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+/*
+ * Format the whole line first and emit it with one call, so lines of
+ * different worker threads never interleave (stdio locks per call).
+ * ERRNUM is the errno saved on entry to the verb, or 0 for none.
+ */
+static void __attribute__((format(printf, 3, 0)))
+vlog(int pri, int errnum, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (log_syslog) {
+		if (errnum != 0)
+			syslog(pri, "%s: %s", msg, strerror(errnum));
+		else
+			syslog(pri, "%s", msg);
+		return;
+	}
+	/* Before log_init, e.g. a failing xmalloc in option parsing. */
+	if (log_progname == NULL)
+		log_progname = program_invocation_short_name;
+	if (errnum != 0)
+		fprintf(stderr, "%s: %s: %s\n", log_progname, msg, strerror(errnum));
+	else
+		fprintf(stderr, "%s: %s\n", log_progname, msg);
+}
+
+#define LOG_VERB(name, pri, with_errno)				\
+void								\
+name(const char *fmt, ...)					\
+{								\
+	int errnum = (with_errno) ? errno : 0;			\
+	va_list ap;						\
+								\
+	va_start(ap, fmt);					\
+	vlog(pri, errnum, fmt, ap);				\
+	va_end(ap);						\
+}
+
+LOG_VERB(log_err, LOG_ERR, 1)
+LOG_VERB(log_errx, LOG_ERR, 0)
+LOG_VERB(log_warn, LOG_WARNING, 1)
+LOG_VERB(log_warnx, LOG_WARNING, 0)
+LOG_VERB(log_info, LOG_INFO, 0)
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!log_debugging)
+		return;
+	va_start(ap, fmt);
+	vlog(LOG_DEBUG, 0, fmt, ap);
+	va_end(ap);
+}
+
+noreturn void
+fatal(const char *fmt, ...)
+{
+	int errnum = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, errnum, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+noreturn void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, 0, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+/* A zero size still gets a unique pointer, so NULL always means failure. */
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n != 0 ? n : 1);
+
+	if (p == NULL)
+		fatal("out of memory allocating %zu bytes", n);
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n != 0 ? n : 1, size != 0 ? size : 1);
+
+	if (p == NULL)
+		fatal("out of memory allocating %zu x %zu bytes", n, size);
+	return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n != 0 ? n : 1);
+
+	if (q == NULL)
+		fatal("out of memory allocating %zu bytes", n);
+	return q;
+}
+
+char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		fatal("out of memory copying a string of %zu bytes", strlen(s));
+	return p;
+}

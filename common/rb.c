@@ -1,0 +1,37 @@
+/* Result codes shared by every rbldb module, and their one-line names. */
+#include <string.h>
+
+#include "rb.h"
+
+/*
+ * The project codes sit below -1000, so every value above that is a negated
+ * errno (libuv and Knot use the same split).  The texts are read by
+ * operators in CLI output and logs, so they say what to do where it helps.
+ */
+const char *
+rb_strerror(int rc)
+{
+	switch (rc) {
+	case RB_OK:
+		return "success";
+	case RB_ENOTFOUND:
+		return "not found";
+	case RB_EPOLICY:
+		return "refused by the listing policy";
+	case RB_EMAPFULL:
+		return "the store is full (raise mapsize in [server])";
+	case RB_ENOTSTORE:
+		return "the directory holds something that is not an rbldb store";
+	case RB_ESCHEMA:
+		return "the store was written by a newer rbldb (upgrade rbldb)";
+	case RB_ESYNTAX:
+		return "malformed input";
+	case RB_ESTORE:
+		return "store (LMDB) failure";
+	case RB_EBUSY:
+		return "resource busy (too many readers?), try again";
+	}
+	if (rc < 0 && rc > -1000)
+		return strerror(-rc);
+	return "unknown error";
+}

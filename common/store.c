@@ -1,0 +1,1853 @@
+/* The rbldb store: LMDB schema, key and value codecs, reads and writes. */
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <lmdb.h>
+
+#include "rb.h"
+#include "store.h"
+
+/* Named databases; the order is the index into s->dbi. */
+enum {
+	DB_META, DB_ENTRIES, DB_DETAILS, DB_REPORTS, DB_BYSOURCE, DB_EXPIRY,
+	DB_JOURNAL, DB_HISTORY, DB_STRINGS, DB_STRINDEX, DB_COUNT
+};
+static const char *const db_names[DB_COUNT] = {
+	"meta", "entries", "details", "reports", "bysource", "expiry",
+	"journal", "history", "strings", "strindex",
+};
+
+#define NO_PARENT 0xff
+#define HOT_LEN 16		/* flags, parent, pad2, code, expires, reason */
+#define DETAIL_LEN 40
+#define ZONE_REC_LEN 22		/* serial, changed, seq, pad */
+#define LISTING_LEN 32		/* a listing inside a journal record */
+#define JOURNAL_HDR_LEN 20
+#define JOURNAL_MAX_CHANGES 100000	/* larger commits force AXFR */
+#define KEY_MAX 32
+
+struct store {
+	MDB_env *env;
+	MDB_dbi dbi[DB_COUNT];
+	char *dir;
+};
+
+struct zone_change {
+	uint16_t zone;
+	bool overflow;		/* too many changes to journal */
+	uint32_t n, cap;
+	unsigned char *buf;	/* n records of 1 + 2 * LISTING_LEN */
+};
+
+struct store_wr {
+	struct store *s;
+	MDB_txn *txn;
+	struct store_reader rd;	/* reads inside the write transaction */
+	int64_t now;
+	int err;		/* sticky: once set, commit aborts */
+	uint64_t hist_seq;
+	struct zone_change *zc;
+	unsigned nzc;
+};
+
+/* ---- Errors ---- */
+
+static int
+from_mdb(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS: return RB_OK;
+	case MDB_NOTFOUND: return RB_ENOTFOUND;
+	case MDB_MAP_FULL: return RB_EMAPFULL;
+	case MDB_INVALID: return RB_ENOTSTORE;
+	case MDB_VERSION_MISMATCH: return RB_ESCHEMA;
+	case MDB_READERS_FULL: return RB_EBUSY;
+	default: return rc > 0 ? -rc : RB_ESTORE;
+	}
+}
+
+/* ---- Fixed-width big-endian codecs ---- */
+
+static void put16(unsigned char *p, uint16_t v) { p[0] = v >> 8; p[1] = v; }
+static void put32(unsigned char *p, uint32_t v)
+{
+	p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v;
+}
+static void put64(unsigned char *p, uint64_t v)
+{
+	put32(p, v >> 32); put32(p + 4, (uint32_t)v);
+}
+static uint16_t get16(const unsigned char *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static uint64_t get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+/* ---- Keys ---- */
+
+/* Entry key: zone(2) fam(1) addr(4|16) plen(1). */
+static size_t
+entry_key(unsigned char *k, uint16_t zone, const struct addr *a, uint8_t plen)
+{
+	unsigned n = addr_bytes(a->fam);
+
+	put16(k, zone);
+	k[2] = a->fam;
+	memcpy(k + 3, a->a, n);
+	k[3 + n] = plen;
+	return 4 + n;
+}
+
+static bool
+entry_key_decode(const MDB_val *k, struct listing *l)
+{
+	const unsigned char *p = k->mv_data;
+	unsigned n;
+
+	if (k->mv_size != 8 && k->mv_size != 20)
+		return false;
+	n = k->mv_size == 8 ? 4 : 16;
+	memset(&l->net, 0, sizeof(l->net));
+	l->zone = get16(p);
+	l->net.fam = p[2];
+	memcpy(l->net.a, p + 3, n);
+	l->net.plen = p[3 + n];
+	return true;
+}
+
+/* Address key for history: fam(1) addr(4|16) plen(1). */
+static size_t
+addr_key(unsigned char *k, const struct addr *a)
+{
+	unsigned n = addr_bytes(a->fam);
+
+	k[0] = a->fam;
+	memcpy(k + 1, a->a, n);
+	k[1 + n] = a->plen;
+	return 2 + n;
+}
+
+/* ---- Values ---- */
+
+struct hot {
+	uint8_t flags, parent;
+	uint32_t code, expires, reason_id;
+};
+
+static void
+hot_encode(unsigned char *v, const struct hot *h)
+{
+	v[0] = h->flags;
+	v[1] = h->parent;
+	v[2] = v[3] = 0;
+	put32(v + 4, h->code);
+	put32(v + 8, h->expires);
+	put32(v + 12, h->reason_id);
+}
+
+static bool
+hot_decode(const MDB_val *v, struct hot *h)
+{
+	const unsigned char *p = v->mv_data;
+
+	if (v->mv_size != HOT_LEN)
+		return false;
+	h->flags = p[0];
+	h->parent = p[1];
+	h->code = get32(p + 4);
+	h->expires = get32(p + 8);
+	h->reason_id = get32(p + 12);
+	return true;
+}
+
+static void
+hot_to_listing(const struct hot *h, struct listing *l)
+{
+	l->flags = h->flags;
+	l->code = h->code;
+	l->expires = h->expires;
+	l->reason_id = h->reason_id;
+}
+
+static void
+detail_encode(unsigned char *v, const struct listing_detail *d)
+{
+	put64(v, (uint64_t)d->first_seen);
+	put64(v + 8, (uint64_t)d->last_seen);
+	put64(v + 16, (uint64_t)d->delisted_at);
+	put32(v + 24, d->count);
+	put32(v + 28, d->nsources);
+	put32(v + 32, d->delist_reason_id);
+	put32(v + 36, d->delist_by_id);
+}
+
+static void
+detail_decode(const MDB_val *v, struct listing_detail *d)
+{
+	const unsigned char *p = v->mv_data;
+
+	memset(d, 0, sizeof(*d));
+	if (v->mv_size < DETAIL_LEN)
+		return;
+	d->first_seen = (int64_t)get64(p);
+	d->last_seen = (int64_t)get64(p + 8);
+	d->delisted_at = (int64_t)get64(p + 16);
+	d->count = get32(p + 24);
+	d->nsources = get32(p + 28);
+	d->delist_reason_id = get32(p + 32);
+	d->delist_by_id = get32(p + 36);
+}
+
+static void
+listing_encode(unsigned char *v, const struct listing *l)
+{
+	memset(v, 0, LISTING_LEN);
+	v[0] = l->net.fam;
+	v[1] = l->net.plen;
+	memcpy(v + 2, l->net.a, 16);
+	v[18] = l->flags;
+	put32(v + 19, l->code);
+	put32(v + 23, l->expires);
+	put32(v + 27, l->reason_id);
+}
+
+static void
+listing_decode(const unsigned char *v, uint16_t zone, struct listing *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->zone = zone;
+	l->net.fam = v[0];
+	l->net.plen = v[1];
+	memcpy(l->net.a, v + 2, 16);
+	l->flags = v[18];
+	l->code = get32(v + 19);
+	l->expires = get32(v + 23);
+	l->reason_id = get32(v + 27);
+}
+
+/* ---- Open and close ---- */
+
+static int
+mkdirs(const char *dir)
+{
+	char buf[PATH_MAX];
+	struct stat st;
+	size_t i, n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, dir, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+			return -errno;
+		buf[i] = dir[i];
+	}
+	if (stat(dir, &st) != 0)
+		return -errno;
+	return S_ISDIR(st.st_mode) ? RB_OK : RB_ENOTSTORE;
+}
+
+/*
+ * Check what the environment holds before creating anything in it: an empty
+ * environment gets our databases, ours is checked for its schema version,
+ * anything else is refused untouched.
+ */
+static int
+check_schema(struct store *s, MDB_txn *txn, bool *fresh)
+{
+	MDB_dbi main, meta;
+	MDB_val k = { 6, "schema" }, v;
+	MDB_stat st;
+	int rc;
+
+	*fresh = false;
+	if ((rc = mdb_dbi_open(txn, NULL, 0, &main)) != 0)
+		return from_mdb(rc);
+	if ((rc = mdb_stat(txn, main, &st)) != 0)
+		return from_mdb(rc);
+	if (st.ms_entries == 0) {
+		*fresh = true;
+		return RB_OK;
+	}
+	if (mdb_dbi_open(txn, "meta", 0, &meta) != 0)
+		return RB_ENOTSTORE;
+	if (mdb_get(txn, meta, &k, &v) != 0 || v.mv_size != 4)
+		return RB_ENOTSTORE;
+	if (get32(v.mv_data) > STORE_SCHEMA_VERSION)
+		return RB_ESCHEMA;
+	/* Version 1 is the first; later versions upgrade older stores here. */
+	(void)s;
+	return RB_OK;
+}
+
+int
+store_open(struct store **out, const char *dir, size_t mapsize)
+{
+	struct store *s;
+	MDB_txn *txn = NULL;
+	int rc, dead;
+	bool fresh;
+	unsigned i;
+	unsigned char ver[4];
+	MDB_val k = { 6, "schema" }, v = { 4, ver };
+
+	*out = NULL;
+	if ((rc = mkdirs(dir)) != 0)
+		return rc;
+	if ((s = calloc(1, sizeof(*s))) == NULL || (s->dir = strdup(dir)) == NULL) {
+		free(s);
+		return -ENOMEM;
+	}
+	if ((rc = mdb_env_create(&s->env)) != 0)
+		goto fail;
+	mdb_env_set_maxdbs(s->env, DB_COUNT + 2);
+	mdb_env_set_maxreaders(s->env, 1024);
+	mdb_env_set_mapsize(s->env, mapsize ? mapsize : STORE_DEFAULT_MAPSIZE);
+	/* MDB_NOTLS: read transactions belong to our objects, not to threads. */
+	if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0644)) != 0)
+		goto fail;
+	mdb_reader_check(s->env, &dead);
+
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		goto fail;
+	if ((rc = check_schema(s, txn, &fresh)) != 0) {
+		mdb_txn_abort(txn);
+		mdb_env_close(s->env);
+		free(s->dir);
+		free(s);
+		return rc;
+	}
+	for (i = 0; i < DB_COUNT; i++) {
+		unsigned flags = MDB_CREATE;
+
+		if (i == DB_STRINDEX)
+			flags |= MDB_DUPSORT;
+		if ((rc = mdb_dbi_open(txn, db_names[i], flags, &s->dbi[i])) != 0)
+			goto fail;
+	}
+	if (fresh) {
+		put32(ver, STORE_SCHEMA_VERSION);
+		if ((rc = mdb_put(txn, s->dbi[DB_META], &k, &v, 0)) != 0)
+			goto fail;
+	}
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc != 0)
+		goto fail;
+	*out = s;
+	return RB_OK;
+fail:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	if (s->env != NULL)
+		mdb_env_close(s->env);
+	free(s->dir);
+	free(s);
+	return from_mdb(rc);
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	mdb_env_close(s->env);
+	free(s->dir);
+	free(s);
+}
+
+int
+store_backup(struct store *s, const char *dir)
+{
+	int rc;
+
+	if ((rc = mkdirs(dir)) != 0)
+		return rc;
+	/* A read transaction inside: consistent while writers go on. */
+	return from_mdb(mdb_env_copy2(s->env, dir, MDB_CP_COMPACT));
+}
+
+int
+store_size(struct store *s, uint64_t *file_bytes, uint64_t *map_bytes)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	char path[PATH_MAX];
+	struct stat sb;
+
+	mdb_env_info(s->env, &info);
+	mdb_env_stat(s->env, &st);
+	*map_bytes = info.me_mapsize;
+	snprintf(path, sizeof(path), "%s/data.mdb", s->dir);
+	*file_bytes = stat(path, &sb) == 0 ? (uint64_t)sb.st_size
+	    : (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+	return RB_OK;
+}
+
+/* ---- Zones ---- */
+
+static void
+zone_id_key(unsigned char *k, uint16_t id)
+{
+	k[0] = 'z';
+	put16(k + 1, id);
+}
+
+static int
+zone_read(MDB_txn *txn, struct store *s, uint16_t id, struct store_zone *z)
+{
+	unsigned char kb[3];
+	MDB_val k = { 3, kb }, v;
+	const unsigned char *p;
+	int rc;
+
+	zone_id_key(kb, id);
+	if ((rc = mdb_get(txn, s->dbi[DB_META], &k, &v)) != 0)
+		return from_mdb(rc);
+	if (v.mv_size < ZONE_REC_LEN)
+		return RB_ESTORE;
+	p = v.mv_data;
+	z->id = id;
+	z->serial = get32(p);
+	z->changed = (int64_t)get64(p + 4);
+	z->seq = get64(p + 12);
+	return RB_OK;
+}
+
+/* The record is followed by the zone's name, for store_zone_name. */
+static int
+zone_write(MDB_txn *txn, struct store *s, const struct store_zone *z, const char *name,
+    size_t namelen)
+{
+	unsigned char kb[3], vb[ZONE_REC_LEN + 256];
+	MDB_val k = { 3, kb }, v, old;
+
+	if (name == NULL) {
+		zone_id_key(kb, z->id);
+		if (mdb_get(txn, s->dbi[DB_META], &k, &old) != 0 ||
+		    old.mv_size < ZONE_REC_LEN)
+			return RB_ESTORE;
+		name = (const char *)old.mv_data + ZONE_REC_LEN;
+		namelen = old.mv_size - ZONE_REC_LEN;
+	}
+	if (namelen > 255)
+		return -EINVAL;
+	zone_id_key(kb, z->id);
+	put32(vb, z->serial);
+	put64(vb + 4, (uint64_t)z->changed);
+	put64(vb + 12, z->seq);
+	vb[20] = vb[21] = 0;
+	memmove(vb + ZONE_REC_LEN, name, namelen);
+	v.mv_size = ZONE_REC_LEN + namelen;
+	v.mv_data = vb;
+	return from_mdb(mdb_put(txn, s->dbi[DB_META], &k, &v, 0));
+}
+
+/* RFC 1982: is serial A behind serial B? */
+static bool
+serial_lt(uint32_t a, uint32_t b)
+{
+	return a != b && (int32_t)(b - a) > 0;
+}
+
+int
+store_zone_ensure(struct store *s, const char *name, uint32_t apex_serial,
+    struct store_zone *out)
+{
+	char kname[300];
+	MDB_val k, v;
+	MDB_txn *txn;
+	unsigned char idb[2];
+	uint16_t id;
+	int rc, n;
+
+	n = snprintf(kname, sizeof(kname), "zone:%s", name);
+	if (n < 0 || n >= (int)sizeof(kname) || strlen(name) > 255)
+		return -EINVAL;
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return from_mdb(rc);
+	k.mv_size = (size_t)n;
+	k.mv_data = kname;
+	if ((rc = mdb_get(txn, s->dbi[DB_META], &k, &v)) == 0 && v.mv_size == 2) {
+		id = get16(v.mv_data);
+		if ((rc = zone_read(txn, s, id, out)) != 0)
+			goto out;
+		if (!serial_lt(out->serial, apex_serial)) {
+			mdb_txn_abort(txn);
+			return RB_OK;
+		}
+		/* The operator moved the apex file's serial ahead: follow it. */
+		out->serial = apex_serial;
+		rc = zone_write(txn, s, out, NULL, 0);
+	} else if (rc == MDB_NOTFOUND) {
+		MDB_val nk = { 8, "nextzone" }, nv;
+
+		id = 1;
+		if (mdb_get(txn, s->dbi[DB_META], &nk, &nv) == 0 && nv.mv_size == 2)
+			id = get16(nv.mv_data);
+		if (id == 0 || id > STORE_MAX_ZONES) {
+			rc = -ENOSPC;
+			goto out;
+		}
+		put16(idb, id + 1);
+		nv.mv_size = 2;
+		nv.mv_data = idb;
+		if ((rc = mdb_put(txn, s->dbi[DB_META], &nk, &nv, 0)) != 0)
+			goto out;
+		put16(idb, id);
+		v.mv_size = 2;
+		v.mv_data = idb;
+		if ((rc = mdb_put(txn, s->dbi[DB_META], &k, &v, 0)) != 0)
+			goto out;
+		memset(out, 0, sizeof(*out));
+		out->id = id;
+		out->serial = apex_serial;
+		rc = zone_write(txn, s, out, name, strlen(name));
+	} else if (rc == 0) {
+		rc = RB_ESTORE;
+	}
+	if (rc != 0)
+		goto out;
+	return from_mdb(mdb_txn_commit(txn));
+out:
+	mdb_txn_abort(txn);
+	return rc < 0 ? rc : from_mdb(rc);
+}
+
+int
+store_zone_get(struct store_reader *r, uint16_t zone, struct store_zone *out)
+{
+	return zone_read(r->txn, r->s, zone, out);
+}
+
+int
+store_zone_name(struct store_reader *r, uint16_t zone, char *buf, size_t len)
+{
+	unsigned char kb[3];
+	MDB_val k = { 3, kb }, v;
+	size_t n;
+	int rc;
+
+	zone_id_key(kb, zone);
+	if ((rc = mdb_get(r->txn, r->s->dbi[DB_META], &k, &v)) != 0)
+		return from_mdb(rc);
+	if (v.mv_size < ZONE_REC_LEN || len == 0)
+		return RB_ESTORE;
+	n = v.mv_size - ZONE_REC_LEN;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, (const char *)v.mv_data + ZONE_REC_LEN, n);
+	buf[n] = '\0';
+	return RB_OK;
+}
+
+/* ---- Readers ---- */
+
+int
+store_reader_init(struct store *s, struct store_reader *r)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->s = s;
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return from_mdb(rc);
+	if ((rc = mdb_cursor_open(txn, s->dbi[DB_ENTRIES], &cur)) != 0) {
+		mdb_txn_abort(txn);
+		return from_mdb(rc);
+	}
+	r->txn = txn;
+	r->cur = cur;
+	r->txnid = mdb_txn_id(txn);
+	return RB_OK;
+}
+
+int
+store_reader_refresh(struct store_reader *r)
+{
+	int rc;
+
+	mdb_txn_reset(r->txn);
+	if ((rc = mdb_txn_renew(r->txn)) != 0)
+		return from_mdb(rc);
+	if ((rc = mdb_cursor_renew(r->txn, r->cur)) != 0)
+		return from_mdb(rc);
+	r->txnid = mdb_txn_id(r->txn);
+	return RB_OK;
+}
+
+void
+store_reader_release(struct store_reader *r)
+{
+	mdb_txn_reset(r->txn);
+}
+
+void
+store_reader_fini(struct store_reader *r)
+{
+	if (r->txn == NULL)
+		return;
+	mdb_cursor_close(r->cur);
+	mdb_txn_abort(r->txn);
+	r->txn = NULL;
+	r->cur = NULL;
+}
+
+/* ---- Lookups ---- */
+
+static bool
+covers(const struct listing *e, const struct addr *a)
+{
+	struct addr m;
+
+	if (e->net.fam != a->fam || e->net.plen > a->plen)
+		return false;
+	m = *a;
+	addr_mask(&m, e->net.plen);
+	return memcmp(m.a, e->net.a, 16) == 0;
+}
+
+static bool
+is_live(const struct listing *l, uint32_t now)
+{
+	return l->expires == 0 || l->expires > now;
+}
+
+/* Read the entry NET (as prefix of A masked to PLEN) into *l and its parent. */
+static int
+get_entry(struct store_reader *r, uint16_t zone, const struct addr *a, uint8_t plen,
+    struct listing *l, uint8_t *parent)
+{
+	unsigned char kb[KEY_MAX];
+	MDB_val k, v;
+	struct addr net = *a;	/* A may point into L */
+	struct hot h;
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	l->net = net;
+	addr_mask(&l->net, plen);
+	k.mv_size = entry_key(kb, zone, &l->net, plen);
+	k.mv_data = kb;
+	if ((rc = mdb_get(r->txn, r->s->dbi[DB_ENTRIES], &k, &v)) != 0)
+		return from_mdb(rc);
+	if (!hot_decode(&v, &h))
+		return RB_ESTORE;
+	l->zone = zone;
+	hot_to_listing(&h, l);
+	*parent = h.parent;
+	return RB_OK;
+}
+
+/*
+ * The greatest entry key of ZONE and A's family at or before (A, PLEN),
+ * structurally (expired entries included).  RB_ENOTFOUND when none.
+ */
+static int
+predecessor(struct store_reader *r, uint16_t zone, const struct addr *a, uint8_t plen,
+    struct listing *l, uint8_t *parent)
+{
+	MDB_cursor *cur = r->cur;
+	unsigned char kb[KEY_MAX];
+	MDB_val k, v;
+	struct hot h;
+	size_t klen;
+	int rc;
+
+	klen = entry_key(kb, zone, a, plen);
+	k.mv_size = klen;
+	k.mv_data = kb;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (rc == 0 && k.mv_size == klen && memcmp(k.mv_data, kb, klen) == 0)
+		goto found;	/* exact match */
+	if (rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	else if (rc == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+	if (rc != 0)
+		return from_mdb(rc);
+found:
+	/* Same zone and family, or there is none before A. */
+	if (k.mv_size != klen || memcmp(k.mv_data, kb, 3) != 0)
+		return RB_ENOTFOUND;
+	if (!entry_key_decode(&k, l) || !hot_decode(&v, &h))
+		return RB_ESTORE;
+	hot_to_listing(&h, l);
+	*parent = h.parent;
+	return RB_OK;
+}
+
+/*
+ * Walk from entry L (at or before A in key order) up its parent chain to
+ * the most specific entry covering A that passes LIVE_ONLY.  Every entry
+ * covering A contains L when L does not cover A, because prefixes nest or
+ * are disjoint, so the chain finds it.
+ */
+static int
+climb(struct store_reader *r, uint16_t zone, const struct addr *a, uint32_t now,
+    bool live_only, struct listing *l, uint8_t parent)
+{
+	int rc;
+
+	for (;;) {
+		if (covers(l, a) && (!live_only || is_live(l, now)))
+			return RB_OK;
+		if (parent == NO_PARENT)
+			return RB_ENOTFOUND;
+		if ((rc = get_entry(r, zone, &l->net, parent, l, &parent)) != 0)
+			return rc == RB_ENOTFOUND ? RB_ESTORE : rc;
+	}
+}
+
+int
+store_lookup(struct store_reader *r, uint16_t zone, const struct addr *a, uint32_t now,
+    struct listing *out)
+{
+	uint8_t parent;
+	int rc;
+
+	/* 0xff sorts after every prefix length: the greatest key <= A. */
+	if ((rc = predecessor(r, zone, a, 0xff, out, &parent)) != 0)
+		return rc == RB_ENOTFOUND ? STORE_MATCH_NONE : rc;
+	if ((rc = climb(r, zone, a, now, true, out, parent)) != 0)
+		return rc == RB_ENOTFOUND ? STORE_MATCH_NONE : rc;
+	return (out->flags & LISTING_EXCEPTION) ? STORE_MATCH_EXCEPTED : STORE_MATCH_LISTED;
+}
+
+/* Set P's host bits: the last address of the prefix. */
+static void
+prefix_last(const struct addr *p, struct addr *last)
+{
+	unsigned i, bits = addr_bits(p->fam);
+
+	*last = *p;
+	for (i = p->plen; i < bits; i++)
+		last->a[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+	last->plen = (uint8_t)bits;
+}
+
+/*
+ * Call CB for each entry strictly inside NET (key order), then return.
+ * Shared by the ENT check, overlap walks and parent maintenance.
+ */
+static int
+walk_inside(struct store_reader *r, uint16_t zone, const struct addr *net,
+    int (*cb)(void *, const struct listing *, uint8_t), void *arg)
+{
+	unsigned char kb[KEY_MAX], endb[KEY_MAX];
+	struct addr last;
+	MDB_val k, v;
+	struct listing l;
+	struct hot h;
+	size_t klen;
+	int rc;
+
+	klen = entry_key(kb, zone, net, net->plen);
+	prefix_last(net, &last);
+	entry_key(endb, zone, &last, 0xff);
+	k.mv_size = klen;
+	k.mv_data = kb;
+	rc = mdb_cursor_get(r->cur, &k, &v, MDB_SET_RANGE);
+	if (rc == 0 && k.mv_size == klen && memcmp(k.mv_data, kb, klen) == 0)
+		rc = mdb_cursor_get(r->cur, &k, &v, MDB_NEXT);
+	while (rc == 0) {
+		if (k.mv_size != klen || memcmp(k.mv_data, endb, klen) > 0)
+			break;
+		if (!entry_key_decode(&k, &l) || !hot_decode(&v, &h))
+			return RB_ESTORE;
+		hot_to_listing(&h, &l);
+		if ((rc = cb(arg, &l, h.parent)) != 0)
+			return rc;
+		rc = mdb_cursor_get(r->cur, &k, &v, MDB_NEXT);
+	}
+	return rc == 0 || rc == MDB_NOTFOUND ? RB_OK : from_mdb(rc);
+}
+
+struct used_arg {
+	uint32_t now;
+};
+
+static int
+used_cb(void *arg, const struct listing *l, uint8_t parent)
+{
+	const struct used_arg *u = arg;
+
+	(void)parent;
+	return !(l->flags & LISTING_EXCEPTION) && is_live(l, u->now) ? 1 : 0;
+}
+
+int
+store_prefix_used(struct store_reader *r, uint16_t zone, const struct addr *p,
+    uint32_t now)
+{
+	struct used_arg u = { now };
+	struct listing l;
+	int rc;
+
+	/* Covered by (or equal to) a live listing: its names exist. */
+	rc = store_lookup(r, zone, p, now, &l);
+	if (rc == STORE_MATCH_LISTED)
+		return 1;
+	if (rc < 0)
+		return rc;
+	return walk_inside(r, zone, p, used_cb, &u);
+}
+
+int
+store_text(struct store_reader *r, uint32_t id, const char **text, size_t *len)
+{
+	unsigned char kb[4];
+	MDB_val k = { 4, kb }, v;
+	int rc;
+
+	if (id == 0)
+		return RB_ENOTFOUND;
+	put32(kb, id);
+	if ((rc = mdb_get(r->txn, r->s->dbi[DB_STRINGS], &k, &v)) != 0)
+		return from_mdb(rc);
+	*text = v.mv_data;
+	*len = v.mv_size;
+	return RB_OK;
+}
+
+int
+store_detail(struct store_reader *r, uint16_t zone, const struct addr *net,
+    struct listing_detail *out)
+{
+	unsigned char kb[KEY_MAX];
+	MDB_val k, v;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	k.mv_size = entry_key(kb, zone, net, net->plen);
+	k.mv_data = kb;
+	if ((rc = mdb_get(r->txn, r->s->dbi[DB_DETAILS], &k, &v)) != 0)
+		return from_mdb(rc);
+	detail_decode(&v, out);
+	return RB_OK;
+}
+
+int
+store_foreach(struct store_reader *r, uint16_t zone, store_entry_cb cb, void *arg)
+{
+	unsigned char kb[2];
+	MDB_cursor *cur;
+	MDB_val k = { 2, kb }, v;
+	struct listing l;
+	struct hot h;
+	int rc;
+
+	if ((rc = mdb_cursor_open(r->txn, r->s->dbi[DB_ENTRIES], &cur)) != 0)
+		return from_mdb(rc);
+	put16(kb, zone);
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && k.mv_size >= 2 && get16(k.mv_data) == zone) {
+		if (!entry_key_decode(&k, &l) || !hot_decode(&v, &h)) {
+			rc = RB_ESTORE;
+			break;
+		}
+		hot_to_listing(&h, &l);
+		if ((rc = cb(arg, &l)) != 0)
+			break;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND || (rc == 0))
+		return RB_OK;
+	return rc < 0 ? rc : from_mdb(rc);
+}
+
+struct overlap_arg {
+	store_entry_cb cb;
+	void *arg;
+};
+
+static int
+overlap_cb(void *arg, const struct listing *l, uint8_t parent)
+{
+	struct overlap_arg *o = arg;
+
+	(void)parent;
+	return o->cb(o->arg, l);
+}
+
+int
+store_foreach_overlapping(struct store_reader *r, uint16_t zone, const struct addr *net,
+    store_entry_cb cb, void *arg)
+{
+	struct overlap_arg o = { cb, arg };
+	struct listing chain[129];
+	struct listing l;
+	uint8_t parent;
+	int rc, n = 0;
+
+	/* Entries covering NET (NET itself included), outermost first. */
+	rc = get_entry(r, zone, net, net->plen, &l, &parent);
+	if (rc == RB_ENOTFOUND) {
+		rc = predecessor(r, zone, net, net->plen, &l, &parent);
+		if (rc == RB_OK)
+			rc = climb(r, zone, net, 0, false, &l, parent);
+	}
+	while (rc == RB_OK && n < 129) {
+		chain[n++] = l;
+		if (parent == NO_PARENT)
+			break;
+		rc = get_entry(r, zone, &l.net, parent, &l, &parent);
+	}
+	if (rc != RB_OK && rc != RB_ENOTFOUND)
+		return rc;
+	while (n > 0)
+		if ((rc = cb(arg, &chain[--n])) != 0)
+			return rc;
+	return walk_inside(r, zone, net, overlap_cb, &o);
+}
+
+/* ---- History ---- */
+
+static const char *
+hist_str(const unsigned char **p, const unsigned char *end)
+{
+	uint16_t n;
+	const char *s;
+
+	if (end - *p < 2)
+		return NULL;
+	n = get16(*p);
+	*p += 2;
+	if (n == 0 || end - *p < n)
+		return NULL;
+	s = (const char *)*p;
+	*p += n;
+	return s;
+}
+
+int
+store_history(struct store_reader *r, const struct addr *net, store_history_cb cb,
+    void *arg)
+{
+	unsigned char kb[KEY_MAX];
+	MDB_cursor *cur;
+	MDB_val k, v;
+	struct history h;
+	size_t klen;
+	int rc;
+
+	klen = addr_key(kb, net);
+	if ((rc = mdb_cursor_open(r->txn, r->s->dbi[DB_HISTORY], &cur)) != 0)
+		return from_mdb(rc);
+	k.mv_size = klen;
+	k.mv_data = kb;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && k.mv_size == klen + 8 && memcmp(k.mv_data, kb, klen) == 0) {
+		const unsigned char *p = v.mv_data, *end = p + v.mv_size;
+
+		if (v.mv_size < 27) {
+			rc = RB_ESTORE;
+			break;
+		}
+		memset(&h, 0, sizeof(h));
+		h.net = *net;
+		h.at = (int64_t)get64(p);
+		h.recorded = (int64_t)get64(p + 8);
+		h.zone = get16(p + 16);
+		h.op = p[18];
+		h.code = get32(p + 19);
+		h.lifetime = get32(p + 23);
+		p += 27;
+		/* Strings are stored with their length; pass them NUL-less. */
+		h.reason = hist_str(&p, end);
+		h.source = hist_str(&p, end);
+		h.evidence = hist_str(&p, end);
+		h.by = hist_str(&p, end);
+		if ((rc = cb(arg, &h)) != 0)
+			break;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND || rc == 0)
+		return RB_OK;
+	return rc < 0 ? rc : from_mdb(rc);
+}
+
+/* ---- Journal ---- */
+
+int
+store_journal(struct store_reader *r, uint16_t zone, uint64_t from, store_journal_cb cb,
+    void *arg)
+{
+	unsigned char kb[10];
+	MDB_cursor *cur;
+	MDB_val k = { 10, kb }, v;
+	struct journal_commit c;
+	struct journal_change ch;
+	int rc;
+
+	put16(kb, zone);
+	put64(kb + 2, from);
+	if ((rc = mdb_cursor_open(r->txn, r->s->dbi[DB_JOURNAL], &cur)) != 0)
+		return from_mdb(rc);
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && k.mv_size == 10 && get16(k.mv_data) == zone) {
+		const unsigned char *p = v.mv_data;
+		uint32_t i;
+
+		if (v.mv_size < JOURNAL_HDR_LEN) {
+			rc = RB_ESTORE;
+			break;
+		}
+		c.seq = get64((const unsigned char *)k.mv_data + 2);
+		c.serial_from = get32(p);
+		c.serial_to = get32(p + 4);
+		c.when = (int64_t)get64(p + 8);
+		c.nchanges = get32(p + 16);
+		if (v.mv_size != JOURNAL_HDR_LEN + (size_t)c.nchanges * (1 + 2 * LISTING_LEN)) {
+			rc = RB_ESTORE;
+			break;
+		}
+		p += JOURNAL_HDR_LEN;
+		for (i = 0; i < c.nchanges && rc == 0; i++, p += 1 + 2 * LISTING_LEN) {
+			ch.op = p[0];
+			listing_decode(p + 1, zone, &ch.before);
+			listing_decode(p + 1 + LISTING_LEN, zone, &ch.after);
+			rc = cb(arg, &c, &ch);
+		}
+		/* A commit too large to journal still reports itself, with no change. */
+		if (c.nchanges == 0 && rc == 0)
+			rc = cb(arg, &c, NULL);
+		if (rc != 0)
+			break;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND || rc == 0)
+		return RB_OK;
+	return rc < 0 ? rc : from_mdb(rc);
+}
+
+/* ---- Writing ---- */
+
+int
+store_wr_begin(struct store *s, struct store_wr **out)
+{
+	struct store_wr *w;
+	MDB_val k = { 7, "histseq" }, v;
+	int rc;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return -ENOMEM;
+	w->s = s;
+	w->now = time(NULL);
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &w->txn)) != 0)
+		goto fail;
+	w->rd.s = s;
+	w->rd.txn = w->txn;
+	if ((rc = mdb_cursor_open(w->txn, s->dbi[DB_ENTRIES], (MDB_cursor **)&w->rd.cur)) != 0)
+		goto fail;
+	w->rd.txnid = mdb_txn_id(w->txn);
+	if (mdb_get(w->txn, s->dbi[DB_META], &k, &v) == 0 && v.mv_size == 8)
+		w->hist_seq = get64(v.mv_data);
+	*out = w;
+	return RB_OK;
+fail:
+	if (w->txn != NULL)
+		mdb_txn_abort(w->txn);
+	free(w);
+	return from_mdb(rc);
+}
+
+static void
+wr_free(struct store_wr *w)
+{
+	unsigned i;
+
+	for (i = 0; i < w->nzc; i++)
+		free(w->zc[i].buf);
+	free(w->zc);
+	free(w);
+}
+
+void
+store_wr_abort(struct store_wr *w)
+{
+	if (w == NULL)
+		return;
+	mdb_txn_abort(w->txn);	/* closes the cursor too */
+	wr_free(w);
+}
+
+void
+store_wr_set_now(struct store_wr *w, int64_t now)
+{
+	w->now = now;
+}
+
+struct store_reader *
+store_wr_reader(struct store_wr *w)
+{
+	return &w->rd;
+}
+
+unsigned
+store_wr_changed_zones(const struct store_wr *w)
+{
+	return w->nzc;
+}
+
+/* Keep the first error: later calls fail fast and commit aborts. */
+static int
+sticky(struct store_wr *w, int rc)
+{
+	if (rc != 0 && w->err == 0)
+		w->err = rc;
+	return rc;
+}
+
+static int
+wput(struct store_wr *w, int db, const void *kd, size_t kl, const void *vd, size_t vl,
+    unsigned flags)
+{
+	MDB_val k = { kl, (void *)kd }, v = { vl, (void *)vd };
+
+	return sticky(w, from_mdb(mdb_put(w->txn, w->s->dbi[db], &k, &v, flags)));
+}
+
+static int
+wdel(struct store_wr *w, int db, const void *kd, size_t kl)
+{
+	MDB_val k = { kl, (void *)kd };
+	int rc = mdb_del(w->txn, w->s->dbi[db], &k, NULL);
+
+	return rc == MDB_NOTFOUND ? RB_OK : sticky(w, from_mdb(rc));
+}
+
+/* FNV-1a, to find a text's id without using long texts as keys. */
+static uint64_t
+text_hash(const char *t, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (n-- > 0)
+		h = (h ^ (unsigned char)*t++) * 0x100000001b3ULL;
+	return h;
+}
+
+/* The id of TEXT, stored once; 0 for NULL or empty. */
+static int
+intern(struct store_wr *w, const char *text, uint32_t *id)
+{
+	unsigned char hk[8], ib[4];
+	MDB_cursor *cur;
+	MDB_val k = { 8, hk }, v, sk = { 4, ib }, sv;
+	size_t n;
+	uint32_t next = 1;
+	int rc;
+
+	*id = 0;
+	if (text == NULL || (n = strlen(text)) == 0)
+		return RB_OK;
+	if (n > STORE_MAX_TEXT)
+		return -E2BIG;
+	put64(hk, text_hash(text, n));
+	if ((rc = mdb_cursor_open(w->txn, w->s->dbi[DB_STRINDEX], &cur)) != 0)
+		return sticky(w, from_mdb(rc));
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+	while (rc == 0) {
+		sk.mv_data = v.mv_data;
+		sk.mv_size = 4;
+		if (mdb_get(w->txn, w->s->dbi[DB_STRINGS], &sk, &sv) == 0 &&
+		    sv.mv_size == n && memcmp(sv.mv_data, text, n) == 0) {
+			*id = get32(v.mv_data);
+			mdb_cursor_close(cur);
+			return RB_OK;
+		}
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		return sticky(w, from_mdb(rc));
+
+	if ((rc = mdb_cursor_open(w->txn, w->s->dbi[DB_STRINGS], &cur)) != 0)
+		return sticky(w, from_mdb(rc));
+	if (mdb_cursor_get(cur, &sk, &sv, MDB_LAST) == 0 && sk.mv_size == 4)
+		next = get32(sk.mv_data) + 1;
+	mdb_cursor_close(cur);
+	put32(ib, next);
+	if ((rc = wput(w, DB_STRINGS, ib, 4, text, n, MDB_APPEND)) != 0)
+		return rc;
+	if ((rc = wput(w, DB_STRINDEX, hk, 8, ib, 4, 0)) != 0)
+		return rc;
+	*id = next;
+	return RB_OK;
+}
+
+static struct zone_change *
+zone_changes(struct store_wr *w, uint16_t zone)
+{
+	struct zone_change *zc;
+	unsigned i;
+
+	for (i = 0; i < w->nzc; i++)
+		if (w->zc[i].zone == zone)
+			return &w->zc[i];
+	if ((zc = realloc(w->zc, (w->nzc + 1) * sizeof(*zc))) == NULL)
+		return NULL;
+	w->zc = zc;
+	zc = &w->zc[w->nzc++];
+	memset(zc, 0, sizeof(*zc));
+	zc->zone = zone;
+	return zc;
+}
+
+/* Record what a change does to the served zone: journal for IXFR, serial. */
+static int
+journal_note(struct store_wr *w, uint16_t zone, uint8_t op, const struct listing *before,
+    const struct listing *after)
+{
+	struct zone_change *zc = zone_changes(w, zone);
+	unsigned char *p;
+
+	if (zc == NULL)
+		return sticky(w, -ENOMEM);
+	if (zc->overflow)
+		return RB_OK;
+	if (zc->n >= JOURNAL_MAX_CHANGES) {
+		/* Past this, a full transfer is cheaper than the journal. */
+		zc->overflow = true;
+		free(zc->buf);
+		zc->buf = NULL;
+		zc->n = zc->cap = 0;
+		return RB_OK;
+	}
+	if (zc->n == zc->cap) {
+		uint32_t cap = zc->cap ? zc->cap * 2 : 16;
+
+		if ((p = realloc(zc->buf, (size_t)cap * (1 + 2 * LISTING_LEN))) == NULL)
+			return sticky(w, -ENOMEM);
+		zc->buf = p;
+		zc->cap = cap;
+	}
+	p = zc->buf + (size_t)zc->n++ * (1 + 2 * LISTING_LEN);
+	p[0] = op;
+	if (before != NULL)
+		listing_encode(p + 1, before);
+	else
+		memset(p + 1, 0, LISTING_LEN);
+	if (after != NULL)
+		listing_encode(p + 1 + LISTING_LEN, after);
+	else
+		memset(p + 1 + LISTING_LEN, 0, LISTING_LEN);
+	return RB_OK;
+}
+
+/* Only what a DNS answer shows counts as a change of the zone. */
+static bool
+served_same(const struct listing *a, const struct listing *b)
+{
+	return a->flags == b->flags && a->code == b->code && a->reason_id == b->reason_id;
+}
+
+struct hist_text {
+	const char *reason, *source, *evidence, *by;
+};
+
+static int
+history_add(struct store_wr *w, uint16_t zone, const struct addr *net, uint8_t op,
+    int64_t at, uint32_t code, uint32_t lifetime, const struct hist_text *t)
+{
+	unsigned char kb[KEY_MAX], vb[27 + 4 * (2 + STORE_MAX_TEXT)];
+	const char *strs[4] = { t->reason, t->source, t->evidence, t->by };
+	size_t klen, vlen = 27;
+	unsigned i;
+
+	klen = addr_key(kb, net);
+	put64(kb + klen, ++w->hist_seq);
+	put64(vb, (uint64_t)at);
+	put64(vb + 8, (uint64_t)w->now);
+	put16(vb + 16, zone);
+	vb[18] = op;
+	put32(vb + 19, code);
+	put32(vb + 23, lifetime);
+	for (i = 0; i < 4; i++) {
+		size_t n = strs[i] ? strlen(strs[i]) : 0;
+
+		if (n > STORE_MAX_TEXT)
+			n = STORE_MAX_TEXT;
+		put16(vb + vlen, (uint16_t)n);
+		memcpy(vb + vlen + 2, strs[i] ? strs[i] : "", n);
+		vlen += 2 + n;
+	}
+	return wput(w, DB_HISTORY, kb, klen + 8, vb, vlen, 0);
+}
+
+static int
+expiry_index(struct store_wr *w, uint16_t zone, const struct addr *net, uint32_t expires,
+    bool add)
+{
+	unsigned char kb[4 + KEY_MAX];
+	size_t klen;
+
+	if (expires == 0)
+		return RB_OK;
+	put32(kb, expires);
+	klen = 4 + entry_key(kb + 4, zone, net, net->plen);
+	return add ? wput(w, DB_EXPIRY, kb, klen, "", 0, 0) : wdel(w, DB_EXPIRY, kb, klen);
+}
+
+static int
+put_hot(struct store_wr *w, uint16_t zone, const struct listing *l, uint8_t parent)
+{
+	unsigned char kb[KEY_MAX], vb[HOT_LEN];
+	struct hot h = { l->flags, parent, l->code, l->expires, l->reason_id };
+	size_t klen = entry_key(kb, zone, &l->net, l->net.plen);
+
+	hot_encode(vb, &h);
+	return wput(w, DB_ENTRIES, kb, klen, vb, HOT_LEN, 0);
+}
+
+struct reparent {
+	struct store_wr *w;
+	uint16_t zone;
+	uint8_t from_below;	/* re-point entries whose parent is shorter than this */
+	uint8_t match;		/* ... or exactly this (when removing) */
+	uint8_t to;
+	bool removing;
+	struct listing *list;	/* collected first: the cursor must not move under puts */
+	size_t n, cap;
+};
+
+static int
+reparent_cb(void *arg, const struct listing *l, uint8_t parent)
+{
+	struct reparent *rp = arg;
+	bool hit;
+
+	if (rp->removing)
+		hit = parent == rp->match;
+	else
+		hit = parent == NO_PARENT || parent < rp->from_below;
+	if (!hit)
+		return 0;
+	if (rp->n == rp->cap) {
+		size_t cap = rp->cap ? rp->cap * 2 : 16;
+		struct listing *p = realloc(rp->list, cap * sizeof(*p));
+
+		if (p == NULL)
+			return -ENOMEM;
+		rp->list = p;
+		rp->cap = cap;
+	}
+	rp->list[rp->n++] = *l;
+	return 0;
+}
+
+/*
+ * Keep parent links right when NET appears or disappears: entries inside
+ * NET whose parent was outside it now hang under NET, and on removal the
+ * entries hanging under NET move up to NET's own parent.
+ */
+static int
+reparent_inside(struct store_wr *w, uint16_t zone, const struct addr *net, bool removing,
+    uint8_t net_parent)
+{
+	struct reparent rp = { w, zone, net->plen, net->plen, 0, removing, NULL, 0, 0 };
+	size_t i;
+	int rc;
+
+	rp.to = removing ? net_parent : net->plen;
+	rc = walk_inside(&w->rd, zone, net, reparent_cb, &rp);
+	for (i = 0; rc == 0 && i < rp.n; i++)
+		rc = put_hot(w, zone, &rp.list[i], rp.to);
+	free(rp.list);
+	return sticky(w, rc);
+}
+
+/* The structural parent of NET: the most specific entry strictly containing it. */
+static int
+find_parent(struct store_wr *w, uint16_t zone, const struct addr *net, uint8_t *parent)
+{
+	struct listing l;
+	struct addr outer;
+	uint8_t p;
+	int rc;
+
+	*parent = NO_PARENT;
+	if (net->plen == 0)
+		return RB_OK;
+	/* Containers sort before NET; the nearest one before it is on the chain. */
+	rc = predecessor(&w->rd, zone, net, net->plen, &l, &p);
+	if (rc == RB_ENOTFOUND)
+		return RB_OK;
+	if (rc != 0)
+		return rc;
+	outer = *net;
+	addr_mask(&outer, net->plen);
+	for (;;) {
+		if (l.net.plen < net->plen && covers(&l, &outer)) {
+			*parent = l.net.plen;
+			return RB_OK;
+		}
+		if (p == NO_PARENT)
+			return RB_OK;
+		if ((rc = get_entry(&w->rd, zone, &l.net, p, &l, &p)) != 0)
+			return rc == RB_ENOTFOUND ? RB_ESTORE : rc;
+	}
+}
+
+/* Write entry L (new or changed), keeping parents, expiry index and journal. */
+static int
+entry_write(struct store_wr *w, uint16_t zone, const struct listing *l)
+{
+	struct listing old;
+	uint8_t parent;
+	int rc;
+
+	rc = get_entry(&w->rd, zone, &l->net, l->net.plen, &old, &parent);
+	if (rc == RB_OK) {
+		if (old.expires != l->expires) {
+			if ((rc = expiry_index(w, zone, &l->net, old.expires, false)) != 0 ||
+			    (rc = expiry_index(w, zone, &l->net, l->expires, true)) != 0)
+				return rc;
+		}
+		if (!served_same(&old, l) &&
+		    (rc = journal_note(w, zone, JOURNAL_CHANGE, &old, l)) != 0)
+			return rc;
+		return put_hot(w, zone, l, parent);
+	}
+	if (rc != RB_ENOTFOUND)
+		return sticky(w, rc);
+	if ((rc = find_parent(w, zone, &l->net, &parent)) != 0 ||
+	    (rc = reparent_inside(w, zone, &l->net, false, 0)) != 0 ||
+	    (rc = expiry_index(w, zone, &l->net, l->expires, true)) != 0 ||
+	    (rc = journal_note(w, zone, JOURNAL_ADD, NULL, l)) != 0)
+		return sticky(w, rc);
+	return put_hot(w, zone, l, parent);
+}
+
+static int
+entry_remove(struct store_wr *w, uint16_t zone, const struct listing *l)
+{
+	unsigned char kb[KEY_MAX];
+	struct listing old;
+	uint8_t parent;
+	int rc;
+
+	rc = get_entry(&w->rd, zone, &l->net, l->net.plen, &old, &parent);
+	if (rc == RB_ENOTFOUND)
+		return RB_OK;
+	if (rc != 0 ||
+	    (rc = reparent_inside(w, zone, &l->net, true, parent)) != 0 ||
+	    (rc = expiry_index(w, zone, &l->net, old.expires, false)) != 0 ||
+	    (rc = journal_note(w, zone, JOURNAL_DEL, &old, NULL)) != 0)
+		return sticky(w, rc);
+	return wdel(w, DB_ENTRIES, kb, entry_key(kb, zone, &l->net, l->net.plen));
+}
+
+static int
+detail_get(struct store_wr *w, uint16_t zone, const struct addr *net,
+    struct listing_detail *d)
+{
+	int rc = store_detail(&w->rd, zone, net, d);
+
+	return rc == RB_ENOTFOUND ? RB_OK : sticky(w, rc);
+}
+
+static int
+detail_put(struct store_wr *w, uint16_t zone, const struct addr *net,
+    const struct listing_detail *d)
+{
+	unsigned char kb[KEY_MAX], vb[DETAIL_LEN];
+
+	detail_encode(vb, d);
+	return wput(w, DB_DETAILS, kb, entry_key(kb, zone, net, net->plen), vb, DETAIL_LEN, 0);
+}
+
+/* Report key: entry key | source(4) | at(8).  Same layout reversed in bysource. */
+static size_t
+report_key(unsigned char *k, uint16_t zone, const struct addr *net, uint32_t source,
+    int64_t at)
+{
+	size_t n = entry_key(k, zone, net, net->plen);
+
+	put32(k + n, source);
+	put64(k + n + 4, (uint64_t)at);
+	return n + 12;
+}
+
+/* Has SOURCE reported NET at or after SINCE? */
+static int
+source_seen(struct store_wr *w, const unsigned char *rk, size_t rklen, int64_t since)
+{
+	unsigned char kb[KEY_MAX + 12];
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, seen = 0;
+
+	memcpy(kb, rk, rklen - 8);
+	put64(kb + rklen - 8, (uint64_t)since);
+	k.mv_size = rklen;
+	k.mv_data = kb;
+	if ((rc = mdb_cursor_open(w->txn, w->s->dbi[DB_REPORTS], &cur)) != 0)
+		return sticky(w, from_mdb(rc));
+	if (mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) == 0 && k.mv_size == rklen &&
+	    memcmp(k.mv_data, kb, rklen - 8) == 0)
+		seen = 1;
+	mdb_cursor_close(cur);
+	return seen;
+}
+
+static uint32_t
+clamp_time(int64_t t)
+{
+	if (t <= 0)
+		return 1;
+	return t > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+}
+
+int
+store_report(struct store_wr *w, uint16_t zone, const struct report *r,
+    enum store_outcome *out)
+{
+	unsigned char rk[KEY_MAX + 12], rv[16], bk[4 + KEY_MAX + 8];
+	struct listing_detail d;
+	struct listing cur, l;
+	struct hist_text ht = { r->reason, r->source, r->evidence, NULL };
+	uint32_t source, reason, evidence, expires;
+	uint8_t parent;
+	size_t rklen, elen;
+	bool live, listed;
+	int rc, seen;
+
+	if (w->err != 0)
+		return w->err;
+	if ((rc = detail_get(w, zone, &r->net, &d)) != 0)
+		return rc;
+	/* A later delisting outranks this report. */
+	if (d.delisted_at != 0 && r->at < d.delisted_at) {
+		*out = STORE_OUTRANKED;
+		return RB_OK;
+	}
+	if ((rc = intern(w, r->source, &source)) != 0)
+		return sticky(w, rc);
+	rklen = report_key(rk, zone, &r->net, source, r->at);
+	{
+		MDB_val k = { rklen, rk }, v;
+
+		if (mdb_get(w->txn, w->s->dbi[DB_REPORTS], &k, &v) == 0) {
+			*out = STORE_DUPLICATE;
+			return RB_OK;
+		}
+	}
+	if ((rc = intern(w, r->reason, &reason)) != 0 ||
+	    (rc = intern(w, r->evidence, &evidence)) != 0)
+		return sticky(w, rc);
+
+	rc = get_entry(&w->rd, zone, &r->net, r->net.plen, &cur, &parent);
+	if (rc != RB_OK && rc != RB_ENOTFOUND)
+		return sticky(w, rc);
+	live = rc == RB_OK && is_live(&cur, clamp_time(w->now));
+	listed = live && !(cur.flags & LISTING_EXCEPTION);
+
+	if (!listed) {
+		/* A new listing: counts start again; history keeps the old ones. */
+		d.first_seen = d.last_seen = r->at;
+		d.count = d.nsources = 0;
+	}
+	seen = listed ? source_seen(w, rk, rklen, d.first_seen) : 0;
+	if (seen < 0)
+		return seen;
+	d.count++;
+	if (!seen)
+		d.nsources++;
+	if (r->at < d.first_seen)
+		d.first_seen = r->at;
+	if (r->at > d.last_seen)
+		d.last_seen = r->at;
+
+	/* Lifetime 0 (imports) never expires; otherwise the latest expiry wins. */
+	expires = r->lifetime ? clamp_time(r->at + (int64_t)r->lifetime) : 0;
+	if (listed && (cur.expires == 0 || (expires != 0 && cur.expires > expires)))
+		expires = cur.expires;
+	memset(&l, 0, sizeof(l));
+	l.zone = zone;
+	l.net = r->net;
+	l.code = r->code ? r->code : (listed ? cur.code : 0);
+	l.reason_id = reason ? reason : (listed ? cur.reason_id : 0);
+	l.expires = expires;
+
+	put32(rv, reason);
+	put32(rv + 4, evidence);
+	put32(rv + 8, r->code);
+	put32(rv + 12, r->lifetime);
+	put32(bk, source);
+	elen = entry_key(bk + 4, zone, &r->net, r->net.plen);
+	put64(bk + 4 + elen, (uint64_t)r->at);
+	if ((rc = entry_write(w, zone, &l)) != 0 ||
+	    (rc = detail_put(w, zone, &r->net, &d)) != 0 ||
+	    (rc = wput(w, DB_REPORTS, rk, rklen, rv, sizeof(rv), 0)) != 0 ||
+	    (rc = wput(w, DB_BYSOURCE, bk, 4 + elen + 8, "", 0, 0)) != 0 ||
+	    (rc = history_add(w, zone, &r->net, HISTORY_REPORT, r->at, l.code, r->lifetime,
+	    &ht)) != 0)
+		return rc;
+	*out = listed ? STORE_REFRESHED : STORE_NEW;
+	return RB_OK;
+}
+
+struct collect {
+	struct listing *list;
+	size_t n, cap;
+};
+
+static int
+collect_cb(void *arg, const struct listing *l, uint8_t parent)
+{
+	struct collect *c = arg;
+
+	(void)parent;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct listing *p = realloc(c->list, cap * sizeof(*p));
+
+		if (p == NULL)
+			return -ENOMEM;
+		c->list = p;
+		c->cap = cap;
+	}
+	c->list[c->n++] = *l;
+	return 0;
+}
+
+/* Remove entry L for a delisting D: mark its details and record history. */
+static int
+delist_one(struct store_wr *w, uint16_t zone, const struct listing *l,
+    const struct delisting *d, uint32_t reason, uint32_t by)
+{
+	struct listing_detail det;
+	struct hist_text ht = { d->reason, NULL, NULL, d->by };
+	int rc;
+
+	if ((rc = detail_get(w, zone, &l->net, &det)) != 0)
+		return rc;
+	if (d->at > det.delisted_at) {
+		det.delisted_at = d->at;
+		det.delist_reason_id = reason;
+		det.delist_by_id = by;
+	}
+	if ((rc = entry_remove(w, zone, l)) != 0 ||
+	    (rc = detail_put(w, zone, &l->net, &det)) != 0)
+		return rc;
+	return history_add(w, zone, &l->net, HISTORY_DELIST, d->at, 0, 0, &ht);
+}
+
+int
+store_delist(struct store_wr *w, uint16_t zone, const struct delisting *d,
+    enum store_outcome *out)
+{
+	struct collect inside = { NULL, 0, 0 };
+	struct listing_detail det;
+	struct listing self, cover;
+	struct hist_text ht = { d->reason, NULL, NULL, d->by };
+	uint32_t reason, by, now = clamp_time(w->now);
+	uint8_t parent;
+	bool removed = false, self_found;
+	size_t i;
+	int rc;
+
+	if (w->err != 0)
+		return w->err;
+	if ((rc = intern(w, d->reason, &reason)) != 0 || (rc = intern(w, d->by, &by)) != 0)
+		return sticky(w, rc);
+	if ((rc = detail_get(w, zone, &d->net, &det)) != 0)
+		return rc;
+	rc = get_entry(&w->rd, zone, &d->net, d->net.plen, &self, &parent);
+	if (rc != RB_OK && rc != RB_ENOTFOUND)
+		return sticky(w, rc);
+	/* A report later than this delisting stands (SPEC: later `at` wins). */
+	if (rc == RB_OK && !(self.flags & LISTING_EXCEPTION) && is_live(&self, now) &&
+	    det.last_seen > d->at) {
+		*out = STORE_OUTRANKED;
+		return RB_OK;
+	}
+
+	/* NET and everything inside it stop being listed. */
+	self_found = rc == RB_OK;
+	if (self_found && (rc = collect_cb(&inside, &self, parent)) != 0)
+		return sticky(w, rc);
+	if ((rc = walk_inside(&w->rd, zone, &d->net, collect_cb, &inside)) != 0) {
+		free(inside.list);
+		return sticky(w, rc);
+	}
+	for (i = 0; i < inside.n && rc == 0; i++) {
+		if (!(inside.list[i].flags & LISTING_EXCEPTION) && is_live(&inside.list[i], now))
+			removed = true;
+		rc = delist_one(w, zone, &inside.list[i], d, reason, by);
+	}
+	free(inside.list);
+	if (rc != 0)
+		return rc;
+
+	/* Still covered by a listed range: NET becomes an exception there. */
+	rc = store_lookup(&w->rd, zone, &d->net, now, &cover);
+	if (rc < 0)
+		return sticky(w, rc);
+	if (rc == STORE_MATCH_LISTED) {
+		memset(&self, 0, sizeof(self));
+		self.zone = zone;
+		self.net = d->net;
+		self.flags = LISTING_EXCEPTION;
+		if ((rc = entry_write(w, zone, &self)) != 0)
+			return rc;
+		*out = STORE_EXCEPTED;
+	} else {
+		*out = removed ? STORE_DELISTED : STORE_NOT_LISTED;
+	}
+	if ((rc = detail_get(w, zone, &d->net, &det)) != 0)
+		return rc;
+	if (d->at >= det.delisted_at) {
+		det.delisted_at = d->at;
+		det.delist_reason_id = reason;
+		det.delist_by_id = by;
+	}
+	if ((rc = detail_put(w, zone, &d->net, &det)) != 0)
+		return rc;
+	/* delist_one recorded the history of NET's own entry if it had one. */
+	if (!self_found)
+		return history_add(w, zone, &d->net, HISTORY_DELIST, d->at, 0, 0, &ht);
+	return RB_OK;
+}
+
+int
+store_expire(struct store_wr *w, uint32_t now, bool dry_run, store_entry_cb cb, void *arg,
+    uint64_t *n)
+{
+	struct hist_text ht = { NULL, NULL, NULL, NULL };
+	MDB_cursor *cur;
+	MDB_val k, v;
+	struct listing l;
+	uint8_t parent;
+	unsigned char kb[4];
+	int rc;
+
+	*n = 0;
+	if (w->err != 0)
+		return w->err;
+	if ((rc = mdb_cursor_open(w->txn, w->s->dbi[DB_EXPIRY], &cur)) != 0)
+		return sticky(w, from_mdb(rc));
+	put32(kb, 0);
+	k.mv_size = 4;
+	k.mv_data = kb;
+	/* Due entries are at the front of the index: cost follows their number. */
+	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	while (rc == 0 && k.mv_size > 4 && get32(k.mv_data) <= now) {
+		MDB_val ek = { k.mv_size - 4, (unsigned char *)k.mv_data + 4 };
+		struct listing key;
+
+		if (!entry_key_decode(&ek, &key)) {
+			rc = RB_ESTORE;
+			break;
+		}
+		(*n)++;
+		if (dry_run) {
+			if (cb != NULL && (rc = get_entry(&w->rd, key.zone, &key.net,
+			    key.net.plen, &l, &parent)) == 0 && (rc = cb(arg, &l)) != 0)
+				break;
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+			continue;
+		}
+		rc = get_entry(&w->rd, key.zone, &key.net, key.net.plen, &l, &parent);
+		if (rc == RB_OK) {
+			if (cb != NULL && (rc = cb(arg, &l)) != 0)
+				break;
+			if ((rc = entry_remove(w, key.zone, &l)) != 0 ||
+			    (rc = history_add(w, key.zone, &l.net, HISTORY_EXPIRE, l.expires,
+			    l.code, 0, &ht)) != 0)
+				break;
+		} else if (rc == RB_ENOTFOUND) {
+			/* Index without entry: drop the stray index key. */
+			if ((rc = mdb_cursor_del(cur, 0)) != 0)
+				break;
+		} else {
+			break;
+		}
+		/* entry_remove deleted the index key under us: start again at the front. */
+		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	}
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND || rc == 0)
+		return RB_OK;
+	return sticky(w, rc < 0 ? rc : from_mdb(rc));
+}
+
+static int
+journal_write(struct store_wr *w, struct zone_change *zc, struct store_zone *z,
+    uint32_t from)
+{
+	unsigned char kb[10], *vb;
+	size_t rec = 1 + 2 * LISTING_LEN, vlen;
+	uint32_t n = zc->overflow ? 0 : zc->n;
+	int rc;
+
+	vlen = JOURNAL_HDR_LEN + (size_t)n * rec;
+	if ((vb = malloc(vlen)) == NULL)
+		return -ENOMEM;
+	put32(vb, from);
+	put32(vb + 4, z->serial);
+	put64(vb + 8, (uint64_t)w->now);
+	put32(vb + 16, n);
+	if (n > 0)
+		memcpy(vb + JOURNAL_HDR_LEN, zc->buf, (size_t)n * rec);
+	put16(kb, z->id);
+	put64(kb + 2, z->seq);
+	rc = wput(w, DB_JOURNAL, kb, 10, vb, vlen, 0);
+	free(vb);
+	return rc;
+}
+
+int
+store_wr_commit(struct store_wr *w)
+{
+	unsigned char sb[8];
+	struct store_zone z;
+	unsigned i;
+	int rc = w->err;
+
+	for (i = 0; rc == 0 && i < w->nzc; i++) {
+		uint32_t from;
+
+		if ((rc = zone_read(w->txn, w->s, w->zc[i].zone, &z)) != 0)
+			break;
+		from = z.serial;
+		z.serial++;	/* RFC 1982 arithmetic wraps */
+		z.seq++;
+		z.changed = w->now;
+		if ((rc = zone_write(w->txn, w->s, &z, NULL, 0)) != 0 ||
+		    (rc = journal_write(w, &w->zc[i], &z, from)) != 0)
+			break;
+	}
+	if (rc == 0) {
+		put64(sb, w->hist_seq);
+		rc = wput(w, DB_META, "histseq", 7, sb, 8, 0);
+	}
+	if (rc != 0) {
+		store_wr_abort(w);
+		return rc;
+	}
+	rc = from_mdb(mdb_txn_commit(w->txn));
+	wr_free(w);
+	return rc;
+}

@@ -1,0 +1,523 @@
+/* Unit tests of the store: lookups, nesting, exceptions, serials, journal, processes. */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sys/wait.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "rb.h"
+#include "store.h"
+
+#define NOW 1800000000
+
+struct fixture {
+	char dir[64];
+	struct store *s;
+	uint16_t zone;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct store_zone z;
+
+	strcpy(f->dir, "/tmp/rbldb-test-store.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(store_open(&f->s, f->dir, 64 << 20), 0);
+	assert_int_equal(store_zone_ensure(f->s, "relays.example.org", 100, &z), 0);
+	f->zone = z.id;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	store_close(f->s);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static struct addr
+A(const char *s)
+{
+	struct addr a;
+
+	assert_int_equal(addr_parse_cidr(s, &a, NULL), 0);
+	return a;
+}
+
+static void
+report(struct fixture *f, const char *net, const char *reason, const char *source,
+    int64_t at, enum store_outcome want)
+{
+	struct store_wr *w;
+	struct report r = { A(net), at, 0, 86400, reason, source, NULL };
+	enum store_outcome out;
+
+	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	store_wr_set_now(w, NOW);
+	assert_int_equal(store_report(w, f->zone, &r, &out), 0);
+	assert_int_equal(out, want);
+	assert_int_equal(store_wr_commit(w), 0);
+}
+
+static void
+delist(struct fixture *f, const char *net, int64_t at, enum store_outcome want)
+{
+	struct store_wr *w;
+	struct delisting d = { A(net), at, "fixed", "postmaster" };
+	enum store_outcome out;
+
+	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	store_wr_set_now(w, NOW);
+	assert_int_equal(store_delist(w, f->zone, &d, &out), 0);
+	assert_int_equal(out, want);
+	assert_int_equal(store_wr_commit(w), 0);
+}
+
+/* Look ADDR up at NOW; returns the match and the covering entry's text form. */
+static int
+lookup(struct fixture *f, const char *addr, char *entry)
+{
+	struct store_reader r;
+	struct listing l;
+	struct addr a = A(addr);
+	int rc;
+
+	assert_int_equal(store_reader_init(f->s, &r), 0);
+	rc = store_lookup(&r, f->zone, &a, NOW, &l);
+	if (entry != NULL) {
+		entry[0] = '\0';
+		if (rc > 0)
+			addr_format(&l.net, entry, ADDR_STRLEN);
+	}
+	store_reader_fini(&r);
+	return rc;
+}
+
+static uint32_t
+serial(struct fixture *f)
+{
+	struct store_reader r;
+	struct store_zone z;
+
+	assert_int_equal(store_reader_init(f->s, &r), 0);
+	assert_int_equal(store_zone_get(&r, f->zone, &z), 0);
+	store_reader_fini(&r);
+	return z.serial;
+}
+
+static void
+test_single_address_listed_and_neighbour_not(void **state)
+{
+	struct fixture *f = *state;
+	char e[ADDR_STRLEN];
+
+	report(f, "192.0.2.5", "relay", "trap-1", NOW - 10, STORE_NEW);
+	assert_int_equal(lookup(f, "192.0.2.5", e), STORE_MATCH_LISTED);
+	assert_string_equal(e, "192.0.2.5");
+	assert_int_equal(lookup(f, "192.0.2.4", NULL), STORE_MATCH_NONE);
+	assert_int_equal(lookup(f, "192.0.2.6", NULL), STORE_MATCH_NONE);
+	assert_int_equal(lookup(f, "2001:db8::5", NULL), STORE_MATCH_NONE);
+}
+
+static void
+test_most_specific_of_nested_ranges_wins(void **state)
+{
+	struct fixture *f = *state;
+	char e[ADDR_STRLEN];
+
+	report(f, "10.0.0.0/8", NULL, "s", NOW - 10, STORE_NEW);
+	report(f, "10.1.0.0/16", NULL, "s", NOW - 10, STORE_NEW);
+	report(f, "10.1.2.3", NULL, "s", NOW - 10, STORE_NEW);
+	report(f, "10.1.2.0/24", NULL, "s", NOW - 10, STORE_NEW);	/* inserted between */
+	assert_int_equal(lookup(f, "10.1.2.3", e), STORE_MATCH_LISTED);
+	assert_string_equal(e, "10.1.2.3");
+	assert_int_equal(lookup(f, "10.1.2.4", e), STORE_MATCH_LISTED);
+	assert_string_equal(e, "10.1.2.0/24");
+	assert_int_equal(lookup(f, "10.1.3.0", e), STORE_MATCH_LISTED);
+	assert_string_equal(e, "10.1.0.0/16");
+	assert_int_equal(lookup(f, "10.200.0.1", e), STORE_MATCH_LISTED);
+	assert_string_equal(e, "10.0.0.0/8");
+	assert_int_equal(lookup(f, "11.0.0.0", NULL), STORE_MATCH_NONE);
+	assert_int_equal(lookup(f, "9.255.255.255", NULL), STORE_MATCH_NONE);
+}
+
+static void
+test_removing_a_middle_range_keeps_the_chain(void **state)
+{
+	struct fixture *f = *state;
+	char e[ADDR_STRLEN];
+
+	report(f, "10.0.0.0/8", NULL, "s", NOW - 10, STORE_NEW);
+	report(f, "10.1.0.0/16", NULL, "s", NOW - 10, STORE_NEW);
+	report(f, "10.1.2.3", NULL, "s", NOW - 10, STORE_NEW);
+	/* Delisting the /16 removes it and what is inside; the /8 covers it: exception. */
+	delist(f, "10.1.0.0/16", NOW - 5, STORE_EXCEPTED);
+	assert_int_equal(lookup(f, "10.1.2.3", e), STORE_MATCH_EXCEPTED);
+	assert_string_equal(e, "10.1.0.0/16");
+	assert_int_equal(lookup(f, "10.2.0.1", e), STORE_MATCH_LISTED);
+	assert_string_equal(e, "10.0.0.0/8");
+}
+
+static void
+test_delist_inside_range_becomes_exception(void **state)
+{
+	struct fixture *f = *state;
+	char e[ADDR_STRLEN];
+
+	report(f, "198.51.100.0/24", NULL, "s", NOW - 100, STORE_NEW);
+	delist(f, "198.51.100.7", NOW - 50, STORE_EXCEPTED);
+	assert_int_equal(lookup(f, "198.51.100.7", e), STORE_MATCH_EXCEPTED);
+	assert_int_equal(lookup(f, "198.51.100.8", e), STORE_MATCH_LISTED);
+	assert_string_equal(e, "198.51.100.0/24");
+	/* A report after the delisting lists the address again. */
+	report(f, "198.51.100.7", NULL, "s", NOW - 10, STORE_NEW);
+	assert_int_equal(lookup(f, "198.51.100.7", e), STORE_MATCH_LISTED);
+	assert_string_equal(e, "198.51.100.7");
+}
+
+static void
+test_delisting_outranks_older_reports(void **state)
+{
+	struct fixture *f = *state;
+
+	report(f, "192.0.2.9", NULL, "a", NOW - 100, STORE_NEW);
+	delist(f, "192.0.2.9", NOW - 50, STORE_DELISTED);
+	assert_int_equal(lookup(f, "192.0.2.9", NULL), STORE_MATCH_NONE);
+	report(f, "192.0.2.9", NULL, "b", NOW - 60, STORE_OUTRANKED);
+	assert_int_equal(lookup(f, "192.0.2.9", NULL), STORE_MATCH_NONE);
+	report(f, "192.0.2.9", NULL, "b", NOW - 40, STORE_NEW);
+	assert_int_equal(lookup(f, "192.0.2.9", NULL), STORE_MATCH_LISTED);
+	/* A delisting older than the latest report does not delist. */
+	delist(f, "192.0.2.9", NOW - 45, STORE_OUTRANKED);
+	assert_int_equal(lookup(f, "192.0.2.9", NULL), STORE_MATCH_LISTED);
+}
+
+static void
+test_duplicate_report_changes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct store_reader r;
+	struct listing_detail d;
+	struct addr a = A("192.0.2.20");
+	uint32_t s0;
+
+	report(f, "192.0.2.20", "x", "trap", NOW - 100, STORE_NEW);
+	report(f, "192.0.2.20", "x", "trap2", NOW - 90, STORE_REFRESHED);
+	report(f, "192.0.2.20", "x", "trap", NOW - 80, STORE_REFRESHED);
+	s0 = serial(f);
+	report(f, "192.0.2.20", "x", "trap", NOW - 100, STORE_DUPLICATE);
+	assert_int_equal(serial(f), s0);
+	assert_int_equal(store_reader_init(f->s, &r), 0);
+	assert_int_equal(store_detail(&r, f->zone, &a, &d), 0);
+	assert_int_equal(d.count, 3);
+	assert_int_equal(d.nsources, 2);
+	assert_int_equal(d.first_seen, NOW - 100);
+	assert_int_equal(d.last_seen, NOW - 80);
+	store_reader_fini(&r);
+}
+
+/* Journal ops as letters, one per change: "A101 C102 D103". */
+static int
+journal_cb(void *arg, const struct journal_commit *c, const struct journal_change *ch)
+{
+	char *out = arg;
+	static const char op[] = "?ADC";
+
+	assert_non_null(ch);
+	assert_int_equal(c->serial_to, c->serial_from + 1);
+	sprintf(out + strlen(out), "%s%c%u", *out ? " " : "", op[ch->op], c->serial_to);
+	return 0;
+}
+
+static void
+test_serial_and_journal_grow_per_changing_commit(void **state)
+{
+	struct fixture *f = *state;
+	struct store_reader r;
+	struct store_zone z;
+	char ops[64] = "";
+
+	assert_int_equal(serial(f), 100);
+	report(f, "192.0.2.1", NULL, "s", NOW - 10, STORE_NEW);
+	assert_int_equal(serial(f), 101);
+	/* A refresh that changes only the expiry changes no served record. */
+	report(f, "192.0.2.1", NULL, "s", NOW - 5, STORE_REFRESHED);
+	assert_int_equal(serial(f), 101);
+	report(f, "192.0.2.1", "new reason", "s", NOW - 4, STORE_REFRESHED);
+	assert_int_equal(serial(f), 102);
+	delist(f, "192.0.2.1", NOW - 1, STORE_DELISTED);
+	assert_int_equal(serial(f), 103);
+
+	assert_int_equal(store_reader_init(f->s, &r), 0);
+	assert_int_equal(store_zone_get(&r, f->zone, &z), 0);
+	assert_int_equal(z.seq, 3);
+	assert_int_equal(store_journal(&r, f->zone, 0, journal_cb, ops), 0);
+	store_reader_fini(&r);
+	assert_string_equal(ops, "A101 C102 D103");
+}
+
+static void
+test_expired_entries_are_not_served_and_expire_removes_them(void **state)
+{
+	struct fixture *f = *state;
+	struct store_wr *w;
+	uint64_t n;
+	uint32_t s0;
+	char e[ADDR_STRLEN];
+
+	report(f, "203.0.113.0/24", NULL, "s", NOW - 1000, STORE_NEW);
+	/* Lifetime is 86400: reported two days ago, expired before NOW. */
+	report(f, "203.0.113.5", NULL, "s", NOW - 2 * 86400, STORE_NEW);
+	assert_int_equal(lookup(f, "203.0.113.5", e), STORE_MATCH_LISTED);
+	assert_string_equal(e, "203.0.113.0/24");	/* the range shows through */
+	s0 = serial(f);
+	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	assert_int_equal(store_expire(w, NOW, true, NULL, NULL, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_expire(w, NOW, false, NULL, NULL, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_wr_commit(w), 0);
+	assert_int_equal(serial(f), s0 + 1);
+	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	assert_int_equal(store_expire(w, NOW, false, NULL, NULL, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_wr_changed_zones(w), 0);
+	store_wr_abort(w);
+	assert_int_equal(lookup(f, "203.0.113.5", e), STORE_MATCH_LISTED);
+	assert_string_equal(e, "203.0.113.0/24");
+}
+
+static void
+test_ipv6_prefixes_and_hosts(void **state)
+{
+	struct fixture *f = *state;
+	char e[ADDR_STRLEN];
+
+	report(f, "2001:db8::/32", NULL, "s", NOW - 10, STORE_NEW);
+	report(f, "2001:db8:1::/48", NULL, "s", NOW - 10, STORE_NEW);
+	report(f, "2001:db8:1::5", NULL, "s", NOW - 10, STORE_NEW);
+	delist(f, "2001:db8:1::6", NOW - 5, STORE_EXCEPTED);
+	assert_int_equal(lookup(f, "2001:db8:1::5", e), STORE_MATCH_LISTED);
+	assert_string_equal(e, "2001:db8:1::5");
+	assert_int_equal(lookup(f, "2001:db8:1::6", e), STORE_MATCH_EXCEPTED);
+	assert_int_equal(lookup(f, "2001:db8:1::7", e), STORE_MATCH_LISTED);
+	assert_string_equal(e, "2001:db8:1::/48");
+	assert_int_equal(lookup(f, "2001:db8:2::1", e), STORE_MATCH_LISTED);
+	assert_string_equal(e, "2001:db8::/32");
+	assert_int_equal(lookup(f, "2001:db9::1", NULL), STORE_MATCH_NONE);
+	/* Families never mix: 32.1.13.184 is 2001:db8's first octets as IPv4. */
+	assert_int_equal(lookup(f, "32.1.13.184", NULL), STORE_MATCH_NONE);
+}
+
+static void
+test_prefix_used_finds_entries_below_and_above(void **state)
+{
+	struct fixture *f = *state;
+	struct store_reader r;
+	struct addr p;
+
+	report(f, "192.0.2.5", NULL, "s", NOW - 10, STORE_NEW);
+	report(f, "10.0.0.0/8", NULL, "s", NOW - 10, STORE_NEW);
+	assert_int_equal(store_reader_init(f->s, &r), 0);
+	p = A("192.0.2.0/24");
+	assert_int_equal(store_prefix_used(&r, f->zone, &p, NOW), 1);
+	p = A("192.0.0.0/16");
+	assert_int_equal(store_prefix_used(&r, f->zone, &p, NOW), 1);
+	p = A("192.0.3.0/24");
+	assert_int_equal(store_prefix_used(&r, f->zone, &p, NOW), 0);
+	p = A("10.1.0.0/16");
+	assert_int_equal(store_prefix_used(&r, f->zone, &p, NOW), 1);
+	store_reader_fini(&r);
+}
+
+struct hist_count {
+	int reports, delists;
+};
+
+static int
+hist_cb(void *arg, const struct history *h)
+{
+	struct hist_count *c = arg;
+
+	if (h->op == HISTORY_REPORT) {
+		c->reports++;
+		assert_non_null(h->source);
+		assert_memory_equal(h->source, "trap-9", 6);
+	}
+	if (h->op == HISTORY_DELIST)
+		c->delists++;
+	return 0;
+}
+
+static void
+test_history_records_reports_and_delistings(void **state)
+{
+	struct fixture *f = *state;
+	struct store_reader r;
+	struct hist_count c = { 0, 0 };
+	struct addr a = A("192.0.2.77");
+
+	report(f, "192.0.2.77", "open relay", "trap-9", NOW - 30, STORE_NEW);
+	report(f, "192.0.2.77", "open relay", "trap-9", NOW - 20, STORE_REFRESHED);
+	delist(f, "192.0.2.77", NOW - 10, STORE_DELISTED);
+	assert_int_equal(store_reader_init(f->s, &r), 0);
+	assert_int_equal(store_history(&r, &a, hist_cb, &c), 0);
+	store_reader_fini(&r);
+	assert_int_equal(c.reports, 2);
+	assert_int_equal(c.delists, 1);
+}
+
+static void
+test_reasons_are_stored_once(void **state)
+{
+	struct fixture *f = *state;
+	struct store_reader r;
+	struct listing l1, l2;
+	struct addr a = A("192.0.2.30"), b = A("192.0.2.31");
+	const char *t;
+	size_t n;
+
+	report(f, "192.0.2.30", "shared reason", "s", NOW - 10, STORE_NEW);
+	report(f, "192.0.2.31", "shared reason", "s", NOW - 10, STORE_NEW);
+	assert_int_equal(store_reader_init(f->s, &r), 0);
+	assert_int_equal(store_lookup(&r, f->zone, &a, NOW, &l1), STORE_MATCH_LISTED);
+	assert_int_equal(store_lookup(&r, f->zone, &b, NOW, &l2), STORE_MATCH_LISTED);
+	assert_int_not_equal(l1.reason_id, 0);
+	assert_int_equal(l1.reason_id, l2.reason_id);
+	assert_int_equal(store_text(&r, l1.reason_id, &t, &n), 0);
+	assert_int_equal(n, 13);
+	assert_memory_equal(t, "shared reason", 13);
+	store_reader_fini(&r);
+}
+
+static void
+test_reader_sees_commits_after_refresh(void **state)
+{
+	struct fixture *f = *state;
+	struct store_reader r;
+	struct listing l;
+	struct addr a = A("192.0.2.44");
+
+	assert_int_equal(store_reader_init(f->s, &r), 0);
+	assert_int_equal(store_lookup(&r, f->zone, &a, NOW, &l), STORE_MATCH_NONE);
+	report(f, "192.0.2.44", NULL, "s", NOW - 10, STORE_NEW);
+	/* The old snapshot is stable until refreshed. */
+	assert_int_equal(store_lookup(&r, f->zone, &a, NOW, &l), STORE_MATCH_NONE);
+	assert_int_equal(store_reader_refresh(&r), 0);
+	assert_int_equal(store_lookup(&r, f->zone, &a, NOW, &l), STORE_MATCH_LISTED);
+	store_reader_fini(&r);
+}
+
+static void
+test_two_processes_write_and_read_at_once(void **state)
+{
+	struct fixture *f = *state;
+	struct store_reader r;
+	pid_t pid[2];
+	int i, k, status;
+
+	for (k = 0; k < 2; k++) {
+		if ((pid[k] = fork()) == 0) {
+			struct store *s;
+			struct store_zone z;
+
+			/* Each child opens its own environment, as rbldb does. */
+			if (store_open(&s, f->dir, 64 << 20) != 0 ||
+			    store_zone_ensure(s, "relays.example.org", 100, &z) != 0)
+				_exit(1);
+			for (i = 0; i < 50; i++) {
+				struct store_wr *w;
+				char buf[32];
+				struct addr a;
+				struct report rep = { { 0 }, NOW - 10, 0, 86400, NULL, "p", NULL };
+				enum store_outcome out;
+
+				snprintf(buf, sizeof(buf), "100.%d.0.%d", 64 + k, i);
+				addr_parse(buf, &a);
+				rep.net = a;
+				if (store_wr_begin(s, &w) != 0 ||
+				    store_report(w, z.id, &rep, &out) != 0 ||
+				    store_wr_commit(w) != 0)
+					_exit(2);
+			}
+			store_close(s);
+			_exit(0);
+		}
+	}
+	/* Reading while they write. */
+	assert_int_equal(store_reader_init(f->s, &r), 0);
+	for (i = 0; i < 20; i++)
+		assert_int_equal(store_reader_refresh(&r), 0);
+	store_reader_fini(&r);
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(waitpid(pid[k], &status, 0), pid[k]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	assert_int_equal(lookup(f, "100.64.0.49", NULL), STORE_MATCH_LISTED);
+	assert_int_equal(lookup(f, "100.65.0.49", NULL), STORE_MATCH_LISTED);
+	assert_int_equal(serial(f), 200);
+}
+
+static void
+test_foreign_environment_is_refused(void **state)
+{
+	char dir[] = "/tmp/rbldb-test-foreign.XXXXXX", cmd[128], path[128];
+	struct store *s;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs("this is not an LMDB file, it is somebody's notes\n", fp);
+	fclose(fp);
+	assert_int_equal(store_open(&s, dir, 64 << 20), RB_ENOTSTORE);
+	/* A plain file where the directory should be is refused too. */
+	assert_int_equal(store_open(&s, path, 64 << 20), RB_ENOTSTORE);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_single_address_listed_and_neighbour_not),
+		T(test_most_specific_of_nested_ranges_wins),
+		T(test_removing_a_middle_range_keeps_the_chain),
+		T(test_delist_inside_range_becomes_exception),
+		T(test_delisting_outranks_older_reports),
+		T(test_duplicate_report_changes_nothing),
+		T(test_serial_and_journal_grow_per_changing_commit),
+		T(test_expired_entries_are_not_served_and_expire_removes_them),
+		T(test_ipv6_prefixes_and_hosts),
+		T(test_prefix_used_finds_entries_below_and_above),
+		T(test_history_records_reports_and_delistings),
+		T(test_reasons_are_stored_once),
+		T(test_reader_sees_commits_after_refresh),
+		T(test_two_processes_write_and_read_at_once),
+		cmocka_unit_test(test_foreign_environment_is_refused),
+	};
+
+	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
