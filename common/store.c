@@ -1149,7 +1149,7 @@ text_hash(const char *t, size_t n)
 
 /* The id of TEXT, stored once; 0 for NULL or empty. */
 static int
-intern(struct store_wr *w, const char *text, uint32_t *id)
+intern_find(struct store_wr *w, const char *text, uint32_t *id, bool create)
 {
 	unsigned char hk[8], ib[4];
 	MDB_cursor *cur;
@@ -1181,6 +1181,8 @@ intern(struct store_wr *w, const char *text, uint32_t *id)
 	mdb_cursor_close(cur);
 	if (rc != MDB_NOTFOUND)
 		return sticky(w, from_mdb(rc));
+	if (!create)
+		return RB_OK;
 
 	if ((rc = mdb_cursor_open(w->txn, w->s->dbi[DB_STRINGS], &cur)) != 0)
 		return sticky(w, from_mdb(rc));
@@ -1194,6 +1196,12 @@ intern(struct store_wr *w, const char *text, uint32_t *id)
 		return rc;
 	*id = next;
 	return RB_OK;
+}
+
+static int
+intern(struct store_wr *w, const char *text, uint32_t *id)
+{
+	return intern_find(w, text, id, true);
 }
 
 static struct zone_change *
@@ -1601,8 +1609,8 @@ store_report(struct store_wr *w, uint16_t zone, const struct report *r,
 	    (rc = detail_put(w, zone, &r->net, &d)) != 0 ||
 	    (rc = wput(w, DB_REPORTS, rk, rklen, rv, sizeof(rv), 0)) != 0 ||
 	    (rc = wput(w, DB_BYSOURCE, bk, 4 + elen + 8, "", 0, 0)) != 0 ||
-	    (rc = history_add(w, zone, &r->net, HISTORY_REPORT, r->at, l.code, r->lifetime,
-	    &ht)) != 0)
+	    (rc = history_add(w, zone, &r->net, r->imported ? HISTORY_IMPORT : HISTORY_REPORT,
+	    r->at, l.code, r->lifetime, &ht)) != 0)
 		return rc;
 	*out = listed ? STORE_REFRESHED : STORE_NEW;
 	return RB_OK;
@@ -1664,7 +1672,7 @@ store_delist(struct store_wr *w, uint16_t zone, const struct delisting *d,
 	struct hist_text ht = { d->reason, NULL, NULL, d->by };
 	uint32_t reason, by, now = clamp_time(w->now);
 	uint8_t parent;
-	bool removed = false, self_found;
+	bool removed = false, self_found, self_exception;
 	size_t i;
 	int rc;
 
@@ -1684,9 +1692,25 @@ store_delist(struct store_wr *w, uint16_t zone, const struct delisting *d,
 		return RB_OK;
 	}
 
-	/* NET and everything inside it stop being listed. */
 	self_found = rc == RB_OK;
-	if (self_found && (rc = collect_cb(&inside, &self, parent)) != 0)
+	self_exception = self_found && (self.flags & LISTING_EXCEPTION);
+	/* The same delisting again, with nothing listed since: nothing to do. */
+	if (det.delisted_at == d->at) {
+		struct used_arg u = { now };
+
+		rc = store_lookup(&w->rd, zone, &d->net, now, &cover);
+		if (rc != STORE_MATCH_LISTED && rc >= 0)
+			rc = walk_inside(&w->rd, zone, &d->net, used_cb, &u);
+		if (rc < 0)
+			return sticky(w, rc);
+		if (rc == 0) {
+			*out = STORE_DUPLICATE;
+			return RB_OK;
+		}
+	}
+
+	/* NET and everything inside it stop being listed; an exception at NET stays. */
+	if (self_found && !self_exception && (rc = collect_cb(&inside, &self, parent)) != 0)
 		return sticky(w, rc);
 	if ((rc = walk_inside(&w->rd, zone, &d->net, collect_cb, &inside)) != 0) {
 		free(inside.list);
@@ -1705,7 +1729,7 @@ store_delist(struct store_wr *w, uint16_t zone, const struct delisting *d,
 	rc = store_lookup(&w->rd, zone, &d->net, now, &cover);
 	if (rc < 0)
 		return sticky(w, rc);
-	if (rc == STORE_MATCH_LISTED) {
+	if (rc == STORE_MATCH_LISTED || self_exception) {
 		memset(&self, 0, sizeof(self));
 		self.zone = zone;
 		self.net = d->net;
@@ -1726,7 +1750,7 @@ store_delist(struct store_wr *w, uint16_t zone, const struct delisting *d,
 	if ((rc = detail_put(w, zone, &d->net, &det)) != 0)
 		return rc;
 	/* delist_one recorded the history of NET's own entry if it had one. */
-	if (!self_found)
+	if (!self_found || self_exception)
 		return history_add(w, zone, &d->net, HISTORY_DELIST, d->at, 0, 0, &ht);
 	return RB_OK;
 }
@@ -1849,5 +1873,159 @@ store_wr_commit(struct store_wr *w)
 	}
 	rc = from_mdb(mdb_txn_commit(w->txn));
 	wr_free(w);
+	return rc;
+}
+
+struct purged {
+	unsigned char key[KEY_MAX];	/* entry key */
+	size_t klen;
+	int64_t at;
+};
+
+/*
+ * Recount entry KEY from its reports, leaving out SOURCE's since SINCE:
+ * removed when none remains, else times, counts and expiry follow the rest.
+ */
+static int
+purge_recount(struct store_wr *w, const unsigned char *key, size_t klen, uint32_t source,
+    int64_t since, bool dry_run, store_entry_cb cb, void *arg, uint64_t *removed)
+{
+	struct hist_text ht = { NULL, NULL, NULL, NULL };
+	struct listing_detail det, nd;
+	struct listing l;
+	MDB_cursor *cur;
+	MDB_val k = { klen, (void *)key }, v;
+	uint32_t last_source = 0, expires = 0;
+	bool never = false;
+	uint8_t parent;
+	int rc;
+
+	if (!entry_key_decode(&k, &l))
+		return RB_ESTORE;
+	rc = get_entry(&w->rd, l.zone, &l.net, l.net.plen, &l, &parent);
+	if (rc == RB_ENOTFOUND || (rc == 0 && (l.flags & LISTING_EXCEPTION)))
+		return RB_OK;
+	if (rc != 0 || (rc = detail_get(w, l.zone, &l.net, &det)) != 0)
+		return rc;
+	nd = det;
+	nd.count = nd.nsources = 0;
+	nd.first_seen = INT64_MAX;
+	nd.last_seen = INT64_MIN;
+	if ((rc = mdb_cursor_open(w->txn, w->s->dbi[DB_REPORTS], &cur)) != 0)
+		return sticky(w, from_mdb(rc));
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && k.mv_size == klen + 12 && memcmp(k.mv_data, key, klen) == 0) {
+		const unsigned char *p = (const unsigned char *)k.mv_data + klen;
+		uint32_t src = get32(p), lifetime = v.mv_size >= 16 ?
+		    get32((const unsigned char *)v.mv_data + 12) : 0;
+		int64_t at = (int64_t)get64(p + 4);
+
+		if (at >= det.first_seen && !(src == source && at >= since)) {
+			if (nd.count == 0 || src != last_source)
+				nd.nsources++;
+			last_source = src;
+			nd.count++;
+			if (at < nd.first_seen)
+				nd.first_seen = at;
+			if (at > nd.last_seen)
+				nd.last_seen = at;
+			if (lifetime == 0)
+				never = true;
+			else if (clamp_time(at + (int64_t)lifetime) > expires)
+				expires = clamp_time(at + (int64_t)lifetime);
+		}
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return sticky(w, from_mdb(rc));
+	if (nd.count == 0) {
+		(*removed)++;
+		if (cb != NULL && (rc = cb(arg, &l)) != 0)
+			return rc;
+		if (dry_run)
+			return RB_OK;
+		if ((rc = entry_remove(w, l.zone, &l)) != 0)
+			return rc;
+		return history_add(w, l.zone, &l.net, HISTORY_PURGE, w->now, l.code, 0, &ht);
+	}
+	if (dry_run)
+		return RB_OK;
+	l.expires = never ? 0 : expires;
+	if ((rc = entry_write(w, l.zone, &l)) != 0)
+		return rc;
+	return detail_put(w, l.zone, &l.net, &nd);
+}
+
+int
+store_purge(struct store_wr *w, const char *source, int64_t since, bool dry_run,
+    store_entry_cb cb, void *arg, uint64_t *reports, uint64_t *removed)
+{
+	struct purged *list = NULL, *p;
+	size_t n = 0, cap = 0, i;
+	unsigned char kb[4 + KEY_MAX + 8];
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint32_t sid;
+	int rc;
+
+	*reports = *removed = 0;
+	if (w->err != 0)
+		return w->err;
+	if ((rc = intern_find(w, source, &sid, false)) != 0 || sid == 0)
+		return rc;
+	/* bysource: source | entry key | at.  Collect first; the deletes follow. */
+	put32(kb, sid);
+	k.mv_size = 4;
+	k.mv_data = kb;
+	if ((rc = mdb_cursor_open(w->txn, w->s->dbi[DB_BYSOURCE], &cur)) != 0)
+		return sticky(w, from_mdb(rc));
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && k.mv_size > 12 && k.mv_size <= 4 + KEY_MAX + 8 &&
+	    get32(k.mv_data) == sid) {
+		const unsigned char *kp = k.mv_data;
+		int64_t at = (int64_t)get64(kp + k.mv_size - 8);
+
+		if (at >= since) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				if ((p = realloc(list, cap * sizeof(*p))) == NULL) {
+					rc = -ENOMEM;
+					break;
+				}
+				list = p;
+			}
+			p = &list[n++];
+			p->klen = k.mv_size - 12;
+			memcpy(p->key, kp + 4, p->klen);
+			p->at = at;
+		}
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		free(list);
+		return sticky(w, rc < 0 && rc > -1000 ? rc : from_mdb(rc));
+	}
+	rc = RB_OK;
+	*reports = n;
+	/* Entries come grouped: recount each once, before deleting (dry run too). */
+	for (i = 0; rc == 0 && i < n; i++)
+		if (i == 0 || list[i].klen != list[i - 1].klen ||
+		    memcmp(list[i].key, list[i - 1].key, list[i].klen) != 0)
+			rc = purge_recount(w, list[i].key, list[i].klen, sid, since, dry_run,
+			    cb, arg, removed);
+	for (i = 0; rc == 0 && !dry_run && i < n; i++) {
+		unsigned char rk[KEY_MAX + 12];
+
+		memcpy(rk, list[i].key, list[i].klen);
+		put32(rk + list[i].klen, sid);
+		put64(rk + list[i].klen + 4, (uint64_t)list[i].at);
+		memcpy(kb + 4, list[i].key, list[i].klen);
+		put64(kb + 4 + list[i].klen, (uint64_t)list[i].at);
+		if ((rc = wdel(w, DB_REPORTS, rk, list[i].klen + 12)) == 0)
+			rc = wdel(w, DB_BYSOURCE, kb, 4 + list[i].klen + 8);
+	}
+	free(list);
 	return rc;
 }

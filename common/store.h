@@ -231,12 +231,13 @@ struct report {
 	const char *reason;	/* NULL or public text */
 	const char *source;	/* NULL or private */
 	const char *evidence;	/* NULL or private */
+	bool imported;		/* history says "import" rather than "report" */
 };
 
 enum store_outcome {
 	STORE_NEW = 1,		/* listed now, was not */
 	STORE_REFRESHED,	/* was listed; times, count or expiry moved */
-	STORE_DUPLICATE,	/* same zone, net, source and at seen before */
+	STORE_DUPLICATE,	/* seen before: same report, or same delisting */
 	STORE_OUTRANKED,	/* a delisting later than `at` stands */
 	STORE_DELISTED,		/* entry removed */
 	STORE_EXCEPTED,		/* an exception inside a listed range */
@@ -267,6 +268,16 @@ int store_delist(struct store_wr *w, uint16_t zone, const struct delisting *d,
  */
 int store_expire(struct store_wr *w, uint32_t now, bool dry_run, store_entry_cb cb,
     void *arg, uint64_t *n);
+
+/*
+ * SOURCE's reports with `at` >= SINCE are withdrawn (every zone): an entry
+ * left without any report since its listing began is removed, the others
+ * get their counts, times and expiry recomputed from what remains.
+ * *reports gets the reports withdrawn, *removed the entries removed; CB (may
+ * be NULL) sees each entry before it is removed.  With DRY_RUN only counts.
+ */
+int store_purge(struct store_wr *w, const char *source, int64_t since, bool dry_run,
+    store_entry_cb cb, void *arg, uint64_t *reports, uint64_t *removed);
 
 /* The zone ids known to the store are needed by expiry's callers. */
 int store_zone_name(struct store_reader *r, uint16_t zone, char *buf, size_t len);

@@ -67,7 +67,8 @@ report(struct fixture *f, const char *net, const char *reason, const char *sourc
     int64_t at, enum store_outcome want)
 {
 	struct store_wr *w;
-	struct report r = { A(net), at, 0, 86400, reason, source, NULL };
+	struct report r = { .net = A(net), .at = at, .lifetime = 86400, .reason = reason,
+	    .source = source };
 	enum store_outcome out;
 
 	assert_int_equal(store_wr_begin(f->s, &w), 0);
@@ -447,7 +448,8 @@ test_two_processes_write_and_read_at_once(void **state)
 				struct store_wr *w;
 				char buf[32];
 				struct addr a;
-				struct report rep = { { 0 }, NOW - 10, 0, 86400, NULL, "p", NULL };
+				struct report rep = { .at = NOW - 10, .lifetime = 86400,
+				    .source = "p" };
 				enum store_outcome out;
 
 				snprintf(buf, sizeof(buf), "100.%d.0.%d", 64 + k, i);
@@ -497,6 +499,68 @@ test_foreign_environment_is_refused(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static void
+test_same_delisting_twice_changes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t s0;
+
+	report(f, "198.51.100.0/24", NULL, "s", NOW - 100, STORE_NEW);
+	report(f, "192.0.2.50", NULL, "s", NOW - 100, STORE_NEW);
+	delist(f, "198.51.100.9", NOW - 50, STORE_EXCEPTED);
+	delist(f, "192.0.2.50", NOW - 50, STORE_DELISTED);
+	s0 = serial(f);
+	delist(f, "198.51.100.9", NOW - 50, STORE_DUPLICATE);
+	delist(f, "192.0.2.50", NOW - 50, STORE_DUPLICATE);
+	/* A new delisting of an exception changes no served record either. */
+	delist(f, "198.51.100.9", NOW - 40, STORE_EXCEPTED);
+	assert_int_equal(serial(f), s0);
+}
+
+static void
+purge(struct fixture *f, const char *source, int64_t since, uint64_t want_reports,
+    uint64_t want_removed)
+{
+	struct store_wr *w;
+	uint64_t nrep, nrem;
+
+	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	store_wr_set_now(w, NOW);
+	assert_int_equal(store_purge(w, source, since, false, NULL, NULL, &nrep, &nrem), 0);
+	assert_int_equal(store_wr_commit(w), 0);
+	assert_int_equal(nrep, want_reports);
+	assert_int_equal(nrem, want_removed);
+}
+
+static void
+test_purge_removes_what_rests_only_on_the_source(void **state)
+{
+	struct fixture *f = *state;
+	struct store_reader r;
+	struct listing_detail d;
+	struct addr b = A("192.0.2.2");
+
+	report(f, "192.0.2.1", NULL, "bad-feed", NOW - 100, STORE_NEW);
+	report(f, "192.0.2.1", NULL, "bad-feed", NOW - 90, STORE_REFRESHED);
+	report(f, "192.0.2.2", NULL, "bad-feed", NOW - 100, STORE_NEW);
+	report(f, "192.0.2.2", NULL, "good-trap", NOW - 95, STORE_REFRESHED);
+	report(f, "192.0.2.3", NULL, "bad-feed", NOW - 300, STORE_NEW);
+	/* --since leaves the older report of 192.0.2.3 alone. */
+	purge(f, "bad-feed", NOW - 200, 3, 1);
+	assert_int_equal(lookup(f, "192.0.2.1", NULL), STORE_MATCH_NONE);
+	assert_int_equal(lookup(f, "192.0.2.2", NULL), STORE_MATCH_LISTED);
+	assert_int_equal(lookup(f, "192.0.2.3", NULL), STORE_MATCH_LISTED);
+	assert_int_equal(store_reader_init(f->s, &r), 0);
+	assert_int_equal(store_detail(&r, f->zone, &b, &d), 0);
+	assert_int_equal(d.count, 1);
+	assert_int_equal(d.nsources, 1);
+	assert_int_equal(d.first_seen, NOW - 95);
+	store_reader_fini(&r);
+	purge(f, "bad-feed", 0, 1, 1);
+	assert_int_equal(lookup(f, "192.0.2.3", NULL), STORE_MATCH_NONE);
+	purge(f, "no-such-source", 0, 0, 0);
+}
+
 int
 main(void)
 {
@@ -516,6 +580,8 @@ main(void)
 		T(test_reasons_are_stored_once),
 		T(test_reader_sees_commits_after_refresh),
 		T(test_two_processes_write_and_read_at_once),
+		T(test_same_delisting_twice_changes_nothing),
+		T(test_purge_removes_what_rests_only_on_the_source),
 		cmocka_unit_test(test_foreign_environment_is_refused),
 	};
 
