@@ -1,0 +1,1361 @@
+/* The INI configuration shared by rbldbd and rbldb (libinih), and zone apex files (ldns). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <ini.h>
+
+#include "conf.h"
+#include "rb.h"
+#include "timeutil.h"
+
+/* Defaults of keys left out. */
+#define CONF_DEFAULT_DB "/var/lib/rbldb"
+/*
+ * Without `listen` the server takes the standard DNS port on loopback only:
+ * nothing is exposed until the operator says where to serve.
+ */
+#define CONF_DEFAULT_LISTEN "127.0.0.1:53"
+#define CONF_DEFAULT_CODE 0x7f000002u		/* 127.0.0.2, RFC 5782 s2.1 */
+#define CONF_DEFAULT_TTL 2100
+#define CONF_DEFAULT_LIFETIME (30u * 86400)
+#define CONF_DEFAULT_MAX_RANGE4 16
+#define CONF_DEFAULT_MAX_RANGE6 48
+#define CONF_APEX_TTL 3600			/* records of an apex file without $TTL */
+#define CONF_MAX_THREADS 1024
+#define CONF_MAX_TTL 0x7fffffffu		/* RFC 2181 s8 */
+
+static const char *const tsig_algorithms[] = {
+	"hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512",
+};
+
+enum section { SEC_NONE, SEC_SERVER, SEC_ZONE, SEC_KEY };
+
+/* A "key NAME" reference, resolved once every [key] section is known. */
+struct keyref {
+	size_t zone;
+	bool notify;		/* else allow-transfer */
+	size_t item;
+	char *name;		/* normalised: lower case, trailing dot */
+	int line;
+};
+
+struct parser;
+
+enum keykind {
+	KEY_SCALAR,		/* one value; given twice is an error */
+	KEY_TEXT,		/* one value; continuation lines append to it */
+	KEY_LIST,		/* accumulates over repeated keys and continuation lines */
+};
+
+struct keydef {
+	const char *name;
+	enum keykind kind;
+	int (*set)(struct parser *p, const char *v);
+};
+
+#define MAX_KEYS 16
+
+struct parser {
+	struct conf *c;
+	FILE *fp;
+	char *err;
+	size_t errlen;
+	int fail_line;		/* line of the first error, 0 = none */
+	bool failed;
+
+	/* State of the line inih is working on; the reader sets it. */
+	int line;		/* lines handed to inih so far */
+	bool cont;		/* an indented line continuing the previous key */
+	bool keyed;		/* a key was seen in this section (inih's prev_name) */
+	enum section sec;
+	char secname[256];	/* "server", "zone relays.example.org" */
+	size_t cur;		/* index of the current zone or key */
+	int seen[MAX_KEYS];	/* line each scalar key of this section was set on */
+	int server_seen[MAX_KEYS];	/* [server] may come back: remembered apart */
+
+	/* allow-transfer and notify: "key NAME" binds to the item before it. */
+	int want_key;		/* line of a "key" still waiting for its name */
+	bool have_item;		/* the last item of this key can take a key */
+
+	struct keyref *refs;
+	size_t nrefs;
+	int *apex_line;		/* per zone: line of its apex key */
+	int *key_line;		/* per key: line of its [key] header */
+	int default_zone_line;
+};
+
+static int set_listen(struct parser *, const char *);
+static int set_db(struct parser *, const char *);
+static int set_threads(struct parser *, const char *);
+static int set_user(struct parser *, const char *);
+static int set_mapsize(struct parser *, const char *);
+static int set_default_zone(struct parser *, const char *);
+static int set_apex(struct parser *, const char *);
+static int set_family(struct parser *, const char *);
+static int set_code(struct parser *, const char *);
+static int set_text(struct parser *, const char *);
+static int set_ttl(struct parser *, const char *);
+static int set_lifetime(struct parser *, const char *);
+static int set_max_range(struct parser *, const char *);
+static int set_max_range6(struct parser *, const char *);
+static int set_never(struct parser *, const char *);
+static int set_allow_transfer(struct parser *, const char *);
+static int set_notify(struct parser *, const char *);
+static int set_algorithm(struct parser *, const char *);
+static int set_secret(struct parser *, const char *);
+
+static const struct keydef server_keys[] = {
+	{ "listen", KEY_LIST, set_listen },
+	{ "db", KEY_SCALAR, set_db },
+	{ "threads", KEY_SCALAR, set_threads },
+	{ "user", KEY_SCALAR, set_user },
+	{ "mapsize", KEY_SCALAR, set_mapsize },
+	{ "default-zone", KEY_SCALAR, set_default_zone },
+	{ NULL, 0, NULL },
+};
+
+static const struct keydef zone_keys[] = {
+	{ "apex", KEY_SCALAR, set_apex },
+	{ "family", KEY_SCALAR, set_family },
+	{ "code", KEY_SCALAR, set_code },
+	{ "text", KEY_TEXT, set_text },
+	{ "ttl", KEY_SCALAR, set_ttl },
+	{ "lifetime", KEY_SCALAR, set_lifetime },
+	{ "max-range", KEY_SCALAR, set_max_range },
+	{ "max-range6", KEY_SCALAR, set_max_range6 },
+	{ "never-list", KEY_LIST, set_never },
+	{ "allow-transfer", KEY_LIST, set_allow_transfer },
+	{ "notify", KEY_LIST, set_notify },
+	{ NULL, 0, NULL },
+};
+
+static const struct keydef key_keys[] = {
+	{ "algorithm", KEY_SCALAR, set_algorithm },
+	{ "secret", KEY_SCALAR, set_secret },
+	{ NULL, 0, NULL },
+};
+
+/*
+ * Record the first error as "FILE:LINE: message".  Returns -1 so setters can
+ * `return fail(...)`.
+ */
+static int __attribute__((format(printf, 4, 5)))
+fail_at(struct parser *p, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	int n = 0;
+
+	if (p->failed)
+		return -1;
+	p->failed = true;
+	p->fail_line = line;
+	if (p->err == NULL || p->errlen == 0)
+		return -1;
+	if (line > 0)
+		n = snprintf(p->err, p->errlen, "%s:%d: ", file, line);
+	else
+		n = snprintf(p->err, p->errlen, "%s: ", file);
+	if (n < 0 || (size_t)n >= p->errlen)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* An error on the configuration line inih is working on. */
+#define fail(p, ...) fail_at((p), (p)->c->path, (p)->line, __VA_ARGS__)
+
+static int
+nomem(struct parser *p)
+{
+	return fail(p, "out of memory");
+}
+
+/* Grow the array *ARR of *N elements of SIZE by one zeroed element. */
+static void *
+push(void *arr, size_t n, size_t size)
+{
+	char *a = realloc(arr, (n + 1) * size);
+
+	if (a != NULL)
+		memset(a + n * size, 0, size);
+	return a;
+}
+
+static char *
+resolve_path(const char *dir, const char *path)
+{
+	char *s;
+
+	if (path[0] == '/' || strcmp(dir, ".") == 0)
+		return strdup(path);
+	if (asprintf(&s, "%s/%s", dir, path) < 0)
+		return NULL;
+	return s;
+}
+
+/*
+ * The next item of a list value into BUF: items are separated by blanks
+ * and/or commas.  Returns false at the end.  Values come from lines of at
+ * most 200 characters, so BUF of 256 always holds an item.
+ */
+static bool
+next_item(const char **s, char *buf, size_t len)
+{
+	const char *p = *s;
+	size_t n = 0;
+
+	while (*p != '\0' && (isspace((unsigned char)*p) || *p == ','))
+		p++;
+	if (*p == '\0')
+		return false;
+	while (*p != '\0' && !isspace((unsigned char)*p) && *p != ',') {
+		if (n + 1 < len)
+			buf[n++] = *p;
+		p++;
+	}
+	buf[n] = '\0';
+	*s = p;
+	return true;
+}
+
+/*
+ * Zone names are kept lower case without the trailing dot.  Returns false
+ * when IN is not a domain name (or is the root).
+ */
+static bool
+norm_zone_name(const char *in, char *out, size_t len)
+{
+	size_t n = strlen(in), i;
+	ldns_rdf *d;
+
+	if (n > 0 && in[n - 1] == '.')
+		n--;
+	if (n == 0 || n >= len || n > 253)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (isspace((unsigned char)in[i]) || in[i] == '\\')
+			return false;
+		out[i] = (char)tolower((unsigned char)in[i]);
+	}
+	out[n] = '\0';
+	if ((d = ldns_dname_new_frm_str(out)) == NULL)
+		return false;
+	ldns_rdf_deep_free(d);
+	/* ldns takes "a..b"; an empty label is no name (RFC 1035 s3.1). */
+	return strstr(out, "..") == NULL && out[0] != '.';
+}
+
+/* Key names are DNS names (RFC 8945 s4.2): lower case, with the trailing dot. */
+static bool
+norm_key_name(const char *in, char *out, size_t len)
+{
+	size_t n;
+
+	if (!norm_zone_name(in, out, len - 1))
+		return false;
+	n = strlen(out);
+	out[n] = '.';
+	out[n + 1] = '\0';
+	return true;
+}
+
+/* Strict base64 (RFC 4648 s4): whole quanta, padding only at the end. */
+static bool
+is_base64(const char *s)
+{
+	size_t n = strlen(s), i, pad = 0;
+
+	if (n == 0 || n % 4 != 0)
+		return false;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '=') {
+			pad++;
+			continue;
+		}
+		if (pad > 0 || !(isalnum(ch) || ch == '+' || ch == '/'))
+			return false;
+	}
+	return pad <= 2;
+}
+
+static bool
+parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* ---- Socket addresses ---- */
+
+static void
+format_sockaddr(const struct sockaddr_storage *sa, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (sa->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, ntohs(in->sin_port));
+	} else {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "[%s]:%u", host, ntohs(in6->sin6_port));
+	}
+}
+
+/*
+ * "192.0.2.1:5300", "[2001:db8::1]:5300"; without a port ("192.0.2.1",
+ * "[::1]" or a bare "::1") the DNS port 53 is meant.
+ */
+int
+conf_parse_sockaddr(const char *text, struct sockaddr_storage *sa, socklen_t *len)
+{
+	char host[INET6_ADDRSTRLEN];
+	const char *port = NULL, *end;
+	unsigned long pnum = 53;
+	size_t hlen;
+	bool v6;
+
+	if (text[0] == '[') {
+		if ((end = strchr(text, ']')) == NULL)
+			return RB_ESYNTAX;
+		if (end[1] == ':')
+			port = end + 2;
+		else if (end[1] != '\0')
+			return RB_ESYNTAX;
+		text++;
+		hlen = (size_t)(end - text);
+		v6 = true;
+	} else if ((end = strchr(text, ':')) != NULL && strchr(end + 1, ':') == NULL) {
+		port = end + 1;
+		hlen = (size_t)(end - text);
+		v6 = false;
+	} else {
+		hlen = strlen(text);
+		v6 = end != NULL;
+	}
+	if (hlen == 0 || hlen >= sizeof(host))
+		return RB_ESYNTAX;
+	memcpy(host, text, hlen);
+	host[hlen] = '\0';
+	if (port != NULL && !parse_uint(port, 65535, &pnum))
+		return RB_ESYNTAX;
+	if (pnum == 0)
+		return RB_ESYNTAX;
+
+	memset(sa, 0, sizeof(*sa));
+	if (v6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)sa;
+
+		if (inet_pton(AF_INET6, host, &in6->sin6_addr) != 1)
+			return RB_ESYNTAX;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)pnum);
+		*len = sizeof(*in6);
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)sa;
+
+		if (inet_pton(AF_INET, host, &in->sin_addr) != 1)
+			return RB_ESYNTAX;
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)pnum);
+		*len = sizeof(*in);
+	}
+	return 0;
+}
+
+static bool
+same_sockaddr(const struct sockaddr_storage *a, socklen_t alen,
+    const struct sockaddr_storage *b, socklen_t blen)
+{
+	return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+/* Append one listen address; Returns -1 with MSG set for the caller's error. */
+static int
+add_listen(struct conf_listen **arr, size_t *n, const char *text, const char **msg)
+{
+	struct sockaddr_storage sa;
+	struct conf_listen *l;
+	socklen_t len;
+	size_t i;
+
+	if (conf_parse_sockaddr(text, &sa, &len) != 0) {
+		*msg = "bad listen address";
+		return -1;
+	}
+	for (i = 0; i < *n; i++) {
+		if (same_sockaddr(&(*arr)[i].sa, (*arr)[i].salen, &sa, len)) {
+			*msg = "listen address given twice";
+			return -1;
+		}
+	}
+	if ((l = push(*arr, *n, sizeof(**arr))) == NULL) {
+		*msg = "out of memory";
+		return -1;
+	}
+	*arr = l;
+	l = &l[(*n)++];
+	l->sa = sa;
+	l->salen = len;
+	format_sockaddr(&sa, l->text, sizeof(l->text));
+	return 0;
+}
+
+int
+conf_set_listen(struct conf *c, const char **texts, size_t n, char *err, size_t errlen)
+{
+	struct conf_listen *arr = NULL;
+	const char *msg;
+	size_t i, na = 0;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (add_listen(&arr, &na, texts[i], &msg) != 0) {
+			if (err != NULL && errlen > 0)
+				snprintf(err, errlen, "%s '%s' (use ADDR:PORT or [IPV6]:PORT)",
+				    msg, texts[i]);
+			free(arr);
+			return RB_ESYNTAX;
+		}
+	}
+	free(c->listen);
+	c->listen = arr;
+	c->nlisten = na;
+	return 0;
+}
+
+/* ---- [server] ---- */
+
+static int
+set_listen(struct parser *p, const char *v)
+{
+	struct conf *c = p->c;
+	const char *msg;
+	char item[256];
+
+	while (next_item(&v, item, sizeof(item)))
+		if (add_listen(&c->listen, &c->nlisten, item, &msg) != 0)
+			return fail(p, "%s '%s' (use ADDR:PORT or [IPV6]:PORT, e.g. "
+			    "127.0.0.1:5300 [::1]:5300)", msg, item);
+	return 0;
+}
+
+static int
+set_db(struct parser *p, const char *v)
+{
+	if (*v == '\0')
+		return fail(p, "db is empty (name the store directory, e.g. db = ../var/db)");
+	free(p->c->db);
+	if ((p->c->db = resolve_path(p->c->dir, v)) == NULL)
+		return nomem(p);
+	return 0;
+}
+
+static int
+set_threads(struct parser *p, const char *v)
+{
+	unsigned long n;
+
+	if (!parse_uint(v, CONF_MAX_THREADS, &n))
+		return fail(p, "threads '%s' is not a number from 0 to %d (0 = one per core)",
+		    v, CONF_MAX_THREADS);
+	p->c->threads = (unsigned)n;
+	return 0;
+}
+
+static int
+set_user(struct parser *p, const char *v)
+{
+	free(p->c->user);
+	p->c->user = NULL;
+	if (*v != '\0' && (p->c->user = strdup(v)) == NULL)
+		return nomem(p);
+	return 0;
+}
+
+static int
+set_mapsize(struct parser *p, const char *v)
+{
+	static const char units[] = "kmgt";
+	unsigned long long n, mult = 1;
+	const char *u;
+	char *end;
+
+	if (!isdigit((unsigned char)v[0]))
+		goto bad;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno != 0)
+		goto bad;
+	if (*end != '\0') {
+		if ((u = strchr(units, tolower((unsigned char)*end))) == NULL || end[1] != '\0')
+			goto bad;
+		mult = 1ull << (10 * (u - units + 1));
+	}
+	if (n > SIZE_MAX / mult)
+		goto bad;
+	n *= mult;
+	/* LMDB needs room for its meta pages and trees; below that it fails oddly. */
+	if (n != 0 && n < (1u << 20))
+		return fail(p, "mapsize '%s' is too small (use at least 1M, e.g. 16G)", v);
+	p->c->mapsize = (size_t)n;
+	return 0;
+bad:
+	return fail(p, "mapsize '%s' is not a size (use bytes or a K, M, G, T suffix, e.g. 16G)", v);
+}
+
+static int
+set_default_zone(struct parser *p, const char *v)
+{
+	char name[256];
+
+	if (!norm_zone_name(v, name, sizeof(name)))
+		return fail(p, "default-zone '%s' is not a zone name", v);
+	free(p->c->default_zone);
+	if ((p->c->default_zone = strdup(name)) == NULL)
+		return nomem(p);
+	p->default_zone_line = p->line;
+	return 0;
+}
+
+/* ---- [zone NAME] ---- */
+
+static struct conf_zone *
+cur_zone(struct parser *p)
+{
+	return &p->c->zones[p->cur];
+}
+
+static int
+set_apex(struct parser *p, const char *v)
+{
+	struct conf_zone *z = cur_zone(p);
+
+	if (*v == '\0')
+		return fail(p, "apex is empty (name the zone's apex file: SOA and NS)");
+	if ((z->apex_path = resolve_path(p->c->dir, v)) == NULL)
+		return nomem(p);
+	p->apex_line[p->cur] = p->line;
+	return 0;
+}
+
+static int
+set_family(struct parser *p, const char *v)
+{
+	struct conf_zone *z = cur_zone(p);
+
+	if (strcasecmp(v, "ipv4") == 0)
+		z->family = ZONE_FAMILY_V4;
+	else if (strcasecmp(v, "ipv6") == 0)
+		z->family = ZONE_FAMILY_V6;
+	else if (strcasecmp(v, "both") == 0)
+		z->family = ZONE_FAMILY_BOTH;
+	else
+		return fail(p, "family '%s' is unknown (use ipv4, ipv6 or both)", v);
+	return 0;
+}
+
+static int
+set_code(struct parser *p, const char *v)
+{
+	struct addr a;
+
+	if (addr_parse(v, &a) != 0 || a.fam != ADDR_V4)
+		return fail(p, "code '%s' is not an IPv4 address (use 127.0.0.N)", v);
+	/* RFC 5782 s2.1: DNSBL answers are in 127.0.0.0/8. */
+	if (a.a[0] != 127)
+		return fail(p, "code %s is outside 127.0.0.0/8 (use 127.0.0.N, e.g. 127.0.0.2)", v);
+	cur_zone(p)->code = (uint32_t)a.a[0] << 24 | (uint32_t)a.a[1] << 16 |
+	    (uint32_t)a.a[2] << 8 | a.a[3];
+	return 0;
+}
+
+static int
+set_text(struct parser *p, const char *v)
+{
+	struct conf_zone *z = cur_zone(p);
+	char *s;
+
+	if (p->cont && z->text != NULL) {
+		/* A long text goes on over indented lines, joined by a space. */
+		if (asprintf(&s, "%s %s", z->text, v) < 0)
+			return nomem(p);
+		free(z->text);
+		z->text = s;
+		return 0;
+	}
+	free(z->text);
+	z->text = NULL;
+	if (*v != '\0' && (z->text = strdup(v)) == NULL)
+		return nomem(p);
+	return 0;
+}
+
+static int
+set_ttl(struct parser *p, const char *v)
+{
+	uint32_t secs;
+
+	if (time_parse_duration(v, &secs) != 0 || secs > CONF_MAX_TTL)
+		return fail(p, "ttl '%s' is not a duration (use seconds or 90s, 15m, 12h, 1d)", v);
+	cur_zone(p)->ttl = secs;
+	return 0;
+}
+
+static int
+set_lifetime(struct parser *p, const char *v)
+{
+	uint32_t secs;
+
+	if (time_parse_duration(v, &secs) != 0)
+		return fail(p, "lifetime '%s' is not a positive duration (use 90s, 15m, 12h, 30d)", v);
+	cur_zone(p)->lifetime = secs;
+	return 0;
+}
+
+static int
+set_max_range(struct parser *p, const char *v)
+{
+	unsigned long n;
+
+	if (!parse_uint(v, 32, &n))
+		return fail(p, "max-range '%s' is not a prefix length from 0 to 32", v);
+	cur_zone(p)->max_range4 = (uint8_t)n;
+	return 0;
+}
+
+static int
+set_max_range6(struct parser *p, const char *v)
+{
+	unsigned long n;
+
+	if (!parse_uint(v, 128, &n))
+		return fail(p, "max-range6 '%s' is not a prefix length from 0 to 128", v);
+	cur_zone(p)->max_range6 = (uint8_t)n;
+	return 0;
+}
+
+static int
+set_never(struct parser *p, const char *v)
+{
+	struct conf_zone *z = cur_zone(p);
+	struct addr a, *arr;
+	const char *why = NULL;
+	char item[256];
+
+	while (next_item(&v, item, sizeof(item))) {
+		if (addr_parse_cidr(item, &a, &why) != 0)
+			return fail(p, "never-list '%s' is not an address or CIDR range: %s",
+			    item, why != NULL ? why : "syntax error");
+		if ((arr = push(z->never, z->nnever, sizeof(*arr))) == NULL)
+			return nomem(p);
+		z->never = arr;
+		z->never[z->nnever++] = a;
+	}
+	return 0;
+}
+
+/* "key NAME" binds NAME to the last item; remember it for after the parse. */
+static int
+bind_key(struct parser *p, bool notify, const char *name)
+{
+	struct conf_zone *z = cur_zone(p);
+	struct keyref *r;
+	char norm[256];
+
+	if (!norm_key_name(name, norm, sizeof(norm)))
+		return fail(p, "key name '%s' is not a domain name", name);
+	if ((r = push(p->refs, p->nrefs, sizeof(*r))) == NULL)
+		return nomem(p);
+	p->refs = r;
+	r = &r[p->nrefs];
+	r->zone = p->cur;
+	r->notify = notify;
+	r->item = notify ? z->nnotify - 1 : z->nallow_transfer - 1;
+	r->line = p->want_key;
+	if ((r->name = strdup(norm)) == NULL)
+		return nomem(p);
+	p->nrefs++;
+	p->have_item = false;
+	p->want_key = 0;
+	return 0;
+}
+
+/*
+ * The items of allow-transfer and notify: addresses, each optionally
+ * followed by "key NAME".  "key" may end one line and NAME start the next.
+ */
+static int
+set_xfr_list(struct parser *p, const char *v, bool notify)
+{
+	const char *what = notify ? "notify" : "allow-transfer";
+	struct conf_zone *z = cur_zone(p);
+	char item[256];
+
+	while (next_item(&v, item, sizeof(item))) {
+		if (p->want_key) {
+			if (bind_key(p, notify, item) != 0)
+				return -1;
+			continue;
+		}
+		if (strcasecmp(item, "key") == 0) {
+			if (!p->have_item)
+				return fail(p, "%s: 'key' must follow an address (ADDR key NAME)", what);
+			p->want_key = p->line;
+			continue;
+		}
+		if (notify) {
+			struct conf_notify *n;
+			struct sockaddr_storage sa;
+			socklen_t len;
+
+			if (conf_parse_sockaddr(item, &sa, &len) != 0)
+				return fail(p, "notify target '%s' is not ADDR[:PORT] or "
+				    "[IPV6][:PORT]", item);
+			if ((n = push(z->notify, z->nnotify, sizeof(*n))) == NULL)
+				return nomem(p);
+			z->notify = n;
+			n = &n[z->nnotify++];
+			n->sa = sa;
+			n->salen = len;
+			format_sockaddr(&sa, n->text, sizeof(n->text));
+		} else {
+			struct conf_acl *acl;
+			const char *why = NULL;
+			struct addr a;
+
+			if (addr_parse_cidr(item, &a, &why) != 0)
+				return fail(p, "allow-transfer '%s' is not an address or CIDR "
+				    "range: %s", item, why != NULL ? why : "syntax error");
+			if ((acl = push(z->allow_transfer, z->nallow_transfer,
+			    sizeof(*acl))) == NULL)
+				return nomem(p);
+			z->allow_transfer = acl;
+			acl[z->nallow_transfer++].net = a;
+		}
+		p->have_item = true;
+	}
+	return 0;
+}
+
+static int
+set_allow_transfer(struct parser *p, const char *v)
+{
+	return set_xfr_list(p, v, false);
+}
+
+static int
+set_notify(struct parser *p, const char *v)
+{
+	return set_xfr_list(p, v, true);
+}
+
+/* A "key" left without its name when its key's lines end. */
+static int
+finish_items(struct parser *p)
+{
+	int line = p->want_key;
+
+	p->have_item = false;
+	if (line == 0)
+		return 0;
+	p->want_key = 0;
+	return fail_at(p, p->c->path, line, "'key' without a name (ADDR key NAME)");
+}
+
+/* ---- [key NAME] ---- */
+
+static int
+set_algorithm(struct parser *p, const char *v)
+{
+	struct conf_key *k = &p->c->keys[p->cur];
+	size_t i;
+
+	for (i = 0; i < RB_ARRAY_LEN(tsig_algorithms); i++) {
+		if (strcasecmp(v, tsig_algorithms[i]) == 0) {
+			if ((k->algorithm = strdup(tsig_algorithms[i])) == NULL)
+				return nomem(p);
+			return 0;
+		}
+	}
+	return fail(p, "algorithm '%s' is unknown (use hmac-sha256, or hmac-md5, hmac-sha1, "
+	    "hmac-sha224, hmac-sha384, hmac-sha512)", v);
+}
+
+static int
+set_secret(struct parser *p, const char *v)
+{
+	struct conf_key *k = &p->c->keys[p->cur];
+
+	if (!is_base64(v))
+		return fail(p, "secret of key %s is not base64 (e.g. from "
+		    "`openssl rand -base64 32`)", k->name);
+	if ((k->secret = strdup(v)) == NULL)
+		return nomem(p);
+	return 0;
+}
+
+/* ---- Sections and the inih callbacks ---- */
+
+static int
+open_zone(struct parser *p, const char *arg)
+{
+	struct conf *c = p->c;
+	struct conf_zone *z;
+	char name[256], origin[260];
+	int *lines;
+	size_t i;
+
+	if (*arg == '\0')
+		return fail(p, "[zone] needs the zone's name ([zone relays.example.org])");
+	if (!norm_zone_name(arg, name, sizeof(name)))
+		return fail(p, "[zone %s]: '%s' is not a domain name", arg, arg);
+	for (i = 0; i < c->nzones; i++)
+		if (strcmp(c->zones[i].name, name) == 0)
+			return fail(p, "zone %s defined twice (first on line %d; merge the "
+			    "sections)", name, c->zones[i].line);
+	if ((z = push(c->zones, c->nzones, sizeof(*z))) == NULL)
+		return nomem(p);
+	c->zones = z;
+	if ((lines = push(p->apex_line, c->nzones, sizeof(*lines))) == NULL)
+		return nomem(p);
+	p->apex_line = lines;
+	z = &z[c->nzones++];
+	p->cur = c->nzones - 1;
+
+	z->family = ZONE_FAMILY_BOTH;
+	z->code = CONF_DEFAULT_CODE;
+	z->ttl = CONF_DEFAULT_TTL;
+	z->lifetime = CONF_DEFAULT_LIFETIME;
+	z->max_range4 = CONF_DEFAULT_MAX_RANGE4;
+	z->max_range6 = CONF_DEFAULT_MAX_RANGE6;
+	z->line = p->line;
+	snprintf(origin, sizeof(origin), "%s.", name);
+	if ((z->name = strdup(name)) == NULL || (z->file = strdup(c->path)) == NULL ||
+	    (z->origin = ldns_dname_new_frm_str(origin)) == NULL)
+		return nomem(p);
+	return 0;
+}
+
+static int
+open_key(struct parser *p, const char *arg)
+{
+	struct conf *c = p->c;
+	struct conf_key *k;
+	char name[260];
+	int *lines;
+	size_t i;
+
+	if (*arg == '\0')
+		return fail(p, "[key] needs the key's name ([key xfr])");
+	if (!norm_key_name(arg, name, sizeof(name)))
+		return fail(p, "[key %s]: '%s' is not a domain name", arg, arg);
+	for (i = 0; i < c->nkeys; i++)
+		if (strcmp(c->keys[i].name, name) == 0)
+			return fail(p, "key %s defined twice (first on line %d)", arg,
+			    p->key_line[i]);
+	if ((k = push(c->keys, c->nkeys, sizeof(*k))) == NULL)
+		return nomem(p);
+	c->keys = k;
+	if ((lines = push(p->key_line, c->nkeys, sizeof(*lines))) == NULL)
+		return nomem(p);
+	p->key_line = lines;
+	p->key_line[c->nkeys] = p->line;
+	k = &k[c->nkeys++];
+	p->cur = c->nkeys - 1;
+	if ((k->name = strdup(name)) == NULL)
+		return nomem(p);
+	return 0;
+}
+
+/* "[ server ]", "[zone NAME]", "[key NAME]": the text between the brackets. */
+static int
+open_section(struct parser *p, const char *line)
+{
+	char buf[256], *s = buf, *end, *arg;
+
+	/* inih reads the line after us: work on a copy. */
+	snprintf(buf, sizeof(buf), "%s", line);
+	if ((end = strchr(s, ']')) == NULL)
+		return fail(p, "section header without ']'");
+	while (end > s && isspace((unsigned char)end[-1]))
+		end--;
+	*end = '\0';
+	while (isspace((unsigned char)*s))
+		s++;
+	snprintf(p->secname, sizeof(p->secname), "%s", s);
+	memset(p->seen, 0, sizeof(p->seen));
+	for (arg = s; *arg != '\0' && !isspace((unsigned char)*arg); arg++)
+		;
+	if (*arg != '\0')
+		*arg++ = '\0';
+	while (isspace((unsigned char)*arg))
+		arg++;
+
+	if (strcasecmp(s, "server") == 0 && *arg == '\0') {
+		p->sec = SEC_SERVER;
+		return 0;
+	}
+	if (strcasecmp(s, "zone") == 0) {
+		p->sec = SEC_ZONE;
+		return open_zone(p, arg);
+	}
+	if (strcasecmp(s, "key") == 0) {
+		p->sec = SEC_KEY;
+		return open_key(p, arg);
+	}
+	return fail(p, "unknown section [%s] (use [server], [zone NAME] or [key NAME])",
+	    p->secname);
+}
+
+/*
+ * inih's line reader.  Counting lines here gives the handler its line
+ * number (Debian builds inih without INI_HANDLER_LINENO); section headers
+ * are read here too, so a section is known with its full name and line even
+ * when it holds no keys.  Returning NULL after an error stops inih.
+ */
+static char *
+reader(char *buf, int size, void *arg)
+{
+	struct parser *p = arg;
+	size_t len;
+	char *s;
+	int ch;
+
+	if (p->failed || fgets(buf, size, p->fp) == NULL)
+		return NULL;
+	p->line++;
+	len = strlen(buf);
+	if (len > 0 && buf[len - 1] != '\n' && (ch = getc(p->fp)) != EOF) {
+		/* inih would read the rest as a line of its own. */
+		while (ch != EOF && ch != '\n')
+			ch = getc(p->fp);
+		fail(p, "line longer than %d characters (split the list over repeated keys "
+		    "or indented continuation lines)", size - 2);
+		return NULL;
+	}
+
+	s = buf;
+	if (p->line == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+		s += 3;
+	/* As inih: an indented line after a key continues that key's value. */
+	p->cont = isspace((unsigned char)*s) && p->keyed;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '[' && !p->cont) {
+		if (finish_items(p) != 0)
+			return NULL;
+		p->keyed = false;
+		if (open_section(p, s + 1) != 0)
+			return NULL;
+	}
+	return buf;
+}
+
+static const char *
+section_label(enum section sec)
+{
+	switch (sec) {
+	case SEC_SERVER:
+		return "[server]";
+	case SEC_ZONE:
+		return "[zone NAME]";
+	default:
+		return "[key NAME]";
+	}
+}
+
+static int
+handler(void *arg, const char *section, const char *name, const char *value)
+{
+	struct parser *p = arg;
+	const struct keydef *defs, *d;
+	char known[256];
+	size_t n = 0;
+	int *seen;
+
+	(void)section;		/* inih cuts it at 50 characters; the reader has it whole */
+	if (p->failed)
+		return 0;
+	if (!p->cont && finish_items(p) != 0)
+		return 0;
+	p->keyed = true;
+	switch (p->sec) {
+	case SEC_SERVER:
+		defs = server_keys;
+		seen = p->server_seen;
+		break;
+	case SEC_ZONE:
+		defs = zone_keys;
+		seen = p->seen;
+		break;
+	case SEC_KEY:
+		defs = key_keys;
+		seen = p->seen;
+		break;
+	default:
+		fail(p, "'%s' outside any section (put it under [server], [zone NAME] or "
+		    "[key NAME])", name);
+		return 0;
+	}
+	for (d = defs; d->name != NULL; d++)
+		if (strcasecmp(d->name, name) == 0)
+			break;
+	if (d->name == NULL) {
+		known[0] = '\0';
+		for (d = defs; d->name != NULL; d++)
+			n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s",
+			    n > 0 ? ", " : "", d->name);
+		fail(p, "unknown key '%s' in %s (known: %s)", name, section_label(p->sec),
+		    known);
+		return 0;
+	}
+	if (d->kind != KEY_LIST) {
+		if (p->cont && d->kind == KEY_SCALAR) {
+			fail(p, "'%s' takes one value (remove the indentation if this line "
+			    "is a key of its own)", d->name);
+			return 0;
+		}
+		if (!p->cont && seen[d - defs] != 0) {
+			fail(p, "'%s' given twice in [%s] (first on line %d)", d->name,
+			    p->secname, seen[d - defs]);
+			return 0;
+		}
+		seen[d - defs] = p->line;
+	}
+	if (p->cont) {
+		/* inih strips " ;comment" from key lines but not from continuations. */
+		char buf[256], *c;
+
+		snprintf(buf, sizeof(buf), "%s", value);
+		for (c = buf; *c != '\0'; c++)
+			if (*c == ';' && c > buf && isspace((unsigned char)c[-1]))
+				break;
+		while (c > buf && isspace((unsigned char)c[-1]))
+			c--;
+		*c = '\0';
+		return d->set(p, buf) == 0;
+	}
+	return d->set(p, value) == 0;
+}
+
+/* ---- After the parse: keys, zones, apex files, defaults ---- */
+
+static const struct conf_key *
+find_key(const struct conf *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nkeys; i++)
+		if (strcmp(c->keys[i].name, name) == 0)
+			return &c->keys[i];
+	return NULL;
+}
+
+static int
+check_keys(struct parser *p)
+{
+	struct conf *c = p->c;
+	const struct conf_key *k;
+	size_t i;
+
+	for (i = 0; i < c->nkeys; i++) {
+		if (c->keys[i].algorithm == NULL)
+			return fail_at(p, c->path, p->key_line[i], "key %s has no algorithm "
+			    "(add algorithm = hmac-sha256)", c->keys[i].name);
+		if (c->keys[i].secret == NULL)
+			return fail_at(p, c->path, p->key_line[i], "key %s has no secret "
+			    "(add secret = BASE64)", c->keys[i].name);
+	}
+	for (i = 0; i < p->nrefs; i++) {
+		struct keyref *r = &p->refs[i];
+		struct conf_zone *z = &c->zones[r->zone];
+
+		if ((k = find_key(c, r->name)) == NULL)
+			return fail_at(p, c->path, r->line, "unknown key %s (define it in a "
+			    "[key NAME] section)", r->name);
+		if (r->notify)
+			z->notify[r->item].key = k;
+		else
+			z->allow_transfer[r->item].key = k;
+	}
+	return 0;
+}
+
+/*
+ * Read a zone's apex file: SOA, NS and optional A/AAAA/TXT at the apex.
+ * Only the apex is allowed; every name below it comes from the store.
+ * Records are read one by one so each error names its line.
+ */
+static int
+load_apex(struct parser *p, struct conf_zone *z, int apex_line)
+{
+	const char *path = z->apex_path;
+	ldns_rdf *origin = NULL, *prev = NULL;
+	uint32_t ttl = CONF_APEX_TTL;
+	ldns_status st;
+	ldns_rr *rr;
+	FILE *fp;
+	int line = 0, ln, rc = -1;
+	size_t nns = 0;
+	char *owner;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return fail_at(p, p->c->path, apex_line, "cannot read apex file %s: %s",
+		    path, strerror(errno));
+	if ((z->apex = ldns_rr_list_new()) == NULL ||
+	    (origin = ldns_rdf_clone(z->origin)) == NULL ||
+	    (prev = ldns_rdf_clone(z->origin)) == NULL) {
+		nomem(p);
+		goto out;
+	}
+	while (!feof(fp)) {
+		int before = line;
+
+		rr = NULL;
+		st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &origin, &prev, &line);
+		/* A last line without newline is not counted by ldns. */
+		ln = line > before ? line : before + 1;
+		if (st == LDNS_STATUS_SYNTAX_EMPTY || st == LDNS_STATUS_SYNTAX_TTL ||
+		    st == LDNS_STATUS_SYNTAX_ORIGIN)
+			continue;
+		if (st == LDNS_STATUS_SYNTAX_INCLUDE) {
+			fail_at(p, path, ln, "$INCLUDE is not supported in an apex file (put "
+			    "the records here)");
+			goto out;
+		}
+		if (st != LDNS_STATUS_OK) {
+			fail_at(p, path, ln, "%s (fix the record)", ldns_get_errorstr_by_id(st));
+			goto out;
+		}
+		if (ldns_dname_compare(ldns_rr_owner(rr), z->origin) != 0) {
+			owner = ldns_rdf2str(ldns_rr_owner(rr));
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA)
+				fail_at(p, path, ln, "SOA owner %s is not the zone name %s. "
+				    "(use @ or %s.)", owner != NULL ? owner : "?", z->name,
+				    z->name);
+			else
+				fail_at(p, path, ln, "%s is not the apex %s. (an apex file "
+				    "holds only apex records; listings come from the store)",
+				    owner != NULL ? owner : "?", z->name);
+			free(owner);
+			ldns_rr_free(rr);
+			goto out;
+		}
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA) {
+			if (z->soa != NULL) {
+				fail_at(p, path, ln, "second SOA record (a zone has one)");
+				ldns_rr_free(rr);
+				goto out;
+			}
+			z->soa = rr;
+		}
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS)
+			nns++;
+		if (!ldns_rr_list_push_rr(z->apex, rr)) {
+			ldns_rr_free(rr);
+			nomem(p);
+			goto out;
+		}
+	}
+	if (z->soa == NULL) {
+		fail_at(p, p->c->path, apex_line, "apex file %s has no SOA record (add "
+		    "\"@ SOA ns1.%s. hostmaster.%s. 1 3600 600 1209600 300\")", path,
+		    z->name, z->name);
+		goto out;
+	}
+	if (nns == 0) {
+		fail_at(p, p->c->path, apex_line, "apex file %s has no NS record (add "
+		    "\"@ NS\" for each name server)", path);
+		goto out;
+	}
+	if (ldns_rr_rd_count(z->soa) != 7) {
+		fail_at(p, p->c->path, apex_line, "the SOA record of %s is incomplete "
+		    "(MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM)", path);
+		goto out;
+	}
+	z->apex_serial = ldns_rdf2native_int32(ldns_rr_rdf(z->soa, 2));
+	rc = 0;
+out:
+	ldns_rdf_deep_free(origin);
+	ldns_rdf_deep_free(prev);
+	fclose(fp);
+	return rc;
+}
+
+static int
+finish(struct parser *p)
+{
+	struct conf *c = p->c;
+	const char *msg;
+	size_t i;
+
+	if (check_keys(p) != 0)
+		return -1;
+	if (c->nzones == 0)
+		return fail_at(p, c->path, 0, "no zone defined (add a [zone NAME] section "
+		    "with apex = FILE)");
+	for (i = 0; i < c->nzones; i++) {
+		struct conf_zone *z = &c->zones[i];
+
+		if (z->apex_path == NULL)
+			return fail_at(p, c->path, z->line, "zone %s has no apex (add apex = "
+			    "FILE, the master file with its SOA and NS)", z->name);
+		if (load_apex(p, z, p->apex_line[i]) != 0)
+			return -1;
+	}
+	if (c->default_zone != NULL) {
+		if (conf_zone(c, c->default_zone) == NULL)
+			return fail_at(p, c->path, p->default_zone_line, "default-zone %s is "
+			    "not a zone of this file (name one of its [zone NAME] sections)",
+			    c->default_zone);
+	} else if (c->nzones == 1 && (c->default_zone = strdup(c->zones[0].name)) == NULL) {
+		return nomem(p);
+	}
+	if (c->nlisten == 0 &&
+	    add_listen(&c->listen, &c->nlisten, CONF_DEFAULT_LISTEN, &msg) != 0)
+		return nomem(p);
+	if (c->db == NULL && (c->db = strdup(CONF_DEFAULT_DB)) == NULL)
+		return nomem(p);
+	return 0;
+}
+
+struct conf *
+conf_load(const char *path, char *err, size_t errlen)
+{
+	struct parser p;
+	struct conf *c;
+	const char *slash;
+	size_t i;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	p.err = err;
+	p.errlen = errlen;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if ((c = calloc(1, sizeof(*c))) == NULL || (c->path = strdup(path)) == NULL) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s: out of memory", path);
+		free(c);
+		return NULL;
+	}
+	p.c = c;
+	if ((slash = strrchr(path, '/')) == NULL)
+		c->dir = strdup(".");
+	else
+		c->dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	if (c->dir == NULL) {
+		fail_at(&p, path, 0, "out of memory");
+		goto out;
+	}
+	if ((p.fp = fopen(path, "r")) == NULL) {
+		fail_at(&p, path, 0, "cannot read: %s", strerror(errno));
+		goto out;
+	}
+	rc = ini_parse_stream(reader, &p, handler, &p);
+	fclose(p.fp);
+	/* inih's own complaint: a line that is no key, section or comment. */
+	if (rc > 0 && (!p.failed || rc < p.fail_line)) {
+		p.failed = false;
+		p.line = rc;
+		fail(&p, "expected 'key = value', '[section]' or a comment");
+	} else if (rc < 0) {
+		fail_at(&p, path, 0, "out of memory");
+	}
+	if (!p.failed && finish_items(&p) == 0)
+		finish(&p);
+out:
+	for (i = 0; i < p.nrefs; i++)
+		free(p.refs[i].name);
+	free(p.refs);
+	free(p.apex_line);
+	free(p.key_line);
+	if (p.failed) {
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+conf_free(struct conf *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nzones; i++) {
+		struct conf_zone *z = &c->zones[i];
+
+		free(z->name);
+		if (z->origin != NULL)
+			ldns_rdf_deep_free(z->origin);
+		free(z->apex_path);
+		/* z->soa is one of z->apex's records. */
+		ldns_rr_list_deep_free(z->apex);
+		free(z->text);
+		free(z->never);
+		free(z->allow_transfer);
+		free(z->notify);
+		free(z->file);
+	}
+	for (i = 0; i < c->nkeys; i++) {
+		free(c->keys[i].name);
+		free(c->keys[i].algorithm);
+		free(c->keys[i].secret);
+	}
+	free(c->zones);
+	free(c->keys);
+	free(c->listen);
+	free(c->db);
+	free(c->user);
+	free(c->default_zone);
+	free(c->dir);
+	free(c->path);
+	free(c);
+}
+
+struct conf_zone *
+conf_zone(const struct conf *c, const char *name)
+{
+	size_t i, n;
+
+	if (name == NULL) {
+		if (c->default_zone != NULL)
+			name = c->default_zone;
+		else
+			return c->nzones == 1 ? &c->zones[0] : NULL;
+	}
+	n = strlen(name);
+	if (n > 1 && name[n - 1] == '.')
+		n--;
+	for (i = 0; i < c->nzones; i++)
+		if (strlen(c->zones[i].name) == n && strncasecmp(c->zones[i].name, name, n) == 0)
+			return &c->zones[i];
+	return NULL;
+}
