@@ -934,7 +934,7 @@ hist_str(const unsigned char **p, const unsigned char *end)
 		return NULL;
 	s = (const char *)*p;
 	*p += n;
-	return s;
+	return s[n - 1] == '\0' ? s : NULL;
 }
 
 int
@@ -970,7 +970,6 @@ store_history(struct store_reader *r, const struct addr *net, store_history_cb c
 		h.code = get32(p + 19);
 		h.lifetime = get32(p + 23);
 		p += 27;
-		/* Strings are stored with their length; pass them NUL-less. */
 		h.reason = hist_str(&p, end);
 		h.source = hist_str(&p, end);
 		h.evidence = hist_str(&p, end);
@@ -1278,7 +1277,7 @@ static int
 history_add(struct store_wr *w, uint16_t zone, const struct addr *net, uint8_t op,
     int64_t at, uint32_t code, uint32_t lifetime, const struct hist_text *t)
 {
-	unsigned char kb[KEY_MAX], vb[27 + 4 * (2 + STORE_MAX_TEXT)];
+	unsigned char kb[KEY_MAX], vb[27 + 4 * (3 + STORE_MAX_TEXT)];
 	const char *strs[4] = { t->reason, t->source, t->evidence, t->by };
 	size_t klen, vlen = 27;
 	unsigned i;
@@ -1296,8 +1295,11 @@ history_add(struct store_wr *w, uint16_t zone, const struct addr *net, uint8_t o
 
 		if (n > STORE_MAX_TEXT)
 			n = STORE_MAX_TEXT;
-		put16(vb + vlen, (uint16_t)n);
+		/* Stored with their NUL so readers get C strings from the map. */
+		put16(vb + vlen, (uint16_t)(n ? n + 1 : 0));
 		memcpy(vb + vlen + 2, strs[i] ? strs[i] : "", n);
+		if (n > 0)
+			vb[vlen + 2 + n++] = '\0';
 		vlen += 2 + n;
 	}
 	return wput(w, DB_HISTORY, kb, klen + 8, vb, vlen, 0);

@@ -1,0 +1,89 @@
+/* The rbldb commands: one function per command, sharing the start-up state. */
+#ifndef CMD_H
+#define CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "conf.h"
+#include "store.h"
+
+/* Exit codes of rbldb; main.c lists them in usage, README repeats them. */
+enum {
+	CMD_OK = 0,		/* done (a duplicate or outranked report is done too) */
+	CMD_FAIL = 1,		/* refused by the listing policy, bad input, store failure */
+	CMD_USAGE = 2,		/* bad arguments: unknown option, missing operand, bad syntax */
+};
+
+/*
+ * What main.c sets up before any command runs: the configuration, the open
+ * store and the store id of every configured zone (zone_ids[i] belongs to
+ * conf->zones[i]).
+ */
+struct loader {
+	struct conf *conf;
+	struct store *store;
+	uint16_t *zone_ids;
+};
+
+/*
+ * A command gets ARGV[0] = its name and the arguments after it; it parses
+ * them with its own getopt_long after setting optind = 0 (a full reset, so
+ * GNU permutation lets ADDR come before or after the options).  It prints
+ * its result on stdout, one line per problem on stderr, and returns an exit
+ * code above.  New commands go here and into the table in main.c.
+ */
+int cmd_report(struct loader *L, int argc, char **argv);	/* cmd_report.c */
+int cmd_delist(struct loader *L, int argc, char **argv);	/* cmd_report.c */
+int cmd_show(struct loader *L, int argc, char **argv);	/* cmd_show.c */
+int cmd_list(struct loader *L, int argc, char **argv);	/* cmd_show.c */
+
+/*
+ * Helpers for the commands (output.c).  Each prints at most one line,
+ * "rbldb: CMD: what is wrong", and returns the exit code to give back, so a
+ * command can write `return cmd_fail(...)`.
+ */
+int cmd_fail(const char *cmd, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* After getopt_long returned '?' or ':' (optstring starts with ':'). */
+int cmd_bad_option(const char *cmd, int opt, char **argv);
+
+/*
+ * The zone named NAME, or the default zone when NAME is NULL; *idx gets its
+ * index in conf->zones.  Returns 0 or, after the message, CMD_USAGE.
+ */
+int cmd_zone(const struct loader *L, const char *cmd, const char *name, size_t *idx);
+
+/*
+ * Parse ADDR as an address or CIDR prefix; an IPv4-mapped IPv6 address or
+ * prefix of /96 or longer becomes the IPv4 one, as DNSBLs list IPv4 hosts
+ * under their IPv4 names.  Returns 0 or CMD_USAGE.
+ */
+int cmd_addr(const char *cmd, const char *text, struct addr *out);
+
+/* Parse an option's RFC 3339 time or duration.  Returns 0 or CMD_USAGE. */
+int cmd_time(const char *cmd, const char *opt, const char *text, int64_t *t);
+int cmd_duration(const char *cmd, const char *opt, const char *text, uint32_t *secs);
+
+/* A store_reader on the newest state, for the read-only commands. */
+int cmd_reader(const struct loader *L, const char *cmd, struct store_reader *rd);
+
+/* Name of zone id ID: the configured name, or the store's for one no longer configured. */
+const char *cmd_zone_name(const struct loader *L, struct store_reader *rd, uint16_t id,
+    char *buf, size_t len);
+
+/*
+ * The entry of ZONE for exactly NET, or with COVERING the most specific live
+ * (at NOW) listed range that holds NET without being NET.  Returns 0 and
+ * fills *out, RB_ENOTFOUND, or a negative error.
+ */
+int cmd_find_entry(struct store_reader *rd, uint16_t zone, const struct addr *net,
+    bool covering, uint32_t now, struct listing *out);
+
+/* The configured zone of store id ID, or NULL. */
+const struct conf_zone *cmd_zone_by_id(const struct loader *L, uint16_t id);
+
+#endif

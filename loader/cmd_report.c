@@ -1,0 +1,282 @@
+/* rbldb report and delist: one policy-checked change per run, in one write transaction. */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "policy.h"
+#include "rb.h"
+#include "timeutil.h"
+
+/* Option values past any octet, so only the long forms exist. */
+enum {
+	OPT_ZONE = 256, OPT_REASON, OPT_CODE, OPT_SOURCE, OPT_EVIDENCE, OPT_AT,
+	OPT_LIFETIME, OPT_FORCE, OPT_BY,
+};
+
+/* "127.0.0.2" into host order; any dotted quad parses, the policy judges it. */
+static int
+parse_code(const char *text, uint32_t *code)
+{
+	struct in_addr in;
+
+	if (inet_pton(AF_INET, text, &in) != 1)
+		return cmd_fail("report", CMD_USAGE,
+		    "bad --code %s (want an address such as 127.0.0.2)", text);
+	*code = ntohl(in.s_addr);
+	return 0;
+}
+
+/* Texts are stored once and capped by the store; say so before it refuses. */
+static int
+check_text(const char *cmd, const char *opt, const char *text)
+{
+	if (text != NULL && strlen(text) > STORE_MAX_TEXT)
+		return cmd_fail(cmd, CMD_FAIL, "%s is longer than %d octets", opt,
+		    STORE_MAX_TEXT);
+	return 0;
+}
+
+/*
+ * Say what the report did, reading the entry inside the transaction; the
+ * line is printed only once the commit succeeded.
+ */
+static void
+report_message(struct store_wr *w, const char *zname, uint16_t zone, const struct addr *net,
+    enum store_outcome outcome, uint32_t now, char *msg, size_t len)
+{
+	struct store_reader *rd = store_wr_reader(w);
+	struct listing_detail d;
+	struct listing l;
+	char a[ADDR_STRLEN], t[TIME_BUFLEN];
+	const char *verb;
+
+	addr_format(net, a, sizeof(a));
+	switch (outcome) {
+	case STORE_NEW:
+	case STORE_REFRESHED:
+		verb = outcome == STORE_NEW ? "listed" : "refreshed";
+		if (cmd_find_entry(rd, zone, net, false, now, &l) != 0)
+			snprintf(msg, len, "%s %s in %s", a, verb, zname);
+		else if (l.expires == 0)
+			snprintf(msg, len, "%s %s in %s, no expiry", a, verb, zname);
+		else
+			snprintf(msg, len, "%s %s in %s until %s%s", a, verb, zname,
+			    time_format(l.expires, t, sizeof(t)),
+			    l.expires <= now ? " (already expired)" : "");
+		break;
+	case STORE_DUPLICATE:
+		snprintf(msg, len, "%s duplicate report, nothing changed", a);
+		break;
+	case STORE_OUTRANKED:
+		if (store_detail(rd, zone, net, &d) == 0 && d.delisted_at != 0)
+			snprintf(msg, len, "%s outranked by delisting at %s, not listed in %s",
+			    a, time_format(d.delisted_at, t, sizeof(t)), zname);
+		else
+			snprintf(msg, len, "%s outranked by a later delisting, not listed in %s",
+			    a, zname);
+		break;
+	default:
+		snprintf(msg, len, "%s: %s (outcome %d)", a, zname, (int)outcome);
+		break;
+	}
+}
+
+/* Say what the delisting did (see report_message). */
+static void
+delist_message(struct store_wr *w, const char *zname, uint16_t zone, const struct addr *net,
+    enum store_outcome outcome, uint32_t now, char *msg, size_t len)
+{
+	struct listing_detail d;
+	struct listing range;
+	char a[ADDR_STRLEN], r[ADDR_STRLEN], t[TIME_BUFLEN];
+
+	addr_format(net, a, sizeof(a));
+	switch (outcome) {
+	case STORE_DELISTED:
+		snprintf(msg, len, "%s delisted from %s", a, zname);
+		break;
+	case STORE_EXCEPTED:
+		if (cmd_find_entry(store_wr_reader(w), zone, net, true, now, &range) == 0)
+			snprintf(msg, len, "%s excepted inside listed range %s in %s", a,
+			    addr_format(&range.net, r, sizeof(r)), zname);
+		else
+			snprintf(msg, len, "%s excepted inside a listed range in %s", a, zname);
+		break;
+	case STORE_NOT_LISTED:
+		snprintf(msg, len, "%s not listed in %s; delisting recorded", a, zname);
+		break;
+	case STORE_OUTRANKED:
+		if (store_detail(store_wr_reader(w), zone, net, &d) == 0 && d.last_seen != 0)
+			snprintf(msg, len, "%s outranked by report at %s, still listed in %s",
+			    a, time_format(d.last_seen, t, sizeof(t)), zname);
+		else
+			snprintf(msg, len, "%s outranked by a later report, still listed in %s",
+			    a, zname);
+		break;
+	case STORE_DUPLICATE:
+		snprintf(msg, len, "%s duplicate delisting, nothing changed", a);
+		break;
+	default:
+		snprintf(msg, len, "%s: %s (outcome %d)", a, zname, (int)outcome);
+		break;
+	}
+}
+
+int
+cmd_report(struct loader *L, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "zone", required_argument, NULL, OPT_ZONE },
+		{ "reason", required_argument, NULL, OPT_REASON },
+		{ "code", required_argument, NULL, OPT_CODE },
+		{ "source", required_argument, NULL, OPT_SOURCE },
+		{ "evidence", required_argument, NULL, OPT_EVIDENCE },
+		{ "at", required_argument, NULL, OPT_AT },
+		{ "lifetime", required_argument, NULL, OPT_LIFETIME },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *zname = NULL, *at = NULL, *lifetime = NULL;
+	struct report r = { 0 };
+	struct store_wr *w = NULL;
+	enum store_outcome outcome;
+	const struct conf_zone *z;
+	bool force = false;
+	char why[512], msg[512];
+	int64_t now;
+	size_t zi;
+	int c, rc;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_ZONE: zname = optarg; break;
+		case OPT_REASON: r.reason = optarg; break;
+		case OPT_CODE:
+			if ((rc = parse_code(optarg, &r.code)) != 0)
+				return rc;
+			/* Code 0 means "zone default" inside the store. */
+			if (r.code == 0)
+				return cmd_fail("report", CMD_FAIL,
+				    "code 0.0.0.0 is outside 127.0.0.0/8");
+			break;
+		case OPT_SOURCE: r.source = optarg; break;
+		case OPT_EVIDENCE: r.evidence = optarg; break;
+		case OPT_AT: at = optarg; break;
+		case OPT_LIFETIME: lifetime = optarg; break;
+		case OPT_FORCE: force = true; break;
+		default: return cmd_bad_option("report", c, argv);
+		}
+	}
+	if (optind >= argc)
+		return cmd_fail("report", CMD_USAGE, "missing ADDR (see rbldb --help)");
+	if (optind + 1 < argc)
+		return cmd_fail("report", CMD_USAGE, "unexpected argument %s", argv[optind + 1]);
+	if ((rc = cmd_addr("report", argv[optind], &r.net)) != 0 ||
+	    (rc = cmd_zone(L, "report", zname, &zi)) != 0)
+		return rc;
+	z = &L->conf->zones[zi];
+
+	now = time_now();
+	r.at = now;
+	r.lifetime = z->lifetime;
+	if ((at != NULL && (rc = cmd_time("report", "--at", at, &r.at)) != 0) ||
+	    (lifetime != NULL &&
+	    (rc = cmd_duration("report", "--lifetime", lifetime, &r.lifetime)) != 0))
+		return rc;
+	if ((rc = check_text("report", "--reason", r.reason)) != 0 ||
+	    (rc = check_text("report", "--source", r.source)) != 0 ||
+	    (rc = check_text("report", "--evidence", r.evidence)) != 0)
+		return rc;
+	if (policy_check_report(z, &r, force, now, why, sizeof(why)) != 0)
+		return cmd_fail("report", CMD_FAIL, "%s", why);
+
+	if ((rc = store_wr_begin(L->store, &w)) != 0)
+		goto out;
+	/* The store judges liveness by the same clock the policy used. */
+	store_wr_set_now(w, now);
+	if ((rc = store_report(w, L->zone_ids[zi], &r, &outcome)) != 0)
+		goto out;
+	report_message(w, z->name, L->zone_ids[zi], &r.net, outcome, (uint32_t)now, msg,
+	    sizeof(msg));
+	rc = store_wr_commit(w);
+	w = NULL;
+out:
+	if (w != NULL)
+		store_wr_abort(w);
+	if (rc != 0)
+		return cmd_fail("report", CMD_FAIL, "store: %s", rb_strerror(rc));
+	printf("%s\n", msg);
+	return CMD_OK;
+}
+
+int
+cmd_delist(struct loader *L, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "zone", required_argument, NULL, OPT_ZONE },
+		{ "reason", required_argument, NULL, OPT_REASON },
+		{ "by", required_argument, NULL, OPT_BY },
+		{ "at", required_argument, NULL, OPT_AT },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *zname = NULL, *at = NULL;
+	struct delisting d = { 0 };
+	struct store_wr *w = NULL;
+	enum store_outcome outcome;
+	const struct conf_zone *z;
+	char why[512], msg[512];
+	int64_t now;
+	size_t zi;
+	int c, rc;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_ZONE: zname = optarg; break;
+		case OPT_REASON: d.reason = optarg; break;
+		case OPT_BY: d.by = optarg; break;
+		case OPT_AT: at = optarg; break;
+		default: return cmd_bad_option("delist", c, argv);
+		}
+	}
+	if (optind >= argc)
+		return cmd_fail("delist", CMD_USAGE, "missing ADDR (see rbldb --help)");
+	if (optind + 1 < argc)
+		return cmd_fail("delist", CMD_USAGE, "unexpected argument %s", argv[optind + 1]);
+	if (d.reason == NULL)
+		return cmd_fail("delist", CMD_USAGE, "--reason is required");
+	if ((rc = cmd_addr("delist", argv[optind], &d.net)) != 0 ||
+	    (rc = cmd_zone(L, "delist", zname, &zi)) != 0)
+		return rc;
+	z = &L->conf->zones[zi];
+
+	now = time_now();
+	d.at = now;
+	if (at != NULL && (rc = cmd_time("delist", "--at", at, &d.at)) != 0)
+		return rc;
+	if ((rc = check_text("delist", "--reason", d.reason)) != 0 ||
+	    (rc = check_text("delist", "--by", d.by)) != 0)
+		return rc;
+	if (policy_check_delist(z, &d, now, why, sizeof(why)) != 0)
+		return cmd_fail("delist", CMD_FAIL, "%s", why);
+
+	if ((rc = store_wr_begin(L->store, &w)) != 0)
+		goto out;
+	store_wr_set_now(w, now);
+	if ((rc = store_delist(w, L->zone_ids[zi], &d, &outcome)) != 0)
+		goto out;
+	delist_message(w, z->name, L->zone_ids[zi], &d.net, outcome, (uint32_t)now, msg,
+	    sizeof(msg));
+	rc = store_wr_commit(w);
+	w = NULL;
+out:
+	if (w != NULL)
+		store_wr_abort(w);
+	if (rc != 0)
+		return cmd_fail("delist", CMD_FAIL, "store: %s", rb_strerror(rc));
+	printf("%s\n", msg);
+	return CMD_OK;
+}

@@ -1,0 +1,514 @@
+/* rbldb show and list: read-only views of the store, as text for people and JSON for scripts. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "log.h"
+#include "output.h"
+#include "rb.h"
+#include "timeutil.h"
+
+enum { OPT_JSON = 256, OPT_ZONE };
+
+static const char *
+op_name(uint8_t op)
+{
+	switch (op) {
+	case HISTORY_REPORT: return "report";
+	case HISTORY_DELIST: return "delist";
+	case HISTORY_EXPIRE: return "expire";
+	case HISTORY_PURGE: return "purge";
+	case HISTORY_IMPORT: return "import";
+	}
+	return "unknown";
+}
+
+/* A reason text by id, or NULL (*len 0) for id 0 or a missing text. */
+static const char *
+text_of(struct store_reader *rd, uint32_t id, size_t *len)
+{
+	const char *t;
+
+	*len = 0;
+	if (id == 0 || store_text(rd, id, &t, len) != 0)
+		return NULL;
+	return t;
+}
+
+/* The A record a listing answers with: its own code or the zone's default. */
+static uint32_t
+code_of(const struct conf_zone *z, uint32_t code)
+{
+	return code != 0 || z == NULL ? code : z->code;
+}
+
+/* ---- show ---- */
+
+/* History records gathered from the address and every prefix covering it. */
+struct hist_item {
+	struct history h;	/* strings point into the reader's snapshot */
+	size_t order;		/* arrival, so equal times keep the store's order */
+};
+
+struct hist_vec {
+	struct hist_item *v;
+	size_t n, cap;
+};
+
+static int
+hist_cb(void *arg, const struct history *h)
+{
+	struct hist_vec *hv = arg;
+
+	if (hv->n == hv->cap) {
+		hv->cap = hv->cap ? hv->cap * 2 : 16;
+		hv->v = xrealloc(hv->v, hv->cap * sizeof(*hv->v));
+	}
+	hv->v[hv->n].h = *h;
+	hv->v[hv->n].order = hv->n;
+	hv->n++;
+	return 0;
+}
+
+/*
+ * By `at` first, since "later" in the listing policy means later `at` and a
+ * report outranked by a delisting then reads before it; then by commit time.
+ */
+static int
+hist_cmp(const void *pa, const void *pb)
+{
+	const struct hist_item *a = pa, *b = pb;
+
+	if (a->h.at != b->h.at)
+		return a->h.at < b->h.at ? -1 : 1;
+	if (a->h.recorded != b->h.recorded)
+		return a->h.recorded < b->h.recorded ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* The history of ADDR and of every prefix that covers it, sorted. */
+static int
+hist_collect(struct store_reader *rd, const struct addr *a, struct hist_vec *hv)
+{
+	struct addr p;
+	int plen, rc;
+
+	for (plen = a->plen; plen >= 0; plen--) {
+		p = *a;
+		addr_mask(&p, (unsigned)plen);
+		if ((rc = store_history(rd, &p, hist_cb, hv)) != 0 && rc != RB_ENOTFOUND)
+			return rc;
+	}
+	if (hv->n > 1)
+		qsort(hv->v, hv->n, sizeof(*hv->v), hist_cmp);
+	return 0;
+}
+
+/* One zone's view of the address, as store_lookup and store_detail give it. */
+struct zone_state {
+	const struct conf_zone *z;
+	uint16_t id;
+	struct store_zone sz;
+	int match;		/* enum store_match */
+	struct listing l;
+	bool have_detail;
+	struct listing_detail d;
+	bool have_range;	/* excepted: the listed range the exception sits in */
+	struct listing range;
+};
+
+static int
+zone_state(const struct loader *L, struct store_reader *rd, size_t zi, const struct addr *a,
+    uint32_t now, struct zone_state *st)
+{
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	st->z = &L->conf->zones[zi];
+	st->id = L->zone_ids[zi];
+	if ((rc = store_zone_get(rd, st->id, &st->sz)) != 0)
+		return rc;
+	if ((rc = store_lookup(rd, st->id, a, now, &st->l)) < 0)
+		return rc;
+	st->match = rc;
+	if (st->match == STORE_MATCH_EXCEPTED) {
+		rc = cmd_find_entry(rd, st->id, &st->l.net, true, now, &st->range);
+		if (rc == 0)
+			st->have_range = true;
+		else if (rc != RB_ENOTFOUND)
+			return rc;
+	}
+	/*
+	 * Details of the entry that applies, or of the address itself when
+	 * nothing does: a delisting of an unlisted address is kept there.
+	 */
+	rc = store_detail(rd, st->id, st->match != STORE_MATCH_NONE ? &st->l.net : a, &st->d);
+	if (rc == 0)
+		st->have_detail = true;
+	else if (rc != RB_ENOTFOUND)
+		return rc;
+	return 0;
+}
+
+static const char *
+state_name(int match)
+{
+	return match == STORE_MATCH_LISTED ? "listed" :
+	    match == STORE_MATCH_EXCEPTED ? "excepted" : "not listed";
+}
+
+static void
+show_zone_text(struct store_reader *rd, const struct zone_state *st)
+{
+	const struct listing_detail *d = &st->d;
+	char net[ADDR_STRLEN], code[OUTPUT_CODELEN], t1[TIME_BUFLEN], t2[TIME_BUFLEN];
+	const char *text;
+	size_t len;
+
+	printf("%s (serial %u): %s", st->z->name, (unsigned)st->sz.serial,
+	    state_name(st->match));
+	if (st->match != STORE_MATCH_NONE)
+		printf(" by entry %s", output_net(&st->l.net, net, sizeof(net)));
+	if (st->have_range)
+		printf(" inside listed range %s", output_net(&st->range.net, net, sizeof(net)));
+	if (st->match == STORE_MATCH_LISTED) {
+		printf(", code %s, ", output_code(code_of(st->z, st->l.code), code,
+		    sizeof(code)));
+		if (st->l.expires == 0)
+			printf("no expiry");
+		else
+			printf("expires %s", time_format(st->l.expires, t1, sizeof(t1)));
+	}
+	printf("\n");
+	if (st->match == STORE_MATCH_LISTED) {
+		printf("  reason: ");
+		if ((text = text_of(rd, st->l.reason_id, &len)) != NULL)
+			output_text(stdout, text, len, false);
+		else
+			printf("(none; the zone's text is served)");
+		printf("\n");
+		if (st->have_detail)
+			printf("  first seen %s, last seen %s, %u report%s from %u source%s\n",
+			    time_format(d->first_seen, t1, sizeof(t1)),
+			    time_format(d->last_seen, t2, sizeof(t2)), (unsigned)d->count,
+			    d->count == 1 ? "" : "s", (unsigned)d->nsources,
+			    d->nsources == 1 ? "" : "s");
+	}
+	if (st->have_detail && d->delisted_at != 0) {
+		printf("  delisted at %s", time_format(d->delisted_at, t1, sizeof(t1)));
+		if ((text = text_of(rd, d->delist_by_id, &len)) != NULL) {
+			printf(" by ");
+			output_text(stdout, text, len, false);
+		}
+		if ((text = text_of(rd, d->delist_reason_id, &len)) != NULL) {
+			printf(": ");
+			output_text(stdout, text, len, false);
+		}
+		printf("\n");
+	}
+}
+
+static json_t *
+show_zone_json(struct store_reader *rd, const struct zone_state *st)
+{
+	const struct listing_detail *d = &st->d;
+	char net[ADDR_STRLEN];
+	const char *text;
+	size_t len;
+	json_t *o = json_object();
+
+	json_object_set_new(o, "zone", json_string(st->z->name));
+	json_object_set_new(o, "serial", json_integer(st->sz.serial));
+	json_object_set_new(o, "state", json_string(state_name(st->match)));
+	if (st->match != STORE_MATCH_NONE)
+		json_object_set_new(o, "entry",
+		    json_string(output_net(&st->l.net, net, sizeof(net))));
+	if (st->have_range)
+		json_object_set_new(o, "range",
+		    json_string(output_net(&st->range.net, net, sizeof(net))));
+	if (st->match == STORE_MATCH_LISTED) {
+		json_object_set_new(o, "code", output_json_code(code_of(st->z, st->l.code)));
+		text = text_of(rd, st->l.reason_id, &len);
+		json_object_set_new(o, "reason", output_json_text(text, len));
+		if (st->have_detail) {
+			json_object_set_new(o, "first_seen", output_json_time(d->first_seen));
+			json_object_set_new(o, "last_seen", output_json_time(d->last_seen));
+			json_object_set_new(o, "count", json_integer(d->count));
+			json_object_set_new(o, "sources", json_integer(d->nsources));
+		}
+		json_object_set_new(o, "expires", output_json_time(st->l.expires));
+	}
+	if (st->have_detail && d->delisted_at != 0) {
+		json_object_set_new(o, "delisted_at", output_json_time(d->delisted_at));
+		text = text_of(rd, d->delist_reason_id, &len);
+		json_object_set_new(o, "delist_reason", output_json_text(text, len));
+		text = text_of(rd, d->delist_by_id, &len);
+		json_object_set_new(o, "delist_by", output_json_text(text, len));
+	}
+	return o;
+}
+
+/* Text form of an optional history field: ` name "value"`. */
+static void
+hist_field(const char *name, const char *value)
+{
+	if (value == NULL)
+		return;
+	printf(" %s ", name);
+	output_text(stdout, value, strlen(value), true);
+}
+
+static void
+show_history_text(const struct loader *L, struct store_reader *rd, const struct history *h)
+{
+	const struct conf_zone *z = cmd_zone_by_id(L, h->zone);
+	char t1[TIME_BUFLEN], t2[TIME_BUFLEN], zname[256], net[ADDR_STRLEN];
+	char code[OUTPUT_CODELEN], dur[32];
+	uint32_t c = h->code;
+
+	if (h->op == HISTORY_REPORT || h->op == HISTORY_IMPORT)
+		c = code_of(z, c);
+	printf("  %s %s %s %s at %s", time_format(h->recorded, t1, sizeof(t1)),
+	    cmd_zone_name(L, rd, h->zone, zname, sizeof(zname)), op_name(h->op),
+	    output_net(&h->net, net, sizeof(net)), time_format(h->at, t2, sizeof(t2)));
+	if (c != 0)
+		printf(" code %s", output_code(c, code, sizeof(code)));
+	if (h->lifetime != 0)
+		printf(" lifetime %s", time_format_duration(h->lifetime, dur, sizeof(dur)));
+	hist_field("reason", h->reason);
+	hist_field("source", h->source);
+	hist_field("evidence", h->evidence);
+	hist_field("by", h->by);
+	printf("\n");
+}
+
+static json_t *
+show_history_json(const struct loader *L, struct store_reader *rd, const struct history *h)
+{
+	const struct conf_zone *z = cmd_zone_by_id(L, h->zone);
+	char zname[256], net[ADDR_STRLEN];
+	uint32_t c = h->code;
+	json_t *o = json_object();
+
+	if (h->op == HISTORY_REPORT || h->op == HISTORY_IMPORT)
+		c = code_of(z, c);
+	json_object_set_new(o, "time", output_json_time(h->recorded));
+	json_object_set_new(o, "zone",
+	    json_string(cmd_zone_name(L, rd, h->zone, zname, sizeof(zname))));
+	json_object_set_new(o, "op", json_string(op_name(h->op)));
+	json_object_set_new(o, "entry", json_string(output_net(&h->net, net, sizeof(net))));
+	json_object_set_new(o, "at", output_json_time(h->at));
+	json_object_set_new(o, "code", c != 0 ? output_json_code(c) : json_null());
+	json_object_set_new(o, "lifetime", h->lifetime != 0 ? json_integer(h->lifetime) :
+	    json_null());
+	json_object_set_new(o, "reason", output_json_str(h->reason));
+	json_object_set_new(o, "source", output_json_str(h->source));
+	json_object_set_new(o, "evidence", output_json_str(h->evidence));
+	json_object_set_new(o, "by", output_json_str(h->by));
+	return o;
+}
+
+int
+cmd_show(struct loader *L, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct store_reader rd;
+	struct hist_vec hv = { 0 };
+	struct zone_state st;
+	struct addr a;
+	json_t *root = NULL, *zones = NULL, *hist = NULL;
+	char text[ADDR_STRLEN];
+	bool json = false;
+	uint32_t now;
+	size_t i;
+	int c, rc;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		if (c != OPT_JSON)
+			return cmd_bad_option("show", c, argv);
+		json = true;
+	}
+	if (optind >= argc)
+		return cmd_fail("show", CMD_USAGE, "missing ADDR (see rbldb --help)");
+	if (optind + 1 < argc)
+		return cmd_fail("show", CMD_USAGE, "unexpected argument %s", argv[optind + 1]);
+	if ((rc = cmd_addr("show", argv[optind], &a)) != 0)
+		return rc;
+	if ((rc = cmd_reader(L, "show", &rd)) != 0)
+		return rc;
+	now = (uint32_t)time_now();
+	addr_format(&a, text, sizeof(text));
+
+	if (json) {
+		root = json_object();
+		zones = json_array();
+		hist = json_array();
+		json_object_set_new(root, "address", json_string(text));
+	} else {
+		printf("%s\n", text);
+	}
+	for (i = 0; i < L->conf->nzones; i++) {
+		if ((rc = zone_state(L, &rd, i, &a, now, &st)) != 0)
+			goto out;
+		if (json)
+			json_array_append_new(zones, show_zone_json(&rd, &st));
+		else
+			show_zone_text(&rd, &st);
+	}
+	if ((rc = hist_collect(&rd, &a, &hv)) != 0)
+		goto out;
+	if (!json)
+		printf("history:%s\n", hv.n == 0 ? " none" : "");
+	for (i = 0; i < hv.n; i++) {
+		if (json)
+			json_array_append_new(hist, show_history_json(L, &rd, &hv.v[i].h));
+		else
+			show_history_text(L, &rd, &hv.v[i].h);
+	}
+	if (json) {
+		json_object_set_new(root, "zones", zones);
+		json_object_set_new(root, "history", hist);
+		zones = hist = NULL;
+		rc = output_json_print(root, JSON_INDENT(2));
+		root = NULL;
+	}
+out:
+	json_decref(hist);
+	json_decref(zones);
+	json_decref(root);
+	free(hv.v);
+	store_reader_fini(&rd);
+	if (rc != 0)
+		return cmd_fail("show", CMD_FAIL, "%s", rb_strerror(rc));
+	return CMD_OK;
+}
+
+/* ---- list ---- */
+
+struct list_walk {
+	struct store_reader *rd;
+	const struct conf_zone *z;
+	uint16_t id;
+	uint32_t now;
+	bool json;
+	size_t shown;		/* JSON objects written so far, for the commas */
+};
+
+static int
+list_cb(void *arg, const struct listing *l)
+{
+	struct list_walk *lw = arg;
+	struct listing_detail d;
+	bool exc = (l->flags & LISTING_EXCEPTION) != 0, have_d;
+	char net[ADDR_STRLEN], code[OUTPUT_CODELEN], t[TIME_BUFLEN];
+	const char *text;
+	char *line;
+	size_t len;
+	json_t *o;
+	int rc;
+
+	/* Expired entries are never served, even before `expire` runs. */
+	if (l->expires != 0 && l->expires <= lw->now)
+		return 0;
+	output_net(&l->net, net, sizeof(net));
+	text = text_of(lw->rd, l->reason_id, &len);
+	if (!lw->json) {
+		printf("%s %s %s ", net, exc ? "excepted" :
+		    output_code(code_of(lw->z, l->code), code, sizeof(code)),
+		    l->expires != 0 ? time_format(l->expires, t, sizeof(t)) : "never");
+		if (text != NULL)
+			output_text(stdout, text, len, false);
+		else
+			printf("-");
+		printf("\n");
+		return 0;
+	}
+
+	if ((rc = store_detail(lw->rd, lw->id, &l->net, &d)) != 0 && rc != RB_ENOTFOUND)
+		return rc;
+	have_d = rc == 0;
+	o = json_object();
+	json_object_set_new(o, "zone", json_string(lw->z->name));
+	json_object_set_new(o, "entry", json_string(net));
+	json_object_set_new(o, "state", json_string(exc ? "excepted" : "listed"));
+	json_object_set_new(o, "code", exc ? json_null() :
+	    output_json_code(code_of(lw->z, l->code)));
+	json_object_set_new(o, "reason", output_json_text(text, len));
+	json_object_set_new(o, "expires", output_json_time(l->expires));
+	json_object_set_new(o, "first_seen", have_d ? output_json_time(d.first_seen) :
+	    json_null());
+	json_object_set_new(o, "last_seen", have_d ? output_json_time(d.last_seen) :
+	    json_null());
+	json_object_set_new(o, "count", have_d ? json_integer(d.count) : json_null());
+	json_object_set_new(o, "sources", have_d ? json_integer(d.nsources) : json_null());
+	line = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (line == NULL)
+		return -ENOMEM;
+	printf("%s%s", lw->shown++ == 0 ? "\n" : ",\n", line);
+	free(line);
+	return 0;
+}
+
+/*
+ * JSON output is one array with one object per line, "[", objects, "]":
+ * valid JSON for a parser and line-oriented for grep.  Only the store's
+ * state goes into it (no clock), so equal states give equal bytes.
+ */
+int
+cmd_list(struct loader *L, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "zone", required_argument, NULL, OPT_ZONE },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct list_walk lw = { 0 };
+	struct store_reader rd;
+	const char *zname = NULL;
+	size_t i, zi = 0, from, to;
+	int c, rc;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_JSON: lw.json = true; break;
+		case OPT_ZONE: zname = optarg; break;
+		default: return cmd_bad_option("list", c, argv);
+		}
+	}
+	if (optind < argc)
+		return cmd_fail("list", CMD_USAGE, "unexpected argument %s", argv[optind]);
+	if (zname != NULL && (rc = cmd_zone(L, "list", zname, &zi)) != 0)
+		return rc;
+	from = zname != NULL ? zi : 0;
+	to = zname != NULL ? zi + 1 : L->conf->nzones;
+	if ((rc = cmd_reader(L, "list", &rd)) != 0)
+		return rc;
+	lw.rd = &rd;
+	lw.now = (uint32_t)time_now();
+
+	if (lw.json)
+		fputs("[", stdout);
+	for (i = from; i < to; i++) {
+		lw.z = &L->conf->zones[i];
+		lw.id = L->zone_ids[i];
+		/* Several zones in text: a comment line says where each starts. */
+		if (!lw.json && to - from > 1)
+			printf("; zone %s\n", lw.z->name);
+		if ((rc = store_foreach(&rd, lw.id, list_cb, &lw)) != 0)
+			break;
+	}
+	if (lw.json && rc == 0)
+		fputs(lw.shown ? "\n]\n" : "]\n", stdout);
+	store_reader_fini(&rd);
+	if (rc != 0)
+		return cmd_fail("list", CMD_FAIL, "%s", rb_strerror(rc));
+	return CMD_OK;
+}

@@ -1,0 +1,163 @@
+/* rbldb, the operator CLI: global options, the command table, start-up. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "conf.h"
+#include "log.h"
+#include "rb.h"
+#include "store.h"
+
+struct command {
+	const char *name;
+	const char *synopsis;	/* arguments, in man-page form */
+	int (*run)(struct loader *L, int argc, char **argv);
+};
+
+static int cmd_todo(struct loader *L, int argc, char **argv);
+
+/*
+ * usage() prints this table, so help cannot drift from what is dispatched.
+ * A command still to be written points at cmd_todo until its cmd_*.c exists.
+ */
+static const struct command commands[] = {
+	{ "report", "ADDR [--zone Z] [--reason T] [--code 127.0.0.N] [--source S]\n"
+	    "          [--evidence T] [--at TIME] [--lifetime DUR] [--force]", cmd_report },
+	{ "delist", "ADDR [--zone Z] --reason T [--by WHO] [--at TIME]", cmd_delist },
+	{ "ingest", "[--keep-going] [--dry-run] FILE|-", cmd_todo },
+	{ "expire", "[--at TIME] [--dry-run]", cmd_todo },
+	{ "show", "ADDR [--json]", cmd_show },
+	{ "list", "[--zone Z] [--json]", cmd_list },
+	{ "import", "--format rbldnsd --zone Z FILE", cmd_todo },
+	{ "export", "--format rbldnsd|zone --zone Z [-o FILE]", cmd_todo },
+	{ "purge", "--source S [--since TIME]", cmd_todo },
+	{ "stats", "[--json]", cmd_todo },
+	{ "backup", "DIR", cmd_todo },
+};
+
+static int
+cmd_todo(struct loader *L, int argc, char **argv)
+{
+	(void)L;
+	(void)argc;
+	return cmd_fail(argv[0], CMD_USAGE, "not implemented yet");
+}
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: rbldb -c CONF [-D DBDIR] COMMAND [ARGS]\n"
+	    "       rbldb -h | --help\n"
+	    "options:\n"
+	    "  -c, --config CONF   configuration file (required)\n"
+	    "  -D, --db DBDIR      store directory, instead of [server] db\n"
+	    "  -h, --help          this text\n"
+	    "commands:\n");
+	for (i = 0; i < RB_ARRAY_LEN(commands); i++)
+		fprintf(f, "  %-7s %s\n", commands[i].name, commands[i].synopsis);
+	fprintf(f, "ADDR is an IPv4 or IPv6 address or CIDR range; TIME is RFC 3339\n"
+	    "(2026-11-27T10:00:00Z); DUR is 90s, 15m, 12h, 30d; --zone may be left out\n"
+	    "when the configuration has one zone or names a default.\n"
+	    "exit status:\n"
+	    "  0  done (a duplicate or outranked report changes nothing and is done)\n"
+	    "  1  refused by the listing policy, bad input, or a store failure\n"
+	    "  2  bad arguments\n");
+}
+
+static const struct command *
+command_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < RB_ARRAY_LEN(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* Open the store and learn (or create) the id of every configured zone. */
+static int
+loader_open(struct loader *L, const char *dbdir)
+{
+	struct store_zone sz;
+	size_t i;
+	int rc;
+
+	if ((rc = store_open(&L->store, dbdir, L->conf->mapsize)) != 0)
+		return cmd_fail(NULL, CMD_FAIL, "store %s: %s", dbdir, rb_strerror(rc));
+	L->zone_ids = xcalloc(L->conf->nzones ? L->conf->nzones : 1, sizeof(*L->zone_ids));
+	for (i = 0; i < L->conf->nzones; i++) {
+		rc = store_zone_ensure(L->store, L->conf->zones[i].name,
+		    L->conf->zones[i].apex_serial, &sz);
+		if (rc != 0)
+			return cmd_fail(NULL, CMD_FAIL, "store %s: zone %s: %s", dbdir,
+			    L->conf->zones[i].name, rb_strerror(rc));
+		L->zone_ids[i] = sz.id;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "db", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct loader L = { 0 };
+	const struct command *cmd;
+	const char *confpath = NULL, *dbdir = NULL;
+	char err[1024];
+	int c, rc;
+
+	log_init("rbldb", false, false);
+	opterr = 0;
+	/* "+": stop at the command, whose options are its own. */
+	while ((c = getopt_long(argc, argv, "+:c:D:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			confpath = optarg;
+			break;
+		case 'D':
+			dbdir = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return CMD_OK;
+		default:
+			return cmd_bad_option(NULL, c, argv);
+		}
+	}
+	if (optind >= argc)
+		return cmd_fail(NULL, CMD_USAGE, "no command (see rbldb --help)");
+	if ((cmd = command_find(argv[optind])) == NULL)
+		return cmd_fail(NULL, CMD_USAGE, "unknown command %s (see rbldb --help)",
+		    argv[optind]);
+	/* `rbldb report --help` needs no configuration. */
+	if (optind + 1 < argc && (strcmp(argv[optind + 1], "-h") == 0 ||
+	    strcmp(argv[optind + 1], "--help") == 0)) {
+		printf("usage: rbldb -c CONF [-D DBDIR] %s %s\n", cmd->name, cmd->synopsis);
+		return CMD_OK;
+	}
+	if (confpath == NULL)
+		return cmd_fail(NULL, CMD_USAGE, "-c CONF is required (see rbldb --help)");
+
+	if ((L.conf = conf_load(confpath, err, sizeof(err))) == NULL)
+		return cmd_fail(NULL, CMD_FAIL, "%s", err);
+	if ((rc = loader_open(&L, dbdir != NULL ? dbdir : L.conf->db)) == 0)
+		rc = cmd->run(&L, argc - optind, argv + optind);
+
+	if (fflush(stdout) != 0 && rc == CMD_OK)
+		rc = cmd_fail(NULL, CMD_FAIL, "writing output failed");
+	if (L.store != NULL)
+		store_close(L.store);
+	free(L.zone_ids);
+	conf_free(L.conf);
+	return rc;
+}
