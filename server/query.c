@@ -1,0 +1,691 @@
+/* The DNS query path: parse one query, answer it from the zone table and the store. */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "rb.h"
+#include "timeutil.h"
+#include "wire.h"
+#include "zonetab.h"
+
+#define DNS_HDRLEN 12
+#define DNS_QNAME DNS_HDRLEN	/* offset of the question name: compression target */
+#define DNS_PTR 0xc000		/* RFC 1035 s4.1.4: compression pointer bits */
+#define UDP_MIN 512		/* RFC 1035 s4.2.1; RFC 6891 s6.2.5: smaller means 512 */
+#define OPT_LEN 11		/* our OPT: root, type, class, TTL, RDLENGTH 0 */
+
+/* Header octet 2 and 3 bits. */
+#define F_QR 0x80
+#define F_AA 0x04
+#define F_TC 0x02
+#define F_RD 0x01
+#define F_CD 0x10
+#define EDNS_DO 0x8000		/* RFC 3225 */
+
+enum { OPCODE_QUERY = 0, OPCODE_NOTIFY = 4 };
+enum {
+	RCODE_NOERROR = 0, RCODE_FORMERR = 1, RCODE_SERVFAIL = 2, RCODE_NXDOMAIN = 3,
+	RCODE_NOTIMP = 4, RCODE_REFUSED = 5, RCODE_BADVERS = 16,
+};
+enum {
+	T_A = 1, T_SOA = 6, T_TXT = 16, T_OPT = 41, T_TSIG = 250, T_IXFR = 251,
+	T_AXFR = 252, T_ANY = 255,
+};
+#define CLASS_IN 1
+
+/* What the parser learnt about a query. */
+struct msg {
+	uint16_t qdcount;
+	bool ok;			/* every counted question and record parsed */
+	bool hasq;			/* exactly one question, parsed */
+	size_t qnamelen;		/* octets of the question name */
+	unsigned qlabels;		/* its labels, root not counted */
+	uint16_t qtype, qclass;
+	unsigned nopt;			/* OPT records in the additional section */
+	uint16_t udpsize;		/* of the first OPT */
+	uint8_t ednsver;
+	bool dobit;
+	uint8_t lname[ZT_NAMELEN];	/* the question name in lower case */
+};
+
+/* The answer being written. */
+struct reply {
+	struct wire w;
+	size_t qend;			/* end of the echoed question */
+	uint16_t an, ns;
+	uint16_t rcode;			/* 12 bits: header part and OPT part */
+	bool aa, tc;
+	uint16_t apex;			/* offset of the zone apex inside the echoed question */
+};
+
+/* RFC 5782 s5: the test points every DNSBL answers. */
+static const struct addr test_listed4 = { ADDR_V4, 32, { 127, 0, 0, 2 } };
+static const struct addr test_clean4 = { ADDR_V4, 32, { 127, 0, 0, 1 } };
+static const struct addr test_listed6 = {
+	ADDR_V6, 128, { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0x7f, 0, 0, 2 } };
+static const struct addr test_clean6 = {
+	ADDR_V6, 128, { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0x7f, 0, 0, 1 } };
+
+/* ---- Parsing ---- */
+
+/*
+ * The question name at OFF: plain labels only.  A compression pointer is
+ * refused, as nothing before the question could be its target (RFC 1035
+ * s4.1.4), and so are the label types 0x40/0x80 (RFC 6891 s5).  Returns
+ * the name's octets, or -1 for FORMERR.
+ */
+static int
+parse_qname(const uint8_t *p, size_t len, size_t off, struct msg *m)
+{
+	size_t start = off;
+	unsigned labels = 0;
+	size_t i;
+
+	for (;;) {
+		if (off >= len || p[off] > 63)
+			return -1;
+		if (p[off] == 0)
+			break;
+		off += 1 + (size_t)p[off];
+		labels++;
+		if (off - start + 1 > ZT_NAMELEN)	/* RFC 1035 s3.1 */
+			return -1;
+	}
+	off++;
+	if (m != NULL) {
+		m->qnamelen = off - start;
+		m->qlabels = labels;
+		for (i = 0; i < m->qnamelen; i++) {
+			uint8_t c = p[start + i];
+			m->lname[i] = c >= 'A' && c <= 'Z' ? (uint8_t)(c + ('a' - 'A')) : c;
+		}
+	}
+	return (int)(off - start);
+}
+
+/* Step over a record's owner name, which may end in a pointer to something earlier. */
+static int
+skip_name(const uint8_t *p, size_t len, size_t *off)
+{
+	size_t o = *off, target;
+
+	for (;;) {
+		if (o >= len)
+			return -1;
+		if ((p[o] & 0xc0) == 0xc0) {
+			if (o + 2 > len)
+				return -1;
+			target = (size_t)(p[o] & 0x3f) << 8 | p[o + 1];
+			if (target < DNS_HDRLEN || target >= *off)
+				return -1;
+			*off = o + 2;
+			return 0;
+		}
+		if (p[o] > 63)
+			return -1;
+		if (p[o] == 0)
+			break;
+		o += 1 + (size_t)p[o];
+		if (o - *off + 1 > ZT_NAMELEN)
+			return -1;
+	}
+	*off = o + 1;
+	return 0;
+}
+
+/* RFC 6891 s6.1.2: the options must exactly fill the RDATA. */
+static bool
+opt_options_ok(const uint8_t *p, size_t rdlen)
+{
+	size_t o = 0, olen;
+
+	while (o < rdlen) {
+		if (rdlen - o < 4)
+			return false;
+		olen = wire_get_u16(p + o + 2);
+		if (rdlen - o - 4 < olen)
+			return false;
+		o += 4 + olen;
+	}
+	return true;
+}
+
+/*
+ * Read the header counts, the questions and every record, noting the one
+ * question and the OPT.  Trailing octets after the counted records are
+ * ignored.  M->ok tells whether the whole message was well formed.
+ */
+static void
+parse_msg(struct msg *m, const uint8_t *p, size_t len)
+{
+	unsigned qd, an, ns, ar, i;
+	size_t off = DNS_HDRLEN, start, rdlen;
+	uint16_t type;
+	int n;
+
+	memset(m, 0, offsetof(struct msg, lname));
+	qd = m->qdcount = wire_get_u16(p + 4);
+	an = wire_get_u16(p + 6);
+	ns = wire_get_u16(p + 8);
+	ar = wire_get_u16(p + 10);
+
+	for (i = 0; i < qd; i++) {
+		n = parse_qname(p, len, off, qd == 1 ? m : NULL);
+		if (n < 0 || len - off < (size_t)n + 4)
+			return;
+		off += (size_t)n;
+		if (qd == 1) {
+			m->qtype = wire_get_u16(p + off);
+			m->qclass = wire_get_u16(p + off + 2);
+			m->hasq = true;
+		}
+		off += 4;
+	}
+	for (i = 0; i < an + ns + ar; i++) {
+		start = off;
+		if (skip_name(p, len, &off) < 0 || len - off < 10)
+			return;
+		type = wire_get_u16(p + off);
+		rdlen = wire_get_u16(p + off + 8);
+		if (len - off - 10 < rdlen)
+			return;
+		if (type == T_OPT) {
+			/* RFC 6891 s6.1.1: only in the additional section, owned by the root. */
+			if (i < an + ns || off != start + 1 || p[start] != 0)
+				return;
+			if (++m->nopt == 1) {
+				m->udpsize = wire_get_u16(p + off + 2);
+				m->ednsver = p[off + 5];
+				m->dobit = (wire_get_u16(p + off + 6) & EDNS_DO) != 0;
+			}
+			if (!opt_options_ok(p + off + 10, rdlen))
+				return;
+		}
+		off += 10 + rdlen;
+	}
+	m->ok = true;
+}
+
+/* ---- Writing ---- */
+
+/* Start a record owned by the name at offset OWNER; returns where RDLENGTH goes. */
+static size_t
+rr_head(struct reply *r, uint16_t owner, uint16_t type, uint32_t ttl)
+{
+	size_t rdpos;
+
+	wire_u16(&r->w, (uint16_t)(DNS_PTR | owner));
+	wire_u16(&r->w, type);
+	wire_u16(&r->w, CLASS_IN);
+	wire_u32(&r->w, ttl);
+	rdpos = r->w.len;
+	wire_u16(&r->w, 0);
+	return rdpos;
+}
+
+static void
+rr_end(struct reply *r, size_t rdpos)
+{
+	wire_set_u16(&r->w, rdpos, (uint16_t)(r->w.len - rdpos - 2));
+}
+
+static void
+put_dname(struct reply *r, const struct zt_dname *d)
+{
+	wire_mem(&r->w, d->wire, d->len);
+	if (d->rel)
+		wire_u16(&r->w, (uint16_t)(DNS_PTR | r->apex));
+}
+
+/* A record of the apex file; an SOA gets the store's SERIAL. */
+static void
+put_rr(struct reply *r, uint16_t owner, const struct zt_rr *rr, uint32_t ttl, uint32_t serial)
+{
+	size_t rdpos = rr_head(r, owner, rr->type, ttl);
+	unsigned k;
+
+	for (k = 0; k < rr->nnames; k++)
+		put_dname(r, &rr->names[k]);
+	if (rr->type == T_SOA) {
+		wire_u32(&r->w, serial);
+		wire_mem(&r->w, rr->tail + 4, (size_t)rr->taillen - 4);
+	} else {
+		wire_mem(&r->w, rr->tail, rr->taillen);
+	}
+	rr_end(r, rdpos);
+}
+
+/* RFC 2308 s3: the SOA in authority of NXDOMAIN and NODATA, with the negative TTL. */
+static void
+put_neg_soa(struct reply *r, const struct zt_zone *z, uint32_t serial)
+{
+	put_rr(r, r->apex, &z->rrs[0], z->neg_ttl, serial);
+	r->ns++;
+}
+
+/*
+ * TXT RDATA from the template T[0..n) with each '$' replaced by SUB, cut
+ * into character-strings of at most 255 octets (RFC 1035 s3.3.14).
+ */
+static void
+put_text(struct wire *w, const char *t, size_t n, const char *sub, size_t sublen)
+{
+	size_t lenpos = w->len, i, j, k;
+	const char *s;
+	uint8_t cur = 0;
+
+	wire_u8(w, 0);
+	for (i = 0; i < n; i++) {
+		s = t[i] == '$' ? sub : t + i;
+		k = t[i] == '$' ? sublen : 1;
+		for (j = 0; j < k; j++) {
+			if (cur == 255) {
+				lenpos = w->len;
+				wire_u8(w, 0);
+				cur = 0;
+			}
+			wire_u8(w, (uint8_t)s[j]);
+			if (!w->err)
+				w->buf[lenpos] = ++cur;
+		}
+	}
+}
+
+static void
+set_u16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* ---- Answering ---- */
+
+static uint32_t
+zone_serial(struct query_ctx *q, size_t zi)
+{
+	const struct zt_zone *z = &q->zt->zones[zi];
+	struct store_zone sz;
+
+	if (q->serials != NULL && q->serials[STORE_MAX_ZONES] == q->zt->gen &&
+	    q->serial_txnid == q->rd.txnid)
+		return q->serials[zi];
+	if (store_zone_get(&q->rd, z->id, &sz) == 0)
+		return sz.serial;
+	return z->apex_serial;
+}
+
+/* The zone whose apex is the longest suffix of the question name; *OFF = where it starts. */
+static int
+find_zone(const struct zonetab *zt, const struct msg *m, size_t *off)
+{
+	const uint8_t *name = m->lname;
+	unsigned labels = m->qlabels;
+	size_t o = 0;
+	int zi;
+
+	if (zt == NULL || zt->nzones == 0)
+		return -1;
+	for (; labels > zt->maxlabels; labels--)
+		o += 1 + (size_t)name[o];
+	for (; labels >= zt->minlabels; labels--) {
+		if ((zi = zonetab_find(zt, name + o, m->qnamelen - o)) >= 0) {
+			*off = o;
+			return zi;
+		}
+		if (labels == 0)
+			break;
+		o += 1 + (size_t)name[o];
+	}
+	return -1;
+}
+
+enum hit_kind { HIT_NONE = 0, HIT_ENT, HIT_LISTED };
+
+struct hit {
+	enum hit_kind kind;
+	struct addr a;		/* the address found listed, for '$' */
+	uint32_t code;		/* 0 = the zone's */
+	uint32_t reason_id;	/* 0 = the zone's text */
+};
+
+static bool
+addr_equal(const struct addr *a, const struct addr *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/* Look A (an address or a prefix of the zone's family) up; raise H's kind. */
+static int
+probe(struct query_ctx *q, const struct zt_zone *z, const struct addr *a, struct hit *h)
+{
+	bool v4 = a->fam == ADDR_V4;
+	const struct addr *listed = v4 ? &test_listed4 : &test_listed6;
+	const struct addr *clean = v4 ? &test_clean4 : &test_clean6;
+	struct listing l;
+	int rc;
+
+	if (!addr_is_host(a)) {
+		/* RFC 8020: a name with something listed below it is an empty non-terminal. */
+		rc = addr_contains(a, listed) ? 1 : store_prefix_used(&q->rd, z->id, a, q->now);
+		if (rc < 0)
+			return rc;
+		if (rc > 0 && h->kind < HIT_ENT)
+			h->kind = HIT_ENT;
+		return 0;
+	}
+	if (addr_equal(a, listed)) {
+		rc = STORE_MATCH_LISTED;
+		memset(&l, 0, sizeof(l));
+	} else if (addr_equal(a, clean)) {
+		rc = STORE_MATCH_NONE;
+	} else if ((rc = store_lookup(&q->rd, z->id, a, q->now, &l)) < 0) {
+		return rc;
+	}
+	if (rc == STORE_MATCH_LISTED) {
+		h->kind = HIT_LISTED;
+		h->a = *a;
+		h->code = l.code;
+		h->reason_id = l.reason_id;
+	}
+	return 0;
+}
+
+/*
+ * What the NLABELS labels of NAME below zone Z say: listed, an empty
+ * non-terminal, or nothing.  Both readings are tried when the labels can be
+ * read as IPv4 and as IPv6 ("1.2" is 2.1.0.0/16 and 2100::/8).
+ */
+static int
+dnsbl_lookup(struct query_ctx *q, const struct zt_zone *z, const uint8_t *name, unsigned nlabels,
+    struct hit *h)
+{
+	struct addr v4, v6, m4;
+	int parsed, rc;
+
+	memset(h, 0, sizeof(*h));
+	parsed = addr_from_rname(name, nlabels, &v4, &v6);
+	if ((parsed & ADDR_PARSED_V4) && (z->family & ZONE_FAMILY_V4) &&
+	    (rc = probe(q, z, &v4, h)) < 0)
+		return rc;
+	if (!(parsed & ADDR_PARSED_V6) || h->kind == HIT_LISTED)
+		return 0;
+	if ((z->family & ZONE_FAMILY_V4) && addr_is_v4mapped(&v6)) {
+		/* SPEC: ::ffff:a.b.c.d is answered as a.b.c.d where IPv4 is listed. */
+		addr_unmap(&v6, &m4);
+		return probe(q, z, &m4, h);
+	}
+	if (z->family & ZONE_FAMILY_V6)
+		return probe(q, z, &v6, h);
+	/* An IPv4-only zone still holds ::ffff:127.0.0.2 below a prefix covering it. */
+	if (addr_contains(&v6, &test_listed6) && h->kind < HIT_ENT)
+		h->kind = HIT_ENT;
+	return 0;
+}
+
+/* A listed name: A is the code, TXT the reason or the zone's text. */
+static int
+answer_listed(struct query_ctx *q, const struct zt_zone *z, uint16_t qtype, const struct hit *h,
+    uint32_t serial, struct reply *r)
+{
+	const char *text = z->text, *reason;
+	size_t textlen = z->textlen, reasonlen, rdpos;
+	char sub[ADDR_STRLEN];
+	int rc;
+
+	if ((qtype == T_TXT || qtype == T_ANY) && h->reason_id != 0) {
+		rc = store_text(&q->rd, h->reason_id, &reason, &reasonlen);
+		if (rc < 0 && rc != RB_ENOTFOUND)
+			return rc;
+		if (rc == 0 && reasonlen > 0) {
+			text = reason;
+			textlen = reasonlen;
+		}
+	}
+	if (qtype == T_A || qtype == T_ANY) {
+		rdpos = rr_head(r, DNS_QNAME, T_A, z->ttl);
+		wire_u32(&r->w, h->code != 0 ? h->code : z->code);
+		rr_end(r, rdpos);
+		r->an++;
+	}
+	if ((qtype == T_TXT || qtype == T_ANY) && text != NULL && textlen > 0) {
+		addr_format(&h->a, sub, sizeof(sub));
+		rdpos = rr_head(r, DNS_QNAME, T_TXT, z->ttl);
+		put_text(&r->w, text, textlen, sub, strlen(sub));
+		rr_end(r, rdpos);
+		r->an++;
+	}
+	if (r->an == 0)
+		put_neg_soa(r, z, serial);
+	return 0;
+}
+
+/* The apex: its records of QTYPE, or NODATA. */
+static void
+answer_apex(const struct zt_zone *z, uint16_t qtype, uint32_t serial, struct reply *r)
+{
+	const struct zt_rr *rr;
+	size_t i;
+
+	for (i = 0; i < z->nrrs; i++) {
+		rr = &z->rrs[i];
+		if (qtype == T_ANY || rr->type == qtype) {
+			put_rr(r, DNS_QNAME, rr, rr->ttl, serial);
+			r->an++;
+		}
+	}
+	if (r->an == 0)
+		put_neg_soa(r, z, serial);
+}
+
+/* A class IN QUERY with one question: find the zone and answer from it. */
+static enum query_result
+answer_zone(struct query_ctx *q, const struct msg *m, enum query_transport transport,
+    struct reply *r)
+{
+	const struct zt_zone *z;
+	uint16_t qtype = m->qtype;
+	struct hit h;
+	uint32_t serial;
+	size_t off;
+	int zi, rc;
+
+	if ((zi = find_zone(q->zt, m, &off)) < 0) {
+		r->rcode = RCODE_REFUSED;	/* SPEC: outside every zone */
+		return QUERY_ANSWER;
+	}
+	z = &q->zt->zones[zi];
+	if (qtype == T_AXFR || qtype == T_IXFR) {
+		/* RFC 5936 s4.2: AXFR is TCP only; transfers are of whole zones. */
+		if (off != 0 || (qtype == T_AXFR && transport == QUERY_UDP)) {
+			r->rcode = RCODE_REFUSED;
+			return QUERY_ANSWER;
+		}
+		if (transport == QUERY_TCP)
+			return QUERY_XFR;
+		qtype = T_SOA;	/* RFC 1995 s2: over UDP the SOA says "ask over TCP" */
+	}
+	r->aa = true;
+	r->apex = (uint16_t)(DNS_QNAME + off);
+	serial = zone_serial(q, (size_t)zi);
+
+	if (off == 0) {
+		answer_apex(z, qtype, serial, r);
+		return QUERY_ANSWER;
+	}
+	if ((rc = dnsbl_lookup(q, z, m->lname, m->qlabels - z->nlabels, &h)) == 0) {
+		if (h.kind == HIT_LISTED) {
+			rc = answer_listed(q, z, qtype, &h, serial, r);
+		} else {
+			/* RFC 8020: an empty non-terminal is NODATA, never NXDOMAIN. */
+			if (h.kind == HIT_NONE)
+				r->rcode = RCODE_NXDOMAIN;
+			put_neg_soa(r, z, serial);
+		}
+	}
+	if (rc < 0) {
+		r->w.err = false;
+		r->w.len = r->qend;
+		r->an = r->ns = 0;
+		r->aa = false;
+		r->rcode = RCODE_SERVFAIL;
+	}
+	return QUERY_ANSWER;
+}
+
+/* The rcode for anything but a well-formed class IN QUERY; -1 for those. */
+static int
+check_query(const struct msg *m, unsigned opcode)
+{
+	if (opcode != OPCODE_QUERY && opcode != OPCODE_NOTIFY)
+		return RCODE_NOTIMP;		/* RFC 8906 s3.1.4 */
+	if (!m->ok || m->qdcount != 1 || m->nopt > 1)
+		return RCODE_FORMERR;		/* RFC 9619; RFC 6891 s6.1.1 */
+	if (m->nopt == 1 && m->ednsver > 0)
+		return RCODE_BADVERS;		/* RFC 6891 s6.1.3 */
+	if (opcode == OPCODE_NOTIFY)
+		return RCODE_REFUSED;		/* RFC 1996 s3.10: we are the primary, not a secondary */
+	if (m->qtype == T_OPT || m->qtype == T_TSIG)
+		return RCODE_FORMERR;		/* meta types only live in the additional section */
+	if (m->qclass != CLASS_IN)
+		return RCODE_REFUSED;		/* our zones are class IN */
+	return -1;
+}
+
+enum query_result
+query_answer(struct query_ctx *q, const uint8_t *pkt, size_t len,
+    enum query_transport transport, uint8_t *out, size_t outcap, size_t *outlen)
+{
+	struct msg m;
+	struct reply r;
+	uint8_t hdr[4];
+	unsigned opcode;
+	size_t limit;
+	int rcode;
+
+	*outlen = 0;
+	/* SPEC, RFC 8906: the only silences are short packets and responses. */
+	if (len < DNS_HDRLEN || (pkt[2] & F_QR) != 0)
+		return QUERY_DROP;
+	/* Kept aside, so OUT may even be the buffer PKT came in. */
+	memcpy(hdr, pkt, sizeof(hdr));
+	opcode = (hdr[2] >> 3) & 0x0f;
+	parse_msg(&m, pkt, len);
+
+	if (transport == QUERY_TCP)
+		limit = QUERY_BUFSIZE;
+	else if (m.nopt == 0)
+		limit = UDP_MIN;
+	else
+		limit = m.udpsize < UDP_MIN ? UDP_MIN : m.udpsize > QUERY_UDP_MAX ? QUERY_UDP_MAX :
+		    m.udpsize;
+	if (limit > outcap)
+		limit = outcap;
+	if (limit < DNS_HDRLEN + OPT_LEN)
+		return QUERY_DROP;
+
+	/* The header is written last; the OPT's room is kept until then. */
+	memset(&r, 0, sizeof(r));
+	wire_init(&r.w, out, limit - (m.nopt > 0 ? OPT_LEN : 0));
+	r.w.len = DNS_HDRLEN;
+	if (m.hasq && wire_room(&r.w, m.qnamelen + 4)) {
+		/* The question as asked, case kept. */
+		memmove(out + DNS_HDRLEN, pkt + DNS_HDRLEN, m.qnamelen + 4);
+		r.w.len += m.qnamelen + 4;
+	}
+	r.w.err = false;
+	r.qend = r.w.len;
+
+	if ((rcode = check_query(&m, opcode)) >= 0)
+		r.rcode = (uint16_t)rcode;
+	else if (answer_zone(q, &m, transport, &r) == QUERY_XFR)
+		return QUERY_XFR;
+
+	if (r.w.err) {
+		/* RFC 1035 s4.2.1, RFC 2181 s9: what does not fit is left out and TC set. */
+		r.w.err = false;
+		r.w.len = r.qend;
+		r.an = r.ns = 0;
+		r.tc = true;
+	}
+	r.w.cap = limit;
+	if (m.nopt > 0) {
+		/* RFC 6891 s6.1.3: our OPT, with the rcode's upper bits; RFC 3225 s3: DO copied. */
+		wire_u8(&r.w, 0);
+		wire_u16(&r.w, T_OPT);
+		wire_u16(&r.w, QUERY_UDP_MAX);
+		wire_u8(&r.w, (uint8_t)(r.rcode >> 4));
+		wire_u8(&r.w, 0);
+		wire_u16(&r.w, m.dobit ? EDNS_DO : 0);
+		wire_u16(&r.w, 0);
+	}
+
+	out[0] = hdr[0];
+	out[1] = hdr[1];
+	out[2] = (uint8_t)(F_QR | opcode << 3 | (r.aa ? F_AA : 0) | (r.tc ? F_TC : 0) |
+	    (hdr[2] & F_RD));
+	/* RA, Z and AD clear; CD copied (RFC 4035 s3.1.6). */
+	out[3] = (uint8_t)((hdr[3] & F_CD) | (r.rcode & 0x0f));
+	set_u16(out + 4, r.qend > DNS_HDRLEN ? 1 : 0);
+	set_u16(out + 6, r.an);
+	set_u16(out + 8, r.ns);
+	set_u16(out + 10, m.nopt > 0 && !r.w.err ? 1 : 0);
+	*outlen = r.w.len;
+	return QUERY_ANSWER;
+}
+
+/* ---- Per-worker state ---- */
+
+int
+query_ctx_init(struct query_ctx *q, const struct zonetab *zt, struct store *s)
+{
+	int rc;
+
+	memset(q, 0, sizeof(*q));
+	q->zt = zt;
+	if ((rc = store_reader_init(s, &q->rd)) < 0)
+		return rc;
+	/* One slot per possible zone, and one for the generation of the table they came from. */
+	if ((q->serials = calloc(STORE_MAX_ZONES + 1, sizeof(*q->serials))) == NULL) {
+		store_reader_fini(&q->rd);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+query_ctx_fini(struct query_ctx *q)
+{
+	if (q->serials == NULL)
+		return;
+	store_reader_fini(&q->rd);
+	free(q->serials);
+	q->serials = NULL;
+}
+
+int
+query_ctx_refresh(struct query_ctx *q)
+{
+	struct store_zone sz;
+	size_t i;
+	int rc;
+
+	if ((rc = store_reader_refresh(&q->rd)) < 0)
+		return rc;
+	q->now = (uint32_t)time_now();
+	if (q->zt == NULL || (q->serial_txnid == q->rd.txnid &&
+	    q->serials[STORE_MAX_ZONES] == q->zt->gen))
+		return 0;
+	for (i = 0; i < q->zt->nzones; i++)
+		q->serials[i] = store_zone_get(&q->rd, q->zt->zones[i].id, &sz) == 0 ?
+		    sz.serial : q->zt->zones[i].apex_serial;
+	q->serials[STORE_MAX_ZONES] = q->zt->gen;
+	q->serial_txnid = q->rd.txnid;
+	return 0;
+}
+
+void
+query_ctx_release(struct query_ctx *q)
+{
+	store_reader_release(&q->rd);
+}
