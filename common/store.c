@@ -299,7 +299,7 @@ store_open(struct store **out, const char *dir, size_t mapsize)
 {
 	struct store *s;
 	MDB_txn *txn = NULL;
-	int rc, dead;
+	int rc, dead, create;
 	bool fresh;
 	unsigned i;
 	unsigned char ver[4];
@@ -322,27 +322,39 @@ store_open(struct store **out, const char *dir, size_t mapsize)
 		goto fail;
 	mdb_reader_check(s->env, &dead);
 
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-		goto fail;
-	if ((rc = check_schema(s, txn, &fresh)) != 0) {
-		mdb_txn_abort(txn);
-		mdb_env_close(s->env);
-		free(s->dir);
-		free(s);
-		return rc;
-	}
-	for (i = 0; i < DB_COUNT; i++) {
-		unsigned flags = MDB_CREATE;
+	/*
+	 * A store that exists opens in a read transaction, so opening never
+	 * waits for another process's writer; only a new store needs the lock.
+	 */
+	for (create = 0; create < 2; create++) {
+		if ((rc = mdb_txn_begin(s->env, NULL, create ? 0 : MDB_RDONLY, &txn)) != 0)
+			goto fail;
+		if ((rc = check_schema(s, txn, &fresh)) != 0) {
+			mdb_txn_abort(txn);
+			mdb_env_close(s->env);
+			free(s->dir);
+			free(s);
+			return rc;
+		}
+		for (i = 0, rc = 0; rc == 0 && i < DB_COUNT; i++) {
+			unsigned flags = create ? MDB_CREATE : 0;
 
-		if (i == DB_STRINDEX)
-			flags |= MDB_DUPSORT;
-		if ((rc = mdb_dbi_open(txn, db_names[i], flags, &s->dbi[i])) != 0)
-			goto fail;
-	}
-	if (fresh) {
-		put32(ver, STORE_SCHEMA_VERSION);
-		if ((rc = mdb_put(txn, s->dbi[DB_META], &k, &v, 0)) != 0)
-			goto fail;
+			if (i == DB_STRINDEX)
+				flags |= MDB_DUPSORT;
+			rc = mdb_dbi_open(txn, db_names[i], flags, &s->dbi[i]);
+		}
+		if (rc == 0 && !fresh)
+			break;
+		if (create) {
+			if (rc != 0)
+				goto fail;
+			put32(ver, STORE_SCHEMA_VERSION);
+			if ((rc = mdb_put(txn, s->dbi[DB_META], &k, &v, 0)) != 0)
+				goto fail;
+			break;
+		}
+		mdb_txn_abort(txn);
+		txn = NULL;
 	}
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
@@ -478,10 +490,20 @@ store_zone_ensure(struct store *s, const char *name, uint32_t apex_serial,
 	n = snprintf(kname, sizeof(kname), "zone:%s", name);
 	if (n < 0 || n >= (int)sizeof(kname) || strlen(name) > 255)
 		return -EINVAL;
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-		return from_mdb(rc);
 	k.mv_size = (size_t)n;
 	k.mv_data = kname;
+	/* Usually nothing to write: look first without taking the writer lock. */
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return from_mdb(rc);
+	if (mdb_get(txn, s->dbi[DB_META], &k, &v) == 0 && v.mv_size == 2 &&
+	    zone_read(txn, s, get16(v.mv_data), out) == 0 &&
+	    !serial_lt(out->serial, apex_serial)) {
+		mdb_txn_abort(txn);
+		return RB_OK;
+	}
+	mdb_txn_abort(txn);
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return from_mdb(rc);
 	if ((rc = mdb_get(txn, s->dbi[DB_META], &k, &v)) == 0 && v.mv_size == 2) {
 		id = get16(v.mv_data);
 		if ((rc = zone_read(txn, s, id, out)) != 0)
@@ -621,6 +643,14 @@ covers(const struct listing *e, const struct addr *a)
 	m = *a;
 	addr_mask(&m, e->net.plen);
 	return memcmp(m.a, e->net.a, 16) == 0;
+}
+
+static uint32_t
+clamp_time(int64_t t)
+{
+	if (t <= 0)
+		return 1;
+	return t > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)t;
 }
 
 static bool
@@ -1449,6 +1479,76 @@ entry_write(struct store_wr *w, uint16_t zone, const struct listing *l)
 	return put_hot(w, zone, l, parent);
 }
 
+struct collect {
+	struct listing *list;
+	size_t n, cap;
+};
+
+static int
+collect_cb(void *arg, const struct listing *l, uint8_t parent)
+{
+	struct collect *c = arg;
+
+	(void)parent;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct listing *p = realloc(c->list, cap * sizeof(*p));
+
+		if (p == NULL)
+			return -ENOMEM;
+		c->list = p;
+		c->cap = cap;
+	}
+	c->list[c->n++] = *l;
+	return 0;
+}
+
+static int entry_remove(struct store_wr *w, uint16_t zone, const struct listing *l);
+
+static int
+exception_cb(void *arg, const struct listing *l, uint8_t parent)
+{
+	(void)parent;
+	return (l->flags & LISTING_EXCEPTION) ? collect_cb(arg, l, parent) : 0;
+}
+
+/* Is NET inside a live listing other than itself? */
+static int
+listed_above(struct store_wr *w, uint16_t zone, const struct addr *net)
+{
+	struct listing l;
+	uint8_t parent, p;
+	int rc;
+
+	if ((rc = find_parent(w, zone, net, &parent)) != 0 || parent == NO_PARENT)
+		return rc;
+	if ((rc = get_entry(&w->rd, zone, net, parent, &l, &p)) != 0)
+		return rc;
+	rc = climb(&w->rd, zone, net, clamp_time(w->now), true, &l, p);
+	if (rc == RB_ENOTFOUND)
+		return 0;
+	return rc != 0 ? rc : !(l.flags & LISTING_EXCEPTION);
+}
+
+/* After a range goes, its exceptions with nothing listed above them go too. */
+static int
+drop_orphan_exceptions(struct store_wr *w, uint16_t zone, const struct addr *net)
+{
+	struct collect ex = { NULL, 0, 0 };
+	size_t i;
+	int rc;
+
+	rc = walk_inside(&w->rd, zone, net, exception_cb, &ex);
+	for (i = 0; rc == 0 && i < ex.n; i++) {
+		if ((rc = listed_above(w, zone, &ex.list[i].net)) == 0)
+			rc = entry_remove(w, zone, &ex.list[i]);
+		else if (rc == 1)
+			rc = 0;
+	}
+	free(ex.list);
+	return sticky(w, rc);
+}
+
 static int
 entry_remove(struct store_wr *w, uint16_t zone, const struct listing *l)
 {
@@ -1463,9 +1563,12 @@ entry_remove(struct store_wr *w, uint16_t zone, const struct listing *l)
 	if (rc != 0 ||
 	    (rc = reparent_inside(w, zone, &l->net, true, parent)) != 0 ||
 	    (rc = expiry_index(w, zone, &l->net, old.expires, false)) != 0 ||
-	    (rc = journal_note(w, zone, JOURNAL_DEL, &old, NULL)) != 0)
+	    (rc = journal_note(w, zone, JOURNAL_DEL, &old, NULL)) != 0 ||
+	    (rc = wdel(w, DB_ENTRIES, kb, entry_key(kb, zone, &l->net, l->net.plen))) != 0)
 		return sticky(w, rc);
-	return wdel(w, DB_ENTRIES, kb, entry_key(kb, zone, &l->net, l->net.plen));
+	if (!(old.flags & LISTING_EXCEPTION) && !addr_is_host(&old.net))
+		return drop_orphan_exceptions(w, zone, &old.net);
+	return RB_OK;
 }
 
 static int
@@ -1521,13 +1624,6 @@ source_seen(struct store_wr *w, const unsigned char *rk, size_t rklen, int64_t s
 	return seen;
 }
 
-static uint32_t
-clamp_time(int64_t t)
-{
-	if (t <= 0)
-		return 1;
-	return t > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)t;
-}
 
 int
 store_report(struct store_wr *w, uint16_t zone, const struct report *r,
@@ -1616,30 +1712,6 @@ store_report(struct store_wr *w, uint16_t zone, const struct report *r,
 		return rc;
 	*out = listed ? STORE_REFRESHED : STORE_NEW;
 	return RB_OK;
-}
-
-struct collect {
-	struct listing *list;
-	size_t n, cap;
-};
-
-static int
-collect_cb(void *arg, const struct listing *l, uint8_t parent)
-{
-	struct collect *c = arg;
-
-	(void)parent;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		struct listing *p = realloc(c->list, cap * sizeof(*p));
-
-		if (p == NULL)
-			return -ENOMEM;
-		c->list = p;
-		c->cap = cap;
-	}
-	c->list[c->n++] = *l;
-	return 0;
 }
 
 /* Remove entry L for a delisting D: mark its details and record history. */

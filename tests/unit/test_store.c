@@ -561,6 +561,30 @@ test_purge_removes_what_rests_only_on_the_source(void **state)
 	purge(f, "no-such-source", 0, 0, 0);
 }
 
+static int
+count_entries_cb(void *arg, const struct listing *l)
+{
+	(void)l;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void
+test_exceptions_go_with_their_range(void **state)
+{
+	struct fixture *f = *state;
+	struct store_reader r;
+	int n = 0;
+
+	report(f, "198.51.100.0/24", NULL, "feed", NOW - 100, STORE_NEW);
+	delist(f, "198.51.100.7", NOW - 50, STORE_EXCEPTED);
+	purge(f, "feed", 0, 1, 1);
+	assert_int_equal(store_reader_init(f->s, &r), 0);
+	assert_int_equal(store_foreach(&r, f->zone, count_entries_cb, &n), 0);
+	store_reader_fini(&r);
+	assert_int_equal(n, 0);
+}
+
 int
 main(void)
 {
@@ -582,6 +606,7 @@ main(void)
 		T(test_two_processes_write_and_read_at_once),
 		T(test_same_delisting_twice_changes_nothing),
 		T(test_purge_removes_what_rests_only_on_the_source),
+		T(test_exceptions_go_with_their_range),
 		cmocka_unit_test(test_foreign_environment_is_refused),
 	};
 
