@@ -15,6 +15,7 @@ enum {
 	CMD_OK = 0,		/* done (a duplicate or outranked report is done too) */
 	CMD_FAIL = 1,		/* refused by the listing policy, bad input, store failure */
 	CMD_USAGE = 2,		/* bad arguments: unknown option, missing operand, bad syntax */
+	CMD_PARTIAL = 3,	/* ingest --keep-going: some lines were bad, the good ones committed */
 };
 
 /*
@@ -39,6 +40,11 @@ int cmd_report(struct loader *L, int argc, char **argv);	/* cmd_report.c */
 int cmd_delist(struct loader *L, int argc, char **argv);	/* cmd_report.c */
 int cmd_show(struct loader *L, int argc, char **argv);	/* cmd_show.c */
 int cmd_list(struct loader *L, int argc, char **argv);	/* cmd_show.c */
+int cmd_ingest(struct loader *L, int argc, char **argv);	/* cmd_ingest.c */
+int cmd_expire(struct loader *L, int argc, char **argv);	/* cmd_expire.c */
+int cmd_purge(struct loader *L, int argc, char **argv);	/* cmd_purge.c */
+int cmd_stats(struct loader *L, int argc, char **argv);	/* cmd_stats.c */
+int cmd_backup(struct loader *L, int argc, char **argv);	/* cmd_backup.c */
 
 /*
  * Helpers for the commands (output.c).  Each prints at most one line,

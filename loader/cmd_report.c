@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "apply.h"
 #include "cmd.h"
-#include "policy.h"
 #include "rb.h"
 #include "timeutil.h"
 
@@ -190,14 +190,13 @@ cmd_report(struct loader *L, int argc, char **argv)
 	    (rc = check_text("report", "--source", r.source)) != 0 ||
 	    (rc = check_text("report", "--evidence", r.evidence)) != 0)
 		return rc;
-	if (policy_check_report(z, &r, force, now, why, sizeof(why)) != 0)
-		return cmd_fail("report", CMD_FAIL, "%s", why);
 
 	if ((rc = store_wr_begin(L->store, &w)) != 0)
 		goto out;
 	/* The store judges liveness by the same clock the policy used. */
 	store_wr_set_now(w, now);
-	if ((rc = store_report(w, L->zone_ids[zi], &r, &outcome)) != 0)
+	/* The policy, then the store: apply.c, the one path ingest takes too. */
+	if ((rc = apply_report(L, w, zi, &r, force, now, &outcome, why, sizeof(why))) != 0)
 		goto out;
 	report_message(w, z->name, L->zone_ids[zi], &r.net, outcome, (uint32_t)now, msg,
 	    sizeof(msg));
@@ -206,6 +205,8 @@ cmd_report(struct loader *L, int argc, char **argv)
 out:
 	if (w != NULL)
 		store_wr_abort(w);
+	if (rc == RB_EPOLICY)
+		return cmd_fail("report", CMD_FAIL, "%s", why);
 	if (rc != 0)
 		return cmd_fail("report", CMD_FAIL, "store: %s", rb_strerror(rc));
 	printf("%s\n", msg);
@@ -260,13 +261,11 @@ cmd_delist(struct loader *L, int argc, char **argv)
 	if ((rc = check_text("delist", "--reason", d.reason)) != 0 ||
 	    (rc = check_text("delist", "--by", d.by)) != 0)
 		return rc;
-	if (policy_check_delist(z, &d, now, why, sizeof(why)) != 0)
-		return cmd_fail("delist", CMD_FAIL, "%s", why);
 
 	if ((rc = store_wr_begin(L->store, &w)) != 0)
 		goto out;
 	store_wr_set_now(w, now);
-	if ((rc = store_delist(w, L->zone_ids[zi], &d, &outcome)) != 0)
+	if ((rc = apply_delist(L, w, zi, &d, now, &outcome, why, sizeof(why))) != 0)
 		goto out;
 	delist_message(w, z->name, L->zone_ids[zi], &d.net, outcome, (uint32_t)now, msg,
 	    sizeof(msg));
@@ -275,6 +274,8 @@ cmd_delist(struct loader *L, int argc, char **argv)
 out:
 	if (w != NULL)
 		store_wr_abort(w);
+	if (rc == RB_EPOLICY)
+		return cmd_fail("delist", CMD_FAIL, "%s", why);
 	if (rc != 0)
 		return cmd_fail("delist", CMD_FAIL, "store: %s", rb_strerror(rc));
 	printf("%s\n", msg);

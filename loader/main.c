@@ -26,15 +26,15 @@ static const struct command commands[] = {
 	{ "report", "ADDR [--zone Z] [--reason T] [--code 127.0.0.N] [--source S]\n"
 	    "          [--evidence T] [--at TIME] [--lifetime DUR] [--force]", cmd_report },
 	{ "delist", "ADDR [--zone Z] --reason T [--by WHO] [--at TIME]", cmd_delist },
-	{ "ingest", "[--keep-going] [--dry-run] FILE|-", cmd_todo },
-	{ "expire", "[--at TIME] [--dry-run]", cmd_todo },
+	{ "ingest", "[--keep-going] [--dry-run] FILE|-", cmd_ingest },
+	{ "expire", "[--at TIME] [--dry-run]", cmd_expire },
 	{ "show", "ADDR [--json]", cmd_show },
 	{ "list", "[--zone Z] [--json]", cmd_list },
 	{ "import", "--format rbldnsd --zone Z FILE", cmd_todo },
 	{ "export", "--format rbldnsd|zone --zone Z [-o FILE]", cmd_todo },
-	{ "purge", "--source S [--since TIME]", cmd_todo },
-	{ "stats", "[--json]", cmd_todo },
-	{ "backup", "DIR", cmd_todo },
+	{ "purge", "--source S [--since TIME] [--dry-run]", cmd_purge },
+	{ "stats", "[--json]", cmd_stats },
+	{ "backup", "DIR", cmd_backup },
 };
 
 static int
@@ -65,7 +65,9 @@ usage(FILE *f)
 	    "exit status:\n"
 	    "  0  done (a duplicate or outranked report changes nothing and is done)\n"
 	    "  1  refused by the listing policy, bad input, or a store failure\n"
-	    "  2  bad arguments\n");
+	    "     (ingest: some line was bad, nothing committed)\n"
+	    "  2  bad arguments\n"
+	    "  3  ingest --keep-going: some lines were bad, the good ones committed\n");
 }
 
 static const struct command *

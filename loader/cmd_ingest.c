@@ -1,0 +1,286 @@
+/* rbldb ingest: a JSON Lines batch of reports and delistings, streamed into one write transaction. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "cmd.h"
+#include "jsonl.h"
+#include "rb.h"
+#include "timeutil.h"
+
+/*
+ * The longest line read.  Four texts of STORE_MAX_TEXT octets, JSON-escaped
+ * at worst as \uXXXX, fit; a longer line is refused without being held, so
+ * memory stays bounded whatever the input.
+ */
+#define INGEST_MAX_LINE (4 * 6 * STORE_MAX_TEXT + 4096)
+/* Bad lines printed before the rest are only counted (rbldnsd's dswarn). */
+#define INGEST_MAX_ERRORS 100
+
+enum { OPT_KEEP_GOING = 256, OPT_DRY_RUN };
+
+struct ingest {
+	const char *name;	/* FILE, or "<stdin>" */
+	FILE *f;
+	off_t size;		/* of a regular file, for the ETA; 0 = unknown */
+	uint64_t line;		/* number of the line being read */
+	uint64_t ops;		/* reports and delistings applied */
+	uint64_t bad;
+	struct apply_counts counts;
+	bool progress;		/* stderr is a terminal */
+	bool progress_shown;
+	double started, last_progress;
+};
+
+/* One line into BUF (at most CAP octets, newline dropped); -1 at the end. */
+static ssize_t
+read_line(FILE *f, char *buf, size_t cap, bool *toolong)
+{
+	size_t n = 0;
+	int c;
+
+	*toolong = false;
+	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
+		if (n < cap)
+			buf[n++] = (char)c;
+		else
+			*toolong = true;
+	}
+	if (c == EOF && n == 0 && !*toolong)
+		return -1;
+	return (ssize_t)n;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+line_error(struct ingest *in, const char *fmt, ...)
+{
+	va_list ap;
+
+	in->bad++;
+	if (in->bad > INGEST_MAX_ERRORS)
+		return;
+	if (in->progress_shown)
+		fputs("\r\033[K", stderr);
+	fprintf(stderr, "%s:%llu: ", in->name, (unsigned long long)in->line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	putc('\n', stderr);
+}
+
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Lines, rate and, for a regular file, the share read and the time left. */
+static void
+progress(struct ingest *in, bool last)
+{
+	double now = mono_now(), rate, done;
+	off_t pos;
+	char eta[32] = "";
+
+	if (!in->progress || (!last && now - in->last_progress < 1.0))
+		return;
+	in->last_progress = now;
+	rate = now > in->started ? (double)in->line / (now - in->started) : 0;
+	if (in->size > 0 && (pos = ftello(in->f)) > 0) {
+		done = (double)pos / (double)in->size;
+		if (done > 0 && done <= 1)
+			snprintf(eta, sizeof(eta), ", %3.0f%%, ETA %.0fs", done * 100,
+			    (now - in->started) * (1 - done) / done);
+	}
+	fprintf(stderr, "\r\033[K%s: %llu lines, %.0f lines/s%s", in->name,
+	    (unsigned long long)in->line, rate, eta);
+	if (last)
+		putc('\n', stderr);
+	in->progress_shown = !last;
+}
+
+/* Apply one parsed line; 0 also for a line refused (counted in in->bad). */
+static int
+apply_line(struct ingest *in, const struct loader *L, struct store_wr *w, struct jsonl_op *op,
+    int64_t now)
+{
+	enum store_outcome outcome;
+	char why[512];
+	size_t zi;
+	int rc;
+
+	if (apply_zone(L, op->zone, &zi, why, sizeof(why)) != 0) {
+		line_error(in, "%s", why);
+		return 0;
+	}
+	if (op->kind == JSONL_REPORT) {
+		if (!op->has_at)
+			op->report.at = now;
+		if (!op->has_lifetime)
+			op->report.lifetime = L->conf->zones[zi].lifetime;
+		rc = apply_report(L, w, zi, &op->report, op->force, now, &outcome, why,
+		    sizeof(why));
+	} else {
+		if (!op->has_at)
+			op->delist.at = now;
+		rc = apply_delist(L, w, zi, &op->delist, now, &outcome, why, sizeof(why));
+	}
+	if (rc == RB_EPOLICY) {
+		line_error(in, "%s", why);
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	in->ops++;
+	in->counts.n[outcome]++;
+	return 0;
+}
+
+/* Read and apply every line; a store error stops the batch (the transaction is lost). */
+static int
+ingest_lines(struct ingest *in, const struct loader *L, struct store_wr *w, int64_t now)
+{
+	static char buf[INGEST_MAX_LINE];
+	struct jsonl_op op;
+	char why[JSONL_WHYLEN];
+	bool toolong;
+	ssize_t n;
+	int rc;
+
+	while ((n = read_line(in->f, buf, sizeof(buf), &toolong)) >= 0) {
+		in->line++;
+		if ((in->line & 255) == 0)
+			progress(in, false);
+		if (toolong) {
+			line_error(in, "line longer than %d octets", INGEST_MAX_LINE);
+			continue;
+		}
+		/* A byte order mark, as some editors write, is no part of the first object. */
+		if (in->line == 1 && n >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+			rc = jsonl_parse(buf + 3, (size_t)n - 3, &op, why, sizeof(why));
+		else
+			rc = jsonl_parse(buf, (size_t)n, &op, why, sizeof(why));
+		if (rc == JSONL_BLANK)
+			continue;
+		if (rc != 0) {
+			line_error(in, "%s", why);
+			continue;
+		}
+		rc = apply_line(in, L, w, &op, now);
+		jsonl_op_fini(&op);
+		if (rc != 0) {
+			if (in->progress_shown)
+				fputs("\r\033[K", stderr);
+			return cmd_fail("ingest", CMD_FAIL, "%s:%llu: store: %s; nothing "
+			    "committed", in->name, (unsigned long long)in->line, rb_strerror(rc));
+		}
+	}
+	if (ferror(in->f))
+		return cmd_fail("ingest", CMD_FAIL, "reading %s failed; nothing committed",
+		    in->name);
+	progress(in, true);
+	return 0;
+}
+
+int
+cmd_ingest(struct loader *L, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ingest in = { 0 };
+	struct store_wr *w = NULL;
+	struct stat st;
+	bool keep_going = false, dry_run = false;
+	char counts[256];
+	const char *what;
+	unsigned changed;
+	int64_t now;
+	int c, rc;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_KEEP_GOING: keep_going = true; break;
+		case OPT_DRY_RUN: dry_run = true; break;
+		default: return cmd_bad_option("ingest", c, argv);
+		}
+	}
+	if (optind >= argc)
+		return cmd_fail("ingest", CMD_USAGE, "missing FILE (or - for standard input)");
+	if (optind + 1 < argc)
+		return cmd_fail("ingest", CMD_USAGE, "unexpected argument %s", argv[optind + 1]);
+	if (strcmp(argv[optind], "-") == 0) {
+		in.name = "<stdin>";
+		in.f = stdin;
+	} else {
+		in.name = argv[optind];
+		if ((in.f = fopen(in.name, "r")) == NULL)
+			return cmd_fail("ingest", CMD_FAIL, "%s: %s", in.name, strerror(errno));
+	}
+	if (fstat(fileno(in.f), &st) == 0 && S_ISREG(st.st_mode))
+		in.size = st.st_size;
+	in.progress = isatty(STDERR_FILENO) == 1;
+	in.started = in.last_progress = mono_now();
+
+	/*
+	 * One transaction for the whole batch: all-or-nothing, and a kill at
+	 * any moment leaves the store as before (LMDB commits atomically).
+	 * Every line judges `at` and liveness by the same clock.
+	 */
+	now = time_now();
+	if ((rc = store_wr_begin(L->store, &w)) != 0) {
+		rc = cmd_fail("ingest", CMD_FAIL, "store: %s", rb_strerror(rc));
+		goto out;
+	}
+	store_wr_set_now(w, now);
+	if ((rc = ingest_lines(&in, L, w, now)) != 0)
+		goto out;
+	if (in.bad > INGEST_MAX_ERRORS)
+		fprintf(stderr, "%s: %llu more bad lines suppressed\n", in.name,
+		    (unsigned long long)(in.bad - INGEST_MAX_ERRORS));
+
+	changed = store_wr_changed_zones(w);
+	if (dry_run || (in.bad > 0 && !keep_going)) {
+		store_wr_abort(w);
+		w = NULL;
+		what = dry_run ? "dry run, nothing committed" : "nothing committed";
+	} else {
+		rc = store_wr_commit(w);
+		w = NULL;
+		if (rc != 0) {
+			rc = cmd_fail("ingest", CMD_FAIL, "%s: commit: %s; nothing committed",
+			    in.name, rb_strerror(rc));
+			goto out;
+		}
+		what = "committed";
+	}
+	printf("%s: %llu lines, %llu applied: %s; %llu bad; %s, %u zone%s %s\n", in.name,
+	    (unsigned long long)in.line, (unsigned long long)in.ops,
+	    apply_counts_text(&in.counts, counts, sizeof(counts)), (unsigned long long)in.bad,
+	    what, changed, changed == 1 ? "" : "s",
+	    dry_run || (in.bad > 0 && !keep_going) ? "would change" : "changed");
+	if (in.bad > 0 && !keep_going)
+		rc = cmd_fail("ingest", CMD_FAIL, "%llu bad line%s, nothing committed (fix %s, "
+		    "or use --keep-going to commit the good lines)", (unsigned long long)in.bad,
+		    in.bad == 1 ? "" : "s", in.bad == 1 ? "it" : "them");
+	else
+		rc = in.bad > 0 ? CMD_PARTIAL : CMD_OK;
+out:
+	if (w != NULL)
+		store_wr_abort(w);
+	if (in.f != NULL && in.f != stdin)
+		fclose(in.f);
+	return rc;
+}
