@@ -1081,9 +1081,10 @@ store_wr_begin(struct store *s, struct store_wr **out)
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return -ENOMEM;
 	w->s = s;
-	w->now = time(NULL);
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &w->txn)) != 0)
 		goto fail;
+	/* After the wait for the writer lock: history records commit times. */
+	w->now = time(NULL);
 	w->rd.s = s;
 	w->rd.txn = w->txn;
 	if ((rc = mdb_cursor_open(w->txn, s->dbi[DB_ENTRIES], (MDB_cursor **)&w->rd.cur)) != 0)
