@@ -49,12 +49,13 @@ unit: $(UNIT_BIN)
 e2e: all
 	@BUILD=$(abspath $(BUILD)) sh tests/run-e2e.sh
 test: deps-test
-	@$(MAKE) --no-print-directory all unit e2e
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@sh tests/run-all.sh $(abspath $(BUILD)) $(UNIT_BIN)
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan \
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-	    LDFLAGS="-fsanitize=address,undefined" all unit e2e
+	    LDFLAGS="-fsanitize=address,undefined" test
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/rbldb
@@ -66,4 +67,5 @@ uninstall:
 clean:
 	rm -rf build build-asan
 
+.SECONDARY:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
