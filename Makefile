@@ -6,7 +6,7 @@ DESTDIR ?=
 PKG_CONFIG ?= pkg-config
 BUILD ?= build
 
-PKGS = libuv lmdb ldns inih jansson
+PKGS = libuv lmdb ldns inih jansson libcrypto
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wpointer-arith -Wformat=2 -Wno-unused-parameter
 CPPFLAGS += -D_GNU_SOURCE -Icommon -Iserver -Iloader

@@ -45,6 +45,8 @@ int cmd_expire(struct loader *L, int argc, char **argv);	/* cmd_expire.c */
 int cmd_purge(struct loader *L, int argc, char **argv);	/* cmd_purge.c */
 int cmd_stats(struct loader *L, int argc, char **argv);	/* cmd_stats.c */
 int cmd_backup(struct loader *L, int argc, char **argv);	/* cmd_backup.c */
+int cmd_import(struct loader *L, int argc, char **argv);	/* cmd_import.c */
+int cmd_export(struct loader *L, int argc, char **argv);	/* cmd_export.c */
 
 /*
  * Helpers for the commands (output.c).  Each prints at most one line,

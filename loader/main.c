@@ -16,11 +16,8 @@ struct command {
 	int (*run)(struct loader *L, int argc, char **argv);
 };
 
-static int cmd_todo(struct loader *L, int argc, char **argv);
-
 /*
  * usage() prints this table, so help cannot drift from what is dispatched.
- * A command still to be written points at cmd_todo until its cmd_*.c exists.
  */
 static const struct command commands[] = {
 	{ "report", "ADDR [--zone Z] [--reason T] [--code 127.0.0.N] [--source S]\n"
@@ -30,20 +27,13 @@ static const struct command commands[] = {
 	{ "expire", "[--at TIME] [--dry-run]", cmd_expire },
 	{ "show", "ADDR [--json]", cmd_show },
 	{ "list", "[--zone Z] [--json]", cmd_list },
-	{ "import", "--format rbldnsd --zone Z FILE", cmd_todo },
-	{ "export", "--format rbldnsd|zone --zone Z [-o FILE]", cmd_todo },
+	{ "import", "--format rbldnsd [--zone Z] [--dry-run] FILE|-", cmd_import },
+	{ "export", "--format rbldnsd|zone [--zone Z] [--family ipv4|ipv6] [-o FILE]",
+	    cmd_export },
 	{ "purge", "--source S [--since TIME] [--dry-run]", cmd_purge },
 	{ "stats", "[--json]", cmd_stats },
 	{ "backup", "DIR", cmd_backup },
 };
-
-static int
-cmd_todo(struct loader *L, int argc, char **argv)
-{
-	(void)L;
-	(void)argc;
-	return cmd_fail(argv[0], CMD_USAGE, "not implemented yet");
-}
 
 static void
 usage(FILE *f)

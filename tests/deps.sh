@@ -1,8 +1,8 @@
 #!/bin/sh
 # Install the Debian packages rbldb needs: `build` for make run, `test` for make test.
 set -u
-build_pkgs="build-essential pkg-config libuv1-dev liblmdb-dev libldns-dev libinih-dev libjansson-dev"
-test_pkgs="$build_pkgs libcmocka-dev lmdb-utils dnsutils knot-dnsutils ldnsutils python3 valgrind rbldnsd nsd knot bind9 clang libclang-rt-14-dev"
+build_pkgs="build-essential pkg-config libuv1-dev liblmdb-dev libldns-dev libinih-dev libjansson-dev libssl-dev"
+test_pkgs="$build_pkgs libcmocka-dev lmdb-utils dnsutils knot-dnsutils ldnsutils python3 valgrind rbldnsd nsd knot knot-dnssecutils bind9 clang libclang-rt-14-dev"
 case "${1:-build}" in
 build) want=$build_pkgs ;;
 test) want=$test_pkgs ;;

@@ -1,0 +1,964 @@
+/* The mapping from a zone's listings to records a stock DNS server serves (see zonemap.h). */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rb.h"
+#include "zonemap.h"
+
+/*
+ * The name tree below the apex: a node at depth k is an IPv4 prefix of 8k
+ * bits when its labels are octets and k <= 4, and an IPv6 prefix of 4k bits
+ * when they are nibbles; the labels 0-9 are both.  A node's "part" of a
+ * family is that prefix with the entries strictly inside it (a contiguous
+ * slice of the key-ordered array) and the entry governing the prefix as a
+ * whole (the most specific one covering it).
+ *
+ * solve() works bottom-up.  A node whose addresses all answer alike is
+ * "uniform" and writes nothing: its parent decides whether it needs a name.
+ * Otherwise it is "mixed": it writes its own records, a wildcard with the
+ * answer most of its children share, and a name (or wildcard) for each
+ * uniform child that answers otherwise; mixed children wrote their own.
+ */
+
+#define NX (-1)			/* no entry governs: not listed */
+#define DEPTH4 4		/* labels of an IPv4 address */
+#define DEPTH6 32		/* labels of an IPv6 address */
+#define RDATA_MAX 65535
+
+enum fam { F4 = 0, F6 = 1, FBOTH = 2 };	/* a label's family: 0-9 are both */
+enum mode { EMIT_NONE, EMIT_ALL, FOCUS };
+
+struct part {
+	bool on;
+	struct addr p;
+	int g;			/* governing entry or NX */
+	size_t lo, hi;		/* entries strictly inside p */
+};
+
+struct node {
+	unsigned depth;
+	struct part part[2];	/* [F4], [F6] */
+};
+
+struct result {
+	bool mixed;
+	int v;			/* the one answer of a uniform node */
+};
+
+/* Children first..last of a node that answer alike, or one child with entries inside. */
+struct run {
+	unsigned first, last;
+	int g;
+	size_t lo, hi;
+};
+
+/* Children of a node with their result, in label order. */
+struct group {
+	unsigned first, last;
+	enum fam fam;
+	struct result res;
+};
+
+struct label {
+	uint8_t v;
+	uint8_t fam;
+};
+
+/* One uniform group's answer as a sortable key, for choosing a wildcard. */
+struct tally {
+	uint8_t kind;		/* 0 not listed, 1 listed by code and reason, 2 an entry's own */
+	uint32_t a, b;
+	int v;			/* a representative entry */
+	size_t n;		/* children */
+	size_t order;		/* first group, for ties */
+};
+
+struct ctx {
+	const struct zonemap_src *src;
+	const struct listing *e;
+	size_t n;
+	int8_t *dollar;		/* per entry: -1 not yet known, else whether its text has '$' */
+	zonemap_cb cb;
+	void *arg;
+	int err;
+	unsigned fdepth;	/* FOCUS: depth of the region's name */
+	struct label fpath[DEPTH6];
+	struct label path[DEPTH6];	/* labels from the apex down to the current node */
+	struct run runs4[DEPTH4][256];
+	struct run runs6[DEPTH6][16];
+	struct group groups[DEPTH6 + 1][10 + 256 + 16];
+	struct tally tally[10 + 256 + 16];
+	char name[2 * DEPTH6 + 8];
+	uint8_t wire[2 * DEPTH6 + 8];
+	uint8_t rdata[RDATA_MAX];
+};
+
+static const struct result MIXED = { true, NX };
+
+/* ---- Entries ---- */
+
+int
+zonemap_cmp(const struct listing *a, const struct listing *b)
+{
+	int d;
+
+	if (a->net.fam != b->net.fam)
+		return a->net.fam < b->net.fam ? -1 : 1;
+	if ((d = memcmp(a->net.a, b->net.a, 16)) != 0)
+		return d;
+	return (int)a->net.plen - (int)b->net.plen;
+}
+
+static int
+cmp_qsort(const void *a, const void *b)
+{
+	return zonemap_cmp(a, b);
+}
+
+struct vec {
+	struct listing *v;
+	size_t n, cap;
+	uint32_t now;
+	int family;
+};
+
+static int
+vec_push(struct vec *vc, const struct listing *l)
+{
+	struct listing *p;
+	size_t cap;
+
+	if (vc->n == vc->cap) {
+		cap = vc->cap ? vc->cap * 2 : 256;
+		if ((p = realloc(vc->v, cap * sizeof(*p))) == NULL)
+			return -ENOMEM;
+		vc->v = p;
+		vc->cap = cap;
+	}
+	vc->v[vc->n++] = *l;
+	return 0;
+}
+
+/* Keep live entries of the zone's families. */
+static int
+collect_cb(void *arg, const struct listing *l)
+{
+	struct vec *vc = arg;
+	int want = l->net.fam == ADDR_V4 ? ZONE_FAMILY_V4 : ZONE_FAMILY_V6;
+
+	if (l->expires != 0 && l->expires <= vc->now)
+		return 0;
+	if (!(vc->family & want))
+		return 0;
+	return vec_push(vc, l);
+}
+
+/* Put L in its key order place, replacing an entry with the same key. */
+static int
+vec_overlay(struct vec *vc, const struct listing *l)
+{
+	size_t lo = 0, hi = vc->n, mid;
+	int d;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((d = zonemap_cmp(&vc->v[mid], l)) == 0) {
+			vc->v[mid] = *l;
+			return 0;
+		}
+		if (d < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (vec_push(vc, l) != 0)
+		return -ENOMEM;
+	memmove(&vc->v[lo + 1], &vc->v[lo], (vc->n - 1 - lo) * sizeof(*l));
+	vc->v[lo] = *l;
+	return 0;
+}
+
+/* RFC 5782 s5: the test points, served with the zone's code and text. */
+static int
+overlay_test_points(struct vec *vc, uint16_t zone)
+{
+	static const uint8_t v6[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0x7f, 0, 0, 0 };
+	struct listing l;
+	int rc = 0;
+
+	memset(&l, 0, sizeof(l));
+	l.zone = zone;
+	if (vc->family & ZONE_FAMILY_V4) {
+		l.net.fam = ADDR_V4;
+		l.net.plen = 32;
+		l.net.a[0] = 127;
+		l.net.a[3] = 1;
+		l.flags = LISTING_EXCEPTION;
+		rc = vec_overlay(vc, &l);
+		l.net.a[3] = 2;
+		l.flags = 0;
+		rc = rc ? rc : vec_overlay(vc, &l);
+	}
+	if (vc->family & ZONE_FAMILY_V6) {
+		memset(&l.net, 0, sizeof(l.net));
+		l.net.fam = ADDR_V6;
+		l.net.plen = 128;
+		memcpy(l.net.a, v6, 16);
+		l.net.a[15] = 1;
+		l.flags = LISTING_EXCEPTION;
+		rc = rc ? rc : vec_overlay(vc, &l);
+		l.net.a[15] = 2;
+		l.flags = 0;
+		rc = rc ? rc : vec_overlay(vc, &l);
+	}
+	return rc;
+}
+
+/* The given array (or the store's entries overlapping NETS) filtered, sorted, overlaid. */
+static int
+gather(const struct zonemap_src *src, const struct addr *nets, size_t nnets, struct vec *vc)
+{
+	size_t i;
+	int rc = 0;
+
+	memset(vc, 0, sizeof(*vc));
+	vc->now = src->now;
+	vc->family = src->cz->family;
+	if (src->entries != NULL) {
+		for (i = 0; i < src->nentries && rc == 0; i++)
+			rc = collect_cb(vc, &src->entries[i]);
+	} else if (nets == NULL) {
+		rc = store_foreach(src->rd, src->zone, collect_cb, vc);
+	} else {
+		for (i = 0; i < nnets && rc == 0; i++)
+			rc = store_foreach_overlapping(src->rd, src->zone, &nets[i], collect_cb, vc);
+	}
+	if (rc != 0) {
+		free(vc->v);
+		vc->v = NULL;
+		return rc;
+	}
+	/* The store walks in key order; a caller's array or two walks may not be. */
+	for (i = 1; i < vc->n; i++)
+		if (zonemap_cmp(&vc->v[i - 1], &vc->v[i]) >= 0)
+			break;
+	if (i < vc->n)
+		qsort(vc->v, vc->n, sizeof(*vc->v), cmp_qsort);
+	if ((rc = overlay_test_points(vc, src->zone)) != 0) {
+		free(vc->v);
+		vc->v = NULL;
+	}
+	return rc;
+}
+
+int
+zonemap_entries(const struct zonemap_src *src, struct listing **out, size_t *n)
+{
+	struct vec vc;
+	int rc;
+
+	if ((rc = gather(src, NULL, 0, &vc)) != 0)
+		return rc;
+	*out = vc.v;
+	*n = vc.n;
+	return 0;
+}
+
+/* ---- Answers ---- */
+
+static bool
+is_nx(const struct ctx *c, int v)
+{
+	return v < 0 || (c->e[v].flags & LISTING_EXCEPTION);
+}
+
+static uint32_t
+code_of(const struct ctx *c, int v)
+{
+	return c->e[v].code != 0 ? c->e[v].code : c->src->cz->code;
+}
+
+/* The TXT template of listed entry V: its reason, else the zone's text (may be empty). */
+static void
+text_of(struct ctx *c, int v, const char **t, size_t *n)
+{
+	uint32_t id = c->e[v].reason_id;
+	int rc;
+
+	if (id != 0 && c->src->rd != NULL) {
+		rc = store_text(c->src->rd, id, t, n);
+		if (rc == 0 && *n > 0)
+			return;
+		if (rc < 0 && rc != RB_ENOTFOUND && c->err == 0)
+			c->err = rc;
+	}
+	*t = c->src->cz->text;
+	*n = *t != NULL ? strlen(*t) : 0;
+}
+
+static bool
+has_dollar(struct ctx *c, int v)
+{
+	const char *t;
+	size_t n;
+
+	if (c->dollar[v] < 0) {
+		text_of(c, v, &t, &n);
+		c->dollar[v] = n > 0 && memchr(t, '$', n) != NULL;
+	}
+	return c->dollar[v] != 0;
+}
+
+/*
+ * Do A and B give the same answer everywhere?  Not listed equals not
+ * listed; two entries do when code and text agree and the text has no '$'
+ * (which would show each one's own range).
+ */
+static bool
+same(struct ctx *c, int a, int b)
+{
+	if (is_nx(c, a) || is_nx(c, b))
+		return is_nx(c, a) && is_nx(c, b);
+	if (a == b)
+		return true;
+	return code_of(c, a) == code_of(c, b) && c->e[a].reason_id == c->e[b].reason_id &&
+	    !has_dollar(c, a);
+}
+
+/* ---- Writing records ---- */
+
+static size_t
+label_text(struct label l, char *buf)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+
+	if (l.fam == F6) {
+		buf[0] = hex[l.v & 15];
+		return 1;
+	}
+	if (l.v >= 100)
+		buf[n++] = (char)('0' + l.v / 100);
+	if (l.v >= 10)
+		buf[n++] = (char)('0' + l.v / 10 % 10);
+	buf[n++] = (char)('0' + l.v % 10);
+	return n;
+}
+
+/* The owner of depth DEPTH (or the wildcard below it) into c->name and c->wire. */
+static size_t
+owner(struct ctx *c, unsigned depth, bool wild)
+{
+	size_t t = 0, w = 0, n;
+	unsigned i;
+
+	if (wild) {
+		c->name[t++] = '*';
+		c->wire[w++] = 1;
+		c->wire[w++] = '*';
+	}
+	for (i = depth; i-- > 0;) {
+		if (t > 0)
+			c->name[t++] = '.';
+		n = label_text(c->path[i], c->name + t);
+		c->wire[w++] = (uint8_t)n;
+		memcpy(c->wire + w, c->name + t, n);
+		w += n;
+		t += n;
+	}
+	c->name[t] = '\0';
+	return w;
+}
+
+static void
+put(struct ctx *c, size_t wirelen, uint16_t type, const uint8_t *rdata, size_t rdlen)
+{
+	struct zonemap_rr rr;
+	int rc;
+
+	if (c->err != 0)
+		return;
+	rr.name = c->name;
+	rr.wire = c->wire;
+	rr.wirelen = wirelen;
+	rr.type = type;
+	rr.ttl = c->src->cz->ttl;
+	rr.rdata = rdata;
+	rr.rdlen = rdlen;
+	if ((rc = c->cb(c->arg, &rr)) != 0)
+		c->err = rc;
+}
+
+/*
+ * TXT RDATA from template T[0..N) with each '$' replaced by SUB, in
+ * character-strings of at most 255 octets (RFC 1035 s3.3.14), as rbldbd
+ * sends it; cut at the RDATA limit.
+ */
+static size_t
+txt_rdata(uint8_t *out, const char *t, size_t n, const char *sub)
+{
+	size_t len = 0, lenpos = 0, i, j, k, sublen = strlen(sub);
+	const char *s;
+	unsigned cur = 256;
+
+	for (i = 0; i < n; i++) {
+		s = t[i] == '$' ? sub : t + i;
+		k = t[i] == '$' ? sublen : 1;
+		for (j = 0; j < k; j++) {
+			if (cur >= 255) {
+				if (len + 2 > RDATA_MAX)
+					return len;
+				lenpos = len;
+				out[len++] = 0;
+				cur = 0;
+			} else if (len + 1 > RDATA_MAX) {
+				return len;
+			}
+			out[len++] = (uint8_t)s[j];
+			out[lenpos] = (uint8_t)++cur;
+		}
+	}
+	return len;
+}
+
+/* A and TXT of listed entry V at the name of DEPTH (or its wildcard); '$' shows SUB. */
+static void
+put_listed(struct ctx *c, unsigned depth, bool wild, int v, const char *sub)
+{
+	uint32_t code = code_of(c, v);
+	uint8_t a[4] = { (uint8_t)(code >> 24), (uint8_t)(code >> 16), (uint8_t)(code >> 8),
+	    (uint8_t)code };
+	size_t wl = owner(c, depth, wild), n;
+	const char *t;
+
+	put(c, wl, ZONEMAP_TYPE_A, a, 4);
+	text_of(c, v, &t, &n);
+	if (n > 0)
+		put(c, wl, ZONEMAP_TYPE_TXT, c->rdata, txt_rdata(c->rdata, t, n, sub));
+}
+
+/* A name that must exist without listing anything: only a TXT saying so. */
+static void
+put_unlisted(struct ctx *c, unsigned depth, int v)
+{
+	const char *t = v >= 0 ? ZONEMAP_TXT_EXCEPTED : ZONEMAP_TXT_UNLISTED;
+	size_t wl = owner(c, depth, false);
+
+	put(c, wl, ZONEMAP_TYPE_TXT, c->rdata, txt_rdata(c->rdata, t, strlen(t), ""));
+}
+
+/* Listed entry V as a wildcard below the name of DEPTH; '$' shows V's range. */
+static void
+put_wildcard(struct ctx *c, unsigned depth, int v)
+{
+	char range[ADDR_STRLEN];
+
+	addr_format(&c->e[v].net, range, sizeof(range));
+	put_listed(c, depth, true, v, range);
+}
+
+/* ---- The tree ---- */
+
+static unsigned
+child_index(const struct addr *a, unsigned plen, unsigned step)
+{
+	if (step == 8)
+		return a->a[plen / 8];
+	return plen % 8 == 0 ? a->a[plen / 8] >> 4 : a->a[plen / 8] & 0x0f;
+}
+
+static void
+set_child(struct addr *p, unsigned step, unsigned ci)
+{
+	unsigned plen = p->plen;
+
+	if (step == 8)
+		p->a[plen / 8] = (uint8_t)ci;
+	else if (plen % 8 == 0)
+		p->a[plen / 8] = (uint8_t)(ci << 4);
+	else
+		p->a[plen / 8] |= (uint8_t)ci;
+	p->plen = (uint8_t)(plen + step);
+}
+
+/* Runs for children [from, to): the innermost spanning entry on the stack, else G. */
+static size_t
+gap(struct run *runs, size_t nr, int g, const int *stk, const unsigned *end, int *sp,
+    unsigned from, unsigned to)
+{
+	unsigned last;
+
+	while (from < to) {
+		while (*sp > 0 && end[*sp - 1] < from)
+			(*sp)--;
+		last = *sp > 0 && end[*sp - 1] < to - 1 ? end[*sp - 1] : to - 1;
+		runs[nr].first = from;
+		runs[nr].last = last;
+		runs[nr].g = *sp > 0 ? stk[*sp - 1] : g;
+		runs[nr].lo = runs[nr].hi = 0;
+		nr++;
+		from = last + 1;
+	}
+	return nr;
+}
+
+/*
+ * Split the children of part PT (STEP bits per label) into runs.  Entries
+ * between the part's length and a child's ("spanning": a /20 under a /16)
+ * cover several children and nest, so a small stack holds them.
+ */
+static size_t
+sweep(const struct ctx *c, const struct part *pt, unsigned step, struct run *runs)
+{
+	unsigned nc = 1u << step, cpl = pt->p.plen + step, cur = 0, ci;
+	int stk[8];
+	unsigned end[8];
+	int sp = 0;
+	size_t i = pt->lo, j, nr = 0;
+	const struct listing *l;
+
+	while (i < pt->hi) {
+		l = &c->e[i];
+		ci = child_index(&l->net, pt->p.plen, step);
+		nr = gap(runs, nr, pt->g, stk, end, &sp, cur, ci);
+		while (sp > 0 && end[sp - 1] < ci)
+			sp--;
+		if (l->net.plen < cpl) {
+			stk[sp] = (int)i;
+			end[sp] = ci + (1u << (cpl - l->net.plen)) - 1;
+			sp++;
+			cur = ci;
+			i++;
+			continue;
+		}
+		runs[nr].first = runs[nr].last = ci;
+		runs[nr].g = sp > 0 ? stk[sp - 1] : pt->g;
+		if (l->net.plen == cpl)
+			runs[nr].g = (int)i++;
+		for (j = i; j < pt->hi && child_index(&c->e[j].net, pt->p.plen, step) == ci; j++)
+			;
+		runs[nr].lo = i;
+		runs[nr].hi = j;
+		nr++;
+		i = j;
+		cur = ci + 1;
+	}
+	return gap(runs, nr, pt->g, stk, end, &sp, cur, nc);
+}
+
+static const struct run *
+run_of(const struct run *runs, size_t nr, unsigned ci)
+{
+	size_t lo = 0, hi = nr, mid;
+
+	while (lo + 1 < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (runs[mid].first <= ci)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return &runs[lo];
+}
+
+/* The child of ND with label L, its parts taken from the runs of its families. */
+static void
+child_node(const struct node *nd, struct label l, const struct run *r4, size_t n4,
+    const struct run *r6, size_t n6, struct node *ch)
+{
+	const struct run *r;
+	int f;
+
+	memset(ch, 0, sizeof(*ch));
+	ch->depth = nd->depth + 1;
+	for (f = F4; f <= F6; f++) {
+		if (l.fam != FBOTH && l.fam != f)
+			continue;
+		r = f == F4 ? run_of(r4, n4, l.v) : run_of(r6, n6, l.v);
+		ch->part[f].on = true;
+		ch->part[f].p = nd->part[f].p;
+		set_child(&ch->part[f].p, f == F4 ? 8 : 4, l.v);
+		ch->part[f].g = r->g;
+		if (r->first == r->last) {
+			ch->part[f].lo = r->lo;
+			ch->part[f].hi = r->hi;
+		}
+	}
+}
+
+static bool
+is_target(const struct node *nd)
+{
+	return (nd->part[F4].on && nd->depth == DEPTH4) ||
+	    (nd->part[F6].on && nd->depth == DEPTH6);
+}
+
+static bool
+has_children(const struct node *nd)
+{
+	return (nd->part[F4].on && nd->depth < DEPTH4) ||
+	    (nd->part[F6].on && nd->depth < DEPTH6);
+}
+
+/*
+ * The address a target node stands for, as rbldbd shows it for '$': an
+ * IPv4-mapped name in a zone listing IPv4 is answered as the IPv4 address.
+ */
+static void
+target_text(const struct ctx *c, const struct node *nd, char *buf, size_t len)
+{
+	struct addr a = nd->part[nd->depth == DEPTH4 && nd->part[F4].on ? F4 : F6].p, m;
+
+	if (a.fam == ADDR_V6 && (c->src->cz->family & ZONE_FAMILY_V4) && addr_is_v4mapped(&a)) {
+		addr_unmap(&a, &m);
+		a = m;
+	}
+	addr_format(&a, buf, len);
+}
+
+/* Child CH of the current node answers V throughout, unlike the node's wildcard. */
+static void
+materialize(struct ctx *c, const struct node *ch, int v)
+{
+	char sub[ADDR_STRLEN];
+
+	if (is_nx(c, v)) {
+		/* Without a wildcard below it, every name under it is NXDOMAIN. */
+		put_unlisted(c, ch->depth, v);
+		return;
+	}
+	if (is_target(ch)) {
+		target_text(c, ch, sub, sizeof(sub));
+		put_listed(c, ch->depth, false, v, sub);
+		if (!has_children(ch))
+			return;
+	}
+	put_wildcard(c, ch->depth, v);
+}
+
+static bool
+label_is_focus(const struct ctx *c, unsigned depth, struct label l)
+{
+	struct label f = c->fpath[depth];
+
+	return f.v == l.v && (l.fam == FBOTH || l.fam == f.fam);
+}
+
+/* The label of the focus path at DEPTH as a child of ND: digits are both families there. */
+static struct label
+focus_label(const struct ctx *c, const struct node *nd, bool kids4, bool kids6)
+{
+	struct label l = c->fpath[nd->depth];
+
+	if (kids4 && kids6 && l.v < 10)
+		l.fam = FBOTH;
+	return l;
+}
+
+static struct result solve(struct ctx *c, const struct node *nd, enum mode mode);
+
+static enum mode
+child_mode(const struct ctx *c, unsigned depth, enum mode mode, struct label l)
+{
+	if (mode != FOCUS)
+		return mode;
+	return label_is_focus(c, depth, l) ? EMIT_ALL : EMIT_NONE;
+}
+
+/* Solve every child of ND into groups; returns their number. */
+static size_t
+solve_children(struct ctx *c, const struct node *nd, enum mode mode, const struct run *r4,
+    size_t n4, const struct run *r6, size_t n6)
+{
+	struct group *gr = c->groups[nd->depth];
+	unsigned k = nd->depth, lim, d;
+	bool both = n4 > 0 && n6 > 0;
+	struct label l;
+	struct node ch;
+	size_t ng = 0, i;
+	int f;
+
+	lim = both ? 10 : 0;
+	for (d = 0; both && d < 10; d++) {
+		l.v = (uint8_t)d;
+		l.fam = FBOTH;
+		child_node(nd, l, r4, n4, r6, n6, &ch);
+		c->path[k] = l;
+		gr[ng].first = gr[ng].last = d;
+		gr[ng].fam = FBOTH;
+		gr[ng].res = solve(c, &ch, child_mode(c, k, mode, l));
+		ng++;
+	}
+	for (f = F4; f <= F6; f++) {
+		const struct run *r = f == F4 ? r4 : r6;
+		size_t nr = f == F4 ? n4 : n6;
+
+		for (i = 0; i < nr; i++) {
+			if (r[i].last < lim)
+				continue;
+			gr[ng].first = r[i].first < lim ? lim : r[i].first;
+			gr[ng].last = r[i].last;
+			gr[ng].fam = (enum fam)f;
+			gr[ng].res.mixed = false;
+			gr[ng].res.v = r[i].g;
+			if (r[i].lo < r[i].hi) {
+				l.v = (uint8_t)r[i].first;
+				l.fam = (uint8_t)f;
+				child_node(nd, l, r4, n4, r6, n6, &ch);
+				c->path[k] = l;
+				gr[ng].res = solve(c, &ch, child_mode(c, k, mode, l));
+			}
+			ng++;
+		}
+	}
+	return ng;
+}
+
+/*
+ * Answers as sortable keys: equal keys are same() answers.  Texts with '$'
+ * make every entry an answer of its own.
+ */
+static void
+answer_key(struct ctx *c, int v, struct tally *t)
+{
+	t->kind = is_nx(c, v) ? 0 : has_dollar(c, v) ? 2 : 1;
+	t->a = t->kind == 1 ? code_of(c, v) : t->kind == 2 ? (uint32_t)v : 0;
+	t->b = t->kind == 1 ? c->e[v].reason_id : 0;
+	t->v = v;
+}
+
+static int
+tally_cmp(const void *pa, const void *pb)
+{
+	const struct tally *a = pa, *b = pb;
+
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	if (a->b != b->b)
+		return a->b < b->b ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/*
+ * The answer most uniform children share: the node's wildcard.  Ties go
+ * to "not listed", which needs no wildcard, then to the first in label order.
+ */
+static int
+choose_wildcard(struct ctx *c, const struct group *gr, size_t ng)
+{
+	struct tally *t = c->tally;
+	size_t i, j, nt = 0, cnt, best = 0, bestorder = 0;
+	int w = NX;
+
+	for (i = 0; i < ng; i++) {
+		if (gr[i].res.mixed)
+			continue;
+		answer_key(c, gr[i].res.v, &t[nt]);
+		t[nt].n = gr[i].last - gr[i].first + 1;
+		t[nt].order = i;
+		nt++;
+	}
+	qsort(t, nt, sizeof(*t), tally_cmp);
+	for (i = 0; i < nt; i = j) {
+		for (cnt = 0, j = i; j < nt && t[j].kind == t[i].kind && t[j].a == t[i].a &&
+		    t[j].b == t[i].b; j++)
+			cnt += t[j].n;
+		if (cnt > best || (cnt == best && (t[i].kind == 0 ||
+		    (!is_nx(c, w) && t[i].order < bestorder)))) {
+			best = cnt;
+			bestorder = t[i].order;
+			w = t[i].v;
+		}
+	}
+	return w;
+}
+
+static struct result
+solve(struct ctx *c, const struct node *nd, enum mode mode)
+{
+	const struct part *p4 = &nd->part[F4], *p6 = &nd->part[F6];
+	unsigned k = nd->depth, x;
+	bool kids4 = p4->on && k < DEPTH4, kids6 = p6->on && k < DEPTH6;
+	const struct run *r4 = NULL, *r6 = NULL;
+	size_t n4 = 0, n6 = 0, ng, i;
+	struct group *gr;
+	struct result res;
+	struct label l;
+	struct node ch;
+	char sub[ADDR_STRLEN];
+	int own = NX, w;
+	bool target = is_target(nd), uniform;
+
+	if (c->err != 0)
+		return MIXED;
+	/* Nothing inside: every address below answers as the node's governing entry. */
+	if ((!kids4 || p4->lo == p4->hi) && (!kids6 || p6->lo == p6->hi)) {
+		res.mixed = false;
+		res.v = p4->on ? p4->g : p6->g;
+		if (!(p4->on && p6->on) || same(c, p4->g, p6->g))
+			return res;
+	}
+	if (kids4)
+		n4 = sweep(c, p4, 8, (struct run *)(r4 = c->runs4[k]));
+	if (kids6)
+		n6 = sweep(c, p6, 4, (struct run *)(r6 = c->runs6[k]));
+
+	if (mode == FOCUS && k + 1 < c->fdepth) {
+		/* Above the region's parent only the way down matters. */
+		l = focus_label(c, nd, kids4, kids6);
+		if ((l.fam == F4 && !kids4) || (l.fam == F6 && !kids6))
+			return MIXED;
+		child_node(nd, l, r4, n4, r6, n6, &ch);
+		c->path[k] = l;
+		solve(c, &ch, FOCUS);
+		return MIXED;
+	}
+
+	ng = solve_children(c, nd, mode, r4, n4, r6, n6);
+	gr = c->groups[k];
+	if (target)
+		own = p4->on && k == DEPTH4 ? p4->g : p6->g;
+
+	/* Uniform when the node itself and every child answer alike. */
+	res.v = target ? own : gr[0].res.v;
+	uniform = true;
+	for (i = 0; i < ng && uniform; i++)
+		uniform = !gr[i].res.mixed && same(c, res.v, gr[i].res.v);
+	if (uniform) {
+		res.mixed = false;
+		return res;
+	}
+	if (mode == EMIT_NONE || c->err != 0)
+		return MIXED;
+
+	w = choose_wildcard(c, gr, ng);
+	if (mode == EMIT_ALL) {
+		if (target && !is_nx(c, own)) {
+			target_text(c, nd, sub, sizeof(sub));
+			put_listed(c, k, false, own, sub);
+		}
+		if (!is_nx(c, w))
+			put_wildcard(c, k, w);
+	}
+	for (i = 0; i < ng; i++) {
+		if (gr[i].res.mixed || same(c, gr[i].res.v, w))
+			continue;
+		for (x = gr[i].first; x <= gr[i].last; x++) {
+			l.v = (uint8_t)x;
+			l.fam = (uint8_t)gr[i].fam;
+			if (mode == FOCUS && !label_is_focus(c, k, l))
+				continue;
+			child_node(nd, l, r4, n4, r6, n6, &ch);
+			c->path[k] = l;
+			materialize(c, &ch, gr[i].res.v);
+		}
+	}
+	return MIXED;
+}
+
+/* The apex: each family's part covers everything, governed by a /0 entry if any. */
+static void
+root_node(const struct ctx *c, struct node *nd)
+{
+	size_t i = 0;
+	int f;
+
+	memset(nd, 0, sizeof(*nd));
+	for (f = F4; f <= F6; f++) {
+		uint8_t fam = f == F4 ? ADDR_V4 : ADDR_V6;
+		struct part *pt = &nd->part[f];
+
+		pt->on = (c->src->cz->family & (f == F4 ? ZONE_FAMILY_V4 : ZONE_FAMILY_V6)) != 0;
+		pt->p.fam = fam;
+		pt->g = NX;
+		if (i < c->n && c->e[i].net.fam == fam && c->e[i].net.plen == 0)
+			pt->g = (int)i++;
+		pt->lo = i;
+		while (i < c->n && c->e[i].net.fam == fam)
+			i++;
+		pt->hi = i;
+	}
+}
+
+static int
+run_map(const struct zonemap_src *src, const struct addr *nets, size_t nnets, unsigned fdepth,
+    const struct label *fpath, zonemap_cb cb, void *arg)
+{
+	struct ctx *c;
+	struct vec vc;
+	struct node root;
+	int rc;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -ENOMEM;
+	if ((rc = gather(src, nets, nnets, &vc)) != 0) {
+		free(c);
+		return rc;
+	}
+	c->src = src;
+	c->e = vc.v;
+	c->n = vc.n;
+	c->cb = cb;
+	c->arg = arg;
+	c->fdepth = fdepth;
+	if (fdepth > 0)
+		memcpy(c->fpath, fpath, fdepth * sizeof(*fpath));
+	if ((c->dollar = malloc(vc.n ? vc.n : 1)) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	memset(c->dollar, -1, vc.n);
+	root_node(c, &root);
+	if (root.part[F4].on || root.part[F6].on)
+		solve(c, &root, fdepth > 0 ? FOCUS : EMIT_ALL);
+	rc = c->err;
+out:
+	free(c->dollar);
+	free(vc.v);
+	free(c);
+	return rc;
+}
+
+int
+zonemap_zone(const struct zonemap_src *src, zonemap_cb cb, void *arg)
+{
+	return run_map(src, NULL, 0, 0, NULL, cb, arg);
+}
+
+int
+zonemap_region(const struct zonemap_src *src, const struct addr *region, zonemap_cb cb,
+    void *arg)
+{
+	struct label fpath[DEPTH6];
+	struct addr nets[2];
+	unsigned step = region->fam == ADDR_V4 ? 8 : 4, depth = region->plen / step, i;
+	bool digits = true;
+	size_t nnets = 0;
+	struct addr p;
+
+	if (depth == 0)
+		return zonemap_zone(src, cb, arg);
+	for (i = 0; i < depth; i++) {
+		fpath[i].v = (uint8_t)child_index(region, i * step, step);
+		fpath[i].fam = region->fam == ADDR_V4 ? F4 : F6;
+		if (i + 1 < depth && fpath[i].v > 9)
+			digits = false;
+	}
+	/* Entries under the region's parent decide its records; both families where its labels are both. */
+	nets[nnets] = *region;
+	addr_mask(&nets[nnets], (depth - 1) * step);
+	nnets++;
+	if (digits && depth - 1 <= DEPTH4 && src->cz->family == ZONE_FAMILY_BOTH) {
+		memset(&p, 0, sizeof(p));
+		p.fam = region->fam == ADDR_V4 ? ADDR_V6 : ADDR_V4;
+		for (i = 0; i + 1 < depth; i++)
+			set_child(&p, p.fam == ADDR_V4 ? 8 : 4, fpath[i].v);
+		nets[nnets++] = p;
+	}
+	if (src->entries != NULL)
+		nnets = 0;
+	return run_map(src, src->entries != NULL ? NULL : nets, nnets, depth, fpath, cb, arg);
+}

@@ -1,0 +1,402 @@
+/* rbldb export: a zone as an rbldnsd data file or a master file, from one read snapshot. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ldns/ldns.h>
+
+#include "atomicfile.h"
+#include "cmd.h"
+#include "rb.h"
+#include "timeutil.h"
+#include "zonemap.h"
+
+enum { OPT_FORMAT = 256, OPT_ZONE, OPT_FAMILY };
+
+/* rbldnsd(8) reads at most 32 name servers from $NS. */
+#define RBLDNSD_MAX_NS 32
+
+struct export {
+	FILE *f;
+	const struct conf_zone *cz;
+	struct store_reader *rd;
+	uint16_t zone;
+	uint32_t serial;
+	int64_t now;
+	int family;		/* ZONE_FAMILY_* to write */
+	uint64_t records, entries, odd_dollar;
+};
+
+/* ---- Master file ---- */
+
+/* The apex records of the apex file, the SOA with the store's serial. */
+static int
+write_apex(struct export *ex)
+{
+	ldns_rr *rr, *soa;
+	ldns_rdf *serial;
+	char *s;
+	size_t i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(ex->cz->apex); i++) {
+		rr = ldns_rr_list_rr(ex->cz->apex, i);
+		soa = NULL;
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA) {
+			if ((soa = ldns_rr_clone(rr)) == NULL ||
+			    (serial = ldns_native2rdf_int32(LDNS_RDF_TYPE_INT32, ex->serial)) == NULL) {
+				ldns_rr_free(soa);
+				return -ENOMEM;
+			}
+			ldns_rdf_deep_free(ldns_rr_set_rdf(soa, serial, 2));
+			rr = soa;
+		}
+		s = ldns_rr2str(rr);
+		ldns_rr_free(soa);
+		if (s == NULL)
+			return -ENOMEM;
+		fputs(s, ex->f);
+		free(s);
+	}
+	return 0;
+}
+
+/* A character-string in master file form (RFC 1035 s5.1): quoted, \" \\ and \DDD. */
+static void
+put_string(FILE *f, const uint8_t *s, size_t n)
+{
+	size_t i;
+
+	putc('"', f);
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			fprintf(f, "\\%c", s[i]);
+		else if (s[i] < 0x20 || s[i] >= 0x7f)
+			fprintf(f, "\\%03u", s[i]);
+		else
+			putc(s[i], f);
+	}
+	putc('"', f);
+}
+
+static int
+zone_rr(void *arg, const struct zonemap_rr *rr)
+{
+	struct export *ex = arg;
+	size_t i;
+
+	ex->records++;
+	fprintf(ex->f, "%s\t%u\tIN\t", rr->name, rr->ttl);
+	if (rr->type == ZONEMAP_TYPE_A) {
+		fprintf(ex->f, "A\t%u.%u.%u.%u\n", rr->rdata[0], rr->rdata[1], rr->rdata[2],
+		    rr->rdata[3]);
+	} else {
+		fputs("TXT\t", ex->f);
+		for (i = 0; i < rr->rdlen; i += 1 + (size_t)rr->rdata[i]) {
+			if (i > 0)
+				putc(' ', ex->f);
+			put_string(ex->f, rr->rdata + i + 1, rr->rdata[i]);
+		}
+		putc('\n', ex->f);
+	}
+	return ferror(ex->f) ? -EIO : 0;
+}
+
+static int
+write_zone(struct export *ex)
+{
+	struct zonemap_src src = { ex->cz, ex->rd, ex->zone, (uint32_t)ex->now, NULL, 0 };
+	char t[TIME_BUFLEN];
+	int rc;
+
+	fprintf(ex->f, "; %s: master file exported by rbldb, serial %u, %s\n"
+	    "; Listed addresses are names and wildcards (see rbldb's README, \"Mirroring\").\n"
+	    "$ORIGIN %s.\n", ex->cz->name, ex->serial, time_format(ex->now, t, sizeof(t)),
+	    ex->cz->name);
+	if ((rc = write_apex(ex)) != 0)
+		return rc;
+	return zonemap_zone(&src, zone_rr, ex);
+}
+
+/* ---- rbldnsd data ---- */
+
+/* A text on one rbldnsd line: control octets would end or break it. */
+static void
+put_text(FILE *f, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		putc((unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i], f);
+}
+
+/* '$' before a digit, '$' or '=' reads as something else to rbldnsd. */
+static bool
+odd_dollar(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i++)
+		if (s[i] == '$' && ((s[i + 1] >= '0' && s[i + 1] <= '9') || s[i + 1] == '$' ||
+		    s[i + 1] == '='))
+			return true;
+	return false;
+}
+
+static void
+put_code(FILE *f, uint32_t code)
+{
+	fprintf(f, "%u.%u.%u.%u", code >> 24, code >> 16 & 255, code >> 8 & 255, code & 255);
+}
+
+/* IPv4 as rbldnsd reads it; IPv6 as eight groups, which every rbldnsd version reads as /128. */
+static void
+put_net(FILE *f, const struct addr *a)
+{
+	char buf[ADDR_STRLEN];
+	unsigned i;
+
+	if (a->fam == ADDR_V4) {
+		fputs(addr_format(a, buf, sizeof(buf)), f);
+		return;
+	}
+	for (i = 0; i < 8; i++)
+		fprintf(f, "%s%x", i ? ":" : "", (unsigned)a->a[2 * i] << 8 | a->a[2 * i + 1]);
+	if (!addr_is_host(a))
+		fprintf(f, "/%u", a->plen);
+}
+
+static int
+write_entry(struct export *ex, const struct listing *l)
+{
+	const char *text = NULL;
+	size_t n = 0;
+	int rc;
+
+	ex->entries++;
+	if (l->flags & LISTING_EXCEPTION) {
+		putc('!', ex->f);
+		put_net(ex->f, &l->net);
+		putc('\n', ex->f);
+		return 0;
+	}
+	put_net(ex->f, &l->net);
+	if (l->reason_id != 0) {
+		rc = store_text(ex->rd, l->reason_id, &text, &n);
+		if (rc != 0 && rc != RB_ENOTFOUND)
+			return rc;
+		if (rc != 0)
+			n = 0;
+	}
+	if (n > 0) {
+		/* ":A:TXT" whatever the text starts with ('#' or ';' alone would be a comment). */
+		fputs(" :", ex->f);
+		put_code(ex->f, l->code != 0 ? l->code : ex->cz->code);
+		putc(':', ex->f);
+		put_text(ex->f, text, n);
+		ex->odd_dollar += odd_dollar(text, n);
+	} else if (l->code != 0) {
+		/* ":A" alone keeps the default TXT, the zone's text. */
+		fputs(" :", ex->f);
+		put_code(ex->f, l->code);
+	}
+	putc('\n', ex->f);
+	return ferror(ex->f) ? -EIO : 0;
+}
+
+/* $SOA and $NS from the apex file, so an rbldnsd mirror answers SOA and NS as we do. */
+static void
+write_specials(struct export *ex)
+{
+	const ldns_rr *soa = ex->cz->soa, *rr;
+	char *s;
+	size_t i, k, nns = 0;
+
+	if (soa != NULL && ldns_rr_rd_count(soa) == 7) {
+		fprintf(ex->f, "$SOA %u", ldns_rr_ttl(soa));
+		for (k = 0; k < 7; k++) {
+			if (k == 2) {
+				fprintf(ex->f, " %u", ex->serial);
+				continue;
+			}
+			if ((s = ldns_rdf2str(ldns_rr_rdf(soa, k))) != NULL)
+				fprintf(ex->f, " %s", s);
+			free(s);
+		}
+		putc('\n', ex->f);
+	}
+	for (i = 0; i < ldns_rr_list_rr_count(ex->cz->apex); i++) {
+		rr = ldns_rr_list_rr(ex->cz->apex, i);
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NS || nns == RBLDNSD_MAX_NS)
+			continue;
+		if (nns++ == 0)
+			fprintf(ex->f, "$NS %u", ldns_rr_ttl(rr));
+		if ((s = ldns_rdf2str(ldns_rr_rdf(rr, 0))) != NULL)
+			fprintf(ex->f, " %s", s);
+		free(s);
+	}
+	if (nns > 0)
+		putc('\n', ex->f);
+	fprintf(ex->f, "$TTL %u\n", ex->cz->ttl);
+}
+
+/* The default value line: the zone's code and text (":A:" alone means no TXT). */
+static void
+write_default(struct export *ex)
+{
+	const char *t = ex->cz->text;
+
+	putc(':', ex->f);
+	put_code(ex->f, ex->cz->code);
+	putc(':', ex->f);
+	if (t != NULL) {
+		put_text(ex->f, t, strlen(t));
+		ex->odd_dollar += odd_dollar(t, strlen(t));
+	}
+	putc('\n', ex->f);
+}
+
+static int
+write_rbldnsd(struct export *ex, const char *target)
+{
+	struct zonemap_src src = { ex->cz, ex->rd, ex->zone, (uint32_t)ex->now, NULL, 0 };
+	bool both = ex->family == ZONE_FAMILY_BOTH;
+	struct listing *e = NULL;
+	char t[TIME_BUFLEN];
+	size_t n = 0, i;
+	int rc, f;
+
+	if ((rc = zonemap_entries(&src, &e, &n)) != 0)
+		return rc;
+	fprintf(ex->f, "# %s: rbldnsd data exported by rbldb, serial %u, %s\n"
+	    "# Serve it with: rbldnsd ... %s:%s:%s\n", ex->cz->name, ex->serial,
+	    time_format(ex->now, t, sizeof(t)), ex->cz->name,
+	    both ? "combined" : ex->family == ZONE_FAMILY_V4 ? "ip4trie" : "ip6trie", target);
+	if (both)
+		fputs("# (one file, both families; --family ipv4 or ipv6 writes an ip4trie or "
+		    "ip6trie file)\n", ex->f);
+	else if (ex->family == ZONE_FAMILY_V4)
+		fputs("# (ip4set reads it too, but answers differently where ranges overlap)\n",
+		    ex->f);
+	write_specials(ex);
+	for (f = ZONE_FAMILY_V4; f <= ZONE_FAMILY_V6 && rc == 0; f <<= 1) {
+		uint8_t fam = f == ZONE_FAMILY_V4 ? ADDR_V4 : ADDR_V6;
+
+		if (!(ex->family & f))
+			continue;
+		if (both)
+			fprintf(ex->f, "$DATASET %s @\n", f == ZONE_FAMILY_V4 ? "ip4trie" : "ip6trie");
+		write_default(ex);
+		for (i = 0; i < n && rc == 0; i++)
+			if (e[i].net.fam == fam)
+				rc = write_entry(ex, &e[i]);
+	}
+	free(e);
+	return rc;
+}
+
+/* ---- The command ---- */
+
+int
+cmd_export(struct loader *L, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "zone", required_argument, NULL, OPT_ZONE },
+		{ "family", required_argument, NULL, OPT_FAMILY },
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *format = NULL, *zone = NULL, *family = NULL, *out = NULL;
+	struct export ex;
+	struct atomicfile af = { NULL, NULL, NULL };
+	struct store_reader rd;
+	struct store_zone sz;
+	bool zonefile;
+	size_t zi;
+	int c, rc;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":o:", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_FORMAT:
+			format = optarg;
+			break;
+		case OPT_ZONE:
+			zone = optarg;
+			break;
+		case OPT_FAMILY:
+			family = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		default:
+			return cmd_bad_option("export", c, argv);
+		}
+	}
+	if (optind != argc)
+		return cmd_fail("export", CMD_USAGE, "unexpected argument %s", argv[optind]);
+	if (format == NULL || (strcmp(format, "zone") != 0 && strcmp(format, "rbldnsd") != 0))
+		return cmd_fail("export", CMD_USAGE, "--format zone or --format rbldnsd is needed");
+	zonefile = strcmp(format, "zone") == 0;
+	if ((rc = cmd_zone(L, "export", zone, &zi)) != 0)
+		return rc;
+
+	memset(&ex, 0, sizeof(ex));
+	ex.cz = &L->conf->zones[zi];
+	ex.zone = L->zone_ids[zi];
+	ex.family = ex.cz->family;
+	if (family != NULL) {
+		if (zonefile)
+			return cmd_fail("export", CMD_USAGE, "--family is for --format rbldnsd");
+		if (strcmp(family, "ipv4") == 0)
+			ex.family = ZONE_FAMILY_V4;
+		else if (strcmp(family, "ipv6") == 0)
+			ex.family = ZONE_FAMILY_V6;
+		else
+			return cmd_fail("export", CMD_USAGE, "--family ipv4 or --family ipv6");
+		if (!(ex.cz->family & ex.family))
+			return cmd_fail("export", CMD_USAGE, "zone %s does not list %s", ex.cz->name,
+			    family);
+	}
+
+	if ((rc = cmd_reader(L, "export", &rd)) != 0)
+		return rc;
+	ex.rd = &rd;
+	ex.now = time_now();
+	ex.serial = store_zone_get(&rd, ex.zone, &sz) == 0 ? sz.serial : ex.cz->apex_serial;
+	if (out != NULL) {
+		if ((rc = atomicfile_open(&af, out)) != 0) {
+			store_reader_fini(&rd);
+			return cmd_fail("export", CMD_FAIL, "%s: %s", out, strerror(-rc));
+		}
+		ex.f = af.f;
+	} else {
+		ex.f = stdout;
+	}
+
+	rc = zonefile ? write_zone(&ex) : write_rbldnsd(&ex, out != NULL ? out : "FILE");
+	store_reader_fini(&rd);
+	if (rc == 0 && ferror(ex.f))
+		rc = -EIO;
+	if (out != NULL) {
+		if (rc == 0)
+			rc = atomicfile_commit(&af);
+		else
+			atomicfile_abort(&af);
+	}
+	if (rc != 0)
+		return cmd_fail("export", CMD_FAIL, "%s: %s%s", out != NULL ? out : "stdout",
+		    rb_strerror(rc), out != NULL ? " (the old file is untouched)" : "");
+	if (ex.odd_dollar > 0)
+		fprintf(stderr, "rbldb: export: note: %llu texts have '$' before a digit, '$' or "
+		    "'=', which rbldnsd reads as its own substitutions\n",
+		    (unsigned long long)ex.odd_dollar);
+	if (out != NULL)
+		printf("exported %s to %s: %llu %s, serial %u\n", ex.cz->name, out,
+		    (unsigned long long)(zonefile ? ex.records : ex.entries),
+		    zonefile ? "records" : "entries", ex.serial);
+	return CMD_OK;
+}

@@ -1,0 +1,420 @@
+/* rbldb import: an rbldnsd data file into a zone, parsed whole, sorted, then written in one commit. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "apply.h"
+#include "cmd.h"
+#include "rb.h"
+#include "rbldnsd.h"
+#include "timeutil.h"
+
+/* Messages printed before the rest are only counted (rbldnsd's dswarn). */
+#define IMPORT_MAX_MESSAGES 100
+/* A longer line is refused rather than held. */
+#define IMPORT_MAX_LINE (64 * 1024)
+
+enum { OPT_FORMAT = 256, OPT_ZONE, OPT_DRY_RUN };
+
+/* One listing or exception of the file. */
+struct item {
+	struct addr net;
+	uint32_t code;		/* 0 = the zone's */
+	const char *reason;	/* NULL = the zone's text; owned by the import */
+	uint32_t line;
+	bool exception;
+};
+
+struct import {
+	const char *name;	/* FILE as given, or "<stdin>" */
+	const struct conf_zone *cz;
+	struct item *items;
+	size_t n, cap;
+	char **texts;		/* every distinct reason, to free */
+	size_t ntexts, textcap;
+	uint32_t line;
+	uint64_t errors, messages, notext;
+	bool testpoint_noted;
+};
+
+static void __attribute__((format(printf, 4, 5)))
+message(struct import *im, uint32_t line, bool error, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (error)
+		im->errors++;
+	if (++im->messages > IMPORT_MAX_MESSAGES)
+		return;
+	fprintf(stderr, "%s:%u: %s", im->name, line, error ? "" : "note: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	putc('\n', stderr);
+}
+
+/* The reason to store for TEXT: NULL when it is the zone's; one copy per distinct text. */
+static int
+reason_of(struct import *im, const char *text, const char **out)
+{
+	char **t;
+
+	*out = NULL;
+	if (text == NULL || *text == '\0' || (im->cz->text != NULL && strcmp(text, im->cz->text) == 0))
+		return 0;
+	/* Entries under one default line share its text: reuse the last copy. */
+	if (im->ntexts > 0 && strcmp(im->texts[im->ntexts - 1], text) == 0) {
+		*out = im->texts[im->ntexts - 1];
+		return 0;
+	}
+	if (im->ntexts == im->textcap) {
+		im->textcap = im->textcap ? im->textcap * 2 : 64;
+		if ((t = realloc(im->texts, im->textcap * sizeof(*t))) == NULL)
+			return -ENOMEM;
+		im->texts = t;
+	}
+	if ((im->texts[im->ntexts] = strdup(text)) == NULL)
+		return -ENOMEM;
+	*out = im->texts[im->ntexts++];
+	return 0;
+}
+
+static int
+item_add(struct import *im, const struct item *it)
+{
+	struct item *p;
+
+	if (im->n == im->cap) {
+		im->cap = im->cap ? im->cap * 2 : 1024;
+		if ((p = realloc(im->items, im->cap * sizeof(*p))) == NULL)
+			return -ENOMEM;
+		im->items = p;
+	}
+	im->items[im->n++] = *it;
+	return 0;
+}
+
+static bool
+is_v4(const struct addr *a, uint8_t a3)
+{
+	return a->fam == ADDR_V4 && a->plen == 32 && a->a[0] == 127 && a->a[1] == 0 &&
+	    a->a[2] == 0 && a->a[3] == a3;
+}
+
+/* The checks rbldnsd does not make but a zone of ours needs, then the item. */
+static int
+take(struct import *im, const struct rbldnsd_line *pl, struct addr net)
+{
+	const struct conf_zone *cz = im->cz;
+	struct item it;
+	char a[ADDR_STRLEN];
+	int want;
+
+	/* Like report: an IPv4 host listed in IPv6 form is listed under its IPv4 name. */
+	if (net.fam == ADDR_V6 && net.plen >= 96 && addr_is_v4mapped(&net)) {
+		struct addr m;
+
+		addr_unmap(&net, &m);
+		net = m;
+	}
+	want = net.fam == ADDR_V4 ? ZONE_FAMILY_V4 : ZONE_FAMILY_V6;
+	if (!(cz->family & want)) {
+		message(im, im->line, true, "%s is IPv%d, and zone %s lists IPv%d only",
+		    addr_format(&net, a, sizeof(a)), net.fam, cz->name, net.fam == 4 ? 6 : 4);
+		return 0;
+	}
+	memset(&it, 0, sizeof(it));
+	it.net = net;
+	it.line = im->line;
+	it.exception = pl->exception;
+	if (!pl->exception) {
+		if (is_v4(&net, 1)) {
+			message(im, im->line, true, "127.0.0.1 must never be listed (RFC 5782 s5)");
+			return 0;
+		}
+		if (is_v4(&net, 2)) {
+			/* The server answers it with the zone's code and text whatever the store says. */
+			if (!im->testpoint_noted)
+				message(im, im->line, false, "127.0.0.2 is the RFC 5782 test point, "
+				    "always listed with the zone's code and text: not imported");
+			im->testpoint_noted = true;
+			return 0;
+		}
+		if (pl->code >> 24 != 127) {
+			message(im, im->line, true, "A value %u.%u.%u.%u is outside 127.0.0.0/8",
+			    pl->code >> 24, pl->code >> 16 & 255, pl->code >> 8 & 255,
+			    pl->code & 255);
+			return 0;
+		}
+		it.code = pl->code == cz->code ? 0 : pl->code;
+		if (pl->text == NULL && cz->text != NULL)
+			im->notext++;
+		if (reason_of(im, pl->text, &it.reason) != 0)
+			return -ENOMEM;
+	}
+	return item_add(im, &it);
+}
+
+/* Read FILE whole: items, or FILE:LINE errors. */
+static int
+parse_file(struct import *im, FILE *f)
+{
+	struct rbldnsd_parser *p;
+	struct rbldnsd_line pl;
+	char *line = NULL, err[256];
+	size_t cap = 0, i;
+	ssize_t len;
+	int rc = 0;
+
+	if ((p = rbldnsd_new()) == NULL)
+		return -ENOMEM;
+	while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
+		im->line++;
+		if (len > IMPORT_MAX_LINE) {
+			message(im, im->line, true, "line longer than %d octets", IMPORT_MAX_LINE);
+			continue;
+		}
+		if (memchr(line, '\0', (size_t)len) != NULL) {
+			message(im, im->line, true, "NUL octet in the line (not a text file?)");
+			continue;
+		}
+		rc = rbldnsd_parse(p, line, &pl, err, sizeof(err));
+		if (rc == RB_ESYNTAX) {
+			message(im, im->line, true, "%s", err);
+			rc = 0;
+			continue;
+		}
+		if (rc != 0)
+			break;
+		if (pl.kind == RBLDNSD_NOTE)
+			message(im, im->line, false, "%s", pl.note);
+		for (i = 0; i < pl.nnets && rc == 0; i++)
+			rc = take(im, &pl, pl.nets[i]);
+	}
+	if (rc == 0 && ferror(f))
+		rc = -errno;
+	free(line);
+	rbldnsd_free(p);
+	return rc;
+}
+
+/* Key order, then listings before exceptions (so an exception of the same net wins), then line. */
+static int
+item_cmp(const void *pa, const void *pb)
+{
+	const struct item *a = pa, *b = pb;
+	int d;
+
+	if (a->net.fam != b->net.fam)
+		return a->net.fam < b->net.fam ? -1 : 1;
+	if ((d = memcmp(a->net.a, b->net.a, sizeof(a->net.a))) != 0)
+		return d;
+	if (a->net.plen != b->net.plen)
+		return a->net.plen < b->net.plen ? -1 : 1;
+	if (a->exception != b->exception)
+		return a->exception ? 1 : -1;
+	return a->line < b->line ? -1 : a->line > b->line;
+}
+
+static bool
+same_net(const struct item *a, const struct item *b)
+{
+	return memcmp(&a->net, &b->net, sizeof(a->net)) == 0;
+}
+
+/* Say what rbldnsd would have done differently with repeated nets. */
+static void
+note_repeats(struct import *im)
+{
+	char a[ADDR_STRLEN];
+	size_t i;
+
+	for (i = 1; i < im->n; i++) {
+		const struct item *p = &im->items[i - 1], *c = &im->items[i];
+
+		if (!same_net(p, c))
+			continue;
+		addr_format(&c->net, a, sizeof(a));
+		if (c->exception && !p->exception)
+			message(im, c->line, false, "%s is listed at line %u and excepted here: "
+			    "the exception wins", a, p->line);
+		else if (!c->exception)
+			message(im, c->line, false, "%s repeats line %u: the first is kept", a,
+			    p->line);
+	}
+}
+
+/*
+ * Write the items in key order: a range before what lies inside it, so an
+ * exception finds its listed range and a listing inside an exception comes
+ * after it.  An exception already in the store is left alone, as its
+ * delisting would also remove the listings inside it (and a listing with
+ * the same source and time is not counted twice: importing the same file
+ * again changes nothing).
+ */
+static int
+apply(const struct loader *L, struct import *im, size_t zi, int64_t at, int64_t now,
+    bool dry_run, struct apply_counts *counts, char *why, size_t whylen)
+{
+	struct store_wr *w = NULL;
+	struct listing l;
+	enum store_outcome out;
+	const char *base = strrchr(im->name, '/');
+	char source[256];
+	size_t i;
+	int rc;
+
+	snprintf(source, sizeof(source), "import:%s", base != NULL ? base + 1 : im->name);
+	if ((rc = store_wr_begin(L->store, &w)) != 0)
+		return rc;
+	store_wr_set_now(w, now);
+	for (i = 0; i < im->n && rc == 0; i++) {
+		const struct item *it = &im->items[i];
+
+		if (!it->exception) {
+			struct report r = { it->net, at, it->code, 0, it->reason, source, NULL, true };
+
+			rc = store_report(w, L->zone_ids[zi], &r, &out);
+		} else if (cmd_find_entry(store_wr_reader(w), L->zone_ids[zi], &it->net, false,
+		    (uint32_t)now, &l) == 0 && (l.flags & LISTING_EXCEPTION)) {
+			out = STORE_DUPLICATE;
+		} else {
+			struct delisting d = { it->net, at, "imported exception", source };
+
+			rc = store_delist(w, L->zone_ids[zi], &d, &out);
+		}
+		if (rc == 0)
+			counts->n[out]++;
+	}
+	if (rc != 0) {
+		snprintf(why, whylen, "%s", rb_strerror(rc));
+		store_wr_abort(w);
+		return rc;
+	}
+	if (dry_run) {
+		store_wr_abort(w);
+		return 0;
+	}
+	if ((rc = store_wr_commit(w)) != 0)
+		snprintf(why, whylen, "commit: %s", rb_strerror(rc));
+	return rc;
+}
+
+static void
+import_free(struct import *im)
+{
+	size_t i;
+
+	for (i = 0; i < im->ntexts; i++)
+		free(im->texts[i]);
+	free(im->texts);
+	free(im->items);
+}
+
+int
+cmd_import(struct loader *L, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "zone", required_argument, NULL, OPT_ZONE },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *format = NULL, *zone = NULL, *path;
+	struct import im;
+	struct apply_counts counts;
+	struct store_reader rd;
+	struct store_zone sz;
+	struct stat st;
+	char why[256], ctext[256];
+	bool dry_run = false;
+	int64_t now = time_now(), at = now;
+	size_t zi, listings = 0, i;
+	FILE *f;
+	int c, rc;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_FORMAT:
+			format = optarg;
+			break;
+		case OPT_ZONE:
+			zone = optarg;
+			break;
+		case OPT_DRY_RUN:
+			dry_run = true;
+			break;
+		default:
+			return cmd_bad_option("import", c, argv);
+		}
+	}
+	if (format == NULL || strcmp(format, "rbldnsd") != 0)
+		return cmd_fail("import", CMD_USAGE, "--format rbldnsd is needed (the only format "
+		    "import reads)");
+	if (optind + 1 != argc)
+		return cmd_fail("import", CMD_USAGE, "want one FILE (or - for stdin)");
+	if ((rc = cmd_zone(L, "import", zone, &zi)) != 0)
+		return rc;
+	path = argv[optind];
+
+	memset(&im, 0, sizeof(im));
+	memset(&counts, 0, sizeof(counts));
+	im.cz = &L->conf->zones[zi];
+	if (strcmp(path, "-") == 0) {
+		im.name = "<stdin>";
+		f = stdin;
+	} else if ((f = fopen(path, "r")) == NULL) {
+		return cmd_fail("import", CMD_FAIL, "%s: %s", path, strerror(errno));
+	} else {
+		im.name = path;
+		/*
+		 * The file's time is the reports' time: importing it again is
+		 * recognised as the same reports, and a later delisting outranks it.
+		 */
+		if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_mtime < now)
+			at = st.st_mtime;
+	}
+	rc = parse_file(&im, f);
+	if (f != stdin)
+		fclose(f);
+	if (rc != 0) {
+		import_free(&im);
+		return cmd_fail("import", CMD_FAIL, "%s: %s", im.name, rb_strerror(rc));
+	}
+	if (im.messages > IMPORT_MAX_MESSAGES)
+		fprintf(stderr, "%s: %llu more messages suppressed\n", im.name,
+		    (unsigned long long)(im.messages - IMPORT_MAX_MESSAGES));
+	if (im.errors > 0) {
+		import_free(&im);
+		return cmd_fail("import", CMD_FAIL, "%s: %llu bad line%s, nothing imported",
+		    im.name, (unsigned long long)im.errors, im.errors == 1 ? "" : "s");
+	}
+
+	qsort(im.items, im.n, sizeof(*im.items), item_cmp);
+	note_repeats(&im);
+	for (i = 0; i < im.n; i++)
+		listings += !im.items[i].exception;
+	rc = apply(L, &im, zi, at, now, dry_run, &counts, why, sizeof(why));
+	import_free(&im);
+	if (rc != 0)
+		return cmd_fail("import", CMD_FAIL, "%s: %s, nothing imported", path, why);
+
+	apply_counts_text(&counts, ctext, sizeof(ctext));
+	printf("%s %s into %s: %zu listings, %zu exceptions: %s", dry_run ? "would import" :
+	    "imported", im.name, im.cz->name, listings, im.n - listings, ctext);
+	if (!dry_run && cmd_reader(L, "import", &rd) == 0) {
+		if (store_zone_get(&rd, L->zone_ids[zi], &sz) == 0)
+			printf("; serial %u", sz.serial);
+		store_reader_fini(&rd);
+	}
+	putchar('\n');
+	if (im.notext > 0)
+		printf("%llu entries without a TXT of their own get the zone's text\n",
+		    (unsigned long long)im.notext);
+	return CMD_OK;
+}

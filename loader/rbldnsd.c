@@ -1,0 +1,631 @@
+/* rbldnsd data-file lines to entries, as rbldnsd(8) reads its IP datasets (see rbldnsd.h). */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rb.h"
+#include "rbldnsd.h"
+#include "store.h"
+
+struct rbldnsd_parser {
+	uint32_t def_code;	/* from the last :A:TXT line, 0 = none */
+	char *def_text;		/* its TXT, NULL = none */
+	char *vars[10];		/* $0..$9 */
+	uint64_t maxrange4;	/* addresses per IPv4 entry at most, 0 = no limit */
+	bool skipping;		/* in a $DATASET section that is not ours */
+	char *text;		/* the current entry's TXT after substitution */
+	size_t textcap;
+	char note[160];
+};
+
+static int
+fail(char *err, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return RB_ESYNTAX;
+}
+
+static bool
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+static bool
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static const char *
+skip_space(const char *s)
+{
+	while (is_space(*s))
+		s++;
+	return s;
+}
+
+struct rbldnsd_parser *
+rbldnsd_new(void)
+{
+	return calloc(1, sizeof(struct rbldnsd_parser));
+}
+
+void
+rbldnsd_free(struct rbldnsd_parser *p)
+{
+	int i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < 10; i++)
+		free(p->vars[i]);
+	free(p->def_text);
+	free(p->text);
+	free(p);
+}
+
+static char *
+dup_n(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+
+	if (d != NULL) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+/* ---- Addresses ---- */
+
+/* Up to four decimal octets ("127", "10.0.3", "010.1.1.1"); returns the count, 0 if bad. */
+static int
+parse_octets(const char *s, const char *end, uint8_t oct[4])
+{
+	int n = 0;
+	unsigned v, digits;
+
+	while (s < end) {
+		if (n == 4)
+			return 0;
+		for (v = 0, digits = 0; s < end && is_digit(*s); s++, digits++) {
+			v = v * 10 + (unsigned)(*s - '0');
+			if (v > 255)
+				return 0;
+		}
+		if (digits == 0)
+			return 0;
+		oct[n++] = (uint8_t)v;
+		if (s < end && *s++ != '.')
+			return 0;
+		if (s == end && s[-1] == '.')
+			return 0;
+	}
+	return n;
+}
+
+static uint32_t
+octets_u32(const uint8_t oct[4], int n, uint8_t fill)
+{
+	uint32_t v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		v = v << 8 | (i < n ? oct[i] : fill);
+	return v;
+}
+
+static void
+set_v4(struct addr *a, uint32_t v, unsigned plen)
+{
+	memset(a, 0, sizeof(*a));
+	a->fam = ADDR_V4;
+	a->plen = (uint8_t)plen;
+	a->a[0] = (uint8_t)(v >> 24);
+	a->a[1] = (uint8_t)(v >> 16);
+	a->a[2] = (uint8_t)(v >> 8);
+	a->a[3] = (uint8_t)v;
+}
+
+/* Split LO..HI into the fewest aligned CIDR blocks. */
+static size_t
+split_range(uint32_t lo, uint32_t hi, struct addr *out)
+{
+	uint64_t cur = lo, size;
+	unsigned plen;
+	size_t n = 0;
+
+	while (cur <= hi) {
+		for (plen = 32; plen > 0; plen--) {
+			size = 1ull << (32 - (plen - 1));
+			if ((cur & (size - 1)) != 0 || cur + size - 1 > hi)
+				break;
+		}
+		set_v4(&out[n++], (uint32_t)cur, plen);
+		cur += 1ull << (32 - plen);
+	}
+	return n;
+}
+
+static bool
+host_bits_clear(const struct addr *a)
+{
+	struct addr m = *a;
+
+	addr_mask(&m, a->plen);
+	return memcmp(m.a, a->a, sizeof(m.a)) == 0;
+}
+
+static int
+parse_plen(const char *s, const char *end, unsigned max, unsigned *plen)
+{
+	unsigned v = 0;
+
+	if (s == end || end - s > 3)
+		return -1;
+	for (; s < end; s++) {
+		if (!is_digit(*s))
+			return -1;
+		v = v * 10 + (unsigned)(*s - '0');
+	}
+	if (v > max)
+		return -1;
+	*plen = v;
+	return 0;
+}
+
+/* An IPv4 entry: prefix, address, CIDR or range.  *SIZE gets its number of addresses. */
+static int
+parse_v4(const char *s, const char *end, struct rbldnsd_line *out, uint64_t *size, char *err,
+    size_t errlen)
+{
+	const char *dash = memchr(s, '-', (size_t)(end - s));
+	const char *slash = memchr(s, '/', (size_t)(end - s));
+	uint8_t a[4], b[4];
+	int na, nb;
+	uint32_t lo, hi;
+	unsigned plen;
+
+	if (dash != NULL) {
+		if (slash != NULL)
+			return fail(err, errlen, "a range takes no /length");
+		if ((na = parse_octets(s, dash, a)) == 0 || (nb = parse_octets(dash + 1, end, b)) == 0)
+			return fail(err, errlen, "bad IPv4 range");
+		lo = octets_u32(a, na, 0);
+		if (nb == 1 && na > 1) {
+			/* "10.31.0.1-5": the end replaces the last octet given first. */
+			uint8_t last = b[0];
+
+			memcpy(b, a, (size_t)na);
+			b[na - 1] = last;
+			nb = na;
+		}
+		hi = octets_u32(b, nb, 255);
+		if (lo > hi)
+			return fail(err, errlen, "range ends before it starts");
+		out->nnets = split_range(lo, hi, out->nets);
+		*size = (uint64_t)hi - lo + 1;
+		return 0;
+	}
+	if ((na = parse_octets(s, slash != NULL ? slash : end, a)) == 0)
+		return fail(err, errlen, "bad IPv4 address");
+	plen = 8u * (unsigned)na;
+	if (slash != NULL && parse_plen(slash + 1, end, 32, &plen) != 0)
+		return fail(err, errlen, "bad prefix length");
+	set_v4(&out->nets[0], octets_u32(a, na, 0), plen);
+	if (!host_bits_clear(&out->nets[0]))
+		return fail(err, errlen, "host bits set beyond /%u (rbldnsd ignores it without -e)",
+		    plen);
+	out->nnets = 1;
+	*size = 1ull << (32 - plen);
+	return 0;
+}
+
+/* An IPv6 entry: "2001:db8::1", "2001:db8::/32", or groups without "::" ("2001:db8:1:2" = /64). */
+static int
+parse_v6(const char *s, const char *end, struct rbldnsd_line *out, char *err, size_t errlen)
+{
+	const char *slash = memchr(s, '/', (size_t)(end - s)), *aend = slash ? slash : end, *q;
+	struct addr *a = &out->nets[0];
+	unsigned plen, groups = 0, v, digits;
+	char buf[INET6_ADDRSTRLEN + 1];
+
+	if (memchr(s, '-', (size_t)(end - s)) != NULL)
+		return fail(err, errlen, "IPv6 ranges are not rbldnsd syntax (write CIDR prefixes)");
+	memset(a, 0, sizeof(*a));
+	a->fam = ADDR_V6;
+	if ((size_t)(aend - s) < sizeof(buf) && memmem(s, (size_t)(aend - s), "::", 2) != NULL) {
+		memcpy(buf, s, (size_t)(aend - s));
+		buf[aend - s] = '\0';
+		if (inet_pton(AF_INET6, buf, a->a) != 1)
+			return fail(err, errlen, "bad IPv6 address");
+		plen = 128;
+	} else {
+		for (q = s; q < aend;) {
+			if (groups == 8)
+				return fail(err, errlen, "bad IPv6 address");
+			for (v = 0, digits = 0; q < aend && *q != ':'; q++, digits++) {
+				int h = *q >= '0' && *q <= '9' ? *q - '0' :
+				    *q >= 'a' && *q <= 'f' ? *q - 'a' + 10 :
+				    *q >= 'A' && *q <= 'F' ? *q - 'A' + 10 : -1;
+				if (h < 0 || digits == 4)
+					return fail(err, errlen, "bad IPv6 address");
+				v = v << 4 | (unsigned)h;
+			}
+			if (digits == 0 || (q < aend && q + 1 == aend))
+				return fail(err, errlen, "bad IPv6 address");
+			a->a[2 * groups] = (uint8_t)(v >> 8);
+			a->a[2 * groups + 1] = (uint8_t)v;
+			groups++;
+			if (q < aend)
+				q++;
+		}
+		if (groups == 0)
+			return fail(err, errlen, "bad IPv6 address");
+		plen = 16 * groups;
+	}
+	if (slash != NULL && parse_plen(slash + 1, end, 128, &plen) != 0)
+		return fail(err, errlen, "bad prefix length");
+	a->plen = (uint8_t)plen;
+	if (!host_bits_clear(a))
+		return fail(err, errlen, "host bits set beyond /%u", plen);
+	out->nnets = 1;
+	return 0;
+}
+
+/* ---- Values ---- */
+
+int
+rbldnsd_parse_code(const char *s, size_t len, uint32_t *code)
+{
+	uint32_t part[4];
+	unsigned n = 0, digits;
+	size_t i = 0;
+
+	/* rbldnsd reads A as inet_aton does, and a lone number N as 127.0.0.N. */
+	while (i < len) {
+		if (n == 4)
+			return -1;
+		for (part[n] = 0, digits = 0; i < len && is_digit(s[i]); i++, digits++) {
+			part[n] = part[n] * 10 + (uint32_t)(s[i] - '0');
+			if (part[n] > 0xffffff)
+				return -1;
+		}
+		if (digits == 0)
+			return -1;
+		n++;
+		if (i < len && (s[i++] != '.' || i == len))
+			return -1;
+	}
+	switch (n) {
+	case 1:
+		if (part[0] > 255)
+			return -1;
+		*code = 0x7f000000u | part[0];
+		return 0;
+	case 2:
+		if (part[0] > 255 || part[1] > 0xffffff)
+			return -1;
+		*code = part[0] << 24 | part[1];
+		return 0;
+	case 3:
+		if (part[0] > 255 || part[1] > 255 || part[2] > 0xffff)
+			return -1;
+		*code = part[0] << 24 | part[1] << 16 | part[2];
+		return 0;
+	case 4:
+		if (part[0] > 255 || part[1] > 255 || part[2] > 255 || part[3] > 255)
+			return -1;
+		*code = part[0] << 24 | part[1] << 16 | part[2] << 8 | part[3];
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * V (trimmed, maybe empty) as a value: ":A:TXT", ":A:", ":A" or "TXT".
+ * Without A or TXT of its own an entry takes the default's.  *HAS_TEXT
+ * says whether *TEXT applies (false: no TXT at all).
+ */
+static int
+parse_value(const struct rbldnsd_parser *p, const char *v, uint32_t *code, const char **text,
+    size_t *textlen, char *err, size_t errlen)
+{
+	const char *colon;
+
+	*code = p->def_code != 0 ? p->def_code : RBLDNSD_DEFAULT_CODE;
+	*text = p->def_text;
+	*textlen = p->def_text != NULL ? strlen(p->def_text) : 0;
+	if (*v == '\0' || *v == '#' || *v == ';')
+		return 0;
+	if (*v != ':') {
+		*text = v;
+		*textlen = strlen(v);
+		return 0;
+	}
+	v++;
+	colon = strchr(v, ':');
+	if (rbldnsd_parse_code(v, colon != NULL ? (size_t)(colon - v) : strlen(v), code) != 0)
+		return fail(err, errlen, "bad A value \"%.*s\" (want 127.0.0.N or N)",
+		    (int)(colon != NULL ? colon - v : (ptrdiff_t)strlen(v)), v);
+	if (colon != NULL) {
+		*text = skip_space(colon + 1);
+		*textlen = strlen(*text);
+	}
+	return 0;
+}
+
+static int
+append(struct rbldnsd_parser *p, size_t *n, const char *s, size_t len)
+{
+	char *t;
+	size_t cap;
+
+	if (*n + len + 1 > p->textcap) {
+		cap = (*n + len + 1) * 2;
+		if ((t = realloc(p->text, cap)) == NULL)
+			return -ENOMEM;
+		p->text = t;
+		p->textcap = cap;
+	}
+	memcpy(p->text + *n, s, len);
+	*n += len;
+	p->text[*n] = '\0';
+	return 0;
+}
+
+/*
+ * The TXT template T[0..LEN) with $0..$9 replaced, into p->text.  rbldb's
+ * server replaces each remaining '$' by the address, as rbldnsd does; what
+ * rbldnsd reads otherwise ($$, $= and undefined $N) would be served
+ * differently, so it is refused.
+ */
+static int
+expand(struct rbldnsd_parser *p, const char *t, size_t len, char *err, size_t errlen)
+{
+	size_t i, n = 0;
+	int rc, d;
+
+	if ((rc = append(p, &n, "", 0)) != 0)
+		return rc;
+	for (i = 0; i < len; i++) {
+		if (t[i] != '$' || i + 1 == len || (!is_digit(t[i + 1]) && t[i + 1] != '$' &&
+		    t[i + 1] != '=')) {
+			if ((rc = append(p, &n, t + i, 1)) != 0)
+				return rc;
+			continue;
+		}
+		if (t[i + 1] == '$')
+			return fail(err, errlen, "\"$$\" (a literal $) cannot be served: rbldb puts "
+			    "the address at every $");
+		if (t[i + 1] == '=')
+			return fail(err, errlen, "\"$=\" base templates are not supported");
+		d = t[i + 1] - '0';
+		if (p->vars[d] == NULL)
+			return fail(err, errlen, "$%d is not defined (define it with a \"$%d text\" "
+			    "line first)", d, d);
+		if ((rc = append(p, &n, p->vars[d], strlen(p->vars[d]))) != 0)
+			return rc;
+		i++;
+	}
+	if (n > STORE_MAX_TEXT)
+		return fail(err, errlen, "text longer than %d octets", STORE_MAX_TEXT);
+	return 0;
+}
+
+/* ---- Lines ---- */
+
+static bool
+word_is(const char *w, size_t n, const char *kw)
+{
+	return strlen(kw) == n && strncasecmp(w, kw, n) == 0;
+}
+
+static bool
+ip_dataset(const char *type, size_t n)
+{
+	static const char *types[] = { "ip4set", "ip4tset", "ip4trie", "ip6tset", "ip6trie" };
+	size_t i;
+
+	for (i = 0; i < RB_ARRAY_LEN(types); i++)
+		if (word_is(type, n, types[i]))
+			return true;
+	return false;
+}
+
+/* "$DATASET type[:name] subzone...": read the IP sections of the zone itself ("@"). */
+static int
+dataset(struct rbldnsd_parser *p, const char *s, struct rbldnsd_line *out)
+{
+	const char *type = skip_space(s), *e = type, *colon;
+	bool apex = false;
+	size_t n;
+
+	while (*e != '\0' && !is_space(*e))
+		e++;
+	colon = memchr(type, ':', (size_t)(e - type));
+	n = (size_t)((colon != NULL ? colon : e) - type);
+	for (s = skip_space(e); *s != '\0'; s = skip_space(s)) {
+		if (s[0] == '@' && (s[1] == '\0' || is_space(s[1])))
+			apex = true;
+		while (*s != '\0' && !is_space(*s))
+			s++;
+	}
+	/* Defaults belong to the section they are given in. */
+	p->def_code = 0;
+	free(p->def_text);
+	p->def_text = NULL;
+	p->skipping = !(apex && ip_dataset(type, n));
+	if (p->skipping) {
+		out->kind = RBLDNSD_NOTE;
+		snprintf(p->note, sizeof(p->note), "section %.*s skipped: only the IP datasets of "
+		    "the zone itself (\"@\") are imported", (int)(e - type), type);
+		out->note = p->note;
+	}
+	return 0;
+}
+
+/* A line starting with '$' (or "#$", ";$", ":$"); S is past the '$'. */
+static int
+special(struct rbldnsd_parser *p, const char *s, bool lenient, struct rbldnsd_line *out,
+    char *err, size_t errlen)
+{
+	const char *w = s, *arg;
+	size_t n;
+	unsigned plen;
+	uint64_t count;
+	char *c;
+
+	while (*s != '\0' && !is_space(*s))
+		s++;
+	n = (size_t)(s - w);
+	arg = skip_space(s);
+	if (word_is(w, n, "DATASET"))
+		return dataset(p, arg, out);
+	if (p->skipping)
+		return 0;
+	if (word_is(w, n, "SOA") || word_is(w, n, "NS") || word_is(w, n, "TTL") ||
+	    word_is(w, n, "TIMESTAMP")) {
+		out->kind = RBLDNSD_NOTE;
+		snprintf(p->note, sizeof(p->note), "$%.*s is not applied: %s", (int)n, w,
+		    word_is(w, n, "TTL") ? "answers have the zone's ttl" :
+		    word_is(w, n, "TIMESTAMP") ? "rbldb listings expire by their lifetime" :
+		    "SOA and NS come from the zone's apex file");
+		out->note = p->note;
+		return 0;
+	}
+	if (word_is(w, n, "MAXRANGE4")) {
+		if (*arg == '/') {
+			if (parse_plen(arg + 1, arg + strlen(arg), 32, &plen) != 0)
+				return fail(err, errlen, "bad $MAXRANGE4 %s", arg);
+			count = 1ull << (32 - plen);
+		} else {
+			count = strtoull(arg, &c, 10);
+			if (c == arg || *c != '\0' || count == 0)
+				return fail(err, errlen, "bad $MAXRANGE4 %s", arg);
+		}
+		/* It may lower the limit, never raise it. */
+		if (p->maxrange4 == 0 || count < p->maxrange4)
+			p->maxrange4 = count;
+		return 0;
+	}
+	if (n == 1 && is_digit(*w)) {
+		free(p->vars[*w - '0']);
+		if ((p->vars[*w - '0'] = dup_n(arg, strlen(arg))) == NULL)
+			return -ENOMEM;
+		return 0;
+	}
+	if (n == 1 && *w == '=')
+		return fail(err, errlen, "\"$=\" base templates are not supported");
+	if (lenient)
+		return 0;	/* "#$..." that is not ours is a comment */
+	return fail(err, errlen, "unknown special $%.*s", (int)n, w);
+}
+
+/* A default value line ":A:TXT". */
+static int
+defaults(struct rbldnsd_parser *p, const char *s, char *err, size_t errlen)
+{
+	const char *text;
+	size_t len;
+	uint32_t code;
+	int rc;
+
+	if ((rc = parse_value(p, s, &code, &text, &len, err, errlen)) != 0)
+		return rc;
+	if (strchr(s + 1, ':') == NULL) {
+		/* ":A" alone: no TXT from now on, as rbldnsd reads it. */
+		text = NULL;
+		len = 0;
+	}
+	p->def_code = code;
+	free(p->def_text);
+	p->def_text = NULL;
+	if (text != NULL && len > 0 && (p->def_text = dup_n(text, len)) == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+int
+rbldnsd_parse(struct rbldnsd_parser *p, const char *line, struct rbldnsd_line *out,
+    char *err, size_t errlen)
+{
+	char *buf = NULL;
+	const char *s, *tok, *e, *text;
+	size_t len, textlen;
+	uint64_t size = 1;
+	int rc;
+
+	out->kind = RBLDNSD_NOTHING;
+	out->nnets = 0;
+	out->exception = false;
+	out->code = 0;
+	out->text = NULL;
+	out->note = NULL;
+	/* A copy without the line end and trailing blanks. */
+	len = strlen(line);
+	while (len > 0 && is_space(line[len - 1]))
+		len--;
+	if ((buf = dup_n(line, len)) == NULL)
+		return -ENOMEM;
+	s = skip_space(buf);
+	rc = 0;
+
+	if (*s == '$')
+		rc = special(p, s + 1, false, out, err, errlen);
+	else if ((*s == '#' || *s == ';' || *s == ':') && s[1] == '$')
+		rc = special(p, s + 2, *s != ':', out, err, errlen);
+	else if (*s == '\0' || *s == '#' || *s == ';' || p->skipping)
+		rc = 0;
+	else if (*s == ':' && s[1] != ':')	/* "::1" is an IPv6 entry */
+		rc = defaults(p, s, err, errlen);
+	else {
+		if ((out->exception = *s == '!'))
+			s = skip_space(s + 1);
+		for (tok = e = s; *e != '\0' && !is_space(*e); e++)
+			;
+		if (tok == e)
+			rc = fail(err, errlen, "no address after '!'");
+		else if (memchr(tok, ':', (size_t)(e - tok)) != NULL)
+			rc = parse_v6(tok, e, out, err, errlen);
+		else if (is_digit(*tok))
+			rc = parse_v4(tok, e, out, &size, err, errlen);
+		else
+			rc = fail(err, errlen, "not an address: \"%.*s\"", (int)(e - tok), tok);
+		if (rc == 0 && out->nets[0].fam == ADDR_V4 && p->maxrange4 != 0 &&
+		    size > p->maxrange4) {
+			out->kind = RBLDNSD_NOTE;
+			snprintf(p->note, sizeof(p->note), "skipped, as rbldnsd skips it: %llu "
+			    "addresses, more than $MAXRANGE4 %llu", (unsigned long long)size,
+			    (unsigned long long)p->maxrange4);
+			out->note = p->note;
+			out->nnets = 0;
+		} else if (rc == 0 && !out->exception) {
+			/* An exception's value is ignored, as rbldnsd ignores it. */
+			rc = parse_value(p, skip_space(e), &out->code, &text, &textlen, err, errlen);
+			if (rc == 0 && text != NULL && textlen > 0) {
+				rc = expand(p, text, textlen, err, errlen);
+				out->text = p->text;
+			}
+			out->kind = RBLDNSD_ENTRIES;
+		} else if (rc == 0) {
+			out->kind = RBLDNSD_ENTRIES;
+		}
+	}
+	if (rc != 0)
+		out->nnets = 0;
+	free(buf);
+	return rc;
+}
