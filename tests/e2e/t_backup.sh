@@ -51,6 +51,23 @@ expect_match "and says why" "already holds a store" "$RB_ERR"
 rb backup
 expect_eq "backup without DIR: exit 2" 2 "$RB_RC"
 
+# A writer holding the lock (a long ingest) delays neither backup nor show.
+if cc -o "$T/holdwrite" "$E2E_DIR/holdwrite.c" $(pkg-config --cflags --libs lmdb) 2>"$T/cc.err"; then
+	"$T/holdwrite" "$T/db" 30 >"$T/hold.out" 2>&1 &
+	HOLD=$!
+	if poll_until 10 grep -q holding "$T/hold.out"; then
+		timeout 10 "$RBLDB" -c "$CONF" backup "$T/bk-held" >"$T/held.out" 2>&1
+		expect_eq "backup completes while another process holds the write lock" 0 "$?"
+		timeout 10 "$RBLDB" -c "$CONF" show 192.0.2.1 >"$T/held.out" 2>&1
+		expect_eq "show completes while another process holds the write lock" 0 "$?"
+	else
+		not_ok "holdwrite takes the write lock" "$(cat "$T/hold.out")"
+	fi
+	kill "$HOLD" 2>/dev/null; wait "$HOLD" 2>/dev/null
+else
+	not_ok "holdwrite.c compiles (liblmdb-dev)" "$(cat "$T/cc.err")"
+fi
+
 stop_server
 
 # The copy, served by a second rbldbd, answers as the original did then.
