@@ -5,6 +5,10 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 PKG_CONFIG ?= pkg-config
 BUILD ?= build
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+UNITS = rbldbd.service rbldb-backup.service rbldb-backup.timer
 
 PKGS = libuv lmdb ldns inih jansson libcrypto
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -58,12 +62,25 @@ asan:
 	    LDFLAGS="-fsanitize=address,undefined" test
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/rbldb
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/rbldb \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
 	install -m 755 $(BUILD)/rbldbd $(BUILD)/rbldb $(DESTDIR)$(PREFIX)/sbin/
 	install -m 644 zones/example.conf zones/relays.example.org.zone $(DESTDIR)$(PREFIX)/share/rbldb/
+	install -m 644 man/rbldb.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 man/rbldbd.8 man/rbldb.8 $(DESTDIR)$(MANDIR)/man8/
+	for u in $(UNITS); do \
+	    sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|g' dist/systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u && \
+	    chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 644 dist/systemd/rbldb.sysusers $(DESTDIR)$(SYSUSERSDIR)/rbldb.conf
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/rbldbd $(DESTDIR)$(PREFIX)/sbin/rbldb
 	rm -rf $(DESTDIR)$(PREFIX)/share/rbldb
+	rm -f $(DESTDIR)$(MANDIR)/man5/rbldb.conf.5
+	rm -f $(DESTDIR)$(MANDIR)/man8/rbldbd.8 $(DESTDIR)$(MANDIR)/man8/rbldb.8
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/rbldb.conf
 clean:
 	rm -rf build build-asan
 

@@ -2,7 +2,7 @@
 # Install the Debian packages rbldb needs: `build` for make run, `test` for make test.
 set -u
 build_pkgs="build-essential pkg-config libuv1-dev liblmdb-dev libldns-dev libinih-dev libjansson-dev libssl-dev"
-test_pkgs="$build_pkgs libcmocka-dev lmdb-utils dnsutils knot-dnsutils ldnsutils python3 valgrind rbldnsd nsd knot knot-dnssecutils bind9 clang libclang-rt-14-dev"
+test_pkgs="$build_pkgs libcmocka-dev lmdb-utils dnsutils knot-dnsutils ldnsutils python3 valgrind rbldnsd nsd knot knot-dnssecutils bind9 clang libclang-rt-14-dev postfix swaks unbound mandoc systemd iproute2"
 case "${1:-build}" in
 build) want=$build_pkgs ;;
 test) want=$test_pkgs ;;
@@ -23,8 +23,18 @@ if [ "$SUDO" = none ] || ! command -v apt-get >/dev/null 2>&1; then
 fi
 echo "rbldb: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Packages such as postfix, unbound and nsd start their daemons on install;
+# the tests run private instances, so keep the machine's services as they were.
+prc=/usr/sbin/policy-rc.d
+own_prc=
+if [ ! -e $prc ] && [ -z "$SUDO" ]; then
+	printf '#!/bin/sh\nexit 101\n' >$prc && chmod 755 $prc && own_prc=1
+fi
 $SUDO apt-get update -qq >/dev/null || true
-if ! $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null; then
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+rc=$?
+[ -n "$own_prc" ] && rm -f $prc
+if [ $rc -ne 0 ]; then
 	echo "rbldb: apt-get failed; please install:$missing" >&2
 	exit 1
 fi
