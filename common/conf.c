@@ -30,6 +30,18 @@
 #define CONF_APEX_TTL 3600			/* records of an apex file without $TTL */
 #define CONF_MAX_THREADS 1024
 #define CONF_MAX_TTL 0x7fffffffu		/* RFC 2181 s8 */
+#define CONF_DEFAULT_XFR_TIMEOUT 300		/* seconds one zone transfer may take */
+#define CONF_DEFAULT_JOURNAL_MAX 10000		/* commits kept for IXFR */
+#define CONF_DEFAULT_JOURNAL_AGE (7u * 86400)	/* and none older than this */
+#define CONF_MAX_JOURNAL 100000000
+#define CONF_DEFAULT_RRL_SLIP 2			/* as NSD, Knot, BIND: every 2nd limited answer */
+#define CONF_MAX_RRL_RATE 10000			/* as RRL_MAX_RATE in server/rrl.h */
+#define CONF_MAX_RRL_SLIP 100
+#define CONF_DEFAULT_TCP_MAX_CONNS 256
+#define CONF_DEFAULT_TCP_IDLE 10		/* seconds; RFC 7766 s6.2.3 suggests seconds */
+#define CONF_MAX_TCP_CONNS 65535
+#define CONF_MAX_TCP_QUERIES 1000000
+#define CONF_MAX_ACL_TEXT 1000			/* octets of an acl answer's TXT */
 
 static const char *const tsig_algorithms[] = {
 	"hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512",
@@ -60,7 +72,7 @@ struct keydef {
 	int (*set)(struct parser *p, const char *v);
 };
 
-#define MAX_KEYS 16
+#define MAX_KEYS 32
 
 struct parser {
 	struct conf *c;
@@ -97,6 +109,22 @@ static int set_threads(struct parser *, const char *);
 static int set_user(struct parser *, const char *);
 static int set_mapsize(struct parser *, const char *);
 static int set_default_zone(struct parser *, const char *);
+static int set_xfr_timeout(struct parser *, const char *);
+static int set_journal_max(struct parser *, const char *);
+static int set_journal_age(struct parser *, const char *);
+static int set_chroot(struct parser *, const char *);
+static int set_acl(struct parser *, const char *);
+static int set_rrl_rate(struct parser *, const char *);
+static int set_rrl_slip(struct parser *, const char *);
+static int set_rrl_exempt(struct parser *, const char *);
+static int set_tcp_max_conns(struct parser *, const char *);
+static int set_tcp_max_conns_client(struct parser *, const char *);
+static int set_tcp_idle(struct parser *, const char *);
+static int set_tcp_max_queries(struct parser *, const char *);
+static int set_metrics(struct parser *, const char *);
+static int set_query_log(struct parser *, const char *);
+static int set_nsid(struct parser *, const char *);
+static int set_syslog(struct parser *, const char *);
 static int set_apex(struct parser *, const char *);
 static int set_family(struct parser *, const char *);
 static int set_code(struct parser *, const char *);
@@ -118,6 +146,20 @@ static const struct keydef server_keys[] = {
 	{ "user", KEY_SCALAR, set_user },
 	{ "mapsize", KEY_SCALAR, set_mapsize },
 	{ "default-zone", KEY_SCALAR, set_default_zone },
+	{ "xfr-timeout", KEY_SCALAR, set_xfr_timeout },
+	{ "chroot", KEY_SCALAR, set_chroot },
+	{ "acl", KEY_LIST, set_acl },
+	{ "rrl-rate", KEY_SCALAR, set_rrl_rate },
+	{ "rrl-slip", KEY_SCALAR, set_rrl_slip },
+	{ "rrl-exempt", KEY_LIST, set_rrl_exempt },
+	{ "tcp-max-conns", KEY_SCALAR, set_tcp_max_conns },
+	{ "tcp-max-conns-per-client", KEY_SCALAR, set_tcp_max_conns_client },
+	{ "tcp-idle-timeout", KEY_SCALAR, set_tcp_idle },
+	{ "tcp-max-queries", KEY_SCALAR, set_tcp_max_queries },
+	{ "metrics", KEY_SCALAR, set_metrics },
+	{ "query-log", KEY_SCALAR, set_query_log },
+	{ "nsid", KEY_SCALAR, set_nsid },
+	{ "syslog", KEY_SCALAR, set_syslog },
 	{ NULL, 0, NULL },
 };
 
@@ -133,6 +175,11 @@ static const struct keydef zone_keys[] = {
 	{ "never-list", KEY_LIST, set_never },
 	{ "allow-transfer", KEY_LIST, set_allow_transfer },
 	{ "notify", KEY_LIST, set_notify },
+	{ "journal-max", KEY_SCALAR, set_journal_max },
+	{ "journal-age", KEY_SCALAR, set_journal_age },
+	{ "acl", KEY_LIST, set_acl },
+	{ "rrl-rate", KEY_SCALAR, set_rrl_rate },
+	{ "rrl-slip", KEY_SCALAR, set_rrl_slip },
 	{ NULL, 0, NULL },
 };
 
@@ -488,6 +535,17 @@ set_threads(struct parser *p, const char *v)
 }
 
 static int
+set_xfr_timeout(struct parser *p, const char *v)
+{
+	uint32_t secs;
+
+	if (time_parse_duration(v, &secs) != 0)
+		return fail(p, "xfr-timeout '%s' is not a positive duration (use 90s, 5m)", v);
+	p->c->xfr_timeout = secs;
+	return 0;
+}
+
+static int
 set_user(struct parser *p, const char *v)
 {
 	free(p->c->user);
@@ -634,6 +692,29 @@ set_lifetime(struct parser *p, const char *v)
 	if (time_parse_duration(v, &secs) != 0)
 		return fail(p, "lifetime '%s' is not a positive duration (use 90s, 15m, 12h, 30d)", v);
 	cur_zone(p)->lifetime = secs;
+	return 0;
+}
+
+static int
+set_journal_max(struct parser *p, const char *v)
+{
+	unsigned long n;
+
+	if (!parse_uint(v, CONF_MAX_JOURNAL, &n) || n == 0)
+		return fail(p, "journal-max '%s' is not a number of commits from 1 to %d", v,
+		    CONF_MAX_JOURNAL);
+	cur_zone(p)->journal_max = (uint32_t)n;
+	return 0;
+}
+
+static int
+set_journal_age(struct parser *p, const char *v)
+{
+	uint32_t secs;
+
+	if (time_parse_duration(v, &secs) != 0)
+		return fail(p, "journal-age '%s' is not a positive duration (use 12h, 7d)", v);
+	cur_zone(p)->journal_age = secs;
 	return 0;
 }
 
@@ -787,6 +868,333 @@ finish_items(struct parser *p)
 	return fail_at(p, p->c->path, line, "'key' without a name (ADDR key NAME)");
 }
 
+/* ---- Abuse: query ACLs, rate limits, TCP limits, chroot ---- */
+
+static int
+set_chroot(struct parser *p, const char *v)
+{
+	free(p->c->chroot);
+	p->c->chroot = NULL;
+	if (*v != '\0' && (p->c->chroot = resolve_path(p->c->dir, v)) == NULL)
+		return nomem(p);
+	return 0;
+}
+
+/*
+ * The next token of an acl rule into BUF: a word ending at a blank or
+ * comma, or a "double-quoted text" in which \" and \\ stand for " and \.
+ * Returns 1 (*QUOTED tells which), 0 at the end, -1 for a quote left open.
+ */
+static int
+next_token(const char **s, char *buf, size_t len, bool *quoted)
+{
+	const char *p = *s;
+	size_t n = 0;
+
+	while (*p != '\0' && (isspace((unsigned char)*p) || *p == ','))
+		p++;
+	if (*p == '\0')
+		return 0;
+	*quoted = *p == '"';
+	if (!*quoted)
+		return next_item(s, buf, len) ? 1 : 0;
+	for (p++; *p != '"'; p++) {
+		if (*p == '\0')
+			return -1;
+		if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+			p++;
+		if (n + 1 < len)
+			buf[n++] = *p;
+	}
+	buf[n] = '\0';
+	*s = p + 1;
+	return 1;
+}
+
+static const char *const qacl_actions[] = { "allow", "refuse", "drop", "answer" };
+
+/*
+ * One rule per line: "CIDR [CIDR...] ACTION", ACTION being allow, refuse,
+ * drop or answer 127.X.Y.Z ["TEXT"].  In [server] the rule covers every
+ * zone and every other query; in [zone NAME] that zone's names, before
+ * [server]'s rules.  The longest prefix that matches the client wins, so
+ * the order of the lines does not matter.
+ */
+static int
+set_acl(struct parser *p, const char *v)
+{
+	struct conf_query_acl **arr, *r;
+	size_t *n, i, k, nnets = 0;
+	struct addr nets[32], a;
+	const char *why = NULL;
+	char tok[256], text[256] = "";
+	bool quoted, hastext = false;
+	int action = -1, t;
+	uint32_t code = 0;
+
+	if (p->sec == SEC_SERVER) {
+		arr = &p->c->acl;
+		n = &p->c->nacl;
+	} else {
+		arr = &cur_zone(p)->acl;
+		n = &cur_zone(p)->nacl;
+	}
+	while ((t = next_token(&v, tok, sizeof(tok), &quoted)) > 0) {
+		for (k = 0; !quoted && k < RB_ARRAY_LEN(qacl_actions); k++)
+			if (strcasecmp(tok, qacl_actions[k]) == 0)
+				action = (int)k;
+		if (action >= 0)
+			break;
+		if (quoted || addr_parse_cidr(tok, &a, &why) != 0)
+			return fail(p, "acl: '%s' is neither an address or CIDR range nor an action "
+			    "(use CIDR... allow|refuse|drop|answer 127.X.Y.Z \"TEXT\")", tok);
+		if (nnets == RB_ARRAY_LEN(nets))
+			return fail(p, "acl: more than %zu ranges on one line (use more lines)",
+			    RB_ARRAY_LEN(nets));
+		nets[nnets++] = a;
+	}
+	if (t < 0)
+		return fail(p, "acl: a quoted text is not closed (end it with \")");
+	if (nnets == 0)
+		return fail(p, "acl: no address or CIDR range before the action (use CIDR... "
+		    "allow|refuse|drop|answer 127.X.Y.Z \"TEXT\")");
+	if (action < 0)
+		return fail(p, "acl: no action after the ranges (use allow, refuse, drop or "
+		    "answer 127.X.Y.Z \"TEXT\")");
+	if (action == CONF_QACL_ANSWER) {
+		if (next_token(&v, tok, sizeof(tok), &quoted) <= 0 || quoted ||
+		    addr_parse(tok, &a) != 0 || a.fam != ADDR_V4 || a.a[0] != 127)
+			return fail(p, "acl: answer needs an address in 127.0.0.0/8 (e.g. answer "
+			    "127.255.255.254 \"TEXT\")");
+		code = (uint32_t)a.a[0] << 24 | (uint32_t)a.a[1] << 16 | (uint32_t)a.a[2] << 8 |
+		    a.a[3];
+		if ((t = next_token(&v, text, sizeof(text), &quoted)) < 0)
+			return fail(p, "acl: a quoted text is not closed (end it with \")");
+		if (t > 0 && !quoted)
+			return fail(p, "acl: put the answer's text in double quotes (\"%s ...\")", text);
+		hastext = t > 0 && text[0] != '\0';
+	}
+	if (next_token(&v, tok, sizeof(tok), &quoted) != 0)
+		return fail(p, "acl: '%s' after the action (one rule per line)", tok);
+
+	for (i = 0; i < nnets; i++) {
+		for (k = 0; k < *n; k++)
+			if (memcmp(&(*arr)[k].net, &nets[i], sizeof(nets[i])) == 0)
+				return fail(p, "acl: %s has a rule already (line %d; one rule per "
+				    "range and section)", addr_format(&nets[i], tok, sizeof(tok)),
+				    (*arr)[k].line);
+		if ((r = push(*arr, *n, sizeof(*r))) == NULL)
+			return nomem(p);
+		*arr = r;
+		r = &r[(*n)++];
+		r->net = nets[i];
+		r->action = (enum conf_qacl_action)action;
+		r->code = code;
+		r->line = p->line;
+		if (hastext && (r->text = strdup(text)) == NULL)
+			return nomem(p);
+	}
+	return 0;
+}
+
+static int
+set_rrl_rate(struct parser *p, const char *v)
+{
+	unsigned long n;
+
+	if (!parse_uint(v, CONF_MAX_RRL_RATE, &n))
+		return fail(p, "rrl-rate '%s' is not a number of answers per second from 0 to %d "
+		    "(0 = no limit)", v, CONF_MAX_RRL_RATE);
+	if (p->sec == SEC_SERVER)
+		p->c->rrl_rate = (uint32_t)n;
+	else
+		cur_zone(p)->rrl_rate = (uint32_t)n;
+	return 0;
+}
+
+static int
+set_rrl_slip(struct parser *p, const char *v)
+{
+	unsigned long n;
+
+	if (!parse_uint(v, CONF_MAX_RRL_SLIP, &n))
+		return fail(p, "rrl-slip '%s' is not a number from 0 to %d (every Nth limited "
+		    "answer is sent truncated; 0 = none, 1 = all)", v, CONF_MAX_RRL_SLIP);
+	if (p->sec == SEC_SERVER)
+		p->c->rrl_slip = (uint32_t)n;
+	else
+		cur_zone(p)->rrl_slip = (uint32_t)n;
+	return 0;
+}
+
+static int
+set_rrl_exempt(struct parser *p, const char *v)
+{
+	struct conf *c = p->c;
+	struct addr a, *arr;
+	const char *why = NULL;
+	char item[256];
+
+	while (next_item(&v, item, sizeof(item))) {
+		if (addr_parse_cidr(item, &a, &why) != 0)
+			return fail(p, "rrl-exempt '%s' is not an address or CIDR range: %s", item,
+			    why != NULL ? why : "syntax error");
+		if ((arr = push(c->rrl_exempt, c->nrrl_exempt, sizeof(*arr))) == NULL)
+			return nomem(p);
+		c->rrl_exempt = arr;
+		c->rrl_exempt[c->nrrl_exempt++] = a;
+	}
+	return 0;
+}
+
+static int
+set_tcp_max_conns(struct parser *p, const char *v)
+{
+	unsigned long n;
+
+	if (!parse_uint(v, CONF_MAX_TCP_CONNS, &n) || n == 0)
+		return fail(p, "tcp-max-conns '%s' is not a number from 1 to %d", v,
+		    CONF_MAX_TCP_CONNS);
+	p->c->tcp_max_conns = (unsigned)n;
+	return 0;
+}
+
+static int
+set_tcp_max_conns_client(struct parser *p, const char *v)
+{
+	unsigned long n;
+
+	if (!parse_uint(v, CONF_MAX_TCP_CONNS, &n))
+		return fail(p, "tcp-max-conns-per-client '%s' is not a number from 0 to %d "
+		    "(0 = only tcp-max-conns)", v, CONF_MAX_TCP_CONNS);
+	p->c->tcp_max_conns_client = (unsigned)n;
+	return 0;
+}
+
+static int
+set_tcp_idle(struct parser *p, const char *v)
+{
+	uint32_t secs;
+
+	if (time_parse_duration(v, &secs) != 0 || secs == 0 || secs > 86400)
+		return fail(p, "tcp-idle-timeout '%s' is not a duration from 1s to 1d (e.g. 10s)",
+		    v);
+	p->c->tcp_idle = secs;
+	return 0;
+}
+
+static int
+set_tcp_max_queries(struct parser *p, const char *v)
+{
+	unsigned long n;
+
+	if (!parse_uint(v, CONF_MAX_TCP_QUERIES, &n))
+		return fail(p, "tcp-max-queries '%s' is not a number from 0 to %d (0 = no limit)",
+		    v, CONF_MAX_TCP_QUERIES);
+	p->c->tcp_max_queries = (unsigned)n;
+	return 0;
+}
+
+/* ADDR:PORT with the port required (no DNS default), port 0 for any free one. */
+static int
+set_metrics(struct parser *p, const char *v)
+{
+	struct conf *c = p->c;
+	const char *colon = strrchr(v, ':'), *bracket = strchr(v, ']');
+	char buf[INET6_ADDRSTRLEN + 16];
+	bool any = colon != NULL && strcmp(colon, ":0") == 0;
+
+	memset(&c->metrics, 0, sizeof(c->metrics));
+	c->metrics_len = 0;
+	if (*v == '\0')
+		return 0;
+	/* conf_parse_sockaddr takes no port 0: parse port 1, then clear it. */
+	snprintf(buf, sizeof(buf), "%.*s%s", (int)(any ? colon - v : (ptrdiff_t)strlen(v)), v,
+	    any ? ":1" : "");
+	if (colon == NULL || (v[0] == '[' && (bracket == NULL || colon < bracket)) ||
+	    (v[0] != '[' && strchr(v, ':') != colon) ||
+	    conf_parse_sockaddr(buf, &c->metrics, &c->metrics_len) != 0) {
+		memset(&c->metrics, 0, sizeof(c->metrics));
+		return fail(p, "metrics '%s' is not ADDR:PORT (e.g. 127.0.0.1:9153, "
+		    "[::1]:9153; empty = off)", v);
+	}
+	if (any && c->metrics.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&c->metrics)->sin6_port = 0;
+	else if (any)
+		((struct sockaddr_in *)&c->metrics)->sin_port = 0;
+	return 0;
+}
+
+static int
+set_query_log(struct parser *p, const char *v)
+{
+	free(p->c->query_log);
+	p->c->query_log = NULL;
+	if (*v != '\0' && (p->c->query_log = resolve_path(p->c->dir, v)) == NULL)
+		return nomem(p);
+	return 0;
+}
+
+static int
+hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	ch = (char)tolower((unsigned char)ch);
+	return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+/* RFC 5001: opaque octets, given as text or as hex:HEXDIGITS. */
+static int
+set_nsid(struct parser *p, const char *v)
+{
+	struct conf *c = p->c;
+	size_t n = strlen(v), i;
+	int hi, lo;
+
+	free(c->nsid);
+	c->nsid = NULL;
+	c->nsidlen = 0;
+	if (n == 0)
+		return 0;
+	if (strncasecmp(v, "hex:", 4) == 0) {
+		v += 4;
+		n -= 4;
+		if (n == 0 || n % 2 != 0 || n / 2 > CONF_MAX_NSID)
+			return fail(p, "nsid 'hex:%s' needs an even number of hex digits, 2 to %d",
+			    v, 2 * CONF_MAX_NSID);
+		if ((c->nsid = malloc(n / 2)) == NULL)
+			return nomem(p);
+		for (i = 0; i < n / 2; i++) {
+			if ((hi = hexval(v[2 * i])) < 0 || (lo = hexval(v[2 * i + 1])) < 0)
+				return fail(p, "nsid 'hex:%s' has a character that is not a hex "
+				    "digit", v);
+			c->nsid[i] = (uint8_t)(hi << 4 | lo);
+		}
+		c->nsidlen = n / 2;
+		return 0;
+	}
+	if (n > CONF_MAX_NSID)
+		return fail(p, "nsid is longer than %d octets", CONF_MAX_NSID);
+	if ((c->nsid = malloc(n)) == NULL)
+		return nomem(p);
+	memcpy(c->nsid, v, n);
+	c->nsidlen = n;
+	return 0;
+}
+
+static int
+set_syslog(struct parser *p, const char *v)
+{
+	if (strcasecmp(v, "yes") == 0)
+		p->c->syslog = true;
+	else if (strcasecmp(v, "no") == 0)
+		p->c->syslog = false;
+	else
+		return fail(p, "syslog '%s' is not yes or no", v);
+	return 0;
+}
+
 /* ---- [key NAME] ---- */
 
 static int
@@ -853,6 +1261,10 @@ open_zone(struct parser *p, const char *arg)
 	z->lifetime = CONF_DEFAULT_LIFETIME;
 	z->max_range4 = CONF_DEFAULT_MAX_RANGE4;
 	z->max_range6 = CONF_DEFAULT_MAX_RANGE6;
+	z->journal_max = CONF_DEFAULT_JOURNAL_MAX;
+	z->journal_age = CONF_DEFAULT_JOURNAL_AGE;
+	z->rrl_rate = CONF_INHERIT;
+	z->rrl_slip = CONF_INHERIT;
 	z->line = p->line;
 	snprintf(origin, sizeof(origin), "%s.", name);
 	if ((z->name = strdup(name)) == NULL || (z->file = strdup(c->path)) == NULL ||
@@ -994,7 +1406,7 @@ handler(void *arg, const char *section, const char *name, const char *value)
 {
 	struct parser *p = arg;
 	const struct keydef *defs, *d;
-	char known[256];
+	char known[512];
 	size_t n = 0;
 	int *seen;
 
@@ -1027,7 +1439,7 @@ handler(void *arg, const char *section, const char *name, const char *value)
 			break;
 	if (d->name == NULL) {
 		known[0] = '\0';
-		for (d = defs; d->name != NULL; d++)
+		for (d = defs; d->name != NULL && n < sizeof(known); d++)
 			n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s",
 			    n > 0 ? ", " : "", d->name);
 		fail(p, "unknown key '%s' in %s (known: %s)", name, section_label(p->sec),
@@ -1241,6 +1653,18 @@ finish(struct parser *p)
 		return nomem(p);
 	if (c->db == NULL && (c->db = strdup(CONF_DEFAULT_DB)) == NULL)
 		return nomem(p);
+	if (c->xfr_timeout == 0)
+		c->xfr_timeout = CONF_DEFAULT_XFR_TIMEOUT;
+	for (i = 0; i < c->nzones; i++) {
+		if (c->zones[i].rrl_rate == CONF_INHERIT)
+			c->zones[i].rrl_rate = c->rrl_rate;
+		if (c->zones[i].rrl_slip == CONF_INHERIT)
+			c->zones[i].rrl_slip = c->rrl_slip;
+	}
+	if (c->tcp_max_conns == 0)
+		c->tcp_max_conns = CONF_DEFAULT_TCP_MAX_CONNS;
+	if (c->tcp_idle == 0)
+		c->tcp_idle = CONF_DEFAULT_TCP_IDLE;
 	return 0;
 }
 
@@ -1265,6 +1689,7 @@ conf_load(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	p.c = c;
+	c->rrl_slip = CONF_DEFAULT_RRL_SLIP;
 	if ((slash = strrchr(path, '/')) == NULL)
 		c->dir = strdup(".");
 	else
@@ -1302,6 +1727,16 @@ out:
 	return c;
 }
 
+static void
+free_qacl(struct conf_query_acl *acl, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(acl[i].text);
+	free(acl);
+}
+
 void
 conf_free(struct conf *c)
 {
@@ -1322,6 +1757,7 @@ conf_free(struct conf *c)
 		free(z->never);
 		free(z->allow_transfer);
 		free(z->notify);
+		free_qacl(z->acl, z->nacl);
 		free(z->file);
 	}
 	for (i = 0; i < c->nkeys; i++) {
@@ -1335,6 +1771,11 @@ conf_free(struct conf *c)
 	free(c->db);
 	free(c->user);
 	free(c->default_zone);
+	free(c->chroot);
+	free_qacl(c->acl, c->nacl);
+	free(c->rrl_exempt);
+	free(c->query_log);
+	free(c->nsid);
 	free(c->dir);
 	free(c->path);
 	free(c);

@@ -27,6 +27,32 @@ struct conf_acl {
 	const struct conf_key *key;	/* NULL = no key needed */
 };
 
+/*
+ * One rule of a query ACL (acl key, in [server] or [zone NAME]): clients
+ * inside NET get ACTION.  CONF_QACL_ANSWER answers the DNSBL names of the
+ * zone with A CODE and TXT TEXT whatever is listed (as large DNSBLs answer
+ * 127.255.255.254 to queries through public resolvers).
+ */
+enum conf_qacl_action {
+	CONF_QACL_ALLOW = 0,	/* answered normally */
+	CONF_QACL_REFUSE,	/* REFUSED */
+	CONF_QACL_DROP,		/* no answer at all */
+	CONF_QACL_ANSWER,	/* the fixed A and TXT */
+};
+
+struct conf_query_acl {
+	struct addr net;
+	enum conf_qacl_action action;
+	uint32_t code;		/* CONF_QACL_ANSWER: the A, host order, in 127.0.0.0/8 */
+	char *text;		/* CONF_QACL_ANSWER: the TXT, or NULL for none */
+	int line;		/* where it was configured */
+};
+
+/* rrl-rate / rrl-slip of a zone that does not set them: the [server] value. */
+#define CONF_INHERIT UINT32_MAX
+
+#define CONF_MAX_NSID 128	/* octets of an nsid */
+
 struct conf_notify {
 	struct sockaddr_storage sa;
 	socklen_t salen;
@@ -60,6 +86,12 @@ struct conf_zone {
 	size_t nallow_transfer;
 	struct conf_notify *notify;
 	size_t nnotify;
+	uint32_t journal_max;	/* IXFR journal: commits kept (journal-max) */
+	uint32_t journal_age;	/* and seconds (journal-age) */
+	struct conf_query_acl *acl;	/* query ACL of this zone, checked before [server]'s */
+	size_t nacl;
+	uint32_t rrl_rate;	/* answers per second per client prefix; 0 = no limit */
+	uint32_t rrl_slip;	/* every Nth limited answer sent truncated; 0 = none */
 	char *file;		/* configuration file and line that opened the section */
 	int line;
 };
@@ -74,6 +106,24 @@ struct conf {
 	char *user;		/* NULL = stay who we are */
 	size_t mapsize;		/* bytes; 0 = store default */
 	char *default_zone;	/* NULL unless set or only one zone */
+	uint32_t xfr_timeout;	/* seconds one zone transfer may take (xfr-timeout) */
+	char *chroot;		/* NULL = none; resolved */
+	struct conf_query_acl *acl;	/* query ACL of every zone and of other queries */
+	size_t nacl;
+	uint32_t rrl_rate;	/* answers per second per client prefix; 0 = off (default) */
+	uint32_t rrl_slip;	/* every Nth limited answer sent truncated; 0 = none */
+	struct addr *rrl_exempt;	/* clients never rate limited */
+	size_t nrrl_exempt;
+	unsigned tcp_max_conns;	/* TCP connections, all clients together */
+	unsigned tcp_max_conns_client;	/* per client address (IPv6: /64); 0 = no own limit */
+	uint32_t tcp_idle;	/* seconds a TCP connection may stay idle */
+	unsigned tcp_max_queries;	/* queries per TCP connection; 0 = no limit */
+	struct sockaddr_storage metrics;	/* Prometheus endpoint; ss_family 0 = off */
+	socklen_t metrics_len;
+	char *query_log;	/* query log file, resolved; NULL = off */
+	uint8_t *nsid;		/* RFC 5001 name server identifier; NULL = none */
+	size_t nsidlen;
+	bool syslog;		/* log to syslog instead of standard error */
 	struct conf_zone *zones;
 	size_t nzones;
 	struct conf_key *keys;

@@ -2104,3 +2104,35 @@ store_purge(struct store_wr *w, const char *source, int64_t since, bool dry_run,
 	free(list);
 	return rc;
 }
+
+int
+store_journal_trim(struct store_wr *w, uint16_t zone, uint64_t before, uint64_t *n)
+{
+	unsigned char kb[10];
+	MDB_cursor *cur;
+	MDB_val k = { 10, kb }, v;
+	uint64_t count = 0;
+	int rc;
+
+	if (w->err != 0)
+		return w->err;
+	put16(kb, zone);
+	put64(kb + 2, 0);
+	if ((rc = mdb_cursor_open(w->txn, w->s->dbi[DB_JOURNAL], &cur)) != 0)
+		return sticky(w, from_mdb(rc));
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && k.mv_size == 10 && get16(k.mv_data) == zone &&
+	    get64((const unsigned char *)k.mv_data + 2) < before) {
+		/* mdb_cursor_del leaves the cursor on the next record. */
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+		count++;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT);
+	}
+	mdb_cursor_close(cur);
+	if (n != NULL)
+		*n = count;
+	if (rc == MDB_NOTFOUND || rc == 0 || rc == EINVAL)
+		return RB_OK;
+	return sticky(w, from_mdb(rc));
+}

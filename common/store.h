@@ -205,6 +205,13 @@ typedef int (*store_journal_cb)(void *arg, const struct journal_commit *c,
 int store_journal(struct store_reader *r, uint16_t zone, uint64_t from,
     store_journal_cb cb, void *arg);
 
+/*
+ * Delete ZONE's journal commits with seq < BEFORE (its oldest) inside W;
+ * *n (may be NULL) gets how many.  Not a change of the zone: no serial moves.
+ */
+struct store_wr;
+int store_journal_trim(struct store_wr *w, uint16_t zone, uint64_t before, uint64_t *n);
+
 /* ---- Writing: one transaction per command (or per batch). ---- */
 
 int store_wr_begin(struct store *s, struct store_wr **out);

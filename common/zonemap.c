@@ -27,7 +27,8 @@
 #define RDATA_MAX 65535
 
 enum fam { F4 = 0, F6 = 1, FBOTH = 2 };	/* a label's family: 0-9 are both */
-enum mode { EMIT_NONE, EMIT_ALL, FOCUS };
+/* SHALLOW: a node's own records and the names it gives its children, not theirs. */
+enum mode { EMIT_NONE, EMIT_ALL, FOCUS, SHALLOW };
 
 struct part {
 	bool on;
@@ -83,6 +84,10 @@ struct ctx {
 	void *arg;
 	int err;
 	unsigned fdepth;	/* FOCUS: depth of the region's name */
+	bool probe;		/* zonemap_node: find the region's result, write nothing */
+	bool shallow;		/* zonemap_shallow: the region's node in SHALLOW mode */
+	bool phit;		/* the probe found it: PRES */
+	struct result pres;
 	struct label fpath[DEPTH6];
 	struct label path[DEPTH6];	/* labels from the apex down to the current node */
 	struct run runs4[DEPTH4][256];
@@ -215,7 +220,42 @@ overlay_test_points(struct vec *vc, uint16_t zone)
 	return rc;
 }
 
-/* The given array (or the store's entries overlapping NETS) filtered, sorted, overlaid. */
+/*
+ * The entries of the key-ordered array A[0..n) overlapping NET, as
+ * store_foreach_overlapping finds them in the store: one binary search per
+ * shorter prefix for those covering NET, then the run of those inside it,
+ * which key order keeps together from NET's own key on.
+ */
+static int
+array_overlapping(const struct listing *a, size_t n, const struct addr *net, struct vec *vc)
+{
+	struct listing key;
+	const struct listing *hit;
+	size_t lo = 0, hi = n, mid;
+	unsigned plen;
+	int rc = 0;
+
+	memset(&key, 0, sizeof(key));
+	for (plen = 0; plen < net->plen && rc == 0; plen++) {
+		key.net = *net;
+		addr_mask(&key.net, plen);
+		if ((hit = bsearch(&key, a, n, sizeof(*a), cmp_qsort)) != NULL)
+			rc = collect_cb(vc, hit);
+	}
+	key.net = *net;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (zonemap_cmp(&a[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && rc == 0 && addr_contains(net, &a[lo].net); lo++)
+		rc = collect_cb(vc, &a[lo]);
+	return rc;
+}
+
+/* The array or the store's entries (those overlapping NETS if given) filtered, sorted, overlaid. */
 static int
 gather(const struct zonemap_src *src, const struct addr *nets, size_t nnets, struct vec *vc)
 {
@@ -225,7 +265,10 @@ gather(const struct zonemap_src *src, const struct addr *nets, size_t nnets, str
 	memset(vc, 0, sizeof(*vc));
 	vc->now = src->now;
 	vc->family = src->cz->family;
-	if (src->entries != NULL) {
+	if (src->entries != NULL && nets != NULL) {
+		for (i = 0; i < nnets && rc == 0; i++)
+			rc = array_overlapping(src->entries, src->nentries, &nets[i], vc);
+	} else if (src->entries != NULL) {
 		for (i = 0; i < src->nentries && rc == 0; i++)
 			rc = collect_cb(vc, &src->entries[i]);
 	} else if (nets == NULL) {
@@ -661,9 +704,11 @@ static struct result solve(struct ctx *c, const struct node *nd, enum mode mode)
 static enum mode
 child_mode(const struct ctx *c, unsigned depth, enum mode mode, struct label l)
 {
-	if (mode != FOCUS)
-		return mode;
-	return label_is_focus(c, depth, l) ? EMIT_ALL : EMIT_NONE;
+	if (mode == SHALLOW)
+		return EMIT_NONE;
+	if (mode != FOCUS || !label_is_focus(c, depth, l) || c->probe)
+		return mode == FOCUS ? EMIT_NONE : mode;
+	return c->shallow ? SHALLOW : EMIT_ALL;
 }
 
 /* Solve every child of ND into groups; returns their number. */
@@ -798,8 +843,14 @@ solve(struct ctx *c, const struct node *nd, enum mode mode)
 	if ((!kids4 || p4->lo == p4->hi) && (!kids6 || p6->lo == p6->hi)) {
 		res.mixed = false;
 		res.v = p4->on ? p4->g : p6->g;
-		if (!(p4->on && p6->on) || same(c, p4->g, p6->g))
+		if (!(p4->on && p6->on) || same(c, p4->g, p6->g)) {
+			if (c->probe && mode == FOCUS) {
+				/* The region lies in a part that answers alike throughout. */
+				c->pres = res;
+				c->phit = true;
+			}
 			return res;
+		}
 	}
 	if (kids4)
 		n4 = sweep(c, p4, 8, (struct run *)(r4 = c->runs4[k]));
@@ -819,6 +870,19 @@ solve(struct ctx *c, const struct node *nd, enum mode mode)
 
 	ng = solve_children(c, nd, mode, r4, n4, r6, n6);
 	gr = c->groups[k];
+	if (c->probe && mode == FOCUS) {
+		/* The region's parent: its group tells the region's result. */
+		for (i = 0; i < ng; i++) {
+			l = c->fpath[k];
+			if (l.v >= gr[i].first && l.v <= gr[i].last &&
+			    (gr[i].fam == FBOTH || gr[i].fam == l.fam)) {
+				c->pres = gr[i].res;
+				c->phit = true;
+				break;
+			}
+		}
+		return MIXED;
+	}
 	if (target)
 		own = p4->on && k == DEPTH4 ? p4->g : p6->g;
 
@@ -835,7 +899,7 @@ solve(struct ctx *c, const struct node *nd, enum mode mode)
 		return MIXED;
 
 	w = choose_wildcard(c, gr, ng);
-	if (mode == EMIT_ALL) {
+	if (mode == EMIT_ALL || mode == SHALLOW) {
 		if (target && !is_nx(c, own)) {
 			target_text(c, nd, sub, sizeof(sub));
 			put_listed(c, k, false, own, sub);
@@ -884,12 +948,48 @@ root_node(const struct ctx *c, struct node *nd)
 }
 
 static int
+no_records(void *arg, const struct zonemap_rr *rr)
+{
+	(void)arg;
+	(void)rr;
+	return 0;
+}
+
+/* A probe's result as something two mappings can compare. */
+static void
+answer_of(struct ctx *c, struct result r, struct zonemap_answer *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->mixed = r.mixed;
+	if (r.mixed)
+		return;
+	if (r.v < 0) {
+		out->kind = ZONEMAP_NOT_LISTED;
+		return;
+	}
+	if (c->e[r.v].flags & LISTING_EXCEPTION) {
+		out->kind = ZONEMAP_EXCEPTED;
+		return;
+	}
+	out->kind = ZONEMAP_LISTED;
+	out->code = code_of(c, r.v);
+	out->reason_id = c->e[r.v].reason_id;
+	if (has_dollar(c, r.v)) {
+		out->own = true;
+		out->entry = c->e[r.v].net;
+	}
+}
+
+/* Map the entries, all or (FDEPTH > 0) the region of FPATH; with PROBE only find its result. */
+static int
 run_map(const struct zonemap_src *src, const struct addr *nets, size_t nnets, unsigned fdepth,
-    const struct label *fpath, zonemap_cb cb, void *arg)
+    const struct label *fpath, zonemap_cb cb, void *arg, struct zonemap_answer *probe,
+    bool shallow)
 {
 	struct ctx *c;
 	struct vec vc;
 	struct node root;
+	struct result r = MIXED;
 	int rc;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
@@ -901,9 +1001,11 @@ run_map(const struct zonemap_src *src, const struct addr *nets, size_t nnets, un
 	c->src = src;
 	c->e = vc.v;
 	c->n = vc.n;
-	c->cb = cb;
+	c->cb = probe != NULL ? no_records : cb;
 	c->arg = arg;
 	c->fdepth = fdepth;
+	c->probe = probe != NULL;
+	c->shallow = shallow;
 	if (fdepth > 0)
 		memcpy(c->fpath, fpath, fdepth * sizeof(*fpath));
 	if ((c->dollar = malloc(vc.n ? vc.n : 1)) == NULL) {
@@ -913,7 +1015,10 @@ run_map(const struct zonemap_src *src, const struct addr *nets, size_t nnets, un
 	memset(c->dollar, -1, vc.n);
 	root_node(c, &root);
 	if (root.part[F4].on || root.part[F6].on)
-		solve(c, &root, fdepth > 0 ? FOCUS : EMIT_ALL);
+		r = solve(c, &root, fdepth > 0 ? FOCUS : probe != NULL ? EMIT_NONE :
+		    c->shallow ? SHALLOW : EMIT_ALL);
+	if (probe != NULL)
+		answer_of(c, fdepth == 0 ? r : c->phit ? c->pres : MIXED, probe);
 	rc = c->err;
 out:
 	free(c->dollar);
@@ -925,40 +1030,75 @@ out:
 int
 zonemap_zone(const struct zonemap_src *src, zonemap_cb cb, void *arg)
 {
-	return run_map(src, NULL, 0, 0, NULL, cb, arg);
+	return run_map(src, NULL, 0, 0, NULL, cb, arg, NULL, false);
+}
+
+/* The region's records, or with PROBE its result. */
+static int
+map_region(const struct zonemap_src *src, const struct addr *region, zonemap_cb cb, void *arg,
+    struct zonemap_answer *probe, bool shallow)
+{
+	struct label fpath[DEPTH6];
+	struct addr nets[2];
+	unsigned step = region->fam == ADDR_V4 ? 8 : 4, depth = region->plen / step, i;
+	/* A probe needs only the region's own entries; records need its parent's. */
+	unsigned up = probe != NULL ? 0 : 1;
+	bool digits = true;
+	size_t nnets = 0;
+	struct addr p;
+
+	if (depth == 0)
+		return run_map(src, NULL, 0, 0, NULL, cb, arg, probe, shallow);
+	for (i = 0; i < depth; i++) {
+		fpath[i].v = (uint8_t)child_index(region, i * step, step);
+		fpath[i].fam = region->fam == ADDR_V4 ? F4 : F6;
+		if (i + up < depth && fpath[i].v > 9)
+			digits = false;
+	}
+	/* Entries under the region's parent decide its records; both families where its labels are both. */
+	nets[nnets] = *region;
+	addr_mask(&nets[nnets], (depth - up) * step);
+	nnets++;
+	if (digits && depth - up <= DEPTH4 && src->cz->family == ZONE_FAMILY_BOTH) {
+		memset(&p, 0, sizeof(p));
+		p.fam = region->fam == ADDR_V4 ? ADDR_V6 : ADDR_V4;
+		for (i = 0; i + up < depth; i++)
+			set_child(&p, p.fam == ADDR_V4 ? 8 : 4, fpath[i].v);
+		nets[nnets++] = p;
+	}
+	return run_map(src, nets, nnets, depth, fpath, cb, arg, probe, shallow);
 }
 
 int
 zonemap_region(const struct zonemap_src *src, const struct addr *region, zonemap_cb cb,
     void *arg)
 {
-	struct label fpath[DEPTH6];
-	struct addr nets[2];
-	unsigned step = region->fam == ADDR_V4 ? 8 : 4, depth = region->plen / step, i;
-	bool digits = true;
-	size_t nnets = 0;
-	struct addr p;
+	return map_region(src, region, cb, arg, NULL, false);
+}
 
-	if (depth == 0)
-		return zonemap_zone(src, cb, arg);
-	for (i = 0; i < depth; i++) {
-		fpath[i].v = (uint8_t)child_index(region, i * step, step);
-		fpath[i].fam = region->fam == ADDR_V4 ? F4 : F6;
-		if (i + 1 < depth && fpath[i].v > 9)
-			digits = false;
-	}
-	/* Entries under the region's parent decide its records; both families where its labels are both. */
-	nets[nnets] = *region;
-	addr_mask(&nets[nnets], (depth - 1) * step);
-	nnets++;
-	if (digits && depth - 1 <= DEPTH4 && src->cz->family == ZONE_FAMILY_BOTH) {
-		memset(&p, 0, sizeof(p));
-		p.fam = region->fam == ADDR_V4 ? ADDR_V6 : ADDR_V4;
-		for (i = 0; i + 1 < depth; i++)
-			set_child(&p, p.fam == ADDR_V4 ? 8 : 4, fpath[i].v);
-		nets[nnets++] = p;
-	}
-	if (src->entries != NULL)
-		nnets = 0;
-	return run_map(src, src->entries != NULL ? NULL : nets, nnets, depth, fpath, cb, arg);
+int
+zonemap_shallow(const struct zonemap_src *src, const struct addr *region, zonemap_cb cb,
+    void *arg)
+{
+	return map_region(src, region, cb, arg, NULL, true);
+}
+
+int
+zonemap_node(const struct zonemap_src *src, const struct addr *region,
+    struct zonemap_answer *out)
+{
+	return map_region(src, region, no_records, NULL, out, false);
+}
+
+bool
+zonemap_answer_alike(const struct zonemap_answer *a, const struct zonemap_answer *b)
+{
+	if (a->mixed || b->mixed)
+		return a->mixed && b->mixed;
+	if (a->kind != b->kind)
+		return false;
+	if (a->kind != ZONEMAP_LISTED)
+		return true;
+	return a->code == b->code && a->reason_id == b->reason_id && a->own == b->own &&
+	    (!a->own || memcmp(&a->entry, &b->entry, sizeof(a->entry)) == 0);
 }

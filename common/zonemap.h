@@ -36,6 +36,7 @@
  * of them answer alike, on its parent's choice of wildcard.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -96,6 +97,37 @@ int zonemap_zone(const struct zonemap_src *src, zonemap_cb cb, void *arg);
  */
 int zonemap_region(const struct zonemap_src *src, const struct addr *region, zonemap_cb cb,
     void *arg);
+
+/* How the name of a region answers as a whole, for IXFR (zonemap_node). */
+enum { ZONEMAP_NOT_LISTED = 0, ZONEMAP_EXCEPTED, ZONEMAP_LISTED };
+struct zonemap_answer {
+	bool mixed;		/* addresses under the name answer in more than one way */
+	uint8_t kind;		/* when not mixed: ZONEMAP_NOT_LISTED, _EXCEPTED, _LISTED */
+	uint32_t code;		/* LISTED: the A (host order) */
+	uint32_t reason_id;	/* LISTED: the text's id (0 = the zone's) */
+	bool own;		/* LISTED with '$' in the text: the entry's range shows */
+	struct addr entry;	/* and that range */
+};
+
+/*
+ * Whether every address at and under the name of REGION (rounded as in
+ * zonemap_region) answers alike, and how: *OUT.  For IXFR: a change inside
+ * REGION leaves the records outside it alone when REGION's answer is
+ * zonemap_answer_alike before and after (both mixed, or both the same).
+ */
+int zonemap_node(const struct zonemap_src *src, const struct addr *region,
+    struct zonemap_answer *out);
+
+/*
+ * The records of zonemap_region(REGION) less those its children that do
+ * not answer alike write themselves: the name's own records and wildcard,
+ * and the names it writes for children.  When a change inside child C
+ * makes C's answer differ but leaves REGION mixed both times, the records
+ * that may differ are zonemap_shallow(REGION) and zonemap_region(C).
+ */
+int zonemap_shallow(const struct zonemap_src *src, const struct addr *region, zonemap_cb cb,
+    void *arg);
+bool zonemap_answer_alike(const struct zonemap_answer *a, const struct zonemap_answer *b);
 
 /*
  * The live entries the mapping serves, in key order, test points included

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -16,6 +17,7 @@
 #include "net.h"
 #include "query.h"
 #include "rb.h"
+#include "sdnotify.h"
 #include "store.h"
 
 /* Exit codes, as listed by usage(). */
@@ -27,13 +29,16 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: rbldbd [-dh] -c CONF [-D DBDIR] [-l ADDR:PORT]...\n"
+	    "usage: rbldbd [-dhs] -c CONF [-D DBDIR] [-l ADDR:PORT]...\n"
 	    "  -c, --config CONF     configuration file\n"
 	    "  -D, --db DBDIR        store directory (overrides [server] db)\n"
 	    "  -l, --listen ADDR:PORT  UDP and TCP address, repeatable, [::1]:5300 for IPv6\n"
 	    "                        (overrides [server] listen)\n"
 	    "  -d, --debug           log debug messages\n"
+	    "  -s, --syslog          log to syslog (facility daemon) once CONF is read\n"
+	    "                        (as [server] syslog = yes)\n"
 	    "  -h, --help            this text\n"
+	    "signals: SIGHUP rereads CONF and reopens the query log, SIGTERM/SIGINT stop\n"
 	    "exit: 0 after SIGTERM/SIGINT, 1 on a configuration, store or socket error,\n"
 	    "      2 on bad arguments\n");
 }
@@ -58,22 +63,115 @@ bad_option(char **argv, char *buf, size_t len)
 	return argv[optind - 1];
 }
 
-/* Drop root for USER after the sockets are bound, before any thread starts. */
-static int
-drop_privileges(const char *user, char *err, size_t errlen)
-{
-	struct passwd *pw;
+/* What SIGHUP needs to read the configuration again as the command line had it. */
+struct reload {
+	const char *path;	/* the configuration, as seen after chroot */
+	const char *db;		/* the store in use: it cannot change without a restart */
+	const char *chroot;	/* likewise, NULL for none */
+	const char *query_log;	/* the file in use: it cannot change without a restart */
+	const char *query_log_inside;	/* its path inside the chroot, NULL if outside */
+	const char **listen;	/* -l overrides */
+	size_t nlisten;
+};
 
-	if (geteuid() != 0) {
+/* net_reload_fn: runs on a thread of the libuv pool. */
+static struct conf *
+reload_conf(void *arg, char *err, size_t errlen)
+{
+	const struct reload *r = arg;
+	struct conf *c;
+
+	if ((c = conf_load(r->path, err, errlen)) == NULL)
+		return NULL;
+	/* Inside a chroot paths read differently; db and chroot stay what they are. */
+	free(c->db);
+	free(c->chroot);
+	c->db = strdup(r->db);
+	c->chroot = r->chroot != NULL ? strdup(r->chroot) : NULL;
+	if (r->chroot != NULL) {
+		/* Resolved inside the chroot it reads differently; it cannot change anyway. */
+		free(c->query_log);
+		c->query_log = r->query_log != NULL ? strdup(r->query_log) : NULL;
+	}
+	if (c->db == NULL || (r->chroot != NULL && c->chroot == NULL) ||
+	    (r->chroot != NULL && r->query_log != NULL && c->query_log == NULL)) {
+		snprintf(err, errlen, "out of memory");
+		conf_free(c);
+		return NULL;
+	}
+	if (r->nlisten > 0 && conf_set_listen(c, r->listen, r->nlisten, err, errlen) != 0) {
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* PATH as seen inside the chroot ROOT, or NULL when it lies outside. */
+static const char *
+inside(const char *root, const char *path)
+{
+	size_t n = strlen(root);
+
+	if (path == NULL || strncmp(path, root, n) != 0 || path[n] != '/')
+		return NULL;
+	return path + n;
+}
+
+/*
+ * After the sockets are bound and the store is open, before any worker
+ * starts: confine the process to CHROOTDIR (when set), then drop root for
+ * USER (when set).  The user is looked up first, as /etc/passwd is
+ * usually outside the chroot.  R->path becomes the configuration's path
+ * inside the chroot, for SIGHUP, and R->query_log_inside the query log's.
+ */
+static int
+drop_privileges(const char *user, const char *chrootdir, const char *realconf,
+    struct reload *r, char *err, size_t errlen)
+{
+	struct passwd *pw = NULL;
+	char root[PATH_MAX];
+	uid_t uid = 0;
+	gid_t gid = 0;
+
+	if (user != NULL && geteuid() != 0) {
 		log_warnx("not started as root: staying who we are, not user %s", user);
+		user = NULL;
+	}
+	if (user != NULL) {
+		if ((pw = getpwnam(user)) == NULL) {
+			snprintf(err, errlen, "user %s: no such user", user);
+			return -1;
+		}
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	}
+	if (chrootdir != NULL) {
+		if (realpath(chrootdir, root) == NULL || chroot(root) != 0 || chdir("/") != 0) {
+			snprintf(err, errlen, "chroot %s: %s", chrootdir, strerror(errno));
+			return -1;
+		}
+		if (strcmp(root, "/") == 0) {
+			r->query_log_inside = r->query_log;
+		} else {
+			if (realconf != NULL && inside(root, realconf) != NULL)
+				r->path = inside(root, realconf);
+			else
+				log_warnx("configuration %s is outside chroot %s: SIGHUP cannot "
+				    "reread it", realconf != NULL ? realconf : r->path, root);
+			r->query_log_inside = inside(root, r->query_log);
+			if (r->query_log != NULL && r->query_log_inside == NULL)
+				log_warnx("query-log %s is outside chroot %s: SIGHUP cannot reopen it",
+				    r->query_log, root);
+		}
+	}
+	if (user == NULL) {
+		if (geteuid() == 0)
+			log_warnx("running as root: set user in [server] to drop privileges "
+			    "after binding");
 		return 0;
 	}
-	if ((pw = getpwnam(user)) == NULL) {
-		snprintf(err, errlen, "user %s: no such user", user);
-		return -1;
-	}
-	if (setgroups(1, &pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
-	    setuid(pw->pw_uid) != 0) {
+	/* Groups first: after setuid there is no right left to change them. */
+	if (setgroups(1, &gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
 		snprintf(err, errlen, "cannot become user %s: %s", user, strerror(errno));
 		return -1;
 	}
@@ -89,23 +187,25 @@ main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "syslog", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *confpath = NULL, *dbdir = NULL;
 	const char **listen;
 	size_t nlisten = 0;
-	bool debug = false;
+	bool debug = false, use_syslog = false;
 	struct conf *conf = NULL;
 	struct store *store = NULL;
 	struct zonetab *zt = NULL;
 	struct net *net = NULL;
 	struct net_opts opts;
-	char err[512], ready[1024];
+	struct reload reload;
+	char err[512], ready[1024], *realconf = NULL;
 	int ch, rc, status = EXIT_FAIL;
 
 	listen = xcalloc((size_t)argc, sizeof *listen);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":c:D:l:dh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:D:l:dhs", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			confpath = optarg;
@@ -118,6 +218,9 @@ main(int argc, char **argv)
 			break;
 		case 'd':
 			debug = true;
+			break;
+		case 's':
+			use_syslog = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -136,11 +239,22 @@ main(int argc, char **argv)
 
 	log_init("rbldbd", false, debug);
 	signal(SIGPIPE, SIG_IGN);
+	/* Before anything else: SIGHUP may arrive before the loop catches it. */
+	signal(SIGHUP, SIG_IGN);
+	/* The configuration's full path, to find it again after a chroot. */
+	realconf = realpath(confpath, NULL);
 
 	if ((conf = conf_load(confpath, err, sizeof err)) == NULL) {
 		log_warnx("%s", err);
 		goto out;
 	}
+	/* From here on to syslog when asked: a configuration error stays where it was typed. */
+	if (use_syslog || conf->syslog)
+		log_init("rbldbd", true, debug);
+	/* The service manager's socket, connected before a chroot hides it. */
+	if ((rc = sdnotify_open()) != 0)
+		log_warnx("NOTIFY_SOCKET: %s: the service manager will not hear from us",
+		    strerror(-rc));
 	if (dbdir != NULL) {
 		free(conf->db);
 		conf->db = xstrdup(dbdir);
@@ -159,15 +273,30 @@ main(int argc, char **argv)
 	}
 	memset(&opts, 0, sizeof opts);
 	opts.threads = conf->threads;
+	/* In milliseconds for the timer; a day is as long as any transfer may need. */
+	opts.xfr_timeout_ms = (conf->xfr_timeout < 86400 ? conf->xfr_timeout : 86400) * 1000u;
 	if (net_open(&net, conf, store, zt, &opts, err, sizeof err) != 0) {
 		log_warnx("%s", err);
 		goto out;
 	}
-	if (conf->user != NULL && conf->user[0] != '\0' &&
-	    drop_privileges(conf->user, err, sizeof err) != 0) {
+	memset(&reload, 0, sizeof reload);
+	reload.path = confpath;
+	reload.db = conf->db;
+	reload.chroot = conf->chroot;
+	reload.query_log = conf->query_log;
+	reload.listen = listen;
+	reload.nlisten = nlisten;
+	if (drop_privileges(conf->user != NULL && conf->user[0] != '\0' ? conf->user : NULL,
+	    conf->chroot, realconf, &reload, err, sizeof err) != 0) {
 		log_warnx("%s", err);
 		goto out;
 	}
+	if (conf->chroot != NULL && reload.query_log_inside != NULL &&
+	    net_querylog_path(net, reload.query_log_inside) != 0) {
+		log_warnx("out of memory");
+		goto out;
+	}
+	net_on_reload(net, reload_conf, &reload);
 	if (net_start(net, err, sizeof err) != 0) {
 		log_warnx("%s", err);
 		goto out;
@@ -175,6 +304,9 @@ main(int argc, char **argv)
 	/* The one stable line tests and init scripts wait for. */
 	fprintf(stderr, "rbldbd ready: %s\n", net_describe(net, ready, sizeof ready));
 	fflush(stderr);
+	if (use_syslog || conf->syslog)
+		log_info("ready: %s", ready);
+	sdnotify("READY=1\nSTATUS=serving");
 	net_run(net);
 	log_info("stopped");
 	status = EXIT_OK;
@@ -186,5 +318,7 @@ out:
 	if (conf != NULL)
 		conf_free(conf);
 	free(listen);
+	free(realconf);
+	sdnotify_close();
 	return status;
 }

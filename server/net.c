@@ -1,6 +1,7 @@
 /* The server's sockets and loops: libuv UDP and TCP workers; no DNS logic here. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -13,12 +14,21 @@
 
 #include <uv.h>
 
+#include "acl.h"
 #include "log.h"
+#include "metrics.h"
 #include "net.h"
+#include "notify.h"
 #include "query.h"
+#include "querylog.h"
 #include "rb.h"
+#include "rrl.h"
+#include "sdnotify.h"
 #include "store.h"
 #include "timeutil.h"
+#include "tsig.h"
+#include "xfr.h"
+#include "zonetab.h"
 
 #define NET_BATCH 64		/* UDP datagrams per recvmmsg/sendmmsg */
 #define NET_UDP_BUFSIZE 4096	/* per datagram; query.c keeps answers to the client's size */
@@ -28,8 +38,52 @@
 #define NET_ERRLOG_MS 60000	/* at most one "cannot read the store" line per minute */
 #define NET_STOP_GRACE_MS 1000	/* at shutdown, for answers still being written */
 #define NET_EXPIRE_FIRST_MS 2000	/* first expiry run after start: catch up soon */
+#define NET_CLIENT_SLOTS 16384	/* TCP connections per client, counted in a hashed table */
+#define NET_REAP_MS 200		/* after a reload, how often old configurations are looked at */
 
 struct worker;
+struct conn;
+
+/*
+ * What one configuration serves: zone table, client policy, TSIG keys,
+ * transfer and NOTIFY services, TCP limits.  SIGHUP builds a new one on
+ * the thread pool; the control loop makes it current and wakes every
+ * worker, which switches between two batches (so no query sees half of
+ * each and none waits on a lock).  The old one is freed once REFS, held
+ * by each worker and each transfer in progress, falls to zero.
+ */
+struct served {
+	struct conf *conf;		/* owned (NULL: the first, borrowed from main) */
+	struct zonetab *zt;		/* likewise */
+	const struct conf *c;		/* the configuration in use */
+	const struct zonetab *t;
+	struct acl *acl;
+	struct tsig_keyring *kr;
+	struct xfr *xfr;		/* transfers and signed queries, used by every worker */
+	struct notify *notify;		/* used by the control loop only */
+	unsigned tcp_max_conns;		/* all clients together */
+	unsigned tcp_max_client;	/* per client; 0 = no own limit */
+	unsigned tcp_idle_ms;
+	unsigned tcp_max_queries;	/* per connection; 0 = no limit */
+	atomic_uint refs;
+	struct served *next;		/* list of retired ones, control loop only */
+};
+
+/*
+ * A zone transfer being sent on a connection: the producer thread wakes
+ * the worker through ASYNC when a message is ready, DEADLINE bounds the
+ * whole transfer.  Freed when both handles are closed, which may be after
+ * the connection is gone.
+ */
+struct xfr_stream {
+	uv_async_t async;
+	uv_timer_t deadline;
+	struct conn *c;			/* NULL once the stream has ended */
+	struct xfr_job *job;
+	struct served *sv;		/* the configuration whose xfr made JOB */
+	uint16_t zone, qtype;		/* for the metrics, when it is sent whole */
+	int nclosed;
+};
 
 /* A worker's own UDP socket on one listen address, polled by libuv, read by us. */
 struct udp_sock {
@@ -58,9 +112,16 @@ struct conn {
 	uv_write_t wr;
 	struct worker *w;
 	struct conn *prev, *next;	/* worker's list, least recently active first */
+	struct sockaddr_storage peer;	/* for allow-transfer */
+	struct xfr_stream *xs;		/* a transfer on its way; queries wait behind it */
 	size_t inlen;
+	uint64_t last;			/* uv_now of the last activity */
+	unsigned nq;			/* queries taken from this connection */
+	int slot;			/* per-client count it holds, or -1 */
 	int nclosed;			/* close callbacks seen; freed at 2 */
 	bool writing, eof, closing;
+	bool linked, counted;		/* in the worker's list; in the total count */
+	bool accepted;			/* counted as accepted in the metrics */
 	uint8_t in[2 + NET_TCP_MSGMAX];
 	uint8_t out[2 + NET_TCP_MSGMAX];
 };
@@ -82,12 +143,20 @@ struct worker {
 	uv_async_t stop;
 	bool stop_init;
 	bool stopping;
+	uv_async_t reload;		/* a new configuration is current */
+	uv_async_t evict;		/* another worker needs a connection closed here */
+	bool async_init;
+	atomic_uint evict_req;
+	_Atomic uint64_t lru;		/* last activity of its oldest idle connection, or UINT64_MAX */
+	struct served *sv;		/* the configuration this worker answers from */
 	struct query_ctx q;
 	struct udp_sock *udp;		/* one per listen address */
 	struct tcp_listener *tcp;	/* one per listen address */
 	struct conn *head, *tail;	/* this worker's connections */
 	uint64_t errors;		/* batches dropped: no store snapshot */
 	uint64_t last_errlog;
+	struct metrics_worker *m;	/* this worker's counters; NULL = no metrics */
+	struct querylog_ring *ql;	/* this worker's query log ring; NULL = none */
 
 	/* UDP batch state, reused by every batch; datagram i of a batch uses slot i. */
 	struct mmsghdr rmsg[NET_BATCH], smsg[NET_BATCH];
@@ -107,26 +176,124 @@ struct listen_addr {
 
 struct net {
 	struct store *store;
-	const struct zonetab *zt;
 	struct net_opts o;
 	struct listen_addr *la;
 	size_t nla;
 	struct worker **w;
 	unsigned nw;
 
-	uv_loop_t loop;			/* control loop: signals and expiry */
+	struct served *_Atomic cur;	/* the configuration being served */
+	struct served *retired;		/* older ones still held */
+	struct rrl *rrl;		/* rate limiting, shared by every worker */
+	net_reload_fn reload_fn;
+	void *reload_arg;
+	uv_signal_t sighup;
+	uv_timer_t reap_timer;		/* frees retired configurations nobody holds */
+	uv_work_t reload_req;
+	bool reloading, reload_again, stopping;
+	struct served *next;		/* built by reload_work */
+	char reload_err[512];
+
+	uv_loop_t loop;			/* control loop: signals, expiry, NOTIFY */
 	bool loop_init;
+	uv_timer_t notify_timer;
+	uv_udp_t nsock[2];		/* NOTIFY from here, IPv4 and IPv6; acks read here */
+	bool nsock_init[2];
+	struct store_reader nrd;	/* the control loop's view of zone serials */
+	bool nrd_init;
 	uv_signal_t sigterm, sigint;
 	uv_timer_t expire_timer;
 	bool ctl_init, ctl_closed;
 	uv_work_t expire_req;
+	struct served *expire_sv;	/* held while an expiry run uses its xfr */
 	bool expiring;
 	int expire_rc;
 	uint64_t expire_n;
 	uv_sem_t started;
 	bool sem_init;
 	atomic_uint nconns;		/* TCP connections of all workers */
+	struct metrics *metrics;	/* NULL = no metrics endpoint */
+	struct querylog *qlog;		/* NULL = no query log */
+	atomic_ushort nclient[NET_CLIENT_SLOTS];	/* TCP connections per client */
 };
+
+/* ---- Configurations: built, held by workers and transfers, swapped, freed ---- */
+
+static void
+served_hold(struct served *sv)
+{
+	atomic_fetch_add(&sv->refs, 1);
+}
+
+/*
+ * Let go of SV.  A retired configuration nobody holds is freed by the
+ * control loop's reap timer, so a worker never waits on xfr_free.
+ */
+static void
+served_release(struct served *sv)
+{
+	if (sv != NULL)
+		atomic_fetch_sub(&sv->refs, 1);
+}
+
+static void
+served_free(struct served *sv)
+{
+	if (sv == NULL)
+		return;
+	/* The transfer service borrows the rest: it goes first. */
+	xfr_free(sv->xfr);
+	notify_free(sv->notify);
+	tsig_keyring_free(sv->kr);
+	acl_free(sv->acl);
+	zonetab_free(sv->zt);
+	conf_free(sv->conf);
+	free(sv);
+}
+
+static unsigned
+pick(unsigned opt, unsigned conf, unsigned dflt)
+{
+	return opt != 0 ? opt : conf != 0 ? conf : dflt;
+}
+
+/*
+ * What configuration C serves from N's store, with the zone table ZT when
+ * given (borrowed), else one built here.  OWNED, when not NULL, is C and is
+ * freed with the result (on success only).  Holds one reference for the
+ * caller.  NULL with ERR on failure.
+ */
+static struct served *
+served_new(struct net *n, const struct conf *c, struct conf *owned, const struct zonetab *zt,
+    char *err, size_t errlen)
+{
+	struct served *sv;
+
+	if ((sv = calloc(1, sizeof(*sv))) == NULL)
+		goto nomem;
+	sv->c = c;
+	if (zt == NULL && (zt = sv->zt = zonetab_new(c, n->store, err, errlen)) == NULL)
+		goto fail;
+	sv->t = zt;
+	if ((sv->acl = acl_new(c, zt, err, errlen)) == NULL ||
+	    (sv->kr = tsig_keyring_new(c, err, errlen)) == NULL)
+		goto fail;
+	if ((sv->xfr = xfr_new(c, zt, n->store, sv->kr)) == NULL ||
+	    (sv->notify = notify_new(c, zt, sv->kr)) == NULL)
+		goto nomem;
+	sv->tcp_max_conns = pick(n->o.tcp_max_conns, c->tcp_max_conns, NET_TCP_MAX_CONNS);
+	sv->tcp_max_client = c->tcp_max_conns_client;
+	sv->tcp_idle_ms = pick(n->o.tcp_idle_ms, c->tcp_idle * 1000u, NET_TCP_IDLE_MS);
+	sv->tcp_max_queries = c->tcp_max_queries;
+	atomic_init(&sv->refs, 1);
+	sv->conf = owned;
+	return sv;
+nomem:
+	snprintf(err, errlen, "out of memory");
+fail:
+	served_free(sv);
+	return NULL;
+}
 
 static void
 sockaddr_text(const struct sockaddr_storage *sa, char *buf, size_t len)
@@ -225,39 +392,74 @@ probe_addr(struct listen_addr *la, char *err, size_t errlen)
 	return 0;
 }
 
-/* ---- Transfers ---- */
+/* ---- Dispatch ---- */
 
 /*
- * The transfer hook: query_answer returns QUERY_XFR for AXFR/IXFR it leaves
- * to the transfer code (RFC 5936, RFC 1995), which will stream several
- * messages on connection C (NULL over UDP).  Until that code exists every
- * transfer request is answered NOTIMP with its question echoed.
+ * Count the message PKT just handled with result R (answer in OUT) in the
+ * worker's metrics and queue its query log line: a few stores, no lock.
+ */
+static void
+account(struct worker *w, const struct sockaddr *peer, const uint8_t *pkt,
+    enum query_transport tr, enum query_result r, const uint8_t *out, size_t olen)
+{
+	const struct query_info *qi = &w->q.info;
+	unsigned rcode = qi->rcode;
+
+	/* The header says what went out, also when xfr.c answered (TSIG, allow-transfer). */
+	if (r == QUERY_ANSWER && olen >= 4)
+		rcode = (out[3] & 0x0fu) | (qi->rcode & 0xff0u);
+	if (w->m != NULL)
+		metrics_count(w->m, tr, qi->qtype, rcode, qi->zone, (enum metrics_lookup)qi->lookup,
+		    (enum metrics_action)qi->action);
+	if (w->ql != NULL &&
+	    !querylog_put(w->ql, w->q.now, peer, tr, qi->qnamelen > 0 ? pkt + 12 : NULL,
+	    qi->qnamelen, qi->qtype, r == QUERY_DROP ? QUERYLOG_DROP : rcode) && w->m != NULL)
+		metrics_add(&w->m->querylog_dropped, 1);
+}
+
+/* The metrics take query.h's codes as they are. */
+_Static_assert((int)MA_MALFORMED == (int)QUERY_ACT_MALFORMED &&
+    (int)MA_RRL_TRUNCATE == (int)QUERY_ACT_RRL_TRUNCATE &&
+    (int)MA_ACL_ANSWER == (int)QUERY_ACT_ACL_ANSWER && (int)ML_MISS == (int)QUERY_LOOKUP_MISS,
+    "metrics.h and query.h disagree");
+
+/*
+ * Answer one message: query_answer alone unless it may carry a TSIG or
+ * asks for a transfer, which xfr.c handles (and may start a JOB for).
  */
 static enum query_result
-xfr_start(struct conn *c, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap,
-    size_t *outlen)
+answer(struct worker *w, const struct sockaddr *peer, const uint8_t *pkt, size_t len,
+    enum query_transport tr, uint8_t *out, size_t cap, size_t *olen, struct xfr_job **job)
 {
-	size_t end = 12;
+	enum query_result r;
 
-	(void)c;
-	if (len < 12 || cap < 12)
-		return QUERY_DROP;
-	/* Find the end of the one question: an uncompressed name, type, class. */
-	if (pkt[4] == 0 && pkt[5] == 1) {
-		while (end < len && pkt[end] != 0 && pkt[end] < 64)
-			end += 1 + pkt[end];
-		end += 1 + 4;
-		if (end > len || end > cap || pkt[end - 5] != 0)
-			end = 12;
+	*job = NULL;
+	/* The client, for the ACL and rate limiting, also when xfr.c answers. */
+	w->q.peer = peer;
+	if (!tsig_maybe(pkt, len) &&
+	    (r = query_answer(&w->q, pkt, len, tr, out, cap, olen)) != QUERY_XFR)
+		goto out;
+	/* xfr.c may answer without query_answer (a bad TSIG): nothing stale is counted. */
+	memset(&w->q.info, 0, sizeof(w->q.info));
+	r = xfr_query(w->sv->xfr, &w->q, peer, pkt, len, tr, out, cap, olen, job);
+	if (r == QUERY_XFR && tr == QUERY_UDP) {
+		/* query_answer never sends a transfer over UDP; be safe all the same. */
+		xfr_job_free(*job);
+		*job = NULL;
+		r = QUERY_DROP;
 	}
-	memcpy(out, pkt, end);
-	out[2] = (uint8_t)(0x80 | (pkt[2] & 0x79));	/* QR, opcode and RD echoed */
-	out[3] = 4;					/* NOTIMP */
-	out[4] = 0;
-	out[5] = end > 12 ? 1 : 0;
-	memset(out + 6, 0, 6);
-	*outlen = end;
-	return QUERY_ANSWER;
+out:
+	w->q.peer = NULL;
+	account(w, peer, pkt, tr, r, out, *olen);
+	return r;
+}
+
+/* N messages of TR took from T0 (uv_hrtime) to now. */
+static void
+observe(struct worker *w, enum query_transport tr, uint64_t t0, uint64_t n)
+{
+	if (w->m != NULL)
+		metrics_observe(w->m, tr, uv_hrtime() - t0, n);
 }
 
 /* ---- Store snapshot per batch ---- */
@@ -371,9 +573,11 @@ udp_readable(uv_poll_t *h, int status, int events)
 		return;
 	for (round = 0; round < NET_UDP_ROUNDS; round++) {
 		unsigned m = 0;
+		uint64_t t0;
 
 		if ((n = udp_recv(w, u)) <= 0)
 			break;
+		t0 = uv_hrtime();
 		/* One snapshot per batch: commits show up within a batch's time. */
 		if (!worker_refresh(w))
 			break;
@@ -381,13 +585,11 @@ udp_readable(uv_poll_t *h, int status, int events)
 		for (i = 0; i < n; i++) {
 			struct msghdr *s = &w->smsg[m].msg_hdr;
 			size_t olen = 0;
+			struct xfr_job *job;
 			enum query_result r;
 
-			r = query_answer(&w->q, w->in[i], w->rmsg[i].msg_len, QUERY_UDP,
-			    w->out[m], NET_UDP_BUFSIZE, &olen);
-			if (r == QUERY_XFR)
-				r = xfr_start(NULL, w->in[i], w->rmsg[i].msg_len, w->out[m],
-				    NET_UDP_BUFSIZE, &olen);
+			r = answer(w, (const struct sockaddr *)&w->peer[i], w->in[i],
+			    w->rmsg[i].msg_len, QUERY_UDP, w->out[m], NET_UDP_BUFSIZE, &olen, &job);
 			if (r != QUERY_ANSWER)
 				continue;
 			s->msg_name = &w->peer[i];
@@ -404,6 +606,8 @@ udp_readable(uv_poll_t *h, int status, int events)
 			m++;
 		}
 		udp_send(w, u, m);
+		/* Each answer of the batch went out at its end: that is its latency. */
+		observe(w, QUERY_UDP, t0, (uint64_t)n);
 		if (n < NET_BATCH)
 			break;
 	}
@@ -448,6 +652,8 @@ udp_init(struct worker *w, struct udp_sock *u, const struct listen_addr *la, cha
 /* ---- TCP ---- */
 
 static void conn_process(struct conn *c);
+static void conn_close(struct conn *c);
+static void stream_end(struct conn *c);
 
 static void
 conn_closed(uv_handle_t *h)
@@ -458,11 +664,104 @@ conn_closed(uv_handle_t *h)
 		free(c);
 }
 
+/*
+ * Publish the last activity of this worker's least recently active
+ * connection that could be closed for a newcomer (not writing, not
+ * transferring), so a worker at the limit can pick the oldest of all.
+ */
+static void
+worker_lru(struct worker *w)
+{
+	struct conn *c;
+
+	for (c = w->head; c != NULL && (c->writing || c->xs != NULL); c = c->next)
+		;
+	atomic_store(&w->lru, c != NULL ? c->last : UINT64_MAX);
+}
+
+/* Close this worker's least recently active idle connection, if it has one. */
+static void
+evict_one(struct worker *w)
+{
+	struct conn *c;
+
+	for (c = w->head; c != NULL && (c->writing || c->xs != NULL); c = c->next)
+		;
+	if (c == NULL)
+		return;
+	if (w->m != NULL)
+		metrics_add(&w->m->tcp_evicted, 1);
+	conn_close(c);
+}
+
+static void
+worker_evict(uv_async_t *a)
+{
+	struct worker *w = a->data;
+	unsigned n = atomic_exchange(&w->evict_req, 0);
+
+	while (n-- > 0 && !w->stopping)
+		evict_one(w);
+}
+
+/*
+ * RFC 7766 s6.2.2: at the limit, make room by closing the least recently
+ * active idle connection of all workers: here, or by asking its worker.
+ * With none idle anywhere, the newcomer goes over the limit for a while.
+ */
+static void
+evict_oldest(struct worker *w)
+{
+	struct net *n = w->n;
+	struct worker *best = NULL;
+	uint64_t t, oldest = UINT64_MAX;
+	unsigned i;
+
+	for (i = 0; i < n->nw; i++) {
+		if ((t = atomic_load(&n->w[i]->lru)) < oldest) {
+			oldest = t;
+			best = n->w[i];
+		}
+	}
+	if (best == w) {
+		evict_one(w);
+	} else if (best != NULL) {
+		atomic_fetch_add(&best->evict_req, 1);
+		uv_async_send(&best->evict);
+	}
+}
+
+/* Slot of the per-client count: the IPv4 address, or the IPv6 /64. */
+static unsigned
+client_slot(const struct sockaddr_storage *ss)
+{
+	const uint8_t *p;
+	uint32_t h = 2166136261u;	/* FNV-1a */
+	size_t i, len;
+
+	if (ss->ss_family == AF_INET6) {
+		p = ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr;
+		len = 8;
+	} else {
+		p = (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
+		len = 4;
+	}
+	for (i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 16777619u;
+	}
+	h ^= ss->ss_family;
+	return (h * 16777619u) & (NET_CLIENT_SLOTS - 1);
+}
+
 static void
 conn_unlink(struct conn *c)
 {
 	struct worker *w = c->w;
 
+	if (!c->linked)
+		return;
+	c->linked = false;
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -480,8 +779,16 @@ conn_close(struct conn *c)
 	if (c->closing)
 		return;
 	c->closing = true;
+	if (c->accepted && c->w->m != NULL)
+		metrics_add(&c->w->m->tcp_closed, 1);
+	if (c->xs != NULL)
+		stream_end(c);
 	conn_unlink(c);
-	atomic_fetch_sub(&c->w->n->nconns, 1);
+	worker_lru(c->w);
+	if (c->counted)
+		atomic_fetch_sub(&c->w->n->nconns, 1);
+	if (c->slot >= 0)
+		atomic_fetch_sub(&c->w->n->nclient[c->slot], 1);
 	uv_close((uv_handle_t *)&c->tcp, conn_closed);
 	uv_close((uv_handle_t *)&c->idle, conn_closed);
 }
@@ -498,7 +805,7 @@ conn_touch(struct conn *c)
 {
 	struct worker *w = c->w;
 
-	if (w->tail != c) {
+	if (!c->linked || w->tail != c) {
 		conn_unlink(c);
 		c->prev = w->tail;
 		if (w->tail != NULL)
@@ -506,8 +813,11 @@ conn_touch(struct conn *c)
 		else
 			w->head = c;
 		w->tail = c;
+		c->linked = true;
 	}
-	uv_timer_start(&c->idle, conn_idle, w->n->o.tcp_idle_ms, 0);
+	c->last = uv_now(&w->loop);
+	worker_lru(w);
+	uv_timer_start(&c->idle, conn_idle, w->sv->tcp_idle_ms, 0);
 }
 
 static void
@@ -545,6 +855,8 @@ conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	conn_process(c);
 }
 
+static void stream_pump(struct conn *c);
+
 static void
 conn_written(uv_write_t *req, int status)
 {
@@ -558,6 +870,10 @@ conn_written(uv_write_t *req, int status)
 		return;
 	}
 	conn_touch(c);
+	if (c->xs != NULL) {
+		stream_pump(c);
+		return;
+	}
 	if (!c->eof)
 		uv_read_start((uv_stream_t *)&c->tcp, conn_alloc, conn_read);
 	conn_process(c);
@@ -592,6 +908,147 @@ conn_send(struct conn *c, size_t len)
 	}
 }
 
+/* ---- Transfers on a connection ---- */
+
+static void
+stream_closed(uv_handle_t *h)
+{
+	struct xfr_stream *s = h->data;
+
+	if (++s->nclosed == 2)
+		free(s);
+}
+
+/* The transfer is over (sent, failed or cut off): let go of the job and the handles. */
+static void
+stream_end(struct conn *c)
+{
+	struct xfr_stream *s = c->xs;
+
+	c->xs = NULL;
+	s->c = NULL;
+	/* After this the producer calls no wake, so the async handle can go. */
+	xfr_job_free(s->job);
+	s->job = NULL;
+	served_release(s->sv);
+	s->sv = NULL;
+	worker_lru(c->w);
+	uv_close((uv_handle_t *)&s->async, stream_closed);
+	uv_close((uv_handle_t *)&s->deadline, stream_closed);
+}
+
+/* Write one message of the stream; conn_written asks for the next. */
+static void
+stream_send(struct conn *c, size_t len)
+{
+	uv_buf_t b = uv_buf_init((char *)c->out, (unsigned)(len + 2));
+
+	c->out[0] = (uint8_t)(len >> 8);
+	c->out[1] = (uint8_t)len;
+	c->writing = true;
+	c->wr.data = c;
+	if (uv_write(&c->wr, (uv_stream_t *)&c->tcp, &b, 1, conn_written) != 0) {
+		c->writing = false;
+		conn_close(c);
+	}
+}
+
+static void
+stream_pump(struct conn *c)
+{
+	size_t len = 0;
+
+	if (c->writing || c->closing || c->xs == NULL)
+		return;
+	switch (xfr_next(c->xs->job, c->out + 2, NET_TCP_MSGMAX, &len)) {
+	case XFR_MSG:
+		stream_send(c, len);
+		break;
+	case XFR_AGAIN:
+		break;		/* the producer wakes us */
+	case XFR_END:
+		if (c->w->n->metrics != NULL)
+			metrics_xfr_done(c->w->n->metrics, c->xs->zone,
+			    (const struct sockaddr *)&c->peer, c->xs->qtype, time_now());
+		stream_end(c);
+		/* Queries that came in behind the transfer are answered now. */
+		if (!c->eof)
+			uv_read_start((uv_stream_t *)&c->tcp, conn_alloc, conn_read);
+		conn_process(c);
+		break;
+	case XFR_FAIL:
+		conn_close(c);
+		break;
+	}
+}
+
+/* From the producer thread: only signal the loop. */
+static void
+stream_wake(void *arg)
+{
+	struct xfr_stream *s = arg;
+
+	uv_async_send(&s->async);
+}
+
+static void
+stream_ready(uv_async_t *a)
+{
+	struct xfr_stream *s = a->data;
+
+	if (s->c != NULL)
+		stream_pump(s->c);
+}
+
+static void
+stream_deadline(uv_timer_t *t)
+{
+	struct xfr_stream *s = t->data;
+
+	if (s->c == NULL)
+		return;
+	/* A client this slow would pin the transfer's snapshot (SPEC: bound it). */
+	log_warnx("xfr: transfer not done after %u s: connection closed",
+	    s->c->w->n->o.xfr_timeout_ms / 1000);
+	conn_close(s->c);
+}
+
+/* Send JOB's messages on C, one write at a time; reading waits until the end. */
+static void
+stream_start(struct conn *c, struct xfr_job *job)
+{
+	struct worker *w = c->w;
+	struct xfr_stream *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		xfr_job_free(job);
+		conn_close(c);
+		return;
+	}
+	s->c = c;
+	s->job = job;
+	/* Of the request just answered by query_answer (through xfr_query). */
+	s->zone = w->q.info.zone;
+	s->qtype = w->q.info.qtype;
+	s->async.data = s;
+	s->deadline.data = s;
+	if (uv_async_init(&w->loop, &s->async, stream_ready) != 0) {
+		xfr_job_free(job);
+		free(s);
+		conn_close(c);
+		return;
+	}
+	/* The job belongs to this configuration's xfr: keep it until the end. */
+	s->sv = w->sv;
+	served_hold(s->sv);
+	uv_timer_init(&w->loop, &s->deadline);
+	uv_timer_start(&s->deadline, stream_deadline, w->n->o.xfr_timeout_ms, 0);
+	c->xs = s;
+	uv_read_stop((uv_stream_t *)&c->tcp);
+	xfr_job_set_wake(job, stream_wake, s);
+	stream_pump(c);
+}
+
 /*
  * Answer every complete message in IN, in order (RFC 7766 s6.2.1.1:
  * pipelined queries), stopping while a write is pending.
@@ -603,8 +1060,10 @@ conn_process(struct conn *c)
 	size_t off = 0, avail, mlen, olen;
 	bool snap = false;
 	enum query_result r;
+	struct xfr_job *job;
+	uint64_t t0;
 
-	while (!c->writing && !c->closing) {
+	while (!c->writing && !c->closing && c->xs == NULL) {
 		avail = c->inlen - off;
 		if (avail < 2)
 			break;
@@ -617,13 +1076,25 @@ conn_process(struct conn *c)
 		}
 		snap = true;
 		olen = 0;
-		r = query_answer(&w->q, c->in + off + 2, mlen, QUERY_TCP, c->out + 2,
-		    NET_TCP_MSGMAX, &olen);
-		if (r == QUERY_XFR)
-			r = xfr_start(c, c->in + off + 2, mlen, c->out + 2, NET_TCP_MSGMAX, &olen);
+		t0 = uv_hrtime();
+		r = answer(w, (const struct sockaddr *)&c->peer, c->in + off + 2, mlen, QUERY_TCP,
+		    c->out + 2, NET_TCP_MSGMAX, &olen, &job);
 		off += 2 + mlen;
+		if (r == QUERY_DROP) {
+			observe(w, QUERY_TCP, t0, 1);
+			continue;	/* an ACL said silence; the connection goes on */
+		}
+		if (w->sv->tcp_max_queries > 0 && ++c->nq >= w->sv->tcp_max_queries) {
+			/* tcp-max-queries: this is the last; close once it is written. */
+			c->eof = true;
+			uv_read_stop((uv_stream_t *)&c->tcp);
+			off = c->inlen;
+		}
 		if (r == QUERY_ANSWER)
 			conn_send(c, olen);
+		else if (r == QUERY_XFR)
+			stream_start(c, job);
+		observe(w, QUERY_TCP, t0, 1);
 	}
 	if (snap)
 		query_ctx_release(&w->q);
@@ -631,7 +1102,7 @@ conn_process(struct conn *c)
 		memmove(c->in, c->in + off, c->inlen - off);
 		c->inlen -= off;
 	}
-	if (c->eof && !c->writing)
+	if (c->eof && !c->writing && c->xs == NULL)
 		conn_close(c);
 }
 
@@ -659,41 +1130,53 @@ tcp_accept(uv_stream_t *server, int status)
 {
 	struct tcp_listener *t = server->data;
 	struct worker *w = t->w;
+	struct net *n = w->n;
 	struct conn *c;
+	unsigned slot;
+	int namelen;
 
 	if (status < 0 || w->stopping)
 		return;
-	/*
-	 * RFC 7766 s6.2.2: at the limit, make room by closing this worker's
-	 * least recently active connection.  Counting first makes concurrent
-	 * accepts on two workers see different totals, so exactly one of them
-	 * closes; only a worker with no connection of its own goes over.
-	 */
-	if (atomic_fetch_add(&w->n->nconns, 1) >= w->n->o.tcp_max_conns && w->head != NULL)
-		conn_close(w->head);
-	if ((c = malloc(sizeof *c)) == NULL) {
-		atomic_fetch_sub(&w->n->nconns, 1);
+	if ((c = calloc(1, sizeof *c)) == NULL) {
 		conn_reject(server);
 		return;
 	}
 	c->w = w;
-	c->prev = c->next = NULL;
-	c->inlen = 0;
-	c->nclosed = 0;
-	c->writing = c->eof = c->closing = false;
+	c->slot = -1;
 	uv_tcp_init(&w->loop, &c->tcp);
 	uv_timer_init(&w->loop, &c->idle);
 	c->tcp.data = c;
 	c->idle.data = c;
-	/* Linked first so conn_close can always unlink. */
-	c->prev = w->tail;
-	if (w->tail != NULL)
-		w->tail->next = c;
-	else
-		w->head = c;
-	w->tail = c;
-	if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 ||
-	    uv_read_start((uv_stream_t *)&c->tcp, conn_alloc, conn_read) != 0) {
+	if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+		conn_close(c);
+		return;
+	}
+	if (w->m != NULL) {
+		c->accepted = true;
+		metrics_add(&w->m->tcp_accepted, 1);
+	}
+	namelen = sizeof(c->peer);
+	uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&c->peer, &namelen);
+	/* tcp-max-conns-per-client: a client at its limit gets no more. */
+	if (w->sv->tcp_max_client > 0) {
+		slot = client_slot(&c->peer);
+		if (atomic_fetch_add(&n->nclient[slot], 1) >= w->sv->tcp_max_client) {
+			atomic_fetch_sub(&n->nclient[slot], 1);
+			if (w->m != NULL)
+				metrics_add(&w->m->tcp_refused, 1);
+			conn_close(c);
+			return;
+		}
+		c->slot = (int)slot;
+	}
+	/*
+	 * Counting first makes concurrent accepts on two workers see different
+	 * totals, so each one over the limit makes room for itself.
+	 */
+	c->counted = true;
+	if (atomic_fetch_add(&n->nconns, 1) >= w->sv->tcp_max_conns)
+		evict_oldest(w);
+	if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc, conn_read) != 0) {
 		conn_close(c);
 		return;
 	}
@@ -740,6 +1223,10 @@ worker_shutdown(struct worker *w)
 	w->stopping = true;
 	if (w->stop_init && !uv_is_closing((uv_handle_t *)&w->stop))
 		uv_close((uv_handle_t *)&w->stop, NULL);
+	if (w->async_init && !uv_is_closing((uv_handle_t *)&w->reload)) {
+		uv_close((uv_handle_t *)&w->reload, NULL);
+		uv_close((uv_handle_t *)&w->evict, NULL);
+	}
 	for (i = 0; w->udp != NULL && i < w->n->nla; i++) {
 		struct udp_sock *u = &w->udp[i];
 		if (u->polling && !uv_is_closing((uv_handle_t *)&u->poll))
@@ -765,13 +1252,38 @@ worker_stop(uv_async_t *a)
 	worker_shutdown(a->data);
 }
 
+/*
+ * Between two batches (this is a callback of the worker's own loop): answer
+ * from the current configuration from now on and let go of the old one.
+ */
+static void
+worker_reload(uv_async_t *a)
+{
+	struct worker *w = a->data;
+	struct served *sv = atomic_load(&w->n->cur), *old = w->sv;
+
+	if (sv == old)
+		return;
+	served_hold(sv);
+	w->sv = sv;
+	w->q.zt = sv->t;
+	w->q.acl = sv->acl;
+	w->q.nsid = sv->c->nsid;
+	w->q.nsidlen = (uint16_t)sv->c->nsidlen;
+	served_release(old);
+}
+
 static void
 worker_main(void *arg)
 {
 	struct worker *w = arg;
 
 	/* The store reader belongs to this thread (LMDB read slots are per thread). */
-	w->rc = query_ctx_init(&w->q, w->n->zt, w->n->store);
+	w->rc = query_ctx_init(&w->q, w->sv->t, w->n->store);
+	w->q.acl = w->sv->acl;
+	w->q.rrl = w->n->rrl;
+	w->q.nsid = w->sv->c->nsid;
+	w->q.nsidlen = (uint16_t)w->sv->c->nsidlen;
 	uv_sem_post(&w->n->started);
 	if (w->rc != 0)
 		return;
@@ -789,6 +1301,8 @@ worker_init(struct net *n, struct worker *w, unsigned id, char *err, size_t errl
 
 	w->n = n;
 	w->id = id;
+	w->m = n->metrics != NULL ? metrics_worker(n->metrics, id) : NULL;
+	w->ql = n->qlog != NULL ? querylog_ring(n->qlog, id) : NULL;
 	for (i = 0; i < NET_BATCH; i++) {
 		w->riov[i].iov_base = w->in[i];
 		w->riov[i].iov_len = sizeof w->in[i];
@@ -804,6 +1318,16 @@ worker_init(struct net *n, struct worker *w, unsigned id, char *err, size_t errl
 	}
 	w->stop.data = w;
 	w->stop_init = true;
+	if ((rc = uv_async_init(&w->loop, &w->reload, worker_reload)) != 0 ||
+	    (rc = uv_async_init(&w->loop, &w->evict, worker_evict)) != 0) {
+		snprintf(err, errlen, "event loop: %s", uv_strerror(rc));
+		return rc;
+	}
+	w->reload.data = w->evict.data = w;
+	w->async_init = true;
+	atomic_store(&w->lru, UINT64_MAX);
+	w->sv = atomic_load(&n->cur);
+	served_hold(w->sv);
 	w->udp = calloc(n->nla, sizeof *w->udp);
 	w->tcp = calloc(n->nla, sizeof *w->tcp);
 	if (w->udp == NULL || w->tcp == NULL) {
@@ -846,13 +1370,17 @@ expire_work(uv_work_t *req)
 {
 	struct net *n = req->data;
 	struct store_wr *wr;
-	uint64_t count = 0;
+	uint64_t count = 0, trimmed = 0;
+	int64_t now = time_now();
 	int rc;
 
 	/* On the thread pool: the write lock may wait on another process's writer. */
 	if ((rc = store_wr_begin(n->store, &wr)) == 0) {
-		rc = store_expire(wr, (uint32_t)time_now(), false, NULL, NULL, &count);
-		if (rc == 0 && count > 0)
+		rc = store_expire(wr, (uint32_t)now, false, NULL, NULL, &count);
+		/* The journal is kept to journal-max and journal-age here too. */
+		if (rc == 0)
+			rc = xfr_journal_trim(n->expire_sv->xfr, wr, now, &trimmed);
+		if (rc == 0 && count + trimmed > 0)
 			rc = store_wr_commit(wr);
 		else
 			store_wr_abort(wr);
@@ -867,6 +1395,8 @@ expire_done(uv_work_t *req, int status)
 	struct net *n = req->data;
 
 	n->expiring = false;
+	served_release(n->expire_sv);
+	n->expire_sv = NULL;
 	if (status != 0)
 		return;
 	if (n->expire_rc != 0)
@@ -885,21 +1415,120 @@ expire_tick(uv_timer_t *t)
 	if (n->expiring)
 		return;
 	n->expire_req.data = n;
-	if ((rc = uv_queue_work(&n->loop, &n->expire_req, expire_work, expire_done)) != 0)
+	n->expire_sv = atomic_load(&n->cur);
+	served_hold(n->expire_sv);
+	if ((rc = uv_queue_work(&n->loop, &n->expire_req, expire_work, expire_done)) != 0) {
 		log_warnx("expiry: %s", uv_strerror(rc));
-	else
+		served_release(n->expire_sv);
+		n->expire_sv = NULL;
+	} else {
 		n->expiring = true;
+	}
+}
+
+/* ---- Control loop: NOTIFY ---- */
+
+static void
+notify_send(void *arg, const struct sockaddr *sa, socklen_t salen, const uint8_t *pkt, size_t len)
+{
+	struct net *n = arg;
+	int i = sa->sa_family == AF_INET6 ? 1 : 0, rc;
+	uv_buf_t b = uv_buf_init((char *)pkt, (unsigned)len);
+
+	(void)salen;
+	/* A full socket buffer loses this try; the retry timer sends it again. */
+	if (n->nsock_init[i] && (rc = uv_udp_try_send(&n->nsock[i], &b, 1, sa)) < 0)
+		log_debug("notify: send: %s", uv_strerror(rc));
+	if (n->metrics != NULL)
+		metrics_notify_sent(n->metrics, sa, pkt, len, time_now());
+}
+
+static void
+notify_timer_cb(uv_timer_t *t)
+{
+	struct net *n = t->data;
+	int rc;
+
+	if ((rc = store_reader_refresh(&n->nrd)) != 0) {
+		log_debug("notify: cannot read the store: %s", rb_strerror(rc));
+		return;
+	}
+	notify_tick(atomic_load(&n->cur)->notify, &n->nrd, uv_now(&n->loop), notify_send, n);
+	store_reader_release(&n->nrd);
+}
+
+static void
+nsock_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	static char ackbuf[4096];	/* the control loop is one thread */
+
+	(void)h;
+	(void)suggested;
+	*buf = uv_buf_init(ackbuf, sizeof(ackbuf));
+}
+
+/* RFC 1996 s4.7: acknowledgements are read here and never answered. */
+static void
+nsock_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *from,
+    unsigned flags)
+{
+	struct net *n = u->data;
+
+	(void)flags;
+	if (nread <= 0 || from == NULL)
+		return;
+	notify_ack(atomic_load(&n->cur)->notify, from, (const uint8_t *)buf->base, (size_t)nread);
+	if (n->metrics != NULL)
+		metrics_notify_reply(n->metrics, from, (const uint8_t *)buf->base, (size_t)nread,
+		    time_now());
+}
+
+/*
+ * One UDP socket per family that has notify targets in NT, on an ephemeral
+ * port; a reload may add the other family's.
+ */
+static int
+notify_sockets(struct net *n, const struct notify *nt, char *err, size_t errlen)
+{
+	static const int afs[2] = { AF_INET, AF_INET6 };
+	struct sockaddr_storage any;
+	int i, rc;
+
+	for (i = 0; i < 2; i++) {
+		if (n->nsock_init[i] || !notify_wants(nt, afs[i]))
+			continue;
+		memset(&any, 0, sizeof(any));
+		any.ss_family = (sa_family_t)afs[i];
+		uv_udp_init(&n->loop, &n->nsock[i]);
+		n->nsock[i].data = n;
+		n->nsock_init[i] = true;
+		if ((rc = uv_udp_bind(&n->nsock[i], (const struct sockaddr *)&any,
+		    afs[i] == AF_INET6 ? UV_UDP_IPV6ONLY : 0)) != 0 ||
+		    (rc = uv_udp_recv_start(&n->nsock[i], nsock_alloc, nsock_recv)) != 0) {
+			snprintf(err, errlen, "notify socket: %s", uv_strerror(rc));
+			return rc;
+		}
+	}
+	return 0;
 }
 
 static void
 ctl_close(struct net *n)
 {
+	int i;
+
 	if (!n->ctl_init || n->ctl_closed)
 		return;
 	n->ctl_closed = true;
 	uv_close((uv_handle_t *)&n->sigterm, NULL);
 	uv_close((uv_handle_t *)&n->sigint, NULL);
+	uv_close((uv_handle_t *)&n->sighup, NULL);
+	uv_close((uv_handle_t *)&n->reap_timer, NULL);
 	uv_close((uv_handle_t *)&n->expire_timer, NULL);
+	uv_close((uv_handle_t *)&n->notify_timer, NULL);
+	for (i = 0; i < 2; i++)
+		if (n->nsock_init[i])
+			uv_close((uv_handle_t *)&n->nsock[i], NULL);
 }
 
 static void
@@ -909,11 +1538,212 @@ on_signal(uv_signal_t *h, int signum)
 	unsigned i;
 
 	log_info("signal %d: shutting down", signum);
+	sdnotify("STOPPING=1");
+	n->stopping = true;
 	for (i = 0; i < n->nw; i++)
 		if (n->w[i]->thread_started && n->w[i]->rc == 0)
 			uv_async_send(&n->w[i]->stop);
 	/* The loop ends when these are closed and a running expiry is done. */
 	ctl_close(n);
+	/*
+	 * Closing the handles gave the signals their default action back: a
+	 * second SIGTERM (or a SIGHUP) must not kill the answers still being
+	 * written.  A second SIGINT still does, for whoever wants out now.
+	 */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+}
+
+/* ---- Control loop: SIGHUP ---- */
+
+/* The zones of ZT are the ones the metrics report from now on. */
+static int
+metrics_zones(struct net *n, const struct zonetab *zt)
+{
+	const char **names;
+	uint16_t *ids;
+	size_t i;
+	int rc = -ENOMEM;
+
+	if (n->metrics == NULL)
+		return 0;
+	names = calloc(zt->nzones + 1, sizeof(*names));
+	ids = calloc(zt->nzones + 1, sizeof(*ids));
+	if (names != NULL && ids != NULL) {
+		for (i = 0; i < zt->nzones; i++) {
+			names[i] = zt->zones[i].name;
+			ids[i] = zt->zones[i].id;
+		}
+		rc = metrics_set_zones(n->metrics, names, ids, zt->nzones);
+	}
+	free(names);
+	free(ids);
+	return rc;
+}
+
+/* Free the retired configurations no worker or transfer holds any more. */
+static void
+reap_tick(uv_timer_t *t)
+{
+	struct net *n = t->data;
+	struct served **pp = &n->retired, *sv;
+
+	while ((sv = *pp) != NULL) {
+		if (atomic_load(&sv->refs) == 0) {
+			*pp = sv->next;
+			served_free(sv);
+		} else {
+			pp = &sv->next;
+		}
+	}
+	if (n->retired == NULL)
+		uv_timer_stop(t);
+}
+
+static bool
+has_zone(const struct conf *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nzones; i++)
+		if (strcmp(c->zones[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static bool
+same_str(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Say what a reload from OLD to NEW changed, and what it cannot change. */
+static void
+reload_report(const struct conf *old, const struct conf *new)
+{
+	size_t i, added = 0, removed = 0;
+	bool listen = old->nlisten != new->nlisten;
+
+	for (i = 0; i < new->nzones; i++)
+		added += !has_zone(old, new->zones[i].name);
+	for (i = 0; i < old->nzones; i++)
+		removed += !has_zone(new, old->zones[i].name);
+	log_info("reloaded %s: %zu zone%s added, %zu removed, %zu kept", new->path, added,
+	    added == 1 ? "" : "s", removed, new->nzones - added);
+	for (i = 0; !listen && i < new->nlisten; i++)
+		listen = strcmp(old->listen[i].text, new->listen[i].text) != 0;
+	if (listen)
+		log_warnx("reload: listen changed: it takes effect at the next start");
+	if (!same_str(old->db, new->db))
+		log_warnx("reload: db changed: it takes effect at the next start");
+	if (old->threads != new->threads || old->mapsize != new->mapsize)
+		log_warnx("reload: threads or mapsize changed: it takes effect at the next start");
+	if (!same_str(old->user, new->user) || !same_str(old->chroot, new->chroot))
+		log_warnx("reload: user or chroot changed: it takes effect at the next start");
+	if (old->metrics_len != new->metrics_len ||
+	    memcmp(&old->metrics, &new->metrics, old->metrics_len) != 0 ||
+	    !same_str(old->query_log, new->query_log) || old->syslog != new->syslog)
+		log_warnx("reload: metrics, query-log or syslog changed: it takes effect at the "
+		    "next start");
+}
+
+/* On the thread pool: reading apex files and creating zones may wait on the store's writer. */
+static void
+reload_work(uv_work_t *req)
+{
+	struct net *n = req->data;
+	struct conf *c;
+
+	n->next = NULL;
+	if ((c = n->reload_fn(n->reload_arg, n->reload_err, sizeof n->reload_err)) == NULL)
+		return;
+	if ((n->next = served_new(n, c, c, NULL, n->reload_err, sizeof n->reload_err)) == NULL)
+		conf_free(c);
+}
+
+static void reload_start(struct net *n);
+
+/*
+ * Make the new configuration current and wake every worker to switch to
+ * it between batches; the old one is freed when the last holder lets go.
+ */
+static void
+reload_done(uv_work_t *req, int status)
+{
+	struct net *n = req->data;
+	struct served *sv = n->next, *old;
+	char err[256];
+	unsigned i;
+
+	n->reloading = false;
+	n->next = NULL;
+	if (status != 0 || n->stopping) {
+		served_free(sv);
+		return;
+	}
+	if (sv == NULL) {
+		log_warnx("reload: %s; still serving the previous configuration", n->reload_err);
+		if (!n->reload_again)
+			sdnotify("READY=1\nSTATUS=reload failed, serving the previous configuration");
+	} else {
+		old = atomic_load(&n->cur);
+		if (notify_sockets(n, sv->notify, err, sizeof err) != 0)
+			log_warnx("reload: %s", err);
+		reload_report(old->c, sv->c);
+		atomic_store(&n->cur, sv);
+		for (i = 0; i < n->nw; i++)
+			if (n->w[i]->thread_started && n->w[i]->rc == 0)
+				uv_async_send(&n->w[i]->reload);
+		old->next = n->retired;
+		n->retired = old;
+		served_release(old);	/* the control loop's */
+		uv_timer_start(&n->reap_timer, reap_tick, NET_REAP_MS, NET_REAP_MS);
+		if (metrics_zones(n, sv->t) != 0)
+			log_warnx("reload: metrics: out of memory; zones as before");
+		if (!n->reload_again)
+			sdnotify("READY=1\nSTATUS=serving");
+	}
+	if (n->reload_again) {
+		n->reload_again = false;
+		reload_start(n);
+	}
+}
+
+static void
+reload_start(struct net *n)
+{
+	int rc;
+
+	n->reload_req.data = n;
+	if ((rc = uv_queue_work(&n->loop, &n->reload_req, reload_work, reload_done)) != 0)
+		log_warnx("reload: %s", uv_strerror(rc));
+	else
+		n->reloading = true;
+}
+
+static void
+on_hup(uv_signal_t *h, int signum)
+{
+	struct net *n = h->data;
+	char state[64];
+
+	if (n->stopping)
+		return;
+	/* logrotate moved the file: the next lines go to a new one. */
+	if (n->qlog != NULL)
+		querylog_reopen(n->qlog);
+	if (n->reload_fn == NULL)
+		return;
+	log_info("signal %d: rereading the configuration", signum);
+	/* sd_notify(3): the time the reload began, on CLOCK_MONOTONIC as uv_hrtime is. */
+	snprintf(state, sizeof(state), "RELOADING=1\nMONOTONIC_USEC=%llu",
+	    (unsigned long long)(uv_hrtime() / 1000));
+	sdnotify(state);
+	/* Signals during a reload are one more reload afterwards. */
+	if (n->reloading)
+		n->reload_again = true;
+	else
+		reload_start(n);
 }
 
 static int
@@ -926,17 +1756,70 @@ ctl_init(struct net *n, char *err, size_t errlen)
 	n->loop_init = true;
 	uv_signal_init(&n->loop, &n->sigterm);
 	uv_signal_init(&n->loop, &n->sigint);
+	uv_signal_init(&n->loop, &n->sighup);
 	uv_timer_init(&n->loop, &n->expire_timer);
+	uv_timer_init(&n->loop, &n->notify_timer);
+	uv_timer_init(&n->loop, &n->reap_timer);
 	n->ctl_init = true;
-	n->sigterm.data = n->sigint.data = n->expire_timer.data = n;
+	n->sigterm.data = n->sigint.data = n->sighup.data = n->expire_timer.data = n;
+	n->notify_timer.data = n->reap_timer.data = n;
 	/* Caught from now on, so a signal right after the ready line is a clean stop. */
 	if ((rc = uv_signal_start(&n->sigterm, on_signal, SIGTERM)) != 0 ||
-	    (rc = uv_signal_start(&n->sigint, on_signal, SIGINT)) != 0)
+	    (rc = uv_signal_start(&n->sigint, on_signal, SIGINT)) != 0 ||
+	    (rc = uv_signal_start(&n->sighup, on_hup, SIGHUP)) != 0)
 		goto fail;
 	return 0;
 fail:
 	snprintf(err, errlen, "control loop: %s", uv_strerror(rc));
 	return rc;
+}
+
+/* ---- Metrics endpoint and query log ---- */
+
+/*
+ * With C's metrics address, counters for every worker and the endpoint;
+ * with its query-log, the log.  Both before any worker exists, so a
+ * worker's pointers are set once and never change.
+ */
+static int
+observers_open(struct net *n, const struct conf *c, const struct zonetab *zt, char *err,
+    size_t errlen)
+{
+	struct sockaddr_storage bound;
+	char where[ADDR_STRLEN + 8];
+	uint16_t port;
+	int rc;
+
+	if (c->metrics.ss_family != 0) {
+		if ((n->metrics = metrics_new(n->store, n->o.threads)) == NULL ||
+		    metrics_zones(n, zt) != 0) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		metrics_watch_tcp(n->metrics, &n->nconns);
+		if ((rc = metrics_listen(n->metrics, (const struct sockaddr *)&c->metrics, err,
+		    errlen)) != 0)
+			return rc;
+		/* The port actually bound, which port 0 leaves to the system. */
+		bound = c->metrics;
+		port = htons((uint16_t)metrics_port(n->metrics));
+		if (bound.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&bound)->sin6_port = port;
+		else
+			((struct sockaddr_in *)&bound)->sin_port = port;
+		sockaddr_text(&bound, where, sizeof(where));
+		log_info("metrics: serving http://%s/metrics", where);
+	}
+	if (c->query_log != NULL &&
+	    (n->qlog = querylog_open(c->query_log, n->o.threads, err, errlen)) == NULL)
+		return -EINVAL;
+	return 0;
+}
+
+int
+net_querylog_path(struct net *n, const char *path)
+{
+	return n->qlog != NULL ? querylog_set_path(n->qlog, path) : 0;
 }
 
 /* ---- API ---- */
@@ -946,6 +1829,7 @@ net_open(struct net **out, const struct conf *c, struct store *s, const struct z
     const struct net_opts *o, char *err, size_t errlen)
 {
 	struct net *n;
+	struct served *sv;
 	unsigned i;
 	size_t j;
 	int rc;
@@ -960,16 +1844,13 @@ net_open(struct net **out, const struct conf *c, struct store *s, const struct z
 		return -ENOMEM;
 	}
 	n->store = s;
-	n->zt = zt;
 	n->o = *o;
 	if (n->o.threads == 0)
 		n->o.threads = uv_available_parallelism();
-	if (n->o.tcp_idle_ms == 0)
-		n->o.tcp_idle_ms = NET_TCP_IDLE_MS;
-	if (n->o.tcp_max_conns == 0)
-		n->o.tcp_max_conns = NET_TCP_MAX_CONNS;
 	if (n->o.expire_every_ms == 0)
 		n->o.expire_every_ms = NET_EXPIRE_EVERY_MS;
+	if (n->o.xfr_timeout_ms == 0)
+		n->o.xfr_timeout_ms = XFR_TIMEOUT_MS;
 
 	if ((n->la = calloc(c->nlisten, sizeof *n->la)) == NULL)
 		goto nomem;
@@ -989,7 +1870,17 @@ net_open(struct net **out, const struct conf *c, struct store *s, const struct z
 			goto fail;
 	}
 
-	if ((rc = ctl_init(n, err, errlen)) != 0)
+	if ((n->rrl = rrl_new(0)) == NULL)
+		goto nomem;
+	if ((sv = served_new(n, c, NULL, zt, err, errlen)) == NULL) {
+		rc = -EINVAL;
+		goto fail;
+	}
+	atomic_store(&n->cur, sv);
+	if ((rc = observers_open(n, c, zt, err, errlen)) != 0)
+		goto fail;
+	if ((rc = ctl_init(n, err, errlen)) != 0 ||
+	    (rc = notify_sockets(n, sv->notify, err, errlen)) != 0)
 		goto fail;
 	if ((rc = uv_sem_init(&n->started, 0)) != 0) {
 		snprintf(err, errlen, "semaphore: %s", uv_strerror(rc));
@@ -1039,8 +1930,14 @@ net_start(struct net *n, char *err, size_t errlen)
 			snprintf(err, errlen, "worker %u: store reader: %s", i, rb_strerror(rc));
 		}
 	}
+	/* The control loop's reader, on the thread that runs it. */
+	if (rc == 0 && (rc = store_reader_init(n->store, &n->nrd)) != 0)
+		snprintf(err, errlen, "notify: store reader: %s", rb_strerror(rc));
 	if (rc == 0) {
+		n->nrd_init = true;
+		store_reader_release(&n->nrd);
 		uv_timer_start(&n->expire_timer, expire_tick, NET_EXPIRE_FIRST_MS, n->o.expire_every_ms);
+		uv_timer_start(&n->notify_timer, notify_timer_cb, NOTIFY_TICK_MS, NOTIFY_TICK_MS);
 		return 0;
 	}
 	/* Stop the workers that did start; net_close cleans up the rest. */
@@ -1071,9 +1968,17 @@ net_describe(const struct net *n, char *buf, size_t len)
 	return buf;
 }
 
+void
+net_on_reload(struct net *n, net_reload_fn fn, void *arg)
+{
+	n->reload_fn = fn;
+	n->reload_arg = arg;
+}
+
 int
 net_run(struct net *n)
 {
+	uint64_t dropped = 0, slipped = 0, acl = 0;
 	unsigned i;
 
 	uv_run(&n->loop, UV_RUN_DEFAULT);
@@ -1082,7 +1987,15 @@ net_run(struct net *n)
 			uv_thread_join(&n->w[i]->thread);
 			n->w[i]->thread_started = false;
 		}
+		dropped += n->w[i]->q.rrl_dropped;
+		slipped += n->w[i]->q.rrl_slipped;
+		acl += n->w[i]->q.acl_dropped;
 	}
+	if (dropped + slipped > 0)
+		log_info("rrl: %llu answers dropped, %llu sent truncated",
+		    (unsigned long long)dropped, (unsigned long long)slipped);
+	if (acl > 0)
+		log_info("acl: %llu queries dropped", (unsigned long long)acl);
 	return 0;
 }
 
@@ -1106,6 +2019,9 @@ net_close(struct net *n)
 	for (i = 0; i < n->nw; i++)
 		worker_free(n->w[i]);
 	free(n->w);
+	/* No worker is left to queue a line or count: the last lines go out. */
+	querylog_close(n->qlog);
+	metrics_free(n->metrics);
 	if (n->loop_init) {
 		ctl_close(n);
 		uv_run(&n->loop, UV_RUN_DEFAULT);
@@ -1113,6 +2029,17 @@ net_close(struct net *n)
 	}
 	if (n->sem_init)
 		uv_sem_destroy(&n->started);
+	/* Producers of transfers cut off at shutdown end before the store closes. */
+	while (n->retired != NULL) {
+		struct served *sv = n->retired;
+
+		n->retired = sv->next;
+		served_free(sv);
+	}
+	served_free(atomic_load(&n->cur));
+	rrl_free(n->rrl);
+	if (n->nrd_init)
+		store_reader_fini(&n->nrd);
 	free(n->la);
 	free(n);
 }

@@ -16,11 +16,23 @@
  *    is read and answered in batches (recvmmsg/sendmmsg under a uv_poll_t),
  *    one store snapshot per batch.  A TCP connection stays on the worker
  *    that accepted it; the connection limit counts all workers together and
- *    a worker at the limit closes its own least recently active one;
- *  - the control loop, run by the caller of net_run: SIGTERM/SIGINT and the
- *    expiry timer, whose commits run on the libuv thread pool so neither a
- *    long store_expire nor another process's write transaction can delay a
- *    query.
+ *    a worker at the limit has the least recently active idle connection of
+ *    all workers closed (its own, or another's through that one's loop);
+ *    connections per client are counted in a table all workers share, as
+ *    is the response rate limiting table (rrl.h);
+ *  - the control loop, run by the caller of net_run: SIGTERM/SIGINT,
+ *    SIGHUP (the new configuration is built on the libuv thread pool, then
+ *    each worker switches to it between two batches), the expiry timer,
+ *    whose commits run on the libuv thread pool so neither a long
+ *    store_expire nor another process's write transaction can delay a
+ *    query, and the NOTIFY timer and sockets (notify.c);
+ *  - one producer thread per zone transfer (xfr.c), whose messages the
+ *    worker that owns the connection sends one write at a time;
+ *  - with [server] metrics, libmicrohttpd's thread serving GET /metrics
+ *    (metrics.h), which sums the workers' own counters;
+ *  - with [server] query-log, the logger thread, which empties the
+ *    workers' own rings into the file (querylog.h).
+ * The service manager hears of start, reloads and stop (sdnotify.h).
  */
 
 #define NET_TCP_IDLE_MS 10000		/* RFC 7766 s6.2.3: idle connection timeout */
@@ -29,22 +41,23 @@
 
 struct net_opts {
 	unsigned threads;		/* workers; 0 = one per core */
-	unsigned tcp_idle_ms;		/* 0 = NET_TCP_IDLE_MS */
-	unsigned tcp_max_conns;		/* 0 = NET_TCP_MAX_CONNS */
+	unsigned tcp_idle_ms;		/* 0 = tcp-idle-timeout of the configuration */
+	unsigned tcp_max_conns;		/* 0 = tcp-max-conns of the configuration */
 	unsigned expire_every_ms;	/* 0 = NET_EXPIRE_EVERY_MS */
+	unsigned xfr_timeout_ms;	/* one zone transfer at most; 0 = XFR_TIMEOUT_MS */
 };
 
 /*
- * The zone table is borrowed as a whole: a configuration reload can later
- * build a new one and hand it to the workers between batches (each worker's
- * query_ctx holds its own pointer).
+ * The first configuration and zone table are the caller's; those of later
+ * reloads are the net's, freed once no worker or transfer uses them.
  */
 struct net;
 
 /*
  * Bind every socket of C's listen addresses (UDP and TCP each, one per
- * worker) and catch SIGTERM/SIGINT.  A listen port 0 takes one free port
- * for all sockets of that address.  C, S and ZT are borrowed and must
+ * worker), the metrics endpoint and the query log when configured, and
+ * catch SIGTERM/SIGINT/SIGHUP.  A listen port 0 takes one
+ * free port for all sockets of that address.  C, S and ZT are borrowed and must
  * outlive the net.  On failure returns a negative code with a one-line
  * reason in ERR ("127.0.0.1:5300 udp: Address already in use").
  */
@@ -56,6 +69,30 @@ int net_open(struct net **out, const struct conf *c, struct store *s,
  * Queries are answered from then on.  Negative + ERR on failure.
  */
 int net_start(struct net *n, char *err, size_t errlen);
+
+/*
+ * Reading the configuration again, for SIGHUP: returns a new one with the
+ * command line's overrides applied, or NULL with "FILE:LINE: ..." in ERR.
+ * Called on a thread of the libuv pool.
+ */
+typedef struct conf *(*net_reload_fn)(void *arg, char *err, size_t errlen);
+
+/*
+ * Take SIGHUP as "reload through FN": the zones of the new configuration
+ * (added, removed, changed), its ACLs, rate and TCP limits, keys, transfer
+ * and NOTIFY settings and nsid are served from then on; listen, db,
+ * threads, user, chroot, mapsize, metrics, query-log and syslog wait for a
+ * restart.  A configuration that fails to load is logged and the running
+ * one kept.  Every SIGHUP also reopens the query log (logrotate).  Without
+ * FN, SIGHUP only reopens the query log.
+ */
+void net_on_reload(struct net *n, net_reload_fn fn, void *arg);
+
+/*
+ * The query log is reopened by PATH from now on (the configured path as
+ * seen inside a chroot).  No-op without a query log.
+ */
+int net_querylog_path(struct net *n, const char *path);
 
 /* "127.0.0.1:5300 udp tcp, [::1]:5300 udp tcp": the bound sockets, for the ready line. */
 char *net_describe(const struct net *n, char *buf, size_t len);

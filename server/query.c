@@ -3,8 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acl.h"
 #include "addr.h"
 #include "rb.h"
+#include "rrl.h"
 #include "timeutil.h"
 #include "wire.h"
 #include "zonetab.h"
@@ -14,6 +16,7 @@
 #define DNS_PTR 0xc000		/* RFC 1035 s4.1.4: compression pointer bits */
 #define UDP_MIN 512		/* RFC 1035 s4.2.1; RFC 6891 s6.2.5: smaller means 512 */
 #define OPT_LEN 11		/* our OPT: root, type, class, TTL, RDLENGTH 0 */
+#define OPT_NSID 3		/* RFC 5001 s2.3: the NSID option code */
 
 /* Header octet 2 and 3 bits. */
 #define F_QR 0x80
@@ -46,6 +49,7 @@ struct msg {
 	uint16_t udpsize;		/* of the first OPT */
 	uint8_t ednsver;
 	bool dobit;
+	bool nsid;			/* the first OPT asks for NSID (RFC 5001 s2.1) */
 	uint8_t lname[ZT_NAMELEN];	/* the question name in lower case */
 };
 
@@ -134,9 +138,9 @@ skip_name(const uint8_t *p, size_t len, size_t *off)
 	return 0;
 }
 
-/* RFC 6891 s6.1.2: the options must exactly fill the RDATA. */
+/* RFC 6891 s6.1.2: the options must exactly fill the RDATA.  *NSID: one is NSID. */
 static bool
-opt_options_ok(const uint8_t *p, size_t rdlen)
+opt_options_ok(const uint8_t *p, size_t rdlen, bool *nsid)
 {
 	size_t o = 0, olen;
 
@@ -146,6 +150,8 @@ opt_options_ok(const uint8_t *p, size_t rdlen)
 		olen = wire_get_u16(p + o + 2);
 		if (rdlen - o - 4 < olen)
 			return false;
+		if (wire_get_u16(p + o) == OPT_NSID)
+			*nsid = true;
 		o += 4 + olen;
 	}
 	return true;
@@ -183,6 +189,8 @@ parse_msg(struct msg *m, const uint8_t *p, size_t len)
 		off += 4;
 	}
 	for (i = 0; i < an + ns + ar; i++) {
+		bool nsid = false;
+
 		start = off;
 		if (skip_name(p, len, &off) < 0 || len - off < 10)
 			return;
@@ -199,8 +207,10 @@ parse_msg(struct msg *m, const uint8_t *p, size_t len)
 				m->ednsver = p[off + 5];
 				m->dobit = (wire_get_u16(p + off + 6) & EDNS_DO) != 0;
 			}
-			if (!opt_options_ok(p + off + 10, rdlen))
+			if (!opt_options_ok(p + off + 10, rdlen, &nsid))
 				return;
+			if (m->nopt == 1)
+				m->nsid = nsid;
 		}
 		off += 10 + rdlen;
 	}
@@ -478,19 +488,64 @@ answer_apex(const struct zt_zone *z, uint16_t qtype, uint32_t serial, struct rep
 		put_neg_soa(r, z, serial);
 }
 
-/* A class IN QUERY with one question: find the zone and answer from it. */
+/*
+ * An acl "answer" rule for a name below the apex: its A and TXT whatever
+ * the store says, NODATA for other types.
+ */
+static void
+answer_fixed(const struct zt_zone *z, uint16_t qtype, const struct acl_rule *rule,
+    uint32_t serial, struct reply *r)
+{
+	size_t rdpos;
+
+	if (qtype == T_A || qtype == T_ANY) {
+		rdpos = rr_head(r, DNS_QNAME, T_A, z->ttl);
+		wire_u32(&r->w, rule->code);
+		rr_end(r, rdpos);
+		r->an++;
+	}
+	if ((qtype == T_TXT || qtype == T_ANY) && rule->textlen > 0) {
+		rdpos = rr_head(r, DNS_QNAME, T_TXT, z->ttl);
+		/* The text is the operator's as written: '$' stays '$'. */
+		put_text(&r->w, rule->text, rule->textlen, "$", 1);
+		rr_end(r, rdpos);
+		r->an++;
+	}
+	if (r->an == 0)
+		put_neg_soa(r, z, serial);
+}
+
+/*
+ * A class IN QUERY with one question: find the zone, ask the ACL about
+ * CLIENT (when known) and answer.  *ZI gets the zone's index or -1.
+ */
 static enum query_result
 answer_zone(struct query_ctx *q, const struct msg *m, enum query_transport transport,
-    struct reply *r)
+    const struct addr *client, struct reply *r, int *zip)
 {
+	const struct acl_rule *rule = NULL;
 	const struct zt_zone *z;
 	uint16_t qtype = m->qtype;
 	struct hit h;
 	uint32_t serial;
-	size_t off;
+	size_t off = 0;
 	int zi, rc;
 
-	if ((zi = find_zone(q->zt, m, &off)) < 0) {
+	*zip = zi = find_zone(q->zt, m, &off);
+	if (zi >= 0)
+		q->info.zone = q->zt->zones[zi].id;
+	if (client != NULL && (rule = acl_match(q->acl, zi, client)) != NULL) {
+		if (rule->action == CONF_QACL_DROP) {
+			q->info.action = QUERY_ACT_ACL_DROP;
+			return QUERY_DROP;	/* SPEC: a silence the operator configured */
+		}
+		if (rule->action == CONF_QACL_REFUSE) {
+			q->info.action = QUERY_ACT_ACL_REFUSE;
+			r->rcode = RCODE_REFUSED;
+			return QUERY_ANSWER;
+		}
+	}
+	if (zi < 0) {
 		r->rcode = RCODE_REFUSED;	/* SPEC: outside every zone */
 		return QUERY_ANSWER;
 	}
@@ -513,7 +568,14 @@ answer_zone(struct query_ctx *q, const struct msg *m, enum query_transport trans
 		answer_apex(z, qtype, serial, r);
 		return QUERY_ANSWER;
 	}
+	if (rule != NULL && rule->action == CONF_QACL_ANSWER) {
+		q->info.action = QUERY_ACT_ACL_ANSWER;
+		answer_fixed(z, qtype, rule, serial, r);
+		return QUERY_ANSWER;
+	}
 	if ((rc = dnsbl_lookup(q, z, m->lname, m->qlabels - z->nlabels, &h)) == 0) {
+		/* An empty non-terminal is not listed either: a miss, as NXDOMAIN is. */
+		q->info.lookup = h.kind == HIT_LISTED ? QUERY_LOOKUP_HIT : QUERY_LOOKUP_MISS;
 		if (h.kind == HIT_LISTED) {
 			rc = answer_listed(q, z, qtype, &h, serial, r);
 		} else {
@@ -529,6 +591,7 @@ answer_zone(struct query_ctx *q, const struct msg *m, enum query_transport trans
 		r->an = r->ns = 0;
 		r->aa = false;
 		r->rcode = RCODE_SERVFAIL;
+		q->info.lookup = QUERY_LOOKUP_NONE;
 	}
 	return QUERY_ANSWER;
 }
@@ -552,25 +615,81 @@ check_query(const struct msg *m, unsigned opcode)
 	return -1;
 }
 
+/* RRL's category of the answer in R. */
+static enum rrl_category
+rrl_category_of(const struct reply *r)
+{
+	if (r->rcode == RCODE_NOERROR)
+		return r->an > 0 ? RRL_POSITIVE : RRL_NODATA;
+	return r->rcode == RCODE_NXDOMAIN ? RRL_NXDOMAIN : RRL_ERROR;
+}
+
+/*
+ * Over UDP, take a token for the answer in R to CLIENT.  Without one the
+ * answer is dropped, or every slip-th time truncated to header, question
+ * and OPT (so at most the size of the query), which sends a real client
+ * to TCP.  The slip count is the worker's, not the bucket's: one counter
+ * per worker keeps the table at one word a bucket, and the share of
+ * truncated answers is the same.
+ */
+static enum query_result
+rate_limit(struct query_ctx *q, const struct addr *client, int zi, struct reply *r)
+{
+	struct acl_rrl lim = acl_rrl(q->acl, zi);
+	uint32_t zone = zi >= 0 ? q->zt->zones[zi].id : UINT32_C(0x10000);
+
+	if (lim.rate == 0 ||
+	    rrl_check(q->rrl, client, zone, rrl_category_of(r), lim.rate, q->ticks) == RRL_PASS ||
+	    acl_rrl_exempt(q->acl, client))
+		return QUERY_ANSWER;
+	if (lim.slip == 0 || ++q->slip < lim.slip) {
+		q->rrl_dropped++;
+		q->info.action = QUERY_ACT_RRL_DROP;
+		return QUERY_DROP;
+	}
+	q->slip = 0;
+	q->rrl_slipped++;
+	q->info.action = QUERY_ACT_RRL_TRUNCATE;
+	r->w.err = false;
+	r->w.len = r->qend;
+	r->an = r->ns = 0;
+	r->tc = true;
+	return QUERY_ANSWER;
+}
+
 enum query_result
 query_answer(struct query_ctx *q, const uint8_t *pkt, size_t len,
     enum query_transport transport, uint8_t *out, size_t outcap, size_t *outlen)
 {
+	const struct acl_rule *rule;
+	struct addr client, *cl = NULL;
+	enum query_result res;
 	struct msg m;
 	struct reply r;
 	uint8_t hdr[4];
 	unsigned opcode;
-	size_t limit;
-	int rcode;
+	size_t limit, optlen;
+	bool nsid;
+	int rcode, zi = -1;
 
 	*outlen = 0;
+	memset(&q->info, 0, sizeof(q->info));
 	/* SPEC, RFC 8906: the only silences are short packets and responses. */
-	if (len < DNS_HDRLEN || (pkt[2] & F_QR) != 0)
+	if (len < DNS_HDRLEN || (pkt[2] & F_QR) != 0) {
+		q->info.action = QUERY_ACT_MALFORMED;
 		return QUERY_DROP;
+	}
 	/* Kept aside, so OUT may even be the buffer PKT came in. */
 	memcpy(hdr, pkt, sizeof(hdr));
 	opcode = (hdr[2] >> 3) & 0x0f;
 	parse_msg(&m, pkt, len);
+	if (m.hasq) {
+		q->info.qtype = m.qtype;
+		q->info.qnamelen = (uint16_t)m.qnamelen;
+	}
+	/* RFC 5001 s2.1: NSID only to a client whose OPT asks for it. */
+	nsid = m.nopt > 0 && m.nsid && q->nsid != NULL;
+	optlen = m.nopt == 0 ? 0 : OPT_LEN + (nsid ? 4 + (size_t)q->nsidlen : 0);
 
 	if (transport == QUERY_TCP)
 		limit = QUERY_BUFSIZE;
@@ -581,12 +700,12 @@ query_answer(struct query_ctx *q, const uint8_t *pkt, size_t len,
 		    m.udpsize;
 	if (limit > outcap)
 		limit = outcap;
-	if (limit < DNS_HDRLEN + OPT_LEN)
+	if (limit < DNS_HDRLEN + optlen || limit < DNS_HDRLEN + OPT_LEN)
 		return QUERY_DROP;
 
 	/* The header is written last; the OPT's room is kept until then. */
 	memset(&r, 0, sizeof(r));
-	wire_init(&r.w, out, limit - (m.nopt > 0 ? OPT_LEN : 0));
+	wire_init(&r.w, out, limit - optlen);
 	r.w.len = DNS_HDRLEN;
 	if (m.hasq && wire_room(&r.w, m.qnamelen + 4)) {
 		/* The question as asked, case kept. */
@@ -596,10 +715,27 @@ query_answer(struct query_ctx *q, const uint8_t *pkt, size_t len,
 	r.w.err = false;
 	r.qend = r.w.len;
 
-	if ((rcode = check_query(&m, opcode)) >= 0)
+	if (q->peer != NULL && q->acl != NULL && acl_client(q->peer, &client))
+		cl = &client;
+	if ((rcode = check_query(&m, opcode)) >= 0) {
 		r.rcode = (uint16_t)rcode;
-	else if (answer_zone(q, &m, transport, &r) == QUERY_XFR)
-		return QUERY_XFR;
+		/* Not a query of a zone: only [server]'s rules can say drop or refuse. */
+		if (cl != NULL && (rule = acl_match(q->acl, -1, cl)) != NULL) {
+			if (rule->action == CONF_QACL_DROP) {
+				q->acl_dropped++;
+				q->info.action = QUERY_ACT_ACL_DROP;
+				return QUERY_DROP;
+			}
+			if (rule->action == CONF_QACL_REFUSE) {
+				q->info.action = QUERY_ACT_ACL_REFUSE;
+				r.rcode = RCODE_REFUSED;
+			}
+		}
+	} else if ((res = answer_zone(q, &m, transport, cl, &r, &zi)) != QUERY_ANSWER) {
+		if (res == QUERY_DROP)
+			q->acl_dropped++;
+		return res;
+	}
 
 	if (r.w.err) {
 		/* RFC 1035 s4.2.1, RFC 2181 s9: what does not fit is left out and TC set. */
@@ -608,6 +744,9 @@ query_answer(struct query_ctx *q, const uint8_t *pkt, size_t len,
 		r.an = r.ns = 0;
 		r.tc = true;
 	}
+	if (cl != NULL && transport == QUERY_UDP && q->rrl != NULL && acl_rrl_on(q->acl) &&
+	    rate_limit(q, cl, zi, &r) == QUERY_DROP)
+		return QUERY_DROP;
 	r.w.cap = limit;
 	if (m.nopt > 0) {
 		/* RFC 6891 s6.1.3: our OPT, with the rcode's upper bits; RFC 3225 s3: DO copied. */
@@ -617,8 +756,17 @@ query_answer(struct query_ctx *q, const uint8_t *pkt, size_t len,
 		wire_u8(&r.w, (uint8_t)(r.rcode >> 4));
 		wire_u8(&r.w, 0);
 		wire_u16(&r.w, m.dobit ? EDNS_DO : 0);
-		wire_u16(&r.w, 0);
+		if (nsid) {
+			/* RFC 5001 s2.3: our identifier, as configured. */
+			wire_u16(&r.w, (uint16_t)(4 + q->nsidlen));
+			wire_u16(&r.w, OPT_NSID);
+			wire_u16(&r.w, q->nsidlen);
+			wire_mem(&r.w, q->nsid, q->nsidlen);
+		} else {
+			wire_u16(&r.w, 0);
+		}
 	}
+	q->info.rcode = r.rcode;
 
 	out[0] = hdr[0];
 	out[1] = hdr[1];
@@ -673,6 +821,8 @@ query_ctx_refresh(struct query_ctx *q)
 	if ((rc = store_reader_refresh(&q->rd)) < 0)
 		return rc;
 	q->now = (uint32_t)time_now();
+	if (q->rrl != NULL)
+		q->ticks = rrl_now();
 	if (q->zt == NULL || (q->serial_txnid == q->rd.txnid &&
 	    q->serials[STORE_MAX_ZONES] == q->zt->gen))
 		return 0;

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "conf.h"
 #include "store.h"
@@ -24,7 +25,7 @@ enum query_transport { QUERY_UDP = 0, QUERY_TCP = 1 };
 /* What the caller does with the output buffer. */
 enum query_result {
 	QUERY_ANSWER = 0,	/* send OUT[0..*outlen) */
-	QUERY_DROP,		/* send nothing (short packet, QR=1, NOTIFY reply) */
+	QUERY_DROP,		/* send nothing (short packet, QR=1, NOTIFY reply, ACL, RRL) */
 	QUERY_XFR,		/* AXFR/IXFR over TCP: hand the query to the transfer code */
 };
 
@@ -33,13 +34,61 @@ enum query_result {
 /* Output buffer size callers provide: a whole TCP message. */
 #define QUERY_BUFSIZE 65535
 
-/* Per-worker state: a reusable read transaction and cached zone serials. */
+/* Whether a DNSBL name below a zone apex was found listed. */
+enum query_lookup { QUERY_LOOKUP_NONE = 0, QUERY_LOOKUP_HIT, QUERY_LOOKUP_MISS };
+
+/* What the ACL or rate limiting did to a query, besides answering it. */
+enum query_action {
+	QUERY_ACT_NONE = 0,
+	QUERY_ACT_ACL_DROP,
+	QUERY_ACT_ACL_REFUSE,
+	QUERY_ACT_ACL_ANSWER,	/* an acl rule's fixed A and TXT */
+	QUERY_ACT_RRL_DROP,
+	QUERY_ACT_RRL_TRUNCATE,	/* slip: sent truncated */
+	QUERY_ACT_MALFORMED,	/* shorter than a header, or a response: dropped */
+};
+
+/*
+ * What query_answer made of the last message, for the metrics and the
+ * query log; the caller reads it before the next call.
+ */
+struct query_info {
+	uint16_t qtype;		/* 0: no question parsed */
+	uint16_t qnamelen;	/* octets of the question name at offset 12; 0: none */
+	uint16_t rcode;		/* of the answer, 12 bits */
+	uint16_t zone;		/* the store's id of the zone asked; 0: none */
+	uint8_t lookup;		/* enum query_lookup */
+	uint8_t action;		/* enum query_action */
+};
+
+struct acl;	/* acl.h: query ACLs and rate limits of a configuration */
+struct rrl;	/* rrl.h: the server's shared rate limiting table */
+
+/*
+ * Per-worker state: a reusable read transaction and cached zone serials.
+ * ACL and RRL are set by the caller after query_ctx_init (NULL: no ACL,
+ * no rate limiting); ACL belongs to ZT's configuration and is swapped
+ * with it.  PEER is the client of the query about to be answered, set by
+ * the caller before query_answer (so transfer code that answers through
+ * query_answer needs no client of its own); NULL means unknown.
+ */
 struct query_ctx {
 	const struct zonetab *zt;
+	const struct acl *acl;
+	struct rrl *rrl;
+	const struct sockaddr *peer;	/* sockaddr_in or sockaddr_in6, or NULL */
 	struct store_reader rd;
 	uint32_t now;			/* seconds, set by query_ctx_refresh */
+	uint64_t ticks;			/* rrl_now(), set by query_ctx_refresh */
 	uint64_t serial_txnid;		/* snapshot the serial cache belongs to */
 	uint32_t *serials;		/* per zone of zt, refreshed per snapshot */
+	unsigned slip;			/* limited answers since the last truncated one */
+	uint64_t rrl_dropped;		/* answers RRL dropped, for the log */
+	uint64_t rrl_slipped;		/* answers RRL sent truncated */
+	uint64_t acl_dropped;		/* queries an ACL rule silenced */
+	const uint8_t *nsid;		/* RFC 5001: sent to clients that ask; NULL = none */
+	uint16_t nsidlen;
+	struct query_info info;		/* the last query_answer's */
 };
 
 int query_ctx_init(struct query_ctx *q, const struct zonetab *zt, struct store *s);
@@ -51,8 +100,15 @@ void query_ctx_release(struct query_ctx *q);
 
 /*
  * Answer the DNS message PKT[0..len) received over TRANSPORT into OUT
- * (capacity OUTCAP >= QUERY_BUFSIZE for TCP, >= 512 for UDP).  Pure: reads
- * the store through Q's snapshot and writes only OUT and *outlen.
+ * (capacity OUTCAP >= QUERY_BUFSIZE for TCP, >= 512 for UDP).  Reads the
+ * store through Q's snapshot and writes only OUT and *outlen, unless Q has
+ * a PEER: then Q's ACL decides first (allow, REFUSED, QUERY_DROP or a fixed
+ * A/TXT answer for the zone's DNSBL names), and over UDP Q's rate limiting
+ * may turn the answer into QUERY_DROP or a truncated one (TC=1, question
+ * and OPT only), taking a token from the shared RRL table and counting in
+ * Q.  Without PEER (tests, fuzzers) it is a pure function of the bytes.
+ * Either way Q->info tells what became of the message.  With Q->nsid set,
+ * an OPT carrying the NSID option gets ours back (RFC 5001).
  */
 enum query_result query_answer(struct query_ctx *q, const uint8_t *pkt, size_t len,
     enum query_transport transport, uint8_t *out, size_t outcap, size_t *outlen);

@@ -276,6 +276,31 @@ test_serial_and_journal_grow_per_changing_commit(void **state)
 }
 
 static void
+test_journal_trim_drops_the_oldest_commits(void **state)
+{
+	struct fixture *f = *state;
+	struct store_wr *w;
+	struct store_reader r;
+	char ops[64] = "";
+	uint64_t n;
+	uint32_t s0;
+
+	report(f, "192.0.2.1", NULL, "s", NOW - 10, STORE_NEW);
+	report(f, "192.0.2.2", NULL, "s", NOW - 10, STORE_NEW);
+	report(f, "192.0.2.3", NULL, "s", NOW - 10, STORE_NEW);
+	s0 = serial(f);
+	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	assert_int_equal(store_journal_trim(w, f->zone, 3, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_wr_commit(w), 0);
+	assert_int_equal(serial(f), s0);
+	assert_int_equal(store_reader_init(f->s, &r), 0);
+	assert_int_equal(store_journal(&r, f->zone, 0, journal_cb, ops), 0);
+	store_reader_fini(&r);
+	assert_string_equal(ops, "A103");
+}
+
+static void
 test_expired_entries_are_not_served_and_expire_removes_them(void **state)
 {
 	struct fixture *f = *state;
@@ -597,6 +622,7 @@ main(void)
 		T(test_delisting_outranks_older_reports),
 		T(test_duplicate_report_changes_nothing),
 		T(test_serial_and_journal_grow_per_changing_commit),
+		T(test_journal_trim_drops_the_oldest_commits),
 		T(test_expired_entries_are_not_served_and_expire_removes_them),
 		T(test_ipv6_prefixes_and_hosts),
 		T(test_prefix_used_finds_entries_below_and_above),
