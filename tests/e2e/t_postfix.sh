@@ -104,7 +104,7 @@ UNBOUND_PID=$!
 uctl() { unbound-control -c "$T/unbound/unbound.conf" "$@"; }
 # dig through Unbound: recursion on, the way Postfix asks.
 via_unbound() { dig @127.0.0.1 -p 53 +tries=1 +time=2 "$@" +short; }
-if poll_until 10 test "$(via_unbound "2.0.0.127.$ZONE" A)" = 127.0.0.2; then
+if poll_until 30 test "$(via_unbound "2.0.0.127.$ZONE" A)" = 127.0.0.2; then
 	ok "Unbound resolves the zone's test point 127.0.0.2 through rbldbd"
 else
 	not_ok "Unbound resolves the zone's test point 127.0.0.2 through rbldbd" \
