@@ -1,6 +1,7 @@
 /* The rbldb store: LMDB schema, key and value codecs, reads and writes. */
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -1917,6 +1918,14 @@ journal_write(struct store_wr *w, struct zone_change *zc, struct store_zone *z,
 	return rc;
 }
 
+static bool
+disk_full(const char *dir)
+{
+	struct statvfs st;
+
+	return statvfs(dir, &st) == 0 && st.f_bavail * st.f_frsize < 1024 * 1024;
+}
+
 int
 store_wr_commit(struct store_wr *w)
 {
@@ -1946,7 +1955,11 @@ store_wr_commit(struct store_wr *w)
 		store_wr_abort(w);
 		return rc;
 	}
-	rc = from_mdb(mdb_txn_commit(w->txn));
+	rc = mdb_txn_commit(w->txn);
+	/* LMDB reports a short write on a full disk as EIO: say what it is. */
+	if (rc == EIO && disk_full(w->s->dir))
+		rc = ENOSPC;
+	rc = from_mdb(rc);
 	wr_free(w);
 	return rc;
 }

@@ -78,10 +78,10 @@ if mount -t tmpfs -o size=2m tmpfs "$MNT" 2>"$T/mount.err"; then
 	    --reason seeded
 	BEFORE=$(state -D "$MNT/db")
 	rb -D "$MNT/db" ingest "$T/big.jsonl"
-	if [ "$RB_RC" -ne 0 ] && printf '%s\n' "$RB_ERR" | grep -q 'nothing committed'; then
-		ok "ingest on a full disk fails and says nothing was committed"
+	if [ "$RB_RC" -ne 0 ] && printf '%s\n' "$RB_ERR" | grep -q "No space left on device.*nothing committed"; then
+		ok "ingest on a full disk fails, says the disk is full and nothing was committed"
 	else
-		not_ok "ingest on a full disk fails and says nothing was committed" \
+		not_ok "ingest on a full disk fails, says the disk is full and nothing was committed" \
 		    "exit $RB_RC" "$RB_ERR"
 	fi
 	expect_eq "a full disk loses nothing: list and serial as before" "$BEFORE" \
