@@ -10,7 +10,7 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 UNITS = rbldbd.service rbldb-backup.service rbldb-backup.timer
 
-PKGS = libuv lmdb ldns inih jansson libcrypto
+PKGS = libuv lmdb ldns inih jansson libcrypto libmicrohttpd
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wpointer-arith -Wformat=2 -Wno-unused-parameter
 CPPFLAGS += -D_GNU_SOURCE -Icommon -Iserver -Iloader
@@ -23,7 +23,7 @@ LOADER_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(filter-out loader/main.c,$(wildcard l
 UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 LIB_OBJ = $(SERVER_OBJ) $(LOADER_OBJ) $(COMMON_OBJ)
 
-.PHONY: all run test unit e2e deps deps-test asan install uninstall clean
+.PHONY: all run test unit e2e deps deps-test asan bench install uninstall clean
 all: $(BUILD)/rbldbd $(BUILD)/rbldb
 
 $(BUILD)/%.o: %.c
@@ -60,6 +60,15 @@ asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan \
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 	    LDFLAGS="-fsanitize=address,undefined" test
+
+bench: all $(BUILD)/bench/qcount $(BUILD)/bench/nullresp
+	@BUILD=$(BUILD) sh tests/bench/run.sh
+$(BUILD)/bench/qcount: $(BUILD)/tests/bench/qcount.o $(SERVER_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/bench/nullresp: $(BUILD)/tests/bench/nullresp.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/rbldb \

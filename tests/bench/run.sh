@@ -1,0 +1,358 @@
+#!/bin/sh
+# The rbldb benchmark (issue 7): rbldb against Debian's rbldnsd on the same
+# data in the same run.  `make bench` runs it; it is never part of `make test`.
+#
+#   sh tests/bench/run.sh
+#
+# Environment (defaults in brackets):
+#   RUNS [5]          runs; every figure is the median over them
+#   DURATION [10]     seconds per dnsperf run
+#   RATE [20000]      queries/s of the fixed-rate runs
+#   ENTRIES [1000000] listings; QUERIES [1000000] lines per query file
+#   BUILD [build]     build directory; OUT [$BUILD/bench] results and data
+#   SRV_CPU [1] CLI_CPU [0]   cores of the servers and of dnsperf
+#   CLIENTS [4] CLIENT_THREADS [1] OUTSTANDING [100]   dnsperf -c, -T, -q
+#   SCALE_THREADS [nproc]      rbldbd workers in the scaling section
+#   SCALE_CLIENTS [8] SCALE_CLIENT_THREADS [2]   dnsperf there
+#   SCALE_SRV_CPUS [all] SCALE_CLI_CPUS [all]     cores there (taskset -c lists)
+#   NULL_PAUSE_US [300]  pause of the "paused" do-nothing responder
+#   NOCALLGRIND=1     skip the instruction counts
+#   KEEP=1            keep the work directory
+#
+# Writes $OUT/results.tsv (one line per run and figure), results.json
+# (medians, ratios rbldb/rbldnsd, targets), summary.txt (the table printed
+# at the end) and machine.txt.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+RUNS=${RUNS:-5}
+DURATION=${DURATION:-10}
+RATE=${RATE:-20000}
+ENTRIES=${ENTRIES:-1000000}
+QUERIES=${QUERIES:-1000000}
+BUILD=${BUILD:-build}
+OUT=${OUT:-$BUILD/bench}
+SRV_CPU=${SRV_CPU:-1}
+CLI_CPU=${CLI_CPU:-0}
+CLIENTS=${CLIENTS:-4}
+CLIENT_THREADS=${CLIENT_THREADS:-1}
+OUTSTANDING=${OUTSTANDING:-100}
+SCALE_THREADS=${SCALE_THREADS:-$(nproc)}
+NULL_PAUSE_US=${NULL_PAUSE_US:-300}
+SCALE_CLIENTS=${SCALE_CLIENTS:-8}
+SCALE_CLIENT_THREADS=${SCALE_CLIENT_THREADS:-2}
+SCALE_SRV_CPUS=${SCALE_SRV_CPUS:-0-$(($(nproc) - 1))}
+SCALE_CLI_CPUS=${SCALE_CLI_CPUS:-0-$(($(nproc) - 1))}
+BENCH=tests/bench
+PY="python3 $ROOT/$BENCH/dnsbench.py"
+QFILES="hit-a hit10-a hit-txt"
+
+say() { printf '%s\n' "bench: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+# ---- Tools ----
+missing=
+for t in dnsperf rbldnsd valgrind python3 taskset; do
+	command -v "$t" >/dev/null 2>&1 || [ -x "/usr/sbin/$t" ] || missing="$missing $t"
+done
+if [ -n "$missing" ]; then
+	pkgs=$(echo "$missing" | sed 's/taskset/util-linux/')
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		say "installing$pkgs"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y $pkgs >/dev/null
+	else
+		die "missing$missing: run  sudo apt-get install -y$pkgs"
+	fi
+fi
+RBLDNSD=$(command -v rbldnsd || echo /usr/sbin/rbldnsd)
+[ "$(nproc)" -ge 2 ] || say "only one core: server and dnsperf share it, figures mean little"
+
+# ---- Build ----
+make --no-print-directory BUILD="$BUILD" all >&2
+QCOUNT=$BUILD/bench/qcount
+if [ -z "${NOCALLGRIND:-}" ]; then
+	if grep -q 'bench/qcount:' Makefile; then
+		make --no-print-directory BUILD="$BUILD" "$QCOUNT" >&2
+	else
+		# Until the Makefile has the rule: by hand, with the Makefile's flags.
+		say "no Makefile rule for $QCOUNT: compiling it by hand"
+		mkvar() { printf 'print-var:\n\t@echo $(%s)\n' "$1" |
+		    make -s -f Makefile -f - BUILD="$BUILD" print-var; }
+		mkdir -p "$BUILD/bench"
+		${CC:-cc} $(mkvar CPPFLAGS) $(mkvar ALL_CFLAGS) -o "$QCOUNT" $BENCH/qcount.c \
+		    $(mkvar SERVER_OBJ) $(mkvar COMMON_OBJ) $(mkvar LIBS)
+	fi
+fi
+NULLRESP=$BUILD/bench/nullresp
+if grep -q 'bench/nullresp:' Makefile; then
+	make --no-print-directory BUILD="$BUILD" "$NULLRESP" >&2
+else
+	mkdir -p "$BUILD/bench"
+	${CC:-cc} -std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 -g -o "$NULLRESP" $BENCH/nullresp.c
+fi
+NULLRESP=$ROOT/$NULLRESP
+RBLDB=$ROOT/$BUILD/rbldb
+RBLDBD=$ROOT/$BUILD/rbldbd
+
+# ---- Data (generated once per parameters and generator) ----
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+DATA=$OUT/data
+stamp="$ENTRIES $QUERIES $(md5sum < $BENCH/gen.py | cut -c1-32)"
+if [ "$(cat "$DATA/stamp" 2>/dev/null)" != "$stamp" ]; then
+	say "generating $ENTRIES listings and 3 x $QUERIES queries in $DATA"
+	rm -rf "$DATA"
+	python3 $BENCH/gen.py --entries "$ENTRIES" --queries "$QUERIES" "$DATA"
+	echo "$stamp" > "$DATA/stamp"
+fi
+. "$DATA/meta.txt"
+
+# ---- Work directory, and nothing left running ----
+TMP=$(mktemp -d /tmp/rbldb-bench.XXXXXX)
+chmod 755 "$TMP"	# rbldnsd refuses root and reads its data as nobody
+PIDS=
+cleanup() {
+	for p in $PIDS; do stop "$p"; done
+	if [ -n "${KEEP:-}" ]; then say "kept $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+PORT=$($PY port)
+RPORT=$($PY port)
+while [ "$RPORT" = "$PORT" ]; do RPORT=$($PY port); done
+NPORT=$($PY port)
+while [ "$NPORT" = "$PORT" ] || [ "$NPORT" = "$RPORT" ]; do NPORT=$($PY port); done
+cp zones/relays.example.org.zone "$TMP/$ZONE.zone" 2>/dev/null ||
+    die "no apex file for $ZONE"
+conf() {	# THREADS -> configuration on $PORT with the store in $TMP/db
+	cat <<EOF
+[server]
+listen = 127.0.0.1:$PORT
+db = db
+threads = $1
+
+[zone $ZONE]
+apex = $ZONE.zone
+family = ipv4
+code = 127.0.0.2
+text = Listed as an open relay, see https://$ZONE/lookup?ip=\$
+ttl = 2100
+lifetime = 30d
+max-range = 16
+EOF
+}
+conf 1 > "$TMP/bench.conf"
+conf "$SCALE_THREADS" > "$TMP/scale.conf"
+RES=$OUT/results.tsv
+: > "$RES"
+rec() { printf '%s\t%s\t%s\t%s\n' "$RUN" "$1" "$2" "$3" >> "$RES"; }
+now() { date +%s.%N; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TCK=$(getconf CLK_TCK)
+mib() { awk -v k="$2:" '$1 == k {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+
+# launch NAME CMD...: start a server on core(s) as given in CMD, measure the
+# time from its exec to its first answer to $PROBE into $FIRST; sets SPID.
+launch() {
+	name=$1 port=$2
+	shift 2
+	rm -f "$TMP/ready" "$TMP/spid" "$TMP/t0"
+	$PY first "$port" "$PROBE" "$TMP/ready" "$TMP/spid" > "$TMP/t1" & poller=$!
+	while [ ! -e "$TMP/ready" ]; do sleep 0.01; done
+	(date +%s.%N > "$TMP/t0"; exec "$@") > "$TMP/$name.log" 2>&1 & SPID=$!
+	PIDS="$PIDS $SPID"
+	echo "$SPID" > "$TMP/spid"
+	wait "$poller" || die "$name did not start: $(tail -3 "$TMP/$name.log")"
+	FIRST=$(cat "$TMP/t0" "$TMP/t1" | tr '\n' ' ' | awk '{printf "%.4f", $2 - $1}')
+}
+start_rbldb() {	# CONF CPUS
+	launch rbldbd "$PORT" taskset -c "$2" "$RBLDBD" -c "$1"
+}
+start_rbldnsd() {	# CPUS
+	launch rbldnsd "$RPORT" taskset -c "$1" "$RBLDNSD" -n -a -u nobody -c 0 \
+	    -b "127.0.0.1/$RPORT" "$ZONE:$RBLDNSD_TYPE:$TMP/rbldnsd.data"
+}
+# stop PID: TERM, wait for it (it is our child), KILL after 5 s.
+stop() {
+	kill "$1" 2>/dev/null || return 0
+	for i in $(seq 100); do
+		kill -0 "$1" 2>/dev/null || break
+		[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ] && break
+		sleep 0.05
+	done
+	kill -9 "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# perf SERVER PID PORT QFILE MODE [dnsperf options]: one dnsperf run, recorded as QFILE/MODE/*
+perf() {
+	srv=$1 pid=$2 port=$3 qf=$4 mode=$5
+	shift 5
+	c0=$(cpu_ticks "$pid")
+	"$@" -s 127.0.0.1 -p "$port" -d "$DATA/q-$qf.txt" -l "$DURATION" > "$TMP/perf.out" 2>&1 ||
+	    die "dnsperf failed: $(tail -3 "$TMP/perf.out")"
+	c1=$(cpu_ticks "$pid")
+	$PY dnsperf "$TMP/perf.out" > "$TMP/perf.kv"
+	. "$TMP/perf.kv"
+	rec "$qf/$mode/qps" "$srv" "$qps"
+	rec "$qf/$mode/lat_mean_ms" "$srv" "$(echo "$lat_mean_s" | awk '{print $1 * 1000}')"
+	if [ -n "${lat_p99_s:-}" ]; then
+		rec "$qf/$mode/lat_p99_ms" "$srv" "$(echo "$lat_p99_s" | awk '{print $1 * 1000}')"
+	fi
+	rec "$qf/$mode/cpu_us" "$srv" "$(awk -v t=$((c1 - c0)) -v k="$TCK" -v n="$completed" \
+	    'BEGIN {printf "%.3f", t / k * 1e6 / n}')"
+	rec "$qf/$mode/lost" "$srv" "$lost"
+	rec "$qf/$mode/resp_bytes" "$srv" "${resp_bytes:-0}"
+	say "  $srv $qf $mode: $qps q/s, $((c1 - c0)) ticks for $completed answers, lost $lost"
+	unset lat_p99_s
+}
+
+{
+	echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "nproc: $(nproc)"
+	echo "cpu: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
+	echo "kernel: $(uname -srm)"
+	echo "dnsperf: $(dpkg-query -W -f '${Version}' dnsperf 2>/dev/null || echo ?)"
+	echo "rbldnsd: $(dpkg-query -W -f '${Version}' rbldnsd 2>/dev/null || echo ?)"
+	echo "command: RUNS=$RUNS DURATION=$DURATION RATE=$RATE sh $BENCH/run.sh"
+	echo "pinned: servers on core $SRV_CPU, dnsperf on $CLI_CPU:" \
+	    "-c $CLIENTS -T $CLIENT_THREADS -q $OUTSTANDING -l $DURATION, fixed rate -Q $RATE"
+	echo "scaling: rbldbd threads = $SCALE_THREADS on cores $SCALE_SRV_CPUS, dnsperf on" \
+	    "$SCALE_CLI_CPUS: -c $SCALE_CLIENTS -T $SCALE_CLIENT_THREADS"
+} > "$OUT/machine.txt"
+
+# The fixed-rate runs are named "20k" at the issue's rate, else after theirs.
+FIXED=20k
+[ "$RATE" = 20000 ] || FIXED=rate$RATE
+PINNED="taskset -c $CLI_CPU dnsperf -c $CLIENTS -T $CLIENT_THREADS -q $OUTSTANDING"
+RUN=0
+while [ "$RUN" -lt "$RUNS" ]; do
+	RUN=$((RUN + 1))
+	say "run $RUN of $RUNS (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+	echo "run $RUN: load average at start $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
+	rm -rf "$TMP/db"
+
+	# Bulk load: one ingest of every listing, history included.
+	t0=$(now)
+	"$RBLDB" -c "$TMP/bench.conf" ingest "$DATA/data.jsonl" 2> "$TMP/ingest.log" ||
+	    die "ingest failed: $(tail -3 "$TMP/ingest.log")"
+	t1=$(now)
+	rec ingest_s rbldb "$(echo "$t0 $t1" | awk '{printf "%.3f", $2 - $1}')"
+	rec ingest_rps rbldb "$(echo "$t0 $t1 $ENTRIES" | awk '{printf "%.0f", $3 / ($2 - $1)}')"
+	say "  ingest: $(echo "$t0 $t1" | awk '{printf "%.1f", $2 - $1}') s"
+
+	# The same data for rbldnsd.
+	t0=$(now)
+	"$RBLDB" -c "$TMP/bench.conf" export --format rbldnsd --zone "$ZONE" \
+	    -o "$TMP/rbldnsd.data" 2> "$TMP/export.log" ||
+	    die "export failed: $(tail -3 "$TMP/export.log")"
+	t1=$(now)
+	rec export_s rbldb "$(echo "$t0 $t1" | awk '{printf "%.3f", $2 - $1}')"
+	chmod 644 "$TMP/rbldnsd.data"
+	# The export names its dataset type: "# Serve it with: rbldnsd ... ZONE:ip4trie:FILE".
+	RBLDNSD_TYPE=$(sed -n '1,5s/^# Serve it with: rbldnsd .* [^ :]*:\([a-z0-9]*\):.*/\1/p' \
+	    "$TMP/rbldnsd.data" | head -1)
+	RBLDNSD_TYPE=${RBLDNSD_TYPE:-ip4trie}
+
+	# Instructions per query, once: deterministic, and slow under valgrind.
+	if [ "$RUN" = 1 ] && [ -z "${NOCALLGRIND:-}" ]; then
+		say "  callgrind: instructions per query"
+		rm -f "$TMP"/cg.out*
+		valgrind --tool=callgrind --instr-atstart=no --compress-strings=no \
+		    --compress-pos=no --callgrind-out-file="$TMP/cg.out" \
+		    "$QCOUNT" "$TMP/bench.conf" "$TMP/db" "$DATA/q-hit-a.txt" \
+		    "$DATA/q-hit10-a.txt" "$DATA/q-hit-txt.txt" 10000 \
+		    > "$TMP/qcount.out" 2> "$TMP/callgrind.log" ||
+		    die "qcount failed: $(tail -3 "$TMP/callgrind.log")"
+		$PY callgrind "$TMP"/cg.out.* > "$TMP/cg.txt"
+		while read -r cls ir allocs; do
+			n=$(awk -v c="$cls" '$1 == c {sub("queries=", "", $2); print $2}' "$TMP/qcount.out")
+			rec "qcount/$cls/instr_per_query" rbldb "$(awk -v i="$ir" -v n="$n" \
+			    'BEGIN {printf "%.0f", i / n}')"
+			rec "qcount/$cls/allocs_per_query" rbldb "$(awk -v a="$allocs" -v n="$n" \
+			    'BEGIN {printf "%.4f", a / n}')"
+		done < "$TMP/cg.txt"
+		cp "$TMP"/cg.out.* "$OUT/" 2>/dev/null || true
+	fi
+
+	# Both servers, pinned to SRV_CPU; time from start to first answer.
+	start_rbldb "$TMP/bench.conf" "$SRV_CPU"; BPID=$SPID
+	rec first_answer_s rbldb "$FIRST"
+	fb=$FIRST
+	start_rbldnsd "$SRV_CPU"; RPID=$SPID
+	rec first_answer_s rbldnsd "$FIRST"
+	say "  first answer: rbldb $fb s, rbldnsd $FIRST s"
+
+	for qf in $QFILES; do
+		perf rbldb "$BPID" "$PORT" "$qf" max $PINNED
+		perf rbldnsd "$RPID" "$RPORT" "$qf" max $PINNED
+		perf rbldb "$BPID" "$PORT" "$qf" "$FIXED" $PINNED -Q "$RATE" -v
+		perf rbldnsd "$RPID" "$RPORT" "$qf" "$FIXED" $PINNED -Q "$RATE" -v
+	done
+	# The floor: responders that do nothing but answer (hit-a queries): one
+	# datagram per system call, batches, batches with a pause between them.
+	for how in single batch paused; do
+		case $how in
+		paused) set -- batch "$NULL_PAUSE_US" ;;
+		*) set -- "$how" ;;
+		esac
+		taskset -c "$SRV_CPU" "$NULLRESP" "$NPORT" "$@" & NPID=$!
+		PIDS="$PIDS $NPID"
+		sleep 0.2
+		perf "null-$how" "$NPID" "$NPORT" hit-a max $PINNED
+		perf "null-$how" "$NPID" "$NPORT" hit-a "$FIXED" $PINNED -Q "$RATE" -v
+		stop "$NPID"
+	done
+	for s in "rbldb $BPID" "rbldnsd $RPID"; do
+		set -- $s
+		rec rss_mib "$1" "$(mib "$2" VmRSS)"
+		rec rss_anon_mib "$1" "$(mib "$2" RssAnon)"
+		rec rss_file_mib "$1" "$(mib "$2" RssFile)"
+	done
+
+	# A single report, then its first answer (the poller and rbldb on CLI_CPU).
+	taskset -c "$CLI_CPU" $PY delay "$PORT" "$ZONE" "$RBLDB" "$TMP/bench.conf" $DELAY_ADDRS \
+	    > "$TMP/delay.out" || die "report delay test failed"
+	rec report_delay_ms rbldb "$(sed -n 's/^median_ms=//p' "$TMP/delay.out")"
+	say "  report to answer: $(sed -n 's/^median_ms=//p' "$TMP/delay.out") ms median"
+	stop "$BPID"
+
+	# The same store compacted (each database's pages together), for the
+	# resident memory of the pages queries touch and their neighbours, which
+	# the kernel maps along (fault-around) when they are in the page cache.
+	"$RBLDB" -c "$TMP/bench.conf" backup "$TMP/dbc" > /dev/null 2>&1 || die "backup failed"
+	launch rbldbd "$PORT" taskset -c "$SRV_CPU" "$RBLDBD" -c "$TMP/bench.conf" -D "$TMP/dbc"
+	BPID=$SPID
+	perf rbldb "$BPID" "$PORT" hit10-a compacted $PINNED
+	rec rss_compacted_mib rbldb "$(mib "$BPID" VmRSS)"
+	stop "$BPID"
+	rm -rf "$TMP/dbc"
+
+	# Scaling: rbldbd with SCALE_THREADS workers (rbldnsd has one), on SCALE_SRV_CPUS.
+	start_rbldb "$TMP/scale.conf" "$SCALE_SRV_CPUS"; BPID=$SPID
+	taskset -a -p -c "$SCALE_SRV_CPUS" "$RPID" > /dev/null
+	SCALED="taskset -c $SCALE_CLI_CPUS dnsperf -c $SCALE_CLIENTS -T $SCALE_CLIENT_THREADS -q $OUTSTANDING"
+	for qf in $QFILES; do
+		perf rbldb "$BPID" "$PORT" "$qf" scale $SCALED
+		perf rbldnsd "$RPID" "$RPORT" "$qf" scale $SCALED
+	done
+	stop "$BPID"
+	stop "$RPID"
+
+	# expire of already expired listings, servers stopped (rbldbd would expire them itself).
+	"$RBLDB" -c "$TMP/bench.conf" ingest "$DATA/expire.jsonl" 2> "$TMP/ingest.log" ||
+	    die "ingest of the expire set failed: $(tail -3 "$TMP/ingest.log")"
+	t0=$(now)
+	"$RBLDB" -c "$TMP/bench.conf" expire > "$TMP/expire.out" 2>&1 ||
+	    die "expire failed: $(tail -3 "$TMP/expire.out")"
+	t1=$(now)
+	rec expire_s rbldb "$(echo "$t0 $t1" | awk '{printf "%.3f", $2 - $1}')"
+	rec expire_n rbldb "$(grep -o '[0-9][0-9]*' "$TMP/expire.out" | head -1)"
+	say "  expire: $(cat "$TMP/expire.out") in $(echo "$t0 $t1" | awk '{printf "%.2f", $2 - $1}') s"
+done
+
+echo "rbldnsd data: rbldb export, dataset $RBLDNSD_TYPE" >> "$OUT/machine.txt"
+cat "$OUT/machine.txt"
+$PY summary "$RES" "$OUT/results.json" | tee "$OUT/summary.txt"
