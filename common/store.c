@@ -56,6 +56,19 @@ struct store_wr {
 	uint64_t hist_seq;
 	struct zone_change *zc;
 	unsigned nzc;
+	struct text_cache *tc;	/* texts interned by this transaction, by hash */
+};
+
+/*
+ * Feeds repeat a few hundred reasons and sources over millions of lines: a
+ * small direct-mapped cache spares the index lookups for them.  An entry
+ * is valid only inside its transaction (an abort forgets new ids).
+ */
+#define TEXT_CACHE_SLOTS 4096
+struct text_cache {
+	uint64_t hash[TEXT_CACHE_SLOTS];
+	uint32_t id[TEXT_CACHE_SLOTS];
+	char *text[TEXT_CACHE_SLOTS];
 };
 
 /* ---- Errors ---- */
@@ -1110,6 +1123,10 @@ wr_free(struct store_wr *w)
 	for (i = 0; i < w->nzc; i++)
 		free(w->zc[i].buf);
 	free(w->zc);
+	if (w->tc != NULL)
+		for (i = 0; i < TEXT_CACHE_SLOTS; i++)
+			free(w->tc->text[i]);
+	free(w->tc);
 	free(w);
 }
 
@@ -1178,6 +1195,21 @@ text_hash(const char *t, size_t n)
 	return h;
 }
 
+static void
+cache_text(struct store_wr *w, size_t slot, uint64_t h, const char *text, uint32_t id)
+{
+	char *copy;
+
+	if (w->tc == NULL && (w->tc = calloc(1, sizeof(*w->tc))) == NULL)
+		return;		/* the cache is only a shortcut */
+	if ((copy = strdup(text)) == NULL)
+		return;
+	free(w->tc->text[slot]);
+	w->tc->text[slot] = copy;
+	w->tc->hash[slot] = h;
+	w->tc->id[slot] = id;
+}
+
 /* The id of TEXT, stored once; 0 for NULL or empty. */
 static int
 intern_find(struct store_wr *w, const char *text, uint32_t *id, bool create)
@@ -1185,8 +1217,9 @@ intern_find(struct store_wr *w, const char *text, uint32_t *id, bool create)
 	unsigned char hk[8], ib[4];
 	MDB_cursor *cur;
 	MDB_val k = { 8, hk }, v, sk = { 4, ib }, sv;
-	size_t n;
+	size_t n, slot;
 	uint32_t next = 1;
+	uint64_t h;
 	int rc;
 
 	*id = 0;
@@ -1194,7 +1227,14 @@ intern_find(struct store_wr *w, const char *text, uint32_t *id, bool create)
 		return RB_OK;
 	if (n > STORE_MAX_TEXT)
 		return -E2BIG;
-	put64(hk, text_hash(text, n));
+	h = text_hash(text, n);
+	slot = h % TEXT_CACHE_SLOTS;
+	if (w->tc != NULL && w->tc->id[slot] != 0 && w->tc->hash[slot] == h &&
+	    strcmp(w->tc->text[slot], text) == 0) {
+		*id = w->tc->id[slot];
+		return RB_OK;
+	}
+	put64(hk, h);
 	if ((rc = mdb_cursor_open(w->txn, w->s->dbi[DB_STRINDEX], &cur)) != 0)
 		return sticky(w, from_mdb(rc));
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
@@ -1205,6 +1245,7 @@ intern_find(struct store_wr *w, const char *text, uint32_t *id, bool create)
 		    sv.mv_size == n && memcmp(sv.mv_data, text, n) == 0) {
 			*id = get32(v.mv_data);
 			mdb_cursor_close(cur);
+			cache_text(w, slot, h, text, *id);
 			return RB_OK;
 		}
 		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
@@ -1226,6 +1267,7 @@ intern_find(struct store_wr *w, const char *text, uint32_t *id, bool create)
 	if ((rc = wput(w, DB_STRINDEX, hk, 8, ib, 4, 0)) != 0)
 		return rc;
 	*id = next;
+	cache_text(w, slot, h, text, next);
 	return RB_OK;
 }
 
