@@ -57,21 +57,52 @@ read_line(FILE *f, char *buf, size_t cap, bool *toolong)
 	return (ssize_t)n;
 }
 
-static void __attribute__((format(printf, 2, 3)))
-line_error(struct ingest *in, const char *fmt, ...)
+/*
+ * Lines are applied out of order (sorted chunks, below), so their errors
+ * are held and printed by line number once the chunk is done.
+ */
+struct line_msg {
+	uint64_t line;
+	char text[600];
+};
+static struct line_msg held[INGEST_MAX_ERRORS];
+static size_t nheld;
+
+static void __attribute__((format(printf, 3, 4)))
+line_error(struct ingest *in, uint64_t line, const char *fmt, ...)
 {
 	va_list ap;
 
 	in->bad++;
-	if (in->bad > INGEST_MAX_ERRORS)
+	if (in->bad > INGEST_MAX_ERRORS || nheld == INGEST_MAX_ERRORS)
 		return;
-	if (in->progress_shown)
-		fputs("\r\033[K", stderr);
-	fprintf(stderr, "%s:%llu: ", in->name, (unsigned long long)in->line);
+	held[nheld].line = line;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(held[nheld].text, sizeof(held[nheld].text), fmt, ap);
 	va_end(ap);
-	putc('\n', stderr);
+	nheld++;
+}
+
+static int
+line_msg_cmp(const void *a, const void *b)
+{
+	const struct line_msg *x = a, *y = b;
+
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static void
+print_errors(struct ingest *in)
+{
+	size_t i;
+
+	qsort(held, nheld, sizeof(held[0]), line_msg_cmp);
+	if (nheld > 0 && in->progress_shown)
+		fputs("\r\033[K", stderr);
+	for (i = 0; i < nheld; i++)
+		fprintf(stderr, "%s:%llu: %s\n", in->name, (unsigned long long)held[i].line,
+		    held[i].text);
+	nheld = 0;
 }
 
 static double
@@ -111,7 +142,7 @@ progress(struct ingest *in, bool last)
 /* Apply one parsed line; 0 also for a line refused (counted in in->bad). */
 static int
 apply_line(struct ingest *in, const struct loader *L, struct store_wr *w, struct jsonl_op *op,
-    int64_t now)
+    uint64_t line, int64_t now)
 {
 	enum store_outcome outcome;
 	char why[512];
@@ -119,7 +150,7 @@ apply_line(struct ingest *in, const struct loader *L, struct store_wr *w, struct
 	int rc;
 
 	if (apply_zone(L, op->zone, &zi, why, sizeof(why)) != 0) {
-		line_error(in, "%s", why);
+		line_error(in, line, "%s", why);
 		return 0;
 	}
 	if (op->kind == JSONL_REPORT) {
@@ -135,7 +166,7 @@ apply_line(struct ingest *in, const struct loader *L, struct store_wr *w, struct
 		rc = apply_delist(L, w, zi, &op->delist, now, &outcome, why, sizeof(why));
 	}
 	if (rc == RB_EPOLICY) {
-		line_error(in, "%s", why);
+		line_error(in, line, "%s", why);
 		return 0;
 	}
 	if (rc != 0)
@@ -145,45 +176,128 @@ apply_line(struct ingest *in, const struct loader *L, struct store_wr *w, struct
 	return 0;
 }
 
+/*
+ * Reports are applied in chunks sorted by address: B-tree pages are then
+ * touched in order, which halves the cost of a large batch.  The sort is
+ * stable, so the lines of one address keep their order; a delisting ends a
+ * chunk; a chunk bounds the memory whatever the input's length.
+ */
+#define INGEST_CHUNK 65536
+
+struct pending {
+	struct jsonl_op op;
+	uint64_t line;
+};
+
+static const struct addr *
+op_net(const struct jsonl_op *op)
+{
+	return op->kind == JSONL_REPORT ? &op->report.net : &op->delist.net;
+}
+
+static int
+pending_cmp(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+	const struct addr *p = op_net(&x->op), *q = op_net(&y->op);
+	int c;
+
+	if ((c = strcmp(x->op.zone ? x->op.zone : "", y->op.zone ? y->op.zone : "")) != 0)
+		return c;
+	if (p->fam != q->fam)
+		return p->fam < q->fam ? -1 : 1;
+	if ((c = memcmp(p->a, q->a, sizeof(p->a))) != 0)
+		return c;
+	if (p->plen != q->plen)
+		return p->plen < q->plen ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;	/* stable */
+}
+
+static int
+apply_chunk(struct ingest *in, const struct loader *L, struct store_wr *w, int64_t now,
+    struct pending *p, size_t n)
+{
+	size_t i;
+	int rc = 0;
+
+	qsort(p, n, sizeof(*p), pending_cmp);
+	for (i = 0; i < n; i++) {
+		if (rc == 0 && (rc = apply_line(in, L, w, &p[i].op, p[i].line, now)) != 0) {
+			if (in->progress_shown)
+				fputs("\r\033[K", stderr);
+			cmd_fail("ingest", CMD_FAIL, "%s:%llu: store: %s; nothing committed",
+			    in->name, (unsigned long long)p[i].line, rb_strerror(rc));
+		}
+		jsonl_op_fini(&p[i].op);
+	}
+	print_errors(in);
+	return rc == 0 ? 0 : CMD_FAIL;
+}
+
 /* Read and apply every line; a store error stops the batch (the transaction is lost). */
 static int
 ingest_lines(struct ingest *in, const struct loader *L, struct store_wr *w, int64_t now)
 {
 	static char buf[INGEST_MAX_LINE];
-	struct jsonl_op op;
+	struct pending *p;
+	size_t n = 0;
 	char why[JSONL_WHYLEN];
 	bool toolong;
-	ssize_t n;
-	int rc;
+	ssize_t len;
+	int rc = 0;
 
-	while ((n = read_line(in->f, buf, sizeof(buf), &toolong)) >= 0) {
+	if ((p = calloc(INGEST_CHUNK, sizeof(*p))) == NULL)
+		return cmd_fail("ingest", CMD_FAIL, "out of memory");
+	while (rc == 0 && (len = read_line(in->f, buf, sizeof(buf), &toolong)) >= 0) {
 		in->line++;
 		if ((in->line & 255) == 0)
 			progress(in, false);
 		if (toolong) {
-			line_error(in, "line longer than %d octets", INGEST_MAX_LINE);
+			line_error(in, in->line, "line longer than %d octets", INGEST_MAX_LINE);
 			continue;
 		}
 		/* A byte order mark, as some editors write, is no part of the first object. */
-		if (in->line == 1 && n >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
-			rc = jsonl_parse(buf + 3, (size_t)n - 3, &op, why, sizeof(why));
+		if (in->line == 1 && len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+			rc = jsonl_parse(buf + 3, (size_t)len - 3, &p[n].op, why, sizeof(why));
 		else
-			rc = jsonl_parse(buf, (size_t)n, &op, why, sizeof(why));
-		if (rc == JSONL_BLANK)
-			continue;
-		if (rc != 0) {
-			line_error(in, "%s", why);
+			rc = jsonl_parse(buf, (size_t)len, &p[n].op, why, sizeof(why));
+		if (rc == JSONL_BLANK) {
+			rc = 0;
 			continue;
 		}
-		rc = apply_line(in, L, w, &op, now);
-		jsonl_op_fini(&op);
 		if (rc != 0) {
-			if (in->progress_shown)
-				fputs("\r\033[K", stderr);
-			return cmd_fail("ingest", CMD_FAIL, "%s:%llu: store: %s; nothing "
-			    "committed", in->name, (unsigned long long)in->line, rb_strerror(rc));
+			line_error(in, in->line, "%s", why);
+			rc = 0;
+			continue;
+		}
+		p[n++].line = in->line;
+		/*
+		 * A delisting's effect depends on what is listed around it at
+		 * its turn (ranges, exceptions): it is applied in file order,
+		 * after the lines before it.
+		 */
+		if (p[n - 1].op.kind == JSONL_DELIST) {
+			if (n > 1 && (rc = apply_chunk(in, L, w, now, p, n - 1)) != 0) {
+				jsonl_op_fini(&p[n - 1].op);
+				n = 0;
+				break;
+			}
+			p[0] = p[n - 1];
+			rc = apply_chunk(in, L, w, now, p, 1);
+			n = 0;
+		} else if (n == INGEST_CHUNK) {
+			rc = apply_chunk(in, L, w, now, p, n);
+			n = 0;
 		}
 	}
+	if (rc == 0)
+		rc = apply_chunk(in, L, w, now, p, n);
+	else
+		while (n > 0)
+			jsonl_op_fini(&p[--n].op);
+	free(p);
+	if (rc != 0)
+		return rc;
 	if (ferror(in->f))
 		return cmd_fail("ingest", CMD_FAIL, "reading %s failed; nothing committed",
 		    in->name);

@@ -196,5 +196,23 @@ else
 fi
 
 
+# ---- order: reports are applied sorted by address, delistings in file order ----
+T1=$(iso $((NOW - 600))); T2=$(iso $((NOW - 300)))
+cat >"$T/order.jsonl" <<EOF
+{"op":"report","addr":"203.0.113.5","source":"o","at":"$T1"}
+{"op":"delist","addr":"203.0.113.0/24","reason":"range closed","at":"$T2"}
+{"op":"delist","addr":"198.18.0.7","reason":"closed","at":"$T1"}
+{"op":"report","addr":"198.18.0.0/24","source":"o","at":"$T2"}
+{"op":"report","addr":"198.18.0.200","source":"o","at":"$T1"}
+EOF
+rb_ok "a batch mixing ranges, reports and delistings" ingest "$T/order.jsonl"
+poll_until 10 dns_is 127.0.0.2 9.0.18.198.$ZONE A
+expect_eq "a report before a later range delisting is delisted" NXDOMAIN \
+    "$(dns_status 5.113.0.203.$ZONE A)"
+expect_eq "a delisting before a later range report leaves it listed by the range" 127.0.0.2 \
+    "$(dns_short 7.0.18.198.$ZONE A)"
+expect_eq "a report after a range, earlier in key order, is listed" 127.0.0.2 \
+    "$(dns_short 200.0.18.198.$ZONE A)"
+
 stop_server
 finish
