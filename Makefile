@@ -53,12 +53,12 @@ unit: $(UNIT_BIN)
 e2e: all
 	@BUILD=$(abspath $(BUILD)) sh tests/run-e2e.sh
 test: deps-test
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_REPLAY)
 	@sh tests/run-all.sh $(abspath $(BUILD)) $(UNIT_BIN)
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan \
-	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	    LDFLAGS="-fsanitize=address,undefined" test
 
 bench: all $(BUILD)/bench/qcount $(BUILD)/bench/nullresp
@@ -91,7 +91,8 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/rbldb.conf
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
+include fuzz.mk
 .SECONDARY:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -115,7 +115,7 @@ struct conn {
 	struct sockaddr_storage peer;	/* for allow-transfer */
 	struct xfr_stream *xs;		/* a transfer on its way; queries wait behind it */
 	size_t inlen;
-	uint64_t last;			/* uv_now of the last activity */
+	uint64_t last;			/* uv_hrtime of the last activity */
 	unsigned nq;			/* queries taken from this connection */
 	int slot;			/* per-client count it holds, or -1 */
 	int nclosed;			/* close callbacks seen; freed at 2 */
@@ -815,7 +815,8 @@ conn_touch(struct conn *c)
 		w->tail = c;
 		c->linked = true;
 	}
-	c->last = uv_now(&w->loop);
+	/* Nanoseconds: a burst of accepts on two workers still orders strictly. */
+	c->last = uv_hrtime();
 	worker_lru(w);
 	uv_timer_start(&c->idle, conn_idle, w->sv->tcp_idle_ms, 0);
 }

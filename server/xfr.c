@@ -134,9 +134,24 @@ serial_lt(uint32_t a, uint32_t b)
 	return a != b && (int32_t)(a - b) < 0;	/* RFC 1982 s3.2 */
 }
 
+/* Our OPT: root owner, UDP size QUERY_UDP_MAX, version 0, no options. */
+static const uint8_t opt_rr[11] = {
+	0, 0, 41, QUERY_UDP_MAX >> 8, QUERY_UDP_MAX & 0xff, 0, 0, 0, 0, 0, 0
+};
+
+/* Did the query carry an OPT before any fault or its TSIG? */
+static bool
+query_has_opt(const uint8_t *pkt, size_t len)
+{
+	struct tsig_rr t;
+
+	(void)tsig_parse(pkt, len, &t);	/* hasopt is set as far as it got */
+	return t.hasopt;
+}
+
 /*
  * A reply without records: the question echoed when there is one, RCODE,
- * and with CTX a TSIG (carrying TSIGERR).
+ * the OPT when the query had one, and with CTX a TSIG (carrying TSIGERR).
  */
 static enum query_result
 reply_error(const uint8_t *pkt, size_t len, int rcode, struct tsig_ctx *ctx, int tsigerr,
@@ -156,6 +171,12 @@ reply_error(const uint8_t *pkt, size_t len, int rcode, struct tsig_ctx *ctx, int
 		memcpy(out + HDRLEN, pkt + HDRLEN, (size_t)q + 4);
 		n += (size_t)q + 4;
 		out[5] = 1;
+	}
+	/* RFC 6891 s7: a query with an OPT gets one back, errors included. */
+	if (query_has_opt(pkt, len) && n + sizeof(opt_rr) <= cap) {
+		memcpy(out + n, opt_rr, sizeof(opt_rr));
+		n += sizeof(opt_rr);
+		out[11] = 1;
 	}
 	*outlen = n;
 	if (ctx != NULL && tsig_sign(ctx, out, outlen, cap, (uint16_t)tsigerr, time_now()) != 0)
@@ -1170,7 +1191,7 @@ xfr_query(struct xfr *x, struct query_ctx *q, const struct sockaddr *peer, const
 	struct tsig_rr t;
 	struct tsig_ctx ctx;
 	enum query_result r;
-	size_t limit, room;
+	size_t limit, room, elimit;
 	int64_t now;
 	int rc;
 
@@ -1178,8 +1199,11 @@ xfr_query(struct xfr *x, struct query_ctx *q, const struct sockaddr *peer, const
 	*outlen = 0;
 	if (len < HDRLEN || (pkt[2] & F_QR) != 0)
 		return QUERY_DROP;
-	if ((rc = tsig_parse(pkt, len, &t)) < 0)
-		return reply_error(pkt, len, RCODE_FORMERR, NULL, 0, out, outcap, outlen);
+	rc = tsig_parse(pkt, len, &t);
+	/* Error replies keep to the client's UDP size like every answer. */
+	elimit = transport == QUERY_UDP ? udp_limit(&t, outcap) : outcap;
+	if (rc < 0)
+		return reply_error(pkt, len, RCODE_FORMERR, NULL, 0, out, elimit, outlen);
 	if (rc == 0) {
 		r = query_answer(q, pkt, len, transport, out, outcap, outlen);
 		if (r != QUERY_XFR)
@@ -1190,7 +1214,7 @@ xfr_query(struct xfr *x, struct query_ctx *q, const struct sockaddr *peer, const
 	now = time_now();
 	rc = tsig_verify(x->kr, pkt, len, &t, now, &ctx);
 	if (rc < 0)
-		return reply_error(pkt, len, RCODE_FORMERR, NULL, 0, out, outcap, outlen);
+		return reply_error(pkt, len, RCODE_FORMERR, NULL, 0, out, elimit, outlen);
 	if (rc != TSIG_NOERROR) {
 		char who[ADDR_STRLEN];
 		struct addr pa;
@@ -1199,7 +1223,7 @@ xfr_query(struct xfr *x, struct query_ctx *q, const struct sockaddr *peer, const
 		log_info("tsig: request from %s: %s", addr_format(&pa, who, sizeof(who)),
 		    tsig_error_name(rc));
 		/* RFC 8945 s5.2: NOTAUTH, the error in the TSIG. */
-		return reply_error(pkt, t.start, TSIG_RCODE_NOTAUTH, &ctx, rc, out, outcap, outlen);
+		return reply_error(pkt, t.start, TSIG_RCODE_NOTAUTH, &ctx, rc, out, elimit, outlen);
 	}
 	/* Answer the message without its TSIG, leaving room to sign the answer. */
 	limit = transport == QUERY_TCP ? (outcap < MSGMAX ? outcap : MSGMAX) :
