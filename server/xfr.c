@@ -139,14 +139,30 @@ static const uint8_t opt_rr[11] = {
 	0, 0, 41, QUERY_UDP_MAX >> 8, QUERY_UDP_MAX & 0xff, 0, 0, 0, 0, 0, 0
 };
 
-/* Did the query carry an OPT before any fault or its TSIG? */
+/* Does the query carry an OPT anywhere its records can be walked to? */
 static bool
 query_has_opt(const uint8_t *pkt, size_t len)
 {
-	struct tsig_rr t;
+	size_t off = HDRLEN, i, n;
 
-	(void)tsig_parse(pkt, len, &t);	/* hasopt is set as far as it got */
-	return t.hasopt;
+	if (len < HDRLEN)
+		return false;
+	for (i = 0; i < wire_get_u16(pkt + 4); i++) {
+		if (skip_name(pkt, len, &off) != 0 || len - off < 4)
+			return false;
+		off += 4;
+	}
+	n = (size_t)wire_get_u16(pkt + 6) + wire_get_u16(pkt + 8) + wire_get_u16(pkt + 10);
+	for (i = 0; i < n; i++) {
+		if (skip_name(pkt, len, &off) != 0 || len - off < 10)
+			return false;
+		if (len - off - 10 < wire_get_u16(pkt + off + 8))
+			return false;	/* a cut OPT is no OPT: as query.c answers it */
+		if (wire_get_u16(pkt + off) == 41)
+			return true;
+		off += 10 + wire_get_u16(pkt + off + 8);
+	}
+	return false;
 }
 
 /*
