@@ -179,7 +179,8 @@ fill(struct rec *r, uint32_t now, const struct sockaddr *peer, unsigned transpor
 	if (qnamelen > sizeof(r->qname))
 		qnamelen = 0;
 	r->qnamelen = (uint8_t)qnamelen;
-	memcpy(r->qname, qname, qnamelen);
+	if (qnamelen > 0)	/* a query without a question has no name at all */
+		memcpy(r->qname, qname, qnamelen);
 }
 
 size_t
