@@ -1411,8 +1411,7 @@ struct reparent {
 	uint8_t match;		/* ... or exactly this (when removing) */
 	uint8_t to;
 	bool removing;
-	struct listing *list;	/* collected first: the cursor must not move under puts */
-	size_t n, cap;
+	struct listing_vec found;	/* collected first: the cursor must not move under puts */
 };
 
 static int
@@ -1427,17 +1426,7 @@ reparent_cb(void *arg, const struct listing *l, uint8_t parent)
 		hit = parent == NO_PARENT || parent < rp->from_below;
 	if (!hit)
 		return 0;
-	if (rp->n == rp->cap) {
-		size_t cap = rp->cap ? rp->cap * 2 : 16;
-		struct listing *p = realloc(rp->list, cap * sizeof(*p));
-
-		if (p == NULL)
-			return -ENOMEM;
-		rp->list = p;
-		rp->cap = cap;
-	}
-	rp->list[rp->n++] = *l;
-	return 0;
+	return listing_vec_push(&rp->found, l);
 }
 
 /*
@@ -1449,15 +1438,15 @@ static int
 reparent_inside(struct store_wr *w, uint16_t zone, const struct addr *net, bool removing,
     uint8_t net_parent)
 {
-	struct reparent rp = { w, zone, net->plen, net->plen, 0, removing, NULL, 0, 0 };
+	struct reparent rp = { w, zone, net->plen, net->plen, 0, removing, { NULL, 0, 0 } };
 	size_t i;
 	int rc;
 
 	rp.to = removing ? net_parent : net->plen;
 	rc = walk_inside(&w->rd, zone, net, reparent_cb, &rp);
-	for (i = 0; rc == 0 && i < rp.n; i++)
-		rc = put_hot(w, zone, &rp.list[i], rp.to);
-	free(rp.list);
+	for (i = 0; rc == 0 && i < rp.found.n; i++)
+		rc = put_hot(w, zone, &rp.found.v[i], rp.to);
+	free(rp.found.v);
 	return sticky(w, rc);
 }
 
@@ -1523,28 +1512,28 @@ entry_write(struct store_wr *w, uint16_t zone, const struct listing *l)
 	return put_hot(w, zone, l, parent);
 }
 
-struct collect {
-	struct listing *list;
-	size_t n, cap;
-};
+int
+listing_vec_push(struct listing_vec *vc, const struct listing *l)
+{
+	struct listing *p;
+	size_t cap;
+
+	if (vc->n == vc->cap) {
+		cap = vc->cap ? vc->cap * 2 : 16;
+		if ((p = realloc(vc->v, cap * sizeof(*p))) == NULL)
+			return -ENOMEM;
+		vc->v = p;
+		vc->cap = cap;
+	}
+	vc->v[vc->n++] = *l;
+	return 0;
+}
 
 static int
 collect_cb(void *arg, const struct listing *l, uint8_t parent)
 {
-	struct collect *c = arg;
-
 	(void)parent;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		struct listing *p = realloc(c->list, cap * sizeof(*p));
-
-		if (p == NULL)
-			return -ENOMEM;
-		c->list = p;
-		c->cap = cap;
-	}
-	c->list[c->n++] = *l;
-	return 0;
+	return listing_vec_push(arg, l);
 }
 
 static int entry_remove(struct store_wr *w, uint16_t zone, const struct listing *l);
@@ -1578,18 +1567,18 @@ listed_above(struct store_wr *w, uint16_t zone, const struct addr *net)
 static int
 drop_orphan_exceptions(struct store_wr *w, uint16_t zone, const struct addr *net)
 {
-	struct collect ex = { NULL, 0, 0 };
+	struct listing_vec ex = { NULL, 0, 0 };
 	size_t i;
 	int rc;
 
 	rc = walk_inside(&w->rd, zone, net, exception_cb, &ex);
 	for (i = 0; rc == 0 && i < ex.n; i++) {
-		if ((rc = listed_above(w, zone, &ex.list[i].net)) == 0)
-			rc = entry_remove(w, zone, &ex.list[i]);
+		if ((rc = listed_above(w, zone, &ex.v[i].net)) == 0)
+			rc = entry_remove(w, zone, &ex.v[i]);
 		else if (rc == 1)
 			rc = 0;
 	}
-	free(ex.list);
+	free(ex.v);
 	return sticky(w, rc);
 }
 
@@ -1784,7 +1773,7 @@ int
 store_delist(struct store_wr *w, uint16_t zone, const struct delisting *d,
     enum store_outcome *out)
 {
-	struct collect inside = { NULL, 0, 0 };
+	struct listing_vec inside = { NULL, 0, 0 };
 	struct listing_detail det;
 	struct listing self, cover;
 	struct hist_text ht = { d->reason, NULL, NULL, d->by };
@@ -1831,15 +1820,15 @@ store_delist(struct store_wr *w, uint16_t zone, const struct delisting *d,
 	if (self_found && !self_exception && (rc = collect_cb(&inside, &self, parent)) != 0)
 		return sticky(w, rc);
 	if ((rc = walk_inside(&w->rd, zone, &d->net, collect_cb, &inside)) != 0) {
-		free(inside.list);
+		free(inside.v);
 		return sticky(w, rc);
 	}
 	for (i = 0; i < inside.n && rc == 0; i++) {
-		if (!(inside.list[i].flags & LISTING_EXCEPTION) && is_live(&inside.list[i], now))
+		if (!(inside.v[i].flags & LISTING_EXCEPTION) && is_live(&inside.v[i], now))
 			removed = true;
-		rc = delist_one(w, zone, &inside.list[i], d, reason, by);
+		rc = delist_one(w, zone, &inside.v[i], d, reason, by);
 	}
-	free(inside.list);
+	free(inside.v);
 	if (rc != 0)
 		return rc;
 

@@ -82,6 +82,14 @@ struct listing {
 	uint32_t reason_id;	/* 0 = none (the zone's text is served) */
 };
 
+/* A growable array of listings, for code that collects entries first. */
+struct listing_vec {
+	struct listing *v;
+	size_t n, cap;
+};
+/* Append *L, growing the array; -ENOMEM when it cannot.  free(vc->v) when done. */
+int listing_vec_push(struct listing_vec *vc, const struct listing *l);
+
 /* The cold part of an entry, for show/list/stats; not read by the server. */
 struct listing_detail {
 	int64_t first_seen;	/* earliest report `at` */

@@ -454,32 +454,10 @@ change_cmp(const void *pa, const void *pb)
 	return a->order < b->order ? -1 : a->order > b->order;
 }
 
-struct vec {
-	struct listing *v;
-	size_t n, cap;
-};
-
-static int
-vec_push(struct vec *vc, const struct listing *l)
-{
-	struct listing *p;
-	size_t cap;
-
-	if (vc->n == vc->cap) {
-		cap = vc->cap ? vc->cap * 2 : 1024;
-		if ((p = realloc(vc->v, cap * sizeof(*p))) == NULL)
-			return -ENOMEM;
-		vc->v = p;
-		vc->cap = cap;
-	}
-	vc->v[vc->n++] = *l;
-	return 0;
-}
-
 static int
 collect_all(void *arg, const struct listing *l)
 {
-	return vec_push(arg, l);
+	return listing_vec_push(arg, l);
 }
 
 /*
@@ -488,7 +466,7 @@ collect_all(void *arg, const struct listing *l)
  * before them all (absent before an ADD, its BEFORE otherwise).
  */
 static int
-revert(const struct vec *now, struct change *ch, size_t nch, struct vec *then)
+revert(const struct listing_vec *now, struct change *ch, size_t nch, struct listing_vec *then)
 {
 	size_t i = 0, k = 0, g;
 	int d, rc = 0;
@@ -499,13 +477,13 @@ revert(const struct vec *now, struct change *ch, size_t nch, struct vec *then)
 	while (rc == 0 && (i < now->n || k < nch)) {
 		d = i >= now->n ? 1 : k >= nch ? -1 : zonemap_cmp(&now->v[i], change_key(&ch[k]));
 		if (d < 0) {
-			rc = vec_push(then, &now->v[i++]);
+			rc = listing_vec_push(then, &now->v[i++]);
 			continue;
 		}
 		if (d == 0)
 			i++;	/* changed since: replaced by what it was */
 		if (ch[k].op != JOURNAL_ADD)
-			rc = vec_push(then, &ch[k].before);
+			rc = listing_vec_push(then, &ch[k].before);
 		g = k;
 		while (k < nch && zonemap_cmp(change_key(&ch[k]), change_key(&ch[g])) == 0)
 			k++;
@@ -683,7 +661,7 @@ walk(const struct zonemap_src *src, struct pass *p)
  * SOA, additions, between the new SOA that opens and closes the answer.
  */
 static int
-ixfr_diff(struct xfr_job *j, const struct vec *then, const struct vec *now,
+ixfr_diff(struct xfr_job *j, const struct listing_vec *then, const struct listing_vec *now,
     const struct region *regions, size_t nregions)
 {
 	struct zonemap_src sthen, snow;
@@ -791,7 +769,7 @@ rname_add(struct rname **v, size_t *n, size_t *cap, const struct addr *r, bool s
  * for one new subtree.  *N 0 means the whole zone.
  */
 static int
-ixfr_regions(struct xfr_job *j, const struct vec *then, const struct vec *now,
+ixfr_regions(struct xfr_job *j, const struct listing_vec *then, const struct listing_vec *now,
     const struct change *ch, size_t nch, struct region **out, size_t *n)
 {
 	struct zonemap_src sthen, snow;
@@ -876,7 +854,7 @@ ixfr_run(struct xfr_job *j, int *rcp)
 	uint16_t zone = j->x->zt->zones[j->zi].id;
 	uint32_t d = j->sz.serial - j->client_serial;
 	struct jwalk w;
-	struct vec now = { 0 }, then = { 0 };
+	struct listing_vec now = { 0 }, then = { 0 };
 	struct region *regions = NULL;
 	size_t nregions = 0;
 	int rc;
