@@ -25,6 +25,7 @@
 #include "rrl.h"
 #include "sdnotify.h"
 #include "store.h"
+#include "tcpframe.h"
 #include "timeutil.h"
 #include "tsig.h"
 #include "xfr.h"
@@ -1058,18 +1059,15 @@ static void
 conn_process(struct conn *c)
 {
 	struct worker *w = c->w;
-	size_t off = 0, avail, mlen, olen;
+	const uint8_t *msg;
+	size_t off = 0, used, mlen, olen;
 	bool snap = false;
 	enum query_result r;
 	struct xfr_job *job;
 	uint64_t t0;
 
 	while (!c->writing && !c->closing && c->xs == NULL) {
-		avail = c->inlen - off;
-		if (avail < 2)
-			break;
-		mlen = (size_t)c->in[off] << 8 | c->in[off + 1];
-		if (avail < 2 + mlen)
+		if ((used = tcpframe_next(c->in + off, c->inlen - off, &msg, &mlen)) == 0)
 			break;
 		if (!snap && !worker_refresh(w)) {
 			conn_close(c);
@@ -1078,9 +1076,9 @@ conn_process(struct conn *c)
 		snap = true;
 		olen = 0;
 		t0 = uv_hrtime();
-		r = answer(w, (const struct sockaddr *)&c->peer, c->in + off + 2, mlen, QUERY_TCP,
+		r = answer(w, (const struct sockaddr *)&c->peer, msg, mlen, QUERY_TCP,
 		    c->out + 2, NET_TCP_MSGMAX, &olen, &job);
-		off += 2 + mlen;
+		off += used;
 		if (r == QUERY_DROP) {
 			observe(w, QUERY_TCP, t0, 1);
 			continue;	/* an ACL said silence; the connection goes on */
@@ -1099,10 +1097,7 @@ conn_process(struct conn *c)
 	}
 	if (snap)
 		query_ctx_release(&w->q);
-	if (off > 0) {
-		memmove(c->in, c->in + off, c->inlen - off);
-		c->inlen -= off;
-	}
+	tcpframe_consume(c->in, &c->inlen, off);
 	if (c->eof && !c->writing && c->xs == NULL)
 		conn_close(c);
 }

@@ -4,15 +4,13 @@
  * answers that block the connection for a while, every message answered by
  * query_answer on the real store.
  *
- * net.c keeps its framing inside conn_process, tied to libuv handles, so
- * this target carries the same buffer discipline as a pure function,
- * frame_next() below, and the reads and writes around it as net.c does
- * them: a read fills the room after what is buffered (conn_alloc), complete
- * messages are answered in order until a write would block (conn_process),
- * reading stops while a write is pending and resumes after it (conn_send,
- * conn_written), the rest of a partial message moves to the front.  Moving
- * frame_next into net.c (or a small server/tcpframe.h) would let this
- * target test the server's own code.
+ * The framing is the server's own (server/tcpframe.h: tcpframe_next,
+ * tcpframe_consume); around it this target does the reads and writes as
+ * net.c does them: a read fills the room after what is buffered
+ * (conn_alloc), complete messages are answered in order until a write would
+ * block (conn_process), reading stops while a write is pending and resumes
+ * after it (conn_send, conn_written).  Every message taken out must be the
+ * stream's next one, whole.
  *
  * Input: octet 0 picks the read sizes, octet 1 which answers block; the
  * rest is the byte stream.
@@ -22,6 +20,7 @@
 
 #include "fuzz.h"
 #include "query.h"
+#include "tcpframe.h"
 
 #define MSGMAX 65535			/* NET_TCP_MSGMAX */
 
@@ -50,24 +49,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/*
- * The first whole message in BUF[0..len): sets *MSG and returns its
- * length, or returns -1 while its length prefix or body is incomplete.
- */
-static long
-frame_next(const uint8_t *buf, size_t len, const uint8_t **msg)
-{
-	size_t mlen;
-
-	if (len < 2)
-		return -1;
-	mlen = (size_t)buf[0] << 8 | buf[1];
-	if (len - 2 < mlen)
-		return -1;
-	*msg = buf + 2;
-	return (long)mlen;
-}
-
 /* One message out of the connection: it must be the next one of the stream, whole. */
 static void
 answer(struct stream *s, const uint8_t *msg, size_t mlen)
@@ -92,17 +73,14 @@ static void
 process(struct stream *s)
 {
 	const uint8_t *msg;
-	size_t off = 0;
-	long mlen;
+	size_t off = 0, used, mlen;
 
-	while (!conn.writing && (mlen = frame_next(conn.in + off, conn.inlen - off, &msg)) >= 0) {
-		answer(s, msg, (size_t)mlen);
-		off += 2 + (size_t)mlen;
+	while (!conn.writing && (used = tcpframe_next(conn.in + off, conn.inlen - off, &msg,
+	    &mlen)) > 0) {
+		answer(s, msg, mlen);
+		off += used;
 	}
-	if (off > 0) {
-		memmove(conn.in, conn.in + off, conn.inlen - off);
-		conn.inlen -= off;
-	}
+	tcpframe_consume(conn.in, &conn.inlen, off);
 }
 
 int
@@ -157,7 +135,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (conn.inlen != s.len - s.ref || memcmp(conn.in, s.data + s.ref, conn.inlen) != 0)
 		fuzz_fail("left over %zu octets, the stream has %zu after its last message",
 		    conn.inlen, s.len - s.ref);
-	if (conn.inlen >= 2 && frame_next(conn.in, conn.inlen, &(const uint8_t *){ NULL }) >= 0)
+	if (tcpframe_next(conn.in, conn.inlen, &(const uint8_t *){ NULL }, &(size_t){ 0 }) > 0)
 		fuzz_fail("a whole message was left unanswered");
 	return 0;
 }
