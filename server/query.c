@@ -281,23 +281,33 @@ put_neg_soa(struct reply *r, const struct zt_zone *z, uint32_t serial)
 static void
 put_text(struct wire *w, const char *t, size_t n, const char *sub, size_t sublen)
 {
-	size_t lenpos = w->len, i, j, k;
-	const char *s;
-	uint8_t cur = 0;
+	size_t lenpos = w->len, cur = 0, i = 0, k, take;
+	const char *s, *dollar;
 
 	wire_u8(w, 0);
-	for (i = 0; i < n; i++) {
-		s = t[i] == '$' ? sub : t + i;
-		k = t[i] == '$' ? sublen : 1;
-		for (j = 0; j < k; j++) {
+	while (i < n) {
+		/* The next run: the substitute of one '$', or the text up to the next '$'. */
+		if (t[i] == '$') {
+			s = sub;
+			k = sublen;
+			i++;
+		} else {
+			s = t + i;
+			dollar = memchr(s, '$', n - i);
+			k = dollar != NULL ? (size_t)(dollar - s) : n - i;
+			i += k;
+		}
+		for (; k > 0; s += take, k -= take) {
 			if (cur == 255) {
 				lenpos = w->len;
 				wire_u8(w, 0);
 				cur = 0;
 			}
-			wire_u8(w, (uint8_t)s[j]);
+			take = k < 255 - cur ? k : 255 - cur;
+			wire_mem(w, s, take);
+			cur += take;
 			if (!w->err)
-				w->buf[lenpos] = ++cur;
+				w->buf[lenpos] = (uint8_t)cur;
 		}
 	}
 }
@@ -459,7 +469,10 @@ answer_listed(struct query_ctx *q, const struct zt_zone *z, uint16_t qtype, cons
 		r->an++;
 	}
 	if ((qtype == T_TXT || qtype == T_ANY) && text != NULL && textlen > 0) {
-		addr_format(&h->a, sub, sizeof(sub));
+		/* Most reasons hold no '$': format the address only for those that do. */
+		sub[0] = '\0';
+		if (memchr(text, '$', textlen) != NULL)
+			addr_format(&h->a, sub, sizeof(sub));
 		rdpos = rr_head(r, DNS_QNAME, T_TXT, z->ttl);
 		put_text(&r->w, text, textlen, sub, strlen(sub));
 		rr_end(r, rdpos);
