@@ -41,6 +41,8 @@
 #define CONF_DEFAULT_TCP_IDLE 10		/* seconds; RFC 7766 s6.2.3 suggests seconds */
 #define CONF_MAX_TCP_CONNS 65535
 #define CONF_MAX_TCP_QUERIES 1000000
+#define CONF_DEFAULT_UDP_BATCH_WAIT 1000	/* µs: see udp-batch-wait in rbldb.conf(5) */
+#define CONF_MAX_UDP_BATCH_WAIT 10000
 #define CONF_MAX_ACL_TEXT 1000			/* octets of an acl answer's TXT */
 
 static const char *const tsig_algorithms[] = {
@@ -120,6 +122,7 @@ static int set_rrl_exempt(struct parser *, const char *);
 static int set_tcp_max_conns(struct parser *, const char *);
 static int set_tcp_max_conns_client(struct parser *, const char *);
 static int set_tcp_idle(struct parser *, const char *);
+static int set_udp_batch_wait(struct parser *, const char *);
 static int set_tcp_max_queries(struct parser *, const char *);
 static int set_metrics(struct parser *, const char *);
 static int set_query_log(struct parser *, const char *);
@@ -156,6 +159,7 @@ static const struct keydef server_keys[] = {
 	{ "tcp-max-conns-per-client", KEY_SCALAR, set_tcp_max_conns_client },
 	{ "tcp-idle-timeout", KEY_SCALAR, set_tcp_idle },
 	{ "tcp-max-queries", KEY_SCALAR, set_tcp_max_queries },
+	{ "udp-batch-wait", KEY_SCALAR, set_udp_batch_wait },
 	{ "metrics", KEY_SCALAR, set_metrics },
 	{ "query-log", KEY_SCALAR, set_query_log },
 	{ "nsid", KEY_SCALAR, set_nsid },
@@ -1095,6 +1099,31 @@ set_tcp_max_queries(struct parser *p, const char *v)
 	return 0;
 }
 
+/* Microseconds, written with their unit: 0, 250us, 1ms. */
+static int
+set_udp_batch_wait(struct parser *p, const char *v)
+{
+	unsigned long n = 0;
+	char *end;
+
+	errno = 0;
+	if (*v >= '0' && *v <= '9')
+		n = strtoul(v, &end, 10);
+	else
+		end = (char *)v;
+	if (errno == 0 && end != v && (strcmp(end, "ms") == 0 || strcmp(end, "us") == 0 ||
+	    (*end == '\0' && n == 0))) {
+		if (strcmp(end, "ms") == 0)
+			n = n <= CONF_MAX_UDP_BATCH_WAIT ? n * 1000 : n;
+		if (n <= CONF_MAX_UDP_BATCH_WAIT) {
+			p->c->udp_batch_wait = (uint32_t)n;
+			return 0;
+		}
+	}
+	return fail(p, "udp-batch-wait '%s' is not 0 or a time from 1us to 10ms with its unit "
+	    "(e.g. 300us, 1ms)", v);
+}
+
 /* ADDR:PORT with the port required (no DNS default), port 0 for any free one. */
 static int
 set_metrics(struct parser *p, const char *v)
@@ -1690,6 +1719,7 @@ conf_load(const char *path, char *err, size_t errlen)
 	}
 	p.c = c;
 	c->rrl_slip = CONF_DEFAULT_RRL_SLIP;
+	c->udp_batch_wait = CONF_DEFAULT_UDP_BATCH_WAIT;
 	if ((slash = strrchr(path, '/')) == NULL)
 		c->dir = strdup(".");
 	else

@@ -34,6 +34,9 @@
 #define NET_BATCH 64		/* UDP datagrams per recvmmsg/sendmmsg */
 #define NET_UDP_BUFSIZE 4096	/* per datagram; query.c keeps answers to the client's size */
 #define NET_UDP_ROUNDS 16	/* batches per wake-up before TCP gets the loop again */
+#define NET_UDP_WAITS 4		/* udp-batch-wait pauses per wake-up, likewise */
+#define NET_UDP_NOPAUSE_MIN_NS 1000000	/* no pauses this long once batches fill by themselves, */
+#define NET_UDP_NOPAUSE_MAX_NS 128000000	/* doubling up to this while they keep doing so */
 #define NET_TCP_BACKLOG 128
 #define NET_TCP_MSGMAX 65535	/* RFC 1035 s4.2.2: two-octet length prefix */
 #define NET_ERRLOG_MS 60000	/* at most one "cannot read the store" line per minute */
@@ -66,6 +69,7 @@ struct served {
 	unsigned tcp_max_client;	/* per client; 0 = no own limit */
 	unsigned tcp_idle_ms;
 	unsigned tcp_max_queries;	/* per connection; 0 = no limit */
+	unsigned udp_batch_wait_ns;	/* pause after a batch under load; 0 = none */
 	atomic_uint refs;
 	struct served *next;		/* list of retired ones, control loop only */
 };
@@ -155,6 +159,9 @@ struct worker {
 	struct tcp_listener *tcp;	/* one per listen address */
 	struct conn *head, *tail;	/* this worker's connections */
 	uint64_t errors;		/* batches dropped: no store snapshot */
+	uint64_t udp_last;		/* uv_hrtime when the last UDP wake-up ended */
+	uint64_t udp_nopause_until;	/* no udp-batch-wait pauses before this uv_hrtime */
+	uint64_t udp_nopause_ns;	/* the length of the last such stop */
 	uint64_t last_errlog;
 	struct metrics_worker *m;	/* this worker's counters; NULL = no metrics */
 	struct querylog_ring *ql;	/* this worker's query log ring; NULL = none */
@@ -286,6 +293,7 @@ served_new(struct net *n, const struct conf *c, struct conf *owned, const struct
 	sv->tcp_max_client = c->tcp_max_conns_client;
 	sv->tcp_idle_ms = pick(n->o.tcp_idle_ms, c->tcp_idle * 1000u, NET_TCP_IDLE_MS);
 	sv->tcp_max_queries = c->tcp_max_queries;
+	sv->udp_batch_wait_ns = c->udp_batch_wait * 1000u;
 	atomic_init(&sv->refs, 1);
 	sv->conf = owned;
 	return sv;
@@ -560,14 +568,60 @@ udp_send(struct worker *w, struct udp_sock *u, unsigned m)
 	}
 }
 
+/*
+ * Coalescing of wake-ups (udp-batch-wait).  At a steady rate each datagram
+ * would otherwise find the worker asleep in epoll, and pay a wake-up and
+ * three system calls of its own, which on loopback cost more than the
+ * answer.  A worker that has just sent a batch while busy (the previous
+ * wake-up ended less than two waits ago) sleeps for the wait and then reads
+ * what arrived meanwhile as one batch.  Answers already sent are not
+ * delayed; a datagram arriving during the pause waits at most the pause.
+ * An idle socket costs nothing: the first read after a pause that finds
+ * nothing goes back to epoll.  Once a whole batch or more is read at one go
+ * (after waking or after a pause), the load fills batches by itself and
+ * pausing stops for a while, longer each time this recurs at once: pauses
+ * would only slow a client that waits for its answers before it asks more,
+ * while a burst after a scheduling delay soon lets pausing resume.
+ */
+static bool
+udp_pause(struct worker *w, uint64_t started, int round, int waits, int gathered)
+{
+	unsigned ns = w->sv->udp_batch_wait_ns;
+	struct timespec ts;
+	uint64_t now;
+
+	if (ns == 0 || waits >= NET_UDP_WAITS)
+		return false;
+	now = uv_hrtime();
+	if (gathered >= NET_BATCH) {
+		/* Again as soon as the last stop ended: a steady load; stop for longer. */
+		if (now < w->udp_nopause_until + 4 * (uint64_t)ns)
+			w->udp_nopause_ns = w->udp_nopause_ns < NET_UDP_NOPAUSE_MAX_NS / 2 ?
+			    2 * w->udp_nopause_ns : NET_UDP_NOPAUSE_MAX_NS;
+		else
+			w->udp_nopause_ns = NET_UDP_NOPAUSE_MIN_NS;
+		w->udp_nopause_until = now + w->udp_nopause_ns;
+		return false;
+	}
+	if (now < w->udp_nopause_until)
+		return false;
+	if (round == 0 && started - w->udp_last > 2 * (uint64_t)ns)
+		return false;	/* not busy: the first datagram in a while */
+	ts.tv_sec = 0;
+	ts.tv_nsec = ns;
+	nanosleep(&ts, NULL);
+	return true;
+}
+
 /* Answer datagrams in batches until the socket is drained or the round limit hit. */
 static void
 udp_readable(uv_poll_t *h, int status, int events)
 {
 	struct udp_sock *u = h->data;
 	struct worker *w = u->w;
+	uint64_t started = uv_hrtime();
 	bool snap = false;
-	int round, n, i;
+	int round, waits = 0, gathered = 0, n, i;	/* gathered: since waking or pausing */
 
 	(void)events;
 	if (status < 0)
@@ -609,11 +663,16 @@ udp_readable(uv_poll_t *h, int status, int events)
 		udp_send(w, u, m);
 		/* Each answer of the batch went out at its end: that is its latency. */
 		observe(w, QUERY_UDP, t0, (uint64_t)n);
-		if (n < NET_BATCH)
+		gathered += n;
+		if (n == NET_BATCH)
+			continue;	/* more may be waiting: read again at once */
+		if (!udp_pause(w, started, round, waits++, gathered))
 			break;
+		gathered = 0;
 	}
 	if (snap)
 		query_ctx_release(&w->q);
+	w->udp_last = uv_hrtime();
 }
 
 static void

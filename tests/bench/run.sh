@@ -124,6 +124,10 @@ RPORT=$($PY port)
 while [ "$RPORT" = "$PORT" ]; do RPORT=$($PY port); done
 NPORT=$($PY port)
 while [ "$NPORT" = "$PORT" ] || [ "$NPORT" = "$RPORT" ]; do NPORT=$($PY port); done
+PORT2=$($PY port)
+while [ "$PORT2" = "$PORT" ] || [ "$PORT2" = "$RPORT" ] || [ "$PORT2" = "$NPORT" ]; do
+	PORT2=$($PY port)
+done
 cp zones/relays.example.org.zone "$TMP/$ZONE.zone" 2>/dev/null ||
     die "no apex file for $ZONE"
 conf() {	# THREADS -> configuration on $PORT with the store in $TMP/db
@@ -144,6 +148,8 @@ max-range = 16
 EOF
 }
 conf 1 > "$TMP/bench.conf"
+# The same without coalescing of wake-ups (udp-batch-wait = 0), to show what it does.
+conf 1 | sed 's/^threads = 1$/&\nudp-batch-wait = 0/' > "$TMP/nowait.conf"
 conf "$SCALE_THREADS" > "$TMP/scale.conf"
 RES=$OUT/results.tsv
 : > "$RES"
@@ -291,6 +297,17 @@ while [ "$RUN" -lt "$RUNS" ]; do
 		perf rbldb "$BPID" "$PORT" "$qf" "$FIXED" $PINNED -Q "$RATE" -v
 		perf rbldnsd "$RPID" "$RPORT" "$qf" "$FIXED" $PINNED -Q "$RATE" -v
 	done
+	# rbldbd without udp-batch-wait, on hit-a, with rbldnsd again back to back.
+	launch rbldbd-nowait "$PORT2" taskset -c "$SRV_CPU" "$RBLDBD" -c "$TMP/nowait.conf" \
+	    -l "127.0.0.1:$PORT2"
+	WPID=$SPID
+	for mode in max "$FIXED"; do
+		set -- $PINNED
+		[ "$mode" = max ] || set -- "$@" -Q "$RATE" -v
+		perf rbldb "$WPID" "$PORT2" hit-a "$mode-nowait" "$@"
+		perf rbldnsd "$RPID" "$RPORT" hit-a "$mode-nowait" "$@"
+	done
+	stop "$WPID"
 	# The floor: responders that do nothing but answer (hit-a queries): one
 	# datagram per system call, batches, batches with a pause between them.
 	for how in single batch paused; do

@@ -806,6 +806,34 @@ test_error_default_zone_unknown(void **state)
 }
 
 static void
+test_udp_batch_wait(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char *text;
+		uint32_t us;
+	} good[] = { { "0", 0 }, { "1us", 1 }, { "250us", 250 }, { "1ms", 1000 },
+	    { "10ms", 10000 } };
+	static const char *const bad[] = { "300", "-1us", "1s", "11ms", "10001us", "ms", "1 ms",
+	    "99999999999999999999us" };
+	char text[256], what[128];
+	size_t i;
+
+	expect_ok(f, ZONE);
+	assert_int_equal(f->c->udp_batch_wait, 1000);	/* the default */
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "[server]\nudp-batch-wait = %s\n" ZONE, good[i].text);
+		expect_ok(f, text);
+		assert_int_equal(f->c->udp_batch_wait, good[i].us);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "[server]\nudp-batch-wait = %s\n" ZONE, bad[i]);
+		snprintf(what, sizeof(what), "udp-batch-wait '%s' is not 0 or a time", bad[i]);
+		expect_error(f, text, "t.conf", 2, what);
+	}
+}
+
+static void
 test_error_missing_file(void **state)
 {
 	struct fixture *f = *state;
@@ -852,6 +880,7 @@ main(void)
 		T(test_error_bad_family),
 		T(test_error_bad_max_range),
 		T(test_error_bad_threads_and_mapsize),
+		T(test_udp_batch_wait),
 		T(test_error_scalar_given_twice),
 		T(test_error_scalar_continued),
 		T(test_error_zone_without_apex),
