@@ -57,6 +57,28 @@ struct store_wr {
 	struct zone_change *zc;
 	unsigned nzc;
 	struct text_cache *tc;	/* texts interned by this transaction, by hash */
+	/*
+	 * One cursor per database for point reads and writes: a batch sorted
+	 * by address finds the next key on the page the cursor is on, and
+	 * LMDB then skips the descent from the root (mdb_cursor_set).
+	 */
+	MDB_cursor *cur[DB_COUNT];
+	struct last_key *last;	/* [DB_COUNT], allocated on first use */
+};
+
+/*
+ * The greatest key of a database as this transaction last saw it, as a
+ * hint: a key beyond it goes in with MDB_APPEND, so that a load in key
+ * order (into an empty store, or past the end of a database) fills its
+ * pages instead of splitting them in half.  LMDB checks the order itself
+ * and refuses an append out of order untouched (MDB_KEYEXIST), so a stale
+ * hint costs one retry, never a wrong write.
+ */
+#define LAST_KEY_MAX 48
+struct last_key {
+	bool known;
+	size_t len;	/* LAST_KEY_MAX + 1: too long to keep, never append */
+	unsigned char k[LAST_KEY_MAX];
 };
 
 /*
@@ -689,7 +711,11 @@ get_entry(struct store_reader *r, uint16_t zone, const struct addr *a, uint8_t p
 	addr_mask(&l->net, plen);
 	k.mv_size = entry_key(kb, zone, &l->net, plen);
 	k.mv_data = kb;
-	if ((rc = mdb_get(r->txn, r->s->dbi[DB_ENTRIES], &k, &v)) != 0)
+	if (r->point != NULL)
+		rc = mdb_cursor_get(r->point, &k, &v, MDB_SET_KEY);
+	else
+		rc = mdb_get(r->txn, r->s->dbi[DB_ENTRIES], &k, &v);
+	if (rc != 0)
 		return from_mdb(rc);
 	if (!hot_decode(&v, &h))
 		return RB_ESTORE;
@@ -1090,6 +1116,7 @@ store_wr_begin(struct store *s, struct store_wr **out)
 {
 	struct store_wr *w;
 	MDB_val k = { 7, "histseq" }, v;
+	unsigned i;
 	int rc;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
@@ -1103,6 +1130,11 @@ store_wr_begin(struct store *s, struct store_wr **out)
 	w->rd.txn = w->txn;
 	if ((rc = mdb_cursor_open(w->txn, s->dbi[DB_ENTRIES], (MDB_cursor **)&w->rd.cur)) != 0)
 		goto fail;
+	/* Closed with the transaction, as write transactions' cursors are. */
+	for (i = 0; i < DB_COUNT; i++)
+		if ((rc = mdb_cursor_open(w->txn, s->dbi[i], &w->cur[i])) != 0)
+			goto fail;
+	w->rd.point = w->cur[DB_ENTRIES];
 	w->rd.txnid = mdb_txn_id(w->txn);
 	if (mdb_get(w->txn, s->dbi[DB_META], &k, &v) == 0 && v.mv_size == 8)
 		w->hist_seq = get64(v.mv_data);
@@ -1127,6 +1159,7 @@ wr_free(struct store_wr *w)
 		for (i = 0; i < TEXT_CACHE_SLOTS; i++)
 			free(w->tc->text[i]);
 	free(w->tc);
+	free(w->last);
 	free(w);
 }
 
@@ -1166,21 +1199,70 @@ sticky(struct store_wr *w, int rc)
 	return rc;
 }
 
+/* Is K beyond the greatest key of DB as last seen?  In LMDB's default order. */
+static bool
+beyond_last(struct store_wr *w, int db, const MDB_val *k)
+{
+	struct last_key *h;
+	MDB_val lk, lv;
+	int c;
+
+	if (w->last == NULL && (w->last = calloc(DB_COUNT, sizeof(*w->last))) == NULL)
+		return false;	/* only a hint */
+	h = &w->last[db];
+	if (!h->known) {
+		h->known = true;
+		h->len = 0;	/* an empty database: every key is beyond */
+		if (mdb_cursor_get(w->cur[db], &lk, &lv, MDB_LAST) == 0) {
+			h->len = lk.mv_size <= LAST_KEY_MAX ? lk.mv_size : LAST_KEY_MAX + 1;
+			if (h->len <= LAST_KEY_MAX)
+				memcpy(h->k, lk.mv_data, h->len);
+		}
+	}
+	if (h->len > LAST_KEY_MAX || k->mv_size > LAST_KEY_MAX)
+		return false;
+	c = memcmp(k->mv_data, h->k, k->mv_size < h->len ? k->mv_size : h->len);
+	return c > 0 || (c == 0 && k->mv_size > h->len);
+}
+
 static int
 wput(struct store_wr *w, int db, const void *kd, size_t kl, const void *vd, size_t vl,
     unsigned flags)
 {
 	MDB_val k = { kl, (void *)kd }, v = { vl, (void *)vd };
+	bool append = db != DB_STRINDEX && beyond_last(w, db, &k);
+	int rc;
 
-	return sticky(w, from_mdb(mdb_put(w->txn, w->s->dbi[db], &k, &v, flags)));
+	rc = mdb_cursor_put(w->cur[db], &k, &v, flags | (append ? MDB_APPEND : 0));
+	if (rc == MDB_KEYEXIST && append && !(flags & MDB_APPEND)) {
+		append = false;
+		rc = mdb_cursor_put(w->cur[db], &k, &v, flags);
+	}
+	if (rc == 0 && append) {
+		w->last[db].len = kl;
+		memcpy(w->last[db].k, kd, kl);
+	}
+	return sticky(w, from_mdb(rc));
+}
+
+/* Point read inside the write transaction; RB_ENOTFOUND is no error. */
+static int
+wget(struct store_wr *w, int db, const void *kd, size_t kl, MDB_val *v)
+{
+	MDB_val k = { kl, (void *)kd };
+	int rc = mdb_cursor_get(w->cur[db], &k, v, MDB_SET_KEY);
+
+	return rc == MDB_NOTFOUND ? RB_ENOTFOUND : sticky(w, from_mdb(rc));
 }
 
 static int
 wdel(struct store_wr *w, int db, const void *kd, size_t kl)
 {
-	MDB_val k = { kl, (void *)kd };
-	int rc = mdb_del(w->txn, w->s->dbi[db], &k, NULL);
+	MDB_val k = { kl, (void *)kd }, v;
+	int rc = mdb_cursor_get(w->cur[db], &k, &v, MDB_SET);
 
+	if (rc == 0)
+		rc = mdb_cursor_del(w->cur[db], db == DB_STRINDEX ? MDB_NODUPDATA : 0);
 	return rc == MDB_NOTFOUND ? RB_OK : sticky(w, from_mdb(rc));
 }
 
@@ -1442,6 +1524,8 @@ reparent_inside(struct store_wr *w, uint16_t zone, const struct addr *net, bool 
 	size_t i;
 	int rc;
 
+	if (addr_is_host(net))
+		return RB_OK;	/* nothing lies inside a single address */
 	rp.to = removing ? net_parent : net->plen;
 	rc = walk_inside(&w->rd, zone, net, reparent_cb, &rp);
 	for (i = 0; rc == 0 && i < rp.found.n; i++)
@@ -1450,24 +1534,34 @@ reparent_inside(struct store_wr *w, uint16_t zone, const struct addr *net, bool 
 	return sticky(w, rc);
 }
 
-/* The structural parent of NET: the most specific entry strictly containing it. */
+/*
+ * Find the entry NET (*found, into *old) and its structural parent: the
+ * most specific entry strictly containing NET, its own parent byte when it
+ * exists.  One cursor move for both: containers sort before NET, and the
+ * nearest entry at or before it is NET itself or on the parent chain.
+ */
 static int
-find_parent(struct store_wr *w, uint16_t zone, const struct addr *net, uint8_t *parent)
+entry_find(struct store_wr *w, uint16_t zone, const struct addr *net, struct listing *old,
+    bool *found, uint8_t *parent)
 {
 	struct listing l;
 	struct addr outer;
 	uint8_t p;
 	int rc;
 
+	*found = false;
 	*parent = NO_PARENT;
-	if (net->plen == 0)
-		return RB_OK;
-	/* Containers sort before NET; the nearest one before it is on the chain. */
 	rc = predecessor(&w->rd, zone, net, net->plen, &l, &p);
 	if (rc == RB_ENOTFOUND)
 		return RB_OK;
 	if (rc != 0)
-		return rc;
+		return sticky(w, rc);
+	if (l.net.plen == net->plen && memcmp(l.net.a, net->a, addr_bytes(net->fam)) == 0) {
+		*old = l;
+		*found = true;
+		*parent = p;
+		return RB_OK;
+	}
 	outer = *net;
 	addr_mask(&outer, net->plen);
 	for (;;) {
@@ -1478,38 +1572,60 @@ find_parent(struct store_wr *w, uint16_t zone, const struct addr *net, uint8_t *
 		if (p == NO_PARENT)
 			return RB_OK;
 		if ((rc = get_entry(&w->rd, zone, &l.net, p, &l, &p)) != 0)
-			return rc == RB_ENOTFOUND ? RB_ESTORE : rc;
+			return sticky(w, rc == RB_ENOTFOUND ? RB_ESTORE : rc);
 	}
 }
 
-/* Write entry L (new or changed), keeping parents, expiry index and journal. */
+/* The structural parent of NET, whether NET is an entry or not. */
+static int
+find_parent(struct store_wr *w, uint16_t zone, const struct addr *net, uint8_t *parent)
+{
+	struct listing l;
+	bool found;
+
+	return entry_find(w, zone, net, &l, &found, parent);
+}
+
+/*
+ * Write entry L, which was OLD with parent PARENT or, OLD NULL, is new
+ * under PARENT (entry_find), keeping parents, expiry index and journal.
+ */
+static int
+entry_put(struct store_wr *w, uint16_t zone, const struct listing *l,
+    const struct listing *old, uint8_t parent)
+{
+	int rc;
+
+	if (old != NULL) {
+		if (old->expires != l->expires) {
+			if ((rc = expiry_index(w, zone, &l->net, old->expires, false)) != 0 ||
+			    (rc = expiry_index(w, zone, &l->net, l->expires, true)) != 0)
+				return rc;
+		}
+		if (!served_same(old, l) &&
+		    (rc = journal_note(w, zone, JOURNAL_CHANGE, old, l)) != 0)
+			return rc;
+		return put_hot(w, zone, l, parent);
+	}
+	if ((rc = reparent_inside(w, zone, &l->net, false, 0)) != 0 ||
+	    (rc = expiry_index(w, zone, &l->net, l->expires, true)) != 0 ||
+	    (rc = journal_note(w, zone, JOURNAL_ADD, NULL, l)) != 0)
+		return sticky(w, rc);
+	return put_hot(w, zone, l, parent);
+}
+
+/* Write entry L (new or changed). */
 static int
 entry_write(struct store_wr *w, uint16_t zone, const struct listing *l)
 {
 	struct listing old;
 	uint8_t parent;
+	bool found;
 	int rc;
 
-	rc = get_entry(&w->rd, zone, &l->net, l->net.plen, &old, &parent);
-	if (rc == RB_OK) {
-		if (old.expires != l->expires) {
-			if ((rc = expiry_index(w, zone, &l->net, old.expires, false)) != 0 ||
-			    (rc = expiry_index(w, zone, &l->net, l->expires, true)) != 0)
-				return rc;
-		}
-		if (!served_same(&old, l) &&
-		    (rc = journal_note(w, zone, JOURNAL_CHANGE, &old, l)) != 0)
-			return rc;
-		return put_hot(w, zone, l, parent);
-	}
-	if (rc != RB_ENOTFOUND)
-		return sticky(w, rc);
-	if ((rc = find_parent(w, zone, &l->net, &parent)) != 0 ||
-	    (rc = reparent_inside(w, zone, &l->net, false, 0)) != 0 ||
-	    (rc = expiry_index(w, zone, &l->net, l->expires, true)) != 0 ||
-	    (rc = journal_note(w, zone, JOURNAL_ADD, NULL, l)) != 0)
-		return sticky(w, rc);
-	return put_hot(w, zone, l, parent);
+	if ((rc = entry_find(w, zone, &l->net, &old, &found, &parent)) != 0)
+		return rc;
+	return entry_put(w, zone, l, found ? &old : NULL, parent);
 }
 
 int
@@ -1608,9 +1724,15 @@ static int
 detail_get(struct store_wr *w, uint16_t zone, const struct addr *net,
     struct listing_detail *d)
 {
-	int rc = store_detail(&w->rd, zone, net, d);
+	unsigned char kb[KEY_MAX];
+	MDB_val v;
+	int rc;
 
-	return rc == RB_ENOTFOUND ? RB_OK : sticky(w, rc);
+	memset(d, 0, sizeof(*d));
+	rc = wget(w, DB_DETAILS, kb, entry_key(kb, zone, net, net->plen), &v);
+	if (rc == RB_OK)
+		detail_decode(&v, d);
+	return rc == RB_ENOTFOUND ? RB_OK : rc;
 }
 
 static int
@@ -1669,7 +1791,7 @@ store_report(struct store_wr *w, uint16_t zone, const struct report *r,
 	uint32_t source, reason, evidence, expires;
 	uint8_t parent;
 	size_t rklen, elen;
-	bool live, listed;
+	bool found, live, listed;
 	int rc, seen;
 
 	if (w->err != 0)
@@ -1685,21 +1807,22 @@ store_report(struct store_wr *w, uint16_t zone, const struct report *r,
 		return sticky(w, rc);
 	rklen = report_key(rk, zone, &r->net, source, r->at);
 	{
-		MDB_val k = { rklen, rk }, v;
+		MDB_val v;
 
-		if (mdb_get(w->txn, w->s->dbi[DB_REPORTS], &k, &v) == 0) {
+		if ((rc = wget(w, DB_REPORTS, rk, rklen, &v)) == RB_OK) {
 			*out = STORE_DUPLICATE;
 			return RB_OK;
 		}
+		if (rc != RB_ENOTFOUND)
+			return rc;
 	}
 	if ((rc = intern(w, r->reason, &reason)) != 0 ||
 	    (rc = intern(w, r->evidence, &evidence)) != 0)
 		return sticky(w, rc);
 
-	rc = get_entry(&w->rd, zone, &r->net, r->net.plen, &cur, &parent);
-	if (rc != RB_OK && rc != RB_ENOTFOUND)
-		return sticky(w, rc);
-	live = rc == RB_OK && is_live(&cur, clamp_time(w->now));
+	if ((rc = entry_find(w, zone, &r->net, &cur, &found, &parent)) != 0)
+		return rc;
+	live = found && is_live(&cur, clamp_time(w->now));
 	listed = live && !(cur.flags & LISTING_EXCEPTION);
 
 	if (!listed) {
@@ -1736,7 +1859,7 @@ store_report(struct store_wr *w, uint16_t zone, const struct report *r,
 	put32(bk, source);
 	elen = entry_key(bk + 4, zone, &r->net, r->net.plen);
 	put64(bk + 4 + elen, (uint64_t)r->at);
-	if ((rc = entry_write(w, zone, &l)) != 0 ||
+	if ((rc = entry_put(w, zone, &l, found ? &cur : NULL, parent)) != 0 ||
 	    (rc = detail_put(w, zone, &r->net, &d)) != 0 ||
 	    (rc = wput(w, DB_REPORTS, rk, rklen, rv, sizeof(rv), 0)) != 0 ||
 	    (rc = wput(w, DB_BYSOURCE, bk, 4 + elen + 8, "", 0, 0)) != 0 ||

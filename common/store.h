@@ -107,6 +107,7 @@ struct store_reader {
 	struct store *s;
 	void *txn;		/* MDB_txn *, read-only, reset between uses */
 	void *cur;		/* MDB_cursor * on entries */
+	void *point;		/* MDB_cursor * on entries for point reads, or NULL */
 	uint64_t txnid;		/* snapshot id, to notice new commits */
 };
 

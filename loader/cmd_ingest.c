@@ -38,23 +38,39 @@ struct ingest {
 	double started, last_progress;
 };
 
+/* Input in blocks, split at newlines with memchr rather than octet by octet. */
+struct reader {
+	FILE *f;
+	size_t pos, len;
+	char block[1 << 16];
+};
+
 /* One line into BUF (at most CAP octets, newline dropped); -1 at the end. */
 static ssize_t
-read_line(FILE *f, char *buf, size_t cap, bool *toolong)
+read_line(struct reader *r, char *buf, size_t cap, bool *toolong)
 {
-	size_t n = 0;
-	int c;
+	size_t n = 0, k;
+	char *nl;
 
 	*toolong = false;
-	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
-		if (n < cap)
-			buf[n++] = (char)c;
-		else
+	for (;;) {
+		if (r->pos == r->len) {
+			r->pos = 0;
+			if ((r->len = fread(r->block, 1, sizeof(r->block), r->f)) == 0)
+				return n == 0 && !*toolong ? -1 : (ssize_t)n;
+		}
+		nl = memchr(r->block + r->pos, '\n', r->len - r->pos);
+		k = (nl != NULL ? (size_t)(nl - r->block) : r->len) - r->pos;
+		if (k > cap - n) {
 			*toolong = true;
+			k = cap - n;
+		}
+		memcpy(buf + n, r->block + r->pos, k);
+		n += k;
+		r->pos = nl != NULL ? (size_t)(nl - r->block) + 1 : r->len;
+		if (nl != NULL)
+			return (ssize_t)n;
 	}
-	if (c == EOF && n == 0 && !*toolong)
-		return -1;
-	return (ssize_t)n;
 }
 
 /*
@@ -139,20 +155,15 @@ progress(struct ingest *in, bool last)
 	in->progress_shown = !last;
 }
 
-/* Apply one parsed line; 0 also for a line refused (counted in in->bad). */
+/* Apply one parsed line of zone ZI; 0 also for a line refused (counted in in->bad). */
 static int
 apply_line(struct ingest *in, const struct loader *L, struct store_wr *w, struct jsonl_op *op,
-    uint64_t line, int64_t now)
+    size_t zi, uint64_t line, int64_t now)
 {
 	enum store_outcome outcome;
 	char why[512];
-	size_t zi;
 	int rc;
 
-	if (apply_zone(L, op->zone, &zi, why, sizeof(why)) != 0) {
-		line_error(in, line, "%s", why);
-		return 0;
-	}
 	if (op->kind == JSONL_REPORT) {
 		if (!op->has_at)
 			op->report.at = now;
@@ -178,14 +189,18 @@ apply_line(struct ingest *in, const struct loader *L, struct store_wr *w, struct
 
 /*
  * Reports are applied in chunks sorted by address: B-tree pages are then
- * touched in order, which halves the cost of a large batch.  The sort is
- * stable, so the lines of one address keep their order; a delisting ends a
- * chunk; a chunk bounds the memory whatever the input's length.
+ * touched in order, each once per chunk, so the larger the chunk the
+ * cheaper a large batch.  The sort is stable, so the lines of one address
+ * keep their order; a delisting ends a chunk; a chunk's lines and text
+ * bound the memory whatever the input's length.  The lines are parsed in
+ * place in one text buffer (jsonl_parse_in), reused by the next chunk.
  */
-#define INGEST_CHUNK 65536
+#define INGEST_CHUNK (1 << 20)		/* lines */
+#define INGEST_CHUNK_TEXT (256 << 20)	/* octets of text */
 
 struct pending {
 	struct jsonl_op op;
+	size_t zi;		/* its zone, L->conf->zones[zi] */
 	uint64_t line;
 };
 
@@ -195,40 +210,81 @@ op_net(const struct jsonl_op *op)
 	return op->kind == JSONL_REPORT ? &op->report.net : &op->delist.net;
 }
 
-static int
-pending_cmp(const void *a, const void *b)
-{
-	const struct pending *x = a, *y = b;
-	const struct addr *p = op_net(&x->op), *q = op_net(&y->op);
-	int c;
+/*
+ * What a chunk is sorted by, packed for cheap comparisons: zone, family,
+ * the 16 address octets, prefix length, then the line's index in the
+ * chunk, which keeps the sort stable.  The chunk's lines stay where they
+ * are; only these 24 octets each move.
+ */
+struct sort_key {
+	uint64_t w[3];
+};
 
-	if ((c = strcmp(x->op.zone ? x->op.zone : "", y->op.zone ? y->op.zone : "")) != 0)
-		return c;
-	if (p->fam != q->fam)
-		return p->fam < q->fam ? -1 : 1;
-	if ((c = memcmp(p->a, q->a, sizeof(p->a))) != 0)
-		return c;
-	if (p->plen != q->plen)
-		return p->plen < q->plen ? -1 : 1;
-	return x->line < y->line ? -1 : x->line > y->line;	/* stable */
+static void
+sort_key(struct sort_key *k, const struct pending *p, uint32_t idx)
+{
+	const struct addr *a = op_net(&p->op);
+	unsigned i;
+
+	k->w[0] = (uint64_t)p->zi << 48 | (uint64_t)a->fam << 40;
+	for (i = 0; i < 5; i++)
+		k->w[0] |= (uint64_t)a->a[i] << (32 - 8 * i);
+	k->w[1] = 0;
+	for (i = 5; i < 13; i++)
+		k->w[1] = k->w[1] << 8 | a->a[i];
+	k->w[2] = (uint64_t)a->a[13] << 56 | (uint64_t)a->a[14] << 48 |
+	    (uint64_t)a->a[15] << 40 | (uint64_t)a->plen << 32 | idx;
+}
+
+static int
+sort_key_cmp(const void *a, const void *b)
+{
+	const struct sort_key *x = a, *y = b;
+	unsigned i;
+
+	for (i = 0; i < 3; i++)
+		if (x->w[i] != y->w[i])
+			return x->w[i] < y->w[i] ? -1 : 1;
+	return 0;
+}
+
+static void
+prefetch_texts(const struct jsonl_op *op)
+{
+	if (op->kind == JSONL_REPORT) {
+		__builtin_prefetch(op->report.reason);
+		__builtin_prefetch(op->report.source);
+	}
 }
 
 static int
 apply_chunk(struct ingest *in, const struct loader *L, struct store_wr *w, int64_t now,
-    struct pending *p, size_t n)
+    struct pending *p, struct sort_key *keys, size_t n)
 {
+	struct pending *q;
 	size_t i;
 	int rc = 0;
 
-	qsort(p, n, sizeof(*p), pending_cmp);
+	for (i = 0; i < n; i++)
+		sort_key(&keys[i], &p[i], (uint32_t)i);
+	qsort(keys, n, sizeof(*keys), sort_key_cmp);
 	for (i = 0; i < n; i++) {
-		if (rc == 0 && (rc = apply_line(in, L, w, &p[i].op, p[i].line, now)) != 0) {
+		/*
+		 * Lines are taken in address order, scattered over the chunk:
+		 * fetch a line's record, then its texts, ahead of their turn.
+		 */
+		if (i + 16 < n)
+			__builtin_prefetch(&p[(uint32_t)keys[i + 16].w[2]]);
+		if (i + 8 < n)
+			prefetch_texts(&p[(uint32_t)keys[i + 8].w[2]].op);
+		q = &p[(uint32_t)keys[i].w[2]];
+		if (rc == 0 && (rc = apply_line(in, L, w, &q->op, q->zi, q->line, now)) != 0) {
 			if (in->progress_shown)
 				fputs("\r\033[K", stderr);
 			cmd_fail("ingest", CMD_FAIL, "%s:%llu: store: %s; nothing committed",
-			    in->name, (unsigned long long)p[i].line, rb_strerror(rc));
+			    in->name, (unsigned long long)q->line, rb_strerror(rc));
 		}
-		jsonl_op_fini(&p[i].op);
+		jsonl_op_fini(&q->op);
 	}
 	print_errors(in);
 	return rc == 0 ? 0 : CMD_FAIL;
@@ -238,17 +294,29 @@ apply_chunk(struct ingest *in, const struct loader *L, struct store_wr *w, int64
 static int
 ingest_lines(struct ingest *in, const struct loader *L, struct store_wr *w, int64_t now)
 {
-	static char buf[INGEST_MAX_LINE];
+	struct reader rd;
 	struct pending *p;
-	size_t n = 0;
-	char why[JSONL_WHYLEN];
+	struct sort_key *keys;
+	size_t n = 0, used = 0;
+	char why[JSONL_WHYLEN], *text, *buf;
 	bool toolong;
 	ssize_t len;
 	int rc = 0;
 
-	if ((p = calloc(INGEST_CHUNK, sizeof(*p))) == NULL)
+	/* Untouched memory costs nothing: a short batch uses little of either. */
+	p = calloc(INGEST_CHUNK, sizeof(*p));
+	keys = malloc(INGEST_CHUNK * sizeof(*keys));
+	text = malloc(INGEST_CHUNK_TEXT + INGEST_MAX_LINE);
+	if (p == NULL || keys == NULL || text == NULL) {
+		free(p);
+		free(keys);
+		free(text);
 		return cmd_fail("ingest", CMD_FAIL, "out of memory");
-	while (rc == 0 && (len = read_line(in->f, buf, sizeof(buf), &toolong)) >= 0) {
+	}
+	rd.f = in->f;
+	rd.pos = rd.len = 0;
+	while (rc == 0 && (len = read_line(&rd, buf = text + used, INGEST_MAX_LINE,
+	    &toolong)) >= 0) {
 		in->line++;
 		if ((in->line & 255) == 0)
 			progress(in, false);
@@ -258,9 +326,9 @@ ingest_lines(struct ingest *in, const struct loader *L, struct store_wr *w, int6
 		}
 		/* A byte order mark, as some editors write, is no part of the first object. */
 		if (in->line == 1 && len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
-			rc = jsonl_parse(buf + 3, (size_t)len - 3, &p[n].op, why, sizeof(why));
+			rc = jsonl_parse_in(buf + 3, (size_t)len - 3, &p[n].op, why, sizeof(why));
 		else
-			rc = jsonl_parse(buf, (size_t)len, &p[n].op, why, sizeof(why));
+			rc = jsonl_parse_in(buf, (size_t)len, &p[n].op, why, sizeof(why));
 		if (rc == JSONL_BLANK) {
 			rc = 0;
 			continue;
@@ -270,32 +338,40 @@ ingest_lines(struct ingest *in, const struct loader *L, struct store_wr *w, int6
 			rc = 0;
 			continue;
 		}
+		if (apply_zone(L, p[n].op.zone, &p[n].zi, why, sizeof(why)) != 0) {
+			line_error(in, in->line, "%s", why);
+			jsonl_op_fini(&p[n].op);
+			continue;
+		}
 		p[n++].line = in->line;
+		used += (size_t)len;
 		/*
 		 * A delisting's effect depends on what is listed around it at
 		 * its turn (ranges, exceptions): it is applied in file order,
 		 * after the lines before it.
 		 */
 		if (p[n - 1].op.kind == JSONL_DELIST) {
-			if (n > 1 && (rc = apply_chunk(in, L, w, now, p, n - 1)) != 0) {
+			if (n > 1 && (rc = apply_chunk(in, L, w, now, p, keys, n - 1)) != 0) {
 				jsonl_op_fini(&p[n - 1].op);
 				n = 0;
 				break;
 			}
 			p[0] = p[n - 1];
-			rc = apply_chunk(in, L, w, now, p, 1);
-			n = 0;
-		} else if (n == INGEST_CHUNK) {
-			rc = apply_chunk(in, L, w, now, p, n);
-			n = 0;
+			rc = apply_chunk(in, L, w, now, p, keys, 1);
+			n = used = 0;
+		} else if (n == INGEST_CHUNK || used >= INGEST_CHUNK_TEXT) {
+			rc = apply_chunk(in, L, w, now, p, keys, n);
+			n = used = 0;
 		}
 	}
 	if (rc == 0)
-		rc = apply_chunk(in, L, w, now, p, n);
+		rc = apply_chunk(in, L, w, now, p, keys, n);
 	else
 		while (n > 0)
 			jsonl_op_fini(&p[--n].op);
 	free(p);
+	free(keys);
+	free(text);
 	if (rc != 0)
 		return rc;
 	if (ferror(in->f))

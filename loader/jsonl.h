@@ -19,8 +19,8 @@ enum jsonl_kind {
 };
 
 /*
- * One parsed line.  The strings (zone, texts) point into ROOT, the line's
- * JSON tree, and live until jsonl_op_fini().  Fields the line leaves out
+ * One parsed line.  The strings (zone, texts) point into the line or its
+ * JSON tree and live until jsonl_op_fini().  Fields the line leaves out
  * are 0/NULL with their has_ flag false; the caller fills the defaults
  * that need the configuration or the clock (zone, at, lifetime).
  */
@@ -30,9 +30,17 @@ struct jsonl_op {
 	bool has_at;
 	bool has_lifetime;	/* report only */
 	bool force;		/* report only: ranges wider than max-range */
-	struct report report;	/* JSONL_REPORT: net, at, code, lifetime, texts */
-	struct delisting delist;	/* JSONL_DELIST: net, at, reason, by */
-	json_t *root;
+	union {
+		struct report report;	/* JSONL_REPORT: net, at, code, lifetime, texts */
+		struct delisting delist;	/* JSONL_DELIST: net, at, reason, by */
+	};
+	/*
+	 * What jsonl_op_fini frees: the line's JSON tree (TREE) or the copy
+	 * of the line that jsonl_parse made; NULL when the strings point into
+	 * the caller's line (jsonl_parse_in) or once finished.
+	 */
+	void *root;
+	bool tree;
 };
 
 #define JSONL_BLANK 1	/* the line is empty or white space: nothing to do */
@@ -51,6 +59,14 @@ struct jsonl_op {
  * syntax is judged here; the listing policy is the caller's (policy.h).
  */
 int jsonl_parse(const char *line, size_t len, struct jsonl_op *op, char *why, size_t whylen);
+
+/*
+ * The same without a copy, for a bulk reader that keeps its lines: the
+ * strings of a flat object of plain strings (what feeds write) point into
+ * LINE, whose octets are changed (NULs end them), so LINE must live until
+ * jsonl_op_fini.  Other lines go to jansson, and LINE is left as it was.
+ */
+int jsonl_parse_in(char *line, size_t len, struct jsonl_op *op, char *why, size_t whylen);
 void jsonl_op_fini(struct jsonl_op *op);
 
 #endif

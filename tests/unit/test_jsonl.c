@@ -362,6 +362,105 @@ test_embedded_nul_refused(void **state)
 	assert_true(strncmp(why, "not JSON: ", 10) == 0);
 }
 
+/* Escapes and non-ASCII go to jansson; the result is the same as for plain text. */
+static void
+test_plain_and_jansson_lines_agree(void **state)
+{
+	static const char *const lines[] = {
+		"{\"op\":\"report\",\"addr\":\"192.0.2.5\",\"reason\":\"a/b\",\"force\":true}",
+		"{\"op\":\"report\",\"addr\":\"192.0.2.5\",\"reason\":\"a\\/b\",\"force\":true}",
+		"{\"\\u006fp\":\"report\",\"addr\":\"192.0.2.5\",\"reason\":\"a/b\",\"force\":true}",
+		" { \"op\" : \"report\" , \"addr\" : \"192.0.2.5\" , \"reason\" : \"a/b\" , "
+		    "\"force\" : true } ",
+	};
+	struct jsonl_op op;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < RB_ARRAY_LEN(lines); i++) {
+		assert_int_equal(parse(lines[i], &op), 0);
+		assert_non_null(op.root);
+		assert_int_equal(op.tree, i == 1 || i == 2);
+		assert_int_equal(op.kind, JSONL_REPORT);
+		assert_string_equal(op.report.reason, "a/b");
+		assert_true(op.force);
+		jsonl_op_fini(&op);
+		assert_null(op.root);
+	}
+	assert_int_equal(parse("{\"op\":\"report\",\"addr\":\"192.0.2.5\",\"reason\":"
+	    "\"caf\xc3\xa9\"}", &op), 0);
+	assert_true(op.tree);
+	assert_string_equal(op.report.reason, "caf\xc3\xa9");
+	jsonl_op_fini(&op);
+	/* Invalid UTF-8 is jansson's to refuse. */
+	assert_int_equal(parse("{\"op\":\"report\",\"addr\":\"192.0.2.5\",\"reason\":\"\xff\"}",
+	    &op), RB_ESYNTAX);
+	assert_true(strncmp(why, "not JSON: ", 10) == 0);
+}
+
+static void
+test_parse_in_place(void **state)
+{
+	char line[] = "{\"op\":\"report\",\"addr\":\"192.0.2.5\",\"source\":\"trap-7\"}";
+	char esc[] = "{\"op\":\"report\",\"addr\":\"192.0.2.5\",\"source\":\"trap\\u002d7\"}";
+	char copy[sizeof(esc)];
+	struct jsonl_op op;
+
+	(void)state;
+	/* A plain line: the strings are in the line itself, nothing to free. */
+	assert_int_equal(jsonl_parse_in(line, sizeof(line) - 1, &op, why, sizeof(why)), 0);
+	assert_null(op.root);
+	assert_ptr_equal(op.report.source, line + strlen("{\"op\":\"report\",\"addr\":"
+	    "\"192.0.2.5\",\"source\":\""));
+	assert_string_equal(op.report.source, "trap-7");
+	jsonl_op_fini(&op);
+	/* Anything else is parsed by jansson, and the line is left as it was. */
+	memcpy(copy, esc, sizeof(esc));
+	assert_int_equal(jsonl_parse_in(esc, sizeof(esc) - 1, &op, why, sizeof(why)), 0);
+	assert_non_null(op.root);
+	assert_true(op.tree);
+	assert_string_equal(op.report.source, "trap-7");
+	assert_memory_equal(esc, copy, sizeof(esc));
+	jsonl_op_fini(&op);
+}
+
+static void
+test_many_members(void **state)
+{
+	(void)state;
+	/* Past 16 members jansson parses; the first unknown field is still the one named. */
+	refused("{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\",\"d\":\"4\",\"e\":\"5\",\"f\":\"6\",\"g\":"
+	    "\"7\",\"h\":\"8\",\"i\":\"9\",\"j\":\"10\",\"k\":\"11\",\"l\":\"12\",\"m\":\"13\","
+	    "\"n\":\"14\",\"o\":\"15\",\"p\":\"16\",\"q\":\"17\",\"op\":\"report\",\"addr\":"
+	    "\"192.0.2.5\"}", "unknown field \"a\" for op report (fields: op, addr, zone, "
+	    "reason, code, source, evidence, at, lifetime, force)");
+	refused("{\"a\":1,\"op\":\"report\",\"addr\":\"192.0.2.5\"}",
+	    "unknown field \"a\" for op report (fields: op, addr, zone, reason, code, "
+	    "source, evidence, at, lifetime, force)");
+}
+
+static void
+test_same_time_on_many_lines(void **state)
+{
+	struct jsonl_op op;
+
+	(void)state;
+	assert_int_equal(parse("{\"op\":\"report\",\"addr\":\"192.0.2.5\",\"at\":"
+	    "\"2026-11-27T10:00:00Z\"}", &op), 0);
+	assert_int_equal(op.report.at, T_EXAMPLE);
+	jsonl_op_fini(&op);
+	assert_int_equal(parse("{\"op\":\"report\",\"addr\":\"192.0.2.6\",\"at\":"
+	    "\"2026-11-27T10:00:00Z\"}", &op), 0);
+	assert_int_equal(op.report.at, T_EXAMPLE);
+	jsonl_op_fini(&op);
+	assert_int_equal(parse("{\"op\":\"report\",\"addr\":\"192.0.2.7\",\"at\":"
+	    "\"2026-11-27T10:00:01Z\"}", &op), 0);
+	assert_int_equal(op.report.at, T_EXAMPLE + 1);
+	jsonl_op_fini(&op);
+	refused("{\"op\":\"report\",\"addr\":\"192.0.2.5\",\"at\":\"\"}",
+	    "bad \"at\" \"\" (want RFC 3339, e.g. 2026-11-27T10:00:00Z)");
+}
+
 int
 main(void)
 {
@@ -388,6 +487,10 @@ main(void)
 		cmocka_unit_test(test_code_outside_loopback_left_to_policy),
 		cmocka_unit_test(test_delist_needs_reason),
 		cmocka_unit_test(test_embedded_nul_refused),
+		cmocka_unit_test(test_plain_and_jansson_lines_agree),
+		cmocka_unit_test(test_parse_in_place),
+		cmocka_unit_test(test_many_members),
+		cmocka_unit_test(test_same_time_on_many_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -610,6 +610,133 @@ test_exceptions_go_with_their_range(void **state)
 	assert_int_equal(n, 0);
 }
 
+/*
+ * A bulk load: N host reports in one transaction, address i = 10.0.0.0 + i,
+ * each with its own reason, taken in key order (every database appended
+ * to, MDB_APPEND) or scattered (appends refused by LMDB and retried).
+ */
+#define BULK_N 20000
+
+static struct addr
+bulk_addr(unsigned i)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "10.0.%u.%u", i / 256, i % 256);
+	return A(buf);
+}
+
+static void
+bulk(struct fixture *f, bool scattered, enum store_outcome want)
+{
+	struct store_wr *w;
+	enum store_outcome out;
+	char reason[32];
+	unsigned k, i;
+
+	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	store_wr_set_now(w, NOW);
+	for (k = 0; k < BULK_N; k++) {
+		struct report r = { .at = NOW - 100, .lifetime = 86400, .reason = reason,
+		    .source = "feed" };
+
+		i = scattered ? (k * 7919) % BULK_N : k;	/* 7919 is prime to BULK_N */
+		r.net = bulk_addr(i);
+		snprintf(reason, sizeof(reason), "relay %u", i);
+		assert_int_equal(store_report(w, f->zone, &r, &out), 0);
+		assert_int_equal(out, want);
+	}
+	assert_int_equal(store_wr_commit(w), 0);
+}
+
+/* Address I is listed as itself, with its own reason. */
+static void
+bulk_check_one(struct store_reader *r, uint16_t zone, unsigned i)
+{
+	struct addr a = bulk_addr(i);
+	struct listing l;
+	const char *text;
+	char want[32];
+	size_t len;
+
+	assert_int_equal(store_lookup(r, zone, &a, NOW, &l), STORE_MATCH_LISTED);
+	assert_int_equal(l.net.plen, 32);
+	assert_memory_equal(l.net.a, a.a, 4);
+	assert_int_equal(store_text(r, l.reason_id, &text, &len), 0);
+	snprintf(want, sizeof(want), "relay %u", i);
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(text, want, len);
+}
+
+/* Every 97th address and the last, and BULK_N entries in all. */
+static void
+bulk_check(struct fixture *f)
+{
+	struct store_reader r;
+	unsigned i;
+	int n = 0;
+
+	assert_int_equal(store_reader_init(f->s, &r), 0);
+	for (i = 0; i < BULK_N; i += 97)
+		bulk_check_one(&r, f->zone, i);
+	bulk_check_one(&r, f->zone, BULK_N - 1);
+	assert_int_equal(store_foreach(&r, f->zone, count_entries_cb, &n), 0);
+	assert_int_equal(n, BULK_N);
+	store_reader_fini(&r);
+}
+
+static int
+count_reports_cb(void *arg, const struct history *h)
+{
+	if (h->op == HISTORY_REPORT)
+		(*(int *)arg)++;
+	return 0;
+}
+
+static void
+test_bulk_load_in_key_order_reads_back(void **state)
+{
+	struct fixture *f = *state;
+	struct store_reader r;
+	struct addr a = bulk_addr(12345);
+	uint32_t s0;
+	int n = 0;
+
+	bulk(f, false, STORE_NEW);
+	bulk_check(f);
+	/* One history record each; the same batch again changes nothing. */
+	assert_int_equal(store_reader_init(f->s, &r), 0);
+	assert_int_equal(store_history(&r, &a, count_reports_cb, &n), 0);
+	store_reader_fini(&r);
+	assert_int_equal(n, 1);
+	s0 = serial(f);
+	bulk(f, false, STORE_DUPLICATE);
+	assert_int_equal(serial(f), s0);
+	bulk_check(f);
+}
+
+static void
+test_bulk_load_scattered_then_ranges_and_delistings(void **state)
+{
+	struct fixture *f = *state;
+	char e[ADDR_STRLEN];
+
+	bulk(f, true, STORE_NEW);
+	bulk_check(f);
+	/* The loaded store takes ranges over its hosts, exceptions, and new hosts. */
+	report(f, "10.0.1.0/24", "range", "feed", NOW - 50, STORE_NEW);
+	delist(f, "10.0.1.5", NOW - 40, STORE_EXCEPTED);
+	report(f, "10.0.200.1", "late", "feed", NOW - 30, STORE_NEW);
+	assert_int_equal(lookup(f, "10.0.1.5", e), STORE_MATCH_EXCEPTED);
+	assert_int_equal(lookup(f, "10.0.1.6", e), STORE_MATCH_LISTED);
+	assert_string_equal(e, "10.0.1.6");
+	assert_int_equal(lookup(f, "10.0.200.1", e), STORE_MATCH_LISTED);
+	assert_int_equal(lookup(f, "10.0.200.2", e), STORE_MATCH_NONE);
+	delist(f, "10.0.1.0/24", NOW - 20, STORE_DELISTED);
+	assert_int_equal(lookup(f, "10.0.1.6", e), STORE_MATCH_NONE);
+	assert_int_equal(lookup(f, "10.0.2.6", e), STORE_MATCH_LISTED);
+}
+
 int
 main(void)
 {
@@ -633,6 +760,8 @@ main(void)
 		T(test_same_delisting_twice_changes_nothing),
 		T(test_purge_removes_what_rests_only_on_the_source),
 		T(test_exceptions_go_with_their_range),
+		T(test_bulk_load_in_key_order_reads_back),
+		T(test_bulk_load_scattered_then_ranges_and_delistings),
 		cmocka_unit_test(test_foreign_environment_is_refused),
 	};
 
