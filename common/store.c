@@ -4,6 +4,7 @@
 #include <sys/statvfs.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -331,7 +332,7 @@ check_schema(struct store *s, MDB_txn *txn, bool *fresh)
 }
 
 int
-store_open(struct store **out, const char *dir, size_t mapsize)
+store_open_flags(struct store **out, const char *dir, size_t mapsize, unsigned flags)
 {
 	struct store *s;
 	MDB_txn *txn = NULL;
@@ -354,7 +355,8 @@ store_open(struct store **out, const char *dir, size_t mapsize)
 	mdb_env_set_maxreaders(s->env, 1024);
 	mdb_env_set_mapsize(s->env, mapsize ? mapsize : STORE_DEFAULT_MAPSIZE);
 	/* MDB_NOTLS: read transactions belong to our objects, not to threads. */
-	if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0644)) != 0)
+	if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS |
+	    (flags & STORE_RANDOM_READS ? MDB_NORDAHEAD : 0), 0644)) != 0)
 		goto fail;
 	mdb_reader_check(s->env, &dead);
 
@@ -373,11 +375,11 @@ store_open(struct store **out, const char *dir, size_t mapsize)
 			return rc;
 		}
 		for (i = 0, rc = 0; rc == 0 && i < DB_COUNT; i++) {
-			unsigned flags = create ? MDB_CREATE : 0;
+			unsigned dbflags = create ? MDB_CREATE : 0;
 
 			if (i == DB_STRINDEX)
-				flags |= MDB_DUPSORT;
-			rc = mdb_dbi_open(txn, db_names[i], flags, &s->dbi[i]);
+				dbflags |= MDB_DUPSORT;
+			rc = mdb_dbi_open(txn, db_names[i], dbflags, &s->dbi[i]);
 		}
 		if (rc == 0 && !fresh)
 			break;
@@ -2302,4 +2304,32 @@ store_journal_trim(struct store_wr *w, uint16_t zone, uint64_t before, uint64_t 
 	if (rc == MDB_NOTFOUND || rc == 0 || rc == EINVAL)
 		return RB_OK;
 	return sticky(w, from_mdb(rc));
+}
+
+int
+store_open(struct store **out, const char *dir, size_t mapsize)
+{
+	return store_open_flags(out, dir, mapsize, 0);
+}
+
+/*
+ * The memory of a serving process.  A query reads a few pages of the map,
+ * at random.  By default the kernel reads around each page it faults in
+ * (read-around) and maps along its neighbours that are in the page cache
+ * (fault-around).  After a bulk load most of those neighbours are pages of
+ * databases the server never reads (details, reports, history, journal),
+ * and its resident set grows to the whole file.  So the server opens the
+ * store with STORE_RANDOM_READS (MDB_NORDAHEAD: no read-around), and the
+ * data file's cached pages that no process maps are dropped when the
+ * server starts and after bulk loads.  Mapped pages stay: no answer slows.
+ */
+int
+store_drop_cache(struct store *s)
+{
+	mdb_filehandle_t fd;
+	int rc;
+
+	if ((rc = mdb_env_get_fd(s->env, &fd)) != 0)
+		return from_mdb(rc);
+	return -posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 }

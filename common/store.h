@@ -45,6 +45,10 @@ struct store_wr;	/* a write transaction */
  * schema (RB_ESCHEMA); upgrades older ones.
  */
 int store_open(struct store **out, const char *dir, size_t mapsize);
+
+/* As store_open; FLAGS: STORE_RANDOM_READS for a server (see store_drop_cache). */
+#define STORE_RANDOM_READS 0x01
+int store_open_flags(struct store **out, const char *dir, size_t mapsize, unsigned flags);
 void store_close(struct store *s);
 
 /* A consistent, compacted copy of the store into directory DIR (created). */
@@ -297,5 +301,11 @@ int store_purge(struct store_wr *w, const char *source, int64_t since, bool dry_
 
 /* The zone ids known to the store are needed by expiry's callers. */
 int store_zone_name(struct store_reader *r, uint16_t zone, char *buf, size_t len);
+
+/*
+ * Drop the data file's cached pages that no process maps, so that a server
+ * maps only what its queries read (store.c says why); after bulk loads.
+ */
+int store_drop_cache(struct store *s);
 
 #endif

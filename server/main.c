@@ -263,10 +263,14 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		goto out;
 	}
-	if ((rc = store_open(&store, conf->db, conf->mapsize)) != 0) {
+	if ((rc = store_open_flags(&store, conf->db, conf->mapsize, STORE_RANDOM_READS)) != 0) {
 		log_warnx("store %s: %s", conf->db, rb_strerror(rc));
 		goto out;
 	}
+	/* Map only what queries read (store.h); a failure costs memory, not answers. */
+	if ((rc = store_drop_cache(store)) != 0)
+		log_warnx("store %s: %s: resident memory may grow to the whole file", conf->db,
+		    rb_strerror(rc));
 	if ((zt = zonetab_new(conf, store, err, sizeof err)) == NULL) {
 		log_warnx("%s", err);
 		goto out;

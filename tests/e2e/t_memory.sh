@@ -1,0 +1,61 @@
+#!/bin/bash
+# Resident memory of rbldbd (issue 7): the server maps only the store pages
+# its queries read.  A bulk ingest drops the data file's cached pages, the
+# server drops them again at start and reads without read-around, so the
+# kernel does not map whole neighbourhoods of pages the server never reads
+# (details, reports, history).  Counted in pages, not timed.
+. "$(dirname "$0")/lib.sh"
+
+need_tool dig dnsutils
+need_tool python3 python3
+need_tool fincore util-linux
+need_binaries "$RBLDBD" "$RBLDB"
+make_tmp
+
+N=30000
+python3 - "$N" >"$T/bulk.jsonl" <<'PY'
+import random, sys
+rnd = random.Random(7)
+for i in range(int(sys.argv[1])):
+    a = "%d.%d.%d.%d" % (rnd.randint(11, 99), rnd.randint(0, 255), rnd.randint(0, 255), rnd.randint(1, 254))
+    print('{"op":"report","addr":"%s","reason":"relay test %d","source":"trap-%d","at":"2026-11-01T00:00:00Z","lifetime":"3650d"}' % (a, i, i % 20))
+PY
+DATA=$T/db/data.mdb
+cached_pages() { fincore -n -b -o PAGES "$DATA" | tr -d ' '; }
+file_pages() { echo $(($(stat -c %s "$DATA") / 4096)); }
+# The store mapping's resident size in pages, from the server's smaps.
+mapped_pages() {
+	awk -v f="$DATA" '$6 == f { m = 1; next } /^[0-9a-f]+-/ { m = 0 }
+	    m && $1 == "Rss:" { print int($2 / 4); exit }' "/proc/$SERVER_PID/smaps"
+}
+
+rb_ok "bulk ingest of $N reports" ingest "$T/bulk.jsonl"
+F=$(file_pages)
+C=$(cached_pages)
+check "after a bulk ingest, at most a quarter of the file is cached ($C of $F pages)" \
+    test "$C" -le $((F / 4))
+
+cat "$DATA" >/dev/null	# a backup or export brings the whole file in
+C=$(cached_pages)
+check "the whole file cached again by reading it ($C of $F pages)" test "$C" -ge $((F * 9 / 10))
+start_server || finish
+C=$(cached_pages)
+check "after rbldbd starts, at most a quarter is cached ($C of $F pages)" \
+    test "$C" -le $((F / 4))
+
+# 200 listed addresses, each asked once.
+python3 -c '
+import json, sys
+for i, line in enumerate(open(sys.argv[1])):
+    if i % 150 == 0:
+        a = json.loads(line)["addr"].split(".")
+        print(".".join(reversed(a)) + "." + sys.argv[2] + " A")
+' "$T/bulk.jsonl" "$ZONE" >"$T/queries"
+Q=$(wc -l <"$T/queries")
+A=$(dig @127.0.0.1 -p "$PORT" +tries=1 +time=2 +norec +short -f "$T/queries" | grep -c '^127\.0\.0\.2$')
+expect_eq "$Q listed addresses answered" "$Q" "$A"
+M=$(mapped_pages)
+check "rbldbd maps a few pages per query, not their neighbourhoods ($M of $F pages for $Q queries)" \
+    test -n "$M" -a "${M:-0}" -gt 0 -a "${M:-0}" -le $((F / 4))
+stop_server
+finish
