@@ -37,15 +37,15 @@ overlaps(const struct addr *a, const struct addr *b)
 
 /* The zone lists addresses of NET's family. */
 static int
-check_family(const struct conf_zone *z, const struct addr *net, const char *text,
-    char *why, size_t whylen)
+check_family(const struct conf_zone *z, const struct addr *net, char *why, size_t whylen)
 {
 	int want = net->fam == ADDR_V4 ? ZONE_FAMILY_V4 : ZONE_FAMILY_V6;
+	char a[ADDR_STRLEN];
 
 	if ((z->family & want) != 0)
 		return 0;
 	return refuse(why, whylen, "%s is %s but zone %s lists only %s addresses (family = %s)",
-	    text, net->fam == ADDR_V4 ? "IPv4" : "IPv6", z->name,
+	    addr_format(net, a, sizeof(a)), net->fam == ADDR_V4 ? "IPv4" : "IPv6", z->name,
 	    z->family == ZONE_FAMILY_V4 ? "IPv4" : "IPv6",
 	    z->family == ZONE_FAMILY_V4 ? "ipv4" : "ipv6");
 }
@@ -85,17 +85,18 @@ policy_check_report(const struct conf_zone *z, const struct report *r, bool forc
 	size_t i;
 	int rc;
 
-	addr_format(net, a, sizeof(a));
-	if ((rc = check_family(z, net, a, why, whylen)) != 0)
+	/* The address is formatted for refusals only: most reports pass (ingest's hot path). */
+	if ((rc = check_family(z, net, why, whylen)) != 0)
 		return rc;
 	if (overlaps(lo, net))
 		return refuse(why, whylen, "%s %s 127.0.0.0/8, the RFC 5782 test range every "
-		    "zone serves built in", a, addr_contains(lo, net) ? "is in" : "covers");
+		    "zone serves built in", addr_format(net, a, sizeof(a)), addr_contains(lo, net) ? "is in" : "covers");
 	for (i = 0; i < z->nnever; i++) {
 		if (!overlaps(&z->never[i], net))
 			continue;
 		addr_format(&z->never[i], b, sizeof(b));
-		return refuse(why, whylen, "%s %s never-list %s of zone %s", a,
+		return refuse(why, whylen, "%s %s never-list %s of zone %s",
+		    addr_format(net, a, sizeof(a)),
 		    addr_contains(&z->never[i], net) ? "is inside" : "covers", b, z->name);
 	}
 	/* RFC 5782 s2.1: answers are in 127.0.0.0/8; 0 stands for the zone's code. */
@@ -106,12 +107,12 @@ policy_check_report(const struct conf_zone *z, const struct report *r, bool forc
 	min = net->fam == ADDR_V4 ? z->max_range4 : z->max_range6;
 	if (!force && net->plen < min)
 		return refuse(why, whylen, "%s is wider than max-range /%u of zone %s (use "
-		    "--force to list it anyway)", a, min, z->name);
+		    "--force to list it anyway)", addr_format(net, a, sizeof(a)), min, z->name);
 	if ((rc = check_time(r->at, now, why, whylen)) != 0)
 		return rc;
 	if (r->lifetime == 0)
 		return refuse(why, whylen, "lifetime of %s is 0 (give a positive duration "
-		    "such as 30d)", a);
+		    "such as 30d)", addr_format(net, a, sizeof(a)));
 	if ((rc = check_text("reason", r->reason, why, whylen)) != 0 ||
 	    (rc = check_text("source", r->source, why, whylen)) != 0 ||
 	    (rc = check_text("evidence", r->evidence, why, whylen)) != 0)
@@ -123,11 +124,9 @@ int
 policy_check_delist(const struct conf_zone *z, const struct delisting *d,
     int64_t now, char *why, size_t whylen)
 {
-	char a[ADDR_STRLEN];
 	int rc;
 
-	addr_format(&d->net, a, sizeof(a));
-	if ((rc = check_family(z, &d->net, a, why, whylen)) != 0 ||
+	if ((rc = check_family(z, &d->net, why, whylen)) != 0 ||
 	    (rc = check_time(d->at, now, why, whylen)) != 0 ||
 	    (rc = check_text("reason", d->reason, why, whylen)) != 0 ||
 	    (rc = check_text("by", d->by, why, whylen)) != 0)
