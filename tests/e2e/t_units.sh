@@ -53,6 +53,7 @@ need = {
         ('Service', 'ExecReload', '/bin/kill -HUP $MAINPID', 'reload by SIGHUP'),
         ('Service', 'User', 'rbldb', 'User=rbldb'),
         ('Service', 'StateDirectory', 'rbldb', 'StateDirectory=rbldb (/var/lib/rbldb)'),
+        ('Service', 'LogsDirectory', 'rbldb', 'LogsDirectory=rbldb (query-log in /var/log/rbldb)'),
         ('Service', 'AmbientCapabilities', 'CAP_NET_BIND_SERVICE', 'port 53 without root'),
         ('Service', 'CapabilityBoundingSet', 'CAP_NET_BIND_SERVICE', 'no other capability'),
         ('Service', 'ProtectSystem', 'strict', 'ProtectSystem=strict'),
