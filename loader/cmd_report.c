@@ -124,6 +124,49 @@ delist_message(struct store_wr *w, const char *zname, uint16_t zone, const struc
 	}
 }
 
+/*
+ * One report R (with FORCE) or delisting D, the other NULL, in a commit of
+ * its own: the policy, then the store, through apply.c as ingest does.
+ * Prints the outcome; returns the exit code.
+ */
+static int
+commit_one(struct loader *L, const char *cmd, size_t zi, int64_t now, const struct report *r,
+    bool force, const struct delisting *d)
+{
+	const struct conf_zone *z = &L->conf->zones[zi];
+	struct store_wr *w = NULL;
+	enum store_outcome outcome;
+	char why[512], msg[512];
+	int rc;
+
+	if ((rc = store_wr_begin(L->store, &w)) != 0)
+		goto out;
+	/* The store judges liveness by the same clock the policy used. */
+	store_wr_set_now(w, now);
+	if (r != NULL) {
+		if ((rc = apply_report(L, w, zi, r, force, now, &outcome, why, sizeof(why))) != 0)
+			goto out;
+		report_message(w, z->name, L->zone_ids[zi], &r->net, outcome, (uint32_t)now, msg,
+		    sizeof(msg));
+	} else {
+		if ((rc = apply_delist(L, w, zi, d, now, &outcome, why, sizeof(why))) != 0)
+			goto out;
+		delist_message(w, z->name, L->zone_ids[zi], &d->net, outcome, (uint32_t)now, msg,
+		    sizeof(msg));
+	}
+	rc = store_wr_commit(w);
+	w = NULL;
+out:
+	if (w != NULL)
+		store_wr_abort(w);
+	if (rc == RB_EPOLICY)
+		return cmd_fail(cmd, CMD_FAIL, "%s", why);
+	if (rc != 0)
+		return cmd_fail(cmd, CMD_FAIL, "store: %s", rb_strerror(rc));
+	printf("%s\n", msg);
+	return CMD_OK;
+}
+
 int
 cmd_report(struct loader *L, int argc, char **argv)
 {
@@ -140,11 +183,8 @@ cmd_report(struct loader *L, int argc, char **argv)
 	};
 	const char *zname = NULL, *at = NULL, *lifetime = NULL;
 	struct report r = { 0 };
-	struct store_wr *w = NULL;
-	enum store_outcome outcome;
 	const struct conf_zone *z;
 	bool force = false;
-	char why[512], msg[512];
 	int64_t now;
 	size_t zi;
 	int c, rc;
@@ -191,26 +231,7 @@ cmd_report(struct loader *L, int argc, char **argv)
 	    (rc = check_text("report", "--evidence", r.evidence)) != 0)
 		return rc;
 
-	if ((rc = store_wr_begin(L->store, &w)) != 0)
-		goto out;
-	/* The store judges liveness by the same clock the policy used. */
-	store_wr_set_now(w, now);
-	/* The policy, then the store: apply.c, the one path ingest takes too. */
-	if ((rc = apply_report(L, w, zi, &r, force, now, &outcome, why, sizeof(why))) != 0)
-		goto out;
-	report_message(w, z->name, L->zone_ids[zi], &r.net, outcome, (uint32_t)now, msg,
-	    sizeof(msg));
-	rc = store_wr_commit(w);
-	w = NULL;
-out:
-	if (w != NULL)
-		store_wr_abort(w);
-	if (rc == RB_EPOLICY)
-		return cmd_fail("report", CMD_FAIL, "%s", why);
-	if (rc != 0)
-		return cmd_fail("report", CMD_FAIL, "store: %s", rb_strerror(rc));
-	printf("%s\n", msg);
-	return CMD_OK;
+	return commit_one(L, "report", zi, now, &r, force, NULL);
 }
 
 int
@@ -225,10 +246,6 @@ cmd_delist(struct loader *L, int argc, char **argv)
 	};
 	const char *zname = NULL, *at = NULL;
 	struct delisting d = { 0 };
-	struct store_wr *w = NULL;
-	enum store_outcome outcome;
-	const struct conf_zone *z;
-	char why[512], msg[512];
 	int64_t now;
 	size_t zi;
 	int c, rc;
@@ -252,7 +269,6 @@ cmd_delist(struct loader *L, int argc, char **argv)
 	if ((rc = cmd_addr("delist", argv[optind], &d.net)) != 0 ||
 	    (rc = cmd_zone(L, "delist", zname, &zi)) != 0)
 		return rc;
-	z = &L->conf->zones[zi];
 
 	now = time_now();
 	d.at = now;
@@ -262,22 +278,5 @@ cmd_delist(struct loader *L, int argc, char **argv)
 	    (rc = check_text("delist", "--by", d.by)) != 0)
 		return rc;
 
-	if ((rc = store_wr_begin(L->store, &w)) != 0)
-		goto out;
-	store_wr_set_now(w, now);
-	if ((rc = apply_delist(L, w, zi, &d, now, &outcome, why, sizeof(why))) != 0)
-		goto out;
-	delist_message(w, z->name, L->zone_ids[zi], &d.net, outcome, (uint32_t)now, msg,
-	    sizeof(msg));
-	rc = store_wr_commit(w);
-	w = NULL;
-out:
-	if (w != NULL)
-		store_wr_abort(w);
-	if (rc == RB_EPOLICY)
-		return cmd_fail("delist", CMD_FAIL, "%s", why);
-	if (rc != 0)
-		return cmd_fail("delist", CMD_FAIL, "store: %s", rb_strerror(rc));
-	printf("%s\n", msg);
-	return CMD_OK;
+	return commit_one(L, "delist", zi, now, NULL, false, &d);
 }
