@@ -22,6 +22,8 @@ import struct
 import sys
 import time
 
+from dnsclient import frame, read_msg  # TCP framing, shared with the other e2e clients
+
 HOST = '127.0.0.1'
 OTHER = '127.0.0.2'         # "other clients" ask from another address (per-client limits)
 ZONE = 'relays.example.org'
@@ -151,30 +153,6 @@ def describe(msg, sent=None):
     names = ','.join(n for bit, n in FLAGS if flags & bit)
     return 'id=%d op=%d rcode=%s flags=%s qd=%d an=%d ns=%d ar=%d%s' % (
         qid, (flags >> 11) & 15, RCODES.get(rcode, str(rcode)), names, qd, an, ns, ar, extra)
-
-
-def frame(msg):
-    return struct.pack('>H', len(msg)) + msg
-
-
-def recv_exact(s, n):
-    buf = b''
-    while len(buf) < n:
-        chunk = s.recv(n - len(buf))
-        if not chunk:
-            return None
-        buf += chunk
-    return buf
-
-
-def read_msg(s):
-    try:
-        head = recv_exact(s, 2)
-        if head is None:
-            return None
-        return recv_exact(s, struct.unpack('>H', head)[0])
-    except (socket.timeout, ConnectionError):
-        return None
 
 
 def connect(port, timeout=5, source=None):
