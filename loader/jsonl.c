@@ -1,9 +1,15 @@
 /* One JSON Lines batch line into a report or delisting: syntax only, no store, no clock. */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* jsmn is header-only: its functions are compiled here, static; strict as RFC 8259 is. */
+#define JSMN_STATIC
+#define JSMN_STRICT
+#include <jsmn.h>
 
 #include "jsonl.h"
 #include "rb.h"
@@ -179,101 +185,132 @@ check_fields(const struct object *o, const char *op, const enum field *fields, s
 }
 
 /* White space as JSON has it (RFC 8259 s2). */
-static const char *
-skip_ws(const char *p, const char *end)
+static bool
+is_ws(char c)
 {
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-		p++;
-	return p;
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
 /*
- * A string without escapes, of ASCII from space to DEL: its first octet, and its
- * closing quote in *CLOSE.  NULL for anything else.
+ * Whether LINE[FROM, TO) is white space around exactly the one octet SEP, or
+ * only white space when SEP is NUL.  jsmn 1.1.0 does not check the commas
+ * and colons between tokens ({"a"::"b",} gives the tokens of {"a":"b"}), so
+ * the fast path checks every gap itself.
  */
-static char *
-plain_string(char *p, const char *end, char **close)
+static bool
+gap_is(const char *line, int from, int to, char sep)
 {
-	static bool plain[256], ready;	/* octets a plain string runs on */
-	unsigned c;
-	char *s;
+	bool seen = sep == '\0';
 
-	if (!ready) {
-		for (c = 0x20; c <= 0x7f; c++)
-			plain[c] = c != '"' && c != '\\';
-		ready = true;
+	for (; from < to; from++) {
+		if (is_ws(line[from]))
+			continue;
+		if (seen || line[from] != sep)
+			return false;
+		seen = true;
 	}
-	if (p == end || *p != '"')
-		return NULL;
-	for (s = ++p; p < end && plain[(unsigned char)*p]; p++)
-		;
-	if (p == end || *p != '"')
-		return NULL;
-	*close = p;
-	return s;
+	return seen;
+}
+
+/* A string token without escapes, of ASCII from space to DEL. */
+static bool
+plain_string(const char *line, const jsmntok_t *t)
+{
+	int i;
+
+	if (t->type != JSMN_STRING)
+		return false;
+	for (i = t->start; i < t->end; i++)
+		if ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] > 0x7f ||
+		    line[i] == '\\')
+			return false;
+	return true;
+}
+
+/* Token T is the primitive WORD (true, false, null), exactly. */
+static bool
+is_word(const char *line, const jsmntok_t *t, const char *word)
+{
+	size_t n = strlen(word);
+
+	return t->type == JSMN_PRIMITIVE && (size_t)(t->end - t->start) == n &&
+	    memcmp(line + t->start, word, n) == 0;
+}
+
+/* Where token T's text begins and ends in the line: a string's quotes are outside it. */
+static int
+tok_begin(const jsmntok_t *t)
+{
+	return t->type == JSMN_STRING ? t->start - 1 : t->start;
+}
+
+static int
+tok_end(const jsmntok_t *t)
+{
+	return t->type == JSMN_STRING ? t->end + 1 : t->end;
 }
 
 /*
  * The fast path for what feeds write: a flat object of plain strings,
- * true, false and null, as in SPEC's examples.  Parses the LEN octets of
- * LINE into *O, ending its strings with NULs in place; false, with LINE
+ * true, false and null, as in SPEC's examples.  jsmn tokenises the LEN
+ * octets of LINE; each token and each gap between tokens is then checked,
+ * and the strings are ended with NULs in place into *O.  False, with LINE
  * untouched, for anything else (escapes, non-ASCII, numbers, nesting,
- * duplicate keys, errors), which jansson then parses and judges, so both
- * paths accept and refuse the same lines.
+ * duplicate keys, errors, and whatever jsmn takes that JSON does not),
+ * which jansson then parses and judges, so both paths accept and refuse
+ * the same lines.
  */
 static bool
 plain_object(char *line, size_t len, struct object *o)
 {
-	char *p = line, *end = line + len, *close[2 * MAX_MEMBERS];
-	size_t klen[MAX_MEMBERS], nclose = 0, i;
-	struct member *m;
+	jsmntok_t tok[1 + 2 * MAX_MEMBERS], *k, *v;
+	size_t klen[MAX_MEMBERS], i, j;
+	jsmn_parser parser;
+	int n, at;
 
 	o->n = 0;
-	p = (char *)skip_ws(p, end);
-	if (p == end || *p++ != '{')
+	if (len >= INT_MAX)
 		return false;
-	p = (char *)skip_ws(p, end);
-	if (p < end && *p == '}')
-		p++;
-	else
-		for (;;) {
-			if (o->n == MAX_MEMBERS)
-				return false;
-			m = &o->m[o->n];
-			if ((m->key = plain_string(p, end, &close[nclose])) == NULL)
-				return false;
-			klen[o->n] = (size_t)(close[nclose] - m->key);
-			for (i = 0; i < o->n; i++)
-				if (klen[i] == klen[o->n] && memcmp(o->m[i].key, m->key, klen[i]) == 0)
-					return false;
-			p = (char *)skip_ws(close[nclose++] + 1, end);
-			if (p == end || *p++ != ':')
-				return false;
-			p = (char *)skip_ws(p, end);
-			if ((m->str = plain_string(p, end, &close[nclose])) != NULL)
-				m->type = V_STRING, p = close[nclose++] + 1;
-			else if (end - p >= 4 && memcmp(p, "true", 4) == 0)
-				m->type = V_TRUE, p += 4;
-			else if (end - p >= 5 && memcmp(p, "false", 5) == 0)
-				m->type = V_FALSE, p += 5;
-			else if (end - p >= 4 && memcmp(p, "null", 4) == 0)
-				m->type = V_NULL, p += 4;
-			else
-				return false;
-			o->n++;
-			p = (char *)skip_ws(p, end);
-			if (p < end && *p == ',') {
-				p = (char *)skip_ws(p + 1, end);
-				continue;
-			}
-			if (p == end || *p++ != '}')
-				return false;
-			break;
-		}
-	if (skip_ws(p, end) != end)
+	jsmn_init(&parser);
+	n = jsmn_parse(&parser, line, len, tok, RB_ARRAY_LEN(tok));
+	/* One object, its members and nothing else; jsmn stops early at a NUL. */
+	if (n < 1 || tok[0].type != JSMN_OBJECT || tok[0].size > MAX_MEMBERS ||
+	    n != 1 + 2 * tok[0].size || !gap_is(line, 0, tok[0].start, '\0') ||
+	    !gap_is(line, tok[0].end, (int)len, '\0'))
 		return false;
-	for (i = 0; i < nclose; i++)
-		*close[i] = '\0';
+	at = tok[0].start + 1;
+	for (i = 0; i < (size_t)tok[0].size; i++) {
+		k = &tok[1 + 2 * i];
+		v = k + 1;
+		/* A key has its value as its one child; a value has none. */
+		if (!plain_string(line, k) || k->size != 1 || v->size != 0 ||
+		    !gap_is(line, at, tok_begin(k), i > 0 ? ',' : '\0') ||
+		    !gap_is(line, tok_end(k), tok_begin(v), ':'))
+			return false;
+		o->m[i].key = line + k->start;
+		klen[i] = (size_t)(k->end - k->start);
+		for (j = 0; j < i; j++)
+			if (klen[j] == klen[i] && memcmp(o->m[j].key, o->m[i].key, klen[i]) == 0)
+				return false;
+		o->m[i].str = NULL;
+		if (plain_string(line, v))
+			o->m[i].type = V_STRING, o->m[i].str = line + v->start;
+		else if (is_word(line, v, "true"))
+			o->m[i].type = V_TRUE;
+		else if (is_word(line, v, "false"))
+			o->m[i].type = V_FALSE;
+		else if (is_word(line, v, "null"))
+			o->m[i].type = V_NULL;
+		else
+			return false;
+		at = tok_end(v);
+	}
+	if (!gap_is(line, at, tok[0].end - 1, '\0'))
+		return false;
+	for (i = 1; i < (size_t)n; i++)
+		if (tok[i].type == JSMN_STRING)
+			line[tok[i].end] = '\0';
+	o->n = (size_t)tok[0].size;
 	for (i = 0; i < o->n; i++)
 		o->m[i].field = field_of(o->m[i].key);
 	return true;

@@ -3,8 +3,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "jsonl.h"
 #include "rb.h"
@@ -398,6 +400,55 @@ test_plain_and_jansson_lines_agree(void **state)
 	assert_true(strncmp(why, "not JSON: ", 10) == 0);
 }
 
+/*
+ * Lines jsmn tokenises otherwise than JSON reads them, or that the fast path
+ * leaves to jansson: each is refused with jansson's own message.
+ */
+static void
+test_jsmn_doubts_left_to_jansson(void **state)
+{
+	static const char *const lines[] = {
+		"{\"op\":tru,\"addr\":\"192.0.2.5\"}",
+		"{\"op\":truex,\"addr\":\"192.0.2.5\"}",
+		"{\"op\":\"report\",\"addr\":\"192.0.2.5\",}",
+		"{,\"op\":\"report\",\"addr\":\"192.0.2.5\"}",
+		"{\"op\":\"report\",,\"addr\":\"192.0.2.5\"}",
+		"{\"op\":\"report\" \"addr\":\"192.0.2.5\"}",
+		"{\"op\"::\"report\",\"addr\":\"192.0.2.5\"}",
+		"{\"op\":\"report\",\"addr\":\"192.0.2.5\":\"x\"}",
+		"{\"op\":\"report\",\"addr\"}",
+		"{\"op\":\"report\",\"addr\":}",
+		"{\"op\",\"report\"}",
+		"{\"op\":\"report\"}{\"addr\":\"192.0.2.5\"}",
+		"{\"op\":\"report\",\"addr\":\"192.0.2.5\"} {}",
+		"{\"op\":\"report\",\"addr\":\"192.0.2.5\"]",
+		"{\"op\":\"report\",\"addr\":\"192.0.2\t5\"}",
+		"{\"op\":\"report\",\"addr\":\"192.0.2.5\",\"reason\":\"a\\qb\"}",
+	};
+	json_error_t err;
+	struct jsonl_op op;
+	char want[JSONL_WHYLEN];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < RB_ARRAY_LEN(lines); i++) {
+		assert_null(json_loadb(lines[i], strlen(lines[i]),
+		    JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err));
+		snprintf(want, sizeof(want), "not JSON: %s (column %d)", err.text, err.column);
+		refused(lines[i], want);
+	}
+	/* A number, a backslash and nesting are JSON, and judged on jansson's tree. */
+	refused("{\"op\":\"report\",\"addr\":\"192.0.2.5\",\"force\":1}",
+	    "\"force\" must be true or false, not a number");
+	refused("{\"op\":\"report\",\"addr\":\"192.0.2.5\",\"reason\":{\"a\":\"b\"}}",
+	    "\"reason\" must be a string such as \"accepted relay\", not an object");
+	assert_int_equal(parse("{\"op\":\"report\",\"addr\":\"192.0.2.5\",\"reason\":"
+	    "\"a\\\\b\"}", &op), 0);
+	assert_true(op.tree);
+	assert_string_equal(op.report.reason, "a\\b");
+	jsonl_op_fini(&op);
+}
+
 static void
 test_parse_in_place(void **state)
 {
@@ -488,6 +539,7 @@ main(void)
 		cmocka_unit_test(test_delist_needs_reason),
 		cmocka_unit_test(test_embedded_nul_refused),
 		cmocka_unit_test(test_plain_and_jansson_lines_agree),
+		cmocka_unit_test(test_jsmn_doubts_left_to_jansson),
 		cmocka_unit_test(test_parse_in_place),
 		cmocka_unit_test(test_many_members),
 		cmocka_unit_test(test_same_time_on_many_lines),
