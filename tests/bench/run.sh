@@ -301,11 +301,11 @@ while [ "$RUN" -lt "$RUNS" ]; do
 	launch rbldbd-nowait "$PORT2" taskset -c "$SRV_CPU" "$RBLDBD" -c "$TMP/nowait.conf" \
 	    -l "127.0.0.1:$PORT2"
 	WPID=$SPID
-	for mode in max "$FIXED"; do
+	for nw in max "$FIXED"; do	# not "mode": perf() sets that
 		set -- $PINNED
-		[ "$mode" = max ] || set -- "$@" -Q "$RATE" -v
-		perf rbldb "$WPID" "$PORT2" hit-a "$mode-nowait" "$@"
-		perf rbldnsd "$RPID" "$RPORT" hit-a "$mode-nowait" "$@"
+		[ "$nw" = max ] || set -- "$@" -Q "$RATE" -v
+		perf rbldb "$WPID" "$PORT2" hit-a "$nw-nowait" "$@"
+		perf rbldnsd "$RPID" "$RPORT" hit-a "$nw-nowait" "$@"
 	done
 	stop "$WPID"
 	# The floor: responders that do nothing but answer (hit-a queries): one
