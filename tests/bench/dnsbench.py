@@ -92,6 +92,8 @@ def alive(pidfile):
             pid = f.read().strip()
     except OSError:
         return True		# not started yet
+    if not pid.isdigit():
+        return True		# the shell is still writing it ('' would read /proc/stat)
     try:
         with open('/proc/%s/stat' % pid) as f:
             return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
