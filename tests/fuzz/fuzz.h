@@ -23,6 +23,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* A broken invariant: print what and abort, which libFuzzer and replay both report. */
 void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+/* A parsed address or range must be well formed: a known family, its prefix within its
+ * bits, no bit set past the prefix.  WHAT names it in the failure ("entry", "addr"). */
+void fuzz_check_net(const struct addr *a, const char *what);
+
 /*
  * A query context on a store made once per process in a temporary
  * directory: three zones (relays.example.org of both families with a long

@@ -17,15 +17,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static void
 check_net(const struct addr *a)
 {
-	unsigned i;
-
-	if (a->fam != ADDR_V4 && a->fam != ADDR_V6)
-		fuzz_fail("parsed addr of family %u", a->fam);
-	if (a->plen > addr_bits(a->fam))
-		fuzz_fail("parsed addr /%u", a->plen);
-	for (i = a->plen; i < 128; i++)
-		if (a->a[i / 8] & (0x80 >> (i % 8)))
-			fuzz_fail("parsed addr with bit %u set past /%u", i, a->plen);
+	fuzz_check_net(a, "parsed addr");
 	/* As on the command line, an IPv4-mapped address is listed as IPv4. */
 	if (addr_is_v4mapped(a))
 		fuzz_fail("an IPv4-mapped addr was kept as IPv6");

@@ -15,20 +15,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static void
-check_net(const struct addr *a)
-{
-	unsigned i;
-
-	if (a->fam != ADDR_V4 && a->fam != ADDR_V6)
-		fuzz_fail("entry of family %u", a->fam);
-	if (a->plen > addr_bits(a->fam))
-		fuzz_fail("entry /%u", a->plen);
-	for (i = a->plen; i < 128; i++)
-		if (a->a[i / 8] & (0x80 >> (i % 8)))
-			fuzz_fail("entry with bit %u set past /%u", i, a->plen);
-}
-
 static uint64_t
 v4_value(const struct addr *a)
 {
@@ -62,7 +48,7 @@ check_line(int rc, const struct rbldnsd_line *l, const char *err, size_t errlen)
 		if (l->nnets == 0 || l->nnets > RBLDNSD_MAX_NETS)
 			fuzz_fail("%zu entries", l->nnets);
 		for (i = 0; i < l->nnets; i++)
-			check_net(&l->nets[i]);
+			fuzz_check_net(&l->nets[i], "entry");
 		/* Only an IPv4 range gives several: aligned pieces, in order, end to end. */
 		for (i = 1; i < l->nnets; i++) {
 			const struct addr *p = &l->nets[i - 1], *c = &l->nets[i];

@@ -297,3 +297,17 @@ fuzz_check_answer(const uint8_t *pkt, size_t len, enum query_transport t, size_t
 		fuzz_fail("ldns cannot parse the answer: %s", ldns_get_errorstr_by_id(st));
 	ldns_pkt_free(p);
 }
+
+void
+fuzz_check_net(const struct addr *a, const char *what)
+{
+	unsigned i;
+
+	if (a->fam != ADDR_V4 && a->fam != ADDR_V6)
+		fuzz_fail("%s of family %u", what, a->fam);
+	if (a->plen > addr_bits(a->fam))
+		fuzz_fail("%s /%u", what, a->plen);
+	for (i = a->plen; i < 128; i++)
+		if (a->a[i / 8] & (0x80 >> (i % 8)))
+			fuzz_fail("%s with bit %u set past /%u", what, i, a->plen);
+}
