@@ -737,6 +737,80 @@ test_bulk_load_scattered_then_ranges_and_delistings(void **state)
 	assert_int_equal(lookup(f, "10.0.2.6", e), STORE_MATCH_LISTED);
 }
 
+struct order_walk {
+	struct listing prev;
+	int n;
+};
+
+/* Entries come back in the octet order of (family, address, prefix length). */
+static int
+order_cb(void *arg, const struct listing *l)
+{
+	struct order_walk *o = arg;
+	unsigned char a[18], b[18];
+
+	if (o->n++ > 0) {
+		a[0] = o->prev.net.fam;
+		memcpy(a + 1, o->prev.net.a, 16);
+		a[17] = o->prev.net.plen;
+		b[0] = l->net.fam;
+		memcpy(b + 1, l->net.a, 16);
+		b[17] = l->net.plen;
+		if (o->prev.net.fam == ADDR_V4)
+			memmove(a + 5, a + 17, 1);
+		if (l->net.fam == ADDR_V4)
+			memmove(b + 5, b + 17, 1);
+		assert_true(memcmp(a, b, 18) < 0);
+	}
+	o->prev = *l;
+	return 0;
+}
+
+/*
+ * The store compares keys in words (store.c); its order must stay LMDB's
+ * default octet order, which older stores and mdb_dump rely on.  Addresses
+ * that differ in every octet position, v4 and v6, hosts and prefixes.
+ */
+static void
+test_keys_keep_octet_order(void **state)
+{
+	struct fixture *f = *state;
+	struct store_wr *w;
+	struct store_reader r;
+	struct order_walk o = { .n = 0 };
+	enum store_outcome out;
+	uint32_t x = 12345;
+	int i, j, n = 0;
+
+	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	store_wr_set_now(w, NOW);
+	for (i = 0; i < 600; i++) {
+		struct report rp = { .at = NOW - 10, .lifetime = 86400 };
+		bool v6 = i % 2;
+		unsigned nb = v6 ? 16 : 4, pos = (unsigned)(i / 2) % nb;
+
+		/* One shared base; octet POS and the ones after it vary. */
+		memset(&rp.net, 0, sizeof(rp.net));
+		rp.net.fam = v6 ? ADDR_V6 : ADDR_V4;
+		for (j = 0; j < (int)nb; j++)
+			rp.net.a[j] = (uint8_t)(0x20 + j);
+		for (j = (int)pos; j < (int)nb; j++) {
+			x = x * 1103515245u + 12345u;
+			rp.net.a[j] = (uint8_t)(x >> 16);
+		}
+		rp.net.plen = (uint8_t)(i % 5 == 0 ? (v6 ? 64 : 24) : (v6 ? 128 : 32));
+		addr_mask(&rp.net, rp.net.plen);
+		assert_int_equal(store_report(w, f->zone, &rp, &out), 0);
+		n += out == STORE_NEW;
+	}
+	assert_int_equal(store_wr_commit(w), 0);
+	assert_int_equal(store_reader_init(f->s, &r), 0);
+	assert_int_equal(store_foreach(&r, f->zone, order_cb, &o), 0);
+	store_reader_fini(&r);
+	assert_int_equal(o.n, n);
+	assert_true(n > 500);
+}
+
 int
 main(void)
 {
@@ -762,6 +836,7 @@ main(void)
 		T(test_exceptions_go_with_their_range),
 		T(test_bulk_load_in_key_order_reads_back),
 		T(test_bulk_load_scattered_then_ranges_and_delistings),
+		T(test_keys_keep_octet_order),
 		cmocka_unit_test(test_foreign_environment_is_refused),
 	};
 
