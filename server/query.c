@@ -100,7 +100,14 @@ parse_qname(const uint8_t *p, size_t len, size_t off, struct msg *m)
 	if (m != NULL) {
 		m->qnamelen = off - start;
 		m->qlabels = labels;
-		for (i = 0; i < m->qnamelen; i++) {
+		for (i = 0; i + 8 <= m->qnamelen; i += 8) {
+			uint64_t w;
+
+			memcpy(&w, p + start + i, 8);
+			w = wire_lower8(w);
+			memcpy(m->lname + i, &w, 8);
+		}
+		for (; i < m->qnamelen; i++) {
 			uint8_t c = p[start + i];
 			m->lname[i] = c >= 'A' && c <= 'Z' ? (uint8_t)(c + ('a' - 'A')) : c;
 		}

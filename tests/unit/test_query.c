@@ -19,6 +19,7 @@
 #include "rb.h"
 #include "store.h"
 #include "timeutil.h"
+#include "wire.h"
 
 #ifndef QUERY_TABLE
 #define QUERY_TABLE "tests/unit/query_table.txt"
@@ -1121,11 +1122,37 @@ test_refresh_sees_new_commits(void **state)
 	assert_int_equal(soa_serial_answer(f, ZONE), before + 1);
 }
 
+/* wire_lower8 lowers exactly 'A'..'Z', each octet value at each of the eight places. */
+static void
+test_lower8_is_ascii_tolower(void **state)
+{
+	unsigned v, pos, k;
+
+	(void)state;
+	for (pos = 0; pos < 8; pos++) {
+		for (v = 0; v < 256; v++) {
+			uint8_t in[8], out[8];
+			uint64_t w;
+
+			for (k = 0; k < 8; k++)
+				in[k] = (uint8_t)(v * 7 + k * 37);	/* neighbours vary too */
+			in[pos] = (uint8_t)v;
+			memcpy(&w, in, 8);
+			w = wire_lower8(w);
+			memcpy(out, &w, 8);
+			for (k = 0; k < 8; k++)
+				assert_int_equal(out[k], in[k] >= 'A' && in[k] <= 'Z' ?
+				    in[k] + ('a' - 'A') : in[k]);
+		}
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table_answers),
+		cmocka_unit_test(test_lower8_is_ascii_tolower),
 		cmocka_unit_test(test_soa_serial_counts_commits),
 		cmocka_unit_test(test_short_packets_are_dropped),
 		cmocka_unit_test(test_responses_are_dropped),
