@@ -291,11 +291,24 @@ while [ "$RUN" -lt "$RUNS" ]; do
 	rec first_answer_s rbldnsd "$FIRST"
 	say "  first answer: rbldb $fb s, rbldnsd $FIRST s"
 
+	# One pass over the hit-a file each, recorded as "cold": rbldbd starts
+	# with none of the store in memory and reads its pages as queries need
+	# them, rbldnsd with all of it parsed.  The runs after it are warm.
+	perf rbldb "$BPID" "$PORT" hit-a cold $PINNED -n 1
+	perf rbldnsd "$RPID" "$RPORT" hit-a cold $PINNED -n 1
+	# Back to back, the first server alternating by run, so that neither
+	# always meets the machine as the other left it.
+	order="rbldb:$BPID:$PORT rbldnsd:$RPID:$RPORT"
+	[ $((RUN % 2)) = 1 ] || order="rbldnsd:$RPID:$RPORT rbldb:$BPID:$PORT"
 	for qf in $QFILES; do
-		perf rbldb "$BPID" "$PORT" "$qf" max $PINNED
-		perf rbldnsd "$RPID" "$RPORT" "$qf" max $PINNED
-		perf rbldb "$BPID" "$PORT" "$qf" "$FIXED" $PINNED -Q "$RATE" -v
-		perf rbldnsd "$RPID" "$RPORT" "$qf" "$FIXED" $PINNED -Q "$RATE" -v
+		for how in max "$FIXED"; do	# not "mode": perf() sets that
+			set -- $PINNED
+			[ "$how" = max ] || set -- "$@" -Q "$RATE" -v
+			for s in $order; do	# NAME:PID:PORT
+				pp=${s#*:}
+				perf "${s%%:*}" "${pp%%:*}" "${pp#*:}" "$qf" "$how" "$@"
+			done
+		done
 	done
 	# rbldbd without udp-batch-wait, on hit-a, with rbldnsd again back to back.
 	launch rbldbd-nowait "$PORT2" taskset -c "$SRV_CPU" "$RBLDBD" -c "$TMP/nowait.conf" \
