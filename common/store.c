@@ -2368,3 +2368,63 @@ store_drop_cache(struct store *s)
 		return from_mdb(rc);
 	return -posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 }
+
+/*
+ * Read every page of one database, in key order.  The read transaction is
+ * renewed every 65536 keys, so that a long walk does not hold pages the
+ * writer wants back; the next one goes on after the last key seen (a key
+ * deleted in between costs one key not read).
+ */
+static int
+prefetch_db(struct store *s, MDB_dbi dbi, const atomic_bool *stop, uint64_t *n)
+{
+	unsigned char last[KEY_MAX];
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k = { 0, NULL }, v;
+	unsigned since;
+	int rc = 0, op = MDB_FIRST;
+
+	for (;;) {
+		if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+			return from_mdb(rc);
+		if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0) {
+			mdb_txn_abort(txn);
+			return from_mdb(rc);
+		}
+		if (op == MDB_NEXT)
+			rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		for (since = 0; rc == 0 && since < 65536 && !atomic_load(stop); since++) {
+			if ((rc = mdb_cursor_get(cur, &k, &v, op)) != 0)
+				break;
+			op = MDB_NEXT;
+			/* A long value sits on pages of its own (overflow pages). */
+			if (v.mv_size > 0)
+				(void)((const volatile uint8_t *)v.mv_data)[v.mv_size - 1];
+			(*n)++;
+		}
+		if (rc == 0 && k.mv_size <= sizeof(last)) {
+			memcpy(last, k.mv_data, k.mv_size);
+			k.mv_data = last;
+		} else if (rc == 0) {
+			rc = MDB_NOTFOUND;	/* no longer than our keys: cannot happen */
+		}
+		mdb_cursor_close(cur);
+		mdb_txn_abort(txn);
+		if (rc != 0 || atomic_load(stop))
+			break;
+	}
+	return rc == 0 || rc == MDB_NOTFOUND ? RB_OK : from_mdb(rc);
+}
+
+int
+store_prefetch(struct store *s, const atomic_bool *stop, uint64_t *entries,
+    uint64_t *texts)
+{
+	int rc;
+
+	*entries = *texts = 0;
+	if ((rc = prefetch_db(s, s->dbi[DB_ENTRIES], stop, entries)) != 0)
+		return rc;
+	return prefetch_db(s, s->dbi[DB_STRINGS], stop, texts);
+}

@@ -23,6 +23,7 @@
  *   strings   id -> text; strindex hash -> id (reasons stored once)
  */
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -307,5 +308,14 @@ int store_zone_name(struct store_reader *r, uint16_t zone, char *buf, size_t len
  * maps only what its queries read (store.c says why); after bulk loads.
  */
 int store_drop_cache(struct store *s);
+
+/*
+ * Read every page the server's queries can read (entries and texts) into
+ * memory, so that after a start no query waits for the disk: a server's
+ * background thread calls it.  Returns early, with RB_OK, once *STOP is
+ * true.  *entries and *texts get how many of each were read.
+ */
+int store_prefetch(struct store *s, const atomic_bool *stop, uint64_t *entries,
+    uint64_t *texts);
 
 #endif

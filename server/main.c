@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <uv.h>
+
 #include "conf.h"
 #include "log.h"
 #include "net.h"
@@ -178,6 +180,54 @@ drop_privileges(const char *user, const char *chrootdir, const char *realconf,
 	return 0;
 }
 
+/*
+ * The store's query pages, read into memory beside the workers once the
+ * server is up: a fresh start maps nothing (store_drop_cache), and without
+ * this the first pass over the listings waits for the disk one query at a
+ * time.  Workers answer meanwhile; pages they reach first are theirs.
+ */
+struct prefetch {
+	struct store *store;
+	uv_thread_t tid;
+	atomic_bool stop;
+	bool started;
+};
+
+static void
+prefetch_run(void *arg)
+{
+	struct prefetch *p = arg;
+	uint64_t entries, texts, t0 = uv_hrtime();
+	int rc;
+
+	if ((rc = store_prefetch(p->store, &p->stop, &entries, &texts)) != 0)
+		log_warnx("store: reading it into memory: %s", rb_strerror(rc));
+	else if (!atomic_load(&p->stop))
+		log_info("store: %llu entries and %llu texts in memory after %llu ms",
+		    (unsigned long long)entries, (unsigned long long)texts,
+		    (unsigned long long)((uv_hrtime() - t0) / 1000000));
+}
+
+static void
+prefetch_start(struct prefetch *p, struct store *s)
+{
+	p->store = s;
+	atomic_init(&p->stop, false);
+	p->started = uv_thread_create(&p->tid, prefetch_run, p) == 0;
+	if (!p->started)
+		log_warnx("store: no thread to read it into memory: first queries read from disk");
+}
+
+static void
+prefetch_stop(struct prefetch *p)
+{
+	if (!p->started)
+		return;
+	atomic_store(&p->stop, true);
+	uv_thread_join(&p->tid);
+	p->started = false;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -198,6 +248,7 @@ main(int argc, char **argv)
 	struct store *store = NULL;
 	struct zonetab *zt = NULL;
 	struct net *net = NULL;
+	struct prefetch prefetch = { .started = false };
 	struct net_opts opts;
 	struct reload reload;
 	char err[512], ready[1024], *realconf = NULL;
@@ -311,10 +362,12 @@ main(int argc, char **argv)
 	if (use_syslog || conf->syslog)
 		log_info("ready: %s", ready);
 	sdnotify("READY=1\nSTATUS=serving");
+	prefetch_start(&prefetch, store);
 	net_run(net);
 	log_info("stopped");
 	status = EXIT_OK;
 out:
+	prefetch_stop(&prefetch);
 	net_close(net);
 	zonetab_free(zt);
 	if (store != NULL)

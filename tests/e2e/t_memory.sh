@@ -1,9 +1,10 @@
 #!/bin/bash
 # Resident memory of rbldbd (issue 7): the server maps only the store pages
-# its queries read.  A bulk ingest drops the data file's cached pages, the
-# server drops them again at start and reads without read-around, so the
-# kernel does not map whole neighbourhoods of pages the server never reads
-# (details, reports, history).  Counted in pages, not timed.
+# its queries read, and reads those in after start.  A bulk ingest drops the
+# data file's cached pages, the server drops them again at start and reads
+# without read-around, so the kernel does not map whole neighbourhoods of
+# pages the server never reads (details, reports, history).  Counted in
+# pages, not timed.
 . "$(dirname "$0")/lib.sh"
 
 need_tool dig dnsutils
@@ -42,6 +43,17 @@ start_server || finish
 C=$(cached_pages)
 check "after rbldbd starts, at most a quarter is cached ($C of $F pages)" \
     test "$C" -le $((F / 4))
+
+# Beside the workers, rbldbd reads the pages queries use (entries, texts)
+# into memory, and only those: an entry takes 34 octets or more of a page.
+poll_until 20 grep -q 'texts in memory after' "$SERVER_LOG"
+E=$(python3 -c 'import json, sys; print(len({json.loads(l)["addr"] for l in open(sys.argv[1])}))' \
+    "$T/bulk.jsonl")
+check "rbldbd reads every entry into memory after start ($E)" \
+    grep -q "store: $E entries and [0-9]* texts in memory after" "$SERVER_LOG"
+M=$(mapped_pages)
+check "before any query rbldbd maps the entries' pages ($M of $F pages, $E entries)" \
+    test -n "$M" -a "${M:-0}" -ge $((E * 34 / 4096)) -a "${M:-0}" -le $((F / 4))
 
 # 200 listed addresses, each asked once.
 python3 -c '
