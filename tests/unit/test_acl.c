@@ -21,6 +21,7 @@
 #include "query.h"
 #include "rrl.h"
 #include "store.h"
+#include "testdir.h"
 
 #define ZONE "relays.example.org"
 #define ZONE2 "other.example.org"
@@ -50,7 +51,7 @@ static const char query_conf[] =
 	"rrl-rate = 0\n";
 
 struct fixture {
-	char dir[64];
+	char dir[TESTDIR_LEN];
 	char err[512];
 	struct conf *c;
 	struct store *s;
@@ -65,18 +66,6 @@ struct fixture {
 	size_t pktlen;
 };
 
-static void
-write_file(struct fixture *f, const char *name, const char *text)
-{
-	char path[256];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
-	assert_non_null(fp = fopen(path, "w"));
-	assert_true(fputs(text, fp) >= 0);
-	assert_int_equal(fclose(fp), 0);
-}
-
 static int
 setup(void **state)
 {
@@ -84,12 +73,11 @@ setup(void **state)
 	char text[512];
 
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/rbldb-test-acl.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	testdir_make(f->dir, "acl");
 	snprintf(text, sizeof(text), apex_fmt, ZONE);
-	write_file(f, "a.zone", text);
+	testdir_write(f->dir, "a.zone", text);
 	snprintf(text, sizeof(text), apex_fmt, ZONE2);
-	write_file(f, "b.zone", text);
+	testdir_write(f->dir, "b.zone", text);
 	*state = f;
 	return 0;
 }
@@ -98,7 +86,6 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
 	if (f->q_init) {
 		query_ctx_release(&f->q);
@@ -109,8 +96,7 @@ teardown(void **state)
 	zonetab_free(f->zt);
 	store_close(f->s);
 	conf_free(f->c);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	testdir_remove(f->dir);
 	free(f);
 	return 0;
 }
@@ -121,7 +107,7 @@ load(struct fixture *f, const char *text)
 {
 	char path[128];
 
-	write_file(f, "t.conf", text);
+	testdir_write(f->dir, "t.conf", text);
 	snprintf(path, sizeof(path), "%s/t.conf", f->dir);
 	conf_free(f->c);
 	f->c = conf_load(path, f->err, sizeof(f->err));
@@ -314,8 +300,7 @@ build_policy(struct fixture *f, const char *conf)
 		fail_msg("%s", f->err);
 	snprintf(path, sizeof(path), "%s/db", f->dir);
 	assert_int_equal(store_open(&f->s, path, 64 << 20), 0);
-	if ((f->zt = zonetab_new(f->c, f->s, f->err, sizeof(f->err))) == NULL)
-		fail_msg("zonetab_new: %s", f->err);
+	f->zt = testdir_zonetab(f->c, f->s);
 	if ((f->acl = acl_new(f->c, f->zt, f->err, sizeof(f->err))) == NULL)
 		fail_msg("acl_new: %s", f->err);
 }

@@ -14,6 +14,7 @@
 
 #include "conf.h"
 #include "rb.h"
+#include "testdir.h"
 
 /* A good apex file; tests that need a bad one write their own. */
 static const char good_apex[] =
@@ -23,24 +24,11 @@ static const char good_apex[] =
 	"@ NS ns2.example.org.\n";
 
 struct fixture {
-	char dir[64];
+	char dir[TESTDIR_LEN];
 	char path[128];		/* dir/t.conf */
 	char err[512];
 	struct conf *c;
 };
-
-static void
-write_file(struct fixture *f, const char *name, const char *text)
-{
-	char path[256];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	assert_int_equal(fputs(text, fp) >= 0, 1);
-	assert_int_equal(fclose(fp), 0);
-}
 
 static int
 setup(void **state)
@@ -48,10 +36,9 @@ setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/test_conf.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	testdir_make(f->dir, "conf");
 	snprintf(f->path, sizeof(f->path), "%s/t.conf", f->dir);
-	write_file(f, "z.zone", good_apex);
+	testdir_write(f->dir, "z.zone", good_apex);
 	*state = f;
 	return 0;
 }
@@ -60,16 +47,9 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const names[] = { "t.conf", "z.zone", "bad.zone" };
-	char path[256];
-	size_t i;
 
 	conf_free(f->c);
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", f->dir, names[i]);
-		unlink(path);
-	}
-	rmdir(f->dir);
+	testdir_remove(f->dir);
 	free(f);
 	return 0;
 }
@@ -78,7 +58,7 @@ teardown(void **state)
 static struct conf *
 load(struct fixture *f, const char *text)
 {
-	write_file(f, "t.conf", text);
+	testdir_write(f->dir, "t.conf", text);
 	conf_free(f->c);
 	f->c = conf_load(f->path, f->err, sizeof(f->err));
 	return f->c;
@@ -398,7 +378,7 @@ test_apex_keeps_apex_records(void **state)
 	struct fixture *f = *state;
 	struct conf_zone *z;
 
-	write_file(f, "z.zone",
+	testdir_write(f->dir, "z.zone",
 	    "$ORIGIN relays.example.org.\n"
 	    "@ 600 IN SOA ns1 hostmaster ( 7 3600 600 1209600 300 )\n"
 	    "  NS ns1.example.org.\n"
@@ -420,7 +400,7 @@ test_conf_zone_lookup(void **state)
 {
 	struct fixture *f = *state;
 
-	write_file(f, "bad.zone",
+	testdir_write(f->dir, "bad.zone",
 	    "@ SOA ns1.example. h.example. 5 3600 600 1209600 300\n@ NS ns1.example.\n");
 	expect_ok(f, ZONE "[zone Other.Example.]\napex = bad.zone\n");
 	assert_int_equal(f->c->nzones, 2);
@@ -650,7 +630,7 @@ test_error_apex_unparsable(void **state)
 {
 	struct fixture *f = *state;
 
-	write_file(f, "bad.zone",
+	testdir_write(f->dir, "bad.zone",
 	    "$TTL 3600\n"
 	    "@ SOA ns1.example.org. hostmaster.example.org. 1 3600 600 1209600 300\n"
 	    "; a comment\n"
@@ -665,7 +645,7 @@ test_error_apex_without_soa(void **state)
 {
 	struct fixture *f = *state;
 
-	write_file(f, "bad.zone", "@ NS ns1.example.org.\n");
+	testdir_write(f->dir, "bad.zone", "@ NS ns1.example.org.\n");
 	expect_error(f, "[zone relays.example.org]\n\napex = bad.zone\n", "t.conf", 3,
 	    "apex file ");
 	assert_non_null(strstr(f->err, "bad.zone has no SOA record"));
@@ -676,7 +656,7 @@ test_error_apex_without_ns(void **state)
 {
 	struct fixture *f = *state;
 
-	write_file(f, "bad.zone", "@ SOA ns1.example.org. h.example.org. 1 2 3 4 5\n");
+	testdir_write(f->dir, "bad.zone", "@ SOA ns1.example.org. h.example.org. 1 2 3 4 5\n");
 	expect_error(f, "[zone relays.example.org]\napex = bad.zone\n", "t.conf", 2,
 	    "apex file ");
 	assert_non_null(strstr(f->err, "bad.zone has no NS record"));
@@ -687,7 +667,7 @@ test_error_soa_owner_not_zone(void **state)
 {
 	struct fixture *f = *state;
 
-	write_file(f, "bad.zone",
+	testdir_write(f->dir, "bad.zone",
 	    "$ORIGIN example.org.\n"
 	    "@ SOA ns1.example.org. h.example.org. 1 2 3 4 5\n");
 	expect_error(f, "[zone relays.example.org]\napex = bad.zone\n", "bad.zone", 2,
@@ -699,7 +679,7 @@ test_error_record_below_apex(void **state)
 {
 	struct fixture *f = *state;
 
-	write_file(f, "bad.zone",
+	testdir_write(f->dir, "bad.zone",
 	    "@ SOA ns1.example.org. h.example.org. 1 2 3 4 5\n"
 	    "@ NS ns1.example.org.\n"
 	    "ns1 A 192.0.2.1\n");
@@ -712,7 +692,7 @@ test_error_second_soa(void **state)
 {
 	struct fixture *f = *state;
 
-	write_file(f, "bad.zone",
+	testdir_write(f->dir, "bad.zone",
 	    "@ SOA ns1.example.org. h.example.org. 1 2 3 4 5\n"
 	    "@ SOA ns1.example.org. h.example.org. 2 2 3 4 5\n");
 	expect_error(f, "[zone relays.example.org]\napex = bad.zone\n", "bad.zone", 2,

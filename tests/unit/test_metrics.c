@@ -18,6 +18,7 @@
 #include "metrics.h"
 #include "rb.h"
 #include "store.h"
+#include "testdir.h"
 
 #define NOW 1800000000
 #define T_A 1
@@ -26,7 +27,7 @@
 #define T_IXFR 251
 
 struct fixture {
-	char dir[64];
+	char dir[TESTDIR_LEN];
 	struct store *s;
 	uint16_t zone;
 	struct metrics *m;
@@ -37,14 +38,11 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct store_zone z;
 	const char *name = "relays.example.org";
 
-	strcpy(f->dir, "/tmp/rbldb-test-metrics.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(&f->s, f->dir, 64 << 20), 0);
-	assert_int_equal(store_zone_ensure(f->s, name, 100, &z), 0);
-	f->zone = z.id;
+	assert_non_null(f);
+	testdir_make(f->dir, "metrics");
+	f->s = testdir_store(f->dir, name, 100, &f->zone);
 	assert_non_null(f->m = metrics_new(f->s, 2));
 	assert_int_equal(metrics_set_zones(f->m, &name, &f->zone, 1), 0);
 	*state = f;
@@ -55,12 +53,10 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
 	metrics_free(f->m);
 	store_close(f->s);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	testdir_remove(f->dir);
 	free(f->text);
 	free(f);
 	return 0;

@@ -16,6 +16,7 @@
 #include "query.h"
 #include "rb.h"
 #include "store.h"
+#include "testdir.h"
 #include "timeutil.h"
 #include "tsig.h"
 #include "wire.h"
@@ -29,7 +30,7 @@ struct sent {
 };
 
 struct fixture {
-	char dir[64];
+	char dir[TESTDIR_LEN];
 	struct conf *c;
 	struct store *s;
 	struct zonetab *zt;
@@ -104,32 +105,20 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	char path[256], err[256];
-	struct store_zone sz;
-	FILE *fp;
+	char err[256];
 
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/rbldb-test-notify.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(path, sizeof(path), "%s/%s.zone", f->dir, ZONE);
-	assert_non_null(fp = fopen(path, "w"));
-	fputs("$ORIGIN " ZONE ".\n$TTL 3600\n@ IN SOA ns1.example.org. hostmaster.example.org. "
-	    "2026112801 3600 600 1209600 300\n@ IN NS ns1.example.org.\n", fp);
-	fclose(fp);
-	snprintf(path, sizeof(path), "%s/test.conf", f->dir);
-	assert_non_null(fp = fopen(path, "w"));
-	fputs("[server]\ndb = db\n[zone " ZONE "]\napex = " ZONE ".zone\n"
+	testdir_make(f->dir, "notify");
+	testdir_write(f->dir, ZONE ".zone", "$ORIGIN " ZONE ".\n$TTL 3600\n"
+	    "@ IN SOA ns1.example.org. hostmaster.example.org. 2026112801 3600 600 1209600 300\n"
+	    "@ IN NS ns1.example.org.\n");
+	testdir_write(f->dir, "test.conf", "[server]\ndb = db\n[zone " ZONE "]\napex = " ZONE ".zone\n"
 	    "notify = 127.0.0.1:5354, 127.0.0.2:5355 key xfr\n"
 	    "[key xfr]\nalgorithm = hmac-sha256\n"
-	    "secret = c2VjcmV0LWtleS1mb3ItdGVzdGluZy10c2lnLXNoYTI1Ng==\n", fp);
-	fclose(fp);
-	if ((f->c = conf_load(path, err, sizeof(err))) == NULL)
-		fail_msg("conf_load: %s", err);
-	snprintf(path, sizeof(path), "%s/db", f->dir);
-	assert_int_equal(store_open(&f->s, path, 64 << 20), 0);
-	assert_int_equal(store_zone_ensure(f->s, ZONE, 2026112801, &sz), 0);
-	f->zone = sz.id;
-	assert_non_null(f->zt = zonetab_new(f->c, f->s, err, sizeof(err)));
+	    "secret = c2VjcmV0LWtleS1mb3ItdGVzdGluZy10c2lnLXNoYTI1Ng==\n");
+	f->c = testdir_conf(f->dir, "test.conf");
+	f->s = testdir_store(f->c->db, ZONE, 2026112801, &f->zone);
+	f->zt = testdir_zonetab(f->c, f->s);
 	assert_non_null(f->kr = tsig_keyring_new(f->c, err, sizeof(err)));
 	assert_non_null(f->n = notify_new(f->c, f->zt, f->kr));
 	assert_int_equal(store_reader_init(f->s, &f->rd), 0);
@@ -142,7 +131,6 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
 	store_reader_fini(&f->rd);
 	notify_free(f->n);
@@ -150,8 +138,7 @@ teardown(void **state)
 	zonetab_free(f->zt);
 	store_close(f->s);
 	conf_free(f->c);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	testdir_remove(f->dir);
 	free(f);
 	return 0;
 }

@@ -17,12 +17,13 @@
 #include "apply.h"
 #include "rb.h"
 #include "store.h"
+#include "testdir.h"
 
 #define NOW INT64_C(1800000000)
 #define DAY 86400
 
 struct fixture {
-	char dir[64];
+	char dir[TESTDIR_LEN];
 	struct conf conf;
 	struct conf_zone zones[2];
 	struct addr never[1];
@@ -49,8 +50,8 @@ setup(void **state)
 	static const char *names[2] = { "relays.example.org", "v4.example.org" };
 	size_t i;
 
-	strcpy(f->dir, "/tmp/rbldb-test-rules.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	assert_non_null(f);
+	testdir_make(f->dir, "rules");
 	f->never[0] = A("192.168.0.0/16");
 	for (i = 0; i < 2; i++) {
 		f->zones[i].name = (char *)names[i];
@@ -79,11 +80,9 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
 	store_close(f->L.store);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	testdir_remove(f->dir);
 	free(f);
 	return 0;
 }

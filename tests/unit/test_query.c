@@ -18,6 +18,7 @@
 #include "query.h"
 #include "rb.h"
 #include "store.h"
+#include "testdir.h"
 #include "timeutil.h"
 #include "wire.h"
 
@@ -29,7 +30,7 @@
 #define MAXLINES 2048
 
 struct fixture {
-	char dir[64];
+	char dir[TESTDIR_LEN];
 	struct conf *c;
 	struct store *s;
 	struct zonetab *zt;
@@ -303,12 +304,11 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	char path[512], err[512], name[256], *line, *sp;
+	char name[256], *line, *sp;
 	int i;
 
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/rbldb-test-query.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	testdir_make(f->dir, "query");
 	read_table(f);
 
 	append_line(f->dir, "test.conf", "[server]\ndb = db\nlisten = 127.0.0.1:5300");
@@ -323,13 +323,9 @@ setup(void **state)
 			append_line(f->dir, name, sp + 1);
 		}
 	}
-	snprintf(path, sizeof(path), "%s/test.conf", f->dir);
-	if ((f->c = conf_load(path, err, sizeof(err))) == NULL)
-		fail_msg("conf_load: %s", err);
-	snprintf(path, sizeof(path), "%s/db", f->dir);
-	assert_int_equal(store_open(&f->s, path, 64 << 20), 0);
-	if ((f->zt = zonetab_new(f->c, f->s, err, sizeof(err))) == NULL)
-		fail_msg("zonetab_new: %s", err);
+	f->c = testdir_conf(f->dir, "test.conf");
+	assert_int_equal(store_open(&f->s, f->c->db, 64 << 20), 0);
+	f->zt = testdir_zonetab(f->c, f->s);
 
 	for (i = 0; i < f->nlines; i++) {
 		if (strncmp(f->lines[i], "seed ", 5) == 0) {
@@ -349,7 +345,6 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 	int i;
 
 	query_ctx_release(&f->q);
@@ -357,8 +352,7 @@ teardown(void **state)
 	zonetab_free(f->zt);
 	store_close(f->s);
 	conf_free(f->c);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	testdir_remove(f->dir);
 	for (i = 0; i < f->nlines; i++)
 		free(f->lines[i]);
 	free(f);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "querylog.h"
+#include "testdir.h"
 
 #define NOW 1800000000u
 /* 2.0.0.127.relays.example.org in wire form, and its length. */
@@ -24,7 +25,7 @@
 #define QNAMELEN (sizeof(QNAME))
 
 struct fixture {
-	char dir[64];
+	char dir[TESTDIR_LEN];
 	char path[128];
 };
 
@@ -33,8 +34,8 @@ setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
-	strcpy(f->dir, "/tmp/rbldb-test-querylog.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	assert_non_null(f);
+	testdir_make(f->dir, "querylog");
 	snprintf(f->path, sizeof(f->path), "%s/query.log", f->dir);
 	*state = f;
 	return 0;
@@ -44,10 +45,8 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	testdir_remove(f->dir);
 	free(f);
 	return 0;
 }

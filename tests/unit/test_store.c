@@ -16,11 +16,12 @@
 #include "addr.h"
 #include "rb.h"
 #include "store.h"
+#include "testdir.h"
 
 #define NOW 1800000000
 
 struct fixture {
-	char dir[64];
+	char dir[TESTDIR_LEN];
 	struct store *s;
 	uint16_t zone;
 };
@@ -29,13 +30,10 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct store_zone z;
 
-	strcpy(f->dir, "/tmp/rbldb-test-store.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(store_open(&f->s, f->dir, 64 << 20), 0);
-	assert_int_equal(store_zone_ensure(f->s, "relays.example.org", 100, &z), 0);
-	f->zone = z.id;
+	assert_non_null(f);
+	testdir_make(f->dir, "store");
+	f->s = testdir_store(f->dir, "relays.example.org", 100, &f->zone);
 	*state = f;
 	return 0;
 }
@@ -44,11 +42,9 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
 	store_close(f->s);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	testdir_remove(f->dir);
 	free(f);
 	return 0;
 }
@@ -507,21 +503,17 @@ test_two_processes_write_and_read_at_once(void **state)
 static void
 test_foreign_environment_is_refused(void **state)
 {
-	char dir[] = "/tmp/rbldb-test-foreign.XXXXXX", cmd[128], path[128];
+	char dir[TESTDIR_LEN], path[128];
 	struct store *s;
-	FILE *fp;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/data.mdb", dir);
-	assert_non_null(fp = fopen(path, "w"));
-	fputs("this is not an LMDB file, it is somebody's notes\n", fp);
-	fclose(fp);
+	testdir_make(dir, "foreign");
+	testdir_write(dir, "data.mdb", "this is not an LMDB file, it is somebody's notes\n");
 	assert_int_equal(store_open(&s, dir, 64 << 20), RB_ENOTSTORE);
 	/* A plain file where the directory should be is refused too. */
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
 	assert_int_equal(store_open(&s, path, 64 << 20), RB_ENOTSTORE);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
+	testdir_remove(dir);
 }
 
 static void

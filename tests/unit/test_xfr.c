@@ -21,6 +21,7 @@
 #include "store.h"
 #include "timeutil.h"
 #include "tsig.h"
+#include "testdir.h"
 #include "xfr.h"
 #include "zonetab.h"
 
@@ -29,7 +30,7 @@
 #define APEX_SERIAL 2026112801u
 
 struct fixture {
-	char dir[64];
+	char dir[TESTDIR_LEN];
 	struct conf *c;
 	struct store *s;
 	struct zonetab *zt;
@@ -40,18 +41,6 @@ struct fixture {
 	uint8_t out[QUERY_BUFSIZE];
 	size_t outlen;
 };
-
-static void
-write_file(const char *dir, const char *name, const char *text)
-{
-	char path[256];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	assert_non_null(fp = fopen(path, "w"));
-	fputs(text, fp);
-	fclose(fp);
-}
 
 /* Report N addresses (CIDR, or 11.x.y.1 for k < N when N > 1) in one commit. */
 static void
@@ -98,30 +87,22 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	char path[256], err[256];
-	struct store_zone sz;
+	char err[256];
 
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/rbldb-test-xfr.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	write_file(f->dir, ZONE ".zone",
+	testdir_make(f->dir, "xfr");
+	testdir_write(f->dir, ZONE ".zone",
 	    "$ORIGIN " ZONE ".\n$TTL 3600\n"
 	    "@ IN SOA ns1.example.org. hostmaster.example.org. 2026112801 3600 600 1209600 300\n"
 	    "@ IN NS ns1.example.org.\n@ IN NS ns2.example.org.\n");
-	write_file(f->dir, "test.conf",
+	testdir_write(f->dir, "test.conf",
 	    "[server]\ndb = db\nlisten = 127.0.0.1:5300\n"
 	    "[zone " ZONE "]\napex = " ZONE ".zone\nfamily = both\n"
 	    "allow-transfer = 127.0.0.1, 192.0.2.0/24 key xfr\n"
 	    "[key xfr]\nalgorithm = hmac-sha256\nsecret = " SECRET "\n");
-	snprintf(path, sizeof(path), "%s/test.conf", f->dir);
-	if ((f->c = conf_load(path, err, sizeof(err))) == NULL)
-		fail_msg("conf_load: %s", err);
-	snprintf(path, sizeof(path), "%s/db", f->dir);
-	assert_int_equal(store_open(&f->s, path, 64 << 20), 0);
-	assert_int_equal(store_zone_ensure(f->s, ZONE, APEX_SERIAL, &sz), 0);
-	f->zone = sz.id;
-	if ((f->zt = zonetab_new(f->c, f->s, err, sizeof(err))) == NULL)
-		fail_msg("zonetab_new: %s", err);
+	f->c = testdir_conf(f->dir, "test.conf");
+	f->s = testdir_store(f->c->db, ZONE, APEX_SERIAL, &f->zone);
+	f->zt = testdir_zonetab(f->c, f->s);
 	assert_non_null(f->kr = tsig_keyring_new(f->c, err, sizeof(err)));
 	assert_non_null(f->x = xfr_new(f->c, f->zt, f->s, f->kr));
 	assert_int_equal(query_ctx_init(&f->q, f->zt, f->s), 0);
@@ -135,7 +116,6 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
 	query_ctx_fini(&f->q);
 	xfr_free(f->x);
@@ -143,8 +123,7 @@ teardown(void **state)
 	zonetab_free(f->zt);
 	store_close(f->s);
 	conf_free(f->c);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	testdir_remove(f->dir);
 	free(f);
 	return 0;
 }

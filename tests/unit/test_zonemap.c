@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "rb.h"
 #include "store.h"
+#include "testdir.h"
 #include "zonemap.h"
 
 /* ---- Collected records ---- */
@@ -656,9 +657,9 @@ test_store_source_with_reasons_and_regions(void **state)
 	    "1200::/8", "2001:db8::/32", "2001:db8::5" };
 	static const char *regions[] = { "192.0.2.0/24", "1.2.0.0/16", "1.2.3.0/24", "1200::/8",
 	    "1230::/12", "2001:db8::/32", "0.0.0.0/0" };
-	char dir[] = "/tmp/test_zonemap.XXXXXX", rn[80], cmd[64];
+	char dir[TESTDIR_LEN], rn[80];
 	struct store *st;
-	struct store_zone sz;
+	uint16_t zone;
 	struct store_wr *w;
 	struct store_reader rd;
 	struct zonemap_src src = { &zoneboth, NULL, 0, 0, NULL, 0 };
@@ -670,9 +671,8 @@ test_store_source_with_reasons_and_regions(void **state)
 	size_t i, k, want;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	assert_int_equal(store_open(&st, dir, 0), 0);
-	assert_int_equal(store_zone_ensure(st, "bl.example", 1, &sz), 0);
+	testdir_make(dir, "zonemap");
+	st = testdir_store(dir, "bl.example", 1, &zone);
 	assert_int_equal(store_wr_begin(st, &w), 0);
 	for (i = 0; i < RB_ARRAY_LEN(nets); i++) {
 		struct report rep = { .at = 1000, .source = "test", .imported = true };
@@ -680,13 +680,13 @@ test_store_source_with_reasons_and_regions(void **state)
 		assert_int_equal(addr_parse_cidr(nets[i], &rep.net, &why), 0);
 		rep.reason = i % 2 ? "a reason for $" : NULL;
 		rep.code = i == 2 ? 0x7f000005 : 0;
-		assert_int_equal(store_report(w, sz.id, &rep, &out), 0);
+		assert_int_equal(store_report(w, zone, &rep, &out), 0);
 	}
 	assert_int_equal(store_wr_commit(w), 0);
 	assert_int_equal(store_reader_init(st, &rd), 0);
 	assert_int_equal(store_reader_refresh(&rd), 0);
 	src.rd = &rd;
-	src.zone = sz.id;
+	src.zone = zone;
 	src.now = 2000;
 
 	memset(&all, 0, sizeof(all));
@@ -718,8 +718,7 @@ test_store_source_with_reasons_and_regions(void **state)
 	recs_free(&all);
 	store_reader_fini(&rd);
 	store_close(st);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
+	testdir_remove(dir);
 }
 
 static void

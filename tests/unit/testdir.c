@@ -1,0 +1,78 @@
+/* Temporary directories, configurations and stores for the unit tests (testdir.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testdir.h"
+
+void
+testdir_make(char dir[TESTDIR_LEN], const char *name)
+{
+	int n = snprintf(dir, TESTDIR_LEN, "/tmp/rbldb-test-%s.XXXXXX", name);
+
+	assert_true(n > 0 && n < TESTDIR_LEN);
+	assert_non_null(mkdtemp(dir));
+}
+
+void
+testdir_write(const char *dir, const char *file, const char *text)
+{
+	char path[256];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	assert_non_null(fp = fopen(path, "w"));
+	assert_true(fputs(text, fp) >= 0);
+	assert_int_equal(fclose(fp), 0);
+}
+
+void
+testdir_remove(const char *dir)
+{
+	char cmd[TESTDIR_LEN + 16];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+struct store *
+testdir_store(const char *path, const char *zone, uint32_t serial, uint16_t *id)
+{
+	struct store *s;
+	struct store_zone z;
+
+	assert_int_equal(store_open(&s, path, 64 << 20), 0);
+	assert_int_equal(store_zone_ensure(s, zone, serial, &z), 0);
+	if (id != NULL)
+		*id = z.id;
+	return s;
+}
+
+struct conf *
+testdir_conf(const char *dir, const char *file)
+{
+	char path[256], err[512];
+	struct conf *c;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if ((c = conf_load(path, err, sizeof(err))) == NULL)
+		fail_msg("conf_load: %s", err);
+	return c;
+}
+
+struct zonetab *
+testdir_zonetab(const struct conf *c, struct store *s)
+{
+	char err[512];
+	struct zonetab *zt;
+
+	if ((zt = zonetab_new(c, s, err, sizeof(err))) == NULL)
+		fail_msg("zonetab_new: %s", err);
+	return zt;
+}

@@ -1,0 +1,31 @@
+/*
+ * What the unit tests share: a temporary directory, files in it, and the
+ * configuration, store and zone table the programs would make of them.
+ * Each fails the running test (cmocka) when it cannot do its part.
+ */
+#ifndef TESTDIR_H
+#define TESTDIR_H
+
+#include <stdint.h>
+
+#include "conf.h"
+#include "store.h"
+#include "query.h"
+
+#define TESTDIR_LEN 64
+
+/* Make the directory /tmp/rbldb-test-NAME.XXXXXX; its path goes into DIR. */
+void testdir_make(char dir[TESTDIR_LEN], const char *name);
+/* Write TEXT as the file DIR/FILE. */
+void testdir_write(const char *dir, const char *file, const char *text);
+/* Remove DIR and everything in it. */
+void testdir_remove(const char *dir);
+
+/* The store at PATH (64 MiB map) holding ZONE at SERIAL; *id (if not NULL) gets its id. */
+struct store *testdir_store(const char *path, const char *zone, uint32_t serial, uint16_t *id);
+/* DIR/FILE loaded as the configuration. */
+struct conf *testdir_conf(const char *dir, const char *file);
+/* The zone table of C on S. */
+struct zonetab *testdir_zonetab(const struct conf *c, struct store *s);
+
+#endif
