@@ -34,6 +34,8 @@ static const char *const db_names[DB_COUNT] = {
 #define LISTING_LEN 32		/* a listing inside a journal record */
 #define JOURNAL_HDR_LEN 20
 #define JOURNAL_MAX_CHANGES 100000	/* larger commits force AXFR */
+/* Changed entries that make a commit a bulk write (store_wr_commit). */
+#define BULK_CHANGES 10000
 #define KEY_MAX 32
 
 struct store {
@@ -2122,11 +2124,15 @@ store_wr_commit(struct store_wr *w)
 {
 	unsigned char sb[8];
 	struct store_zone z;
+	struct store *s = w->s;
+	uint64_t changes = 0;
 	unsigned i;
 	int rc = w->err;
 
 	for (i = 0; rc == 0 && i < w->nzc; i++) {
 		uint32_t from;
+
+		changes += w->zc[i].overflow ? JOURNAL_MAX_CHANGES : w->zc[i].n;
 
 		if ((rc = zone_read(w->txn, w->s, w->zc[i].zone, &z)) != 0)
 			break;
@@ -2152,6 +2158,13 @@ store_wr_commit(struct store_wr *w)
 		rc = ENOSPC;
 	rc = from_mdb(rc);
 	wr_free(w);
+	/*
+	 * A bulk write (ingest, import, expire, purge) left the pages it read
+	 * and wrote in the page cache; drop them so that no server maps them
+	 * along with its own (store_drop_cache).  Advice only.
+	 */
+	if (rc == 0 && changes >= BULK_CHANGES)
+		(void)store_drop_cache(s);
 	return rc;
 }
 
@@ -2356,7 +2369,7 @@ store_open(struct store **out, const char *dir, size_t mapsize)
  * and its resident set grows to the whole file.  So the server opens the
  * store with STORE_RANDOM_READS (MDB_NORDAHEAD: no read-around), and the
  * data file's cached pages that no process maps are dropped when the
- * server starts and after bulk loads.  Mapped pages stay: no answer slows.
+ * server starts and after bulk commits.  Mapped pages stay: no answer slows.
  */
 int
 store_drop_cache(struct store *s)

@@ -233,6 +233,7 @@ int store_wr_begin(struct store *s, struct store_wr **out);
  * Commit: every zone changed by the transaction gets serial + 1 and one
  * journal record.  A transaction that changed nothing commits without
  * touching any serial.  RB_EMAPFULL when the map is full (nothing kept).
+ * A bulk commit also drops the file's unmapped cached pages (store_drop_cache).
  */
 int store_wr_commit(struct store_wr *w);
 void store_wr_abort(struct store_wr *w);
@@ -305,7 +306,9 @@ int store_zone_name(struct store_reader *r, uint16_t zone, char *buf, size_t len
 
 /*
  * Drop the data file's cached pages that no process maps, so that a server
- * maps only what its queries read (store.c says why); after bulk loads.
+ * maps only what its queries read (store.c says why).  A server calls it at
+ * start; store_wr_commit calls it after a commit of 10,000 changed entries
+ * or more (a bulk ingest, import, expire or purge).
  */
 int store_drop_cache(struct store *s);
 

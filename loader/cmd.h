@@ -19,13 +19,6 @@ enum {
 };
 
 /*
- * A commit of this many listings or more is a bulk load: the loader then
- * drops the store file's cached pages that no server maps
- * (store_drop_cache), so that the servers map only what queries read.
- */
-#define CMD_BULK 10000
-
-/*
  * What main.c sets up before any command runs: the configuration, the open
  * store and the store id of every configured zone (zone_ids[i] belongs to
  * conf->zones[i]).

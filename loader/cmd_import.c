@@ -301,8 +301,6 @@ apply(const struct loader *L, struct import *im, size_t zi, int64_t at, int64_t 
 	}
 	if ((rc = store_wr_commit(w)) != 0)
 		snprintf(why, whylen, "commit: %s", rb_strerror(rc));
-	else if (im->n >= CMD_BULK)
-		(void)store_drop_cache(L->store);	/* advice only: nothing to report */
 	return rc;
 }
 

@@ -454,8 +454,6 @@ cmd_ingest(struct loader *L, int argc, char **argv)
 			    in.name, rb_strerror(rc));
 			goto out;
 		}
-		if (in.ops >= CMD_BULK)
-			(void)store_drop_cache(L->store);	/* advice only: nothing to report */
 		what = "committed";
 	}
 	printf("%s: %llu lines, %llu applied: %s; %llu bad; %s, %u zone%s %s\n", in.name,

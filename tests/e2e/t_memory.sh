@@ -70,4 +70,22 @@ M=$(mapped_pages)
 check "rbldbd maps a few pages per query, not their neighbourhoods ($M of $F pages for $Q queries)" \
     test -n "$M" -a "${M:-0}" -gt 0 -a "${M:-0}" -le $((F / 4))
 stop_server
+
+# Any bulk commit drops what it went through: an expire of 12,000 listings
+# as much as an ingest (the store decides, not each command).
+python3 - >"$T/old.jsonl" <<'PY'
+import random, time
+rnd = random.Random(8)
+at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 86400))
+for i in range(12000):
+    a = "%d.%d.%d.%d" % (rnd.randint(100, 120), rnd.randint(0, 255), rnd.randint(0, 255), rnd.randint(1, 254))
+    print('{"op":"report","addr":"%s","source":"old","at":"%s","lifetime":"1h"}' % (a, at))
+PY
+rb_ok "ingest of 12000 reports that expired an hour after a day ago" ingest "$T/old.jsonl"
+cat "$DATA" >/dev/null
+rb_ok "expire" expire
+F=$(file_pages)
+C=$(cached_pages)
+check "after a bulk expire, at most a quarter of the file is cached ($C of $F pages)" \
+    test "$C" -le $((F / 4))
 finish
