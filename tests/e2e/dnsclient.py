@@ -125,7 +125,13 @@ def main():
         print('open')
     elif cmd == 'connlimit':
         n, name = int(args[0]), args[1]
-        conns = [connect(port) for _ in range(n)]
+        # The first connection is accepted and active before the others
+        # come: connections arriving together on two workers have no order.
+        conns = [connect(port)]
+        conns[0].sendall(frame(query(name, 776)))
+        read_msg(conns[0])
+        time.sleep(0.2)
+        conns += [connect(port) for _ in range(n - 1)]
         # The newest connection is served; the oldest idle ones made room.
         conns[-1].sendall(frame(query(name, 777)))
         last = describe(read_msg(conns[-1]))
