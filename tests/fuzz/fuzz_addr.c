@@ -12,21 +12,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* addr.h: bytes past the family and bits past plen are zero; plen in range. */
-static void
-check_form(const struct addr *a, const char *what)
-{
-	unsigned i;
-
-	if (a->fam != ADDR_V4 && a->fam != ADDR_V6)
-		fuzz_fail("%s: family %u", what, a->fam);
-	if (a->plen > addr_bits(a->fam))
-		fuzz_fail("%s: prefix length %u", what, a->plen);
-	for (i = a->plen; i < 128; i++)
-		if (a->a[i / 8] & (0x80 >> (i % 8)))
-			fuzz_fail("%s: bit %u set past /%u", what, i, a->plen);
-}
-
 /* Text form and back again give the same value; into short buffers, nothing overflows. */
 static void
 check_format(const struct addr *a, bool cidr)
@@ -103,7 +88,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s[size] = '\0';
 
 	if (addr_parse(s, &a) == 0) {
-		check_form(&a, "addr_parse");
+		fuzz_check_net(&a, "addr_parse");
 		if (!addr_is_host(&a))
 			fuzz_fail("addr_parse gave a /%u", a.plen);
 		check_format(&a, false);
@@ -112,19 +97,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_fail("an address parses differently as CIDR");
 	}
 	if (addr_parse_cidr(s, &c, &why) == 0) {
-		check_form(&c, "addr_parse_cidr");
+		fuzz_check_net(&c, "addr_parse_cidr");
 		check_format(&c, true);
 		check_rname(&c);
 		if (!addr_contains(&c, &c))
 			fuzz_fail("a prefix does not contain itself");
 		a = c;
 		addr_mask(&a, a.plen / 2);
-		check_form(&a, "addr_mask");
+		fuzz_check_net(&a, "addr_mask");
 		if (!addr_contains(&a, &c) || (a.plen < c.plen && addr_contains(&c, &a)))
 			fuzz_fail("containment of /%u in /%u", c.plen, a.plen);
 		if (addr_is_v4mapped(&c)) {
 			addr_unmap(&c, &v4);
-			check_form(&v4, "addr_unmap");
+			fuzz_check_net(&v4, "addr_unmap");
 			if (v4.plen != c.plen - 96 || memcmp(v4.a, c.a + 12, 4) != 0)
 				fuzz_fail("unmapped /%u as /%u", c.plen, v4.plen);
 		}
