@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "log.h"
 #include "net.h"
+#include "presence.h"
 #include "query.h"
 #include "rb.h"
 #include "sdnotify.h"
@@ -181,51 +182,79 @@ drop_privileges(const char *user, const char *chrootdir, const char *realconf,
 }
 
 /*
- * The store's query pages, read into memory beside the workers once the
- * server is up: a fresh start maps nothing (store_drop_cache), and without
- * this the first pass over the listings waits for the disk one query at a
- * time.  Workers answer meanwhile; pages they reach first are theirs.
+ * Beside the workers, one thread looks after what they read.  First it
+ * reads the store's query pages into memory: a fresh start maps nothing
+ * (store_drop_cache), and without this the first pass over the listings
+ * waits for the disk one query at a time.  Then it builds the presence maps
+ * (presence.h) and keeps them up with each commit.  Workers answer
+ * meanwhile, looking every address up until a map covers their snapshot.
  */
-struct prefetch {
+#define PRESENCE_POLL_MS 20	/* a new commit is looked up, not mapped, this long */
+
+struct store_thread {
 	struct store *store;
+	struct presence *presence;	/* NULL: no maps */
 	uv_thread_t tid;
 	atomic_bool stop;
 	bool started;
 };
 
 static void
-prefetch_run(void *arg)
+store_thread_run(void *arg)
 {
-	struct prefetch *p = arg;
+	struct store_thread *t = arg;
+	struct store_reader r;
 	uint64_t entries, texts, t0 = uv_hrtime();
+	bool failing = false;
 	int rc;
 
-	if ((rc = store_prefetch(p->store, &p->stop, &entries, &texts)) != 0)
+	if ((rc = store_prefetch(t->store, &t->stop, &entries, &texts)) != 0)
 		log_warnx("store: reading it into memory: %s", rb_strerror(rc));
-	else if (!atomic_load(&p->stop))
+	else if (!atomic_load(&t->stop))
 		log_info("store: %llu entries and %llu texts in memory after %llu ms",
 		    (unsigned long long)entries, (unsigned long long)texts,
 		    (unsigned long long)((uv_hrtime() - t0) / 1000000));
-}
-
-static void
-prefetch_start(struct prefetch *p, struct store *s)
-{
-	p->store = s;
-	atomic_init(&p->stop, false);
-	p->started = uv_thread_create(&p->tid, prefetch_run, p) == 0;
-	if (!p->started)
-		log_warnx("store: no thread to read it into memory: first queries read from disk");
-}
-
-static void
-prefetch_stop(struct prefetch *p)
-{
-	if (!p->started)
+	if (t->presence == NULL)
 		return;
-	atomic_store(&p->stop, true);
-	uv_thread_join(&p->tid);
-	p->started = false;
+	if ((rc = store_reader_init(t->store, &r)) != 0) {
+		log_warnx("store: no reader for the presence maps: %s: every address is "
+		    "looked up", rb_strerror(rc));
+		return;
+	}
+	while (!atomic_load(&t->stop)) {
+		rc = presence_update(t->presence, &r, &t->stop);
+		/* Say it when it starts failing and when it recovers, not every poll. */
+		if (rc != 0 && !failing)
+			log_warnx("store: presence maps: %s: addresses are looked up until "
+			    "they catch up", rb_strerror(rc));
+		else if (rc == 0 && failing)
+			log_info("store: presence maps caught up");
+		failing = rc != 0;
+		uv_sleep(PRESENCE_POLL_MS);
+	}
+	store_reader_fini(&r);
+}
+
+static void
+store_thread_start(struct store_thread *t, struct store *s, struct presence *p)
+{
+	t->store = s;
+	t->presence = p;
+	atomic_init(&t->stop, false);
+	t->started = uv_thread_create(&t->tid, store_thread_run, t) == 0;
+	if (!t->started)
+		log_warnx("store: no thread to read it into memory: first queries read from "
+		    "disk, every address is looked up");
+}
+
+static void
+store_thread_stop(struct store_thread *t)
+{
+	if (!t->started)
+		return;
+	atomic_store(&t->stop, true);
+	uv_thread_join(&t->tid);
+	t->started = false;
 }
 
 int
@@ -248,7 +277,8 @@ main(int argc, char **argv)
 	struct store *store = NULL;
 	struct zonetab *zt = NULL;
 	struct net *net = NULL;
-	struct prefetch prefetch = { .started = false };
+	struct store_thread store_thread = { .started = false };
+	struct presence *presence = NULL;
 	struct net_opts opts;
 	struct reload reload;
 	char err[512], ready[1024], *realconf = NULL;
@@ -326,8 +356,12 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		goto out;
 	}
+	/* Without the maps every address is looked up: slower, not wrong. */
+	if ((presence = presence_new(zt)) == NULL)
+		log_warnx("store: no memory for presence maps: every address is looked up");
 	memset(&opts, 0, sizeof opts);
 	opts.threads = conf->threads;
+	opts.presence = presence;
 	/* In milliseconds for the timer; a day is as long as any transfer may need. */
 	opts.xfr_timeout_ms = (conf->xfr_timeout < 86400 ? conf->xfr_timeout : 86400) * 1000u;
 	if (net_open(&net, conf, store, zt, &opts, err, sizeof err) != 0) {
@@ -362,13 +396,14 @@ main(int argc, char **argv)
 	if (use_syslog || conf->syslog)
 		log_info("ready: %s", ready);
 	sdnotify("READY=1\nSTATUS=serving");
-	prefetch_start(&prefetch, store);
+	store_thread_start(&store_thread, store, presence);
 	net_run(net);
 	log_info("stopped");
 	status = EXIT_OK;
 out:
-	prefetch_stop(&prefetch);
+	store_thread_stop(&store_thread);
 	net_close(net);
+	presence_free(presence);
 	zonetab_free(zt);
 	if (store != NULL)
 		store_close(store);

@@ -1337,6 +1337,7 @@ worker_main(void *arg)
 	w->rc = query_ctx_init(&w->q, w->sv->t, w->n->store);
 	w->q.acl = w->sv->acl;
 	w->q.rrl = w->n->rrl;
+	w->q.presence = w->n->o.presence;
 	w->q.nsid = w->sv->c->nsid;
 	w->q.nsidlen = (uint16_t)w->sv->c->nsidlen;
 	uv_sem_post(&w->n->started);

@@ -45,6 +45,7 @@ struct net_opts {
 	unsigned tcp_max_conns;		/* 0 = tcp-max-conns of the configuration */
 	unsigned expire_every_ms;	/* 0 = NET_EXPIRE_EVERY_MS */
 	unsigned xfr_timeout_ms;	/* one zone transfer at most; 0 = XFR_TIMEOUT_MS */
+	const struct presence *presence;	/* presence.h; NULL: every address looked up */
 };
 
 /*

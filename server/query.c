@@ -5,6 +5,7 @@
 
 #include "acl.h"
 #include "addr.h"
+#include "presence.h"
 #include "rb.h"
 #include "rrl.h"
 #include "timeutil.h"
@@ -404,7 +405,8 @@ probe(struct query_ctx *q, const struct zt_zone *z, const struct addr *a, struct
 	if (addr_equal(a, listed)) {
 		rc = STORE_MATCH_LISTED;
 		memset(&l, 0, sizeof(l));
-	} else if (addr_equal(a, clean)) {
+	} else if (addr_equal(a, clean) ||
+	    (v4 && !presence_may_hold(q->presence, z->id, q->rd.txnid, a))) {
 		rc = STORE_MATCH_NONE;
 	} else if ((rc = store_lookup(&q->rd, z->id, a, q->now, &l)) < 0) {
 		return rc;

@@ -63,11 +63,12 @@ struct query_info {
 
 struct acl;	/* acl.h: query ACLs and rate limits of a configuration */
 struct rrl;	/* rrl.h: the server's shared rate limiting table */
+struct presence;	/* presence.h: which IPv4 /24s hold entries */
 
 /*
  * Per-worker state: a reusable read transaction and cached zone serials.
- * ACL and RRL are set by the caller after query_ctx_init (NULL: no ACL,
- * no rate limiting); ACL belongs to ZT's configuration and is swapped
+ * ACL, RRL and PRESENCE are set by the caller after query_ctx_init (NULL:
+ * no ACL, no rate limiting, every address looked up); ACL belongs to ZT's configuration and is swapped
  * with it.  PEER is the client of the query about to be answered, set by
  * the caller before query_answer (so transfer code that answers through
  * query_answer needs no client of its own); NULL means unknown.
@@ -76,6 +77,7 @@ struct query_ctx {
 	const struct zonetab *zt;
 	const struct acl *acl;
 	struct rrl *rrl;
+	const struct presence *presence;
 	const struct sockaddr *peer;	/* sockaddr_in or sockaddr_in6, or NULL */
 	struct store_reader rd;
 	uint32_t now;			/* seconds, set by query_ctx_refresh */

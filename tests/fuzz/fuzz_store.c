@@ -10,6 +10,7 @@
 #include "acl.h"
 #include "conf.h"
 #include "fuzz.h"
+#include "presence.h"
 #include "rb.h"
 #include "store.h"
 #include "timeutil.h"
@@ -27,6 +28,7 @@ static struct query_ctx qctx;
 static struct acl *acl;
 static struct tsig_keyring *kr;
 static struct fuzz_server server;
+static struct presence *presence;
 static bool ready;
 
 void
@@ -131,6 +133,7 @@ fixture_free(void)
 	xfr_free(server.xfr);
 	tsig_keyring_free(kr);
 	acl_free(acl);
+	presence_free(presence);
 	zonetab_free(zt);
 	store_close(store);
 	conf_free(conf);
@@ -144,6 +147,8 @@ fuzz_query_ctx(void)
 	char path[128], err[512], reason[1100];
 	const char *tmp = getenv("TMPDIR");
 	int64_t now = time_now();
+	struct store_reader rd;
+	atomic_bool stop = false;
 
 	if (ready)
 		return &qctx;
@@ -195,8 +200,15 @@ fuzz_query_ctx(void)
 	seed("v4.example.net", "0.0.0.0/8", false, now, DAY, 0, "zero net");
 	seed("v6.sub.relays.example.org", "2001:db8::/32", false, now, DAY, 0, NULL);
 
+	/* The presence maps as rbldbd keeps them, over the same snapshot as the queries'. */
+	if ((presence = presence_new(zt)) == NULL)
+		fuzz_fail("presence_new");
+	if (store_reader_init(store, &rd) != 0 || presence_update(presence, &rd, &stop) != 0)
+		fuzz_fail("presence_update");
+	store_reader_fini(&rd);
 	if (query_ctx_init(&qctx, zt, store) != 0 || query_ctx_refresh(&qctx) != 0)
 		fuzz_fail("query_ctx_init");
+	qctx.presence = presence;
 	server.c = conf;
 	server.s = store;
 	server.zt = zt;
