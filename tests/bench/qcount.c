@@ -8,7 +8,8 @@
  * The three files are dnsperf inputs ("name TYPE" per line).  A first pass,
  * not measured, answers every query once, sorts the mixed file's queries
  * into hits and misses by the answer's RCODE, and warms the process up
- * (lazy symbol binding, the map's pages).  Then each class of N queries
+ * (lazy symbol binding, the map's pages).  The presence maps are built
+ * first, as rbldbd builds them after start.  Then each class of N queries
  * (default 10000) is replayed in batches of NET_BATCH-like size with one
  * snapshot refresh per batch, as a worker does.  Under
  *   valgrind --tool=callgrind --instr-atstart=no
@@ -26,6 +27,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "presence.h"
 #include "query.h"
 #include "rb.h"
 #include "store.h"
@@ -168,6 +170,9 @@ main(int argc, char **argv)
 	struct conf *conf = NULL;
 	struct store *store = NULL;
 	struct zonetab *zt = NULL;
+	struct presence *presence = NULL;
+	struct store_reader rd;
+	atomic_bool stop = false;
 	struct query_ctx q;
 	size_t limit = 10000, i, bytes;
 	uint8_t *out = NULL;
@@ -194,10 +199,22 @@ main(int argc, char **argv)
 		fprintf(stderr, "qcount: %s\n", err);
 		goto out;
 	}
+	if ((presence = presence_new(zt)) == NULL ||
+	    (rc = store_reader_init(store, &rd)) != 0) {
+		fprintf(stderr, "qcount: presence maps: out of memory or no reader\n");
+		goto out;
+	}
+	rc = presence_update(presence, &rd, &stop);
+	store_reader_fini(&rd);
+	if (rc != 0) {
+		fprintf(stderr, "qcount: presence maps: %s\n", rb_strerror(rc));
+		goto out;
+	}
 	if ((rc = query_ctx_init(&q, zt, store)) != 0) {
 		fprintf(stderr, "qcount: query context: %s\n", rb_strerror(rc));
 		goto out;
 	}
+	q.presence = presence;
 	out = xmalloc(QUERY_BUFSIZE);
 	if (load(&q, argv[3], limit, &cls[0], NULL, out) != 0 ||
 	    load(&q, argv[4], limit, &cls[0], &cls[1], out) != 0 ||
@@ -228,6 +245,7 @@ out:
 		free(cls[i].p);
 	free(out);
 	query_ctx_fini(&q);
+	presence_free(presence);
 	zonetab_free(zt);
 	if (store != NULL)
 		store_close(store);
