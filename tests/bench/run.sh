@@ -16,6 +16,8 @@
 #   SCALE_CLIENTS [8] SCALE_CLIENT_THREADS [2]   dnsperf there
 #   SCALE_SRV_CPUS [all] SCALE_CLI_CPUS [all]     cores there (taskset -c lists)
 #   NULL_PAUSE_US [300]  pause of the "paused" do-nothing responder
+#   HALF_CORE [0.5]   share of a core the servers get in the "half" runs
+#                     (a cpu cgroup; skipped when none can be made)
 #   NOCALLGRIND=1     skip the instruction counts
 #   KEEP=1            keep the work directory
 #
@@ -40,6 +42,7 @@ CLIENT_THREADS=${CLIENT_THREADS:-1}
 OUTSTANDING=${OUTSTANDING:-100}
 SCALE_THREADS=${SCALE_THREADS:-$(nproc)}
 NULL_PAUSE_US=${NULL_PAUSE_US:-300}
+HALF_CORE=${HALF_CORE:-0.5}
 SCALE_CLIENTS=${SCALE_CLIENTS:-8}
 SCALE_CLIENT_THREADS=${SCALE_CLIENT_THREADS:-2}
 SCALE_SRV_CPUS=${SCALE_SRV_CPUS:-0-$(($(nproc) - 1))}
@@ -112,8 +115,24 @@ fi
 TMP=$(mktemp -d /tmp/rbldb-bench.XXXXXX)
 chmod 755 "$TMP"	# rbldnsd refuses root and reads its data as nobody
 PIDS=
+# A cpu cgroup that holds a server to HALF_CORE of a core, so that in the
+# "half" runs the server and not dnsperf is the limit (v1 or v2; none: skipped).
+CG=
+if [ -w /sys/fs/cgroup/cpu/cgroup.procs ] && mkdir "/sys/fs/cgroup/cpu/rbldb-bench.$$" 2>/dev/null; then
+	CG=/sys/fs/cgroup/cpu/rbldb-bench.$$ CG_TOP=/sys/fs/cgroup/cpu
+	echo 10000 > "$CG/cpu.cfs_period_us"
+	awk -v h="$HALF_CORE" 'BEGIN {print int(h * 10000)}' > "$CG/cpu.cfs_quota_us"
+elif grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null &&
+    mkdir "/sys/fs/cgroup/rbldb-bench.$$" 2>/dev/null; then
+	CG=/sys/fs/cgroup/rbldb-bench.$$ CG_TOP=/sys/fs/cgroup
+	awk -v h="$HALF_CORE" 'BEGIN {print int(h * 10000), 10000}' > "$CG/cpu.max"
+fi
+# cg_hold PID / cg_release PID: into the limited cgroup and back out.
+cg_hold() { echo "$1" > "$CG/cgroup.procs"; }
+cg_release() { echo "$1" > "$CG_TOP/cgroup.procs" 2>/dev/null || true; }
 cleanup() {
 	for p in $PIDS; do stop "$p"; done
+	[ -z "$CG" ] || rmdir "$CG" 2>/dev/null || say "could not remove cgroup $CG"
 	if [ -n "${KEEP:-}" ]; then say "kept $TMP"; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
@@ -156,6 +175,8 @@ RES=$OUT/results.tsv
 rec() { printf '%s\t%s\t%s\t%s\n' "$RUN" "$1" "$2" "$3" >> "$RES"; }
 now() { date +%s.%N; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# CPU of this shell's waited-for children (dnsperf, in perf()).
+child_ticks() { awk '{print $16 + $17}' "/proc/$$/stat"; }
 TCK=$(getconf CLK_TCK)
 mib() { awk -v k="$2:" '$1 == k {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 
@@ -197,8 +218,10 @@ perf() {
 	srv=$1 pid=$2 port=$3 qf=$4 mode=$5
 	shift 5
 	c0=$(cpu_ticks "$pid")
+	k0=$(child_ticks)
 	"$@" -s 127.0.0.1 -p "$port" -d "$DATA/q-$qf.txt" -l "$DURATION" > "$TMP/perf.out" 2>&1 ||
 	    die "dnsperf failed: $(tail -3 "$TMP/perf.out")"
+	k1=$(child_ticks)
 	c1=$(cpu_ticks "$pid")
 	$PY dnsperf "$TMP/perf.out" > "$TMP/perf.kv"
 	. "$TMP/perf.kv"
@@ -209,6 +232,11 @@ perf() {
 	fi
 	rec "$qf/$mode/cpu_us" "$srv" "$(awk -v t=$((c1 - c0)) -v k="$TCK" -v n="$completed" \
 	    'BEGIN {printf "%.3f", t / k * 1e6 / n}')"
+	# Which side is the limit: each one's CPU over the run's length (1 = a core).
+	rec "$qf/$mode/srv_busy" "$srv" "$(awk -v t=$((c1 - c0)) -v k="$TCK" -v d="$DURATION" \
+	    'BEGIN {printf "%.2f", t / k / d}')"
+	rec "$qf/$mode/cli_busy" "$srv" "$(awk -v t=$((k1 - k0)) -v k="$TCK" -v d="$DURATION" \
+	    'BEGIN {printf "%.2f", t / k / d}')"
 	rec "$qf/$mode/lost" "$srv" "$lost"
 	rec "$qf/$mode/resp_bytes" "$srv" "${resp_bytes:-0}"
 	say "  $srv $qf $mode: $qps q/s, $((c1 - c0)) ticks for $completed answers, lost $lost"
@@ -310,6 +338,21 @@ while [ "$RUN" -lt "$RUNS" ]; do
 			done
 		done
 	done
+	# The same uncapped runs with each server held to HALF_CORE of its core:
+	# above, dnsperf's core is the limit (cli_busy ~1, srv_busy below 1);
+	# here the server is, and the rates compare what each server can answer.
+	if [ -n "$CG" ]; then
+		for qf in $QFILES; do
+			for s in $order; do	# NAME:PID:PORT
+				pp=${s#*:}
+				cg_hold "${pp%%:*}"
+				perf "${s%%:*}" "${pp%%:*}" "${pp#*:}" "$qf" half $PINNED
+				cg_release "${pp%%:*}"
+			done
+		done
+	elif [ "$RUN" = 1 ]; then
+		say "no writable cpu cgroup: the half-core runs are skipped"
+	fi
 	# rbldbd without udp-batch-wait, on hit-a, with rbldnsd again back to back.
 	launch rbldbd-nowait "$PORT2" taskset -c "$SRV_CPU" "$RBLDBD" -c "$TMP/nowait.conf" \
 	    -l "127.0.0.1:$PORT2"
