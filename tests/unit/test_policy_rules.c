@@ -32,15 +32,6 @@ struct fixture {
 	char why[512];
 };
 
-static struct addr
-A(const char *s)
-{
-	struct addr a;
-
-	assert_int_equal(addr_parse_cidr(s, &a, NULL), 0);
-	return a;
-}
-
 /* Two zones as a configuration would give them: both families, and IPv4 only. */
 static int
 setup(void **state)
@@ -52,7 +43,7 @@ setup(void **state)
 
 	assert_non_null(f);
 	testdir_make(f->dir, "rules");
-	f->never[0] = A("192.168.0.0/16");
+	f->never[0] = testdir_net("192.168.0.0/16");
 	for (i = 0; i < 2; i++) {
 		f->zones[i].name = (char *)names[i];
 		f->zones[i].family = i == 0 ? ZONE_FAMILY_BOTH : ZONE_FAMILY_V4;
@@ -93,7 +84,7 @@ report_full(struct fixture *f, const char *net, const char *source, int64_t at,
     uint32_t lifetime, const char *reason, const char *evidence, enum store_outcome *out)
 {
 	struct store_wr *w;
-	struct report r = { .net = A(net), .at = at, .lifetime = lifetime, .reason = reason,
+	struct report r = { .net = testdir_net(net), .at = at, .lifetime = lifetime, .reason = reason,
 	    .source = source, .evidence = evidence };
 	int rc;
 
@@ -120,7 +111,7 @@ static enum store_outcome
 delist(struct fixture *f, const char *net, int64_t at)
 {
 	struct store_wr *w;
-	struct delisting d = { .net = A(net), .at = at, .reason = "closed", .by = "me" };
+	struct delisting d = { .net = testdir_net(net), .at = at, .reason = "closed", .by = "me" };
 	enum store_outcome out = 0;
 
 	assert_int_equal(store_wr_begin(f->L.store, &w), 0);
@@ -135,7 +126,7 @@ static int
 lookup(struct fixture *f, const char *addr, struct listing *l)
 {
 	struct store_reader rd;
-	struct addr a = A(addr);
+	struct addr a = testdir_net(addr);
 	int m;
 
 	assert_int_equal(store_reader_init(f->L.store, &rd), 0);
@@ -150,7 +141,7 @@ detail(struct fixture *f, const char *net)
 {
 	struct store_reader rd;
 	struct listing_detail d;
-	struct addr a = A(net);
+	struct addr a = testdir_net(net);
 
 	assert_int_equal(store_reader_init(f->L.store, &rd), 0);
 	assert_int_equal(store_reader_refresh(&rd), 0);
@@ -229,7 +220,7 @@ test_reason_is_served_evidence_and_source_only_in_history(void **state)
 	struct store_reader rd;
 	struct hist_seen hs = { 0 };
 	struct listing l;
-	struct addr a = A("192.0.2.5");
+	struct addr a = testdir_net("192.0.2.5");
 	enum store_outcome out;
 	const char *text;
 	size_t len;
@@ -358,7 +349,7 @@ test_zone_of_the_other_family_refuses(void **state)
 {
 	struct fixture *f = *state;
 	struct store_wr *w;
-	struct report r = { .net = A("2001:db8::5"), .at = NOW, .lifetime = DAY };
+	struct report r = { .net = testdir_net("2001:db8::5"), .at = NOW, .lifetime = DAY };
 	enum store_outcome out;
 
 	assert_int_equal(store_wr_begin(f->L.store, &w), 0);

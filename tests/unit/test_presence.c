@@ -59,15 +59,6 @@ teardown(void **state)
 	return 0;
 }
 
-static struct addr
-A(const char *s)
-{
-	struct addr a;
-
-	assert_int_equal(addr_parse_cidr(s, &a, NULL), 0);
-	return a;
-}
-
 static void
 report_in(struct store_wr *w, struct fixture *f, const struct addr *net)
 {
@@ -81,7 +72,7 @@ static void
 report(struct fixture *f, const char *net)
 {
 	struct store_wr *w;
-	struct addr a = A(net);
+	struct addr a = testdir_net(net);
 
 	assert_int_equal(store_wr_begin(f->s, &w), 0);
 	store_wr_set_now(w, NOW);
@@ -100,7 +91,7 @@ static bool
 may_hold(struct fixture *f, const char *addr)
 {
 	struct store_reader r;
-	struct addr a = A(addr);
+	struct addr a = testdir_net(addr);
 	bool held;
 
 	assert_int_equal(store_reader_init(f->s, &r), 0);
@@ -308,8 +299,8 @@ test_walk_covers_only_later_snapshots(void **state)
 	struct store_reader old;
 	struct store_wr *w;
 	struct store_zone sz;
-	struct delisting d = { A("198.51.100.7"), NOW - 5, "fixed", "t" };
-	struct addr a = A("198.51.100.7");
+	struct delisting d = { testdir_net("198.51.100.7"), NOW - 5, "fixed", "t" };
+	struct addr a = testdir_net("198.51.100.7");
 	struct listing l;
 	enum store_outcome out;
 

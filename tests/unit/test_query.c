@@ -209,16 +209,6 @@ words(char *line, char **argv, int max)
 	return argc;
 }
 
-static struct addr
-A(const char *s)
-{
-	struct addr a;
-
-	if (addr_parse_cidr(s, &a, NULL) != 0)
-		fail_msg("bad address %s", s);
-	return a;
-}
-
 /* Apply one seed line ("report ADDR --zone Z ..." or "delist ...") as one commit. */
 static void
 seed(struct fixture *f, char *cmd, int lineno)
@@ -256,7 +246,7 @@ seed(struct fixture *f, char *cmd, int lineno)
 		else if (strcmp(argv[i], "--lifetime") == 0)
 			assert_int_equal(time_parse_duration(argv[++i], &lifetime), 0);
 		else if (strcmp(argv[i], "--code") == 0) {
-			code = A(argv[++i]);
+			code = testdir_net(argv[++i]);
 			codev = (uint32_t)code.a[0] << 24 | (uint32_t)code.a[1] << 16 |
 			    (uint32_t)code.a[2] << 8 | code.a[3];
 		} else
@@ -268,7 +258,7 @@ seed(struct fixture *f, char *cmd, int lineno)
 	assert_int_equal(store_wr_begin(f->s, &w), 0);
 	if (strcmp(argv[0], "report") == 0) {
 		memset(&r, 0, sizeof(r));
-		r.net = A(argv[1]);
+		r.net = testdir_net(argv[1]);
 		r.at = at;
 		r.code = codev;
 		r.lifetime = lifetime != 0 ? lifetime : cz->lifetime;
@@ -277,7 +267,7 @@ seed(struct fixture *f, char *cmd, int lineno)
 		assert_int_equal(store_report(w, sz.id, &r, &outcome), 0);
 	} else if (strcmp(argv[0], "delist") == 0) {
 		memset(&d, 0, sizeof(d));
-		d.net = A(argv[1]);
+		d.net = testdir_net(argv[1]);
 		d.at = at;
 		d.reason = reason;
 		d.by = by;

@@ -49,21 +49,12 @@ teardown(void **state)
 	return 0;
 }
 
-static struct addr
-A(const char *s)
-{
-	struct addr a;
-
-	assert_int_equal(addr_parse_cidr(s, &a, NULL), 0);
-	return a;
-}
-
 static void
 report(struct fixture *f, const char *net, const char *reason, const char *source,
     int64_t at, enum store_outcome want)
 {
 	struct store_wr *w;
-	struct report r = { .net = A(net), .at = at, .lifetime = 86400, .reason = reason,
+	struct report r = { .net = testdir_net(net), .at = at, .lifetime = 86400, .reason = reason,
 	    .source = source };
 	enum store_outcome out;
 
@@ -78,7 +69,7 @@ static void
 delist(struct fixture *f, const char *net, int64_t at, enum store_outcome want)
 {
 	struct store_wr *w;
-	struct delisting d = { A(net), at, "fixed", "postmaster" };
+	struct delisting d = { testdir_net(net), at, "fixed", "postmaster" };
 	enum store_outcome out;
 
 	assert_int_equal(store_wr_begin(f->s, &w), 0);
@@ -94,7 +85,7 @@ lookup(struct fixture *f, const char *addr, char *entry)
 {
 	struct store_reader r;
 	struct listing l;
-	struct addr a = A(addr);
+	struct addr a = testdir_net(addr);
 	int rc;
 
 	assert_int_equal(store_reader_init(f->s, &r), 0);
@@ -213,7 +204,7 @@ test_duplicate_report_changes_nothing(void **state)
 	struct fixture *f = *state;
 	struct store_reader r;
 	struct listing_detail d;
-	struct addr a = A("192.0.2.20");
+	struct addr a = testdir_net("192.0.2.20");
 	uint32_t s0;
 
 	report(f, "192.0.2.20", "x", "trap", NOW - 100, STORE_NEW);
@@ -359,13 +350,13 @@ test_prefix_used_finds_entries_below_and_above(void **state)
 	report(f, "192.0.2.5", NULL, "s", NOW - 10, STORE_NEW);
 	report(f, "10.0.0.0/8", NULL, "s", NOW - 10, STORE_NEW);
 	assert_int_equal(store_reader_init(f->s, &r), 0);
-	p = A("192.0.2.0/24");
+	p = testdir_net("192.0.2.0/24");
 	assert_int_equal(store_prefix_used(&r, f->zone, &p, NOW), 1);
-	p = A("192.0.0.0/16");
+	p = testdir_net("192.0.0.0/16");
 	assert_int_equal(store_prefix_used(&r, f->zone, &p, NOW), 1);
-	p = A("192.0.3.0/24");
+	p = testdir_net("192.0.3.0/24");
 	assert_int_equal(store_prefix_used(&r, f->zone, &p, NOW), 0);
-	p = A("10.1.0.0/16");
+	p = testdir_net("10.1.0.0/16");
 	assert_int_equal(store_prefix_used(&r, f->zone, &p, NOW), 1);
 	store_reader_fini(&r);
 }
@@ -395,7 +386,7 @@ test_history_records_reports_and_delistings(void **state)
 	struct fixture *f = *state;
 	struct store_reader r;
 	struct hist_count c = { 0, 0 };
-	struct addr a = A("192.0.2.77");
+	struct addr a = testdir_net("192.0.2.77");
 
 	report(f, "192.0.2.77", "open relay", "trap-9", NOW - 30, STORE_NEW);
 	report(f, "192.0.2.77", "open relay", "trap-9", NOW - 20, STORE_REFRESHED);
@@ -413,7 +404,7 @@ test_reasons_are_stored_once(void **state)
 	struct fixture *f = *state;
 	struct store_reader r;
 	struct listing l1, l2;
-	struct addr a = A("192.0.2.30"), b = A("192.0.2.31");
+	struct addr a = testdir_net("192.0.2.30"), b = testdir_net("192.0.2.31");
 	const char *t;
 	size_t n;
 
@@ -436,7 +427,7 @@ test_reader_sees_commits_after_refresh(void **state)
 	struct fixture *f = *state;
 	struct store_reader r;
 	struct listing l;
-	struct addr a = A("192.0.2.44");
+	struct addr a = testdir_net("192.0.2.44");
 
 	assert_int_equal(store_reader_init(f->s, &r), 0);
 	assert_int_equal(store_lookup(&r, f->zone, &a, NOW, &l), STORE_MATCH_NONE);
@@ -555,7 +546,7 @@ test_purge_removes_what_rests_only_on_the_source(void **state)
 	struct fixture *f = *state;
 	struct store_reader r;
 	struct listing_detail d;
-	struct addr b = A("192.0.2.2");
+	struct addr b = testdir_net("192.0.2.2");
 
 	report(f, "192.0.2.1", NULL, "bad-feed", NOW - 100, STORE_NEW);
 	report(f, "192.0.2.1", NULL, "bad-feed", NOW - 90, STORE_REFRESHED);
@@ -615,7 +606,7 @@ bulk_addr(unsigned i)
 	char buf[32];
 
 	snprintf(buf, sizeof(buf), "10.0.%u.%u", i / 256, i % 256);
-	return A(buf);
+	return testdir_net(buf);
 }
 
 static void

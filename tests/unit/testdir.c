@@ -41,6 +41,16 @@ testdir_remove(const char *dir)
 	assert_int_equal(system(cmd), 0);
 }
 
+struct addr
+testdir_net(const char *cidr)
+{
+	struct addr a;
+
+	if (addr_parse_cidr(cidr, &a, NULL) != 0)
+		fail_msg("not an address or CIDR prefix: %s", cidr);
+	return a;
+}
+
 struct store *
 testdir_store(const char *path, const char *zone, uint32_t serial, uint16_t *id)
 {

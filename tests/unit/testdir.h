@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "addr.h"
 #include "conf.h"
 #include "store.h"
 #include "query.h"
@@ -20,6 +21,9 @@ void testdir_make(char dir[TESTDIR_LEN], const char *name);
 void testdir_write(const char *dir, const char *file, const char *text);
 /* Remove DIR and everything in it. */
 void testdir_remove(const char *dir);
+
+/* The address or CIDR prefix CIDR ("192.0.2.0/24"); fails the test when it is not one. */
+struct addr testdir_net(const char *cidr);
 
 /* The store at PATH (64 MiB map) holding ZONE at SERIAL; *id (if not NULL) gets its id. */
 struct store *testdir_store(const char *path, const char *zone, uint32_t serial, uint16_t *id);
