@@ -15,6 +15,7 @@
 #include "addr.h"
 #include "log.h"
 #include "metrics.h"
+#include "presence.h"
 #include "rb.h"
 
 #define HTTP_MAX_CONNS 16	/* scrapers are few; more wait in the backlog */
@@ -76,6 +77,7 @@ struct metrics {
 	unsigned nw;
 	int64_t started;
 	const atomic_uint *nconns;
+	const struct presence *presence;
 
 	pthread_mutex_t mu;		/* the zone list and the two tables */
 	struct mzone *zones;
@@ -242,6 +244,12 @@ void
 metrics_watch_tcp(struct metrics *m, const atomic_uint *nconns)
 {
 	m->nconns = nconns;
+}
+
+void
+metrics_watch_presence(struct metrics *m, const struct presence *p)
+{
+	m->presence = p;
 }
 
 /* ---- Transfers and NOTIFY (rare: under the mutex) ---- */
@@ -710,6 +718,14 @@ render_zones(struct metrics *m, FILE *f, int64_t now)
 	for (i = 0; i < n; i++)
 		if (st[i].ok)
 			sample1(f, "rbldb_zone_journal_commits", "zone", z[i].name, st[i].journal);
+	head(f, "rbldb_zone_presence_marked", "gauge",
+	    "IPv4 /24s marked in the zone's presence map: those with entries, and those "
+	    "whose entries went since the start.");
+	for (i = 0; m->presence != NULL && i < n; i++)
+		if (z[i].name != NULL && z[i].id < STORE_MAX_ZONES &&
+		    m->presence->maps[z[i].id] != NULL)
+			sample1(f, "rbldb_zone_presence_marked", "zone", z[i].name,
+			    presence_marked(m->presence, z[i].id));
 	render_peers(m, f, z, n);
 out:
 	for (i = 0; z != NULL && i < n; i++)

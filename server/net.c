@@ -1853,6 +1853,7 @@ observers_open(struct net *n, const struct conf *c, const struct zonetab *zt, ch
 			return -ENOMEM;
 		}
 		metrics_watch_tcp(n->metrics, &n->nconns);
+		metrics_watch_presence(n->metrics, n->o.presence);
 		if ((rc = metrics_listen(n->metrics, (const struct sockaddr *)&c->metrics, err,
 		    errlen)) != 0)
 			return rc;

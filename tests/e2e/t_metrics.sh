@@ -136,6 +136,9 @@ expect_eq "serial: the apex serial plus two commits" $((APEX_SERIAL + 2)) \
 expect_eq "serial: what the SOA says" "$(soa_serial)" "$(metric "rbldb_zone_serial{$Z}")"
 expect_eq "2 entries" 2 "$(metric "rbldb_zone_entries{$Z}")"
 expect_eq "2 commits in the journal" 2 "$(metric "rbldb_zone_journal_commits{$Z}")"
+# The presence map follows the store within a poll (20 ms): 192.0.2.0/24, 198.51.100.0/24.
+presence_is() { scrape && [ "$(metric "rbldb_zone_presence_marked{$Z}")" = "$1" ]; }
+check "presence map: the 2 /24s that hold entries" poll_until 10 presence_is 2
 age=$(metric "rbldb_zone_last_change_age_seconds{$Z}")
 expect_match "age of the last change is a few seconds" '^[0-9]$|^[1-5][0-9]$' "$age"
 size=$(stat -c %s "$T/db/data.mdb")
