@@ -239,3 +239,17 @@ presence_update(struct presence *p, struct store_reader *r, const atomic_bool *s
 	store_reader_release(r);
 	return rc;
 }
+
+int
+presence_build(struct presence *p, struct store *s)
+{
+	struct store_reader r;
+	atomic_bool stop = false;
+	int rc;
+
+	if ((rc = store_reader_init(s, &r)) != 0)
+		return rc;
+	rc = presence_update(p, &r, &stop);
+	store_reader_fini(&r);
+	return rc;
+}

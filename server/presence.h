@@ -49,6 +49,9 @@ int presence_track(struct presence *p, uint16_t zone);
  */
 int presence_update(struct presence *p, struct store_reader *r, const atomic_bool *stop);
 
+/* presence_update once, with a reader of its own: for tools and tests that build the maps once. */
+int presence_build(struct presence *p, struct store *s);
+
 /* How many /24s ZONE's map has marked (0 without a map). */
 uint64_t presence_marked(const struct presence *p, uint16_t zone);
 

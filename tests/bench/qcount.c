@@ -171,8 +171,6 @@ main(int argc, char **argv)
 	struct store *store = NULL;
 	struct zonetab *zt = NULL;
 	struct presence *presence = NULL;
-	struct store_reader rd;
-	atomic_bool stop = false;
 	struct query_ctx q;
 	size_t limit = 10000, i, bytes;
 	uint8_t *out = NULL;
@@ -199,14 +197,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "qcount: %s\n", err);
 		goto out;
 	}
-	if ((presence = presence_new(zt)) == NULL ||
-	    (rc = store_reader_init(store, &rd)) != 0) {
-		fprintf(stderr, "qcount: presence maps: out of memory or no reader\n");
+	if ((presence = presence_new(zt)) == NULL) {
+		fprintf(stderr, "qcount: presence maps: out of memory\n");
 		goto out;
 	}
-	rc = presence_update(presence, &rd, &stop);
-	store_reader_fini(&rd);
-	if (rc != 0) {
+	if ((rc = presence_build(presence, store)) != 0) {
 		fprintf(stderr, "qcount: presence maps: %s\n", rb_strerror(rc));
 		goto out;
 	}

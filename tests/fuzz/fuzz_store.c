@@ -147,8 +147,6 @@ fuzz_query_ctx(void)
 	char path[128], err[512], reason[1100];
 	const char *tmp = getenv("TMPDIR");
 	int64_t now = time_now();
-	struct store_reader rd;
-	atomic_bool stop = false;
 
 	if (ready)
 		return &qctx;
@@ -203,9 +201,8 @@ fuzz_query_ctx(void)
 	/* The presence maps as rbldbd keeps them, over the same snapshot as the queries'. */
 	if ((presence = presence_new(zt)) == NULL)
 		fuzz_fail("presence_new");
-	if (store_reader_init(store, &rd) != 0 || presence_update(presence, &rd, &stop) != 0)
-		fuzz_fail("presence_update");
-	store_reader_fini(&rd);
+	if (presence_build(presence, store) != 0)
+		fuzz_fail("presence_build");
 	if (query_ctx_init(&qctx, zt, store) != 0 || query_ctx_refresh(&qctx) != 0)
 		fuzz_fail("query_ctx_init");
 	qctx.presence = presence;
