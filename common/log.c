@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -78,6 +79,31 @@ log_debug(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(LOG_DEBUG, 0, fmt, ap);
 	va_end(ap);
+}
+
+void
+log_limited(struct log_limit *l, const char *fmt, ...)
+{
+	int64_t now = (int64_t)time(NULL), until = atomic_load(&l->until);
+	uint64_t more;
+	char msg[1024];
+	va_list ap;
+
+	/* One thread wins the interval; the others only count. */
+	if (now < until || !atomic_compare_exchange_strong(&l->until, &until,
+	    now + LOG_LIMIT_SECONDS)) {
+		atomic_fetch_add(&l->suppressed, 1);
+		return;
+	}
+	more = atomic_exchange(&l->suppressed, 0);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (more > 0)
+		log_info("%s (and %llu more like it since the last such line)", msg,
+		    (unsigned long long)more);
+	else
+		log_info("%s", msg);
 }
 
 noreturn void
