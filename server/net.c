@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "acl.h"
+#include "door.h"
 #include "log.h"
 #include "metrics.h"
 #include "net.h"
@@ -414,7 +415,7 @@ account(struct worker *w, const struct sockaddr *peer, const uint8_t *pkt,
 	const struct query_info *qi = &w->q.info;
 	unsigned rcode = qi->rcode;
 
-	/* The header says what went out, also when xfr.c answered (TSIG, allow-transfer). */
+	/* The header says what went out, whichever part of the door made it. */
 	if (r == QUERY_ANSWER && olen >= 4)
 		rcode = (out[3] & 0x0fu) | (qi->rcode & 0xff0u);
 	if (w->m != NULL)
@@ -432,33 +433,14 @@ _Static_assert((int)MA_MALFORMED == (int)QUERY_ACT_MALFORMED &&
     (int)MA_ACL_ANSWER == (int)QUERY_ACT_ACL_ANSWER && (int)ML_MISS == (int)QUERY_LOOKUP_MISS,
     "metrics.h and query.h disagree");
 
-/*
- * Answer one message: query_answer alone unless it may carry a TSIG or
- * asks for a transfer, which xfr.c handles (and may start a JOB for).
- */
+/* Answer one message through the front door, and count what became of it. */
 static enum query_result
 answer(struct worker *w, const struct sockaddr *peer, const uint8_t *pkt, size_t len,
     enum query_transport tr, uint8_t *out, size_t cap, size_t *olen, struct xfr_job **job)
 {
 	enum query_result r;
 
-	*job = NULL;
-	/* The client, for the ACL and rate limiting, also when xfr.c answers. */
-	w->q.peer = peer;
-	if (!tsig_maybe(pkt, len) &&
-	    (r = query_answer(&w->q, pkt, len, tr, out, cap, olen)) != QUERY_XFR)
-		goto out;
-	/* xfr.c may answer without query_answer (a bad TSIG): nothing stale is counted. */
-	memset(&w->q.info, 0, sizeof(w->q.info));
-	r = xfr_query(w->sv->xfr, &w->q, peer, pkt, len, tr, out, cap, olen, job);
-	if (r == QUERY_XFR && tr == QUERY_UDP) {
-		/* query_answer never sends a transfer over UDP; be safe all the same. */
-		xfr_job_free(*job);
-		*job = NULL;
-		r = QUERY_DROP;
-	}
-out:
-	w->q.peer = NULL;
+	r = door_answer(&w->q, w->sv->xfr, w->sv->kr, peer, pkt, len, tr, out, cap, olen, job);
 	account(w, peer, pkt, tr, r, out, *olen);
 	return r;
 }
@@ -1533,8 +1515,9 @@ nsock_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf, const struct sockadd
 	(void)flags;
 	if (nread <= 0 || from == NULL)
 		return;
-	notify_ack(atomic_load(&n->cur)->notify, from, (const uint8_t *)buf->base, (size_t)nread);
-	if (n->metrics != NULL)
+	/* The metrics count only what notify.c takes for an acknowledgement. */
+	if (notify_ack(atomic_load(&n->cur)->notify, from, (const uint8_t *)buf->base,
+	    (size_t)nread) && n->metrics != NULL)
 		metrics_notify_reply(n->metrics, from, (const uint8_t *)buf->base, (size_t)nread,
 		    time_now());
 }

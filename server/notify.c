@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "dns.h"
 #include "log.h"
 #include "notify.h"
 #include "timeutil.h"
@@ -14,17 +15,13 @@
 #include "xfr.h"
 #include "zonetab.h"
 
-#define OPCODE_NOTIFY 4
-#define T_SOA 6
-#define CLASS_IN 1
-#define F_QR 0x80
-#define F_AA 0x04
 
 struct target {
 	const struct conf_notify *cn;
 	const struct tsig_key *key;
 	bool active;			/* a NOTIFY waits for its acknowledgement */
 	uint16_t id;
+	struct tsig_ctx tsig;		/* the last NOTIFY's signature: its reply must chain on it */
 	uint32_t serial;
 	unsigned tries;
 	uint64_t next_ms;
@@ -104,36 +101,35 @@ notify_wants(const struct notify *n, int af)
 
 /* RFC 1996 s3.7: the question is the zone's SOA, the answer a hint of the new one. */
 static size_t
-build(const struct nzone *nz, const struct target *t, uint8_t *buf, size_t cap)
+build(const struct nzone *nz, struct target *t, uint8_t *buf, size_t cap)
 {
 	const struct zt_zone *z = nz->z;
 	uint8_t rd[2 * ZT_NAMELEN + 24];
 	size_t rdlen = xfr_apex_rdata(&z->rrs[0], t->serial, rd, sizeof(rd));
-	struct tsig_ctx ctx;
 	struct wire w;
 
 	wire_init(&w, buf, cap);
 	wire_u16(&w, t->id);
-	wire_u8(&w, (uint8_t)(OPCODE_NOTIFY << 3 | F_AA));
+	wire_u8(&w, (uint8_t)(DNS_OP_NOTIFY << 3 | DNS_F_AA));
 	wire_u8(&w, 0);
 	wire_u16(&w, 1);
 	wire_u16(&w, 1);
 	wire_u16(&w, 0);
 	wire_u16(&w, 0);
 	wire_mem(&w, z->apex, z->apexlen);
-	wire_u16(&w, T_SOA);
-	wire_u16(&w, CLASS_IN);
-	wire_u16(&w, 0xc00c);
-	wire_u16(&w, T_SOA);
-	wire_u16(&w, CLASS_IN);
+	wire_u16(&w, DNS_T_SOA);
+	wire_u16(&w, DNS_CLASS_IN);
+	wire_u16(&w, DNS_PTR | DNS_QNAME);
+	wire_u16(&w, DNS_T_SOA);
+	wire_u16(&w, DNS_CLASS_IN);
 	wire_u32(&w, z->rrs[0].ttl);
 	wire_u16(&w, (uint16_t)rdlen);
 	wire_mem(&w, rd, rdlen);
 	if (w.err || rdlen == 0)
 		return 0;
 	if (t->key != NULL) {
-		tsig_ctx_request(&ctx, t->key);
-		if (tsig_sign(&ctx, buf, &w.len, cap, 0, time_now()) != 0)
+		tsig_ctx_request(&t->tsig, t->key);
+		if (tsig_sign(&t->tsig, buf, &w.len, cap, 0, time_now()) != 0)
 			return 0;
 	}
 	return w.len;
@@ -210,21 +206,37 @@ same_peer(const struct sockaddr_storage *a, const struct sockaddr *b)
 	return false;
 }
 
-void
+/*
+ * RFC 1996 s4.7: a reply to the NOTIFY T is a response with opcode NOTIFY,
+ * T's id, the zone's SOA as its question and, where T has a key, a TSIG
+ * that verifies over our request's MAC.
+ */
+static bool
+is_ack_of(const struct nzone *nz, const struct target *t, const struct dns_msg *m)
+{
+	return t->active && m->id == t->id && m->hasq && m->qtype == DNS_T_SOA &&
+	    m->qclass == DNS_CLASS_IN && m->qnamelen == nz->z->apexlen &&
+	    memcmp(m->lname, nz->z->apex, m->qnamelen) == 0 &&
+	    (t->key == NULL || tsig_verify_reply(&t->tsig, m, time_now()) == TSIG_NOERROR);
+}
+
+bool
 notify_ack(struct notify *n, const struct sockaddr *from, const uint8_t *pkt, size_t len)
 {
-	uint16_t id;
+	struct dns_msg m;
 	size_t i, k;
 
 	/* Only responses to NOTIFY: anything else on this socket is ignored, never answered. */
-	if (len < 12 || (pkt[2] & F_QR) == 0 || ((pkt[2] >> 3) & 0x0f) != OPCODE_NOTIFY)
-		return;
-	id = wire_get_u16(pkt);
+	if (len < DNS_HDRLEN || (pkt[2] & DNS_F_QR) == 0 || ((pkt[2] >> 3) & 0x0f) != DNS_OP_NOTIFY)
+		return false;
+	dns_parse(&m, pkt, len);
+	if (!m.ok)
+		return false;
 	for (i = 0; i < n->nzones; i++) {
 		for (k = 0; k < n->zones[i].nt; k++) {
 			struct target *t = &n->zones[i].t[k];
 
-			if (!t->active || t->id != id || !same_peer(&t->cn->sa, from))
+			if (!same_peer(&t->cn->sa, from) || !is_ack_of(&n->zones[i], t, &m))
 				continue;
 			t->active = false;
 			if ((pkt[3] & 0x0f) != 0)
@@ -233,7 +245,8 @@ notify_ack(struct notify *n, const struct sockaddr *from, const uint8_t *pkt, si
 			else
 				log_debug("notify: %s serial %u acknowledged by %s",
 				    n->zones[i].z->name, t->serial, t->cn->text);
-			return;
+			return true;
 		}
 	}
+	return false;
 }

@@ -9,6 +9,7 @@
  * are consumed there and never reach the query path (SPEC).
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -48,7 +49,12 @@ int notify_wants(const struct notify *n, int af);
 void notify_tick(struct notify *n, struct store_reader *rd, uint64_t now_ms, notify_send_fn send,
     void *arg);
 
-/* A datagram from FROM on the NOTIFY socket: an acknowledgement ends its target's retries. */
-void notify_ack(struct notify *n, const struct sockaddr *from, const uint8_t *pkt, size_t len);
+/*
+ * A datagram from FROM on the NOTIFY socket: an acknowledgement ends its
+ * target's retries and returns true.  It counts only from the target's
+ * address and port, with the id, the zone and, where the target has a
+ * key, a TSIG that verifies.
+ */
+bool notify_ack(struct notify *n, const struct sockaddr *from, const uint8_t *pkt, size_t len);
 
 #endif

@@ -5,54 +5,13 @@
 
 #include "acl.h"
 #include "addr.h"
+#include "dns.h"
 #include "presence.h"
 #include "rb.h"
 #include "rrl.h"
 #include "timeutil.h"
 #include "wire.h"
 #include "zonetab.h"
-
-#define DNS_HDRLEN 12
-#define DNS_QNAME DNS_HDRLEN	/* offset of the question name: compression target */
-#define DNS_PTR 0xc000		/* RFC 1035 s4.1.4: compression pointer bits */
-#define UDP_MIN 512		/* RFC 1035 s4.2.1; RFC 6891 s6.2.5: smaller means 512 */
-#define OPT_LEN 11		/* our OPT: root, type, class, TTL, RDLENGTH 0 */
-#define OPT_NSID 3		/* RFC 5001 s2.3: the NSID option code */
-
-/* Header octet 2 and 3 bits. */
-#define F_QR 0x80
-#define F_AA 0x04
-#define F_TC 0x02
-#define F_RD 0x01
-#define F_CD 0x10
-#define EDNS_DO 0x8000		/* RFC 3225 */
-
-enum { OPCODE_QUERY = 0, OPCODE_NOTIFY = 4 };
-enum {
-	RCODE_NOERROR = 0, RCODE_FORMERR = 1, RCODE_SERVFAIL = 2, RCODE_NXDOMAIN = 3,
-	RCODE_NOTIMP = 4, RCODE_REFUSED = 5, RCODE_BADVERS = 16,
-};
-enum {
-	T_A = 1, T_SOA = 6, T_TXT = 16, T_OPT = 41, T_TSIG = 250, T_IXFR = 251,
-	T_AXFR = 252, T_ANY = 255,
-};
-#define CLASS_IN 1
-
-/* What the parser learnt about a query. */
-struct msg {
-	uint16_t qdcount;
-	bool ok;			/* every counted question and record parsed */
-	bool hasq;			/* exactly one question, parsed */
-	size_t qnamelen;		/* octets of the question name */
-	unsigned qlabels;		/* its labels, root not counted */
-	uint16_t qtype, qclass;
-	unsigned nopt;			/* OPT records in the additional section */
-	uint16_t udpsize;		/* of the first OPT */
-	uint8_t ednsver;
-	bool dobit;
-	bool nsid;			/* the first OPT asks for NSID (RFC 5001 s2.1) */
-	uint8_t lname[ZT_NAMELEN];	/* the question name in lower case */
-};
 
 /* The answer being written. */
 struct reply {
@@ -72,159 +31,6 @@ static const struct addr test_listed6 = {
 static const struct addr test_clean6 = {
 	ADDR_V6, 128, { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0x7f, 0, 0, 1 } };
 
-/* ---- Parsing ---- */
-
-/*
- * The question name at OFF: plain labels only.  A compression pointer is
- * refused, as nothing before the question could be its target (RFC 1035
- * s4.1.4), and so are the label types 0x40/0x80 (RFC 6891 s5).  Returns
- * the name's octets, or -1 for FORMERR.
- */
-static int
-parse_qname(const uint8_t *p, size_t len, size_t off, struct msg *m)
-{
-	size_t start = off;
-	unsigned labels = 0;
-	size_t i;
-
-	for (;;) {
-		if (off >= len || p[off] > 63)
-			return -1;
-		if (p[off] == 0)
-			break;
-		off += 1 + (size_t)p[off];
-		labels++;
-		if (off - start + 1 > ZT_NAMELEN)	/* RFC 1035 s3.1 */
-			return -1;
-	}
-	off++;
-	if (m != NULL) {
-		m->qnamelen = off - start;
-		m->qlabels = labels;
-		for (i = 0; i + 8 <= m->qnamelen; i += 8) {
-			uint64_t w;
-
-			memcpy(&w, p + start + i, 8);
-			w = wire_lower8(w);
-			memcpy(m->lname + i, &w, 8);
-		}
-		for (; i < m->qnamelen; i++) {
-			uint8_t c = p[start + i];
-			m->lname[i] = c >= 'A' && c <= 'Z' ? (uint8_t)(c + ('a' - 'A')) : c;
-		}
-	}
-	return (int)(off - start);
-}
-
-/* Step over a record's owner name, which may end in a pointer to something earlier. */
-static int
-skip_name(const uint8_t *p, size_t len, size_t *off)
-{
-	size_t o = *off, target;
-
-	for (;;) {
-		if (o >= len)
-			return -1;
-		if ((p[o] & 0xc0) == 0xc0) {
-			if (o + 2 > len)
-				return -1;
-			target = (size_t)(p[o] & 0x3f) << 8 | p[o + 1];
-			if (target < DNS_HDRLEN || target >= *off)
-				return -1;
-			*off = o + 2;
-			return 0;
-		}
-		if (p[o] > 63)
-			return -1;
-		if (p[o] == 0)
-			break;
-		o += 1 + (size_t)p[o];
-		if (o - *off + 1 > ZT_NAMELEN)
-			return -1;
-	}
-	*off = o + 1;
-	return 0;
-}
-
-/* RFC 6891 s6.1.2: the options must exactly fill the RDATA.  *NSID: one is NSID. */
-static bool
-opt_options_ok(const uint8_t *p, size_t rdlen, bool *nsid)
-{
-	size_t o = 0, olen;
-
-	while (o < rdlen) {
-		if (rdlen - o < 4)
-			return false;
-		olen = wire_get_u16(p + o + 2);
-		if (rdlen - o - 4 < olen)
-			return false;
-		if (wire_get_u16(p + o) == OPT_NSID)
-			*nsid = true;
-		o += 4 + olen;
-	}
-	return true;
-}
-
-/*
- * Read the header counts, the questions and every record, noting the one
- * question and the OPT.  Trailing octets after the counted records are
- * ignored.  M->ok tells whether the whole message was well formed.
- */
-static void
-parse_msg(struct msg *m, const uint8_t *p, size_t len)
-{
-	unsigned qd, an, ns, ar, i;
-	size_t off = DNS_HDRLEN, start, rdlen;
-	uint16_t type;
-	int n;
-
-	memset(m, 0, offsetof(struct msg, lname));
-	qd = m->qdcount = wire_get_u16(p + 4);
-	an = wire_get_u16(p + 6);
-	ns = wire_get_u16(p + 8);
-	ar = wire_get_u16(p + 10);
-
-	for (i = 0; i < qd; i++) {
-		n = parse_qname(p, len, off, qd == 1 ? m : NULL);
-		if (n < 0 || len - off < (size_t)n + 4)
-			return;
-		off += (size_t)n;
-		if (qd == 1) {
-			m->qtype = wire_get_u16(p + off);
-			m->qclass = wire_get_u16(p + off + 2);
-			m->hasq = true;
-		}
-		off += 4;
-	}
-	for (i = 0; i < an + ns + ar; i++) {
-		bool nsid = false;
-
-		start = off;
-		if (skip_name(p, len, &off) < 0 || len - off < 10)
-			return;
-		type = wire_get_u16(p + off);
-		rdlen = wire_get_u16(p + off + 8);
-		if (len - off - 10 < rdlen)
-			return;
-		if (type == T_OPT) {
-			/* RFC 6891 s6.1.1: only in the additional section, owned by the root. */
-			if (i < an + ns || off != start + 1 || p[start] != 0)
-				return;
-			if (++m->nopt == 1) {
-				m->udpsize = wire_get_u16(p + off + 2);
-				m->ednsver = p[off + 5];
-				m->dobit = (wire_get_u16(p + off + 6) & EDNS_DO) != 0;
-			}
-			if (!opt_options_ok(p + off + 10, rdlen, &nsid))
-				return;
-			if (m->nopt == 1)
-				m->nsid = nsid;
-		}
-		off += 10 + rdlen;
-	}
-	m->ok = true;
-}
-
 /* ---- Writing ---- */
 
 /* Start a record owned by the name at offset OWNER; returns where RDLENGTH goes. */
@@ -235,7 +41,7 @@ rr_head(struct reply *r, uint16_t owner, uint16_t type, uint32_t ttl)
 
 	wire_u16(&r->w, (uint16_t)(DNS_PTR | owner));
 	wire_u16(&r->w, type);
-	wire_u16(&r->w, CLASS_IN);
+	wire_u16(&r->w, DNS_CLASS_IN);
 	wire_u32(&r->w, ttl);
 	rdpos = r->w.len;
 	wire_u16(&r->w, 0);
@@ -265,7 +71,7 @@ put_rr(struct reply *r, uint16_t owner, const struct zt_rr *rr, uint32_t ttl, ui
 
 	for (k = 0; k < rr->nnames; k++)
 		put_dname(r, &rr->names[k]);
-	if (rr->type == T_SOA) {
+	if (rr->type == DNS_T_SOA) {
 		wire_u32(&r->w, serial);
 		wire_mem(&r->w, rr->tail + 4, (size_t)rr->taillen - 4);
 	} else {
@@ -343,9 +149,8 @@ zone_serial(struct query_ctx *q, size_t zi)
 	return z->apex_serial;
 }
 
-/* The zone whose apex is the longest suffix of the question name; *OFF = where it starts. */
-static int
-find_zone(const struct zonetab *zt, const struct msg *m, size_t *off)
+int
+query_find_zone(const struct zonetab *zt, const struct dns_msg *m, size_t *off)
 {
 	const uint8_t *name = m->lname;
 	unsigned labels = m->qlabels;
@@ -452,7 +257,7 @@ dnsbl_lookup(struct query_ctx *q, const struct zt_zone *z, const uint8_t *name, 
 	return 0;
 }
 
-/* A listed name: A is the code, TXT the reason or the zone's text. */
+/* A listed name: A is the code, TXT the reason or the zone's text; ANY the A alone (RFC 8482). */
 static int
 answer_listed(struct query_ctx *q, const struct zt_zone *z, uint16_t qtype, const struct hit *h,
     uint32_t serial, struct reply *r)
@@ -462,7 +267,7 @@ answer_listed(struct query_ctx *q, const struct zt_zone *z, uint16_t qtype, cons
 	char sub[ADDR_STRLEN];
 	int rc;
 
-	if ((qtype == T_TXT || qtype == T_ANY) && h->reason_id != 0) {
+	if (qtype == DNS_T_TXT && h->reason_id != 0) {
 		rc = store_text(&q->rd, h->reason_id, &reason, &reasonlen);
 		if (rc < 0 && rc != RB_ENOTFOUND)
 			return rc;
@@ -471,18 +276,18 @@ answer_listed(struct query_ctx *q, const struct zt_zone *z, uint16_t qtype, cons
 			textlen = reasonlen;
 		}
 	}
-	if (qtype == T_A || qtype == T_ANY) {
-		rdpos = rr_head(r, DNS_QNAME, T_A, z->ttl);
+	if (qtype == DNS_T_A || qtype == DNS_T_ANY) {
+		rdpos = rr_head(r, DNS_QNAME, DNS_T_A, z->ttl);
 		wire_u32(&r->w, h->code != 0 ? h->code : z->code);
 		rr_end(r, rdpos);
 		r->an++;
 	}
-	if ((qtype == T_TXT || qtype == T_ANY) && text != NULL && textlen > 0) {
+	if (qtype == DNS_T_TXT && text != NULL && textlen > 0) {
 		/* Most reasons hold no '$': format the address only for those that do. */
 		sub[0] = '\0';
 		if (memchr(text, '$', textlen) != NULL)
 			addr_format(&h->a, sub, sizeof(sub));
-		rdpos = rr_head(r, DNS_QNAME, T_TXT, z->ttl);
+		rdpos = rr_head(r, DNS_QNAME, DNS_T_TXT, z->ttl);
 		put_text(&r->w, text, textlen, sub, strlen(sub));
 		rr_end(r, rdpos);
 		r->an++;
@@ -501,7 +306,8 @@ answer_apex(const struct zt_zone *z, uint16_t qtype, uint32_t serial, struct rep
 
 	for (i = 0; i < z->nrrs; i++) {
 		rr = &z->rrs[i];
-		if (qtype == T_ANY || rr->type == qtype) {
+		/* RFC 8482 s4.1: ANY gets one RRset, the SOA (the first record). */
+		if (qtype == DNS_T_ANY ? i == 0 : rr->type == qtype) {
 			put_rr(r, DNS_QNAME, rr, rr->ttl, serial);
 			r->an++;
 		}
@@ -520,14 +326,14 @@ answer_fixed(const struct zt_zone *z, uint16_t qtype, const struct acl_rule *rul
 {
 	size_t rdpos;
 
-	if (qtype == T_A || qtype == T_ANY) {
-		rdpos = rr_head(r, DNS_QNAME, T_A, z->ttl);
+	if (qtype == DNS_T_A || qtype == DNS_T_ANY) {
+		rdpos = rr_head(r, DNS_QNAME, DNS_T_A, z->ttl);
 		wire_u32(&r->w, rule->code);
 		rr_end(r, rdpos);
 		r->an++;
 	}
-	if ((qtype == T_TXT || qtype == T_ANY) && rule->textlen > 0) {
-		rdpos = rr_head(r, DNS_QNAME, T_TXT, z->ttl);
+	if (qtype == DNS_T_TXT && rule->textlen > 0) {
+		rdpos = rr_head(r, DNS_QNAME, DNS_T_TXT, z->ttl);
 		/* The text is the operator's as written: '$' stays '$'. */
 		put_text(&r->w, rule->text, rule->textlen, "$", 1);
 		rr_end(r, rdpos);
@@ -542,7 +348,7 @@ answer_fixed(const struct zt_zone *z, uint16_t qtype, const struct acl_rule *rul
  * CLIENT (when known) and answer.  *ZI gets the zone's index or -1.
  */
 static enum query_result
-answer_zone(struct query_ctx *q, const struct msg *m, enum query_transport transport,
+answer_zone(struct query_ctx *q, const struct dns_msg *m, enum query_transport transport,
     const struct addr *client, struct reply *r, int *zip)
 {
 	const struct acl_rule *rule = NULL;
@@ -553,7 +359,7 @@ answer_zone(struct query_ctx *q, const struct msg *m, enum query_transport trans
 	size_t off = 0;
 	int zi, rc;
 
-	*zip = zi = find_zone(q->zt, m, &off);
+	*zip = zi = query_find_zone(q->zt, m, &off);
 	if (zi >= 0)
 		q->info.zone = q->zt->zones[zi].id;
 	if (client != NULL && (rule = acl_match(q->acl, zi, client)) != NULL) {
@@ -563,24 +369,24 @@ answer_zone(struct query_ctx *q, const struct msg *m, enum query_transport trans
 		}
 		if (rule->action == CONF_QACL_REFUSE) {
 			q->info.action = QUERY_ACT_ACL_REFUSE;
-			r->rcode = RCODE_REFUSED;
+			r->rcode = DNS_REFUSED;
 			return QUERY_ANSWER;
 		}
 	}
 	if (zi < 0) {
-		r->rcode = RCODE_REFUSED;	/* SPEC: outside every zone */
+		r->rcode = DNS_REFUSED;	/* SPEC: outside every zone */
 		return QUERY_ANSWER;
 	}
 	z = &q->zt->zones[zi];
-	if (qtype == T_AXFR || qtype == T_IXFR) {
+	if (qtype == DNS_T_AXFR || qtype == DNS_T_IXFR) {
 		/* RFC 5936 s4.2: AXFR is TCP only; transfers are of whole zones. */
-		if (off != 0 || (qtype == T_AXFR && transport == QUERY_UDP)) {
-			r->rcode = RCODE_REFUSED;
+		if (off != 0 || (qtype == DNS_T_AXFR && transport == QUERY_UDP)) {
+			r->rcode = DNS_REFUSED;
 			return QUERY_ANSWER;
 		}
 		if (transport == QUERY_TCP)
 			return QUERY_XFR;
-		qtype = T_SOA;	/* RFC 1995 s2: over UDP the SOA says "ask over TCP" */
+		qtype = DNS_T_SOA;	/* RFC 1995 s2: over UDP the SOA says "ask over TCP" */
 	}
 	r->aa = true;
 	r->apex = (uint16_t)(DNS_QNAME + off);
@@ -603,7 +409,7 @@ answer_zone(struct query_ctx *q, const struct msg *m, enum query_transport trans
 		} else {
 			/* RFC 8020: an empty non-terminal is NODATA, never NXDOMAIN. */
 			if (h.kind == HIT_NONE)
-				r->rcode = RCODE_NXDOMAIN;
+				r->rcode = DNS_NXDOMAIN;
 			put_neg_soa(r, z, serial);
 		}
 	}
@@ -612,7 +418,7 @@ answer_zone(struct query_ctx *q, const struct msg *m, enum query_transport trans
 		r->w.len = r->qend;
 		r->an = r->ns = 0;
 		r->aa = false;
-		r->rcode = RCODE_SERVFAIL;
+		r->rcode = DNS_SERVFAIL;
 		q->info.lookup = QUERY_LOOKUP_NONE;
 	}
 	return QUERY_ANSWER;
@@ -620,126 +426,75 @@ answer_zone(struct query_ctx *q, const struct msg *m, enum query_transport trans
 
 /* The rcode for anything but a well-formed class IN QUERY; -1 for those. */
 static int
-check_query(const struct msg *m, unsigned opcode)
+check_query(const struct dns_msg *m, unsigned opcode)
 {
-	if (opcode != OPCODE_QUERY && opcode != OPCODE_NOTIFY)
-		return RCODE_NOTIMP;		/* RFC 8906 s3.1.4 */
+	if (opcode != DNS_OP_QUERY && opcode != DNS_OP_NOTIFY)
+		return DNS_NOTIMP;		/* RFC 8906 s3.1.4 */
 	if (!m->ok || m->qdcount != 1 || m->nopt > 1)
-		return RCODE_FORMERR;		/* RFC 9619; RFC 6891 s6.1.1 */
+		return DNS_FORMERR;		/* RFC 9619; RFC 6891 s6.1.1 */
 	if (m->nopt == 1 && m->ednsver > 0)
-		return RCODE_BADVERS;		/* RFC 6891 s6.1.3 */
-	if (opcode == OPCODE_NOTIFY)
-		return RCODE_REFUSED;		/* RFC 1996 s3.10: we are the primary, not a secondary */
-	if (m->qtype == T_OPT || m->qtype == T_TSIG)
-		return RCODE_FORMERR;		/* meta types only live in the additional section */
-	if (m->qclass != CLASS_IN)
-		return RCODE_REFUSED;		/* our zones are class IN */
+		return DNS_BADVERS;		/* RFC 6891 s6.1.3 */
+	if (opcode == DNS_OP_NOTIFY)
+		return DNS_REFUSED;		/* RFC 1996 s3.10: we are the primary, not a secondary */
+	if (m->qtype == DNS_T_OPT || m->qtype == DNS_T_TSIG)
+		return DNS_FORMERR;		/* meta types only live in the additional section */
+	if (m->qclass != DNS_CLASS_IN)
+		return DNS_REFUSED;		/* our zones are class IN */
 	return -1;
 }
 
-/* RRL's category of the answer in R. */
-static enum rrl_category
-rrl_category_of(const struct reply *r)
-{
-	if (r->rcode == RCODE_NOERROR)
-		return r->an > 0 ? RRL_POSITIVE : RRL_NODATA;
-	return r->rcode == RCODE_NXDOMAIN ? RRL_NXDOMAIN : RRL_ERROR;
-}
-
-/*
- * Over UDP, take a token for the answer in R to CLIENT.  Without one the
- * answer is dropped, or every slip-th time truncated to header, question
- * and OPT (so at most the size of the query), which sends a real client
- * to TCP.  The slip count is the worker's, not the bucket's: one counter
- * per worker keeps the table at one word a bucket, and the share of
- * truncated answers is the same.
- */
-static enum query_result
-rate_limit(struct query_ctx *q, const struct addr *client, int zi, struct reply *r)
-{
-	struct acl_rrl lim = acl_rrl(q->acl, zi);
-	uint32_t zone = zi >= 0 ? q->zt->zones[zi].id : UINT32_C(0x10000);
-
-	if (lim.rate == 0 ||
-	    rrl_check(q->rrl, client, zone, rrl_category_of(r), lim.rate, q->ticks) == RRL_PASS ||
-	    acl_rrl_exempt(q->acl, client))
-		return QUERY_ANSWER;
-	if (lim.slip == 0 || ++q->slip < lim.slip) {
-		q->rrl_dropped++;
-		q->info.action = QUERY_ACT_RRL_DROP;
-		return QUERY_DROP;
-	}
-	q->slip = 0;
-	q->rrl_slipped++;
-	q->info.action = QUERY_ACT_RRL_TRUNCATE;
-	r->w.err = false;
-	r->w.len = r->qend;
-	r->an = r->ns = 0;
-	r->tc = true;
-	return QUERY_ANSWER;
-}
-
 enum query_result
-query_answer(struct query_ctx *q, const uint8_t *pkt, size_t len,
-    enum query_transport transport, uint8_t *out, size_t outcap, size_t *outlen)
+query_answer_msg(struct query_ctx *q, const struct dns_msg *m, enum query_transport transport,
+    uint8_t *out, size_t outcap, size_t *outlen)
 {
 	const struct acl_rule *rule;
 	struct addr client, *cl = NULL;
 	enum query_result res;
-	struct msg m;
 	struct reply r;
-	uint8_t hdr[4];
-	unsigned opcode;
 	size_t limit, optlen;
 	bool nsid;
 	int rcode, zi = -1;
 
 	*outlen = 0;
 	memset(&q->info, 0, sizeof(q->info));
+	q->info.zi = -1;
 	/* SPEC, RFC 8906: the only silences are short packets and responses. */
-	if (len < DNS_HDRLEN || (pkt[2] & F_QR) != 0) {
+	if (dns_silent(m->pkt, m->len)) {
 		q->info.action = QUERY_ACT_MALFORMED;
 		return QUERY_DROP;
 	}
-	/* Kept aside, so OUT may even be the buffer PKT came in. */
-	memcpy(hdr, pkt, sizeof(hdr));
-	opcode = (hdr[2] >> 3) & 0x0f;
-	parse_msg(&m, pkt, len);
-	if (m.hasq) {
-		q->info.qtype = m.qtype;
-		q->info.qnamelen = (uint16_t)m.qnamelen;
+	if (m->hasq) {
+		q->info.qtype = m->qtype;
+		q->info.qnamelen = m->qnamelen;
 	}
 	/* RFC 5001 s2.1: NSID only to a client whose OPT asks for it. */
-	nsid = m.nopt > 0 && m.nsid && q->nsid != NULL;
-	optlen = m.nopt == 0 ? 0 : OPT_LEN + (nsid ? 4 + (size_t)q->nsidlen : 0);
+	nsid = m->nopt > 0 && m->nsid && q->nsid != NULL;
+	optlen = m->nopt == 0 ? 0 : DNS_OPT_LEN + (nsid ? 4 + (size_t)q->nsidlen : 0);
 
 	if (transport == QUERY_TCP)
 		limit = QUERY_BUFSIZE;
-	else if (m.nopt == 0)
-		limit = UDP_MIN;
 	else
-		limit = m.udpsize < UDP_MIN ? UDP_MIN : m.udpsize > QUERY_UDP_MAX ? QUERY_UDP_MAX :
-		    m.udpsize;
+		limit = dns_udp_limit(m, outcap);
 	if (limit > outcap)
 		limit = outcap;
-	if (limit < DNS_HDRLEN + optlen || limit < DNS_HDRLEN + OPT_LEN)
+	if (limit < DNS_HDRLEN + optlen || limit < DNS_HDRLEN + DNS_OPT_LEN)
 		return QUERY_DROP;
 
 	/* The header is written last; the OPT's room is kept until then. */
 	memset(&r, 0, sizeof(r));
 	wire_init(&r.w, out, limit - optlen);
 	r.w.len = DNS_HDRLEN;
-	if (m.hasq && wire_room(&r.w, m.qnamelen + 4)) {
-		/* The question as asked, case kept. */
-		memmove(out + DNS_HDRLEN, pkt + DNS_HDRLEN, m.qnamelen + 4);
-		r.w.len += m.qnamelen + 4;
+	if (m->hasq && wire_room(&r.w, (size_t)m->qnamelen + 4)) {
+		/* The question as asked, case kept; OUT may be the buffer PKT came in. */
+		memmove(out + DNS_HDRLEN, m->pkt + DNS_HDRLEN, (size_t)m->qnamelen + 4);
+		r.w.len += (size_t)m->qnamelen + 4;
 	}
 	r.w.err = false;
 	r.qend = r.w.len;
 
 	if (q->peer != NULL && q->acl != NULL && acl_client(q->peer, &client))
 		cl = &client;
-	if ((rcode = check_query(&m, opcode)) >= 0) {
+	if ((rcode = check_query(m, m->opcode)) >= 0) {
 		r.rcode = (uint16_t)rcode;
 		/* Not a query of a zone: only [server]'s rules can say drop or refuse. */
 		if (cl != NULL && (rule = acl_match(q->acl, -1, cl)) != NULL) {
@@ -750,14 +505,15 @@ query_answer(struct query_ctx *q, const uint8_t *pkt, size_t len,
 			}
 			if (rule->action == CONF_QACL_REFUSE) {
 				q->info.action = QUERY_ACT_ACL_REFUSE;
-				r.rcode = RCODE_REFUSED;
+				r.rcode = DNS_REFUSED;
 			}
 		}
-	} else if ((res = answer_zone(q, &m, transport, cl, &r, &zi)) != QUERY_ANSWER) {
+	} else if ((res = answer_zone(q, m, transport, cl, &r, &zi)) != QUERY_ANSWER) {
 		if (res == QUERY_DROP)
 			q->acl_dropped++;
 		return res;
 	}
+	q->info.zi = (int16_t)zi;
 
 	if (r.w.err) {
 		/* RFC 1035 s4.2.1, RFC 2181 s9: what does not fit is left out and TC set. */
@@ -766,42 +522,42 @@ query_answer(struct query_ctx *q, const uint8_t *pkt, size_t len,
 		r.an = r.ns = 0;
 		r.tc = true;
 	}
-	if (cl != NULL && transport == QUERY_UDP && q->rrl != NULL && acl_rrl_on(q->acl) &&
-	    rate_limit(q, cl, zi, &r) == QUERY_DROP)
-		return QUERY_DROP;
 	r.w.cap = limit;
-	if (m.nopt > 0) {
-		/* RFC 6891 s6.1.3: our OPT, with the rcode's upper bits; RFC 3225 s3: DO copied. */
-		wire_u8(&r.w, 0);
-		wire_u16(&r.w, T_OPT);
-		wire_u16(&r.w, QUERY_UDP_MAX);
-		wire_u8(&r.w, (uint8_t)(r.rcode >> 4));
-		wire_u8(&r.w, 0);
-		wire_u16(&r.w, m.dobit ? EDNS_DO : 0);
+	if (m->nopt > 0) {
+		wire_room(&r.w, DNS_OPT_LEN);
+		if (!r.w.err) {
+			dns_put_opt(m, r.rcode, out + r.w.len);
+			r.w.len += DNS_OPT_LEN;
+		}
 		if (nsid) {
 			/* RFC 5001 s2.3: our identifier, as configured. */
-			wire_u16(&r.w, (uint16_t)(4 + q->nsidlen));
-			wire_u16(&r.w, OPT_NSID);
+			wire_set_u16(&r.w, r.w.len - 2, (uint16_t)(4 + q->nsidlen));
+			wire_u16(&r.w, DNS_OPT_NSID);
 			wire_u16(&r.w, q->nsidlen);
 			wire_mem(&r.w, q->nsid, q->nsidlen);
-		} else {
-			wire_u16(&r.w, 0);
 		}
 	}
 	q->info.rcode = r.rcode;
 
-	out[0] = hdr[0];
-	out[1] = hdr[1];
-	out[2] = (uint8_t)(F_QR | opcode << 3 | (r.aa ? F_AA : 0) | (r.tc ? F_TC : 0) |
-	    (hdr[2] & F_RD));
-	/* RA, Z and AD clear; CD copied (RFC 4035 s3.1.6). */
-	out[3] = (uint8_t)((hdr[3] & F_CD) | (r.rcode & 0x0f));
+	out[0] = (uint8_t)(m->id >> 8);
+	out[1] = (uint8_t)m->id;
+	dns_reply_flags(m, r.aa, r.tc, r.rcode, out + 2);
 	set_u16(out + 4, r.qend > DNS_HDRLEN ? 1 : 0);
 	set_u16(out + 6, r.an);
 	set_u16(out + 8, r.ns);
-	set_u16(out + 10, m.nopt > 0 && !r.w.err ? 1 : 0);
+	set_u16(out + 10, m->nopt > 0 && !r.w.err ? 1 : 0);
 	*outlen = r.w.len;
 	return QUERY_ANSWER;
+}
+
+enum query_result
+query_answer(struct query_ctx *q, const uint8_t *pkt, size_t len,
+    enum query_transport transport, uint8_t *out, size_t outcap, size_t *outlen)
+{
+	struct dns_msg m;
+
+	dns_parse(&m, pkt, len);
+	return query_answer_msg(q, &m, transport, out, outcap, outlen);
 }
 
 /* ---- Per-worker state ---- */

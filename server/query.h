@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "conf.h"
+#include "dns.h"
 #include "store.h"
 
 /*
@@ -30,7 +31,7 @@ enum query_result {
 };
 
 /* Largest answer over UDP unless the client asks for less (SPEC: 1232). */
-#define QUERY_UDP_MAX 1232
+#define QUERY_UDP_MAX DNS_UDP_MAX
 /* Output buffer size callers provide: a whole TCP message. */
 #define QUERY_BUFSIZE 65535
 
@@ -57,6 +58,7 @@ struct query_info {
 	uint16_t qnamelen;	/* octets of the question name at offset 12; 0: none */
 	uint16_t rcode;		/* of the answer, 12 bits */
 	uint16_t zone;		/* the store's id of the zone asked; 0: none */
+	int16_t zi;		/* its index in the zone table; -1: none */
 	uint8_t lookup;		/* enum query_lookup */
 	uint8_t action;		/* enum query_action */
 };
@@ -84,7 +86,7 @@ struct query_ctx {
 	uint64_t ticks;			/* rrl_now(), set by query_ctx_refresh */
 	uint64_t serial_txnid;		/* snapshot the serial cache belongs to */
 	uint32_t *serials;		/* per zone of zt, refreshed per snapshot */
-	unsigned slip;			/* limited answers since the last truncated one */
+	unsigned slip;			/* limited answers since the last truncated one (door.c) */
 	uint64_t rrl_dropped;		/* answers RRL dropped, for the log */
 	uint64_t rrl_slipped;		/* answers RRL sent truncated */
 	uint64_t acl_dropped;		/* queries an ACL rule silenced */
@@ -101,17 +103,24 @@ int query_ctx_refresh(struct query_ctx *q);
 void query_ctx_release(struct query_ctx *q);
 
 /*
- * Answer the DNS message PKT[0..len) received over TRANSPORT into OUT
- * (capacity OUTCAP >= QUERY_BUFSIZE for TCP, >= 512 for UDP).  Reads the
- * store through Q's snapshot and writes only OUT and *outlen, unless Q has
- * a PEER: then Q's ACL decides first (allow, REFUSED, QUERY_DROP or a fixed
- * A/TXT answer for the zone's DNSBL names), and over UDP Q's rate limiting
- * may turn the answer into QUERY_DROP or a truncated one (TC=1, question
- * and OPT only), taking a token from the shared RRL table and counting in
- * Q.  Without PEER (tests, fuzzers) it is a pure function of the bytes.
- * Either way Q->info tells what became of the message.  With Q->nsid set,
- * an OPT carrying the NSID option gets ours back (RFC 5001).
+ * Answer the parsed DNS message M received over TRANSPORT into OUT
+ * (capacity OUTCAP >= QUERY_BUFSIZE for TCP, >= 512 for UDP; OUT may be
+ * the buffer M was parsed from).  Reads the store through Q's snapshot and
+ * writes only OUT and *outlen, unless Q has a PEER: then Q's ACL decides
+ * first (allow, REFUSED, QUERY_DROP or a fixed A/TXT answer for the zone's
+ * DNSBL names).  Rate limiting is not done here but at the front door
+ * (door.h), for every reply alike.  Without PEER (tests, fuzzers) it is a
+ * pure function of the bytes.  Either way Q->info tells what became of
+ * the message.  With Q->nsid set, an OPT carrying the NSID option gets
+ * ours back (RFC 5001).
  */
+enum query_result query_answer_msg(struct query_ctx *q, const struct dns_msg *m,
+    enum query_transport transport, uint8_t *out, size_t outcap, size_t *outlen);
+
+/* The zone whose apex is the longest suffix of M's question; *OFF = where it starts; -1: none. */
+int query_find_zone(const struct zonetab *zt, const struct dns_msg *m, size_t *off);
+
+/* query_answer_msg on PKT[0..len), parsed here: for tests, fuzzers and benchmarks. */
 enum query_result query_answer(struct query_ctx *q, const uint8_t *pkt, size_t len,
     enum query_transport transport, uint8_t *out, size_t outcap, size_t *outlen);
 

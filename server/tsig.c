@@ -7,14 +7,10 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 
+#include "dns.h"
 #include "rb.h"
 #include "tsig.h"
 #include "wire.h"
-
-#define T_OPT 41
-#define T_TSIG 250
-#define CLASS_ANY 255
-#define HDRLEN 12
 
 /* RFC 8945 s6: algorithm names; hmac-md5 keeps its old long name. */
 static const struct {
@@ -30,12 +26,6 @@ static const struct {
 	{ "hmac-sha384", "\x0bhmac-sha384", "SHA384", 48 },
 	{ "hmac-sha512", "\x0bhmac-sha512", "SHA512", 64 },
 };
-
-static uint8_t
-lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
-}
 
 /* Wire length of an algorithm's name, root label included. */
 static size_t
@@ -58,7 +48,7 @@ name_to_wire(const char *s, uint8_t *out, size_t cap)
 			return 0;
 		out[n++] = (uint8_t)lab;
 		while (lab-- > 0)
-			out[n++] = lower((uint8_t)*s++);
+			out[n++] = dns_lower((uint8_t)*s++);
 		if (*s == '.')
 			s++;
 	}
@@ -68,113 +58,48 @@ name_to_wire(const char *s, uint8_t *out, size_t cap)
 	return n;
 }
 
-/*
- * Read the possibly compressed name at *OFF into OUT in lower case and
- * move *OFF past it.  Returns its length, or -1 when malformed.
- */
-static int
-read_name(const uint8_t *msg, size_t len, size_t *off, uint8_t *out)
-{
-	size_t p = *off, n = 0, hops = 0;
-	bool jumped = false;
-	uint8_t l;
-
-	for (;;) {
-		if (p >= len)
-			return -1;
-		l = msg[p];
-		if ((l & 0xc0) == 0xc0) {
-			if (p + 1 >= len || ++hops > 64)
-				return -1;
-			if (!jumped)
-				*off = p + 2;
-			jumped = true;
-			p = (size_t)(l & 0x3f) << 8 | msg[p + 1];
-			continue;
-		}
-		if (l > 63 || p + 1 + l > len || n + 1 + l > TSIG_MAXNAME)
-			return -1;
-		out[n++] = l;
-		if (l == 0)
-			break;
-		for (size_t i = 0; i < l; i++)
-			out[n++] = lower(msg[p + 1 + i]);
-		p += 1 + (size_t)l;
-	}
-	if (!jumped)
-		*off = p + 1;
-	return (int)n;
-}
-
 int
-tsig_parse(const uint8_t *msg, size_t len, struct tsig_rr *t)
+tsig_parse(const struct dns_msg *m, struct tsig_rr *t)
 {
-	uint8_t name[TSIG_MAXNAME];
-	unsigned qd, rr, i;
-	size_t off = HDRLEN, start, rdlen, rd;
-	uint16_t type;
+	const uint8_t *msg = m->pkt;
+	size_t len = m->wirelen, off, rd, end;
+	int n;
 
 	memset(t, 0, sizeof(*t));
-	if (len < HDRLEN)
+	if (m->badtsig)
+		return RB_ESYNTAX;	/* RFC 8945 s5.1: not the last record */
+	if (m->tsig == 0)
+		return 0;
+	off = t->start = m->tsig;
+	if ((n = dns_read_name(msg, len, &off, t->name)) < 0 || len - off < 10)
 		return RB_ESYNTAX;
-	qd = wire_get_u16(msg + 4);
-	rr = (unsigned)wire_get_u16(msg + 6) + wire_get_u16(msg + 8) + wire_get_u16(msg + 10);
-	for (i = 0; i < qd; i++) {
-		if (read_name(msg, len, &off, name) < 0 || len - off < 4)
-			return RB_ESYNTAX;
-		off += 4;
-	}
-	for (i = 0; i < rr; i++) {
-		start = off;
-		if (read_name(msg, len, &off, name) < 0 || len - off < 10)
-			return RB_ESYNTAX;
-		type = wire_get_u16(msg + off);
-		rdlen = wire_get_u16(msg + off + 8);
-		if (len - off - 10 < rdlen)
-			return RB_ESYNTAX;
-		if (type == T_OPT && !t->hasopt) {
-			t->hasopt = true;
-			t->udpsize = wire_get_u16(msg + off + 2);
-		}
-		if (type != T_TSIG) {
-			off += 10 + rdlen;
-			continue;
-		}
-		/* RFC 8945 s5.1: only as the last record of the additional section. */
-		if (i + 1 != rr || wire_get_u16(msg + 10) == 0 ||
-		    wire_get_u16(msg + off + 2) != CLASS_ANY)
-			return RB_ESYNTAX;
-		t->start = start;
-		t->namelen = (size_t)read_name(msg, len, &start, t->name);
-		rd = off + 10;
-		off = rd;
-		if (read_name(msg, rd + rdlen, &off, t->alg) < 0)
-			return RB_ESYNTAX;
-		t->alglen = 0;
-		while (t->alg[t->alglen] != 0)
-			t->alglen += 1 + (size_t)t->alg[t->alglen];
-		t->alglen++;
-		if (rd + rdlen - off < 10)
-			return RB_ESYNTAX;
-		t->signed_at = (uint64_t)wire_get_u16(msg + off) << 32 |
-		    wire_get_u32(msg + off + 2);
-		t->fudge = wire_get_u16(msg + off + 6);
-		t->maclen = wire_get_u16(msg + off + 8);
-		off += 10;
-		if (rd + rdlen - off < (size_t)t->maclen + 6)
-			return RB_ESYNTAX;
-		t->mac = msg + off;
-		off += t->maclen;
-		t->orig_id = wire_get_u16(msg + off);
-		t->error = wire_get_u16(msg + off + 2);
-		t->otherlen = wire_get_u16(msg + off + 4);
-		off += 6;
-		if (rd + rdlen - off != t->otherlen)
-			return RB_ESYNTAX;
-		t->other = msg + off;
-		return 1;
-	}
-	return 0;
+	t->namelen = (size_t)n;
+	if (wire_get_u16(msg + off + 2) != DNS_CLASS_ANY)
+		return RB_ESYNTAX;
+	rd = off + 10;
+	end = rd + wire_get_u16(msg + off + 8);	/* dns_parse saw it within the message */
+	off = rd;
+	if ((n = dns_read_name(msg, end, &off, t->alg)) < 0)
+		return RB_ESYNTAX;
+	t->alglen = (size_t)n;
+	if (end - off < 10)
+		return RB_ESYNTAX;
+	t->signed_at = (uint64_t)wire_get_u16(msg + off) << 32 | wire_get_u32(msg + off + 2);
+	t->fudge = wire_get_u16(msg + off + 6);
+	t->maclen = wire_get_u16(msg + off + 8);
+	off += 10;
+	if (end - off < (size_t)t->maclen + 6)
+		return RB_ESYNTAX;
+	t->mac = msg + off;
+	off += t->maclen;
+	t->orig_id = wire_get_u16(msg + off);
+	t->error = wire_get_u16(msg + off + 2);
+	t->otherlen = wire_get_u16(msg + off + 4);
+	off += 6;
+	if (end - off != t->otherlen)
+		return RB_ESYNTAX;
+	t->other = msg + off;
+	return 1;
 }
 
 /* ---- HMAC ---- */
@@ -251,15 +176,15 @@ hmac_prior(struct hmac *h, const uint8_t *mac, size_t n)
 static void
 hmac_msg(struct hmac *h, const uint8_t *msg, size_t end, uint16_t id, uint16_t arcount)
 {
-	uint8_t hdr[HDRLEN];
+	uint8_t hdr[DNS_HDRLEN];
 
-	memcpy(hdr, msg, HDRLEN);
+	memcpy(hdr, msg, DNS_HDRLEN);
 	hdr[0] = (uint8_t)(id >> 8);
 	hdr[1] = (uint8_t)id;
 	hdr[10] = (uint8_t)(arcount >> 8);
 	hdr[11] = (uint8_t)arcount;
-	hmac_add(h, hdr, HDRLEN);
-	hmac_add(h, msg + HDRLEN, end - HDRLEN);
+	hmac_add(h, hdr, DNS_HDRLEN);
+	hmac_add(h, msg + DNS_HDRLEN, end - DNS_HDRLEN);
 }
 
 /* RFC 8945 s4.3.3: the TSIG variables, names in canonical (lower-case) form. */
@@ -268,7 +193,7 @@ hmac_vars(struct hmac *h, const uint8_t *name, size_t namelen, const uint8_t *al
     size_t alglen, uint64_t signed_at, uint16_t fudge, uint16_t error, const uint8_t *other,
     uint16_t otherlen)
 {
-	static const uint8_t class_ttl[6] = { 0, CLASS_ANY, 0, 0, 0, 0 };
+	static const uint8_t class_ttl[6] = { 0, DNS_CLASS_ANY, 0, 0, 0, 0 };
 
 	hmac_add(h, name, namelen);
 	hmac_add(h, class_ttl, sizeof(class_ttl));
@@ -312,6 +237,12 @@ key_init(struct tsig_key *k, const struct conf_key *ck, char *err, size_t errlen
 	for (i = b64; i > 0 && ck->secret[i - 1] == '='; i--)
 		n--;
 	k->secretlen = (size_t)n;
+	if (k->secretlen < TSIG_MIN_SECRET) {
+		snprintf(err, errlen, "key %s: secret is %zu octets; at least %d are needed "
+		    "(make one with: openssl rand -base64 32)", ck->name, k->secretlen,
+		    TSIG_MIN_SECRET);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -380,17 +311,61 @@ find_by_owner(const struct tsig_keyring *kr, const uint8_t *name, size_t len)
 
 /* ---- Verify and sign ---- */
 
+/*
+ * RFC 8945 s5.2.2.1: a MAC longer than the hash, or shorter than the
+ * larger of 10 octets and half the hash, is FORMERR, before anything is
+ * compared.  Between those, a truncated MAC is refused by our policy
+ * (TSIG_MIN_MAC: the whole hash) with BADTRUNC, also before anything is
+ * compared: whether part of a MAC matched never changes a reply.
+ */
+static int
+mac_length_check(const struct tsig_rr *t, size_t full)
+{
+	size_t least = full / 2 > 10 ? full / 2 : 10;
+
+	if (t->maclen > full || t->maclen < least)
+		return RB_ESYNTAX;
+	if (t->maclen < full)
+		return TSIG_BADTRUNC;
+	return TSIG_NOERROR;
+}
+
+/* RFC 8945 s5.2.3: the time, with the request's fudge but never more than ours. */
+static bool
+time_ok(const struct tsig_rr *t, int64_t now)
+{
+	int64_t fudge = t->fudge < TSIG_FUDGE ? t->fudge : TSIG_FUDGE;
+	int64_t skew = now - (int64_t)t->signed_at;
+
+	return skew >= -fudge && skew <= fudge;
+}
+
+/* Compute the MAC of the message M signed by T with K (PRIOR: the request's, for a reply). */
+static size_t
+mac_of(const struct tsig_key *k, const struct dns_msg *m, const struct tsig_rr *t,
+    const uint8_t *prior, size_t priorlen, uint8_t *mac)
+{
+	struct hmac h;
+
+	if (hmac_begin(&h, k) != 0)
+		return 0;
+	if (prior != NULL)
+		hmac_prior(&h, prior, priorlen);
+	hmac_msg(&h, m->pkt, t->start, t->orig_id, m->arcount);
+	hmac_vars(&h, t->name, t->namelen, t->alg, t->alglen, t->signed_at, t->fudge, t->error,
+	    t->other, t->otherlen);
+	return hmac_end(&h, mac);
+}
+
 int
-tsig_verify(const struct tsig_keyring *kr, const uint8_t *msg, size_t len,
-    const struct tsig_rr *t, int64_t now, struct tsig_ctx *ctx)
+tsig_verify(const struct tsig_keyring *kr, const struct dns_msg *m, const struct tsig_rr *t,
+    int64_t now, struct tsig_ctx *ctx)
 {
 	const struct tsig_key *k;
 	uint8_t mac[TSIG_MAXMAC];
-	struct hmac h;
-	size_t full, n;
-	int64_t skew;
+	size_t full;
+	int rc;
 
-	(void)len;
 	memset(ctx, 0, sizeof(*ctx));
 	memcpy(ctx->name, t->name, t->namelen);
 	ctx->namelen = t->namelen;
@@ -404,20 +379,11 @@ tsig_verify(const struct tsig_keyring *kr, const uint8_t *msg, size_t len,
 	    memcmp(t->alg, algs[k->alg].wire, t->alglen) != 0)
 		return TSIG_BADKEY;
 
-	/* RFC 8945 s5.2.2: the MAC; a truncated one we do not accept. */
+	/* RFC 8945 s5.2.2: the MAC, whole and compared in constant time. */
 	full = algs[k->alg].maclen;
-	if (t->maclen > full)
-		return RB_ESYNTAX;
-	if (hmac_begin(&h, k) != 0)
-		return TSIG_BADKEY;
-	hmac_msg(&h, msg, t->start, t->orig_id, (uint16_t)(wire_get_u16(msg + 10) - 1));
-	hmac_vars(&h, t->name, t->namelen, t->alg, t->alglen, t->signed_at, t->fudge, t->error,
-	    t->other, t->otherlen);
-	n = hmac_end(&h, mac);
-	if (t->maclen < full)
-		return t->maclen == 0 || CRYPTO_memcmp(mac, t->mac, t->maclen) != 0 ?
-		    TSIG_BADSIG : TSIG_BADTRUNC;
-	if (n != full || CRYPTO_memcmp(mac, t->mac, full) != 0)
+	if ((rc = mac_length_check(t, full)) != TSIG_NOERROR)
+		return rc;
+	if (mac_of(k, m, t, NULL, 0, mac) != full || CRYPTO_memcmp(mac, t->mac, full) != 0)
 		return TSIG_BADSIG;
 	/* The key is proven: answers are signed with it from here on, errors included. */
 	ctx->key = k;
@@ -425,10 +391,28 @@ tsig_verify(const struct tsig_keyring *kr, const uint8_t *msg, size_t len,
 	ctx->maclen = full;
 
 	/* RFC 8945 s5.2.3: time, after the MAC so a forger learns nothing of our clock. */
-	skew = now - (int64_t)t->signed_at;
-	if (skew < -(int64_t)t->fudge || skew > (int64_t)t->fudge)
-		return TSIG_BADTIME;
-	return TSIG_NOERROR;
+	return time_ok(t, now) ? TSIG_NOERROR : TSIG_BADTIME;
+}
+
+int
+tsig_verify_reply(const struct tsig_ctx *ctx, const struct dns_msg *m, int64_t now)
+{
+	uint8_t mac[TSIG_MAXMAC];
+	struct tsig_rr t;
+	size_t full;
+
+	if (ctx->key == NULL || tsig_parse(m, &t) != 1)
+		return TSIG_BADSIG;
+	if (t.namelen != ctx->key->ownerlen || memcmp(t.name, ctx->key->owner, t.namelen) != 0 ||
+	    t.alglen != alg_wirelen(ctx->key->alg) ||
+	    memcmp(t.alg, algs[ctx->key->alg].wire, t.alglen) != 0)
+		return TSIG_BADKEY;
+	full = algs[ctx->key->alg].maclen;
+	if (t.error != TSIG_NOERROR || mac_length_check(&t, full) != TSIG_NOERROR ||
+	    mac_of(ctx->key, m, &t, ctx->mac, ctx->maclen, mac) != full ||
+	    CRYPTO_memcmp(mac, t.mac, full) != 0)
+		return TSIG_BADSIG;
+	return time_ok(&t, now) ? TSIG_NOERROR : TSIG_BADTIME;
 }
 
 void
@@ -487,8 +471,8 @@ tsig_sign(struct tsig_ctx *ctx, uint8_t *msg, size_t *len, size_t cap, uint16_t 
 	wire_init(&w, msg, cap);
 	w.len = *len;
 	wire_mem(&w, ctx->name, ctx->namelen);
-	wire_u16(&w, T_TSIG);
-	wire_u16(&w, CLASS_ANY);
+	wire_u16(&w, DNS_T_TSIG);
+	wire_u16(&w, DNS_CLASS_ANY);
 	wire_u32(&w, 0);
 	rdpos = w.len;
 	wire_u16(&w, 0);

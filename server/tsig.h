@@ -17,7 +17,8 @@
 
 #define TSIG_MAXMAC 64		/* hmac-sha512 */
 #define TSIG_MAXNAME 255
-#define TSIG_FUDGE 300		/* RFC 8945 s10: 300 seconds recommended */
+#define TSIG_FUDGE 300		/* RFC 8945 s10: 300 seconds recommended, and our most */
+#define TSIG_MIN_SECRET 16	/* octets; shorter secrets are refused at configuration load */
 /* Room a TSIG record can take at the end of a message. */
 #define TSIG_RR_MAX (2 * TSIG_MAXNAME + 10 + 6 + 2 + 2 + TSIG_MAXMAC + 2 + 2 + 2 + 6)
 
@@ -67,24 +68,16 @@ struct tsig_rr {
 	uint16_t error;
 	const uint8_t *other;
 	uint16_t otherlen;
-	/* An OPT seen on the way, for the size a UDP answer may take. */
-	bool hasopt;
-	uint16_t udpsize;
 };
 
-/*
- * Find the TSIG of MSG[0..len): 1 with *T filled when the message is
- * signed, 0 when it has none, RB_ESYNTAX when it is malformed or the TSIG
- * is not its last record (RFC 8945 s5.1: FORMERR).
- */
-int tsig_parse(const uint8_t *msg, size_t len, struct tsig_rr *t);
+struct dns_msg;	/* dns.h */
 
-/* Cheap test for the query path: could MSG carry a TSIG (ARCOUNT > 0)? */
-static inline bool
-tsig_maybe(const uint8_t *msg, size_t len)
-{
-	return len >= 12 && (msg[10] != 0 || msg[11] != 0);
-}
+/*
+ * Read the TSIG record dns_parse found in M: 1 with *T filled when the
+ * message is signed, 0 when it has none, RB_ESYNTAX when it is malformed
+ * or the TSIG is not its last record (RFC 8945 s5.1: FORMERR).
+ */
+int tsig_parse(const struct dns_msg *m, struct tsig_rr *t);
 
 /*
  * Signing state of one exchange: a request we answer (set by tsig_verify)
@@ -104,14 +97,25 @@ struct tsig_ctx {
 };
 
 /*
- * Check the TSIG T of the request MSG (RFC 8945 s5.2): the key by name and
- * algorithm (BADKEY), the MAC (BADSIG, BADTRUNC), then the time against
- * NOW and the fudge (BADTIME).  Returns TSIG_NOERROR or the error, or
- * RB_ESYNTAX for a MAC longer than the algorithm's (FORMERR).  CTX is
- * ready for tsig_sign in every case, so the error itself can be sent.
+ * Check the TSIG T of the request M (RFC 8945 s5.2): the key by name and
+ * algorithm (BADKEY); the MAC's length, where one longer than the hash or
+ * shorter than max(10, half the hash) is RB_ESYNTAX (FORMERR) and a
+ * truncated one BADTRUNC (our policy: whole MACs only), both before any
+ * comparison, so no reply tells whether part of a MAC matched; the MAC in
+ * constant time (BADSIG); then the time against NOW with min(the request's
+ * fudge, TSIG_FUDGE) (BADTIME).  Returns TSIG_NOERROR or the error.  CTX
+ * is ready for tsig_sign in every case, so the error itself can be sent;
+ * it holds the key only once the MAC verified.
  */
-int tsig_verify(const struct tsig_keyring *kr, const uint8_t *msg, size_t len,
+int tsig_verify(const struct tsig_keyring *kr, const struct dns_msg *m,
     const struct tsig_rr *t, int64_t now, struct tsig_ctx *ctx);
+
+/*
+ * Check the reply M to a request we signed with CTX (a NOTIFY): signed by
+ * CTX's key over our request's MAC, whole MAC, no TSIG error, in time.
+ * TSIG_NOERROR when it verifies.
+ */
+int tsig_verify_reply(const struct tsig_ctx *ctx, const struct dns_msg *m, int64_t now);
 
 /* Set CTX up to sign a request of our own (a NOTIFY) with KEY. */
 void tsig_ctx_request(struct tsig_ctx *ctx, const struct tsig_key *key);

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 
 #include "addr.h"
+#include "dns.h"
 #include "log.h"
 #include "rb.h"
 #include "timeutil.h"
@@ -17,20 +18,8 @@
 #include "zonemap.h"
 #include "zonetab.h"
 
-#define HDRLEN 12
-#define MSGMAX 65535
-#define PTR_APEX 0xc00c		/* RFC 1035 s4.1.4: the question name, which is the apex */
-#define T_SOA 6
-#define T_IXFR 251
-#define T_AXFR 252
-#define CLASS_IN 1
-#define F_QR 0x80
-#define F_AA 0x04
-#define F_RD 0x01
-#define RCODE_FORMERR 1
-#define RCODE_SERVFAIL 2
-#define RCODE_REFUSED 5
-#define UDP_MIN 512
+#define MSGMAX DNS_MSGMAX
+#define PTR_APEX (DNS_PTR | DNS_QNAME)	/* the question name, which is the apex */
 #define XFR_MAX_CHANGES 1000000	/* journalled changes past which a full transfer is cheaper */
 #define XFR_MAX_REGIONS 4096	/* changed entries past which the whole zone is compared */
 /* A journal callback's "enough": store_journal passes negative values back as they are. */
@@ -86,118 +75,10 @@ struct xfr_job {
 
 /* ---- Small wire helpers ---- */
 
-static uint8_t
-lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
-}
-
-/* Length of the plain (uncompressed) name at P, at most N octets; -1 if none. */
-static int
-plain_name(const uint8_t *p, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n && p[i] != 0) {
-		if (p[i] > 63)
-			return -1;
-		i += 1 + (size_t)p[i];
-	}
-	return i < n && i + 1 <= ZT_NAMELEN ? (int)(i + 1) : -1;
-}
-
-/* Move *OFF past a possibly compressed name. */
-static int
-skip_name(const uint8_t *p, size_t len, size_t *off)
-{
-	size_t o = *off;
-
-	while (o < len) {
-		if ((p[o] & 0xc0) == 0xc0) {
-			*off = o + 2;
-			return o + 2 <= len ? 0 : -1;
-		}
-		if (p[o] > 63)
-			return -1;
-		if (p[o] == 0) {
-			*off = o + 1;
-			return 0;
-		}
-		o += 1 + (size_t)p[o];
-	}
-	return -1;
-}
-
 static bool
 serial_lt(uint32_t a, uint32_t b)
 {
 	return a != b && (int32_t)(a - b) < 0;	/* RFC 1982 s3.2 */
-}
-
-/* Our OPT: root owner, UDP size QUERY_UDP_MAX, version 0, no options. */
-static const uint8_t opt_rr[11] = {
-	0, 0, 41, QUERY_UDP_MAX >> 8, QUERY_UDP_MAX & 0xff, 0, 0, 0, 0, 0, 0
-};
-
-/* Does the query carry an OPT anywhere its records can be walked to? */
-static bool
-query_has_opt(const uint8_t *pkt, size_t len)
-{
-	size_t off = HDRLEN, i, n;
-
-	if (len < HDRLEN)
-		return false;
-	for (i = 0; i < wire_get_u16(pkt + 4); i++) {
-		if (skip_name(pkt, len, &off) != 0 || len - off < 4)
-			return false;
-		off += 4;
-	}
-	n = (size_t)wire_get_u16(pkt + 6) + wire_get_u16(pkt + 8) + wire_get_u16(pkt + 10);
-	for (i = 0; i < n; i++) {
-		if (skip_name(pkt, len, &off) != 0 || len - off < 10)
-			return false;
-		if (len - off - 10 < wire_get_u16(pkt + off + 8))
-			return false;	/* a cut OPT is no OPT: as query.c answers it */
-		if (wire_get_u16(pkt + off) == 41)
-			return true;
-		off += 10 + wire_get_u16(pkt + off + 8);
-	}
-	return false;
-}
-
-/*
- * A reply without records: the question echoed when there is one, RCODE,
- * the OPT when the query had one, and with CTX a TSIG (carrying TSIGERR).
- */
-static enum query_result
-reply_error(const uint8_t *pkt, size_t len, int rcode, struct tsig_ctx *ctx, int tsigerr,
-    uint8_t *out, size_t cap, size_t *outlen)
-{
-	size_t n = HDRLEN;
-	int q;
-
-	if (len < HDRLEN || cap < HDRLEN)
-		return QUERY_DROP;
-	memcpy(out, pkt, 4);
-	out[2] = (uint8_t)(F_QR | (pkt[2] & 0x79));	/* opcode and RD echoed */
-	out[3] = (uint8_t)rcode;
-	memset(out + 4, 0, 8);
-	if (pkt[4] == 0 && pkt[5] == 1 && (q = plain_name(pkt + HDRLEN, len - HDRLEN)) > 0 &&
-	    HDRLEN + (size_t)q + 4 <= len && HDRLEN + (size_t)q + 4 <= cap) {
-		memcpy(out + HDRLEN, pkt + HDRLEN, (size_t)q + 4);
-		n += (size_t)q + 4;
-		out[5] = 1;
-	}
-	/* RFC 6891 s7: a query with an OPT gets one back, errors included. */
-	if (query_has_opt(pkt, len) && n + sizeof(opt_rr) <= cap) {
-		memcpy(out + n, opt_rr, sizeof(opt_rr));
-		n += sizeof(opt_rr);
-		out[11] = 1;
-	}
-	*outlen = n;
-	if (ctx != NULL && tsig_sign(ctx, out, outlen, cap, (uint16_t)tsigerr, time_now()) != 0)
-		*outlen = n;
-	return QUERY_ANSWER;
 }
 
 /* ---- Messages of a transfer ---- */
@@ -208,7 +89,7 @@ msg_start(struct xfr_job *j)
 	/* Room for the TSIG is kept from the start. */
 	wire_init(&j->w, j->msg, MSGMAX - (j->sign ? TSIG_RR_MAX : 0));
 	wire_mem(&j->w, j->id, 2);
-	wire_u8(&j->w, (uint8_t)(F_QR | F_AA | (j->flags & F_RD)));
+	wire_u8(&j->w, (uint8_t)(DNS_F_QR | DNS_F_AA | (j->flags & DNS_F_RD)));
 	wire_u8(&j->w, 0);
 	/* RFC 5936 s2.2.1: the question in every message keeps the apex pointer valid. */
 	wire_u16(&j->w, 1);
@@ -276,7 +157,7 @@ put_rr(struct xfr_job *j, const uint8_t *owner, size_t ownerlen, uint16_t type, 
 	wire_mem(&j->w, owner, ownerlen);
 	wire_u16(&j->w, PTR_APEX);
 	wire_u16(&j->w, type);
-	wire_u16(&j->w, CLASS_IN);
+	wire_u16(&j->w, DNS_CLASS_IN);
 	wire_u32(&j->w, ttl);
 	wire_u16(&j->w, (uint16_t)rdlen);
 	wire_mem(&j->w, rdata, rdlen);
@@ -299,7 +180,7 @@ xfr_apex_rdata(const struct zt_rr *rr, uint32_t serial, uint8_t *buf, size_t cap
 		if (rr->names[k].rel)
 			wire_u16(&w, PTR_APEX);
 	}
-	if (rr->type == T_SOA) {
+	if (rr->type == DNS_T_SOA) {
 		wire_u32(&w, serial);
 		wire_mem(&w, rr->tail + 4, (size_t)rr->taillen - 4);
 	} else {
@@ -315,7 +196,7 @@ put_soa(struct xfr_job *j, uint32_t serial)
 	uint8_t rd[2 * ZT_NAMELEN + 24];
 	size_t n = xfr_apex_rdata(&z->rrs[0], serial, rd, sizeof(rd));
 
-	return put_rr(j, NULL, 0, T_SOA, z->rrs[0].ttl, rd, n);
+	return put_rr(j, NULL, 0, DNS_T_SOA, z->rrs[0].ttl, rd, n);
 }
 
 /* The apex records but the SOA, which opens and closes the transfer. */
@@ -328,7 +209,7 @@ put_apex(struct xfr_job *j)
 	int rc;
 
 	for (i = 1; i < z->nrrs; i++) {
-		if (z->rrs[i].type == T_SOA)
+		if (z->rrs[i].type == DNS_T_SOA)
 			continue;
 		n = xfr_apex_rdata(&z->rrs[i], 0, rd, sizeof(rd));
 		if ((rc = put_rr(j, NULL, 0, z->rrs[i].type, z->rrs[i].ttl, rd, n)) != 0)
@@ -940,8 +821,8 @@ producer(void *arg)
 		    rb_strerror(rc));
 		/* RFC 5936 s2.2: an error before any record is a message of its own. */
 		if (!j->pushed) {
-			j->w.buf[3] = RCODE_SERVFAIL;
-			j->w.len = HDRLEN + j->qlen;
+			j->w.buf[3] = DNS_SERVFAIL;
+			j->w.len = DNS_HDRLEN + j->qlen;
 			j->an = 0;
 			if (msg_push(j) == 0)
 				rc = 0;
@@ -1011,68 +892,72 @@ acl_check(const struct conf_zone *cz, const struct addr *peer, const struct tsig
 	return rc;
 }
 
-static enum query_result
-xfr_begin(struct xfr *x, const struct sockaddr *peer, const uint8_t *pkt, size_t len,
-    struct tsig_ctx *ctx, uint8_t *out, size_t cap, size_t *outlen, struct xfr_job **job)
+/* The client's SOA serial in an IXFR request's authority section (RFC 1995 s3); -1: none. */
+static int
+ixfr_client_serial(const struct dns_msg *m, uint32_t *serial)
 {
-	uint8_t lname[ZT_NAMELEN];
+	const uint8_t *p = m->pkt;
+	size_t off = m->auth;
+
+	if (m->nscount == 0 || off == 0 || dns_skip_name(p, m->len, &off) != 0 ||
+	    m->len - off < 10 || wire_get_u16(p + off) != DNS_T_SOA)
+		return -1;
+	off += 10;
+	if (dns_skip_name(p, m->len, &off) != 0 || dns_skip_name(p, m->len, &off) != 0 ||
+	    m->len - off < 4)
+		return -1;
+	*serial = wire_get_u32(p + off);
+	return 0;
+}
+
+/* Refused transfers are logged at most this often: a stranger can ask for them in a loop. */
+static struct log_limit refused_log;
+
+int
+xfr_start(struct xfr *x, const struct sockaddr *peer, const struct dns_msg *m,
+    const struct tsig_ctx *ctx, struct xfr_job **job)
+{
 	const struct tsig_key *key = ctx != NULL ? ctx->key : NULL;
 	struct xfr_job *j;
 	struct addr pa;
 	char who[ADDR_STRLEN];
-	size_t off, i;
-	uint16_t qtype;
 	pthread_attr_t attr;
 	pthread_t th;
-	int q, zi, rc;
+	int zi, rc;
 
-	q = plain_name(pkt + HDRLEN, len - HDRLEN);
-	if (q < 0 || HDRLEN + (size_t)q + 4 > len)
-		return reply_error(pkt, len, RCODE_FORMERR, ctx, 0, out, cap, outlen);
-	for (i = 0; i < (size_t)q; i++)
-		lname[i] = lower(pkt[HDRLEN + i]);
-	qtype = wire_get_u16(pkt + HDRLEN + q);
-	if ((zi = zonetab_find(x->zt, lname, (size_t)q)) < 0 || x->cz[zi] == NULL)
-		return reply_error(pkt, len, RCODE_REFUSED, ctx, 0, out, cap, outlen);
+	*job = NULL;
+	if (!m->hasq)
+		return DNS_FORMERR;
+	if ((zi = zonetab_find(x->zt, m->lname, m->qnamelen)) < 0 || x->cz[zi] == NULL)
+		return DNS_REFUSED;
 	peer_addr(peer, &pa);
 	addr_format(&pa, who, sizeof(who));
 	if ((rc = acl_check(x->cz[zi], &pa, key)) != 0) {
-		log_info("xfr: %s %s from %s refused (%s)", qtype == T_IXFR ? "IXFR" : "AXFR",
-		    x->zt->zones[zi].name, who, rc == 1 ? "no allow-transfer item for the address" :
+		log_limited(&refused_log, "xfr: %s %s from %s refused (%s)",
+		    m->qtype == DNS_T_IXFR ? "IXFR" : "AXFR", x->zt->zones[zi].name, who,
+		    rc == 1 ? "no allow-transfer item for the address" :
 		    key != NULL ? "key not allowed" : "unsigned, a key is needed");
-		return reply_error(pkt, len, RCODE_REFUSED, ctx, 0, out, cap, outlen);
+		return DNS_REFUSED;
 	}
 
 	if ((j = calloc(1, sizeof(*j))) == NULL)
-		return reply_error(pkt, len, RCODE_SERVFAIL, ctx, 0, out, cap, outlen);
+		return DNS_SERVFAIL;
 	j->x = x;
 	j->zi = (size_t)zi;
-	memcpy(j->id, pkt, 2);
-	j->flags = pkt[2];
-	j->qlen = (size_t)q + 4;
-	memcpy(j->question, pkt + HDRLEN, j->qlen);
-	j->ixfr = qtype == T_IXFR;
+	j->id[0] = (uint8_t)(m->id >> 8);
+	j->id[1] = (uint8_t)m->id;
+	j->flags = m->flags;
+	j->qlen = (size_t)m->qnamelen + 4;
+	memcpy(j->question, m->pkt + DNS_QNAME, j->qlen);
+	j->ixfr = m->qtype == DNS_T_IXFR;
 	memcpy(j->peer, who, sizeof(who));
 	if (ctx != NULL) {
 		j->sign = true;
 		j->tsig = *ctx;
 	}
-	if (j->ixfr) {
-		/* RFC 1995 s3: the client's SOA in the authority section. */
-		off = HDRLEN + j->qlen;
-		for (i = 0; i < wire_get_u16(pkt + 6); i++) {
-			if (skip_name(pkt, len, &off) != 0 || len - off < 10)
-				break;
-			off += 10 + (size_t)wire_get_u16(pkt + off + 8);
-		}
-		if (wire_get_u16(pkt + 8) == 0 || skip_name(pkt, len, &off) != 0 ||
-		    len - off < 10 || wire_get_u16(pkt + off) != T_SOA ||
-		    (off += 10, skip_name(pkt, len, &off)) != 0 || skip_name(pkt, len, &off) != 0 ||
-		    len - off < 4) {
-			free(j);
-			return reply_error(pkt, len, RCODE_FORMERR, ctx, 0, out, cap, outlen);
-		}
-		j->client_serial = wire_get_u32(pkt + off);
+	if (j->ixfr && ixfr_client_serial(m, &j->client_serial) != 0) {
+		free(j);
+		return DNS_FORMERR;
 	}
 
 	pthread_mutex_lock(&x->mu);
@@ -1081,10 +966,10 @@ xfr_begin(struct xfr *x, const struct sockaddr *peer, const uint8_t *pkt, size_t
 		x->live++;
 	pthread_mutex_unlock(&x->mu);
 	if (rc != 0) {
-		log_warnx("xfr: %s to %s refused: %d transfers running", x->zt->zones[zi].name, who,
-		    XFR_MAX_JOBS);
+		log_limited(&refused_log, "xfr: %s to %s refused: %d transfers running",
+		    x->zt->zones[zi].name, who, XFR_MAX_JOBS);
 		free(j);
-		return reply_error(pkt, len, RCODE_REFUSED, ctx, 0, out, cap, outlen);
+		return DNS_REFUSED;
 	}
 	/* The snapshot is taken here, on the worker; MDB_NOTLS lets the producer use it. */
 	if ((rc = store_reader_init(x->store, &j->rd)) != 0 ||
@@ -1105,7 +990,7 @@ xfr_begin(struct xfr *x, const struct sockaddr *peer, const uint8_t *pkt, size_t
 		goto fail;
 	}
 	*job = j;
-	return QUERY_XFR;
+	return 0;
 fail:
 	store_reader_fini(&j->rd);
 	free(j);
@@ -1113,7 +998,7 @@ fail:
 	x->live--;
 	pthread_cond_broadcast(&x->cv);
 	pthread_mutex_unlock(&x->mu);
-	return reply_error(pkt, len, RCODE_SERVFAIL, ctx, 0, out, cap, outlen);
+	return DNS_SERVFAIL;
 }
 
 void
@@ -1161,79 +1046,6 @@ xfr_job_free(struct xfr_job *j)
 	pthread_cond_signal(&j->cv);
 	pthread_mutex_unlock(&j->mu);
 	job_release(j);
-}
-
-/* ---- Entry point ---- */
-
-/* The most a UDP answer to this client may take (RFC 6891 s6.2.5, SPEC's 1232 cap). */
-static size_t
-udp_limit(const struct tsig_rr *t, size_t cap)
-{
-	size_t n = UDP_MIN;
-
-	if (t->hasopt)
-		n = t->udpsize < UDP_MIN ? UDP_MIN : t->udpsize > QUERY_UDP_MAX ? QUERY_UDP_MAX :
-		    t->udpsize;
-	return n < cap ? n : cap;
-}
-
-enum query_result
-xfr_query(struct xfr *x, struct query_ctx *q, const struct sockaddr *peer, const uint8_t *pkt,
-    size_t len, enum query_transport transport, uint8_t *out, size_t outcap, size_t *outlen,
-    struct xfr_job **job)
-{
-	struct tsig_rr t;
-	struct tsig_ctx ctx;
-	enum query_result r;
-	size_t limit, room, elimit;
-	int64_t now;
-	int rc;
-
-	*job = NULL;
-	*outlen = 0;
-	if (len < HDRLEN || (pkt[2] & F_QR) != 0)
-		return QUERY_DROP;
-	rc = tsig_parse(pkt, len, &t);
-	/* Error replies keep to the client's UDP size like every answer. */
-	elimit = transport == QUERY_UDP ? udp_limit(&t, outcap) : outcap;
-	if (rc < 0)
-		return reply_error(pkt, len, RCODE_FORMERR, NULL, 0, out, elimit, outlen);
-	if (rc == 0) {
-		r = query_answer(q, pkt, len, transport, out, outcap, outlen);
-		if (r != QUERY_XFR)
-			return r;
-		return xfr_begin(x, peer, pkt, len, NULL, out, outcap, outlen, job);
-	}
-
-	now = time_now();
-	rc = tsig_verify(x->kr, pkt, len, &t, now, &ctx);
-	if (rc < 0)
-		return reply_error(pkt, len, RCODE_FORMERR, NULL, 0, out, elimit, outlen);
-	if (rc != TSIG_NOERROR) {
-		char who[ADDR_STRLEN];
-		struct addr pa;
-
-		peer_addr(peer, &pa);
-		log_info("tsig: request from %s: %s", addr_format(&pa, who, sizeof(who)),
-		    tsig_error_name(rc));
-		/* RFC 8945 s5.2: NOTAUTH, the error in the TSIG. */
-		return reply_error(pkt, t.start, TSIG_RCODE_NOTAUTH, &ctx, rc, out, elimit, outlen);
-	}
-	/* Answer the message without its TSIG, leaving room to sign the answer. */
-	limit = transport == QUERY_TCP ? (outcap < MSGMAX ? outcap : MSGMAX) :
-	    udp_limit(&t, outcap);
-	room = ctx.namelen + 10 + ctx.alglen + 16 + ctx.maclen;
-	memmove(out, pkt, t.start);
-	out[10] = (uint8_t)((wire_get_u16(pkt + 10) - 1) >> 8);
-	out[11] = (uint8_t)(wire_get_u16(pkt + 10) - 1);
-	r = query_answer(q, out, t.start, transport, out, limit - room, outlen);
-	if (r == QUERY_XFR)
-		return xfr_begin(x, peer, pkt, t.start, &ctx, out, outcap, outlen, job);
-	if (r != QUERY_ANSWER)
-		return r;
-	if (tsig_sign(&ctx, out, outlen, limit, 0, now) != 0)
-		return QUERY_DROP;
-	return QUERY_ANSWER;
 }
 
 /* ---- Service ---- */

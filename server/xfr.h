@@ -39,16 +39,15 @@ struct xfr *xfr_new(const struct conf *c, const struct zonetab *zt, struct store
 void xfr_free(struct xfr *x);
 
 /*
- * Answer a message query_answer cannot answer alone: one carrying a TSIG
- * (checked, then answered through query_answer and signed), or a transfer
- * request (query_answer said QUERY_XFR).  PEER is the client's address,
- * for allow-transfer.  Returns QUERY_ANSWER with OUT[0..*outlen) to send,
- * QUERY_DROP, or QUERY_XFR with *JOB set: then send what xfr_next gives.
- * OUTCAP >= QUERY_BUFSIZE for TCP, the datagram buffer for UDP.
+ * Start a transfer of the zone M asks for (AXFR or IXFR, over TCP) to
+ * PEER, checked against the zone's allow-transfer with the key CTX proved
+ * (NULL: unsigned).  Returns 0 with *JOB set: send what xfr_next gives,
+ * signed as CTX says; or the RCODE to answer with (REFUSED, FORMERR,
+ * SERVFAIL).  The front door (door.h) calls it.
  */
-enum query_result xfr_query(struct xfr *x, struct query_ctx *q, const struct sockaddr *peer,
-    const uint8_t *pkt, size_t len, enum query_transport transport, uint8_t *out,
-    size_t outcap, size_t *outlen, struct xfr_job **job);
+struct dns_msg;
+int xfr_start(struct xfr *x, const struct sockaddr *peer, const struct dns_msg *m,
+    const struct tsig_ctx *ctx, struct xfr_job **job);
 
 enum xfr_next_result {
 	XFR_MSG = 0,		/* OUT holds the next message */

@@ -52,7 +52,7 @@ tsig_not_last|$FORMERR1_OPT
 tsig_truncated_after_opt|$FORMERR1_OPT
 class_chaos|$REFUSED1
 class_any|$REFUSED1
-opcode_15_flags|id=4660 op=15 rcode=NOTIMP flags=qr,rd,cd qd=1 an=0 ns=0 ar=0 q=ok
+opcode_15_flags|id=4660 op=15 rcode=NOTIMP flags=qr qd=1 an=0 ns=0 ar=0 q=ok
 qr_set|none
 notify_reply|none
 "

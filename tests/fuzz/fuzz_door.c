@@ -1,8 +1,9 @@
 /*
- * Fuzz target: one message through the server's whole answering path, as
- * net.c's answer() runs it: query_answer with the query ACLs for the
- * client, and xfr_query for what may carry a TSIG or asks for a transfer
- * (TSIG checks, allow-transfer, AXFR/IXFR jobs drained to the end).
+ * Fuzz target: one message through the front door (door.h), as net.c
+ * hands it over: the one parse, the query ACLs for the client, TSIG checks
+ * and signing, allow-transfer, AXFR/IXFR jobs drained to the end, RRL off
+ * (the fixture has none) and the error-size rule: a reply carrying an
+ * error is never larger than the request.
  *
  * Input: octet 0 says who asks and how, the rest is the message.
  *   bits 0-2  the client: 127.0.0.1, 192.0.2.1, 198.51.100.1, 203.0.113.5
@@ -25,6 +26,7 @@
 
 #include <ldns/ldns.h>
 
+#include "door.h"
 #include "fuzz.h"
 #include "query.h"
 #include "timeutil.h"
@@ -172,6 +174,20 @@ plain_udp(const uint8_t *pkt, size_t len)
 	return plain;
 }
 
+/* Does the reply carry an error rcode (not NOERROR or NXDOMAIN, extended bits included)? */
+static bool
+is_error_reply(const uint8_t *rep, size_t len)
+{
+	ldns_pkt *p = NULL;
+	unsigned rcode;
+
+	if (ldns_wire2pkt(&p, rep, len) != LDNS_STATUS_OK)
+		fuzz_fail("ldns cannot parse the reply");
+	rcode = (unsigned)ldns_pkt_get_rcode(p) | (unsigned)ldns_pkt_edns_extended_rcode(p) << 4;
+	ldns_pkt_free(p);
+	return rcode != 0 && rcode != 3;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -198,13 +214,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sign(sv, ctl, &len);
 	cap = tr == QUERY_TCP ? QUERY_BUFSIZE : UDP_BUF;
 
-	/* net.c answer(): query_answer alone unless a TSIG may be there or a transfer is asked. */
 	q->acl = sv->acl;
-	q->peer = peer;
-	if (tsig_maybe(msg, len) ||
-	    (r = query_answer(q, msg, len, tr, out, cap, &olen)) == QUERY_XFR)
-		r = xfr_query(sv->xfr, q, peer, msg, len, tr, out, cap, &olen, &job);
-	q->peer = NULL;
+	r = door_answer(q, sv->xfr, sv->kr, peer, msg, len, tr, out, cap, &olen, &job);
 	q->acl = NULL;
 
 	if (r == QUERY_XFR) {
@@ -221,5 +232,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    who == 4 || who == 7 ? FUZZ_MAY_DROP : 0);
 	if (r == QUERY_ANSWER && tr == QUERY_UDP && olen > 512 && plain_udp(msg, len))
 		fuzz_fail("a %zu-octet UDP answer to a query without EDNS", olen);
+	if (r == QUERY_ANSWER && olen > len && is_error_reply(out, olen))
+		fuzz_fail("an error reply of %zu octets to a request of %zu", olen, len);
 	return 0;
 }

@@ -282,6 +282,9 @@ fuzz_check_answer(const uint8_t *pkt, size_t len, enum query_transport t, size_t
 	rcode = out[3] & 0x0f;
 	if (((out[2] >> 3) & 0x0f) != opcode)
 		fuzz_fail("opcode %u answered as %u", opcode, (out[2] >> 3) & 0x0f);
+	/* SPEC: replies to opcodes other than QUERY carry no RD, RA, AD or CD. */
+	if (opcode != 0 && ((out[2] & 0x01) != 0 || (out[3] & 0xb0) != 0))
+		fuzz_fail("opcode %u answered with flags %02x %02x", opcode, out[2], out[3]);
 	if ((flags & FUZZ_QUERY_RCODES) && opcode != 0 && opcode != 4 && rcode != 4)
 		fuzz_fail("opcode %u not answered NOTIMP but rcode %u", opcode, rcode);
 	qd = (unsigned)out[4] << 8 | out[5];

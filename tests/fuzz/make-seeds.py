@@ -307,10 +307,10 @@ def main():
         b'\0' * (65535 - 12 - len(question('2.0.0.127.' + z)) - 15))
     write('tcpframe', 'message_of_65535', tcp_stream([maxmsg, q1], mode=250, block=2))
 
-    # fuzz_xfr: octet 0 is the client (bits 0-2), TCP (8), signing (16: key xfr,
+    # fuzz_door: octet 0 is the client (bits 0-2), TCP (8), signing (16: key xfr,
     # +32 key other, +64 out of time, +128 wrong secret); then the message.
     def x(name, ctl, m):
-        write('xfr', name, bytes([ctl]) + m)
+        write('door', name, bytes([ctl]) + m)
     axfr = header(0x4242, 0) + question(z, 'AXFR')
     x('axfr_tcp_allowed', 0x08, axfr)
     x('axfr_tcp_v6_allowed', 0x0e, axfr)

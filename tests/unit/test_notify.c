@@ -1,6 +1,7 @@
 /* NOTIFY rounds: one per serial, coalesced, retried until acknowledged, signed when keyed. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -12,6 +13,7 @@
 #include <netinet/in.h>
 
 #include "conf.h"
+#include "dns.h"
 #include "notify.h"
 #include "query.h"
 #include "rb.h"
@@ -79,16 +81,38 @@ commit(struct fixture *f, const char *addr)
 	assert_int_equal(store_wr_commit(w), 0);
 }
 
-/* The acknowledgement a secondary would send for message I. */
-static void
+/*
+ * The acknowledgement a secondary would send for message I into A: the
+ * header and question echoed (RFC 1996 s4.7), signed over the NOTIFY's MAC
+ * when the NOTIFY was signed.  Returns its length.
+ */
+static size_t
+ack_msg(struct fixture *f, size_t i, uint8_t *a, size_t cap)
+{
+	const struct sent *s = &f->sent[i];
+	size_t len = 12 + strlen(ZONE) + 2 + 4;
+	struct tsig_ctx ctx;
+	struct dns_msg m;
+	struct tsig_rr t;
+
+	memcpy(a, s->pkt, len);
+	a[2] |= 0x80;
+	a[6] = a[7] = a[10] = a[11] = 0;
+	dns_parse(&m, s->pkt, s->len);
+	if (tsig_parse(&m, &t) == 1) {
+		assert_int_equal(tsig_verify(f->kr, &m, &t, time_now(), &ctx), TSIG_NOERROR);
+		assert_int_equal(tsig_sign(&ctx, a, &len, cap, 0, time_now()), 0);
+	}
+	return len;
+}
+
+static bool
 ack(struct fixture *f, size_t i)
 {
-	uint8_t a[12];
+	uint8_t a[1024];
+	size_t len = ack_msg(f, i, a, sizeof(a));
 
-	memcpy(a, f->sent[i].pkt, 12);
-	a[2] |= 0x80;
-	a[7] = 0;	/* no answer records */
-	notify_ack(f->n, (struct sockaddr *)&f->sent[i].to, a, sizeof(a));
+	return notify_ack(f->n, (struct sockaddr *)&f->sent[i].to, a, len);
 }
 
 static uint32_t
@@ -147,6 +171,7 @@ static void
 test_first_tick_notifies_every_target(void **state)
 {
 	struct fixture *f = *state;
+	struct dns_msg m;
 	struct tsig_rr t;
 
 	tick(f, 1000);
@@ -158,8 +183,10 @@ test_first_tick_notifies_every_target(void **state)
 	assert_int_equal(wire_get_u16(f->sent[0].pkt + 6), 1);
 	assert_int_equal(hinted_serial(&f->sent[0]), 2026112801);
 	/* Only the target that names a key gets a TSIG. */
-	assert_int_equal(tsig_parse(f->sent[0].pkt, f->sent[0].len, &t), 0);
-	assert_int_equal(tsig_parse(f->sent[1].pkt, f->sent[1].len, &t), 1);
+	dns_parse(&m, f->sent[0].pkt, f->sent[0].len);
+	assert_int_equal(tsig_parse(&m, &t), 0);
+	dns_parse(&m, f->sent[1].pkt, f->sent[1].len);
+	assert_int_equal(tsig_parse(&m, &t), 1);
 	assert_memory_equal(t.name, "\3xfr\0", 5);
 }
 
@@ -171,7 +198,7 @@ test_unacknowledged_is_retried_then_given_up(void **state)
 	int i;
 
 	tick(f, ms);
-	ack(f, 0);
+	assert_true(ack(f, 0));
 	f->nsent = 0;
 	tick(f, ms + 1000);
 	assert_int_equal(f->nsent, 0);	/* not yet: every two seconds */
@@ -189,7 +216,7 @@ test_ack_from_elsewhere_is_ignored(void **state)
 
 	tick(f, 1000);
 	f->sent[0].to.sin_port = htons(9999);
-	ack(f, 0);
+	assert_false(ack(f, 0));
 	f->nsent = 0;
 	tick(f, 1000 + NOTIFY_RETRY_MS);
 	assert_int_equal(f->nsent, 2);
@@ -230,6 +257,53 @@ test_burst_is_coalesced_to_one_round_a_second(void **state)
 	assert_int_equal(hinted_serial(&f->sent[0]), 2026112803);
 }
 
+/* An acknowledgement counts only with the NOTIFY's id and zone (in any case). */
+static void
+test_ack_must_match_id_and_zone(void **state)
+{
+	struct fixture *f = *state;
+	struct sockaddr *to;
+	uint8_t a[1024];
+	size_t len;
+
+	tick(f, 1000);
+	to = (struct sockaddr *)&f->sent[0].to;
+	len = ack_msg(f, 0, a, sizeof(a));
+	a[1] ^= 1;
+	assert_false(notify_ack(f->n, to, a, len));
+	a[1] ^= 1;
+	a[13] = 'x';		/* "xelays.example.org" */
+	assert_false(notify_ack(f->n, to, a, len));
+	a[13] = 'R';
+	assert_true(notify_ack(f->n, to, a, len));
+	assert_false(notify_ack(f->n, to, a, len));	/* once */
+	f->nsent = 0;
+	tick(f, 1000 + NOTIFY_RETRY_MS);
+	assert_int_equal(f->nsent, 1);	/* only the other target is asked again */
+}
+
+/* A target with a key acknowledges only with a TSIG over our NOTIFY's MAC. */
+static void
+test_keyed_ack_must_verify(void **state)
+{
+	struct fixture *f = *state;
+	struct sockaddr *to;
+	uint8_t a[1024];
+	size_t len;
+
+	tick(f, 1000);
+	to = (struct sockaddr *)&f->sent[1].to;
+	len = ack_msg(f, 1, a, sizeof(a));
+	/* Unsigned: the header and question alone. */
+	a[11] = 0;
+	assert_false(notify_ack(f->n, to, a, 12 + strlen(ZONE) + 2 + 4));
+	a[11] = 1;
+	a[len - 7] ^= 1;	/* the MAC's last octet */
+	assert_false(notify_ack(f->n, to, a, len));
+	a[len - 7] ^= 1;
+	assert_true(notify_ack(f->n, to, a, len));
+}
+
 int
 main(void)
 {
@@ -242,6 +316,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_new_serial_starts_a_round, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_burst_is_coalesced_to_one_round_a_second, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_ack_must_match_id_and_zone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keyed_ack_must_verify, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
