@@ -517,7 +517,8 @@ render_tcp(struct metrics *m, FILE *f)
 	    "Idle TCP connections closed to make room under tcp-max-conns.");
 	fprintf(f, "rbldb_tcp_evicted_total %" PRIu64 "\n", SUM(m, tcp_evicted));
 	head(f, "rbldb_tcp_refused_total", "counter",
-	    "TCP connections closed at once: the client was at tcp-max-conns-per-client.");
+	    "TCP connections closed at once: the client was at tcp-max-conns-per-client, "
+	    "or tcp-max-conns was reached with none idle.");
 	fprintf(f, "rbldb_tcp_refused_total %" PRIu64 "\n", SUM(m, tcp_refused));
 	head(f, "rbldb_querylog_dropped_total", "counter",
 	    "Query log lines lost because the logger fell behind.");
