@@ -39,6 +39,18 @@
 #define CONF_MAX_RRL_SLIP 100
 #define CONF_DEFAULT_TCP_MAX_CONNS 256
 #define CONF_DEFAULT_TCP_IDLE 10		/* seconds; RFC 7766 s6.2.3 suggests seconds */
+/*
+ * A query is a few hundred octets and arrives in one round trip; 10 s
+ * allows for a lossy path, and a sender slower than that holds a slot and
+ * a 64 KB buffer for nothing.
+ */
+#define CONF_DEFAULT_TCP_MESSAGE 10		/* seconds */
+/*
+ * One client must not take every slot of tcp-max-conns (256): 16 is a
+ * sixteenth of them, and resolvers, even large ones, fall back to TCP for
+ * few answers and reuse a handful of connections.
+ */
+#define CONF_DEFAULT_TCP_MAX_CLIENT 16
 #define CONF_MAX_TCP_CONNS 65535
 #define CONF_MAX_TCP_QUERIES 1000000
 #define CONF_DEFAULT_UDP_BATCH_WAIT 1000	/* µs: see udp-batch-wait in rbldb.conf(5) */
@@ -122,6 +134,7 @@ static int set_rrl_exempt(struct parser *, const char *);
 static int set_tcp_max_conns(struct parser *, const char *);
 static int set_tcp_max_conns_client(struct parser *, const char *);
 static int set_tcp_idle(struct parser *, const char *);
+static int set_tcp_message(struct parser *, const char *);
 static int set_udp_batch_wait(struct parser *, const char *);
 static int set_tcp_max_queries(struct parser *, const char *);
 static int set_metrics(struct parser *, const char *);
@@ -158,6 +171,7 @@ static const struct keydef server_keys[] = {
 	{ "tcp-max-conns", KEY_SCALAR, set_tcp_max_conns },
 	{ "tcp-max-conns-per-client", KEY_SCALAR, set_tcp_max_conns_client },
 	{ "tcp-idle-timeout", KEY_SCALAR, set_tcp_idle },
+	{ "tcp-message-timeout", KEY_SCALAR, set_tcp_message },
 	{ "tcp-max-queries", KEY_SCALAR, set_tcp_max_queries },
 	{ "udp-batch-wait", KEY_SCALAR, set_udp_batch_wait },
 	{ "metrics", KEY_SCALAR, set_metrics },
@@ -1088,6 +1102,18 @@ set_tcp_idle(struct parser *p, const char *v)
 }
 
 static int
+set_tcp_message(struct parser *p, const char *v)
+{
+	uint32_t secs;
+
+	if (time_parse_duration(v, &secs) != 0 || secs == 0 || secs > 3600)
+		return fail(p, "tcp-message-timeout '%s' is not a duration from 1s to 1h (e.g. 10s)",
+		    v);
+	p->c->tcp_message = secs;
+	return 0;
+}
+
+static int
 set_tcp_max_queries(struct parser *p, const char *v)
 {
 	unsigned long n;
@@ -1694,6 +1720,8 @@ finish(struct parser *p)
 		c->tcp_max_conns = CONF_DEFAULT_TCP_MAX_CONNS;
 	if (c->tcp_idle == 0)
 		c->tcp_idle = CONF_DEFAULT_TCP_IDLE;
+	if (c->tcp_message == 0)
+		c->tcp_message = CONF_DEFAULT_TCP_MESSAGE;
 	return 0;
 }
 
@@ -1720,6 +1748,7 @@ conf_load(const char *path, char *err, size_t errlen)
 	p.c = c;
 	c->rrl_slip = CONF_DEFAULT_RRL_SLIP;
 	c->udp_batch_wait = CONF_DEFAULT_UDP_BATCH_WAIT;
+	c->tcp_max_conns_client = CONF_DEFAULT_TCP_MAX_CLIENT;
 	if ((slash = strrchr(path, '/')) == NULL)
 		c->dir = strdup(".");
 	else

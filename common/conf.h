@@ -117,6 +117,7 @@ struct conf {
 	unsigned tcp_max_conns;	/* TCP connections, all clients together */
 	unsigned tcp_max_conns_client;	/* per client address (IPv6: /64); 0 = no own limit */
 	uint32_t tcp_idle;	/* seconds a TCP connection may stay idle */
+	uint32_t tcp_message;	/* seconds a TCP message may take from its first octet */
 	unsigned tcp_max_queries;	/* queries per TCP connection; 0 = no limit */
 	uint32_t udp_batch_wait;	/* µs a busy worker waits for more datagrams; 0 = none */
 	struct sockaddr_storage metrics;	/* Prometheus endpoint; ss_family 0 = off */

@@ -18,8 +18,17 @@
 #include "presence.h"
 #include "rb.h"
 
-#define HTTP_MAX_CONNS 16	/* scrapers are few; more wait in the backlog */
-#define HTTP_TIMEOUT 10		/* seconds an idle scrape connection is kept */
+/*
+ * Scrapers are few, but connections that never finish a request must not
+ * keep them out: the limit leaves room for many such, one address may hold
+ * only a quarter of it, and each is closed after HTTP_TIMEOUT seconds
+ * without a byte.  A scrape's request arrives in one round trip.  Together
+ * with the DNS side's 256 TCP connections this stays well inside the usual
+ * 1024 descriptors.
+ */
+#define HTTP_MAX_CONNS 256
+#define HTTP_MAX_PER_IP 64
+#define HTTP_TIMEOUT 5		/* seconds a connection may be silent */
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 /* Upper bounds of the latency buckets, in ns and as written in le="". */
@@ -517,7 +526,8 @@ render_tcp(struct metrics *m, FILE *f)
 	    "Idle TCP connections closed to make room under tcp-max-conns.");
 	fprintf(f, "rbldb_tcp_evicted_total %" PRIu64 "\n", SUM(m, tcp_evicted));
 	head(f, "rbldb_tcp_refused_total", "counter",
-	    "TCP connections closed at once: the client was at tcp-max-conns-per-client.");
+	    "TCP connections closed at once: the client was at tcp-max-conns-per-client, "
+	    "or tcp-max-conns was reached with none idle.");
 	fprintf(f, "rbldb_tcp_refused_total %" PRIu64 "\n", SUM(m, tcp_refused));
 	head(f, "rbldb_querylog_dropped_total", "counter",
 	    "Query log lines lost because the logger fell behind.");
@@ -837,6 +847,7 @@ int
 metrics_listen(struct metrics *m, const struct sockaddr *sa, char *err, size_t errlen)
 {
 	const union MHD_DaemonInfo *info;
+	/* One thread polling every connection (epoll): a silent one blocks nothing. */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
 	char where[ADDR_STRLEN + 8];
 
@@ -847,6 +858,7 @@ metrics_listen(struct metrics *m, const struct sockaddr *sa, char *err, size_t e
 	    MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, sa,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNS,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTP_MAX_PER_IP,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT,
 	    MHD_OPTION_END);
 	if (m->d == NULL) {

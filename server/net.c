@@ -69,6 +69,7 @@ struct served {
 	unsigned tcp_max_conns;		/* all clients together */
 	unsigned tcp_max_client;	/* per client; 0 = no own limit */
 	unsigned tcp_idle_ms;
+	unsigned tcp_message_ms;	/* a message from its first octet to its last */
 	unsigned tcp_max_queries;	/* per connection; 0 = no limit */
 	unsigned udp_batch_wait_ns;	/* pause after a batch under load; 0 = none */
 	atomic_uint refs;
@@ -122,12 +123,14 @@ struct conn {
 	struct xfr_stream *xs;		/* a transfer on its way; queries wait behind it */
 	size_t inlen;
 	uint64_t last;			/* uv_hrtime of the last activity */
+	uint64_t msg_start;		/* uv_hrtime the wait for the message in IN began; 0 = none */
 	unsigned nq;			/* queries taken from this connection */
 	int slot;			/* per-client count it holds, or -1 */
 	int nclosed;			/* close callbacks seen; freed at 2 */
 	bool writing, eof, closing;
 	bool linked, counted;		/* in the worker's list; in the total count */
 	bool accepted;			/* counted as accepted in the metrics */
+	bool parked;			/* over the limit: not read until another worker made room */
 	uint8_t in[2 + NET_TCP_MSGMAX];
 	uint8_t out[2 + NET_TCP_MSGMAX];
 };
@@ -152,7 +155,8 @@ struct worker {
 	uv_async_t reload;		/* a new configuration is current */
 	uv_async_t evict;		/* another worker needs a connection closed here */
 	bool async_init;
-	atomic_uint evict_req;
+	atomic_uint *evict_req;		/* [i]: closes worker i asked for here (one per worker) */
+	atomic_uint evict_ok, evict_fail;	/* answers to the closes this worker asked for */
 	_Atomic uint64_t lru;		/* last activity of its oldest idle connection, or UINT64_MAX */
 	struct served *sv;		/* the configuration this worker answers from */
 	struct query_ctx q;
@@ -293,6 +297,7 @@ served_new(struct net *n, const struct conf *c, struct conf *owned, const struct
 	sv->tcp_max_conns = pick(n->o.tcp_max_conns, c->tcp_max_conns, NET_TCP_MAX_CONNS);
 	sv->tcp_max_client = c->tcp_max_conns_client;
 	sv->tcp_idle_ms = pick(n->o.tcp_idle_ms, c->tcp_idle * 1000u, NET_TCP_IDLE_MS);
+	sv->tcp_message_ms = pick(0, c->tcp_message * 1000u, NET_TCP_MESSAGE_MS);
 	sv->tcp_max_queries = c->tcp_max_queries;
 	sv->udp_batch_wait_ns = c->udp_batch_wait * 1000u;
 	atomic_init(&sv->refs, 1);
@@ -695,6 +700,9 @@ udp_init(struct worker *w, struct udp_sock *u, const struct listen_addr *la, cha
 
 static void conn_process(struct conn *c);
 static void conn_close(struct conn *c);
+static void conn_touch(struct conn *c);
+static void conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static void conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 static void stream_end(struct conn *c);
 
 static void
@@ -707,51 +715,67 @@ conn_closed(uv_handle_t *h)
 }
 
 /*
- * Publish the last activity of this worker's least recently active
- * connection that could be closed for a newcomer (not writing, not
- * transferring), so a worker at the limit can pick the oldest of all.
+ * Whether C may be closed for a newcomer (RFC 7766 s6.2.2): it waits for
+ * a query and holds none of one, none being answered or transferred.  A
+ * connection in the middle of a message is not idle; the message deadline
+ * (conn_timer) bounds it instead.
+ */
+static bool
+conn_is_idle(const struct conn *c)
+{
+	return !c->writing && c->xs == NULL && c->inlen == 0 && !c->parked && !c->closing;
+}
+
+/*
+ * Publish the last activity of this worker's least recently active idle
+ * connection, so a worker at the limit can pick the oldest of all.
  */
 static void
 worker_lru(struct worker *w)
 {
 	struct conn *c;
 
-	for (c = w->head; c != NULL && (c->writing || c->xs != NULL); c = c->next)
+	for (c = w->head; c != NULL && !conn_is_idle(c); c = c->next)
 		;
 	atomic_store(&w->lru, c != NULL ? c->last : UINT64_MAX);
 }
 
-/* Close this worker's least recently active idle connection, if it has one. */
-static void
+/* Close this worker's least recently active idle connection.  False: it has none. */
+static bool
 evict_one(struct worker *w)
 {
 	struct conn *c;
 
-	for (c = w->head; c != NULL && (c->writing || c->xs != NULL); c = c->next)
+	for (c = w->head; c != NULL && !conn_is_idle(c); c = c->next)
 		;
 	if (c == NULL)
-		return;
+		return false;
 	if (w->m != NULL)
 		metrics_add(&w->m->tcp_evicted, 1);
 	conn_close(c);
+	return true;
 }
 
+/* A newcomer over a limit: closed at once, counted as refused. */
 static void
-worker_evict(uv_async_t *a)
+conn_refuse(struct conn *c)
 {
-	struct worker *w = a->data;
-	unsigned n = atomic_exchange(&w->evict_req, 0);
-
-	while (n-- > 0 && !w->stopping)
-		evict_one(w);
+	if (c->w->m != NULL)
+		metrics_add(&c->w->m->tcp_refused, 1);
+	conn_close(c);
 }
+
+enum evict {
+	EVICT_NONE,		/* nothing idle anywhere: the newcomer must go */
+	EVICT_DONE,		/* closed here: the newcomer has its place */
+	EVICT_ASKED		/* another worker was asked; its answer comes to worker_evict */
+};
 
 /*
  * RFC 7766 s6.2.2: at the limit, make room by closing the least recently
  * active idle connection of all workers: here, or by asking its worker.
- * With none idle anywhere, the newcomer goes over the limit for a while.
  */
-static void
+static enum evict
 evict_oldest(struct worker *w)
 {
 	struct net *n = w->n;
@@ -759,18 +783,80 @@ evict_oldest(struct worker *w)
 	uint64_t t, oldest = UINT64_MAX;
 	unsigned i;
 
+	worker_lru(w);
 	for (i = 0; i < n->nw; i++) {
 		if ((t = atomic_load(&n->w[i]->lru)) < oldest) {
 			oldest = t;
 			best = n->w[i];
 		}
 	}
-	if (best == w) {
-		evict_one(w);
-	} else if (best != NULL) {
-		atomic_fetch_add(&best->evict_req, 1);
-		uv_async_send(&best->evict);
+	if (best == NULL)
+		return EVICT_NONE;
+	if (best == w)
+		return evict_one(w) ? EVICT_DONE : EVICT_NONE;
+	atomic_fetch_add(&best->evict_req[w->id], 1);
+	uv_async_send(&best->evict);
+	return EVICT_ASKED;
+}
+
+/*
+ * The answer to a close this worker asked another for.  OK lets the oldest
+ * parked newcomer in; otherwise that worker had nothing idle any more, so
+ * look again, and refuse the newcomer when nothing is idle anywhere.  With
+ * no newcomer parked (its idle timer closed it, and its count with it),
+ * the answer has nothing to do.
+ */
+static void
+evict_answered(struct worker *w, bool ok)
+{
+	struct conn *c;
+
+	for (c = w->head; c != NULL && !c->parked; c = c->next)
+		;
+	if (c == NULL || w->stopping)
+		return;
+	if (!ok) {
+		switch (evict_oldest(w)) {
+		case EVICT_ASKED:
+			return;
+		case EVICT_NONE:
+			conn_refuse(c);
+			return;
+		case EVICT_DONE:
+			break;
+		}
 	}
+	c->parked = false;
+	if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc, conn_read) != 0) {
+		conn_close(c);
+		return;
+	}
+	conn_touch(c);
+}
+
+/*
+ * Closes other workers asked of this one, each answered ok or failed, then
+ * the answers to those this one asked for.
+ */
+static void
+worker_evict(uv_async_t *a)
+{
+	struct worker *w = a->data, *r;
+	unsigned i, k;
+
+	for (i = 0; i < w->n->nw; i++) {
+		if ((k = atomic_exchange(&w->evict_req[i], 0)) == 0)
+			continue;
+		r = w->n->w[i];
+		while (k-- > 0)
+			atomic_fetch_add(!w->stopping && evict_one(w) ? &r->evict_ok :
+			    &r->evict_fail, 1);
+		uv_async_send(&r->evict);
+	}
+	for (k = atomic_exchange(&w->evict_ok, 0); k > 0; k--)
+		evict_answered(w, true);
+	for (k = atomic_exchange(&w->evict_fail, 0); k > 0; k--)
+		evict_answered(w, false);
 }
 
 /* Slot of the per-client count: the IPv4 address, or the IPv6 /64. */
@@ -841,7 +927,53 @@ conn_idle(uv_timer_t *t)
 	conn_close(t->data);
 }
 
-/* Activity: move C to the tail of the list and restart its idle timer. */
+/*
+ * One timer per connection.  While the server waits for the rest of a
+ * message, it runs to the message deadline, counted from when that wait
+ * began (the message's first octet, or the end of the answers written
+ * before it) and never extended by further octets: a 65535-octet prefix
+ * followed by an octet a second is closed (SPEC: TCP).  Otherwise, or when
+ * the idle timeout comes first, it runs to the idle timeout from now.
+ */
+static void
+conn_timer(struct conn *c)
+{
+	const struct served *sv = c->w->sv;
+	uint64_t now = uv_hrtime(), spent, ms = sv->tcp_idle_ms;
+
+	if (c->closing)
+		return;
+	if (c->inlen > 0 && !c->writing && c->xs == NULL && !c->eof && !c->parked) {
+		if (c->msg_start == 0)
+			c->msg_start = now;
+		spent = (now - c->msg_start) / 1000000u;
+		if (spent >= sv->tcp_message_ms)
+			ms = 0;
+		else if (sv->tcp_message_ms - spent < ms)
+			ms = sv->tcp_message_ms - spent;
+	} else {
+		c->msg_start = 0;
+	}
+	uv_timer_start(&c->idle, conn_idle, ms, 0);
+}
+
+/* Answer what is complete in IN, then time what is left of it. */
+static void
+conn_input(struct conn *c)
+{
+	size_t had = c->inlen;
+
+	conn_process(c);
+	if (c->closing)
+		return;
+	/* A message was taken: what is left, if anything, is the next one. */
+	if (c->inlen < had)
+		c->msg_start = 0;
+	conn_timer(c);
+	worker_lru(c->w);
+}
+
+/* Activity: move C to the tail of the list and restart its timer. */
 static void
 conn_touch(struct conn *c)
 {
@@ -860,7 +992,7 @@ conn_touch(struct conn *c)
 	/* Nanoseconds: a burst of accepts on two workers still orders strictly. */
 	c->last = uv_hrtime();
 	worker_lru(w);
-	uv_timer_start(&c->idle, conn_idle, w->sv->tcp_idle_ms, 0);
+	conn_timer(c);
 }
 
 static void
@@ -886,7 +1018,7 @@ conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		/* The client half-closed: answer what is complete, then close. */
 		c->eof = true;
 		uv_read_stop(s);
-		conn_process(c);
+		conn_input(c);
 		return;
 	}
 	if (nread < 0) {
@@ -895,7 +1027,7 @@ conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	}
 	c->inlen += (size_t)nread;
 	conn_touch(c);
-	conn_process(c);
+	conn_input(c);
 }
 
 static void stream_pump(struct conn *c);
@@ -919,7 +1051,7 @@ conn_written(uv_write_t *req, int status)
 	}
 	if (!c->eof)
 		uv_read_start((uv_stream_t *)&c->tcp, conn_alloc, conn_read);
-	conn_process(c);
+	conn_input(c);
 }
 
 /* Write the answer in OUT[2..2+len); when the client is slow, pause reading until done. */
@@ -1199,21 +1331,33 @@ tcp_accept(uv_stream_t *server, int status)
 		slot = client_slot(&c->peer);
 		if (atomic_fetch_add(&n->nclient[slot], 1) >= w->sv->tcp_max_client) {
 			atomic_fetch_sub(&n->nclient[slot], 1);
-			if (w->m != NULL)
-				metrics_add(&w->m->tcp_refused, 1);
-			conn_close(c);
+			conn_refuse(c);
 			return;
 		}
 		c->slot = (int)slot;
 	}
 	/*
-	 * Counting first makes concurrent accepts on two workers see different
-	 * totals, so each one over the limit makes room for itself.
+	 * tcp-max-conns is hard: over it, an idle connection is closed for the
+	 * newcomer or the newcomer is.  Counting first makes concurrent accepts
+	 * on two workers see different totals, so each one over the limit
+	 * makes room for itself.  One waiting for another worker to make room
+	 * is parked, counted but not read, until the answer (evict_answered).
 	 */
 	c->counted = true;
-	if (atomic_fetch_add(&n->nconns, 1) >= w->sv->tcp_max_conns)
-		evict_oldest(w);
-	if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc, conn_read) != 0) {
+	if (atomic_fetch_add(&n->nconns, 1) >= w->sv->tcp_max_conns) {
+		switch (evict_oldest(w)) {
+		case EVICT_NONE:
+			conn_refuse(c);
+			return;
+		case EVICT_ASKED:
+			c->parked = true;
+			break;
+		case EVICT_DONE:
+			break;
+		}
+	}
+	if (!c->parked &&
+	    uv_read_start((uv_stream_t *)&c->tcp, conn_alloc, conn_read) != 0) {
 		conn_close(c);
 		return;
 	}
@@ -1368,7 +1512,8 @@ worker_init(struct net *n, struct worker *w, unsigned id, char *err, size_t errl
 	served_hold(w->sv);
 	w->udp = calloc(n->nla, sizeof *w->udp);
 	w->tcp = calloc(n->nla, sizeof *w->tcp);
-	if (w->udp == NULL || w->tcp == NULL) {
+	w->evict_req = calloc(n->nw, sizeof *w->evict_req);
+	if (w->udp == NULL || w->tcp == NULL || w->evict_req == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -1398,6 +1543,7 @@ worker_free(struct worker *w)
 	}
 	free(w->udp);
 	free(w->tcp);
+	free(w->evict_req);
 	free(w);
 }
 

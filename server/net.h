@@ -36,6 +36,7 @@
  */
 
 #define NET_TCP_IDLE_MS 10000		/* RFC 7766 s6.2.3: idle connection timeout */
+#define NET_TCP_MESSAGE_MS 10000	/* a message, from its first octet to its last */
 #define NET_TCP_MAX_CONNS 256		/* TCP connections, all workers together */
 #define NET_EXPIRE_EVERY_MS 30000	/* SPEC: due expiries committed at least once a minute */
 

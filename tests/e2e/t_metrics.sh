@@ -162,5 +162,74 @@ check "the NOTIFY target's acknowledgement is shown" poll_until 10 acked
 expect_match "NOTIFY sent to the target" '^[1-9][0-9]*$' \
     "$(metric "rbldb_notify_sent_total{$Z,target=\"127.0.0.1:$ACK_PORT\"}")"
 
+# ---- half-open HTTP connections do not keep a scrape out ----
+
+# halfopen.py PORT N READY STOP: hold N connections, half sending nothing and
+# half a partial request line, reopening any the server closes, until STOP
+# exists; READY is created once all N are open.
+cat >"$T/halfopen.py" <<'EOF'
+import os, select, socket, sys, time
+port, n, ready, stop = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+def half(i):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    if i % 2:
+        s.sendall(b"GET /metr")
+    return s
+conns = [half(i) for i in range(n)]
+open(ready, "w").close()
+end = time.time() + 60
+while not os.path.exists(stop) and time.time() < end:
+    r, _, _ = select.select([s for s in conns if s is not None], [], [], 0.05)
+    for s in r:
+        i = conns.index(s)
+        try:
+            gone = s.recv(4096) == b""
+        except OSError:
+            gone = True
+        if gone:
+            s.close()
+            try:
+                conns[i] = half(i)
+            except OSError:
+                conns[i] = None
+EOF
+# closed_after.py PORT WAIT: one connection with a partial request line:
+# "closed" once the server closes it, "open" after WAIT seconds.
+cat >"$T/closed_after.py" <<'EOF'
+import select, socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"GET /metr")
+end = time.time() + float(sys.argv[2])
+while time.time() < end:
+    r, _, _ = select.select([s], [], [], max(0, end - time.time()))
+    if r:
+        try:
+            if s.recv(4096) == b"":
+                break
+        except OSError:
+            break
+else:
+    print("open")
+    sys.exit(0)
+print("closed")
+EOF
+python3 "$T/halfopen.py" "$MPORT" 20 "$T/half.ready" "$T/half.stop" &
+HALF_PID=$!
+trap 'kill $ACK_PID $HALF_PID 2>/dev/null; cleanup' EXIT
+if poll_until 10 test -e "$T/half.ready"; then
+	# A scrape takes milliseconds: a few seconds of tries is generous, and
+	# shorter than the per-connection timeout that would free a slot.
+	scrape_ok() { scrape && [ -n "$(metric 'rbldb_queries_total{transport="udp"}')" ]; }
+	check "with 20 half-open HTTP connections held, a scrape answers 200 with the metrics" \
+	    poll_until 4 scrape_ok
+else
+	not_ok "20 half-open HTTP connections are opened"
+fi
+touch "$T/half.stop"
+wait "$HALF_PID"
+# The per-connection timeout (5 s) closes a request line that never ends.
+expect_eq "a half-open HTTP connection is closed by its timeout" closed \
+    "$(python3 "$T/closed_after.py" "$MPORT" 30)"
+
 stop_server
 finish

@@ -15,6 +15,15 @@
   tcplimits.py total PORT MAX NAME
       MAX connections from 127.0.0.11.., the first used again, then one from
       127.0.0.99: "new=... touched=... oldest_idle=... rest=..."
+  tcplimits.py busy PORT MAX NAME
+      MAX connections from 127.0.0.101.., each in the middle of a query (not
+      idle), then one more from 127.0.0.99; then the first completes its
+      query: "new=refused|answered|... busy=open|closed completed=answered|..."
+  tcplimits.py drip PORT INTERVAL WAIT NAME
+      A length prefix of 65535, then one octet every INTERVAL seconds until
+      the server closes the connection or WAIT seconds pass: "closed=yes|no"
+  tcplimits.py split PORT PAUSE NAME
+      One query sent in two parts PAUSE seconds apart: "split=answered|..."
 """
 import os
 import select
@@ -189,9 +198,64 @@ def cmd_total(port, mx):
         word(oldest, 'closed', 'open'), word(any(rest), 'closed', 'open')))
 
 
+def cmd_busy(port, mx):
+    busy = []
+    for i in range(mx):
+        s = connect(port, '127.0.0.%d' % (101 + i))
+        s.sendall(query(NAME, 700 + i)[:7])     # the prefix and part of the header
+        busy.append(s)
+    # Each worker has read its part by now: nothing is idle any more.
+    time.sleep(0.5)
+    try:
+        new = connect(port, '127.0.0.99')
+        new = 'refused' if closed(new, 3.0) else ask(new, 800)
+    except ConnectionError:
+        new = 'refused'
+    gone = [closed(s, 0.2) for s in busy]
+    try:
+        busy[0].sendall(query(NAME, 700)[7:])
+        m = read_msg(busy[0])
+        done = 'no-answer' if m is None else (
+            'answered' if struct.unpack('>H', m[:2])[0] == 700 else 'wrong-id')
+    except OSError:
+        done = 'send-failed'
+    print('new=%s busy=%s completed=%s' % (new, word(any(gone), 'closed', 'open'), done))
+
+
+def cmd_drip(port, interval, wait):
+    s = connect(port, '127.0.0.60')
+    end = time.monotonic() + wait
+    shut = False
+    try:
+        s.sendall(b'\xff\xff')
+        while not shut and time.monotonic() < end:
+            shut = closed(s, interval)
+            if not shut:
+                s.sendall(b'\0')
+    except OSError:
+        shut = True
+    print('closed=%s' % word(shut, 'yes', 'no'))
+
+
+def cmd_split(port, pause):
+    s = connect(port, '127.0.0.61')
+    q = query(NAME, 900)
+    s.sendall(q[:9])
+    time.sleep(pause)
+    try:
+        s.sendall(q[9:])
+    except OSError:
+        print('split=send-failed')
+        return
+    m = read_msg(s)
+    print('split=%s' % ('no-answer' if m is None else
+                        'answered' if struct.unpack('>H', m[:2])[0] == 900 else 'wrong-id'))
+
+
 def main(argv):
     global NAME
-    cmds = {'maxq': 4, 'idle': 3, 'perclient': 4, 'total': 4, 'pipeline': 4}
+    cmds = {'maxq': 4, 'idle': 3, 'perclient': 4, 'total': 4, 'pipeline': 4,
+            'busy': 4, 'drip': 5, 'split': 4}
     sentfile = gofile = None
     if len(argv) == 6 and argv[0] == 'pipeline':
         gofile = argv.pop()
@@ -209,6 +273,12 @@ def main(argv):
         cmd_pipeline(port, int(argv[2]), sentfile, gofile)
     elif argv[0] == 'perclient':
         cmd_perclient(port, int(argv[2]))
+    elif argv[0] == 'busy':
+        cmd_busy(port, int(argv[2]))
+    elif argv[0] == 'drip':
+        cmd_drip(port, float(argv[2]), float(argv[3]))
+    elif argv[0] == 'split':
+        cmd_split(port, float(argv[2]))
     else:
         cmd_total(port, int(argv[2]))
     return 0

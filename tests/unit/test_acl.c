@@ -260,16 +260,19 @@ test_tcp_limits_defaults_and_keys(void **state)
 	if (load(f, "[server]\n" ZONE_A) == NULL)
 		fail_msg("%s", f->err);
 	assert_int_equal(f->c->tcp_max_conns, 256);
-	assert_int_equal(f->c->tcp_max_conns_client, 0);
+	assert_int_equal(f->c->tcp_max_conns_client, 16);
 	assert_int_equal(f->c->tcp_idle, 10);
+	assert_int_equal(f->c->tcp_message, 10);
 	assert_int_equal(f->c->tcp_max_queries, 0);
 	assert_null(f->c->chroot);
 	if (load(f, "[server]\ntcp-max-conns = 8\ntcp-max-conns-per-client = 2\n"
-	    "tcp-idle-timeout = 2m\ntcp-max-queries = 100\nchroot = jail\n" ZONE_A) == NULL)
+	    "tcp-idle-timeout = 2m\ntcp-message-timeout = 3s\ntcp-max-queries = 100\n"
+	    "chroot = jail\n" ZONE_A) == NULL)
 		fail_msg("%s", f->err);
 	assert_int_equal(f->c->tcp_max_conns, 8);
 	assert_int_equal(f->c->tcp_max_conns_client, 2);
 	assert_int_equal(f->c->tcp_idle, 120);
+	assert_int_equal(f->c->tcp_message, 3);
 	assert_int_equal(f->c->tcp_max_queries, 100);
 	assert_non_null(f->c->chroot);
 	assert_true(strstr(f->c->chroot, "/jail") != NULL && f->c->chroot[0] == '/');
@@ -284,6 +287,8 @@ test_tcp_keys_refuse_bad_values(void **state)
 	    "tcp-max-conns '0' is not a number from 1 to 65535");
 	expect_error(f, "[server]\ntcp-idle-timeout = 0\n" ZONE_A, 2,
 	    "tcp-idle-timeout '0' is not a duration from 1s to 1d");
+	expect_error(f, "[server]\ntcp-message-timeout = 2h\n" ZONE_A, 2,
+	    "tcp-message-timeout '2h' is not a duration from 1s to 1h");
 	expect_error(f, "[server]\ntcp-max-queries = lots\n" ZONE_A, 2,
 	    "tcp-max-queries 'lots' is not a number");
 	expect_error(f, "[server]\n" ZONE_A "tcp-max-conns = 5\n", 4,
