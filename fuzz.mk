@@ -4,7 +4,7 @@
 #                           SECONDS long; new inputs in build-fuzz/corpus/<target>, crashes in
 #                           build-fuzz/crash/<target>-*: minimise, then copy into
 #                           tests/fuzz/fuzz_<target>.crashes/ so replay keeps them fixed.
-FUZZ_TARGETS = query door addr rname jsonl rbldnsd tcpframe
+FUZZ_TARGETS = query door dns addr rname jsonl rbldnsd tcpframe
 FUZZ_REPLAY = $(patsubst %,$(BUILD)/fuzz/replay_%,$(FUZZ_TARGETS))
 FUZZ_SHARED = $(BUILD)/tests/fuzz/fuzz_store.o
 SECONDS ?= 60

@@ -174,18 +174,27 @@ plain_udp(const uint8_t *pkt, size_t len)
 	return plain;
 }
 
-/* Does the reply carry an error rcode (not NOERROR or NXDOMAIN, extended bits included)? */
+/*
+ * Does the reply carry an error rcode (not NOERROR or NXDOMAIN, extended
+ * bits included) that the size rule covers?  BADTIME is signed for a
+ * client that proved it holds the key, and tells our time: not covered.
+ */
 static bool
 is_error_reply(const uint8_t *rep, size_t len)
 {
 	ldns_pkt *p = NULL;
+	ldns_rr *t;
 	unsigned rcode;
+	bool badtime;
 
 	if (ldns_wire2pkt(&p, rep, len) != LDNS_STATUS_OK)
 		fuzz_fail("ldns cannot parse the reply");
 	rcode = (unsigned)ldns_pkt_get_rcode(p) | (unsigned)ldns_pkt_edns_extended_rcode(p) << 4;
+	t = ldns_pkt_tsig(p);
+	badtime = t != NULL && ldns_rr_rd_count(t) > 5 &&
+	    ldns_rdf2native_int16(ldns_rr_rdf(t, 5)) == TSIG_BADTIME;
 	ldns_pkt_free(p);
-	return rcode != 0 && rcode != 3;
+	return rcode != 0 && rcode != 3 && !badtime;
 }
 
 int

@@ -273,6 +273,20 @@ def main():
     qs = query_seeds()
     for name, data in qs.items():
         write('query', name, data)
+    # fuzz_dns: the raw messages, and TSIG records well formed, cut, out of place.
+    for name, data in qs.items():
+        write('dns', name, data)
+    tsig_rdata = (wname('hmac-sha256') + struct.pack('>HIH', 0, 1700000000, 300) +
+                  struct.pack('>H', 32) + b'\0' * 32 + struct.pack('>HHH', 0x4242, 0, 0))
+    tsig_rr = wname('xfr') + struct.pack('>HHIH', 250, 255, 0, len(tsig_rdata)) + tsig_rdata
+    signed = bytearray(qs['listed_A'])
+    signed[11] += 1
+    write('dns', 'tsig_last', bytes(signed) + tsig_rr)
+    write('dns', 'tsig_compressed_owner', bytes(signed) + b'\xc0\x0c' + tsig_rr[5:])
+    write('dns', 'tsig_garbage', tsig_garbage(qs['listed_A']))
+    write('dns', 'tsig_then_opt', bytes(signed[:11]) + bytes([signed[11] + 1]) +
+          bytes(signed[12:]) + tsig_rr + b'\0\0\x29\x04\xd0\0\0\0\0\0\0')
+    write('dns', 'ixfr_soa', ixfr(ZONE, 2026112801))
     z = ZONE
     q1 = query('2.0.0.127.' + z, 'TXT')
     q2 = query('5.2.0.192.' + z, 'ANY', edns=opt(512))

@@ -18,9 +18,9 @@ for t in "$@"; do
 	# Whole TCP messages are up to 65537 octets with their prefix; the rest stays small.
 	[ "$t" = tcpframe ] && set -- "$@" -max_len=70000
 	[ "$t" = query ] && set -- "$@" -max_len=1500
-	# xfr.c logs every transfer and TSIG error on stderr: keep it out of the log
+	# the door logs TSIG errors and refused transfers on stderr: keep them out of the log
 	# (libFuzzer still reports crashes and sanitizer errors on its own copy).
-	[ "$t" = xfr ] && set -- "$@" -max_len=1500 -close_fd_mask=2
+	[ "$t" = door ] && set -- "$@" -max_len=1500 -close_fd_mask=2
 	log=$build/log/$t.log
 	echo "== fuzz_$t for ${secs}s"
 	"$build/fuzz/fuzz_$t" "$@" "$corpus" "tests/fuzz/fuzz_$t.in" >"$log" 2>&1
