@@ -443,6 +443,38 @@ check_query(const struct dns_msg *m, unsigned opcode)
 	return -1;
 }
 
+/*
+ * Close the reply R to M: our OPT when M had one (with NSID when asked and
+ * configured), then the header, written last as its counts are known now.
+ */
+static void
+finish_reply(const struct query_ctx *q, const struct dns_msg *m, bool nsid, struct reply *r)
+{
+	uint8_t *out = r->w.buf;
+
+	if (m->nopt > 0) {
+		wire_room(&r->w, DNS_OPT_LEN);
+		if (!r->w.err) {
+			dns_put_opt(m, r->rcode, out + r->w.len);
+			r->w.len += DNS_OPT_LEN;
+		}
+		if (nsid) {
+			/* RFC 5001 s2.3: our identifier, as configured. */
+			wire_set_u16(&r->w, r->w.len - 2, (uint16_t)(4 + q->nsidlen));
+			wire_u16(&r->w, DNS_OPT_NSID);
+			wire_u16(&r->w, q->nsidlen);
+			wire_mem(&r->w, q->nsid, q->nsidlen);
+		}
+	}
+	out[0] = (uint8_t)(m->id >> 8);
+	out[1] = (uint8_t)m->id;
+	dns_reply_flags(m, r->aa, r->tc, r->rcode, out + 2);
+	set_u16(out + 4, r->qend > DNS_HDRLEN ? 1 : 0);
+	set_u16(out + 6, r->an);
+	set_u16(out + 8, r->ns);
+	set_u16(out + 10, m->nopt > 0 && !r->w.err ? 1 : 0);
+}
+
 enum query_result
 query_answer_msg(struct query_ctx *q, const struct dns_msg *m, enum query_transport transport,
     uint8_t *out, size_t outcap, size_t *outlen)
@@ -471,12 +503,8 @@ query_answer_msg(struct query_ctx *q, const struct dns_msg *m, enum query_transp
 	nsid = m->nopt > 0 && m->nsid && q->nsid != NULL;
 	optlen = m->nopt == 0 ? 0 : DNS_OPT_LEN + (nsid ? 4 + (size_t)q->nsidlen : 0);
 
-	if (transport == QUERY_TCP)
-		limit = QUERY_BUFSIZE;
-	else
-		limit = dns_udp_limit(m, outcap);
-	if (limit > outcap)
-		limit = outcap;
+	limit = transport == QUERY_TCP ? (outcap < QUERY_BUFSIZE ? outcap : QUERY_BUFSIZE) :
+	    dns_udp_limit(m, outcap);
 	if (limit < DNS_HDRLEN + optlen || limit < DNS_HDRLEN + DNS_OPT_LEN)
 		return QUERY_DROP;
 
@@ -523,29 +551,8 @@ query_answer_msg(struct query_ctx *q, const struct dns_msg *m, enum query_transp
 		r.tc = true;
 	}
 	r.w.cap = limit;
-	if (m->nopt > 0) {
-		wire_room(&r.w, DNS_OPT_LEN);
-		if (!r.w.err) {
-			dns_put_opt(m, r.rcode, out + r.w.len);
-			r.w.len += DNS_OPT_LEN;
-		}
-		if (nsid) {
-			/* RFC 5001 s2.3: our identifier, as configured. */
-			wire_set_u16(&r.w, r.w.len - 2, (uint16_t)(4 + q->nsidlen));
-			wire_u16(&r.w, DNS_OPT_NSID);
-			wire_u16(&r.w, q->nsidlen);
-			wire_mem(&r.w, q->nsid, q->nsidlen);
-		}
-	}
+	finish_reply(q, m, nsid, &r);
 	q->info.rcode = r.rcode;
-
-	out[0] = (uint8_t)(m->id >> 8);
-	out[1] = (uint8_t)m->id;
-	dns_reply_flags(m, r.aa, r.tc, r.rcode, out + 2);
-	set_u16(out + 4, r.qend > DNS_HDRLEN ? 1 : 0);
-	set_u16(out + 6, r.an);
-	set_u16(out + 8, r.ns);
-	set_u16(out + 10, m->nopt > 0 && !r.w.err ? 1 : 0);
 	*outlen = r.w.len;
 	return QUERY_ANSWER;
 }

@@ -1,0 +1,160 @@
+/* Timed work on the control loop: expiry commits with journal trimming, and NOTIFY rounds. */
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "metrics.h"
+#include "notify.h"
+#include "rb.h"
+#include "timeutil.h"
+#include "net_impl.h"
+
+/* ---- Expiry commits ---- */
+
+static void
+expire_work(uv_work_t *req)
+{
+	struct net *n = req->data;
+	struct store_wr *wr;
+	uint64_t count = 0, trimmed = 0;
+	int64_t now = time_now();
+	int rc;
+
+	/* On the thread pool: the write lock may wait on another process's writer. */
+	if ((rc = store_wr_begin(n->store, &wr)) == 0) {
+		rc = store_expire(wr, (uint32_t)now, false, NULL, NULL, &count);
+		/* The journal is kept to journal-max and journal-age here too. */
+		if (rc == 0)
+			rc = xfr_journal_trim(n->expire_sv->xfr, wr, now, &trimmed);
+		if (rc == 0 && count + trimmed > 0)
+			rc = store_wr_commit(wr);
+		else
+			store_wr_abort(wr);
+	}
+	n->expire_rc = rc;
+	n->expire_n = rc == 0 ? count : 0;
+}
+
+static void
+expire_done(uv_work_t *req, int status)
+{
+	struct net *n = req->data;
+
+	n->expiring = false;
+	served_release(n->expire_sv);
+	n->expire_sv = NULL;
+	if (status != 0)
+		return;
+	if (n->expire_rc != 0)
+		log_warnx("expiry: %s", rb_strerror(n->expire_rc));
+	else if (n->expire_n > 0)
+		log_info("expired %llu listing%s", (unsigned long long)n->expire_n,
+		    n->expire_n == 1 ? "" : "s");
+}
+
+void
+expire_tick(uv_timer_t *t)
+{
+	struct net *n = t->data;
+	int rc;
+
+	if (n->expiring)
+		return;
+	n->expire_req.data = n;
+	n->expire_sv = atomic_load(&n->cur);
+	served_hold(n->expire_sv);
+	if ((rc = uv_queue_work(&n->loop, &n->expire_req, expire_work, expire_done)) != 0) {
+		log_warnx("expiry: %s", uv_strerror(rc));
+		served_release(n->expire_sv);
+		n->expire_sv = NULL;
+	} else {
+		n->expiring = true;
+	}
+}
+
+/* ---- NOTIFY ---- */
+
+static void
+notify_send(void *arg, const struct sockaddr *sa, socklen_t salen, const uint8_t *pkt, size_t len)
+{
+	struct net *n = arg;
+	int i = sa->sa_family == AF_INET6 ? 1 : 0, rc;
+	uv_buf_t b = uv_buf_init((char *)pkt, (unsigned)len);
+
+	(void)salen;
+	/* A full socket buffer loses this try; the retry timer sends it again. */
+	if (n->nsock_init[i] && (rc = uv_udp_try_send(&n->nsock[i], &b, 1, sa)) < 0)
+		log_debug("notify: send: %s", uv_strerror(rc));
+	if (n->metrics != NULL)
+		metrics_notify_sent(n->metrics, sa, pkt, len, time_now());
+}
+
+void
+notify_timer_cb(uv_timer_t *t)
+{
+	struct net *n = t->data;
+	int rc;
+
+	if ((rc = store_reader_refresh(&n->nrd)) != 0) {
+		log_debug("notify: cannot read the store: %s", rb_strerror(rc));
+		return;
+	}
+	notify_tick(atomic_load(&n->cur)->notify, &n->nrd, uv_now(&n->loop), notify_send, n);
+	store_reader_release(&n->nrd);
+}
+
+static void
+nsock_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	static char ackbuf[4096];	/* the control loop is one thread */
+
+	(void)h;
+	(void)suggested;
+	*buf = uv_buf_init(ackbuf, sizeof(ackbuf));
+}
+
+/* RFC 1996 s4.7: acknowledgements are read here and never answered. */
+static void
+nsock_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *from,
+    unsigned flags)
+{
+	struct net *n = u->data;
+
+	(void)flags;
+	if (nread <= 0 || from == NULL)
+		return;
+	/* The metrics count only what notify.c takes for an acknowledgement. */
+	if (notify_ack(atomic_load(&n->cur)->notify, from, (const uint8_t *)buf->base,
+	    (size_t)nread) && n->metrics != NULL)
+		metrics_notify_reply(n->metrics, from, (const uint8_t *)buf->base, (size_t)nread,
+		    time_now());
+}
+
+/*
+ * One UDP socket per family that has notify targets in NT, on an ephemeral
+ * port; a reload may add the other family's.
+ */
+int
+notify_sockets(struct net *n, const struct notify *nt, char *err, size_t errlen)
+{
+	static const int afs[2] = { AF_INET, AF_INET6 };
+	struct sockaddr_storage any;
+	int i, rc;
+
+	for (i = 0; i < 2; i++) {
+		if (n->nsock_init[i] || !notify_wants(nt, afs[i]))
+			continue;
+		memset(&any, 0, sizeof(any));
+		any.ss_family = (sa_family_t)afs[i];
+		uv_udp_init(&n->loop, &n->nsock[i]);
+		n->nsock[i].data = n;
+		n->nsock_init[i] = true;
+		if ((rc = uv_udp_bind(&n->nsock[i], (const struct sockaddr *)&any,
+		    afs[i] == AF_INET6 ? UV_UDP_IPV6ONLY : 0)) != 0 ||
+		    (rc = uv_udp_recv_start(&n->nsock[i], nsock_alloc, nsock_recv)) != 0) {
+			snprintf(err, errlen, "notify socket: %s", uv_strerror(rc));
+			return rc;
+		}
+	}
+	return 0;
+}
