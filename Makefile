@@ -10,12 +10,27 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 UNITS = rbldbd.service rbldb-backup.service rbldb-backup.timer
 
-PKGS = libuv lmdb ldns inih jansson libcrypto libmicrohttpd
+# Each program links only what it uses: the loader has no event loop, HTTP or TSIG.
+COMMON_PKGS = lmdb ldns inih
+SERVER_PKGS = $(COMMON_PKGS) libuv libcrypto libmicrohttpd
+LOADER_PKGS = $(COMMON_PKGS) jansson
+PKGS = $(sort $(SERVER_PKGS) $(LOADER_PKGS))
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wpointer-arith -Wformat=2 -Wno-unused-parameter
-CPPFLAGS += -D_GNU_SOURCE -Icommon -Iserver -Iloader
+CPPFLAGS += -D_GNU_SOURCE
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread
+pkglibs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null) -lpthread
+LIBS = $(call pkglibs,$(PKGS))
+SERVER_LIBS = $(call pkglibs,$(SERVER_PKGS))
+LOADER_LIBS = $(call pkglibs,$(LOADER_PKGS))
+
+# The boundaries are include paths: the shared module sees only itself, each
+# program itself and the shared module, so an include across them fails to
+# compile.  Tests, fuzzers and benchmarks see everything they test.
+INCLUDES = -Icommon -Iserver -Iloader
+$(BUILD)/common/%.o: INCLUDES = -Icommon
+$(BUILD)/server/%.o: INCLUDES = -Icommon -Iserver
+$(BUILD)/loader/%.o: INCLUDES = -Icommon -Iloader
 
 COMMON_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard common/*.c))
 SERVER_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(filter-out server/main.c,$(wildcard server/*.c)))
@@ -28,12 +43,12 @@ all: $(BUILD)/rbldbd $(BUILD)/rbldb
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CPPFLAGS) $(INCLUDES) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/rbldbd: $(BUILD)/server/main.o $(SERVER_OBJ) $(COMMON_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS)
 $(BUILD)/rbldb: $(BUILD)/loader/main.o $(LOADER_OBJ) $(COMMON_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LOADER_LIBS)
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/testdir.o $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs cmocka)

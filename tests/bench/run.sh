@@ -83,7 +83,7 @@ if [ -z "${NOCALLGRIND:-}" ]; then
 		mkvar() { printf 'print-var:\n\t@echo $(%s)\n' "$1" |
 		    make -s -f Makefile -f - BUILD="$BUILD" print-var; }
 		mkdir -p "$BUILD/bench"
-		${CC:-cc} $(mkvar CPPFLAGS) $(mkvar ALL_CFLAGS) -o "$QCOUNT" $BENCH/qcount.c \
+		${CC:-cc} $(mkvar CPPFLAGS) $(mkvar INCLUDES) $(mkvar ALL_CFLAGS) -o "$QCOUNT" $BENCH/qcount.c \
 		    $(mkvar SERVER_OBJ) $(mkvar COMMON_OBJ) $(mkvar LIBS)
 	fi
 fi

@@ -1,0 +1,26 @@
+#!/bin/bash
+# The build enforces the house's boundaries (issue 17): the shared module
+# compiles seeing only itself, each program itself and the shared module,
+# so an include across a boundary fails to compile; and the loader links no
+# library it does not use (no event loop, HTTP or TSIG crypto).
+. "$(dirname "$0")/lib.sh"
+
+need_tool readelf binutils
+need_binaries "$RBLDBD" "$RBLDB"
+
+# includes DIR FILE: the project include paths make passes when compiling FILE.
+includes() {
+	make -s -C "$TOP" -n BUILD="$BUILD" -W "$1/$2" "$BUILD/$1/${2%.c}.o" 2>/dev/null |
+	    grep -oE ' -I(common|server|loader)\b' | tr -d ' ' | sort -u | tr '\n' ' '
+}
+expect_eq "common/ sees only itself" "-Icommon " "$(includes common store.c)"
+expect_eq "server/ sees itself and common/" "-Icommon -Iserver " "$(includes server door.c)"
+expect_eq "loader/ sees itself and common/" "-Icommon -Iloader " "$(includes loader cmd_show.c)"
+
+needed=$(readelf -d "$RBLDB" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+for lib in libuv libmicrohttpd libcrypto; do
+	check_not "rbldb does not link $lib ($needed)" grep -q "$lib" <<<"$needed"
+done
+expect_match "rbldb links the store's library" 'liblmdb' "$needed"
+expect_match "rbldbd links libuv" 'libuv' "$(readelf -d "$RBLDBD")"
+finish
