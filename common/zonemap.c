@@ -121,29 +121,12 @@ cmp_qsort(const void *a, const void *b)
 	return zonemap_cmp(a, b);
 }
 
+/* The listings gathered for a mapping, and what decides which are kept. */
 struct vec {
-	struct listing *v;
-	size_t n, cap;
+	struct listing_vec l;
 	uint32_t now;
 	int family;
 };
-
-static int
-vec_push(struct vec *vc, const struct listing *l)
-{
-	struct listing *p;
-	size_t cap;
-
-	if (vc->n == vc->cap) {
-		cap = vc->cap ? vc->cap * 2 : 256;
-		if ((p = realloc(vc->v, cap * sizeof(*p))) == NULL)
-			return -ENOMEM;
-		vc->v = p;
-		vc->cap = cap;
-	}
-	vc->v[vc->n++] = *l;
-	return 0;
-}
 
 /* Keep live entries of the zone's families. */
 static int
@@ -156,20 +139,20 @@ collect_cb(void *arg, const struct listing *l)
 		return 0;
 	if (!(vc->family & want))
 		return 0;
-	return vec_push(vc, l);
+	return listing_vec_push(&vc->l, l);
 }
 
 /* Put L in its key order place, replacing an entry with the same key. */
 static int
 vec_overlay(struct vec *vc, const struct listing *l)
 {
-	size_t lo = 0, hi = vc->n, mid;
+	size_t lo = 0, hi = vc->l.n, mid;
 	int d;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if ((d = zonemap_cmp(&vc->v[mid], l)) == 0) {
-			vc->v[mid] = *l;
+		if ((d = zonemap_cmp(&vc->l.v[mid], l)) == 0) {
+			vc->l.v[mid] = *l;
 			return 0;
 		}
 		if (d < 0)
@@ -177,10 +160,10 @@ vec_overlay(struct vec *vc, const struct listing *l)
 		else
 			hi = mid;
 	}
-	if (vec_push(vc, l) != 0)
+	if (listing_vec_push(&vc->l, l) != 0)
 		return -ENOMEM;
-	memmove(&vc->v[lo + 1], &vc->v[lo], (vc->n - 1 - lo) * sizeof(*l));
-	vc->v[lo] = *l;
+	memmove(&vc->l.v[lo + 1], &vc->l.v[lo], (vc->l.n - 1 - lo) * sizeof(*l));
+	vc->l.v[lo] = *l;
 	return 0;
 }
 
@@ -278,19 +261,19 @@ gather(const struct zonemap_src *src, const struct addr *nets, size_t nnets, str
 			rc = store_foreach_overlapping(src->rd, src->zone, &nets[i], collect_cb, vc);
 	}
 	if (rc != 0) {
-		free(vc->v);
-		vc->v = NULL;
+		free(vc->l.v);
+		vc->l.v = NULL;
 		return rc;
 	}
 	/* The store walks in key order; a caller's array or two walks may not be. */
-	for (i = 1; i < vc->n; i++)
-		if (zonemap_cmp(&vc->v[i - 1], &vc->v[i]) >= 0)
+	for (i = 1; i < vc->l.n; i++)
+		if (zonemap_cmp(&vc->l.v[i - 1], &vc->l.v[i]) >= 0)
 			break;
-	if (i < vc->n)
-		qsort(vc->v, vc->n, sizeof(*vc->v), cmp_qsort);
+	if (i < vc->l.n)
+		qsort(vc->l.v, vc->l.n, sizeof(*vc->l.v), cmp_qsort);
 	if ((rc = overlay_test_points(vc, src->zone)) != 0) {
-		free(vc->v);
-		vc->v = NULL;
+		free(vc->l.v);
+		vc->l.v = NULL;
 	}
 	return rc;
 }
@@ -303,8 +286,8 @@ zonemap_entries(const struct zonemap_src *src, struct listing **out, size_t *n)
 
 	if ((rc = gather(src, NULL, 0, &vc)) != 0)
 		return rc;
-	*out = vc.v;
-	*n = vc.n;
+	*out = vc.l.v;
+	*n = vc.l.n;
 	return 0;
 }
 
@@ -999,8 +982,8 @@ run_map(const struct zonemap_src *src, const struct addr *nets, size_t nnets, un
 		return rc;
 	}
 	c->src = src;
-	c->e = vc.v;
-	c->n = vc.n;
+	c->e = vc.l.v;
+	c->n = vc.l.n;
 	c->cb = probe != NULL ? no_records : cb;
 	c->arg = arg;
 	c->fdepth = fdepth;
@@ -1008,11 +991,11 @@ run_map(const struct zonemap_src *src, const struct addr *nets, size_t nnets, un
 	c->shallow = shallow;
 	if (fdepth > 0)
 		memcpy(c->fpath, fpath, fdepth * sizeof(*fpath));
-	if ((c->dollar = malloc(vc.n ? vc.n : 1)) == NULL) {
+	if ((c->dollar = malloc(vc.l.n ? vc.l.n : 1)) == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	memset(c->dollar, -1, vc.n);
+	memset(c->dollar, -1, vc.l.n);
 	root_node(c, &root);
 	if (root.part[F4].on || root.part[F6].on)
 		r = solve(c, &root, fdepth > 0 ? FOCUS : probe != NULL ? EMIT_NONE :
@@ -1022,7 +1005,7 @@ run_map(const struct zonemap_src *src, const struct addr *nets, size_t nnets, un
 	rc = c->err;
 out:
 	free(c->dollar);
-	free(vc.v);
+	free(vc.l.v);
 	free(c);
 	return rc;
 }

@@ -141,8 +141,7 @@ zone_serial(struct query_ctx *q, size_t zi)
 	const struct zt_zone *z = &q->zt->zones[zi];
 	struct store_zone sz;
 
-	if (q->serials != NULL && q->serials[STORE_MAX_ZONES] == q->zt->gen &&
-	    q->serial_txnid == q->rd.txnid)
+	if (q->serials != NULL && q->serial_gen == q->zt->gen && q->serial_txnid == q->rd.txnid)
 		return q->serials[zi];
 	if (store_zone_get(&q->rd, z->id, &sz) == 0)
 		return sz.serial;
@@ -578,8 +577,7 @@ query_ctx_init(struct query_ctx *q, const struct zonetab *zt, struct store *s)
 	q->zt = zt;
 	if ((rc = store_reader_init(s, &q->rd)) < 0)
 		return rc;
-	/* One slot per possible zone, and one for the generation of the table they came from. */
-	if ((q->serials = calloc(STORE_MAX_ZONES + 1, sizeof(*q->serials))) == NULL) {
+	if ((q->serials = calloc(STORE_MAX_ZONES, sizeof(*q->serials))) == NULL) {
 		store_reader_fini(&q->rd);
 		return -ENOMEM;
 	}
@@ -609,12 +607,12 @@ query_ctx_refresh(struct query_ctx *q)
 	if (q->rrl != NULL)
 		q->ticks = rrl_now();
 	if (q->zt == NULL || (q->serial_txnid == q->rd.txnid &&
-	    q->serials[STORE_MAX_ZONES] == q->zt->gen))
+	    q->serial_gen == q->zt->gen))
 		return 0;
 	for (i = 0; i < q->zt->nzones; i++)
 		q->serials[i] = store_zone_get(&q->rd, q->zt->zones[i].id, &sz) == 0 ?
 		    sz.serial : q->zt->zones[i].apex_serial;
-	q->serials[STORE_MAX_ZONES] = q->zt->gen;
+	q->serial_gen = q->zt->gen;
 	q->serial_txnid = q->rd.txnid;
 	return 0;
 }

@@ -86,6 +86,7 @@ struct query_ctx {
 	uint64_t ticks;			/* rrl_now(), set by query_ctx_refresh */
 	uint64_t serial_txnid;		/* snapshot the serial cache belongs to */
 	uint32_t *serials;		/* per zone of zt, refreshed per snapshot */
+	uint32_t serial_gen;		/* the zone table (its gen) the serials belong to */
 	unsigned slip;			/* limited answers since the last truncated one (door.c) */
 	uint64_t rrl_dropped;		/* answers RRL dropped, for the log */
 	uint64_t rrl_slipped;		/* answers RRL sent truncated */
