@@ -12,6 +12,7 @@
 #include <ini.h>
 
 #include "conf.h"
+#include "privs.h"
 #include "rb.h"
 #include "timeutil.h"
 
@@ -1591,9 +1592,9 @@ load_apex(struct parser *p, struct conf_zone *z, int apex_line)
 	size_t nns = 0;
 	char *owner;
 
-	if ((fp = fopen(path, "r")) == NULL)
+	if ((fp = privs_fopen_read(path)) == NULL)
 		return fail_at(p, p->c->path, apex_line, "cannot read apex file %s: %s",
-		    path, strerror(errno));
+		    path, rb_strerror(-errno));
 	if ((z->apex = ldns_rr_list_new()) == NULL ||
 	    (origin = ldns_rdf_clone(z->origin)) == NULL ||
 	    (prev = ldns_rdf_clone(z->origin)) == NULL) {
@@ -1757,8 +1758,8 @@ conf_load(const char *path, char *err, size_t errlen)
 		fail_at(&p, path, 0, "out of memory");
 		goto out;
 	}
-	if ((p.fp = fopen(path, "r")) == NULL) {
-		fail_at(&p, path, 0, "cannot read: %s", strerror(errno));
+	if ((p.fp = privs_fopen_read(path)) == NULL) {
+		fail_at(&p, path, 0, "cannot read: %s", rb_strerror(-errno));
 		goto out;
 	}
 	rc = ini_parse_stream(reader, &p, handler, &p);

@@ -30,6 +30,12 @@ rb_strerror(int rc)
 		return "store (LMDB) failure";
 	case RB_EBUSY:
 		return "resource busy (too many readers?), try again";
+	case RB_EUNSAFE:
+		return "as root, a store must be in a directory only its owner may write, "
+		    "holding no symbolic link";
+	case -ELOOP:
+		/* What O_NOFOLLOW (privs_open) says of a link; a loop of links reads alike. */
+		return "a symbolic link, which is not followed here (give the file's own path)";
 	}
 	if (rc < 0 && rc > -1000)
 		return strerror(-rc);

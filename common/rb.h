@@ -20,6 +20,7 @@ enum {
 	RB_ESYNTAX = -1006,	/* malformed text input */
 	RB_ESTORE = -1007,	/* other LMDB failure */
 	RB_EBUSY = -1008,	/* too many readers or similar transient condition */
+	RB_EUNSAFE = -1009,	/* as root: a store others may write, or a link in it */
 };
 
 const char *rb_strerror(int rc);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 
@@ -307,6 +308,10 @@ listing_decode(const unsigned char *v, uint16_t zone, struct listing *l)
 
 /* ---- Open and close ---- */
 
+/*
+ * Create DIR and its missing parents: DIR itself private (0700), as the
+ * files in it are (0600, store_open); parents 0755, as mkdir -p makes them.
+ */
 static int
 mkdirs(const char *dir)
 {
@@ -321,13 +326,44 @@ mkdirs(const char *dir)
 		if (buf[i] != '/' && buf[i] != '\0')
 			continue;
 		buf[i] = '\0';
-		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+		if (mkdir(buf, dir[i] == '\0' || dir[i + 1] == '\0' ? 0700 : 0755) != 0 &&
+		    errno != EEXIST)
 			return -errno;
 		buf[i] = dir[i];
 	}
 	if (stat(dir, &st) != 0)
 		return -errno;
 	return S_ISDIR(st.st_mode) ? RB_OK : RB_ENOTSTORE;
+}
+
+/*
+ * As root, LMDB would open DIR's data.mdb and lock.mdb through a link, and
+ * it writes the lock file as soon as it opens it: a link to /etc/shadow
+ * would be overwritten.  So root opens only a store in a directory no one
+ * else may write (nobody can plant a link after this look) and holding no
+ * link now.  Another user's store is opened as that user (privs.h).
+ */
+static int
+root_safe(const char *dir)
+{
+	static const char *const names[] = { "data.mdb", "lock.mdb" };
+	char path[PATH_MAX];
+	struct stat st;
+	unsigned i;
+
+	if (geteuid() != 0)
+		return RB_OK;
+	if (stat(dir, &st) != 0)
+		return -errno;
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return RB_EUNSAFE;
+	for (i = 0; i < RB_ARRAY_LEN(names); i++) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >= sizeof(path))
+			return -ENAMETOOLONG;
+		if (lstat(path, &st) == 0 ? !S_ISREG(st.st_mode) : errno != ENOENT)
+			return RB_EUNSAFE;
+	}
+	return RB_OK;
 }
 
 /*
@@ -375,7 +411,7 @@ store_open_flags(struct store **out, const char *dir, size_t mapsize, unsigned f
 	MDB_val k = { 6, "schema" }, v = { 4, ver };
 
 	*out = NULL;
-	if ((rc = mkdirs(dir)) != 0)
+	if ((rc = mkdirs(dir)) != 0 || (rc = root_safe(dir)) != 0)
 		return rc;
 	if ((s = calloc(1, sizeof(*s))) == NULL || (s->dir = strdup(dir)) == NULL) {
 		free(s);
@@ -388,7 +424,7 @@ store_open_flags(struct store **out, const char *dir, size_t mapsize, unsigned f
 	mdb_env_set_mapsize(s->env, mapsize ? mapsize : STORE_DEFAULT_MAPSIZE);
 	/* MDB_NOTLS: read transactions belong to our objects, not to threads. */
 	if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS |
-	    (flags & STORE_RANDOM_READS ? MDB_NORDAHEAD : 0), 0644)) != 0)
+	    (flags & STORE_RANDOM_READS ? MDB_NORDAHEAD : 0), 0600)) != 0)
 		goto fail;
 	mdb_reader_check(s->env, &dead);
 
@@ -457,12 +493,22 @@ store_close(struct store *s)
 int
 store_backup(struct store *s, const char *dir)
 {
-	int rc;
+	char path[PATH_MAX];
+	int rc, fd;
 
 	if ((rc = mkdirs(dir)) != 0)
 		return rc;
 	/* A read transaction inside: consistent while writers go on. */
-	return from_mdb(mdb_env_copy2(s->env, dir, MDB_CP_COMPACT));
+	if ((rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT)) != 0)
+		return from_mdb(rc);
+	/* LMDB creates the copy 0666 less the umask; a store is private (0600). */
+	if ((size_t)snprintf(path, sizeof(path), "%s/data.mdb", dir) >= sizeof(path))
+		return -ENAMETOOLONG;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -errno;
+	rc = fchmod(fd, 0600) != 0 ? -errno : RB_OK;
+	close(fd);
+	return rc;
 }
 
 int

@@ -40,10 +40,14 @@ struct store_wr;	/* a write transaction */
 
 /*
  * Open (creating if needed) the store in directory DIR, creating DIR too.
+ * A new store is private: DIR 0700, its files 0600 (less the umask), owned
+ * by whoever runs this; as root, call it as the store's user (privs.h).
  * MAPSIZE 0 means STORE_DEFAULT_MAPSIZE; a larger size than the store's
  * takes effect here.  Stale reader slots of dead processes are cleared.
  * Refuses a directory holding a non-rbldb file (RB_ENOTSTORE) and a newer
- * schema (RB_ESCHEMA); upgrades older ones.
+ * schema (RB_ESCHEMA); upgrades older ones.  As root it refuses a DIR that
+ * is not root's or that others may write, or whose data.mdb or lock.mdb is
+ * not a regular file (RB_EUNSAFE): LMDB would follow a link planted there.
  */
 int store_open(struct store **out, const char *dir, size_t mapsize);
 
@@ -52,7 +56,7 @@ int store_open(struct store **out, const char *dir, size_t mapsize);
 int store_open_flags(struct store **out, const char *dir, size_t mapsize, unsigned flags);
 void store_close(struct store *s);
 
-/* A consistent, compacted copy of the store into directory DIR (created). */
+/* A consistent, compacted copy of the store into directory DIR (created 0700, copy 0600). */
 int store_backup(struct store *s, const char *dir);
 
 /* Size of the data file in bytes and the map size, for stats and metrics. */

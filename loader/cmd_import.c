@@ -9,6 +9,7 @@
 
 #include "apply.h"
 #include "cmd.h"
+#include "privs.h"
 #include "rb.h"
 #include "rbldnsd.h"
 #include "timeutil.h"
@@ -368,8 +369,8 @@ cmd_import(struct loader *L, int argc, char **argv)
 	if (strcmp(path, "-") == 0) {
 		im.name = "<stdin>";
 		f = stdin;
-	} else if ((f = fopen(path, "r")) == NULL) {
-		return cmd_fail("import", CMD_FAIL, "%s: %s", path, strerror(errno));
+	} else if ((f = privs_fopen_read(path)) == NULL) {
+		return cmd_fail("import", CMD_FAIL, "%s: %s", path, rb_strerror(-errno));
 	} else {
 		im.name = path;
 		/*

@@ -11,6 +11,7 @@
 #include "apply.h"
 #include "cmd.h"
 #include "jsonl.h"
+#include "privs.h"
 #include "rb.h"
 #include "timeutil.h"
 
@@ -416,8 +417,8 @@ cmd_ingest(struct loader *L, int argc, char **argv)
 		in.f = stdin;
 	} else {
 		in.name = argv[optind];
-		if ((in.f = fopen(in.name, "r")) == NULL)
-			return cmd_fail("ingest", CMD_FAIL, "%s: %s", in.name, strerror(errno));
+		if ((in.f = privs_fopen_read(in.name)) == NULL)
+			return cmd_fail("ingest", CMD_FAIL, "%s: %s", in.name, rb_strerror(-errno));
 	}
 	if (fstat(fileno(in.f), &st) == 0 && S_ISREG(st.st_mode))
 		in.size = st.st_size;

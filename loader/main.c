@@ -1,12 +1,15 @@
 /* rbldb, the operator CLI: global options, the command table, start-up. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "conf.h"
 #include "log.h"
+#include "privs.h"
 #include "rb.h"
 #include "store.h"
 
@@ -69,6 +72,36 @@ command_find(const char *name)
 		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
 	return NULL;
+}
+
+/*
+ * Run as root on a store of another user's (the server's, made by rbldbd
+ * for its [server] user), rbldb becomes that user for good before it opens
+ * anything more, as `sudo -u OWNER rbldb` would: a file it created as root
+ * (lock.mdb, data.mdb) would lock the server out of its own store.  Files
+ * an older version left root's there are given back first (privs.h).  A
+ * store of root's, or none yet, is root's to use.
+ */
+static int
+become_store_owner(const char *dir)
+{
+	struct privs_user u;
+	char err[1024];
+	int rc;
+
+	if (geteuid() != 0)
+		return 0;
+	rc = privs_dir_owner(dir, &u);
+	if (rc == -ENOENT || rc == -ENOTDIR || (rc == 0 && u.uid == 0))
+		return 0;	/* store_open says what is wrong with a file */
+	if (rc != 0)
+		return cmd_fail(NULL, CMD_FAIL, "store %s: %s", dir, rb_strerror(rc));
+	if (privs_store_claim(dir, &u, err, sizeof(err)) != 0)
+		return cmd_fail(NULL, CMD_FAIL, "%s", err);
+	if ((rc = privs_become(&u, true)) != 0)
+		return cmd_fail(NULL, CMD_FAIL, "store %s belongs to %s, and rbldb cannot act "
+		    "as that user: %s", dir, u.name, rb_strerror(rc));
+	return 0;
 }
 
 /* Open the store and learn (or create) the id of every configured zone. */
@@ -142,7 +175,9 @@ main(int argc, char **argv)
 
 	if ((L.conf = conf_load(confpath, err, sizeof(err))) == NULL)
 		return cmd_fail(NULL, CMD_FAIL, "%s", err);
-	if ((rc = loader_open(&L, dbdir != NULL ? dbdir : L.conf->db)) == 0)
+	if (dbdir == NULL)
+		dbdir = L.conf->db;
+	if ((rc = become_store_owner(dbdir)) == 0 && (rc = loader_open(&L, dbdir)) == 0)
 		rc = cmd->run(&L, argc - optind, argv + optind);
 
 	if (fflush(stdout) != 0 && rc == CMD_OK)

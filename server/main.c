@@ -18,7 +18,9 @@
 #include "log.h"
 #include "net.h"
 #include "presence.h"
+#include "privs.h"
 #include "query.h"
+#include "querylog.h"
 #include "rb.h"
 #include "sdnotify.h"
 #include "store.h"
@@ -182,6 +184,52 @@ drop_privileges(const char *user, const char *chrootdir, const char *realconf,
 }
 
 /*
+ * Open the store.  Started as root, rbldbd opens it as the user who will
+ * use it: [server] user (the store is made that user's first, so that
+ * `sudo -u USER rbldb` works on it), else the store's owner.  The files
+ * LMDB creates then belong to that user, and a link planted in the store
+ * reaches only what that user may (privs.h).  Root itself opens only a
+ * store of root's.  *U gets the user looked up (uid 0: none).
+ */
+static int
+open_store(const struct conf *c, const char *user, struct privs_user *u, struct store **out,
+    char *err, size_t errlen)
+{
+	bool lend = false;
+	int rc, rc2;
+
+	memset(u, 0, sizeof(*u));
+	if (geteuid() == 0 && user != NULL) {
+		if (privs_user_by_name(user, u) != 0) {
+			snprintf(err, errlen, "user %s: no such user", user);
+			return -1;
+		}
+		if (privs_store_claim(c->db, u, err, errlen) != 0)
+			return -1;
+		lend = u->uid != 0;
+	} else if (geteuid() == 0 && privs_dir_owner(c->db, u) == 0 && u->uid != 0) {
+		if (privs_store_claim(c->db, u, err, errlen) != 0)
+			return -1;
+		lend = true;
+	}
+	if (lend && (rc = privs_become(u, false)) != 0) {
+		snprintf(err, errlen, "store %s: cannot act as %s: %s", c->db, u->name,
+		    rb_strerror(rc));
+		return -1;
+	}
+	rc = store_open_flags(out, c->db, c->mapsize, STORE_RANDOM_READS);
+	if (lend && (rc2 = privs_resume()) != 0)
+		fatalx("store %s: cannot become root again after opening it as %s: %s", c->db,
+		    u->name, rb_strerror(rc2));
+	if (rc != 0) {
+		snprintf(err, errlen, "store %s: %s%s%s", c->db, rb_strerror(rc),
+		    lend ? ", opening it as " : "", lend ? u->name : "");
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Beside the workers, one thread looks after what they read.  First it
  * reads the store's query pages into memory: a fresh start maps nothing
  * (store_drop_cache), and without this the first pass over the listings
@@ -280,6 +328,7 @@ main(int argc, char **argv)
 	struct store_thread store_thread = { .started = false };
 	struct presence *presence = NULL;
 	struct net_opts opts;
+	struct privs_user owner;
 	struct reload reload;
 	char err[512], ready[1024], *realconf = NULL;
 	int ch, rc, status = EXIT_FAIL;
@@ -344,8 +393,9 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		goto out;
 	}
-	if ((rc = store_open_flags(&store, conf->db, conf->mapsize, STORE_RANDOM_READS)) != 0) {
-		log_warnx("store %s: %s", conf->db, rb_strerror(rc));
+	if (open_store(conf, conf->user != NULL && conf->user[0] != '\0' ? conf->user : NULL,
+	    &owner, &store, err, sizeof err) != 0) {
+		log_warnx("%s", err);
 		goto out;
 	}
 	/* Map only what queries read (store.h); a failure costs memory, not answers. */
@@ -359,6 +409,9 @@ main(int argc, char **argv)
 	/* Without the maps every address is looked up: slower, not wrong. */
 	if ((presence = presence_new(zt)) == NULL)
 		log_warnx("store: no memory for presence maps: every address is looked up");
+	/* The query log, opened with the sockets, becomes the user's too. */
+	if (geteuid() == 0 && conf->user != NULL && conf->user[0] != '\0' && owner.uid != 0)
+		querylog_set_owner(owner.uid, owner.gid);
 	memset(&opts, 0, sizeof opts);
 	opts.threads = conf->threads;
 	opts.presence = presence;

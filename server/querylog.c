@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "querylog.h"
+#include "rb.h"
 
 #define QL_BUFSIZE 65536	/* lines gathered before one write */
 #define QL_LINEMAX 1100		/* the longest line: a 255-octet name all \DDD is 1020 */
@@ -289,10 +291,71 @@ drain(struct querylog *ql)
 	flush(ql);
 }
 
+/* querylog_set_owner(): one server, one user; set before any thread starts. */
+static bool owner_set;
+static uid_t owner_uid;
+static gid_t owner_gid;
+
+void
+querylog_set_owner(uid_t uid, gid_t gid)
+{
+	owner_set = true;
+	owner_uid = uid;
+	owner_gid = gid;
+}
+
+/*
+ * Open PATH for appending, -1 and errno on failure.  O_NOFOLLOW: never
+ * through a link; O_NONBLOCK: a FIFO without a reader fails instead of
+ * hanging the start.  The checks look at what was opened, not at the name,
+ * so nothing can be swapped in between.
+ */
 static int
 open_log(const char *path)
 {
-	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	struct stat st;
+	int fd, e;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+	    0600);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0)
+		goto fail;
+	/* A FIFO feeds a log reader; a device is no log (root would write a disk). */
+	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+		errno = EINVAL;	/* open_error() says what */
+		goto fail;
+	}
+	if (geteuid() == 0 && S_ISREG(st.st_mode) && st.st_nlink != 1) {
+		errno = EMLINK;
+		goto fail;
+	}
+	if (geteuid() == 0 && owner_set && st.st_uid == 0 &&
+	    fchown(fd, owner_uid, owner_gid) != 0)
+		goto fail;
+	if (fcntl(fd, F_SETFL, O_WRONLY | O_APPEND) != 0)
+		goto fail;
+	return fd;
+fail:
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+/* Why open_log() failed, in words. */
+static const char *
+open_error(int e)
+{
+	switch (e) {
+	case EINVAL:
+		return "neither a regular file nor a FIFO";
+	case EMLINK:
+		return "it has another name (a hard link), so it could be any file of root's";
+	default:
+		return rb_strerror(-e);
+	}
 }
 
 static void
@@ -303,7 +366,8 @@ reopen(struct querylog *ql)
 	pthread_mutex_lock(&ql->mu);
 	fd = open_log(ql->path);
 	if (fd < 0)
-		log_warn("query log: reopen %s (still writing the old file)", ql->path);
+		log_warnx("query log: reopen %s: %s (still writing the old file)", ql->path,
+		    open_error(errno));
 	pthread_mutex_unlock(&ql->mu);
 	if (fd < 0)
 		return;
@@ -367,7 +431,7 @@ querylog_open(const char *path, unsigned nrings, char *err, size_t errlen)
 		goto nomem;
 	memset(ql->rings, 0, sizeof(struct querylog_ring) * ql->nrings);
 	if ((ql->fd = open_log(path)) < 0) {
-		snprintf(err, errlen, "query-log %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "query-log %s: %s", path, open_error(errno));
 		goto fail;
 	}
 	if ((rc = pthread_create(&ql->thread, NULL, logger, ql)) != 0) {

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #define QUERYLOG_RING 4096		/* lines a worker may be ahead of the logger; power of 2 */
 #define QUERYLOG_EVERY_MS 100		/* how often the logger empties the rings */
@@ -35,10 +36,21 @@ struct querylog;
 struct querylog_ring;
 
 /*
- * Open (append, create with mode 0640) PATH and start the logger thread,
- * with NRINGS rings, one per worker.  NULL with ERR set on failure.
+ * Open (append, create with mode 0600) PATH and start the logger thread,
+ * with NRINGS rings, one per worker.  NULL with ERR set on failure.  PATH
+ * is never opened through a symbolic link, and must be a regular file or
+ * a FIFO with a reader; as root, not a file with a second name (a hard
+ * link) either, as it could be any file of root's.  Opened again on
+ * SIGHUP the same way.
  */
 struct querylog *querylog_open(const char *path, unsigned nrings, char *err, size_t errlen);
+
+/*
+ * The user the server will run as: a log file of root's that this process
+ * opens or creates while still root is given to UID:GID, so that the
+ * server can open it again after logrotate.  Call before querylog_open.
+ */
+void querylog_set_owner(uid_t uid, gid_t gid);
 
 /* Write what the rings hold, stop the thread, close the file.  NULL is a no-op. */
 void querylog_close(struct querylog *ql);

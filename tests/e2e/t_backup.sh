@@ -1,7 +1,8 @@
 #!/bin/bash
 # rbldb backup DIR: taken while rbldbd serves, it is the committed state of
-# that moment; a second rbldbd started on the copy gives the same answers
-# and serial; an existing store is never written over.
+# that moment, private as any store (0700/0600); a second rbldbd started on
+# the copy gives the same answers and serial; an existing store is never
+# written over.
 . "$(dirname "$0")/lib.sh"
 
 need_tool dig dnsutils
@@ -39,6 +40,8 @@ rb list --json; LIST=$RB_OUT
 rb backup "$T/bk"
 expect_eq "backup while rbldbd runs exits 0" 0 "$RB_RC"
 expect_match "backup says where and how big" "^backup written to $T/bk \(data.mdb, [0-9]+ bytes, compacted\)$" "$RB_OUT"
+expect_eq "the backup is a private store: directory 0700, data.mdb 0600" "700 600" \
+    "$(stat -c %a "$T/bk" "$T/bk/data.mdb" | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "rbldbd answers after the backup" 127.0.0.2 "$(dns_short 1.2.0.192.$ZONE A)"
 
 # A change after the backup is not in it.

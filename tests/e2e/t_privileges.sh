@@ -3,6 +3,11 @@
 # and then runs as that user, still reading and writing its store and
 # rereading its configuration on SIGHUP; as root without `user` it warns;
 # an unknown user is refused; `chroot` confines it to a directory.
+# Files and owners: a store either program creates is 0700/0600; rbldbd
+# leaves its store (lock.mdb too) to its user, so that the user's rbldb
+# works on it; rbldb as root on that store acts as its owner and leaves no
+# file of root's there; as root neither program opens a file through a
+# symbolic link (configuration, query log, the store's files).
 . "$(dirname "$0")/lib.sh"
 
 need_tool dig dnsutils
@@ -84,7 +89,7 @@ start_server || finish
 expect_match "as root without user it warns" 'running as root.*user' "$(cat "$SERVER_LOG")"
 stop_server
 sed -i 's/^threads = 2$/threads = 2\nuser = no-such-user-here/' "$CONF"
-out=$("$RBLDBD" -c "$CONF" -l 127.0.0.1:$((20000 + RANDOM % 40000)) 2>&1); rc=$?
+out=$(timeout 20 "$RBLDBD" -c "$CONF" -l 127.0.0.1:$((20000 + RANDOM % 40000)) 2>&1); rc=$?
 expect_eq "an unknown user: exit 1" 1 "$rc"
 expect_match "an unknown user: the reason" 'user no-such-user-here: no such user' "$out"
 
@@ -107,4 +112,101 @@ kill -HUP "$SERVER_PID"
 check "chrooted, SIGHUP finds the configuration inside the chroot" poll_until 10 \
     dns_status_is NOERROR newer.example.org SOA
 stop_server
+
+# ---- files and owners ----
+
+sed -i '/^chroot = \.$/d' "$CONF"
+# modes PATH...: "MODE OWNER" of each, space separated.
+modes() { stat -c '%a %U' "$@" | tr '\n' ' ' | sed 's/ $//'; }
+# as_nobody CMD...: CMD as user nobody (group nogroup, no other groups), as sudo -u would.
+as_nobody() { setpriv --reuid="$NOBODY_UID" --regid="$NOBODY_GID" --clear-groups "$@"; }
+# root_files DIR: the files in DIR (DIR too) that belong to root.
+root_files() { find "$1" -user 0 | tr '\n' ' '; }
+# nobody_ok WHAT ARGS...: an rbldb command run as nobody that must succeed.
+nobody_ok() {
+	local what=$1 out
+	shift
+	if out=$(as_nobody "$RBLDB" -c "$CONF" "$@" 2>&1); then
+		ok "$what"
+	else
+		not_ok "$what" "rbldb $* as nobody exited $?" "$out"
+	fi
+}
+
+rb_ok "rbldb as root creates a store" -D "$T/s-root" stats
+expect_eq "a store rbldb creates is private: directory 0700, files 0600 (root's)" \
+    "700 root 600 root 600 root" "$(modes "$T/s-root" "$T/s-root/data.mdb" "$T/s-root/lock.mdb")"
+install -d -o nobody -m 755 "$T/nb"
+nobody_ok "rbldb as nobody creates a store" -D "$T/nb/s" stats
+expect_eq "a store rbldb creates is private: directory 0700, files 0600 (nobody's)" \
+    "700 nobody 600 nobody 600 nobody" "$(modes "$T/nb/s" "$T/nb/s/data.mdb" "$T/nb/s/lock.mdb")"
+
+# rbldbd (user = nobody) creates a store, and one made by rbldb as root.
+start_server -D "$T/s-server" || finish
+expect_eq "a store rbldbd creates is private and its user's: 0700, 0600, lock.mdb too" \
+    "700 nobody 600 nobody 600 nobody" \
+    "$(modes "$T/s-server" "$T/s-server/data.mdb" "$T/s-server/lock.mdb")"
+nobody_ok "its user's rbldb (sudo -u) writes the store rbldbd serves" -D "$T/s-server" \
+    report 192.0.2.21 --zone "$ZONE"
+check "the server serves what its user's rbldb committed" \
+    poll_until 10 dns_is 127.0.0.2 21.2.0.192.$ZONE A
+rb_ok "rbldb as root writes the store of nobody's" -D "$T/s-server" report 192.0.2.22 --zone "$ZONE"
+check "the server serves what root's rbldb committed" \
+    poll_until 10 dns_is 127.0.0.2 22.2.0.192.$ZONE A
+expect_eq "rbldb as root left no file of root's in the store" "" "$(root_files "$T/s-server")"
+stop_server
+rm -f "$T/s-server/lock.mdb"
+rb_ok "rbldb as root on a store of nobody's without lock.mdb" -D "$T/s-server" show 192.0.2.22
+expect_eq "it made lock.mdb as nobody, not as root" "600 nobody" "$(modes "$T/s-server/lock.mdb")"
+install -d -o nobody -m 700 "$T/s-empty"
+rb_ok "rbldb as root in an empty store directory of nobody's" -D "$T/s-empty" report 192.0.2.23 --zone "$ZONE"
+expect_eq "it created the store as nobody" "" "$(root_files "$T/s-empty")"
+
+start_server -D "$T/s-root" || finish
+expect_eq "rbldbd gives the store of root's it serves to its user, lock.mdb too" \
+    "700 nobody 600 nobody 600 nobody" "$(modes "$T/s-root" "$T/s-root/data.mdb" "$T/s-root/lock.mdb")"
+nobody_ok "and its user's rbldb then writes it" -D "$T/s-root" report 192.0.2.24 --zone "$ZONE"
+stop_server
+
+install -d -o daemon -m 700 "$T/s-daemon"
+out=$(timeout 20 "$RBLDBD" -c "$CONF" -D "$T/s-daemon" -l 127.0.0.1:$((20000 + RANDOM % 40000)) 2>&1); rc=$?
+expect_eq "a store of another user's than [server] user: exit 1" 1 "$rc"
+expect_match "... naming its owner" "store .*s-daemon belongs to daemon, not to nobody" "$out"
+mkdir -m 700 "$T/s-other" && echo keep >"$T/s-other/notes.txt"
+out=$(timeout 20 "$RBLDBD" -c "$CONF" -D "$T/s-other" -l 127.0.0.1:$((20000 + RANDOM % 40000)) 2>&1); rc=$?
+expect_eq "a directory of root's holding other files is not given to the user: exit 1" 1 "$rc"
+expect_eq "... and stays root's" "700 root" "$(modes "$T/s-other")"
+
+# As root, no file is opened through a symbolic link.
+# untouched FILE: FILE still holds what it was made with.
+untouched() { cmp -s "$1" "$T/victim.orig" && echo untouched || echo changed; }
+echo 'a file of root'"'"'s' >"$T/victim.orig"
+cp "$T/victim.orig" "$T/victim-lock"
+mkdir -m 1777 "$T/s-open"
+ln -s "$T/victim-lock" "$T/s-open/lock.mdb"
+rb -D "$T/s-open" stats
+expect_eq "rbldb as root refuses a store others may write, with a link planted in it" \
+    "1 untouched" "$RB_RC $(untouched "$T/victim-lock")"
+expect_match "... saying why" "only its owner may write" "$RB_ERR"
+ln -s "$CONF" "$T/link.conf"
+out=$("$RBLDB" -c "$T/link.conf" stats 2>&1); rc=$?
+expect_eq "rbldb as root refuses a configuration reached through a symbolic link" 1 "$rc"
+expect_match "... saying so" "link.conf: cannot read: a symbolic link" "$out"
+out=$(timeout 20 "$RBLDBD" -c "$T/link.conf" -l 127.0.0.1:$((20000 + RANDOM % 40000)) 2>&1); rc=$?
+expect_eq "rbldbd as root refuses it too" 1 "$rc"
+
+sed -i 's/^threads = 2$/threads = 2\nquery-log = query.log/' "$CONF"
+start_server || finish
+check "a query for the query log" dns_is 127.0.0.2 2.0.0.127.$ZONE A
+check "the query is logged" poll_until 10 grep -q '2.0.0.127' "$T/query.log"
+expect_eq "the query log is private and the server user's (0600, nobody)" \
+    "600 nobody" "$(modes "$T/query.log")"
+stop_server
+cp "$T/victim.orig" "$T/victim-log"
+ln -s "$T/victim-log" "$T/query-link.log"
+sed -i 's/^query-log = query.log$/query-log = query-link.log/' "$CONF"
+out=$(timeout 20 "$RBLDBD" -c "$CONF" -l 127.0.0.1:$((20000 + RANDOM % 40000)) 2>&1); rc=$?
+expect_eq "a query log that is a symbolic link is refused: exit 1" 1 "$rc"
+expect_match "... saying so" "query-log .*query-link.log: a symbolic link" "$out"
+expect_eq "... and nothing is written through it" "untouched" "$(untouched "$T/victim-log")"
 finish

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -164,6 +165,36 @@ test_open_failure_names_the_file(void **state)
 	assert_string_equal(err, "query-log /nonexistent/dir/q.log: No such file or directory");
 }
 
+/* A new log is private: 0600 (a query log names who asks what). */
+static void
+test_a_new_log_is_private(void **state)
+{
+	struct fixture *f = *state;
+	struct querylog *ql;
+	struct stat st;
+	char err[256];
+
+	assert_non_null(ql = querylog_open(f->path, 1, err, sizeof(err)));
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	querylog_close(ql);
+}
+
+/* A symbolic link is never followed: the file it points to is not written. */
+static void
+test_a_link_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	char err[256], target[160];
+
+	snprintf(target, sizeof(target), "%s/target", f->dir);
+	testdir_write(f->dir, "target", "kept\n");
+	assert_int_equal(symlink(target, f->path), 0);
+	assert_null(querylog_open(f->path, 1, err, sizeof(err)));
+	assert_non_null(strstr(err, "a symbolic link"));
+	assert_string_equal(slurp(target), "kept\n");
+}
+
 struct reader {
 	int fd;
 	size_t lines;
@@ -194,24 +225,25 @@ test_a_full_ring_drops_instead_of_blocking(void **state)
 	struct querylog *ql;
 	struct reader r = { 0, 0 };
 	pthread_t th;
-	char err[256], path[64];
+	struct fixture *f = *state;
+	char err[256];
 	unsigned i, lost = 0, total = 3 * QUERYLOG_RING + 4000;
-	int p[2];
+	int rd;
 
-	(void)state;
-	assert_int_equal(pipe(p), 0);
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[1]);
-	assert_non_null(ql = querylog_open(path, 1, err, sizeof(err)));
-	close(p[1]);
+	/* A FIFO: the log opens its writing end, the test holds the reading one. */
+	assert_int_equal(mkfifo(f->path, 0600), 0);
+	assert_true((rd = open(f->path, O_RDONLY | O_NONBLOCK)) >= 0);
+	assert_non_null(ql = querylog_open(f->path, 1, err, sizeof(err)));
+	assert_int_equal(fcntl(rd, F_SETFL, O_RDONLY), 0);
 	for (i = 0; i < total; i++)
 		lost += !querylog_put(querylog_ring(ql, 0), NOW, (struct sockaddr *)&a, 0,
 		    (const uint8_t *)QNAME, QNAMELEN, 1, 0);
 	assert_true(lost > 0);
-	r.fd = p[0];
+	r.fd = rd;
 	assert_int_equal(pthread_create(&th, NULL, count_lines, &r), 0);
 	querylog_close(ql);
 	pthread_join(th, NULL);
-	close(p[0]);
+	close(rd);
 	assert_int_equal(r.lines + lost, total);
 }
 
@@ -281,7 +313,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lines_are_written_in_order_per_worker, setup,
 		    teardown),
 		cmocka_unit_test(test_open_failure_names_the_file),
-		cmocka_unit_test(test_a_full_ring_drops_instead_of_blocking),
+		cmocka_unit_test_setup_teardown(test_a_full_ring_drops_instead_of_blocking, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_a_new_log_is_private, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_link_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_follows_a_rotation, setup, teardown),
 	};
 
