@@ -21,11 +21,11 @@
 /* Named databases; the order is the index into s->dbi. */
 enum {
 	DB_META, DB_ENTRIES, DB_DETAILS, DB_REPORTS, DB_BYSOURCE, DB_EXPIRY,
-	DB_JOURNAL, DB_HISTORY, DB_STRINGS, DB_STRINDEX, DB_COUNT
+	DB_JOURNAL, DB_HISTORY, DB_STRINGS, DB_STRINDEX, DB_COMMITS, DB_COUNT
 };
 static const char *const db_names[DB_COUNT] = {
 	"meta", "entries", "details", "reports", "bysource", "expiry",
-	"journal", "history", "strings", "strindex",
+	"journal", "history", "strings", "strindex", "commits",
 };
 
 #define NO_PARENT 0xff
@@ -43,6 +43,7 @@ struct store {
 	MDB_env *env;
 	MDB_dbi dbi[DB_COUNT];
 	char *dir;
+	char *origin;		/* what this process's commits say made them (commit log) */
 };
 
 struct zone_change {
@@ -50,6 +51,7 @@ struct zone_change {
 	bool overflow;		/* too many changes to journal */
 	uint32_t n, cap;
 	unsigned char *buf;	/* n records of 1 + 2 * LISTING_LEN */
+	uint32_t ops[4];	/* changes by enum journal_op, journalled or not (commit log) */
 };
 
 struct store_wr {
@@ -372,31 +374,48 @@ root_safe(const char *dir)
  * anything else is refused untouched.
  */
 static int
-check_schema(struct store *s, MDB_txn *txn, bool *fresh)
+check_schema(MDB_txn *txn, unsigned *version)
 {
 	MDB_dbi main, meta;
 	MDB_val k = { 6, "schema" }, v;
 	MDB_stat st;
 	int rc;
 
-	*fresh = false;
+	*version = 0;
 	if ((rc = mdb_dbi_open(txn, NULL, 0, &main)) != 0)
 		return from_mdb(rc);
 	if ((rc = mdb_stat(txn, main, &st)) != 0)
 		return from_mdb(rc);
-	if (st.ms_entries == 0) {
-		*fresh = true;
+	if (st.ms_entries == 0)
 		return RB_OK;
-	}
 	if (mdb_dbi_open(txn, "meta", 0, &meta) != 0)
 		return RB_ENOTSTORE;
 	if (mdb_get(txn, meta, &k, &v) != 0 || v.mv_size != 4)
 		return RB_ENOTSTORE;
-	if (get32(v.mv_data) > STORE_SCHEMA_VERSION)
-		return RB_ESCHEMA;
-	/* Version 1 is the first; later versions upgrade older stores here. */
-	(void)s;
+	if ((*version = get32(v.mv_data)) > STORE_SCHEMA_VERSION || *version == 0)
+		return *version == 0 ? RB_ENOTSTORE : RB_ESCHEMA;
 	return RB_OK;
+}
+
+/*
+ * Schema upgrades, one step per version, run in order by the first process
+ * that opens an older store, all in the one write transaction that also
+ * creates the databases the newer version has (store_open_flags): a crash
+ * leaves the store as it was or fully upgraded.  Version 1 was the first;
+ * version 2 added the commit log (DB_COMMITS), which starts empty.  A step
+ * that must move or rewrite data goes here.
+ */
+static int
+upgrade(struct store *s, MDB_txn *txn, unsigned from)
+{
+	(void)s, (void)txn;
+	switch (from) {
+	case 1:
+		/* v2: the commit log database, created by the caller; nothing to move. */
+		/* FALLTHROUGH */
+	default:
+		return RB_OK;
+	}
 }
 
 int
@@ -405,8 +424,7 @@ store_open_flags(struct store **out, const char *dir, size_t mapsize, unsigned f
 	struct store *s;
 	MDB_txn *txn = NULL;
 	int rc, dead, create;
-	bool fresh;
-	unsigned i;
+	unsigned i, version;
 	unsigned char ver[4];
 	MDB_val k = { 6, "schema" }, v = { 4, ver };
 
@@ -435,7 +453,7 @@ store_open_flags(struct store **out, const char *dir, size_t mapsize, unsigned f
 	for (create = 0; create < 2; create++) {
 		if ((rc = mdb_txn_begin(s->env, NULL, create ? 0 : MDB_RDONLY, &txn)) != 0)
 			goto fail;
-		if ((rc = check_schema(s, txn, &fresh)) != 0) {
+		if ((rc = check_schema(txn, &version)) != 0) {
 			mdb_txn_abort(txn);
 			mdb_env_close(s->env);
 			free(s->dir);
@@ -451,10 +469,11 @@ store_open_flags(struct store **out, const char *dir, size_t mapsize, unsigned f
 			if (rc == 0)
 				rc = mdb_set_compare(txn, s->dbi[i], key_cmp);
 		}
-		if (rc == 0 && !fresh)
+		if (rc == 0 && version == STORE_SCHEMA_VERSION)
 			break;
 		if (create) {
-			if (rc != 0)
+			/* New, or older: created or upgraded in this one transaction. */
+			if (rc != 0 || (version != 0 && (rc = upgrade(s, txn, version)) != 0))
 				goto fail;
 			put32(ver, STORE_SCHEMA_VERSION);
 			if ((rc = mdb_put(txn, s->dbi[DB_META], &k, &v, 0)) != 0)
@@ -487,7 +506,20 @@ store_close(struct store *s)
 		return;
 	mdb_env_close(s->env);
 	free(s->dir);
+	free(s->origin);
 	free(s);
+}
+
+int
+store_set_origin(struct store *s, const char *origin)
+{
+	char *o = strdup(origin);
+
+	if (o == NULL)
+		return -ENOMEM;
+	free(s->origin);
+	s->origin = o;
+	return RB_OK;
 }
 
 int
@@ -1472,6 +1504,7 @@ journal_note(struct store_wr *w, uint16_t zone, uint8_t op, const struct listing
 
 	if (zc == NULL)
 		return sticky(w, -ENOMEM);
+	zc->ops[op & 3]++;
 	if (zc->overflow)
 		return RB_OK;
 	if (zc->n >= JOURNAL_MAX_CHANGES) {
@@ -2157,6 +2190,114 @@ journal_write(struct store_wr *w, struct zone_change *zc, struct store_zone *z,
 	return rc;
 }
 
+/* ---- The commit log ---- */
+
+/*
+ * One record per commit that changed a zone, keyed by a growing id: when,
+ * by whom (uid), what (the process's origin, e.g. the command line), and
+ * per zone the serials, journal seq and counts (COMMIT_ZONE_LEN each).
+ */
+#define COMMIT_HDR_LEN 16	/* at, uid, nzones, origin length */
+#define COMMIT_ZONE_LEN 30	/* zone, from, to, seq, added, removed, changed */
+
+static int
+commit_log_write(struct store_wr *w)
+{
+	const char *origin = w->s->origin != NULL ? w->s->origin : "";
+	size_t olen = strlen(origin) > 4096 ? 4096 : strlen(origin), vlen, i;
+	unsigned char kb[8], *vb, *p;
+	MDB_val k, v;
+	uint64_t id = 1;
+	struct store_zone z;
+	int rc;
+
+	if (mdb_cursor_get(w->cur[DB_COMMITS], &k, &v, MDB_LAST) == 0 && k.mv_size == 8)
+		id = get64(k.mv_data) + 1;
+	vlen = COMMIT_HDR_LEN + w->nzc * COMMIT_ZONE_LEN + olen;
+	if ((vb = malloc(vlen)) == NULL)
+		return -ENOMEM;
+	put64(vb, (uint64_t)w->now);
+	put32(vb + 8, (uint32_t)geteuid());
+	put16(vb + 12, (uint16_t)w->nzc);
+	put16(vb + 14, (uint16_t)olen);
+	for (i = 0, p = vb + COMMIT_HDR_LEN; i < w->nzc; i++, p += COMMIT_ZONE_LEN) {
+		const struct zone_change *zc = &w->zc[i];
+
+		/* store_wr_commit has moved the zone on: this is its new serial and seq. */
+		if ((rc = zone_read(w->txn, w->s, zc->zone, &z)) != 0) {
+			free(vb);
+			return rc;
+		}
+		put16(p, zc->zone);
+		put32(p + 2, z.serial - 1);
+		put32(p + 6, z.serial);
+		put64(p + 10, z.seq);
+		put32(p + 18, zc->ops[JOURNAL_ADD]);
+		put32(p + 22, zc->ops[JOURNAL_DEL]);
+		put32(p + 26, zc->ops[JOURNAL_CHANGE]);
+	}
+	memcpy(p, origin, olen);
+	put64(kb, id);
+	rc = wput(w, DB_COMMITS, kb, 8, vb, vlen, 0);
+	free(vb);
+	return rc;
+}
+
+int
+store_commits(struct store_reader *r, uint64_t after, store_commit_cb cb, void *arg)
+{
+	unsigned char kb[8];
+	MDB_cursor *cur;
+	MDB_val k = { 8, kb }, v;
+	struct store_commit c;
+	const unsigned char *p;
+	unsigned i;
+	int rc;
+
+	put64(kb, after + 1);
+	if ((rc = mdb_cursor_open(r->txn, r->s->dbi[DB_COMMITS], &cur)) != 0)
+		return from_mdb(rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		p = v.mv_data;
+		if (k.mv_size != 8 || v.mv_size < COMMIT_HDR_LEN) {
+			rc = RB_ESTORE;
+			break;
+		}
+		memset(&c, 0, sizeof(c));
+		c.id = get64(k.mv_data);
+		c.at = (int64_t)get64(p);
+		c.uid = get32(p + 8);
+		c.nzones = get16(p + 12);
+		c.originlen = get16(p + 14);
+		if (c.nzones > STORE_MAX_ZONES ||
+		    v.mv_size != COMMIT_HDR_LEN + c.nzones * COMMIT_ZONE_LEN + c.originlen) {
+			rc = RB_ESTORE;
+			break;
+		}
+		if ((c.zones = calloc(c.nzones ? c.nzones : 1, sizeof(*c.zones))) == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		for (i = 0, p += COMMIT_HDR_LEN; i < c.nzones; i++, p += COMMIT_ZONE_LEN) {
+			c.zones[i].zone = get16(p);
+			c.zones[i].serial_from = get32(p + 2);
+			c.zones[i].serial_to = get32(p + 6);
+			c.zones[i].seq = get64(p + 10);
+			c.zones[i].added = get32(p + 18);
+			c.zones[i].removed = get32(p + 22);
+			c.zones[i].changed = get32(p + 26);
+		}
+		c.origin = (const char *)p;
+		rc = cb(arg, &c);
+		free(c.zones);
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? RB_OK : rc > 0 ? from_mdb(rc) : rc;
+}
+
 static bool
 disk_full(const char *dir)
 {
@@ -2194,6 +2335,8 @@ store_wr_commit(struct store_wr *w)
 		put64(sb, w->hist_seq);
 		rc = wput(w, DB_META, "histseq", 7, sb, 8, 0);
 	}
+	if (rc == 0 && w->nzc > 0)
+		rc = commit_log_write(w);
 	if (rc != 0) {
 		store_wr_abort(w);
 		return rc;

@@ -21,6 +21,10 @@
  *   journal   zone|seq -> one commit's changes to the zone (for IXFR)
  *   history   fam|addr|plen|seq -> audit record (every zone)
  *   strings   id -> text; strindex hash -> id (reasons stored once)
+ *   commits   id -> one commit that changed zones: time, uid, origin, and
+ *             per zone serial from/to, journal seq, added/removed/changed
+ * Schema versions: 1 the first; 2 added commits.  The first process that
+ * opens an older store upgrades it in one write transaction (store.c).
  */
 
 #include <stdatomic.h>
@@ -30,7 +34,7 @@
 
 #include "addr.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_DEFAULT_MAPSIZE ((size_t)16 << 30)	/* 16 GiB, sparse */
 #define STORE_MAX_ZONES 4096
 #define STORE_MAX_TEXT 4000		/* reasons and other texts, octets */
@@ -55,6 +59,12 @@ int store_open(struct store **out, const char *dir, size_t mapsize);
 #define STORE_RANDOM_READS 0x01
 int store_open_flags(struct store **out, const char *dir, size_t mapsize, unsigned flags);
 void store_close(struct store *s);
+
+/*
+ * What this process's commits record as their origin in the commit log
+ * (rbldb: its command line; rbldbd: "rbldbd expiry").  Copied.
+ */
+int store_set_origin(struct store *s, const char *origin);
 
 /* A consistent, compacted copy of the store into directory DIR (created 0700, copy 0600). */
 int store_backup(struct store *s, const char *dir);
@@ -167,6 +177,29 @@ int store_detail(struct store_reader *r, uint16_t zone, const struct addr *net,
  */
 typedef int (*store_entry_cb)(void *arg, const struct listing *l);
 int store_foreach(struct store_reader *r, uint16_t zone, store_entry_cb cb, void *arg);
+
+/* One zone's part of a commit in the commit log. */
+struct store_commit_zone {
+	uint16_t zone;
+	uint32_t serial_from, serial_to;
+	uint64_t seq;			/* the zone's journal record of the commit */
+	uint32_t added, removed, changed;	/* listings, journalled or not */
+};
+
+/* A commit that changed zones, as the commit log keeps it. */
+struct store_commit {
+	uint64_t id;			/* grows by one per logged commit */
+	int64_t at;
+	uint32_t uid;			/* effective uid of the process that committed */
+	const char *origin;		/* ORIGINLEN octets, not terminated: store_set_origin's */
+	size_t originlen;
+	unsigned nzones;
+	struct store_commit_zone *zones;	/* valid during the callback only */
+};
+typedef int (*store_commit_cb)(void *arg, const struct store_commit *c);
+
+/* Call CB for each logged commit with an id above AFTER, oldest first; a non-zero CB return stops and is returned. */
+int store_commits(struct store_reader *r, uint64_t after, store_commit_cb cb, void *arg);
 
 /* Entries of ZONE whose prefix covers or lies inside NET, in key order. */
 int store_foreach_overlapping(struct store_reader *r, uint16_t zone,

@@ -36,6 +36,7 @@ static const struct command commands[] = {
 	{ "purge", "--source S [--since TIME] [--dry-run]", cmd_purge },
 	{ "stats", "[--json]", cmd_stats },
 	{ "backup", "DIR", cmd_backup },
+	{ "log", "[--zone Z] [--since TIME] [--json]", cmd_log },
 };
 
 static void
@@ -104,15 +105,35 @@ become_store_owner(const char *dir)
 	return 0;
 }
 
+/* The command line, words joined by spaces, as the commit log records it. */
+static char *
+command_line(int argc, char **argv)
+{
+	size_t n = 1;
+	char *s;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		n += strlen(argv[i]) + 1;
+	s = xcalloc(1, n);
+	strcat(s, "rbldb");	/* not the path it was started by */
+	for (i = 1; i < argc; i++) {
+		strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
 /* Open the store and learn (or create) the id of every configured zone. */
 static int
-loader_open(struct loader *L, const char *dbdir)
+loader_open(struct loader *L, const char *dbdir, const char *origin)
 {
 	struct store_zone sz;
 	size_t i;
 	int rc;
 
-	if ((rc = store_open(&L->store, dbdir, L->conf->mapsize)) != 0)
+	if ((rc = store_open(&L->store, dbdir, L->conf->mapsize)) != 0 ||
+	    (rc = store_set_origin(L->store, origin)) != 0)
 		return cmd_fail(NULL, CMD_FAIL, "store %s: %s", dbdir, rb_strerror(rc));
 	L->zone_ids = xcalloc(L->conf->nzones ? L->conf->nzones : 1, sizeof(*L->zone_ids));
 	for (i = 0; i < L->conf->nzones; i++) {
@@ -138,7 +159,7 @@ main(int argc, char **argv)
 	struct loader L = { 0 };
 	const struct command *cmd;
 	const char *confpath = NULL, *dbdir = NULL;
-	char err[1024];
+	char err[1024], *origin;
 	int c, rc;
 
 	log_init("rbldb", false, false);
@@ -177,8 +198,10 @@ main(int argc, char **argv)
 		return cmd_fail(NULL, CMD_FAIL, "%s", err);
 	if (dbdir == NULL)
 		dbdir = L.conf->db;
-	if ((rc = become_store_owner(dbdir)) == 0 && (rc = loader_open(&L, dbdir)) == 0)
+	origin = command_line(argc, argv);
+	if ((rc = become_store_owner(dbdir)) == 0 && (rc = loader_open(&L, dbdir, origin)) == 0)
 		rc = cmd->run(&L, argc - optind, argv + optind);
+	free(origin);
 
 	if (fflush(stdout) != 0 && rc == CMD_OK)
 		rc = cmd_fail(NULL, CMD_FAIL, "writing output failed");

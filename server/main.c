@@ -218,6 +218,8 @@ open_store(const struct conf *c, const char *user, struct privs_user *u, struct 
 		return -1;
 	}
 	rc = store_open_flags(out, c->db, c->mapsize, STORE_RANDOM_READS);
+	if (rc == 0)
+		rc = store_set_origin(*out, "rbldbd expiry");
 	if (lend && (rc2 = privs_resume()) != 0)
 		fatalx("store %s: cannot become root again after opening it as %s: %s", c->db,
 		    u->name, rb_strerror(rc2));
