@@ -118,12 +118,6 @@ dns_lower(uint8_t c)
  */
 size_t dns_reply_min(const struct dns_msg *m, unsigned rcode, bool tc, uint8_t *out, size_t cap);
 
-/*
- * Header octets 2 and 3 of a reply to M: QR, the opcode, AA and TC as
- * given; RD and CD copied for a QUERY only (RFC 4035 s3.1.6), since
- * replies to other opcodes carry no RD, RA, AD or CD; the RCODE's low bits.
- */
-void dns_reply_flags(const struct dns_msg *m, bool aa, bool tc, unsigned rcode, uint8_t *out);
 
 /* The most a UDP reply to M may take (RFC 6891 s6.2.5, at most DNS_UDP_MAX), and at most CAP. */
 static inline size_t
@@ -136,7 +130,38 @@ dns_udp_limit(const struct dns_msg *m, size_t cap)
 	return n < cap ? n : cap;
 }
 
+/*
+ * Header octets 2 and 3 of a reply to M: QR, the opcode, AA and TC as
+ * given; RD and CD copied for a QUERY only (RFC 4035 s3.1.6), since
+ * replies to other opcodes carry no RD, RA, AD or CD; the RCODE's low bits.
+ */
+static inline void
+dns_reply_flags(const struct dns_msg *m, bool aa, bool tc, unsigned rcode, uint8_t *out)
+{
+	bool query = m->opcode == DNS_OP_QUERY;
+
+	out[0] = (uint8_t)(DNS_F_QR | m->opcode << 3 | (aa ? DNS_F_AA : 0) | (tc ? DNS_F_TC : 0) |
+	    (query ? m->flags & DNS_F_RD : 0));
+	/* RA, Z and AD clear; CD copied in a QUERY (RFC 4035 s3.1.6). */
+	out[1] = (uint8_t)((query ? m->flags2 & DNS_F_CD : 0) | (rcode & 0x0f));
+}
+
 /* Write our OPT at OUT (room checked by the caller): rcode's upper bits, DO copied. */
-void dns_put_opt(const struct dns_msg *m, unsigned rcode, uint8_t *out);
+static inline void
+dns_put_opt(const struct dns_msg *m, unsigned rcode, uint8_t *out)
+{
+	/* RFC 6891 s6.1.3: the rcode's upper bits; RFC 3225 s3: DO copied. */
+	out[0] = 0;
+	out[1] = 0;
+	out[2] = DNS_T_OPT;
+	out[3] = DNS_UDP_MAX >> 8;
+	out[4] = DNS_UDP_MAX & 0xff;
+	out[5] = (uint8_t)(rcode >> 4);
+	out[6] = 0;
+	out[7] = m->dobit ? DNS_EDNS_DO >> 8 : 0;
+	out[8] = 0;
+	out[9] = 0;
+	out[10] = 0;
+}
 
 #endif

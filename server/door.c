@@ -186,9 +186,9 @@ door_answer(struct query_ctx *q, struct xfr *x, const struct tsig_keyring *kr,
 
 	*olen = 0;
 	*job = NULL;
-	memset(&q->info, 0, sizeof(q->info));
-	q->info.zi = -1;
 	if (dns_silent(pkt, len)) {
+		memset(&q->info, 0, sizeof(q->info));
+		q->info.zi = -1;
 		q->info.action = QUERY_ACT_MALFORMED;
 		return QUERY_DROP;
 	}
@@ -198,6 +198,13 @@ door_answer(struct query_ctx *q, struct xfr *x, const struct tsig_keyring *kr,
 	/* The query answerer applies the ACL itself; it needs the client for that. */
 	q->peer = cl != NULL ? peer : NULL;
 	if (m.tsig != 0 || m.badtsig) {
+		/* Replies made here are counted as the query answerer counts its own. */
+		memset(&q->info, 0, sizeof(q->info));
+		q->info.zi = -1;
+		if (m.hasq) {
+			q->info.qtype = m.qtype;
+			q->info.qnamelen = m.qnamelen;
+		}
 		r = signed_answer(q, x, kr, peer, &m, cl, tr, out, cap, olen, job, &proven);
 	} else {
 		r = query_answer_msg(q, &m, tr, out, cap, olen);
@@ -217,10 +224,6 @@ door_answer(struct query_ctx *q, struct xfr *x, const struct tsig_keyring *kr,
 	}
 	if (r != QUERY_ANSWER)
 		return r;
-	if (m.hasq) {
-		q->info.qtype = m.qtype;
-		q->info.qnamelen = m.qnamelen;
-	}
 	rcode = q->info.rcode;
 	if (tr == QUERY_UDP && cl != NULL && q->rrl != NULL && acl_rrl_on(q->acl) &&
 	    rate_gate(q, &m, cl, rcode, out, cap, olen) == QUERY_DROP)

@@ -148,8 +148,9 @@ zone_serial(struct query_ctx *q, size_t zi)
 	return z->apex_serial;
 }
 
-int
-query_find_zone(const struct zonetab *zt, const struct dns_msg *m, size_t *off)
+/* The zone whose apex is the longest suffix of the question name; *OFF = where it starts. */
+static int
+find_zone(const struct zonetab *zt, const struct dns_msg *m, size_t *off)
 {
 	const uint8_t *name = m->lname;
 	unsigned labels = m->qlabels;
@@ -358,7 +359,7 @@ answer_zone(struct query_ctx *q, const struct dns_msg *m, enum query_transport t
 	size_t off = 0;
 	int zi, rc;
 
-	*zip = zi = query_find_zone(q->zt, m, &off);
+	*zip = zi = find_zone(q->zt, m, &off);
 	if (zi >= 0)
 		q->info.zone = q->zt->zones[zi].id;
 	if (client != NULL && (rule = acl_match(q->acl, zi, client)) != NULL) {
@@ -554,6 +555,12 @@ query_answer_msg(struct query_ctx *q, const struct dns_msg *m, enum query_transp
 	q->info.rcode = r.rcode;
 	*outlen = r.w.len;
 	return QUERY_ANSWER;
+}
+
+int
+query_find_zone(const struct zonetab *zt, const struct dns_msg *m, size_t *off)
+{
+	return find_zone(zt, m, off);
 }
 
 enum query_result
