@@ -793,6 +793,7 @@ get_entry(struct store_reader *r, uint16_t zone, const struct addr *a, uint8_t p
 	addr_mask(&l->net, plen);
 	k.mv_size = entry_key(kb, zone, &l->net, plen);
 	k.mv_data = kb;
+	r->moves++;
 	if (r->point != NULL)
 		rc = mdb_cursor_get(r->point, &k, &v, MDB_SET_KEY);
 	else
@@ -826,8 +827,10 @@ predecessor(struct store_reader *r, uint16_t zone, const struct addr *a, uint8_t
 	k.mv_size = klen;
 	k.mv_data = kb;
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	r->moves++;
 	if (rc == 0 && k.mv_size == klen && memcmp(k.mv_data, kb, klen) == 0)
 		goto found;	/* exact match */
+	r->moves++;
 	if (rc == MDB_NOTFOUND)
 		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
 	else if (rc == 0)
@@ -919,8 +922,11 @@ walk_inside(struct store_reader *r, uint16_t zone, const struct addr *net,
 	k.mv_size = klen;
 	k.mv_data = kb;
 	rc = mdb_cursor_get(r->cur, &k, &v, MDB_SET_RANGE);
-	if (rc == 0 && k.mv_size == klen && memcmp(k.mv_data, kb, klen) == 0)
+	r->moves++;
+	if (rc == 0 && k.mv_size == klen && memcmp(k.mv_data, kb, klen) == 0) {
 		rc = mdb_cursor_get(r->cur, &k, &v, MDB_NEXT);
+		r->moves++;
+	}
 	while (rc == 0) {
 		if (k.mv_size != klen || memcmp(k.mv_data, endb, klen) > 0)
 			break;
@@ -930,6 +936,7 @@ walk_inside(struct store_reader *r, uint16_t zone, const struct addr *net,
 		if ((rc = cb(arg, &l, h.parent)) != 0)
 			return rc;
 		rc = mdb_cursor_get(r->cur, &k, &v, MDB_NEXT);
+		r->moves++;
 	}
 	return rc == 0 || rc == MDB_NOTFOUND ? RB_OK : from_mdb(rc);
 }

@@ -118,6 +118,11 @@ struct store_reader {
 	void *cur;		/* MDB_cursor * on entries */
 	void *point;		/* MDB_cursor * on entries for point reads, or NULL */
 	uint64_t txnid;		/* snapshot id, to notice new commits */
+	/*
+	 * B-tree descents and cursor steps this reader made, so that tests and
+	 * benchmarks can count what a lookup costs.  Only ever added to.
+	 */
+	uint64_t moves;
 };
 
 int store_reader_init(struct store *s, struct store_reader *r);
