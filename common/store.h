@@ -21,6 +21,9 @@
  *   journal   zone|seq -> one commit's changes to the zone (for IXFR)
  *   history   fam|addr|plen|seq -> audit record (every zone)
  *   strings   id -> text; strindex hash -> id (reasons stored once)
+ *   below     zone|fam|plen|addr -> the latest expiry (UINT32_MAX: never) of
+ *             the listings strictly inside that prefix, for each IPv4 /0,
+ *             /8, /16, /24 and IPv6 /4../124 holding one (partial names)
  */
 
 #include <stdatomic.h>
@@ -30,7 +33,7 @@
 
 #include "addr.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2	/* 2: "below" (version 1 stores are upgraded) */
 #define STORE_DEFAULT_MAPSIZE ((size_t)16 << 30)	/* 16 GiB, sparse */
 #define STORE_MAX_ZONES 4096
 #define STORE_MAX_TEXT 4000		/* reasons and other texts, octets */
@@ -153,7 +156,10 @@ int store_lookup(struct store_reader *r, uint16_t zone, const struct addr *a,
 /*
  * True (1) when some live listed entry of ZONE lies inside or covers the
  * prefix P: the name of P is then an empty non-terminal (RFC 8020), not
- * NXDOMAIN.  0 when none, negative on error.
+ * NXDOMAIN.  0 when none, negative on error.  The cost does not grow with
+ * what lies under P: a lookup as store_lookup's, then one more for the
+ * prefixes a query name ends on (IPv4 /0, /8, /16, /24, IPv6 by nibbles),
+ * at most 16 ranges for any other (store.c, "Partial names").
  */
 int store_prefix_used(struct store_reader *r, uint16_t zone, const struct addr *p,
     uint32_t now);
