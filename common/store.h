@@ -21,10 +21,14 @@
  *   journal   zone|seq -> one commit's changes to the zone (for IXFR)
  *   history   fam|addr|plen|seq -> audit record (every zone)
  *   strings   id -> text; strindex hash -> id (reasons stored once)
+ *   below     zone|fam|plen|addr -> the latest expiry (UINT32_MAX: never) of
+ *             the listings strictly inside that prefix, for each IPv4 /0,
+ *             /8, /16, /24 and IPv6 /4../124 holding one (partial names)
  *   commits   id -> one commit that changed zones: time, uid, origin, and
  *             per zone serial from/to, journal seq, added/removed/changed
- * Schema versions: 1 the first; 2 added commits.  The first process that
- * opens an older store upgrades it in one write transaction (store.c).
+ * Schema versions: 1 the first; 2 added below and commits.  The first
+ * process that opens an older store upgrades it in one write transaction
+ * (store.c, upgrade()).
  */
 
 #include <stdatomic.h>
@@ -128,6 +132,11 @@ struct store_reader {
 	void *cur;		/* MDB_cursor * on entries */
 	void *point;		/* MDB_cursor * on entries for point reads, or NULL */
 	uint64_t txnid;		/* snapshot id, to notice new commits */
+	/*
+	 * B-tree descents and cursor steps this reader made, so that tests and
+	 * benchmarks can count what a lookup costs.  Only ever added to.
+	 */
+	uint64_t moves;
 };
 
 int store_reader_init(struct store *s, struct store_reader *r);
@@ -158,7 +167,10 @@ int store_lookup(struct store_reader *r, uint16_t zone, const struct addr *a,
 /*
  * True (1) when some live listed entry of ZONE lies inside or covers the
  * prefix P: the name of P is then an empty non-terminal (RFC 8020), not
- * NXDOMAIN.  0 when none, negative on error.
+ * NXDOMAIN.  0 when none, negative on error.  The cost does not grow with
+ * what lies under P: a lookup as store_lookup's, then one more for the
+ * prefixes a query name ends on (IPv4 /0, /8, /16, /24, IPv6 by nibbles),
+ * at most 16 ranges for any other (store.c, "Partial names").
  */
 int store_prefix_used(struct store_reader *r, uint16_t zone, const struct addr *p,
     uint32_t now);

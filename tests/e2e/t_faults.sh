@@ -187,7 +187,7 @@ check "storepoke writes another program's LMDB environment" "$T/storepoke" "$T/f
 refused "another program's LMDB environment" "$T/foreign" "$NOTSTORE"
 
 rb_ok "a store of this version" -D "$T/newer" report 192.0.2.5 --reason seeded
-expect_eq "the store records its schema version" 1 "$("$T/storepoke" "$T/newer" schema 2>&1)"
+expect_eq "the store records its schema version" 2 "$("$T/storepoke" "$T/newer" schema 2>&1)"
 check "storepoke sets the schema to 99" "$T/storepoke" "$T/newer" schema 99
 refused "a store of a newer schema" "$T/newer" \
     'store .*: the store was written by a newer rbldb \(upgrade rbldb\)'

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <lmdb.h>
+
 #include "addr.h"
 #include "rb.h"
 #include "store.h"
@@ -359,6 +361,287 @@ test_prefix_used_finds_entries_below_and_above(void **state)
 	p = testdir_net("10.1.0.0/16");
 	assert_int_equal(store_prefix_used(&r, f->zone, &p, NOW), 1);
 	store_reader_fini(&r);
+}
+
+/* Report NET in its own transaction with AT and LIFETIME (seconds). */
+static void
+report_for(struct fixture *f, const char *net, int64_t at, uint32_t lifetime)
+{
+	struct store_wr *w;
+	struct report r = { .net = testdir_net(net), .at = at, .lifetime = lifetime,
+	    .source = "s" };
+	enum store_outcome out;
+
+	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	store_wr_set_now(w, NOW);
+	assert_int_equal(store_report(w, f->zone, &r, &out), 0);
+	assert_int_equal(store_wr_commit(w), 0);
+}
+
+/* Is P an empty non-terminal at NOW; *MOVES gets what the check cost. */
+static int
+prefix_used_cost(struct fixture *f, const char *p, uint32_t now, uint64_t *moves)
+{
+	struct store_reader r;
+	struct addr a = testdir_net(p);
+	uint64_t before;
+	int rc;
+
+	assert_int_equal(store_reader_init(f->s, &r), 0);
+	before = r.moves;
+	rc = store_prefix_used(&r, f->zone, &a, now);
+	*moves = r.moves - before;
+	store_reader_fini(&r);
+	return rc;
+}
+
+/*
+ * A partial name costs the same whatever waits below it for `expire`: an
+ * expired listing is never served (SPEC), and a check that stepped over
+ * expired entries one by one let anyone who could ask for a name make the
+ * server walk all of them, per query.  Counted in the reader's moves.  A
+ * /20 (asked as ::ffff:203.0.112.0/116) is no octet: it reads the 16 /24s
+ * under it, so it costs at most one seek, one entry and one node each.
+ */
+static void
+test_prefix_used_costs_the_same_with_expired_entries_below(void **state)
+{
+	struct fixture *f = *state;
+	struct store_wr *w;
+	struct report r = { .at = NOW - 10 * 86400, .lifetime = 86400, .source = "old" };
+	enum store_outcome out;
+	static const struct {
+		/* only a live one, expired ones and a live one, expired ones only */
+		const char *p[3];
+		unsigned bound;		/* 0: the first's cost, and a few moves */
+	} asked[] = {
+		{ { "198.51.100.0/24", "203.0.113.0/24", "192.0.2.0/24" }, 0 },
+		{ { "198.51.0.0/16", "203.0.0.0/16", "192.0.0.0/16" }, 0 },
+		{ { "198.0.0.0/8", "203.0.0.0/8", "192.0.0.0/8" }, 0 },
+		{ { "198.51.96.0/20", "203.0.112.0/20", "192.0.0.0/20" }, 4 + 16 * 3 },
+		{ { "2001:db8:a::/48", "2001:db8:b::/48", "2001:db8:c::/48" }, 0 },
+		{ { "2001:db8:a:f000::/52", "2001:db8:b::/52", "2001:db8:c::/52" }, 0 },
+	};
+	unsigned bound;
+	char net[ADDR_STRLEN];
+	uint64_t cost[3];
+	unsigned i, j;
+
+	/* Some 2,000 listings that expired nine days ago, not yet removed. */
+	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	store_wr_set_now(w, NOW);
+	for (i = 1; i <= 250; i++) {
+		for (j = 0; j < 8; j++) {
+			switch (j) {
+			case 0: snprintf(net, sizeof(net), "203.0.113.%u", i); break;
+			case 1: snprintf(net, sizeof(net), "192.0.2.%u", i); break;
+			case 2: snprintf(net, sizeof(net), "203.0.%u.7", i); break;
+			case 3: snprintf(net, sizeof(net), "192.0.%u.7", i); break;
+			case 4: snprintf(net, sizeof(net), "2001:db8:b:%x::/64", i); break;
+			case 5: snprintf(net, sizeof(net), "2001:db8:c:%x::/64", i); break;
+			case 6: snprintf(net, sizeof(net), "203.0.113.%u/31", i & ~1u); break;
+			default: snprintf(net, sizeof(net), "2001:db8:b::%x", i); break;
+			}
+			r.net = testdir_net(net);
+			assert_int_equal(store_report(w, f->zone, &r, &out), 0);
+		}
+	}
+	assert_int_equal(store_wr_commit(w), 0);
+	/* One live listing after them in key order, and one alone. */
+	report_for(f, "203.0.113.255", NOW - 10, 86400);
+	report_for(f, "2001:db8:b:ffff::/64", NOW - 10, 86400);
+	report_for(f, "2001:db8:b:fff::/64", NOW - 10, 86400);
+	report_for(f, "198.51.100.255", NOW - 10, 86400);
+	report_for(f, "2001:db8:a:ffff::/64", NOW - 10, 86400);
+
+	for (i = 0; i < RB_ARRAY_LEN(asked); i++) {
+		assert_int_equal(prefix_used_cost(f, asked[i].p[0], NOW, &cost[0]), 1);
+		assert_int_equal(prefix_used_cost(f, asked[i].p[1], NOW, &cost[1]), 1);
+		assert_int_equal(prefix_used_cost(f, asked[i].p[2], NOW, &cost[2]), 0);
+		print_message("%-16s %3llu  %-16s %3llu  %-16s %3llu moves\n", asked[i].p[0],
+		    (unsigned long long)cost[0], asked[i].p[1], (unsigned long long)cost[1],
+		    asked[i].p[2], (unsigned long long)cost[2]);
+		/* The same, within the few moves a lookup's shape may vary by. */
+		bound = asked[i].bound != 0 ? asked[i].bound : (unsigned)cost[0] + 4;
+		assert_true(cost[0] <= bound);
+		assert_true(cost[1] <= bound);
+		assert_true(cost[2] <= bound);
+	}
+}
+
+/*
+ * The answer of store_prefix_used, found from its summaries, against the
+ * definition: some live listing (not an exception) lies inside P, or a
+ * live listing covers it.
+ */
+struct ent_truth {
+	struct addr p;
+	uint32_t now;
+	bool used;
+};
+
+static int
+ent_truth_cb(void *arg, const struct listing *l)
+{
+	struct ent_truth *t = arg;
+
+	if (!(l->flags & LISTING_EXCEPTION) && (l->expires == 0 || l->expires > t->now) &&
+	    l->net.plen > t->p.plen && addr_contains(&t->p, &l->net))
+		t->used = true;
+	return 0;
+}
+
+static void
+check_prefixes_against_definition(struct fixture *f, const char *what)
+{
+	static const char *const prefixes[] = {
+		"0.0.0.0/0", "192.0.0.0/4", "192.0.0.0/8", "192.0.0.0/12", "192.0.0.0/16",
+		"192.0.0.0/20", "192.0.0.0/24", "192.0.1.0/24", "192.0.2.0/24", "192.0.3.0/24",
+		"192.0.0.0/28", "192.0.0.16/28", "192.0.1.240/28", "192.0.2.64/28",
+		"192.0.3.0/28", "192.0.2.0/23", "192.0.0.0/22", "193.0.0.0/8",
+		"2001:db8::/32", "2001:db8::/36", "2001:db8::/44", "2001:db8::/48",
+		"2001:db8:0:1::/64", "2001:db8:0:2::/64", "2001:db8:0:3::/64", "2001:db8::/60",
+		"2001:db8:0:1::/68", "2001:db8:0:2:8000::/68", "2001:db8:0:3::/124", "2000::/4",
+		"2001:db8:0:2::/63", "2001:db8:0:3::/66",
+	};
+	static const int64_t whens[] = { NOW - 20 * 86400, NOW - 3 * 86400, NOW - 86400,
+	    NOW, NOW + 86400, NOW + 4 * 86400, NOW + 40 * 86400 };
+	struct store_reader r;
+	struct ent_truth t;
+	struct listing l;
+	unsigned i, j;
+	int rc, want;
+
+	assert_int_equal(store_reader_init(f->s, &r), 0);
+	for (i = 0; i < RB_ARRAY_LEN(prefixes); i++) {
+		for (j = 0; j < RB_ARRAY_LEN(whens); j++) {
+			t.p = testdir_net(prefixes[i]);
+			t.now = (uint32_t)whens[j];
+			t.used = false;
+			assert_int_equal(store_foreach(&r, f->zone, ent_truth_cb, &t), 0);
+			want = t.used || store_lookup(&r, f->zone, &t.p, t.now, &l) ==
+			    STORE_MATCH_LISTED;
+			rc = store_prefix_used(&r, f->zone, &t.p, t.now);
+			if (rc != want)
+				fail_msg("%s: %s at NOW%+lld: %d, want %d", what, prefixes[i],
+				    (long long)(whens[j] - NOW), rc, want);
+		}
+	}
+	store_reader_fini(&r);
+}
+
+/*
+ * Reports with lifetimes that end at different times, ranges, exceptions,
+ * delistings and expiry runs, in a small space so that they nest and
+ * collide; after each commit every partial name answers as the definition.
+ */
+static void
+test_prefix_used_matches_its_definition_through_changes(void **state)
+{
+	struct fixture *f = *state;
+	static const uint8_t plens4[] = { 32, 32, 32, 31, 30, 28, 26, 24, 23, 20, 16 };
+	static const uint8_t plens6[] = { 128, 128, 127, 124, 120, 68, 64, 64, 63, 60, 48 };
+	static const uint32_t lifetimes[] = { 3600, 86400, 2 * 86400, 5 * 86400, 30 * 86400 };
+	unsigned seed = 16, step, i, nops, k;
+	char what[64];
+
+	for (step = 0; step < 120; step++) {
+		struct store_wr *w;
+
+		assert_int_equal(store_wr_begin(f->s, &w), 0);
+		store_wr_set_now(w, NOW);
+		/* One change or a few in a transaction: nodes are settled at commit. */
+		nops = 1 + (unsigned)rand_r(&seed) % 4;
+		for (i = 0; i < nops; i++) {
+			struct addr a;
+			enum store_outcome out;
+			uint64_t n;
+			unsigned op = (unsigned)rand_r(&seed) % 10;
+
+			memset(&a, 0, sizeof(a));
+			if (rand_r(&seed) % 3 != 0) {
+				a.fam = ADDR_V4;
+				a.a[0] = 192;
+				a.a[2] = (uint8_t)(rand_r(&seed) % 4);
+				a.a[3] = (uint8_t)(rand_r(&seed) % 256);
+				a.plen = plens4[rand_r(&seed) % sizeof(plens4)];
+			} else {
+				static const uint8_t pre[] = { 0x20, 0x01, 0x0d, 0xb8 };
+
+				a.fam = ADDR_V6;
+				memcpy(a.a, pre, 4);
+				a.a[7] = (uint8_t)(rand_r(&seed) % 4);
+				a.a[8] = (uint8_t)(rand_r(&seed) % 4 << 6);
+				a.a[15] = (uint8_t)(rand_r(&seed) % 256);
+				a.plen = plens6[rand_r(&seed) % sizeof(plens6)];
+			}
+			addr_mask(&a, a.plen);
+			if (op < 6) {
+				struct report r = { .net = a, .source = "s",
+				    .at = NOW - (int64_t)(rand_r(&seed) % (6 * 86400)),
+				    .lifetime = lifetimes[rand_r(&seed) % RB_ARRAY_LEN(lifetimes)] };
+
+				assert_int_equal(store_report(w, f->zone, &r, &out), 0);
+			} else if (op < 9) {
+				struct delisting d = { a,
+				    NOW - (int64_t)(rand_r(&seed) % (6 * 86400)), "fixed", "postmaster" };
+
+				assert_int_equal(store_delist(w, f->zone, &d, &out), 0);
+			} else {
+				k = (unsigned)rand_r(&seed) % 6;
+				assert_int_equal(store_expire(w, (uint32_t)(NOW - k * 86400), false,
+				    NULL, NULL, &n), 0);
+			}
+		}
+		assert_int_equal(store_wr_commit(w), 0);
+		snprintf(what, sizeof(what), "after transaction %u (%u changes)", step, nops);
+		check_prefixes_against_definition(f, what);
+	}
+}
+
+/*
+ * A store of schema version 1 had no summaries of partial names: opening
+ * it makes them from its entries (and records version 2), so its partial
+ * names answer as before.
+ */
+static void
+test_a_version_1_store_gets_its_partial_names(void **state)
+{
+	struct fixture *f = *state;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = { 6, "schema" }, v;
+	unsigned char one[4] = { 0, 0, 0, 1 };
+	uint64_t moves;
+
+	report_for(f, "192.0.2.5", NOW - 10, 86400);
+	report_for(f, "198.51.100.5", NOW - 10 * 86400, 86400);
+	report_for(f, "2001:db8::/48", NOW - 10, 86400);
+	store_close(f->s);
+	f->s = NULL;
+	/* Back to version 1: no "below", schema 1. */
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
+	assert_int_equal(mdb_env_set_mapsize(env, (size_t)64 << 20), 0);
+	assert_int_equal(mdb_env_open(env, f->dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "below", 0, &dbi), 0);
+	assert_int_equal(mdb_drop(txn, dbi, 1), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+	v.mv_size = 4;
+	v.mv_data = one;
+	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	assert_int_equal(store_open(&f->s, f->dir, (size_t)64 << 20), 0);
+	assert_int_equal(prefix_used_cost(f, "192.0.2.0/24", NOW, &moves), 1);
+	assert_int_equal(prefix_used_cost(f, "192.0.0.0/16", NOW, &moves), 1);
+	assert_int_equal(prefix_used_cost(f, "198.51.100.0/24", NOW, &moves), 0);
+	assert_int_equal(prefix_used_cost(f, "198.51.100.0/24", NOW - 10 * 86400, &moves), 1);
+	assert_int_equal(prefix_used_cost(f, "2001:db8::/32", NOW, &moves), 1);
+	assert_int_equal(prefix_used_cost(f, "2001:db9::/32", NOW, &moves), 0);
 }
 
 struct hist_count {
@@ -810,6 +1093,9 @@ main(void)
 		T(test_expired_entries_are_not_served_and_expire_removes_them),
 		T(test_ipv6_prefixes_and_hosts),
 		T(test_prefix_used_finds_entries_below_and_above),
+		T(test_prefix_used_costs_the_same_with_expired_entries_below),
+		T(test_prefix_used_matches_its_definition_through_changes),
+		T(test_a_version_1_store_gets_its_partial_names),
 		T(test_history_records_reports_and_delistings),
 		T(test_reasons_are_stored_once),
 		T(test_reader_sees_commits_after_refresh),
