@@ -844,7 +844,7 @@ set_xfr_list(struct parser *p, const char *v, bool notify)
 			n->salen = len;
 			format_sockaddr(&sa, n->text, sizeof(n->text));
 		} else {
-			struct conf_acl *acl;
+			struct conf_xfr_acl *acl;
 			const char *why = NULL;
 			struct addr a;
 

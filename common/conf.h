@@ -22,7 +22,7 @@ struct conf_key {
 };
 
 /* One allow-transfer item: the client must be inside NET and, if KEY, sign with it. */
-struct conf_acl {
+struct conf_xfr_acl {
 	struct addr net;
 	const struct conf_key *key;	/* NULL = no key needed */
 };
@@ -82,7 +82,7 @@ struct conf_zone {
 	uint8_t max_range6;	/* shortest IPv6 prefix without --force (max-range6) */
 	struct addr *never;	/* never-list prefixes */
 	size_t nnever;
-	struct conf_acl *allow_transfer;
+	struct conf_xfr_acl *allow_transfer;
 	size_t nallow_transfer;
 	struct conf_notify *notify;
 	size_t nnotify;

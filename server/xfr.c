@@ -881,7 +881,7 @@ acl_check(const struct conf_zone *cz, const struct addr *peer, const struct tsig
 	int rc = 1;
 
 	for (i = 0; i < cz->nallow_transfer; i++) {
-		const struct conf_acl *a = &cz->allow_transfer[i];
+		const struct conf_xfr_acl *a = &cz->allow_transfer[i];
 
 		if (!addr_contains(&a->net, peer))
 			continue;
