@@ -194,7 +194,7 @@ main(int argc, char **argv)
 	if (confpath == NULL)
 		return cmd_fail(NULL, CMD_USAGE, "-c CONF is required (see rbldb --help)");
 
-	if ((L.conf = conf_load(confpath, err, sizeof(err))) == NULL)
+	if ((L.conf = conf_load(confpath, NULL, err, sizeof(err))) == NULL)
 		return cmd_fail(NULL, CMD_FAIL, "%s", err);
 	if (dbdir == NULL)
 		dbdir = L.conf->db;

@@ -108,17 +108,18 @@ list_match(const struct acl_list *l, const struct addr *client)
 struct acl *
 acl_new(const struct conf *c, const struct zonetab *zt, char *err, size_t errlen)
 {
+	const struct conf_server *cs = c->server;
 	const struct conf_zone *cz;
 	struct acl *a;
 	size_t i, nz = zt != NULL ? zt->nzones : 0;
 
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		goto nomem;
-	if (list_build(&a->server, c->acl, c->nacl) < 0)
+	if (list_build(&a->server, cs->acl, cs->nacl) < 0)
 		goto nomem;
-	a->server_rrl.rate = c->rrl_rate;
-	a->server_rrl.slip = c->rrl_slip;
-	a->rrl_on = c->rrl_rate > 0;
+	a->server_rrl.rate = cs->rrl_rate;
+	a->server_rrl.slip = cs->rrl_slip;
+	a->rrl_on = cs->rrl_rate > 0;
 	if (nz > 0 && ((a->zones = calloc(nz, sizeof(*a->zones))) == NULL ||
 	    (a->zones_rrl = calloc(nz, sizeof(*a->zones_rrl))) == NULL))
 		goto nomem;
@@ -128,18 +129,18 @@ acl_new(const struct conf *c, const struct zonetab *zt, char *err, size_t errlen
 			a->zones_rrl[i] = a->server_rrl;
 			continue;
 		}
-		if (list_build(&a->zones[i], cz->acl, cz->nacl) < 0)
+		if (list_build(&a->zones[i], cz->server->acl, cz->server->nacl) < 0)
 			goto nomem;
-		a->zones_rrl[i].rate = cz->rrl_rate;
-		a->zones_rrl[i].slip = cz->rrl_slip;
-		if (cz->rrl_rate > 0)
+		a->zones_rrl[i].rate = cz->server->rrl_rate;
+		a->zones_rrl[i].slip = cz->server->rrl_slip;
+		if (cz->server->rrl_rate > 0)
 			a->rrl_on = true;
 	}
-	if (c->nrrl_exempt > 0) {
-		if ((a->exempt = calloc(c->nrrl_exempt, sizeof(*a->exempt))) == NULL)
+	if (cs->nrrl_exempt > 0) {
+		if ((a->exempt = calloc(cs->nrrl_exempt, sizeof(*a->exempt))) == NULL)
 			goto nomem;
-		memcpy(a->exempt, c->rrl_exempt, c->nrrl_exempt * sizeof(*a->exempt));
-		a->nexempt = c->nrrl_exempt;
+		memcpy(a->exempt, cs->rrl_exempt, cs->nrrl_exempt * sizeof(*a->exempt));
+		a->nexempt = cs->nrrl_exempt;
 	}
 	return a;
 nomem:

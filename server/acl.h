@@ -5,7 +5,7 @@
 /*
  * Built once per configuration, beside its zone table, and read-only
  * afterwards, so a reload swaps both together.  Rules come from the acl
- * keys of [server] and [zone NAME] (conf.h, struct conf_query_acl):
+ * keys of [server] and [zone NAME] (conf_server.h, struct conf_query_acl):
  *  - a query for a name in zone Z is looked up in Z's rules, then, when
  *    none matches, in [server]'s; any other query only in [server]'s;
  *  - within one section the longest prefix containing the client wins, so
@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
-#include "conf.h"
+#include "conf_server.h"
 #include "query.h"
 
 /* One compiled rule. */

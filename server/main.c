@@ -14,7 +14,7 @@
 
 #include <uv.h>
 
-#include "conf.h"
+#include "conf_server.h"
 #include "log.h"
 #include "net.h"
 #include "presence.h"
@@ -86,25 +86,25 @@ reload_conf(void *arg, char *err, size_t errlen)
 	const struct reload *r = arg;
 	struct conf *c;
 
-	if ((c = conf_load(r->path, err, errlen)) == NULL)
+	if ((c = conf_server_load(r->path, err, errlen)) == NULL)
 		return NULL;
 	/* Inside a chroot paths read differently; db and chroot stay what they are. */
 	free(c->db);
-	free(c->chroot);
+	free(c->server->chroot);
 	c->db = strdup(r->db);
-	c->chroot = r->chroot != NULL ? strdup(r->chroot) : NULL;
+	c->server->chroot = r->chroot != NULL ? strdup(r->chroot) : NULL;
 	if (r->chroot != NULL) {
 		/* Resolved inside the chroot it reads differently; it cannot change anyway. */
-		free(c->query_log);
-		c->query_log = r->query_log != NULL ? strdup(r->query_log) : NULL;
+		free(c->server->query_log);
+		c->server->query_log = r->query_log != NULL ? strdup(r->query_log) : NULL;
 	}
-	if (c->db == NULL || (r->chroot != NULL && c->chroot == NULL) ||
-	    (r->chroot != NULL && r->query_log != NULL && c->query_log == NULL)) {
+	if (c->db == NULL || (r->chroot != NULL && c->server->chroot == NULL) ||
+	    (r->chroot != NULL && r->query_log != NULL && c->server->query_log == NULL)) {
 		snprintf(err, errlen, "out of memory");
 		conf_free(c);
 		return NULL;
 	}
-	if (r->nlisten > 0 && conf_set_listen(c, r->listen, r->nlisten, err, errlen) != 0) {
+	if (r->nlisten > 0 && conf_server_set_listen(c, r->listen, r->nlisten, err, errlen) != 0) {
 		conf_free(c);
 		return NULL;
 	}
@@ -376,12 +376,12 @@ main(int argc, char **argv)
 	/* The configuration's full path, to find it again after a chroot. */
 	realconf = realpath(confpath, NULL);
 
-	if ((conf = conf_load(confpath, err, sizeof err)) == NULL) {
+	if ((conf = conf_server_load(confpath, err, sizeof err)) == NULL) {
 		log_warnx("%s", err);
 		goto out;
 	}
 	/* From here on to syslog when asked: a configuration error stays where it was typed. */
-	if (use_syslog || conf->syslog)
+	if (use_syslog || conf->server->syslog)
 		log_init("rbldbd", true, debug);
 	/* The service manager's socket, connected before a chroot hides it. */
 	if ((rc = sdnotify_open()) != 0)
@@ -391,12 +391,11 @@ main(int argc, char **argv)
 		free(conf->db);
 		conf->db = xstrdup(dbdir);
 	}
-	if (nlisten > 0 && conf_set_listen(conf, listen, nlisten, err, sizeof err) != 0) {
+	if (nlisten > 0 && conf_server_set_listen(conf, listen, nlisten, err, sizeof err) != 0) {
 		log_warnx("%s", err);
 		goto out;
 	}
-	if (open_store(conf, conf->user != NULL && conf->user[0] != '\0' ? conf->user : NULL,
-	    &owner, &store, err, sizeof err) != 0) {
+	if (open_store(conf, conf->server->user, &owner, &store, err, sizeof err) != 0) {
 		log_warnx("%s", err);
 		goto out;
 	}
@@ -412,13 +411,14 @@ main(int argc, char **argv)
 	if ((presence = presence_new(zt)) == NULL)
 		log_warnx("store: no memory for presence maps: every address is looked up");
 	/* The query log, opened with the sockets, becomes the user's too. */
-	if (geteuid() == 0 && conf->user != NULL && conf->user[0] != '\0' && owner.uid != 0)
+	if (geteuid() == 0 && conf->server->user != NULL && owner.uid != 0)
 		querylog_set_owner(owner.uid, owner.gid);
 	memset(&opts, 0, sizeof opts);
-	opts.threads = conf->threads;
+	opts.threads = conf->server->threads;
 	opts.presence = presence;
 	/* In milliseconds for the timer; a day is as long as any transfer may need. */
-	opts.xfr_timeout_ms = (conf->xfr_timeout < 86400 ? conf->xfr_timeout : 86400) * 1000u;
+	opts.xfr_timeout_ms = (conf->server->xfr_timeout < 86400 ? conf->server->xfr_timeout :
+	    86400) * 1000u;
 	if (net_open(&net, conf, store, zt, &opts, err, sizeof err) != 0) {
 		log_warnx("%s", err);
 		goto out;
@@ -426,16 +426,16 @@ main(int argc, char **argv)
 	memset(&reload, 0, sizeof reload);
 	reload.path = confpath;
 	reload.db = conf->db;
-	reload.chroot = conf->chroot;
-	reload.query_log = conf->query_log;
+	reload.chroot = conf->server->chroot;
+	reload.query_log = conf->server->query_log;
 	reload.listen = listen;
 	reload.nlisten = nlisten;
-	if (drop_privileges(conf->user != NULL && conf->user[0] != '\0' ? conf->user : NULL,
-	    conf->chroot, realconf, &reload, err, sizeof err) != 0) {
+	if (drop_privileges(conf->server->user, conf->server->chroot, realconf, &reload, err,
+	    sizeof err) != 0) {
 		log_warnx("%s", err);
 		goto out;
 	}
-	if (conf->chroot != NULL && reload.query_log_inside != NULL &&
+	if (conf->server->chroot != NULL && reload.query_log_inside != NULL &&
 	    net_querylog_path(net, reload.query_log_inside) != 0) {
 		log_warnx("out of memory");
 		goto out;
@@ -448,7 +448,7 @@ main(int argc, char **argv)
 	/* The one stable line tests and init scripts wait for. */
 	fprintf(stderr, "rbldbd ready: %s\n", net_describe(net, ready, sizeof ready));
 	fflush(stderr);
-	if (use_syslog || conf->syslog)
+	if (use_syslog || conf->server->syslog)
 		log_info("ready: %s", ready);
 	sdnotify("READY=1\nSTATUS=serving");
 	store_thread_start(&store_thread, store, presence);

@@ -79,12 +79,12 @@ served_new(struct net *n, const struct conf *c, struct conf *owned, const struct
 	if ((sv->xfr = xfr_new(c, zt, n->store, sv->kr)) == NULL ||
 	    (sv->notify = notify_new(c, zt, sv->kr)) == NULL)
 		goto nomem;
-	sv->tcp_max_conns = pick(n->o.tcp_max_conns, c->tcp_max_conns, NET_TCP_MAX_CONNS);
-	sv->tcp_max_client = c->tcp_max_conns_client;
-	sv->tcp_idle_ms = pick(n->o.tcp_idle_ms, c->tcp_idle * 1000u, NET_TCP_IDLE_MS);
-	sv->tcp_message_ms = pick(0, c->tcp_message * 1000u, NET_TCP_MESSAGE_MS);
-	sv->tcp_max_queries = c->tcp_max_queries;
-	sv->udp_batch_wait_ns = c->udp_batch_wait * 1000u;
+	sv->tcp_max_conns = pick(n->o.tcp_max_conns, c->server->tcp_max_conns, NET_TCP_MAX_CONNS);
+	sv->tcp_max_client = c->server->tcp_max_conns_client;
+	sv->tcp_idle_ms = pick(n->o.tcp_idle_ms, c->server->tcp_idle * 1000u, NET_TCP_IDLE_MS);
+	sv->tcp_message_ms = pick(0, c->server->tcp_message * 1000u, NET_TCP_MESSAGE_MS);
+	sv->tcp_max_queries = c->server->tcp_max_queries;
+	sv->udp_batch_wait_ns = c->server->udp_batch_wait * 1000u;
 	atomic_init(&sv->refs, 1);
 	sv->conf = owned;
 	return sv;
@@ -307,8 +307,8 @@ worker_reload(uv_async_t *a)
 	w->sv = sv;
 	w->q.zt = sv->t;
 	w->q.acl = sv->acl;
-	w->q.nsid = sv->c->nsid;
-	w->q.nsidlen = (uint16_t)sv->c->nsidlen;
+	w->q.nsid = sv->c->server->nsid;
+	w->q.nsidlen = (uint16_t)sv->c->server->nsidlen;
 	served_release(old);
 }
 
@@ -322,8 +322,8 @@ worker_main(void *arg)
 	w->q.acl = w->sv->acl;
 	w->q.rrl = w->n->rrl;
 	w->q.presence = w->n->o.presence;
-	w->q.nsid = w->sv->c->nsid;
-	w->q.nsidlen = (uint16_t)w->sv->c->nsidlen;
+	w->q.nsid = w->sv->c->server->nsid;
+	w->q.nsidlen = (uint16_t)w->sv->c->server->nsidlen;
 	uv_sem_post(&w->n->started);
 	if (w->rc != 0)
 		return;
@@ -418,7 +418,7 @@ net_open(struct net **out, const struct conf *c, struct store *s, const struct z
 	int rc;
 
 	*out = NULL;
-	if (c->nlisten == 0) {
+	if (c->server->nlisten == 0) {
 		snprintf(err, errlen, "no listen address (set listen in [server] or use -l)");
 		return -EINVAL;
 	}
@@ -435,13 +435,13 @@ net_open(struct net **out, const struct conf *c, struct store *s, const struct z
 	if (n->o.xfr_timeout_ms == 0)
 		n->o.xfr_timeout_ms = XFR_TIMEOUT_MS;
 
-	if ((n->la = calloc(c->nlisten, sizeof *n->la)) == NULL)
+	if ((n->la = calloc(c->server->nlisten, sizeof *n->la)) == NULL)
 		goto nomem;
-	n->nla = c->nlisten;
+	n->nla = c->server->nlisten;
 	for (j = 0; j < n->nla; j++) {
 		struct listen_addr *la = &n->la[j];
-		la->sa = c->listen[j].sa;
-		la->salen = c->listen[j].salen;
+		la->sa = c->server->listen[j].sa;
+		la->salen = c->server->listen[j].salen;
 		if (la->sa.ss_family == AF_INET6)
 			la->wildcard = IN6_IS_ADDR_UNSPECIFIED(
 			    &((struct sockaddr_in6 *)&la->sa)->sin6_addr);

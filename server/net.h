@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "conf.h"
+#include "conf_server.h"
 #include "query.h"
 #include "store.h"
 

@@ -57,15 +57,15 @@ notify_new(const struct conf *c, const struct zonetab *zt, const struct tsig_key
 		struct nzone *nz = &n->zones[i];
 
 		nz->z = &zt->zones[i];
-		if (cz == NULL || cz->nnotify == 0)
+		if (cz == NULL || cz->server->nnotify == 0)
 			continue;
-		if ((nz->t = calloc(cz->nnotify, sizeof(*nz->t))) == NULL)
+		if ((nz->t = calloc(cz->server->nnotify, sizeof(*nz->t))) == NULL)
 			goto fail;
-		nz->nt = cz->nnotify;
-		for (k = 0; k < cz->nnotify; k++) {
-			nz->t[k].cn = &cz->notify[k];
-			if (cz->notify[k].key != NULL)
-				nz->t[k].key = tsig_keyring_find(kr, cz->notify[k].key->name);
+		nz->nt = cz->server->nnotify;
+		for (k = 0; k < cz->server->nnotify; k++) {
+			nz->t[k].cn = &cz->server->notify[k];
+			if (cz->server->notify[k].key != NULL)
+				nz->t[k].key = tsig_keyring_find(kr, cz->server->notify[k].key->name);
 		}
 	}
 	return n;

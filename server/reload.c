@@ -124,8 +124,9 @@ same_str(const char *a, const char *b)
 static void
 reload_report(const struct conf *old, const struct conf *new)
 {
+	const struct conf_server *os = old->server, *ns = new->server;
 	size_t i, added = 0, removed = 0;
-	bool listen = old->nlisten != new->nlisten;
+	bool listen = os->nlisten != ns->nlisten;
 
 	for (i = 0; i < new->nzones; i++)
 		added += !has_zone(old, new->zones[i].name);
@@ -133,19 +134,19 @@ reload_report(const struct conf *old, const struct conf *new)
 		removed += !has_zone(new, old->zones[i].name);
 	log_info("reloaded %s: %zu zone%s added, %zu removed, %zu kept", new->path, added,
 	    added == 1 ? "" : "s", removed, new->nzones - added);
-	for (i = 0; !listen && i < new->nlisten; i++)
-		listen = strcmp(old->listen[i].text, new->listen[i].text) != 0;
+	for (i = 0; !listen && i < ns->nlisten; i++)
+		listen = strcmp(os->listen[i].text, ns->listen[i].text) != 0;
 	if (listen)
 		log_warnx("reload: listen changed: it takes effect at the next start");
 	if (!same_str(old->db, new->db))
 		log_warnx("reload: db changed: it takes effect at the next start");
-	if (old->threads != new->threads || old->mapsize != new->mapsize)
+	if (os->threads != ns->threads || old->mapsize != new->mapsize)
 		log_warnx("reload: threads or mapsize changed: it takes effect at the next start");
-	if (!same_str(old->user, new->user) || !same_str(old->chroot, new->chroot))
+	if (!same_str(os->user, ns->user) || !same_str(os->chroot, ns->chroot))
 		log_warnx("reload: user or chroot changed: it takes effect at the next start");
-	if (old->metrics_len != new->metrics_len ||
-	    memcmp(&old->metrics, &new->metrics, old->metrics_len) != 0 ||
-	    !same_str(old->query_log, new->query_log) || old->syslog != new->syslog)
+	if (os->metrics_len != ns->metrics_len ||
+	    memcmp(&os->metrics, &ns->metrics, os->metrics_len) != 0 ||
+	    !same_str(os->query_log, ns->query_log) || os->syslog != ns->syslog)
 		log_warnx("reload: metrics, query-log or syslog changed: it takes effect at the "
 		    "next start");
 }
@@ -293,7 +294,7 @@ observers_open(struct net *n, const struct conf *c, const struct zonetab *zt, ch
 	uint16_t port;
 	int rc;
 
-	if (c->metrics.ss_family != 0) {
+	if (c->server->metrics.ss_family != 0) {
 		if ((n->metrics = metrics_new(n->store, n->o.threads)) == NULL ||
 		    metrics_zones(n, zt) != 0) {
 			snprintf(err, errlen, "out of memory");
@@ -301,11 +302,11 @@ observers_open(struct net *n, const struct conf *c, const struct zonetab *zt, ch
 		}
 		metrics_watch_tcp(n->metrics, &n->nconns);
 		metrics_watch_presence(n->metrics, n->o.presence);
-		if ((rc = metrics_listen(n->metrics, (const struct sockaddr *)&c->metrics, err,
+		if ((rc = metrics_listen(n->metrics, (const struct sockaddr *)&c->server->metrics, err,
 		    errlen)) != 0)
 			return rc;
 		/* The port actually bound, which port 0 leaves to the system. */
-		bound = c->metrics;
+		bound = c->server->metrics;
 		port = htons((uint16_t)metrics_port(n->metrics));
 		if (bound.ss_family == AF_INET6)
 			((struct sockaddr_in6 *)&bound)->sin6_port = port;
@@ -314,8 +315,8 @@ observers_open(struct net *n, const struct conf *c, const struct zonetab *zt, ch
 		sockaddr_text(&bound, where, sizeof(where));
 		log_info("metrics: serving http://%s/metrics", where);
 	}
-	if (c->query_log != NULL &&
-	    (n->qlog = querylog_open(c->query_log, n->o.threads, err, errlen)) == NULL)
+	if (c->server->query_log != NULL &&
+	    (n->qlog = querylog_open(c->server->query_log, n->o.threads, err, errlen)) == NULL)
 		return -EINVAL;
 	return 0;
 }

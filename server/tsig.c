@@ -253,14 +253,14 @@ tsig_keyring_new(const struct conf *c, char *err, size_t errlen)
 	size_t i;
 
 	if ((kr = calloc(1, sizeof(*kr))) == NULL ||
-	    (c->nkeys > 0 && (kr->keys = calloc(c->nkeys, sizeof(*kr->keys))) == NULL)) {
+	    (c->server->nkeys > 0 && (kr->keys = calloc(c->server->nkeys, sizeof(*kr->keys))) == NULL)) {
 		snprintf(err, errlen, "out of memory");
 		free(kr);
 		return NULL;
 	}
-	for (i = 0; i < c->nkeys; i++) {
+	for (i = 0; i < c->server->nkeys; i++) {
 		kr->n++;
-		if (key_init(&kr->keys[i], &c->keys[i], err, errlen) != 0) {
+		if (key_init(&kr->keys[i], &c->server->keys[i], err, errlen) != 0) {
 			if (err[0] == '\0')
 				snprintf(err, errlen, "out of memory");
 			tsig_keyring_free(kr);

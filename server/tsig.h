@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "conf.h"
+#include "conf_server.h"
 
 #define TSIG_MAXMAC 64		/* hmac-sha512 */
 #define TSIG_MAXNAME 255

@@ -750,9 +750,9 @@ ixfr_run(struct xfr_job *j, int *rcp)
 	 * commits IXFR may use, whether or not older ones are trimmed yet.
 	 */
 	memset(&w, 0, sizeof(w));
-	w.usable = d <= j->sz.seq && d <= j->x->cz[j->zi]->journal_max;
-	w.oldest = j->x->cz[j->zi]->journal_age > 0 ?
-	    time_now() - (int64_t)j->x->cz[j->zi]->journal_age : 0;
+	w.usable = d <= j->sz.seq && d <= j->x->cz[j->zi]->server->journal_max;
+	w.oldest = j->x->cz[j->zi]->server->journal_age > 0 ?
+	    time_now() - (int64_t)j->x->cz[j->zi]->server->journal_age : 0;
 	w.next_seq = j->sz.seq - d + 1;
 	w.next_from = j->client_serial;
 	w.last_seq = j->sz.seq;
@@ -880,8 +880,8 @@ acl_check(const struct conf_zone *cz, const struct addr *peer, const struct tsig
 	size_t i;
 	int rc = 1;
 
-	for (i = 0; i < cz->nallow_transfer; i++) {
-		const struct conf_acl *a = &cz->allow_transfer[i];
+	for (i = 0; i < cz->server->nallow_transfer; i++) {
+		const struct conf_xfr_acl *a = &cz->server->allow_transfer[i];
 
 		if (!addr_contains(&a->net, peer))
 			continue;
@@ -1137,8 +1137,8 @@ xfr_journal_trim(const struct xfr *x, struct store_wr *w, int64_t now, uint64_t 
 		uint16_t id = x->zt->zones[i].id;
 
 		if ((rc = store_zone_get(r, id, &sz)) != 0 ||
-		    (rc = xfr_journal_cutoff(r, id, sz.seq, cz->journal_max, cz->journal_age,
-		    now, &keep)) != 0 ||
+		    (rc = xfr_journal_cutoff(r, id, sz.seq, cz->server->journal_max,
+		    cz->server->journal_age, now, &keep)) != 0 ||
 		    (rc = store_journal_trim(w, id, keep, &dropped)) != 0)
 			return rc;
 		*n += dropped;

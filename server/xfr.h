@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "conf.h"
+#include "conf_server.h"
 #include "query.h"
 #include "store.h"
 #include "tsig.h"

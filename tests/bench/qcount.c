@@ -30,6 +30,7 @@
 #include <netinet/in.h>
 
 #include "conf.h"
+#include "conf_server.h"
 #include "door.h"
 #include "log.h"
 #include "presence.h"
@@ -193,7 +194,7 @@ main(int argc, char **argv)
 	if (argc == 7)
 		limit = strtoul(argv[6], NULL, 10);
 	memset(&q, 0, sizeof(q));
-	if ((conf = conf_load(argv[1], err, sizeof(err))) == NULL) {
+	if ((conf = conf_server_load(argv[1], err, sizeof(err))) == NULL) {
 		fprintf(stderr, "qcount: %s\n", err);
 		goto out;
 	}

@@ -2,10 +2,12 @@
 # The build enforces the house's boundaries (issue 17): the shared module
 # compiles seeing only itself, each program itself and the shared module,
 # so an include across a boundary fails to compile; and the loader links no
-# library it does not use (no event loop, HTTP or TSIG crypto).
+# library it does not use (no event loop, HTTP or TSIG crypto) and no code of
+# the server's (its configuration keys included).
 . "$(dirname "$0")/lib.sh"
 
 need_tool readelf binutils
+need_tool nm binutils
 need_binaries "$RBLDBD" "$RBLDB"
 
 # includes DIR FILE: the project include paths make passes when compiling FILE.
@@ -23,4 +25,12 @@ for lib in libuv libmicrohttpd libcrypto; do
 done
 expect_match "rbldb links the store's library" 'liblmdb' "$needed"
 expect_match "rbldbd links libuv" 'libuv' "$(readelf -d "$RBLDBD")"
+
+# No function or table of server/ (each program has its own main) is in rbldb.
+defined() { nm -g --defined-only "$@" 2>/dev/null | awk 'NF == 3 { print $3 }' | sort -u; }
+server_syms=$(defined $(ls "$BUILD"/server/*.o | grep -v '/main\.o$'))
+expect_match "server/ objects define the server's configuration keys" \
+    '^conf_server_load$' "$server_syms"
+expect_eq "rbldb carries no code of server/" "" \
+    "$(comm -12 <(echo "$server_syms") <(defined "$RBLDB") | tr '\n' ' ')"
 finish

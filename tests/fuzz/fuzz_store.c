@@ -9,6 +9,7 @@
 
 #include "acl.h"
 #include "conf.h"
+#include "conf_server.h"
 #include "fuzz.h"
 #include "presence.h"
 #include "rb.h"
@@ -176,8 +177,8 @@ fuzz_query_ctx(void)
 	write_apex("v4.example.net");
 	write_apex("v6.sub.relays.example.org");
 	snprintf(path, sizeof(path), "%s/fuzz.conf", dir);
-	if ((conf = conf_load(path, err, sizeof(err))) == NULL)
-		fuzz_fail("conf_load: %s", err);
+	if ((conf = conf_server_load(path, err, sizeof(err))) == NULL)
+		fuzz_fail("conf_server_load: %s", err);
 	snprintf(path, sizeof(path), "%s/db", dir);
 	if (store_open(&store, path, (size_t)64 << 20) != 0)
 		fuzz_fail("store_open %s", path);

@@ -18,6 +18,7 @@
 #include "acl.h"
 #include "addr.h"
 #include "conf.h"
+#include "conf_server.h"
 #include "query.h"
 #include "door.h"
 #include "rrl.h"
@@ -111,7 +112,7 @@ load(struct fixture *f, const char *text)
 	testdir_write(f->dir, "t.conf", text);
 	snprintf(path, sizeof(path), "%s/t.conf", f->dir);
 	conf_free(f->c);
-	f->c = conf_load(path, f->err, sizeof(f->err));
+	f->c = conf_server_load(path, f->err, sizeof(f->err));
 	return f->c;
 }
 
@@ -154,25 +155,25 @@ test_acl_rules_parse(void **state)
 	    "acl = 203.0.113.9 allow\n"
 	    "acl = 10.0.0.0/8 answer 127.0.0.10\n") == NULL)
 		fail_msg("%s", f->err);
-	assert_int_equal(f->c->nacl, 4);
-	r = &f->c->acl[0];
+	assert_int_equal(f->c->server->nacl, 4);
+	r = &f->c->server->acl[0];
 	assert_string_equal(addr_format(&r->net, buf, sizeof(buf)), "192.0.2.0/24");
 	assert_int_equal(r->action, CONF_QACL_REFUSE);
 	assert_int_equal(r->line, 2);
-	assert_string_equal(addr_format(&f->c->acl[1].net, buf, sizeof(buf)), "2001:db8::/32");
-	assert_int_equal(f->c->acl[1].action, CONF_QACL_REFUSE);
-	r = &f->c->acl[2];
+	assert_string_equal(addr_format(&f->c->server->acl[1].net, buf, sizeof(buf)), "2001:db8::/32");
+	assert_int_equal(f->c->server->acl[1].action, CONF_QACL_REFUSE);
+	r = &f->c->server->acl[2];
 	assert_int_equal(r->action, CONF_QACL_ANSWER);
 	assert_int_equal(r->code, 0x7ffffffe);
 	assert_string_equal(r->text, "See \"why\", https://x/?ip=$");
-	assert_int_equal(f->c->acl[3].action, CONF_QACL_DROP);
-	assert_int_equal(f->c->acl[3].line, 4);
-	assert_int_equal(f->c->zones[0].nacl, 2);
-	assert_int_equal(f->c->zones[0].acl[0].action, CONF_QACL_ALLOW);
-	assert_string_equal(addr_format(&f->c->zones[0].acl[0].net, buf, sizeof(buf)),
+	assert_int_equal(f->c->server->acl[3].action, CONF_QACL_DROP);
+	assert_int_equal(f->c->server->acl[3].line, 4);
+	assert_int_equal(f->c->zones[0].server->nacl, 2);
+	assert_int_equal(f->c->zones[0].server->acl[0].action, CONF_QACL_ALLOW);
+	assert_string_equal(addr_format(&f->c->zones[0].server->acl[0].net, buf, sizeof(buf)),
 	    "203.0.113.9");
-	assert_int_equal(f->c->zones[0].acl[1].code, 0x7f00000a);
-	assert_null(f->c->zones[0].acl[1].text);
+	assert_int_equal(f->c->zones[0].server->acl[1].code, 0x7f00000a);
+	assert_null(f->c->zones[0].server->acl[1].text);
 }
 
 static void
@@ -208,8 +209,8 @@ test_same_range_in_server_and_zone_is_fine(void **state)
 	if (load(f, "[server]\nacl = 192.0.2.0/24 refuse\n" ZONE_A
 	    "acl = 192.0.2.0/24 allow\n") == NULL)
 		fail_msg("%s", f->err);
-	assert_int_equal(f->c->nacl, 1);
-	assert_int_equal(f->c->zones[0].nacl, 1);
+	assert_int_equal(f->c->server->nacl, 1);
+	assert_int_equal(f->c->zones[0].server->nacl, 1);
 }
 
 static void
@@ -219,10 +220,10 @@ test_rrl_defaults_off_with_slip_2(void **state)
 
 	if (load(f, "[server]\n" ZONE_A) == NULL)
 		fail_msg("%s", f->err);
-	assert_int_equal(f->c->rrl_rate, 0);
-	assert_int_equal(f->c->rrl_slip, 2);
-	assert_int_equal(f->c->zones[0].rrl_rate, 0);
-	assert_int_equal(f->c->zones[0].rrl_slip, 2);
+	assert_int_equal(f->c->server->rrl_rate, 0);
+	assert_int_equal(f->c->server->rrl_slip, 2);
+	assert_int_equal(f->c->zones[0].server->rrl_rate, 0);
+	assert_int_equal(f->c->zones[0].server->rrl_slip, 2);
 }
 
 static void
@@ -233,11 +234,11 @@ test_zones_inherit_or_override_rrl(void **state)
 	if (load(f, "[server]\nrrl-rate = 50\nrrl-slip = 3\nrrl-exempt = 192.0.2.0/24 ::1\n"
 	    ZONE_A "[zone " ZONE2 "]\napex = b.zone\nrrl-rate = 0\nrrl-slip = 0\n") == NULL)
 		fail_msg("%s", f->err);
-	assert_int_equal(f->c->zones[0].rrl_rate, 50);
-	assert_int_equal(f->c->zones[0].rrl_slip, 3);
-	assert_int_equal(f->c->zones[1].rrl_rate, 0);
-	assert_int_equal(f->c->zones[1].rrl_slip, 0);
-	assert_int_equal(f->c->nrrl_exempt, 2);
+	assert_int_equal(f->c->zones[0].server->rrl_rate, 50);
+	assert_int_equal(f->c->zones[0].server->rrl_slip, 3);
+	assert_int_equal(f->c->zones[1].server->rrl_rate, 0);
+	assert_int_equal(f->c->zones[1].server->rrl_slip, 0);
+	assert_int_equal(f->c->server->nrrl_exempt, 2);
 }
 
 static void
@@ -259,23 +260,23 @@ test_tcp_limits_defaults_and_keys(void **state)
 
 	if (load(f, "[server]\n" ZONE_A) == NULL)
 		fail_msg("%s", f->err);
-	assert_int_equal(f->c->tcp_max_conns, 256);
-	assert_int_equal(f->c->tcp_max_conns_client, 16);
-	assert_int_equal(f->c->tcp_idle, 10);
-	assert_int_equal(f->c->tcp_message, 10);
-	assert_int_equal(f->c->tcp_max_queries, 0);
-	assert_null(f->c->chroot);
+	assert_int_equal(f->c->server->tcp_max_conns, 256);
+	assert_int_equal(f->c->server->tcp_max_conns_client, 16);
+	assert_int_equal(f->c->server->tcp_idle, 10);
+	assert_int_equal(f->c->server->tcp_message, 10);
+	assert_int_equal(f->c->server->tcp_max_queries, 0);
+	assert_null(f->c->server->chroot);
 	if (load(f, "[server]\ntcp-max-conns = 8\ntcp-max-conns-per-client = 2\n"
 	    "tcp-idle-timeout = 2m\ntcp-message-timeout = 3s\ntcp-max-queries = 100\n"
 	    "chroot = jail\n" ZONE_A) == NULL)
 		fail_msg("%s", f->err);
-	assert_int_equal(f->c->tcp_max_conns, 8);
-	assert_int_equal(f->c->tcp_max_conns_client, 2);
-	assert_int_equal(f->c->tcp_idle, 120);
-	assert_int_equal(f->c->tcp_message, 3);
-	assert_int_equal(f->c->tcp_max_queries, 100);
-	assert_non_null(f->c->chroot);
-	assert_true(strstr(f->c->chroot, "/jail") != NULL && f->c->chroot[0] == '/');
+	assert_int_equal(f->c->server->tcp_max_conns, 8);
+	assert_int_equal(f->c->server->tcp_max_conns_client, 2);
+	assert_int_equal(f->c->server->tcp_idle, 120);
+	assert_int_equal(f->c->server->tcp_message, 3);
+	assert_int_equal(f->c->server->tcp_max_queries, 100);
+	assert_non_null(f->c->server->chroot);
+	assert_true(strstr(f->c->server->chroot, "/jail") != NULL && f->c->server->chroot[0] == '/');
 }
 
 static void

@@ -1,5 +1,6 @@
 /* Unit tests of the configuration: sections, lists, TSIG keys, defaults and FILE:LINE errors. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -13,6 +14,7 @@
 #include <cmocka.h>
 
 #include "conf.h"
+#include "conf_server.h"
 #include "rb.h"
 #include "testdir.h"
 
@@ -28,6 +30,7 @@ struct fixture {
 	char path[128];		/* dir/t.conf */
 	char err[512];
 	struct conf *c;
+	bool loader;		/* load as rbldb: no server hooks */
 };
 
 static int
@@ -54,13 +57,19 @@ teardown(void **state)
 	return 0;
 }
 
-/* Load TEXT as t.conf; the conf stays in F for teardown. */
+/*
+ * Load TEXT as t.conf, as rbldbd reads it or, with F->loader set, as rbldb
+ * does; the conf stays in F for teardown.
+ */
 static struct conf *
 load(struct fixture *f, const char *text)
 {
 	testdir_write(f->dir, "t.conf", text);
 	conf_free(f->c);
-	f->c = conf_load(f->path, f->err, sizeof(f->err));
+	if (f->loader)
+		f->c = conf_load(f->path, NULL, f->err, sizeof(f->err));
+	else
+		f->c = conf_server_load(f->path, f->err, sizeof(f->err));
 	return f->c;
 }
 
@@ -99,17 +108,17 @@ test_example_conf_loads(void **state)
 	const char *db;
 
 	/* make runs the tests from the top of the tree. */
-	f->c = conf_load("zones/example.conf", f->err, sizeof(f->err));
+	f->c = conf_server_load("zones/example.conf", f->err, sizeof(f->err));
 	if (f->c == NULL)
 		fail_msg("zones/example.conf: %s", f->err);
-	assert_int_equal(f->c->nlisten, 1);
-	assert_string_equal(f->c->listen[0].text, "127.0.0.1:5300");
+	assert_int_equal(f->c->server->nlisten, 1);
+	assert_string_equal(f->c->server->listen[0].text, "127.0.0.1:5300");
 	db = f->c->db;
 	assert_string_equal(db, "zones/../var/db");
-	assert_int_equal(f->c->threads, 0);
-	assert_null(f->c->user);
+	assert_int_equal(f->c->server->threads, 0);
+	assert_null(f->c->server->user);
 	assert_int_equal(f->c->nzones, 1);
-	assert_int_equal(f->c->nkeys, 0);
+	assert_int_equal(f->c->server->nkeys, 0);
 	z = conf_zone(f->c, NULL);
 	assert_ptr_equal(z, &f->c->zones[0]);
 	assert_string_equal(z->name, "relays.example.org");
@@ -129,10 +138,10 @@ test_example_conf_loads(void **state)
 	assert_int_equal(z->never[1].a[0], 192);
 	assert_int_equal(z->never[1].a[1], 168);
 	assert_int_equal(z->never[1].plen, 16);
-	assert_int_equal(z->nallow_transfer, 1);
-	assert_int_equal(z->allow_transfer[0].net.plen, 32);
-	assert_null(z->allow_transfer[0].key);
-	assert_int_equal(z->nnotify, 0);
+	assert_int_equal(z->server->nallow_transfer, 1);
+	assert_int_equal(z->server->allow_transfer[0].net.plen, 32);
+	assert_null(z->server->allow_transfer[0].key);
+	assert_int_equal(z->server->nnotify, 0);
 	assert_int_equal(z->apex_serial, 2026112801u);
 	/* SOA, two NS, TXT. */
 	assert_int_equal(ldns_rr_list_rr_count(z->apex), 4);
@@ -149,11 +158,11 @@ test_defaults(void **state)
 	char apex[256];
 
 	expect_ok(f, ZONE);
-	assert_int_equal(f->c->nlisten, 1);
-	assert_string_equal(f->c->listen[0].text, "127.0.0.1:53");
+	assert_int_equal(f->c->server->nlisten, 1);
+	assert_string_equal(f->c->server->listen[0].text, "127.0.0.1:53");
 	assert_string_equal(f->c->db, "/var/lib/rbldb");
-	assert_int_equal(f->c->threads, 0);
-	assert_null(f->c->user);
+	assert_int_equal(f->c->server->threads, 0);
+	assert_null(f->c->server->user);
 	assert_int_equal(f->c->mapsize, 0);
 	z = &f->c->zones[0];
 	snprintf(apex, sizeof(apex), "%s/z.zone", f->dir);
@@ -168,8 +177,8 @@ test_defaults(void **state)
 	assert_int_equal(z->max_range4, 16);
 	assert_int_equal(z->max_range6, 48);
 	assert_int_equal(z->nnever, 0);
-	assert_int_equal(z->nallow_transfer, 0);
-	assert_int_equal(z->nnotify, 0);
+	assert_int_equal(z->server->nallow_transfer, 0);
+	assert_int_equal(z->server->nnotify, 0);
 	assert_int_equal(z->apex_serial, 2026112801u);
 	assert_int_equal(ldns_rr_list_rr_count(z->apex), 3);
 }
@@ -212,14 +221,14 @@ test_server_keys(void **state)
 	    "mapsize = 512M\n"
 	    "default-zone = Relays.Example.Org.\n"
 	    ZONE);
-	assert_int_equal(f->c->nlisten, 2);
-	assert_string_equal(f->c->listen[0].text, "[::1]:5300");
-	assert_int_equal(f->c->listen[0].sa.ss_family, AF_INET6);
-	assert_int_equal(f->c->listen[0].salen, sizeof(struct sockaddr_in6));
-	assert_string_equal(f->c->listen[1].text, "127.0.0.1:53");
+	assert_int_equal(f->c->server->nlisten, 2);
+	assert_string_equal(f->c->server->listen[0].text, "[::1]:5300");
+	assert_int_equal(f->c->server->listen[0].sa.ss_family, AF_INET6);
+	assert_int_equal(f->c->server->listen[0].salen, sizeof(struct sockaddr_in6));
+	assert_string_equal(f->c->server->listen[1].text, "127.0.0.1:53");
 	assert_string_equal(f->c->db, "/srv/rbl");
-	assert_int_equal(f->c->threads, 4);
-	assert_string_equal(f->c->user, "rbldb");
+	assert_int_equal(f->c->server->threads, 4);
+	assert_string_equal(f->c->server->user, "rbldb");
 	assert_int_equal(f->c->mapsize, (size_t)512 << 20);
 	assert_string_equal(f->c->default_zone, "relays.example.org");
 }
@@ -241,7 +250,7 @@ test_empty_user_is_null(void **state)
 	struct fixture *f = *state;
 
 	expect_ok(f, "[server]\nuser =\n" ZONE);
-	assert_null(f->c->user);
+	assert_null(f->c->server->user);
 }
 
 static void
@@ -257,8 +266,8 @@ test_lists_accumulate_over_repeated_keys(void **state)
 	    ZONE
 	    "never-list = 10.0.0.0/8\n"
 	    "never-list = 192.168.0.0/16, 2001:db8::/32\n");
-	assert_int_equal(f->c->nlisten, 2);
-	assert_string_equal(f->c->listen[1].text, "[::1]:5300");
+	assert_int_equal(f->c->server->nlisten, 2);
+	assert_string_equal(f->c->server->listen[1].text, "[::1]:5300");
 	z = &f->c->zones[0];
 	assert_int_equal(z->nnever, 3);
 	assert_int_equal(z->never[0].a[0], 10);
@@ -315,18 +324,18 @@ test_allow_transfer_items_and_keys(void **state)
 	    "algorithm = HMAC-SHA256\n"
 	    "secret = c2VjcmV0c2VjcmV0c2VjcmV0\n");
 	z = &f->c->zones[0];
-	assert_int_equal(f->c->nkeys, 1);
-	assert_string_equal(f->c->keys[0].name, "xfr.");
-	assert_string_equal(f->c->keys[0].algorithm, "hmac-sha256");
-	assert_string_equal(f->c->keys[0].secret, "c2VjcmV0c2VjcmV0c2VjcmV0");
-	assert_int_equal(z->nallow_transfer, 3);
-	assert_int_equal(z->allow_transfer[0].net.plen, 32);
-	assert_int_equal(z->allow_transfer[0].net.a[0], 127);
-	assert_null(z->allow_transfer[0].key);
-	assert_int_equal(z->allow_transfer[1].net.plen, 24);
-	assert_ptr_equal(z->allow_transfer[1].key, &f->c->keys[0]);
-	assert_int_equal(z->allow_transfer[2].net.fam, ADDR_V6);
-	assert_ptr_equal(z->allow_transfer[2].key, &f->c->keys[0]);
+	assert_int_equal(f->c->server->nkeys, 1);
+	assert_string_equal(f->c->server->keys[0].name, "xfr.");
+	assert_string_equal(f->c->server->keys[0].algorithm, "hmac-sha256");
+	assert_string_equal(f->c->server->keys[0].secret, "c2VjcmV0c2VjcmV0c2VjcmV0");
+	assert_int_equal(z->server->nallow_transfer, 3);
+	assert_int_equal(z->server->allow_transfer[0].net.plen, 32);
+	assert_int_equal(z->server->allow_transfer[0].net.a[0], 127);
+	assert_null(z->server->allow_transfer[0].key);
+	assert_int_equal(z->server->allow_transfer[1].net.plen, 24);
+	assert_ptr_equal(z->server->allow_transfer[1].key, &f->c->server->keys[0]);
+	assert_int_equal(z->server->allow_transfer[2].net.fam, ADDR_V6);
+	assert_ptr_equal(z->server->allow_transfer[2].key, &f->c->server->keys[0]);
 }
 
 static void
@@ -343,10 +352,10 @@ test_key_name_on_continuation_line(void **state)
 	    "    a, 192.0.2.2\n"
 	    "    key b 192.0.2.3\n");
 	z = &f->c->zones[0];
-	assert_int_equal(z->nallow_transfer, 3);
-	assert_ptr_equal(z->allow_transfer[0].key, &f->c->keys[0]);
-	assert_ptr_equal(z->allow_transfer[1].key, &f->c->keys[1]);
-	assert_null(z->allow_transfer[2].key);
+	assert_int_equal(z->server->nallow_transfer, 3);
+	assert_ptr_equal(z->server->allow_transfer[0].key, &f->c->server->keys[0]);
+	assert_ptr_equal(z->server->allow_transfer[1].key, &f->c->server->keys[1]);
+	assert_null(z->server->allow_transfer[2].key);
 }
 
 static void
@@ -360,16 +369,16 @@ test_notify_targets(void **state)
 	    "notify = 127.0.0.1:5354 key xfr, [2001:db8::53]:53 192.0.2.53\n"
 	    "[key xfr]\nalgorithm = hmac-sha256\nsecret = eGZyeGZyeGZy\n");
 	z = &f->c->zones[0];
-	assert_int_equal(z->nnotify, 3);
-	assert_string_equal(z->notify[0].text, "127.0.0.1:5354");
-	in = (const struct sockaddr_in *)&z->notify[0].sa;
+	assert_int_equal(z->server->nnotify, 3);
+	assert_string_equal(z->server->notify[0].text, "127.0.0.1:5354");
+	in = (const struct sockaddr_in *)&z->server->notify[0].sa;
 	assert_int_equal(in->sin_family, AF_INET);
 	assert_int_equal(ntohs(in->sin_port), 5354);
 	assert_int_equal(ntohl(in->sin_addr.s_addr), 0x7f000001);
-	assert_ptr_equal(z->notify[0].key, &f->c->keys[0]);
-	assert_string_equal(z->notify[1].text, "[2001:db8::53]:53");
-	assert_null(z->notify[1].key);
-	assert_string_equal(z->notify[2].text, "192.0.2.53:53");
+	assert_ptr_equal(z->server->notify[0].key, &f->c->server->keys[0]);
+	assert_string_equal(z->server->notify[1].text, "[2001:db8::53]:53");
+	assert_null(z->server->notify[1].key);
+	assert_string_equal(z->server->notify[2].text, "192.0.2.53:53");
 }
 
 static void
@@ -428,27 +437,27 @@ test_parse_sockaddr(void **state)
 	socklen_t len;
 
 	(void)state;
-	assert_int_equal(conf_parse_sockaddr("192.0.2.1:5300", &sa, &len), 0);
+	assert_int_equal(conf_server_parse_sockaddr("192.0.2.1:5300", &sa, &len), 0);
 	assert_int_equal(len, sizeof(struct sockaddr_in));
 	assert_int_equal(ntohs(in->sin_port), 5300);
-	assert_int_equal(conf_parse_sockaddr("[::1]:5300", &sa, &len), 0);
+	assert_int_equal(conf_server_parse_sockaddr("[::1]:5300", &sa, &len), 0);
 	assert_int_equal(len, sizeof(struct sockaddr_in6));
 	assert_int_equal(ntohs(in6->sin6_port), 5300);
 	assert_int_equal(in6->sin6_addr.s6_addr[15], 1);
-	assert_int_equal(conf_parse_sockaddr("::1", &sa, &len), 0);
+	assert_int_equal(conf_server_parse_sockaddr("::1", &sa, &len), 0);
 	assert_int_equal(ntohs(in6->sin6_port), 53);
-	assert_int_equal(conf_parse_sockaddr("[::1]", &sa, &len), 0);
-	assert_int_equal(conf_parse_sockaddr("192.0.2.1", &sa, &len), 0);
+	assert_int_equal(conf_server_parse_sockaddr("[::1]", &sa, &len), 0);
+	assert_int_equal(conf_server_parse_sockaddr("192.0.2.1", &sa, &len), 0);
 	assert_int_equal(ntohs(in->sin_port), 53);
 
-	assert_int_equal(conf_parse_sockaddr("192.0.2.1:0", &sa, &len), RB_ESYNTAX);
-	assert_int_equal(conf_parse_sockaddr("192.0.2.1:65536", &sa, &len), RB_ESYNTAX);
-	assert_int_equal(conf_parse_sockaddr("192.0.2.1:", &sa, &len), RB_ESYNTAX);
-	assert_int_equal(conf_parse_sockaddr("192.0.2:53", &sa, &len), RB_ESYNTAX);
-	assert_int_equal(conf_parse_sockaddr("[::1:53", &sa, &len), RB_ESYNTAX);
-	assert_int_equal(conf_parse_sockaddr("[::1]x", &sa, &len), RB_ESYNTAX);
-	assert_int_equal(conf_parse_sockaddr("localhost:53", &sa, &len), RB_ESYNTAX);
-	assert_int_equal(conf_parse_sockaddr("", &sa, &len), RB_ESYNTAX);
+	assert_int_equal(conf_server_parse_sockaddr("192.0.2.1:0", &sa, &len), RB_ESYNTAX);
+	assert_int_equal(conf_server_parse_sockaddr("192.0.2.1:65536", &sa, &len), RB_ESYNTAX);
+	assert_int_equal(conf_server_parse_sockaddr("192.0.2.1:", &sa, &len), RB_ESYNTAX);
+	assert_int_equal(conf_server_parse_sockaddr("192.0.2:53", &sa, &len), RB_ESYNTAX);
+	assert_int_equal(conf_server_parse_sockaddr("[::1:53", &sa, &len), RB_ESYNTAX);
+	assert_int_equal(conf_server_parse_sockaddr("[::1]x", &sa, &len), RB_ESYNTAX);
+	assert_int_equal(conf_server_parse_sockaddr("localhost:53", &sa, &len), RB_ESYNTAX);
+	assert_int_equal(conf_server_parse_sockaddr("", &sa, &len), RB_ESYNTAX);
 }
 
 static void
@@ -460,15 +469,15 @@ test_set_listen_replaces(void **state)
 	char err[256];
 
 	expect_ok(f, "[server]\nlisten = 127.0.0.1:5300\n" ZONE);
-	assert_int_equal(conf_set_listen(f->c, good, 2, err, sizeof(err)), 0);
-	assert_int_equal(f->c->nlisten, 2);
-	assert_string_equal(f->c->listen[0].text, "127.0.0.1:5301");
-	assert_string_equal(f->c->listen[1].text, "[::1]:5301");
-	assert_int_equal(conf_set_listen(f->c, bad, 2, err, sizeof(err)), RB_ESYNTAX);
+	assert_int_equal(conf_server_set_listen(f->c, good, 2, err, sizeof(err)), 0);
+	assert_int_equal(f->c->server->nlisten, 2);
+	assert_string_equal(f->c->server->listen[0].text, "127.0.0.1:5301");
+	assert_string_equal(f->c->server->listen[1].text, "[::1]:5301");
+	assert_int_equal(conf_server_set_listen(f->c, bad, 2, err, sizeof(err)), RB_ESYNTAX);
 	assert_non_null(strstr(err, "'nowhere'"));
 	/* A failed replacement keeps what was there. */
-	assert_int_equal(f->c->nlisten, 2);
-	assert_string_equal(f->c->listen[0].text, "127.0.0.1:5301");
+	assert_int_equal(f->c->server->nlisten, 2);
+	assert_string_equal(f->c->server->listen[0].text, "127.0.0.1:5301");
 }
 
 /* ---- Errors: each names the file and line ---- */
@@ -800,11 +809,11 @@ test_udp_batch_wait(void **state)
 	size_t i;
 
 	expect_ok(f, ZONE);
-	assert_int_equal(f->c->udp_batch_wait, 1000);	/* the default */
+	assert_int_equal(f->c->server->udp_batch_wait, 1000);	/* the default */
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		snprintf(text, sizeof(text), "[server]\nudp-batch-wait = %s\n" ZONE, good[i].text);
 		expect_ok(f, text);
-		assert_int_equal(f->c->udp_batch_wait, good[i].us);
+		assert_int_equal(f->c->server->udp_batch_wait, good[i].us);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(text, sizeof(text), "[server]\nudp-batch-wait = %s\n" ZONE, bad[i]);
@@ -813,13 +822,68 @@ test_udp_batch_wait(void **state)
 	}
 }
 
+/* ---- rbldb's view: rbldbd's keys are checked by name and shape, their values skipped ---- */
+
+static void
+test_loader_skips_server_keys(void **state)
+{
+	struct fixture *f = *state;
+	struct conf_zone *z;
+
+	f->loader = true;
+	/* Values rbldbd would refuse: rbldb does not read them. */
+	expect_ok(f,
+	    "[server]\n"
+	    "listen = nowhere\n"
+	    "threads = many\n"
+	    "db = /srv/rbl\n"
+	    "acl = 10.0.0.0/8 maybe\n"
+	    ZONE
+	    "ttl = 60\n"
+	    "allow-transfer = 127.0.0.1 key nokey\n"
+	    "notify = 127.0.0.1 key\n"
+	    "never-list = 10.0.0.0/8\n"
+	    "[key xfr]\n"
+	    "algorithm = hmac-sha3\n");
+	assert_null(f->c->server);
+	assert_string_equal(f->c->db, "/srv/rbl");
+	z = &f->c->zones[0];
+	assert_null(z->server);
+	assert_int_equal(z->ttl, 60);
+	assert_int_equal(z->nnever, 1);
+	assert_int_equal(z->apex_serial, 2026112801u);
+	/* The same file as rbldbd reads it. */
+	f->loader = false;
+	expect_error(f, "[server]\nthreads = many\n" ZONE, "t.conf", 2,
+	    "threads 'many' is not a number");
+}
+
+static void
+test_loader_refuses_typos_in_server_keys(void **state)
+{
+	struct fixture *f = *state;
+
+	f->loader = true;
+	expect_error(f, "[server]\nthreds = 4\n" ZONE, "t.conf", 2,
+	    "unknown key 'threds' in [server] (known: listen, db, threads, user, mapsize, ");
+	expect_error(f, ZONE "allow-transfers = 127.0.0.1\n", "t.conf", 3,
+	    "unknown key 'allow-transfers' in [zone NAME]");
+	expect_error(f, ZONE "[key xfr]\nalgoritm = hmac-sha256\n", "t.conf", 4,
+	    "unknown key 'algoritm' in [key NAME] (known: algorithm, secret)");
+	expect_error(f, "[server]\nthreads = 1\nthreads = 2\n" ZONE, "t.conf", 3,
+	    "'threads' given twice in [server] (first on line 2)");
+	expect_error(f, ZONE "journal-max = 10\n  20\n", "t.conf", 4,
+	    "'journal-max' takes one value");
+	expect_error(f, ZONE "[key]\n", "t.conf", 3, "[key] needs the key's name");
+}
+
 static void
 test_error_missing_file(void **state)
 {
 	struct fixture *f = *state;
 	char err[256];
 
-	assert_null(conf_load("/nonexistent/rbldb.conf", err, sizeof(err)));
+	assert_null(conf_load("/nonexistent/rbldb.conf", NULL, err, sizeof(err)));
 	assert_string_equal(err, "/nonexistent/rbldb.conf: cannot read: No such file or directory");
 	(void)f;
 }
@@ -885,6 +949,8 @@ main(void)
 		T(test_error_no_zones),
 		T(test_error_default_zone_unknown),
 		T(test_error_missing_file),
+		T(test_loader_skips_server_keys),
+		T(test_loader_refuses_typos_in_server_keys),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,12 +37,15 @@ static struct tsig_keyring *
 ring(void)
 {
 	struct conf c;
+	struct conf_server cs;
 	char err[128];
 	struct tsig_keyring *kr;
 
 	memset(&c, 0, sizeof(c));
-	c.keys = keys;
-	c.nkeys = 2;
+	memset(&cs, 0, sizeof(cs));
+	c.server = &cs;
+	cs.keys = keys;
+	cs.nkeys = 2;
 	kr = tsig_keyring_new(&c, err, sizeof(err));
 	assert_non_null(kr);
 	return kr;
@@ -466,16 +469,19 @@ test_short_secret_refused(void **state)
 	struct conf_key okk = { "ok.", "hmac-sha256", "MTIzNDU2Nzg5MDEyMzQ1Ng==" };
 	struct tsig_keyring *kr;
 	struct conf c;
+	struct conf_server cs;
 	char err[256] = "";
 
 	(void)state;
 	memset(&c, 0, sizeof(c));
-	c.keys = &shortk;
-	c.nkeys = 1;
+	memset(&cs, 0, sizeof(cs));
+	c.server = &cs;
+	cs.keys = &shortk;
+	cs.nkeys = 1;
 	assert_null(tsig_keyring_new(&c, err, sizeof(err)));
 	if (strstr(err, "key short.: secret is 15 octets; at least 16") == NULL)
 		fail_msg("error: %s", err);
-	c.keys = &okk;
+	cs.keys = &okk;
 	assert_non_null(kr = tsig_keyring_new(&c, err, sizeof(err)));
 	tsig_keyring_free(kr);
 }

@@ -385,7 +385,7 @@ test_ixfr_past_journal_max_is_full(void **state)
 	struct xfr_job *j;
 	ldns_rr_list *rrs = ldns_rr_list_new();
 
-	conf_zone(f->c, ZONE)->journal_max = 1;
+	conf_zone(f->c, ZONE)->server->journal_max = 1;
 	report(f, "203.0.113.1", NULL);
 	report(f, "203.0.113.2", NULL);
 	len = xfr_msg(q, LDNS_RR_TYPE_IXFR, old, NULL, NULL);

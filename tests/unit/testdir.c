@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf_server.h"
 #include "testdir.h"
 
 void
@@ -71,8 +72,8 @@ testdir_conf(const char *dir, const char *file)
 	struct conf *c;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if ((c = conf_load(path, err, sizeof(err))) == NULL)
-		fail_msg("conf_load: %s", err);
+	if ((c = conf_server_load(path, err, sizeof(err))) == NULL)
+		fail_msg("conf_server_load: %s", err);
 	return c;
 }
 
