@@ -1,4 +1,4 @@
-/* The rbldb store: the one definition of the LMDB schema and its codecs. */
+/* The rbldb store: what both programs may call.  The schema itself is in store_impl.h. */
 #ifndef STORE_H
 #define STORE_H
 
@@ -12,23 +12,14 @@
  *  - values returned by reads point into the map and are valid only until
  *    the reader is refreshed or finished.
  *
- * Keys and values are encoded only in store.c.  The schema:
- *   meta      "schema" -> version; "zone:<name>" -> zone record
- *   entries   zone|fam|addr|plen -> hot value (what the server reads)
- *   details   zone|fam|addr|plen -> cold value (counts, times, delisting)
- *   reports   zone|fam|addr|plen|at|source -> report (dedup, sources, purge)
- *   expiry    expires|zone|fam|addr|plen -> ""   (expiry index)
- *   journal   zone|seq -> one commit's changes to the zone (for IXFR)
- *   history   fam|addr|plen|seq -> audit record (every zone)
- *   strings   id -> text; strindex hash -> id (reasons stored once)
- *   below     zone|fam|plen|addr -> the latest expiry (UINT32_MAX: never) of
- *             the listings strictly inside that prefix, for each IPv4 /0,
- *             /8, /16, /24 and IPv6 /4../124 holding one (partial names)
- *   commits   id -> one commit that changed zones: time, uid, origin, and
- *             per zone serial from/to, journal seq, added/removed/changed
- * Schema versions: 1 the first; 2 added below and commits.  The first
- * process that opens an older store upgrades it in one write transaction
- * (store.c, upgrade()).
+ * Keys and values are encoded only by the store's own files (store_*.c),
+ * and store_impl.h documents every database, key and value layout beside
+ * the builders that write them.  The databases: meta, entries (what the
+ * server reads), details, reports, bysource, expiry, journal (IXFR),
+ * history (the audit trail), strings and strindex, below (partial names),
+ * commits (the commit log).  Schema versions: 1 the first; 2 added below
+ * and commits.  The first process that opens an older store upgrades it in
+ * one write transaction (store.c, upgrade()).
  */
 
 #include <stdatomic.h>

@@ -1,0 +1,393 @@
+/* The store's inside, for the store_*.c rooms only: the schema's layouts, key builders, shared helpers. */
+#ifndef STORE_IMPL_H
+#define STORE_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <lmdb.h>
+
+#include "store.h"
+
+/*
+ * The schema: every database, and its keys and values exactly as the
+ * builders below write them.  Integers are big-endian (put16..put64), so
+ * LMDB's octet order of keys (key_cmp in store.c keeps it) is numeric
+ * order.  An "entry key" is zone(2) fam(1) addr(4|16) plen(1): 8 octets
+ * for IPv4, 20 for IPv6.  Times are seconds since the epoch; an expiry of 0
+ * means never.  Strings are ids into strings (0: none).
+ *
+ * meta      "schema" -> version(4)
+ *           "histseq" -> the last history seq(8)
+ *           "nextzone" -> the next zone id to give(2)
+ *           "zone:" NAME -> the zone's id(2)
+ *           'z' id(2) -> zone record: serial(4) changed(8) seq(8) pad(2) NAME
+ * entries   entry key -> hot value (HOT_LEN 16): flags(1) parent(1) pad(2)
+ *           code(4) expires(4) reason(4); what the server reads.  parent is
+ *           the plen of the entry's nearest enclosing entry, NO_PARENT none
+ * details   entry key -> cold value (DETAIL_LEN 40): first_seen(8)
+ *           last_seen(8) delisted_at(8) count(4) nsources(4)
+ *           delist_reason(4) delist_by(4)
+ * reports   entry key | source(4) at(8) -> reason(4) evidence(4) code(4)
+ *           lifetime(4): one per (zone, address, source, at), for duplicates,
+ *           distinct sources and purge (report_key)
+ * bysource  source(4) | entry key | at(8) -> "": the reports of a source,
+ *           for purge
+ * expiry    expires(4) | entry key -> "": listings by expiry, for expire
+ * journal   zone(2) seq(8) -> from_serial(4) to_serial(4) time(8) n(4),
+ *           then n changes: op(1) (enum journal_op) before(LISTING_LEN 32)
+ *           after(32); n is 0 for a commit too large to journal (AXFR)
+ * history   fam(1) addr(4|16) plen(1) | seq(8) -> at(8) committed(8)
+ *           zone(2) op(1) code(4) lifetime(4), then reason, source,
+ *           evidence, by: each length(2) (0: none, else with its NUL) and
+ *           the octets with the NUL; every zone's changes of an address
+ * strings   id(4) -> text (no NUL); ids grow from 1, appended
+ * strindex  hash(8) -> id(4), DUPSORT: the ids of the texts with that hash
+ * below     zone(2) fam(1) plen(1) addr(4|16) -> the latest expiry(4)
+ *           (UINT32_MAX: never) of the listings strictly inside that node
+ *           prefix (store_below.c)
+ * commits   id(8) -> at(8) uid(4) nzones(2) originlen(2), then per zone
+ *           zone(2) serial_from(4) serial_to(4) seq(8) added(4) removed(4)
+ *           changed(4), then the origin's octets (store_log.c)
+ *
+ * A listing inside a journal record (LISTING_LEN 32): fam(1) plen(1)
+ * addr(16) flags(1) code(4) expires(4) reason(4) pad(1).
+ */
+
+/* Named databases; the order is the index into s->dbi. */
+enum {
+	DB_META, DB_ENTRIES, DB_DETAILS, DB_REPORTS, DB_BYSOURCE, DB_EXPIRY,
+	DB_JOURNAL, DB_HISTORY, DB_STRINGS, DB_STRINDEX, DB_BELOW, DB_COMMITS, DB_COUNT
+};
+extern const char *const db_names[DB_COUNT];
+
+#define NO_PARENT 0xff
+#define HOT_LEN 16		/* flags, parent, pad2, code, expires, reason */
+#define DETAIL_LEN 40
+#define ZONE_REC_LEN 22		/* serial, changed, seq, pad */
+#define LISTING_LEN 32		/* a listing inside a journal record */
+#define JOURNAL_HDR_LEN 20
+#define JOURNAL_MAX_CHANGES 100000	/* larger commits force AXFR */
+/* Changed entries that make a commit a bulk write (store_wr_commit). */
+#define BULK_CHANGES 10000
+#define KEY_MAX 32
+
+struct store {
+	MDB_env *env;
+	MDB_dbi dbi[DB_COUNT];
+	char *dir;
+	char *origin;		/* what this process's commits say made them (commit log) */
+};
+
+struct zone_change {
+	uint16_t zone;
+	bool overflow;		/* too many changes to journal */
+	uint32_t n, cap;
+	unsigned char *buf;	/* n records of 1 + 2 * LISTING_LEN */
+	uint32_t ops[4];	/* changes by enum journal_op, journalled or not (commit log) */
+};
+
+struct store_wr {
+	struct store *s;
+	MDB_txn *txn;
+	struct store_reader rd;	/* reads inside the write transaction */
+	int64_t now;
+	int err;		/* sticky: once set, commit aborts */
+	uint64_t hist_seq;
+	struct zone_change *zc;
+	unsigned nzc;
+	struct text_cache *tc;	/* texts interned by this transaction, by hash */
+	/*
+	 * One cursor per database for point reads and writes: a batch sorted
+	 * by address finds the next key on the page the cursor is on, and
+	 * LMDB then skips the descent from the root (mdb_cursor_set).
+	 */
+	MDB_cursor *cur[DB_COUNT];
+	struct last_key *last;	/* [DB_COUNT], allocated on first use */
+	MDB_cursor *scan;	/* on entries, for below_scan() alone */
+	struct below_node *dirty;	/* nodes to read again at commit (below_settle) */
+	size_t ndirty, capdirty;
+};
+
+/*
+ * The greatest key of a database as this transaction last saw it, as a
+ * hint: a key beyond it goes in with MDB_APPEND, so that a load in key
+ * order (into an empty store, or past the end of a database) fills its
+ * pages instead of splitting them in half.  LMDB checks the order itself
+ * and refuses an append out of order untouched (MDB_KEYEXIST), so a stale
+ * hint costs one retry, never a wrong write.
+ */
+#define LAST_KEY_MAX 48
+struct last_key {
+	bool known;
+	size_t len;	/* LAST_KEY_MAX + 1: too long to keep, never append */
+	unsigned char k[LAST_KEY_MAX];
+};
+
+/*
+ * Feeds repeat a few hundred reasons and sources over millions of lines: a
+ * small direct-mapped cache spares the index lookups for them.  An entry
+ * is valid only inside its transaction (an abort forgets new ids).
+ */
+#define TEXT_CACHE_SLOTS 4096
+struct text_cache {
+	uint64_t hash[TEXT_CACHE_SLOTS];
+	uint32_t id[TEXT_CACHE_SLOTS];
+	char *text[TEXT_CACHE_SLOTS];
+};
+
+static inline void put16(unsigned char *p, uint16_t v) { p[0] = v >> 8; p[1] = v; }
+static inline void put32(unsigned char *p, uint32_t v)
+{
+	p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v;
+}
+static inline void put64(unsigned char *p, uint64_t v)
+{
+	put32(p, v >> 32); put32(p + 4, (uint32_t)v);
+}
+static inline uint16_t get16(const unsigned char *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static inline uint64_t get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+struct hot {
+	uint8_t flags, parent;
+	uint32_t code, expires, reason_id;
+};
+
+struct hist_text {
+	const char *reason, *source, *evidence, *by;
+};
+
+/* ---- Key builders and value codecs ---- */
+
+/* Entry key: zone(2) fam(1) addr(4|16) plen(1). */
+static inline size_t
+entry_key(unsigned char *k, uint16_t zone, const struct addr *a, uint8_t plen)
+{
+	unsigned n = addr_bytes(a->fam);
+
+	put16(k, zone);
+	k[2] = a->fam;
+	memcpy(k + 3, a->a, n);
+	k[3 + n] = plen;
+	return 4 + n;
+}
+
+static inline bool
+entry_key_decode(const MDB_val *k, struct listing *l)
+{
+	const unsigned char *p = k->mv_data;
+	unsigned n;
+
+	if (k->mv_size != 8 && k->mv_size != 20)
+		return false;
+	n = k->mv_size == 8 ? 4 : 16;
+	memset(&l->net, 0, sizeof(l->net));
+	l->zone = get16(p);
+	l->net.fam = p[2];
+	memcpy(l->net.a, p + 3, n);
+	l->net.plen = p[3 + n];
+	return true;
+}
+
+/* Address key for history: fam(1) addr(4|16) plen(1). */
+static inline size_t
+addr_key(unsigned char *k, const struct addr *a)
+{
+	unsigned n = addr_bytes(a->fam);
+
+	k[0] = a->fam;
+	memcpy(k + 1, a->a, n);
+	k[1 + n] = a->plen;
+	return 2 + n;
+}
+
+static inline void
+hot_encode(unsigned char *v, const struct hot *h)
+{
+	v[0] = h->flags;
+	v[1] = h->parent;
+	v[2] = v[3] = 0;
+	put32(v + 4, h->code);
+	put32(v + 8, h->expires);
+	put32(v + 12, h->reason_id);
+}
+
+static inline bool
+hot_decode(const MDB_val *v, struct hot *h)
+{
+	const unsigned char *p = v->mv_data;
+
+	if (v->mv_size != HOT_LEN)
+		return false;
+	h->flags = p[0];
+	h->parent = p[1];
+	h->code = get32(p + 4);
+	h->expires = get32(p + 8);
+	h->reason_id = get32(p + 12);
+	return true;
+}
+
+static inline void
+hot_to_listing(const struct hot *h, struct listing *l)
+{
+	l->flags = h->flags;
+	l->code = h->code;
+	l->expires = h->expires;
+	l->reason_id = h->reason_id;
+}
+
+static inline void
+detail_encode(unsigned char *v, const struct listing_detail *d)
+{
+	put64(v, (uint64_t)d->first_seen);
+	put64(v + 8, (uint64_t)d->last_seen);
+	put64(v + 16, (uint64_t)d->delisted_at);
+	put32(v + 24, d->count);
+	put32(v + 28, d->nsources);
+	put32(v + 32, d->delist_reason_id);
+	put32(v + 36, d->delist_by_id);
+}
+
+static inline void
+detail_decode(const MDB_val *v, struct listing_detail *d)
+{
+	const unsigned char *p = v->mv_data;
+
+	memset(d, 0, sizeof(*d));
+	if (v->mv_size < DETAIL_LEN)
+		return;
+	d->first_seen = (int64_t)get64(p);
+	d->last_seen = (int64_t)get64(p + 8);
+	d->delisted_at = (int64_t)get64(p + 16);
+	d->count = get32(p + 24);
+	d->nsources = get32(p + 28);
+	d->delist_reason_id = get32(p + 32);
+	d->delist_by_id = get32(p + 36);
+}
+
+static inline void
+listing_encode(unsigned char *v, const struct listing *l)
+{
+	memset(v, 0, LISTING_LEN);
+	v[0] = l->net.fam;
+	v[1] = l->net.plen;
+	memcpy(v + 2, l->net.a, 16);
+	v[18] = l->flags;
+	put32(v + 19, l->code);
+	put32(v + 23, l->expires);
+	put32(v + 27, l->reason_id);
+}
+
+static inline void
+listing_decode(const unsigned char *v, uint16_t zone, struct listing *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->zone = zone;
+	l->net.fam = v[0];
+	l->net.plen = v[1];
+	memcpy(l->net.a, v + 2, 16);
+	l->flags = v[18];
+	l->code = get32(v + 19);
+	l->expires = get32(v + 23);
+	l->reason_id = get32(v + 27);
+}
+
+static inline void
+zone_id_key(unsigned char *k, uint16_t id)
+{
+	k[0] = 'z';
+	put16(k + 1, id);
+}
+
+/* below key: zone(2) fam(1) plen(1) addr(4|16); value: the latest expiry (4). */
+static inline size_t
+below_key(unsigned char *k, uint16_t zone, const struct addr *n)
+{
+	unsigned b = addr_bytes(n->fam);
+
+	put16(k, zone);
+	k[2] = n->fam;
+	k[3] = n->plen;
+	memcpy(k + 4, n->a, b);
+	return 4 + b;
+}
+
+/* Report key: entry key | source(4) | at(8).  Same layout reversed in bysource. */
+static inline size_t
+report_key(unsigned char *k, uint16_t zone, const struct addr *net, uint32_t source,
+    int64_t at)
+{
+	size_t n = entry_key(k, zone, net, net->plen);
+
+	put32(k + n, source);
+	put64(k + n + 4, (uint64_t)at);
+	return n + 12;
+}
+
+/* store.c */
+int from_mdb(int rc);
+int zone_read(MDB_txn *txn, struct store *s, uint16_t id, struct store_zone *z);
+int zone_write(MDB_txn *txn, struct store *s, const struct store_zone *z, const char *name, size_t namelen);
+
+
+/* store_read.c */
+/* used_cb stops a walk_inside at the first listing live at NOW. */
+struct used_arg {
+	uint32_t now;
+};
+uint32_t clamp_time(int64_t t);
+int climb(struct store_reader *r, uint16_t zone, const struct addr *a, uint32_t now, bool live_only, struct listing *l, uint8_t parent);
+bool covers(const struct listing *e, const struct addr *a);
+int get_entry(struct store_reader *r, uint16_t zone, const struct addr *a, uint8_t plen, struct listing *l, uint8_t *parent);
+bool is_live(const struct listing *l, uint32_t now);
+int predecessor(struct store_reader *r, uint16_t zone, const struct addr *a, uint8_t plen, struct listing *l, uint8_t *parent);
+int used_cb(void *arg, const struct listing *l, uint8_t parent);
+int walk_inside(struct store_reader *r, uint16_t zone, const struct addr *net, int (*cb)(void *, const struct listing *, uint8_t), void *arg);
+
+/* store_below.c */
+int below_build(struct store *s, MDB_txn *txn);
+int below_get(struct store_reader *r, uint16_t zone, const struct addr *n, uint32_t *max);
+int below_scan(struct store_reader *r, MDB_cursor *cur, uint16_t zone, const struct addr *p, uint32_t *max);
+int below_settle(struct store_wr *w);
+int below_update(struct store_wr *w, uint16_t zone, const struct addr *net, uint32_t o, uint32_t n);
+uint32_t below_value(const struct listing *l);
+bool is_node(uint8_t fam, unsigned plen);
+
+/* store_history.c */
+int history_add(struct store_wr *w, uint16_t zone, const struct addr *net, uint8_t op, int64_t at, uint32_t code, uint32_t lifetime, const struct hist_text *t);
+
+/* store_journal.c */
+int journal_note(struct store_wr *w, uint16_t zone, uint8_t op, const struct listing *before, const struct listing *after);
+int journal_write(struct store_wr *w, struct zone_change *zc, struct store_zone *z, uint32_t from);
+
+/* store_write.c */
+int collect_cb(void *arg, const struct listing *l, uint8_t parent);
+int detail_get(struct store_wr *w, uint16_t zone, const struct addr *net, struct listing_detail *d);
+int detail_put(struct store_wr *w, uint16_t zone, const struct addr *net, const struct listing_detail *d);
+int entry_find(struct store_wr *w, uint16_t zone, const struct addr *net, struct listing *old, bool *found, uint8_t *parent);
+int entry_put(struct store_wr *w, uint16_t zone, const struct listing *l, const struct listing *old, uint8_t parent);
+int entry_remove(struct store_wr *w, uint16_t zone, const struct listing *l);
+int entry_write(struct store_wr *w, uint16_t zone, const struct listing *l);
+int intern(struct store_wr *w, const char *text, uint32_t *id);
+int intern_find(struct store_wr *w, const char *text, uint32_t *id, bool create);
+int sticky(struct store_wr *w, int rc);
+int wdel(struct store_wr *w, int db, const void *kd, size_t kl);
+int wget(struct store_wr *w, int db, const void *kd, size_t kl, MDB_val *v);
+int wput(struct store_wr *w, int db, const void *kd, size_t kl, const void *vd, size_t vl, unsigned flags);
+
+/* store_ops.c */
+bool served_same(const struct listing *a, const struct listing *b);
+
+/* store_log.c */
+int commit_log_write(struct store_wr *w);
+
+#endif
