@@ -58,9 +58,11 @@ deps:
 deps-test:
 	@sh tests/deps.sh test
 
+# The store is made once by rbldb init (a second init changes nothing); rbldbd
+# never creates one.
 run: deps
 	@$(MAKE) --no-print-directory all
-	mkdir -p var
+	$(BUILD)/rbldb -c zones/example.conf -D var/db init
 	$(BUILD)/rbldbd -c zones/example.conf -D var/db
 
 unit: $(UNIT_BIN)
@@ -90,7 +92,13 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
 	install -m 755 $(BUILD)/rbldbd $(BUILD)/rbldb $(DESTDIR)$(PREFIX)/sbin/
-	install -m 644 zones/example.conf zones/relays.example.org.zone $(DESTDIR)$(PREFIX)/share/rbldb/
+	install -m 644 zones/relays.example.org.zone $(DESTDIR)$(PREFIX)/share/rbldb/
+	@# Copied to /etc/rbldb, the example's ../var/db would be /etc/var/db: the
+	@# installed copy names the service's store (rbldbd.service, StateDirectory).
+	sed 's|^db = \.\./var/db$$|db = /var/lib/rbldb|' zones/example.conf \
+	    >$(DESTDIR)$(PREFIX)/share/rbldb/example.conf
+	chmod 644 $(DESTDIR)$(PREFIX)/share/rbldb/example.conf
+	grep -q '^db = /var/lib/rbldb$$' $(DESTDIR)$(PREFIX)/share/rbldb/example.conf
 	install -m 644 man/rbldb.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/rbldbd.8 man/rbldb.8 $(DESTDIR)$(MANDIR)/man8/
 	for u in $(UNITS); do \

@@ -33,6 +33,8 @@ rb_strerror(int rc)
 	case RB_EUNSAFE:
 		return "as root, a store must be in a directory only its owner may write, "
 		    "holding no symbolic link";
+	case RB_ENOSTORE:
+		return "no store there (rbldb init creates one)";
 	case -ELOOP:
 		/* What O_NOFOLLOW (privs_open) says of a link; a loop of links reads alike. */
 		return "a symbolic link, which is not followed here (give the file's own path)";

@@ -21,9 +21,13 @@ enum {
 	RB_ESTORE = -1007,	/* other LMDB failure */
 	RB_EBUSY = -1008,	/* too many readers or similar transient condition */
 	RB_EUNSAFE = -1009,	/* as root: a store others may write, or a link in it */
+	RB_ENOSTORE = -1010,	/* no store in that directory (rbldb init makes one) */
 };
 
 const char *rb_strerror(int rc);
+
+/* The release, as both programs' --version print it; the one place it is written. */
+#define RB_VERSION "0.1.0"
 
 #define RB_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -29,6 +29,39 @@ cmd_fail(const char *cmd, int code, const char *fmt, ...)
 }
 
 int
+loader_open(struct loader *L, unsigned flags)
+{
+	const char *dbdir = L->dbdir;
+	struct store_zone sz;
+	size_t i;
+	int rc;
+
+	rc = store_open(&L->store, dbdir, L->conf->mapsize, flags);
+	if (rc == RB_ENOSTORE)
+		return cmd_fail(NULL, CMD_FAIL, "store %s does not exist; create it with rbldb "
+		    "-c %s%s%s init", dbdir, L->confpath, L->dbopt != NULL ? " -D " : "",
+		    L->dbopt != NULL ? L->dbopt : "");
+	if (rc != 0 || (rc = store_set_origin(L->store, L->origin)) != 0)
+		return cmd_fail(NULL, CMD_FAIL, "store %s: %s", dbdir, rb_strerror(rc));
+	L->zone_ids = xcalloc(L->conf->nzones ? L->conf->nzones : 1, sizeof(*L->zone_ids));
+	for (i = 0; i < L->conf->nzones; i++) {
+		rc = store_zone_ensure(L->store, L->conf->zones[i].name,
+		    L->conf->zones[i].apex_serial, &sz);
+		if (rc != 0)
+			return cmd_fail(NULL, CMD_FAIL, "store %s: zone %s: %s", dbdir,
+			    L->conf->zones[i].name, rb_strerror(rc));
+		L->zone_ids[i] = sz.id;
+	}
+	return 0;
+}
+
+const char *
+cmd_plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+int
 cmd_bad_option(const char *cmd, int opt, char **argv)
 {
 	/*

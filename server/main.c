@@ -35,6 +35,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: rbldbd [-dhs] -c CONF [-D DBDIR] [-l ADDR:PORT]...\n"
+	    "       rbldbd --version\n"
 	    "  -c, --config CONF     configuration file\n"
 	    "  -D, --db DBDIR        store directory (overrides [server] db)\n"
 	    "  -l, --listen ADDR:PORT  UDP and TCP address, repeatable, [::1]:5300 for IPv6\n"
@@ -43,9 +44,10 @@ usage(FILE *f)
 	    "  -s, --syslog          log to syslog (facility daemon) once CONF is read\n"
 	    "                        (as [server] syslog = yes)\n"
 	    "  -h, --help            this text\n"
+	    "      --version         print the version (rbldbd %s) and exit\n"
 	    "signals: SIGHUP rereads CONF and reopens the query log, SIGTERM/SIGINT stop\n"
 	    "exit: 0 after SIGTERM/SIGINT, 1 on a configuration, store or socket error,\n"
-	    "      2 on bad arguments\n");
+	    "      2 on bad arguments\n", RB_VERSION);
 }
 
 /* One line on stderr, exit 2: "rbldbd: unknown option: -x (see rbldbd -h)". */
@@ -189,16 +191,22 @@ drop_privileges(const char *user, const char *chrootdir, const char *realconf,
  * `sudo -u USER rbldb` works on it), else the store's owner.  The files
  * LMDB creates then belong to that user, and a link planted in the store
  * reaches only what that user may (privs.h).  Root itself opens only a
- * store of root's.  *U gets the user looked up (uid 0: none).
+ * store of root's.  *U gets the user looked up (uid 0: none).  A missing
+ * store is refused, naming the rbldb init line that makes it (DBOPT: the
+ * -D given, or NULL).
  */
 static int
-open_store(const struct conf *c, const char *user, struct privs_user *u, struct store **out,
-    char *err, size_t errlen)
+open_store(const struct conf *c, const char *user, const char *dbopt, struct privs_user *u,
+    struct store **out, char *err, size_t errlen)
 {
 	bool lend = false;
 	int rc, rc2;
 
+	/* Only rbldb init creates a store: a mistyped -D must not serve an empty list. */
+	rc = privs_dir_owner(c->db, u) == -ENOENT ? RB_ENOSTORE : RB_OK;
 	memset(u, 0, sizeof(*u));
+	if (rc != RB_OK)
+		goto nostore;
 	if (geteuid() == 0 && user != NULL) {
 		if (privs_user_by_name(user, u) != 0) {
 			snprintf(err, errlen, "user %s: no such user", user);
@@ -217,12 +225,18 @@ open_store(const struct conf *c, const char *user, struct privs_user *u, struct 
 		    rb_strerror(rc));
 		return -1;
 	}
-	rc = store_open_flags(out, c->db, c->mapsize, STORE_RANDOM_READS);
+	rc = store_open(out, c->db, c->mapsize, STORE_RANDOM_READS);
 	if (rc == 0)
 		rc = store_set_origin(*out, "rbldbd expiry");
 	if (lend && (rc2 = privs_resume()) != 0)
 		fatalx("store %s: cannot become root again after opening it as %s: %s", c->db,
 		    u->name, rb_strerror(rc2));
+nostore:
+	if (rc == RB_ENOSTORE) {
+		snprintf(err, errlen, "store %s does not exist; create it with rbldb -c %s%s%s "
+		    "init", c->db, c->path, dbopt != NULL ? " -D " : "", dbopt != NULL ? dbopt : "");
+		return -1;
+	}
 	if (rc != 0) {
 		snprintf(err, errlen, "store %s: %s%s%s", c->db, rb_strerror(rc),
 		    lend ? ", opening it as " : "", lend ? u->name : "");
@@ -317,6 +331,7 @@ main(int argc, char **argv)
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "syslog", no_argument, NULL, 's' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *confpath = NULL, *dbdir = NULL;
@@ -358,6 +373,10 @@ main(int argc, char **argv)
 			usage(stdout);
 			free(listen);
 			return EXIT_OK;
+		case 'V':
+			printf("rbldbd %s\n", RB_VERSION);
+			free(listen);
+			return EXIT_OK;
 		case ':':
 			bad_usage("option needs an argument", bad_option(argv, err, sizeof err));
 		default:
@@ -395,7 +414,7 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		goto out;
 	}
-	if (open_store(conf, conf->server->user, &owner, &store, err, sizeof err) != 0) {
+	if (open_store(conf, conf->server->user, dbdir, &owner, &store, err, sizeof err) != 0) {
 		log_warnx("%s", err);
 		goto out;
 	}

@@ -168,8 +168,9 @@ EOF
 }
 
 # make_tmp: $T with $CONF, a configuration of zone $ZONE (both families,
-# code 127.0.0.2, the default text) whose store is $T/db.  Tests may append
-# sections to $CONF before starting the server.
+# code 127.0.0.2, the default text) whose store is $T/db, made by rbldb init
+# (no other command creates one).  Tests may append sections to $CONF before
+# starting the server; a store elsewhere needs its own init_store -D DIR.
 make_tmp() {
 	T=$(mktemp -d "${TMPDIR:-/tmp}/rbldb-e2e.XXXXXX") || exit 1
 	CONF=$T/test.conf
@@ -192,6 +193,16 @@ max-range = 16
 never-list = 10.0.0.0/8 192.168.0.0/16
 allow-transfer = 127.0.0.1
 EOF
+	init_store
+}
+
+# init_store [-D DIR]: rbldb init on $CONF (or DIR); failing it ends the script.
+init_store() {
+	local out
+	if ! out=$("$RBLDB" -c "$CONF" "$@" init 2>&1); then
+		not_ok "rbldb init $* makes the test store" "$out"
+		finish
+	fi
 }
 
 # ---- the server ----

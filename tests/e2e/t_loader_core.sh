@@ -102,6 +102,7 @@ fi
 # ---- the example configuration (issue 2's "done when") ----
 if [ -f "$TOP/zones/example.conf" ]; then
 	ex() { "$RBLDB" -c "$TOP/zones/example.conf" -D "$T/exdb" "$@" >"$T/rb.out" 2>"$T/rb.err"; RB_RC=$?; RB_OUT=$(cat "$T/rb.out"); RB_ERR=$(cat "$T/rb.err"); }
+	ex init
 	ex report 192.0.2.5 --reason test
 	expect "example.conf: report 192.0.2.5 --reason test" 0 '^192\.0\.2\.5 listed in relays\.example\.org until [0-9]{4}-'
 	ex show 192.0.2.5

@@ -306,7 +306,7 @@ build_policy(struct fixture *f, const char *conf)
 	if (load(f, conf) == NULL)
 		fail_msg("%s", f->err);
 	snprintf(path, sizeof(path), "%s/db", f->dir);
-	assert_int_equal(store_open(&f->s, path, 64 << 20), 0);
+	assert_int_equal(store_open(&f->s, path, 64 << 20, STORE_CREATE), 0);
 	f->zt = testdir_zonetab(f->c, f->s);
 	if ((f->acl = acl_new(f->c, f->zt, f->err, sizeof(f->err))) == NULL)
 		fail_msg("acl_new: %s", f->err);

@@ -58,7 +58,7 @@ setup(void **state)
 	f->conf.nzones = 2;
 	f->L.conf = &f->conf;
 	f->L.zone_ids = f->ids;
-	assert_int_equal(store_open(&f->L.store, f->dir, 64 << 20), 0);
+	assert_int_equal(store_open(&f->L.store, f->dir, 64 << 20, STORE_CREATE), 0);
 	for (i = 0; i < 2; i++) {
 		assert_int_equal(store_zone_ensure(f->L.store, names[i], 100, &sz), 0);
 		f->ids[i] = sz.id;

@@ -314,7 +314,7 @@ setup(void **state)
 		}
 	}
 	f->c = testdir_conf(f->dir, "test.conf");
-	assert_int_equal(store_open(&f->s, f->c->db, 64 << 20), 0);
+	assert_int_equal(store_open(&f->s, f->c->db, 64 << 20, STORE_CREATE), 0);
 	f->zt = testdir_zonetab(f->c, f->s);
 
 	for (i = 0; i < f->nlines; i++) {

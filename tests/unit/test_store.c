@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <stdio.h>
@@ -635,7 +636,7 @@ test_a_version_1_store_gets_its_partial_names(void **state)
 	assert_int_equal(mdb_txn_commit(txn), 0);
 	mdb_env_close(env);
 
-	assert_int_equal(store_open(&f->s, f->dir, (size_t)64 << 20), 0);
+	assert_int_equal(store_open(&f->s, f->dir, (size_t)64 << 20, 0), 0);
 	assert_int_equal(prefix_used_cost(f, "192.0.2.0/24", NOW, &moves), 1);
 	assert_int_equal(prefix_used_cost(f, "192.0.0.0/16", NOW, &moves), 1);
 	assert_int_equal(prefix_used_cost(f, "198.51.100.0/24", NOW, &moves), 0);
@@ -736,7 +737,7 @@ test_two_processes_write_and_read_at_once(void **state)
 			struct store_zone z;
 
 			/* Each child opens its own environment, as rbldb does. */
-			if (store_open(&s, f->dir, 64 << 20) != 0 ||
+			if (store_open(&s, f->dir, 64 << 20, 0) != 0 ||
 			    store_zone_ensure(s, "relays.example.org", 100, &z) != 0)
 				_exit(1);
 			for (i = 0; i < 50; i++) {
@@ -774,6 +775,32 @@ test_two_processes_write_and_read_at_once(void **state)
 	assert_int_equal(serial(f), 200);
 }
 
+/* Only rbldb init creates a store: a mistyped path is refused, and left as it was. */
+static void
+test_open_without_create_refuses_a_missing_store(void **state)
+{
+	char dir[TESTDIR_LEN], path[128];
+	struct store *s;
+	struct stat st;
+
+	(void)state;
+	testdir_make(dir, "nostore");
+	snprintf(path, sizeof(path), "%s/db", dir);
+	assert_int_equal(store_open(&s, path, 64 << 20, 0), RB_ENOSTORE);
+	assert_int_equal(stat(path, &st), -1);
+	/* An empty directory (a StateDirectory systemd made) holds no store either. */
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(store_open(&s, path, 64 << 20, 0), RB_ENOSTORE);
+	snprintf(path, sizeof(path), "%s/db/data.mdb", dir);
+	assert_int_equal(stat(path, &st), -1);
+	snprintf(path, sizeof(path), "%s/db", dir);
+	assert_int_equal(store_open(&s, path, 64 << 20, STORE_CREATE), 0);
+	store_close(s);
+	assert_int_equal(store_open(&s, path, 64 << 20, 0), 0);
+	store_close(s);
+	testdir_remove(dir);
+}
+
 static void
 test_foreign_environment_is_refused(void **state)
 {
@@ -783,10 +810,10 @@ test_foreign_environment_is_refused(void **state)
 	(void)state;
 	testdir_make(dir, "foreign");
 	testdir_write(dir, "data.mdb", "this is not an LMDB file, it is somebody's notes\n");
-	assert_int_equal(store_open(&s, dir, 64 << 20), RB_ENOTSTORE);
+	assert_int_equal(store_open(&s, dir, 64 << 20, STORE_CREATE), RB_ENOTSTORE);
 	/* A plain file where the directory should be is refused too. */
 	snprintf(path, sizeof(path), "%s/data.mdb", dir);
-	assert_int_equal(store_open(&s, path, 64 << 20), RB_ENOTSTORE);
+	assert_int_equal(store_open(&s, path, 64 << 20, STORE_CREATE), RB_ENOTSTORE);
 	testdir_remove(dir);
 }
 
@@ -1106,6 +1133,7 @@ main(void)
 		T(test_bulk_load_in_key_order_reads_back),
 		T(test_bulk_load_scattered_then_ranges_and_delistings),
 		T(test_keys_keep_octet_order),
+		cmocka_unit_test(test_open_without_create_refuses_a_missing_store),
 		cmocka_unit_test(test_foreign_environment_is_refused),
 	};
 
