@@ -3,10 +3,11 @@
 #include <stdio.h>
 
 #include "cmd.h"
+#include "policy.h"
 #include "rb.h"
 #include "timeutil.h"
 
-enum { OPT_AT = 256, OPT_DRY_RUN };
+enum { OPT_AT = 256, OPT_DRY_RUN, OPT_FORCE };
 
 struct expire_list {
 	const struct loader *L;
@@ -34,13 +35,14 @@ cmd_expire(struct loader *L, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "at", required_argument, NULL, OPT_AT },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct expire_list el = { L, NULL };
 	struct store_wr *w = NULL;
 	const char *at = NULL;
-	bool dry_run = false;
-	char t[TIME_BUFLEN];
+	bool dry_run = false, force = false;
+	char t[TIME_BUFLEN], nowt[TIME_BUFLEN];
 	uint64_t n = 0;
 	unsigned changed = 0;
 	int64_t when;
@@ -51,6 +53,7 @@ cmd_expire(struct loader *L, int argc, char **argv)
 		switch (c) {
 		case OPT_AT: at = optarg; break;
 		case OPT_DRY_RUN: dry_run = true; break;
+		case OPT_FORCE: force = true; break;
 		default: return cmd_bad_option("expire", c, argv);
 		}
 	}
@@ -61,6 +64,15 @@ cmd_expire(struct loader *L, int argc, char **argv)
 		return rc;
 	if (when <= 0 || when > (int64_t)UINT32_MAX)
 		return cmd_fail("expire", CMD_USAGE, "--at %s is out of range", at);
+	/*
+	 * A time ahead expires what is still meant to be listed: a mistyped
+	 * year empties the list.  A dry run shows what a time ahead would do.
+	 */
+	if (!dry_run && !force && when > time_now() + POLICY_MAX_FUTURE)
+		return cmd_fail("expire", CMD_FAIL, "--at %s is more than %d minutes ahead (now "
+		    "%s): it would expire listings before their time (use --dry-run to see "
+		    "which, --force to expire them anyway)", time_format(when, t, sizeof(t)),
+		    POLICY_MAX_FUTURE / 60, time_format(time_now(), nowt, sizeof(nowt)));
 
 	if ((rc = store_wr_begin(L->store, &w)) != 0)
 		goto out;

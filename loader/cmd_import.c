@@ -9,6 +9,7 @@
 
 #include "apply.h"
 #include "cmd.h"
+#include "policy.h"
 #include "privs.h"
 #include "rb.h"
 #include "rbldnsd.h"
@@ -112,7 +113,7 @@ take(struct import *im, const struct rbldnsd_line *pl, struct addr net)
 {
 	const struct conf_zone *cz = im->cz;
 	struct item it;
-	char a[ADDR_STRLEN];
+	char a[ADDR_STRLEN], why[512];
 	int want;
 
 	/* Like report: an IPv4 host listed in IPv6 form is listed under its IPv4 name. */
@@ -149,6 +150,13 @@ take(struct import *im, const struct rbldnsd_line *pl, struct addr net)
 			message(im, im->line, true, "A value %u.%u.%u.%u is outside 127.0.0.0/8",
 			    pl->code >> 24, pl->code >> 16 & 255, pl->code >> 8 & 255,
 			    pl->code & 255);
+			return 0;
+		}
+		/* The listing policy's rules for addresses and texts hold here too. */
+		if (policy_check_bogon(&net, why, sizeof(why)) != 0 ||
+		    policy_check_text("TXT", pl->text, POLICY_TEXT_TEMPLATE, why,
+		    sizeof(why)) != 0) {
+			message(im, im->line, true, "%s", why);
 			return 0;
 		}
 		it.code = pl->code == cz->code ? 0 : pl->code;
@@ -388,8 +396,9 @@ cmd_import(struct loader *L, int argc, char **argv)
 		return cmd_fail("import", CMD_FAIL, "%s: %s", im.name, rb_strerror(rc));
 	}
 	if (im.messages > IMPORT_MAX_MESSAGES)
-		fprintf(stderr, "%s: %llu more messages suppressed\n", im.name,
-		    (unsigned long long)(im.messages - IMPORT_MAX_MESSAGES));
+		fprintf(stderr, "%s: %llu more %s suppressed\n", im.name,
+		    (unsigned long long)(im.messages - IMPORT_MAX_MESSAGES),
+		    cmd_plural(im.messages - IMPORT_MAX_MESSAGES, "message", "messages"));
 	if (im.errors > 0) {
 		import_free(&im);
 		return cmd_fail("import", CMD_FAIL, "%s: %llu bad line%s, nothing imported",
@@ -406,8 +415,9 @@ cmd_import(struct loader *L, int argc, char **argv)
 		return cmd_fail("import", CMD_FAIL, "%s: %s, nothing imported", path, why);
 
 	apply_counts_text(&counts, ctext, sizeof(ctext));
-	printf("%s %s into %s: %zu listings, %zu exceptions: %s", dry_run ? "would import" :
-	    "imported", im.name, im.cz->name, listings, im.n - listings, ctext);
+	printf("%s %s into %s: %zu %s, %zu %s: %s", dry_run ? "would import" : "imported",
+	    im.name, im.cz->name, listings, cmd_plural(listings, "listing", "listings"),
+	    im.n - listings, cmd_plural(im.n - listings, "exception", "exceptions"), ctext);
 	if (!dry_run && cmd_reader(L, "import", &rd) == 0) {
 		if (store_zone_get(&rd, L->zone_ids[zi], &sz) == 0)
 			printf("; serial %u", sz.serial);
@@ -415,7 +425,8 @@ cmd_import(struct loader *L, int argc, char **argv)
 	}
 	putchar('\n');
 	if (im.notext > 0)
-		printf("%llu entries without a TXT of their own get the zone's text\n",
-		    (unsigned long long)im.notext);
+		printf("%llu %s without a TXT of %s own %s the zone's text\n",
+		    (unsigned long long)im.notext, cmd_plural(im.notext, "entry", "entries"),
+		    cmd_plural(im.notext, "its", "their"), cmd_plural(im.notext, "gets", "get"));
 	return CMD_OK;
 }

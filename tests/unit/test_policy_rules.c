@@ -116,7 +116,7 @@ delist(struct fixture *f, const char *net, int64_t at)
 
 	assert_int_equal(store_wr_begin(f->L.store, &w), 0);
 	store_wr_set_now(w, NOW);
-	assert_int_equal(apply_delist(&f->L, w, 0, &d, NOW, &out, f->why, sizeof(f->why)), 0);
+	assert_int_equal(apply_delist(&f->L, w, 0, &d, false, NOW, &out, f->why, sizeof(f->why)), 0);
 	assert_int_equal(store_wr_commit(w), 0);
 	return out;
 }
