@@ -50,7 +50,9 @@ expect_eq "dry run changes nothing" "127.0.0.2 $S0" \
     "$(dns_short 1.2.0.192.$ZONE A) $(soa_serial)"
 
 rb expire --at "$(iso $((NOW + 10800)))"
-expect_eq "expire --at in the future" \
+expect_eq "expire --at three hours ahead is refused without --force" 1 "$RB_RC"
+rb expire --at "$(iso $((NOW + 10800)))" --force
+expect_eq "expire --at in the future, with --force" \
     "expired 2 listings due by $(iso $((NOW + 10800))), 1 zone changed" "$RB_OUT"
 if poll_until 10 dns_status_is NXDOMAIN 1.2.0.192.$ZONE A; then
 	ok "the expired listing is no longer answered"
@@ -64,7 +66,7 @@ rb show 192.0.2.1
 expect_match "the expiry is in the history" "expire 192.0.2.1/32" "$RB_OUT"
 expect_eq "stats after: 1 listed, 0 expiring" "1 0" \
     "$(stats_field listed) $(stats_field expiring_24h)"
-rb expire --at "$(iso $((NOW + 10800)))"
+rb expire --at "$(iso $((NOW + 10800)))" --force
 expect_eq "expire again: nothing, serial unchanged" "expired 0 $((S0 + 1))" \
     "$(echo "$RB_OUT" | cut -d' ' -f1-2) $(soa_serial)"
 rb expire --at yesterday

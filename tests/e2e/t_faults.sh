@@ -74,6 +74,7 @@ stop_server
 MNT=$T/mnt
 mkdir -p "$MNT"
 if mount -t tmpfs -o size=2m tmpfs "$MNT" 2>"$T/mount.err"; then
+	init_store -D "$MNT/db"
 	rb_ok "a store on a 2 MiB tmpfs takes a first report" -D "$MNT/db" report 192.0.2.5 \
 	    --reason seeded
 	BEFORE=$(state -D "$MNT/db")
@@ -186,6 +187,7 @@ mkdir -p "$T/foreign"
 check "storepoke writes another program's LMDB environment" "$T/storepoke" "$T/foreign" foreign
 refused "another program's LMDB environment" "$T/foreign" "$NOTSTORE"
 
+init_store -D "$T/newer"
 rb_ok "a store of this version" -D "$T/newer" report 192.0.2.5 --reason seeded
 expect_eq "the store records its schema version" 2 "$("$T/storepoke" "$T/newer" schema 2>&1)"
 check "storepoke sets the schema to 99" "$T/storepoke" "$T/newer" schema 99

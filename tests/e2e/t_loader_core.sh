@@ -207,7 +207,9 @@ refused "a delisting in the future is refused" 'future'
 rb report 192.0.0.0/15 $RZ --force --reason wide
 expect "the short range is accepted with --force" 0 '^192\.0\.0\.0/15 listed in relays\.example\.org'
 rb delist 192.0.0.0/15 $RZ --reason "test over"
-expect "and delisted again" 0 '^192\.0\.0\.0/15 delisted from relays\.example\.org$'
+expect "a delisting that wide is refused without --force" 1
+rb delist 192.0.0.0/15 $RZ --reason "test over" --force
+expect "and delisted again with it" 0 '^192\.0\.0\.0/15 delisted from relays\.example\.org$'
 
 # ---- delisting, exceptions, ordering by at ----
 rb report 198.51.100.0/24 $RZ --reason "hijacked range"
