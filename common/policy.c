@@ -1,4 +1,4 @@
-/* The listing policy's refusals, shared by report, delist, ingest, import and the configuration. */
+/* The listing policy: the refusals report, delist, ingest, import and the configuration share. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
