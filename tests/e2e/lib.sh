@@ -98,6 +98,20 @@ expect_match() {
 	fi
 }
 
+# expect_no_match WHAT ERE TEXT: TEXT is not empty and no line of it matches
+# (an empty TEXT, a command that said nothing, proves nothing).
+expect_no_match() {
+	if [ -z "$3" ]; then
+		not_ok "$1" "no output to look at"
+		return 1
+	fi
+	if printf '%s\n' "$3" | grep -Eq -- "$2"; then
+		not_ok "$1" "expected not to match: /$2/" "actual: $3"
+		return 1
+	fi
+	ok "$1"
+}
+
 # poll_until TIMEOUT CMD...: run CMD every 0.1 s until it succeeds (0) or
 # TIMEOUT seconds have passed (1).
 poll_until() {
