@@ -1,4 +1,4 @@
-/* The listing policy's refusals, shared by report, delist and ingest. */
+/* The listing policy's refusals, shared by report, delist, ingest and import. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +33,19 @@ static bool
 overlaps(const struct addr *a, const struct addr *b)
 {
 	return addr_contains(a, b) || addr_contains(b, a);
+}
+
+int
+policy_check_loopback(const struct addr *net, char *why, size_t whylen)
+{
+	const struct addr *lo = net->fam == ADDR_V4 ? &loopback4 : &loopback6;
+	char a[ADDR_STRLEN];
+
+	if (!overlaps(lo, net))
+		return 0;
+	return refuse(why, whylen, "%s %s 127.0.0.0/8, the RFC 5782 test range every zone "
+	    "serves built in", addr_format(net, a, sizeof(a)), addr_contains(lo, net) ?
+	    "is in" : "covers");
 }
 
 /* The zone lists addresses of NET's family. */
@@ -79,18 +92,15 @@ policy_check_report(const struct conf_zone *z, const struct report *r, bool forc
     int64_t now, char *why, size_t whylen)
 {
 	const struct addr *net = &r->net;
-	const struct addr *lo = net->fam == ADDR_V4 ? &loopback4 : &loopback6;
 	char a[ADDR_STRLEN], b[ADDR_STRLEN];
 	unsigned min;
 	size_t i;
 	int rc;
 
 	/* The address is formatted for refusals only: most reports pass (ingest's hot path). */
-	if ((rc = check_family(z, net, why, whylen)) != 0)
+	if ((rc = check_family(z, net, why, whylen)) != 0 ||
+	    (rc = policy_check_loopback(net, why, whylen)) != 0)
 		return rc;
-	if (overlaps(lo, net))
-		return refuse(why, whylen, "%s %s 127.0.0.0/8, the RFC 5782 test range every "
-		    "zone serves built in", addr_format(net, a, sizeof(a)), addr_contains(lo, net) ? "is in" : "covers");
 	for (i = 0; i < z->nnever; i++) {
 		if (!overlaps(&z->never[i], net))
 			continue;
