@@ -116,16 +116,16 @@ lookup_at(struct fixture *f, const char *addr, uint32_t at, uint32_t *expires)
 	return rc;
 }
 
-/* store_prefix_used of prefix NET at NOW. */
+/* store_prefix_used of prefix NET at time AT. */
 static int
-prefix_used(struct fixture *f, const char *net)
+prefix_used_at(struct fixture *f, const char *net, uint32_t at)
 {
 	struct store_reader r;
 	struct addr p = testdir_net(net);
 	int rc;
 
 	assert_int_equal(store_reader_init(f->s, &r), 0);
-	rc = store_prefix_used(&r, f->zone, &p, NOW);
+	rc = store_prefix_used(&r, f->zone, &p, at);
 	store_reader_fini(&r);
 	return rc;
 }
@@ -288,7 +288,7 @@ test_listing_expires_at_its_exact_second(void **state)
 	assert_int_equal(lookup_at(f, "192.0.2.40", NOW - 1, &expires), STORE_MATCH_LISTED);
 	assert_int_equal(expires, NOW);
 	assert_int_equal(lookup_at(f, "192.0.2.40", NOW, NULL), STORE_MATCH_NONE);
-	assert_int_equal(prefix_used(f, "192.0.2.0/24"), 0);
+	assert_int_equal(prefix_used_at(f, "192.0.2.0/24", NOW), 0);
 	/* expire takes it at that second, not before; a report then lists it anew. */
 	assert_int_equal(store_wr_begin(f->s, &w), 0);
 	assert_int_equal(store_expire(w, NOW - 1, true, NULL, NULL, &n), 0);
@@ -310,12 +310,44 @@ test_expired_listing_makes_no_empty_non_terminal(void **state)
 
 	report(f, "192.0.2.5", NULL, "s", NOW - 2 * 86400, STORE_NEW);
 	report(f, "198.51.100.0/28", NULL, "s", NOW - 2 * 86400, STORE_NEW);
-	assert_int_equal(prefix_used(f, "192.0.2.0/24"), 0);
-	assert_int_equal(prefix_used(f, "192.0.0.0/16"), 0);
-	assert_int_equal(prefix_used(f, "198.51.100.0/24"), 0);
+	assert_int_equal(prefix_used_at(f, "192.0.2.0/24", NOW), 0);
+	assert_int_equal(prefix_used_at(f, "192.0.0.0/16", NOW), 0);
+	assert_int_equal(prefix_used_at(f, "198.51.100.0/24", NOW), 0);
 	report(f, "192.0.2.6", NULL, "s", NOW - 10, STORE_NEW);
-	assert_int_equal(prefix_used(f, "192.0.2.0/24"), 1);
-	assert_int_equal(prefix_used(f, "192.0.0.0/16"), 1);
+	assert_int_equal(prefix_used_at(f, "192.0.2.0/24", NOW), 1);
+	assert_int_equal(prefix_used_at(f, "192.0.0.0/16", NOW), 1);
+}
+
+/*
+ * Delisting a range delists what was listed inside it at that time too: a
+ * report inside it older than the delisting does not list it again.
+ */
+static void
+test_delisting_a_range_outranks_older_reports_inside_it(void **state)
+{
+	struct fixture *f = *state;
+
+	report(f, "192.0.2.9", NULL, "a", NOW - 100, STORE_NEW);
+	report(f, "192.0.2.0/24", NULL, "a", NOW - 90, STORE_NEW);
+	delist(f, "192.0.2.0/24", NOW - 50, STORE_DELISTED);
+	report(f, "192.0.2.9", NULL, "b", NOW - 60, STORE_OUTRANKED);
+	assert_int_equal(lookup(f, "192.0.2.9", NULL), STORE_MATCH_NONE);
+	report(f, "192.0.2.9", NULL, "b", NOW - 40, STORE_NEW);
+}
+
+/* An exception makes no name exist: once its range expired, the names above are gone. */
+static void
+test_exception_makes_no_empty_non_terminal(void **state)
+{
+	struct fixture *f = *state;
+
+	report(f, "198.51.100.0/24", NULL, "s", NOW - 100, STORE_NEW);
+	delist(f, "198.51.100.77", NOW - 50, STORE_EXCEPTED);
+	assert_int_equal(prefix_used_at(f, "198.51.100.0/24", NOW), 1);
+	assert_int_equal(prefix_used_at(f, "198.51.0.0/16", NOW), 1);
+	/* The range expires (expire has not run): only the exception is left below. */
+	assert_int_equal(prefix_used_at(f, "198.51.100.0/24", NOW - 100 + 86400), 0);
+	assert_int_equal(prefix_used_at(f, "198.51.0.0/16", NOW - 100 + 86400), 0);
 }
 
 /* Journal ops as letters, one per change: "A101 C102 D103". */
@@ -682,6 +714,60 @@ test_purge_recomputes_the_expiry(void **state)
 	assert_int_equal(lookup_at(f, "192.0.2.2", NOW - 1000 + 86400, NULL), STORE_MATCH_NONE);
 }
 
+/*
+ * --since keeps the source's older reports, even of an entry that also has
+ * newer ones; a report at exactly SINCE goes.
+ */
+static void
+test_purge_since_keeps_older_reports(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t expires;
+
+	report(f, "192.0.2.4", NULL, "bad-feed", NOW - 300, STORE_NEW);
+	report(f, "192.0.2.4", NULL, "bad-feed", NOW - 100, STORE_REFRESHED);
+	report(f, "192.0.2.5", NULL, "bad-feed", NOW - 200, STORE_NEW);
+	purge(f, "bad-feed", NOW - 200, 2, 1);
+	assert_int_equal(lookup_at(f, "192.0.2.4", NOW, &expires), STORE_MATCH_LISTED);
+	assert_int_equal(expires, NOW - 300 + 86400);
+	assert_int_equal(lookup(f, "192.0.2.5", NULL), STORE_MATCH_NONE);
+}
+
+/* Reports from before a delisting belong to an earlier listing: they do not hold up the new one. */
+static void
+test_purge_counts_only_the_current_listing(void **state)
+{
+	struct fixture *f = *state;
+
+	report(f, "192.0.2.6", NULL, "good-trap", NOW - 300, STORE_NEW);
+	delist(f, "192.0.2.6", NOW - 200, STORE_DELISTED);
+	report(f, "192.0.2.6", NULL, "bad-feed", NOW - 100, STORE_NEW);
+	purge(f, "bad-feed", 0, 1, 1);
+	assert_int_equal(lookup(f, "192.0.2.6", NULL), STORE_MATCH_NONE);
+}
+
+/* What an import (never expires) holds up after a purge still never expires. */
+static void
+test_purge_keeps_a_never_expiring_listing(void **state)
+{
+	struct fixture *f = *state;
+	struct store_wr *w;
+	struct report imp = { .net = testdir_net("192.0.2.7"), .at = NOW - 500,
+	    .source = "import:relays.txt", .imported = true };
+	enum store_outcome out;
+	uint32_t expires;
+
+	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	store_wr_set_now(w, NOW);
+	assert_int_equal(store_report(w, f->zone, &imp, &out), 0);
+	assert_int_equal(store_wr_commit(w), 0);
+	report(f, "192.0.2.7", NULL, "good-trap", NOW - 400, STORE_REFRESHED);
+	report(f, "192.0.2.7", NULL, "bad-feed", NOW - 100, STORE_REFRESHED);
+	purge(f, "bad-feed", 0, 1, 0);
+	assert_int_equal(lookup_at(f, "192.0.2.7", NOW, &expires), STORE_MATCH_LISTED);
+	assert_int_equal(expires, 0);
+}
+
 static int
 count_entries_cb(void *arg, const struct listing *l)
 {
@@ -919,6 +1005,8 @@ main(void)
 		T(test_delisting_outranks_older_reports),
 		T(test_duplicate_report_changes_nothing),
 		T(test_equal_times_the_command_applied_last_wins),
+		T(test_delisting_a_range_outranks_older_reports_inside_it),
+		T(test_exception_makes_no_empty_non_terminal),
 		T(test_listing_expires_at_its_exact_second),
 		T(test_expired_listing_makes_no_empty_non_terminal),
 		T(test_serial_and_journal_grow_per_changing_commit),
@@ -933,6 +1021,9 @@ main(void)
 		T(test_same_delisting_twice_changes_nothing),
 		T(test_purge_removes_what_rests_only_on_the_source),
 		T(test_purge_recomputes_the_expiry),
+		T(test_purge_since_keeps_older_reports),
+		T(test_purge_counts_only_the_current_listing),
+		T(test_purge_keeps_a_never_expiring_listing),
 		T(test_exceptions_go_with_their_range),
 		T(test_bulk_load_in_key_order_reads_back),
 		T(test_bulk_load_scattered_then_ranges_and_delistings),
