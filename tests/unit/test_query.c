@@ -835,6 +835,22 @@ test_opt_not_at_root_is_formerr(void **state)
 }
 
 static void
+test_opt_outside_the_additional_section_is_formerr(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t pkt[512];
+	size_t n = simple_query(pkt, "2.0.0.127." ZONE, LDNS_RR_TYPE_A), k;
+
+	/* RFC 6891 s6.1.1: an OPT in the answer, then in the authority section. */
+	for (k = 6; k <= 8; k += 2) {
+		n = simple_query(pkt, "2.0.0.127." ZONE, LDNS_RR_TYPE_A);
+		put16(pkt + k, 1);
+		n += put_opt(pkt + n, 1232, 0, false, NULL, 0);
+		expect_formerr(f, pkt, n);
+	}
+}
+
+static void
 test_bad_opt_options_are_formerr(void **state)
 {
 	struct fixture *f = *state;
@@ -1240,6 +1256,7 @@ main(void)
 		cmocka_unit_test(test_trailing_garbage_is_ignored),
 		cmocka_unit_test(test_two_opts_are_formerr_with_opt),
 		cmocka_unit_test(test_opt_not_at_root_is_formerr),
+		cmocka_unit_test(test_opt_outside_the_additional_section_is_formerr),
 		cmocka_unit_test(test_bad_opt_options_are_formerr),
 		cmocka_unit_test(test_good_opt_options_are_accepted),
 		cmocka_unit_test(test_edns_version_1_is_badvers),
