@@ -38,7 +38,7 @@ LOADER_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(filter-out loader/main.c,$(wildcard l
 UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 LIB_OBJ = $(SERVER_OBJ) $(LOADER_OBJ) $(COMMON_OBJ)
 
-.PHONY: all run test unit e2e deps deps-test asan bench install uninstall clean
+.PHONY: all run test unit e2e deps deps-test asan mutants bench install uninstall clean
 all: $(BUILD)/rbldbd $(BUILD)/rbldb
 
 $(BUILD)/%.o: %.c
@@ -77,6 +77,11 @@ asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan \
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	    LDFLAGS="-fsanitize=address,undefined" test
+
+# Plant each bug of tests/mutants/list.txt in a scratch copy; fail if a test misses one.
+# MUTANTS=area,name runs a subset.
+mutants:
+	@python3 tests/mutants/run.py
 
 bench: all $(BUILD)/bench/qcount $(BUILD)/bench/nullresp
 	@BUILD=$(BUILD) sh tests/bench/run.sh

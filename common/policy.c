@@ -88,9 +88,8 @@ policy_check_bogon(const struct addr *net, char *why, size_t whylen)
 	return 0;
 }
 
-/* 127.0.0.0/8, or for IPv6 its IPv4-mapped form, named as such. */
-static int
-check_test_range(const struct addr *net, char *why, size_t whylen)
+int
+policy_check_loopback(const struct addr *net, char *why, size_t whylen)
 {
 	const struct addr *lo = net->fam == ADDR_V4 ? &loopback4 : &loopback6;
 	char a[ADDR_STRLEN];
@@ -218,7 +217,7 @@ policy_check_report(const struct conf_zone *z, const struct report *r, bool forc
 
 	/* The address is formatted for refusals only: most reports pass (ingest's hot path). */
 	if ((rc = check_family(z, net, why, whylen)) != 0 ||
-	    (rc = check_test_range(net, why, whylen)) != 0 ||
+	    (rc = policy_check_loopback(net, why, whylen)) != 0 ||
 	    (rc = policy_check_bogon(net, why, whylen)) != 0)
 		return rc;
 	for (i = 0; i < z->nnever; i++) {

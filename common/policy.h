@@ -21,6 +21,14 @@ int policy_check_report(const struct conf_zone *z, const struct report *r, bool 
     int64_t now, char *why, size_t whylen);
 
 /*
+ * NET must not touch 127.0.0.0/8 (or ::ffff:127.0.0.0/104): the RFC 5782
+ * test points are built in, and 127.0.0.1 is never listed.  Every path that
+ * lists (report, ingest, import) refuses such a net.  Returns 0, or
+ * RB_EPOLICY with the reason in WHY ("127.0.0.0/24 is in 127.0.0.0/8, ...").
+ */
+int policy_check_loopback(const struct addr *net, char *why, size_t whylen);
+
+/*
  * Check a delisting of D in zone Z at NOW: family, future time, texts and,
  * unless FORCE, a range wider than max-range (max-range6), which would
  * remove every listing inside it at once.

@@ -100,11 +100,12 @@ item_add(struct import *im, const struct item *it)
 	return 0;
 }
 
+/* 127.0.0.2, which rbldnsd files list by custom. */
 static bool
-is_v4(const struct addr *a, uint8_t a3)
+is_testpoint(const struct addr *a)
 {
 	return a->fam == ADDR_V4 && a->plen == 32 && a->a[0] == 127 && a->a[1] == 0 &&
-	    a->a[2] == 0 && a->a[3] == a3;
+	    a->a[2] == 0 && a->a[3] == 2;
 }
 
 /* The checks rbldnsd does not make but a zone of ours needs, then the item. */
@@ -134,16 +135,17 @@ take(struct import *im, const struct rbldnsd_line *pl, struct addr net)
 	it.line = im->line;
 	it.exception = pl->exception;
 	if (!pl->exception) {
-		if (is_v4(&net, 1)) {
-			message(im, im->line, true, "127.0.0.1 must never be listed (RFC 5782 s5)");
-			return 0;
-		}
-		if (is_v4(&net, 2)) {
+		if (is_testpoint(&net)) {
 			/* The server answers it with the zone's code and text whatever the store says. */
 			if (!im->testpoint_noted)
 				message(im, im->line, false, "127.0.0.2 is the RFC 5782 test point, "
 				    "always listed with the zone's code and text: not imported");
 			im->testpoint_noted = true;
+			return 0;
+		}
+		/* The rule report and ingest apply: 127.0.0.1 is never listed, nor a range over it. */
+		if (policy_check_loopback(&net, why, sizeof(why)) != 0) {
+			message(im, im->line, true, "%s", why);
 			return 0;
 		}
 		if (pl->code >> 24 != 127) {

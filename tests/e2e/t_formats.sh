@@ -48,12 +48,13 @@ up_or_gone() { answers_soa "$1" || pid_gone "$2"; }
 rb import --format rbldnsd "$BAD"
 if [ "$RB_RC" -eq 1 ]; then ok "a bad file is refused (exit 1)"; else not_ok "a bad file is refused (exit 1)" "exit $RB_RC" "$RB_ERR"; fi
 missing=""
-for l in 3:host 4:bad 5:ends 6:outside "7:not UTF-8" 8:127.0.0.1 9:unknown "10:no MTA connects"; do
+for l in 3:host 4:bad 5:ends 6:outside "7:not UTF-8" 8:127.0.0.1 9:unknown "10:no MTA connects" \
+    11:"127.0.0.0/24 is in 127.0.0.0/8" 12:"127.0.0.0/24 is in 127.0.0.0/8"; do
 	grep -q "^.*formats-bad.rbldnsd:${l%%:*}: .*${l#*:}" "$T/rb.err" || missing="$missing $l"
 done
 [ -z "$missing" ] && ok "every bad line is reported as FILE:LINE: reason" ||
     not_ok "every bad line is reported as FILE:LINE: reason" "missing:$missing" "$RB_ERR"
-expect_match "the refusal says nothing was imported" "8 bad lines, nothing imported" "$RB_ERR"
+expect_match "the refusal says nothing was imported" "10 bad lines, nothing imported" "$RB_ERR"
 rb list --zone "$ZONE"
 expect_eq "nothing of the bad file is listed" "" "$(grep 192.0.2.200 "$T/rb.out")"
 
