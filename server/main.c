@@ -321,8 +321,20 @@ store_thread_stop(struct store_thread *t)
 	t->started = false;
 }
 
-int
-main(int argc, char **argv)
+/* The command line, as main takes it. */
+struct options {
+	const char *confpath, *dbdir;
+	const char **listen;		/* -l, argc long; NLISTEN used */
+	size_t nlisten;
+	bool debug, use_syslog;
+};
+
+/*
+ * Read ARGV into *O: -1 to go on, or the exit status when it was all
+ * (--help, --version).  Bad usage exits here with a one-line reason.
+ */
+static int
+parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -334,10 +346,52 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *confpath = NULL, *dbdir = NULL;
-	const char **listen;
-	size_t nlisten = 0;
-	bool debug = false, use_syslog = false;
+	char err[512];
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->listen = xcalloc((size_t)argc, sizeof *o->listen);
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":c:D:l:dhs", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->confpath = optarg;
+			break;
+		case 'D':
+			o->dbdir = optarg;
+			break;
+		case 'l':
+			o->listen[o->nlisten++] = optarg;
+			break;
+		case 'd':
+			o->debug = true;
+			break;
+		case 's':
+			o->use_syslog = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("rbldbd %s\n", RB_VERSION);
+			return EXIT_OK;
+		case ':':
+			bad_usage("option needs an argument", bad_option(argv, err, sizeof err));
+		default:
+			bad_usage("unknown option", bad_option(argv, err, sizeof err));
+		}
+	}
+	if (optind < argc)
+		bad_usage("unexpected argument", argv[optind]);
+	if (o->confpath == NULL)
+		bad_usage("-c CONF is required", NULL);
+	return -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
 	struct conf *conf = NULL;
 	struct store *store = NULL;
 	struct zonetab *zt = NULL;
@@ -348,73 +402,42 @@ main(int argc, char **argv)
 	struct privs_user owner;
 	struct reload reload;
 	char err[512], ready[1024], *realconf = NULL;
-	int ch, rc, status = EXIT_FAIL;
+	int rc, status = EXIT_FAIL;
 
-	listen = xcalloc((size_t)argc, sizeof *listen);
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":c:D:l:dhs", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			confpath = optarg;
-			break;
-		case 'D':
-			dbdir = optarg;
-			break;
-		case 'l':
-			listen[nlisten++] = optarg;
-			break;
-		case 'd':
-			debug = true;
-			break;
-		case 's':
-			use_syslog = true;
-			break;
-		case 'h':
-			usage(stdout);
-			free(listen);
-			return EXIT_OK;
-		case 'V':
-			printf("rbldbd %s\n", RB_VERSION);
-			free(listen);
-			return EXIT_OK;
-		case ':':
-			bad_usage("option needs an argument", bad_option(argv, err, sizeof err));
-		default:
-			bad_usage("unknown option", bad_option(argv, err, sizeof err));
-		}
+	if ((status = parse_options(argc, argv, &o)) >= 0) {
+		free(o.listen);
+		return status;
 	}
-	if (optind < argc)
-		bad_usage("unexpected argument", argv[optind]);
-	if (confpath == NULL)
-		bad_usage("-c CONF is required", NULL);
+	status = EXIT_FAIL;
 
-	log_init("rbldbd", false, debug);
+	log_init("rbldbd", false, o.debug);
 	signal(SIGPIPE, SIG_IGN);
 	/* Before anything else: SIGHUP may arrive before the loop catches it. */
 	signal(SIGHUP, SIG_IGN);
 	/* The configuration's full path, to find it again after a chroot. */
-	realconf = realpath(confpath, NULL);
+	realconf = realpath(o.confpath, NULL);
 
-	if ((conf = conf_server_load(confpath, err, sizeof err)) == NULL) {
+	if ((conf = conf_server_load(o.confpath, err, sizeof err)) == NULL) {
 		log_warnx("%s", err);
 		goto out;
 	}
 	/* From here on to syslog when asked: a configuration error stays where it was typed. */
-	if (use_syslog || conf->server->syslog)
-		log_init("rbldbd", true, debug);
+	if (o.use_syslog || conf->server->syslog)
+		log_init("rbldbd", true, o.debug);
 	/* The service manager's socket, connected before a chroot hides it. */
 	if ((rc = sdnotify_open()) != 0)
 		log_warnx("NOTIFY_SOCKET: %s: the service manager will not hear from us",
 		    strerror(-rc));
-	if (dbdir != NULL) {
+	if (o.dbdir != NULL) {
 		free(conf->db);
-		conf->db = xstrdup(dbdir);
+		conf->db = xstrdup(o.dbdir);
 	}
-	if (nlisten > 0 && conf_server_set_listen(conf, listen, nlisten, err, sizeof err) != 0) {
+	if (o.nlisten > 0 &&
+	    conf_server_set_listen(conf, o.listen, o.nlisten, err, sizeof err) != 0) {
 		log_warnx("%s", err);
 		goto out;
 	}
-	if (open_store(conf, conf->server->user, dbdir, &owner, &store, err, sizeof err) != 0) {
+	if (open_store(conf, conf->server->user, o.dbdir, &owner, &store, err, sizeof err) != 0) {
 		log_warnx("%s", err);
 		goto out;
 	}
@@ -443,12 +466,12 @@ main(int argc, char **argv)
 		goto out;
 	}
 	memset(&reload, 0, sizeof reload);
-	reload.path = confpath;
+	reload.path = o.confpath;
 	reload.db = conf->db;
 	reload.chroot = conf->server->chroot;
 	reload.query_log = conf->server->query_log;
-	reload.listen = listen;
-	reload.nlisten = nlisten;
+	reload.listen = o.listen;
+	reload.nlisten = o.nlisten;
 	if (drop_privileges(conf->server->user, conf->server->chroot, realconf, &reload, err,
 	    sizeof err) != 0) {
 		log_warnx("%s", err);
@@ -467,7 +490,7 @@ main(int argc, char **argv)
 	/* The one stable line tests and init scripts wait for. */
 	fprintf(stderr, "rbldbd ready: %s\n", net_describe(net, ready, sizeof ready));
 	fflush(stderr);
-	if (use_syslog || conf->server->syslog)
+	if (o.use_syslog || conf->server->syslog)
 		log_info("ready: %s", ready);
 	sdnotify("READY=1\nSTATUS=serving");
 	store_thread_start(&store_thread, store, presence);
@@ -483,7 +506,7 @@ out:
 		store_close(store);
 	if (conf != NULL)
 		conf_free(conf);
-	free(listen);
+	free(o.listen);
 	free(realconf);
 	sdnotify_close();
 	return status;
