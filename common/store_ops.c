@@ -39,13 +39,13 @@ int
 store_report(struct store_wr *w, uint16_t zone, const struct report *r,
     enum store_outcome *out)
 {
-	unsigned char rk[KEY_MAX + 12], rv[16], bk[4 + KEY_MAX + 8];
+	unsigned char rk[KEY_MAX + 12], rv[16];
 	struct listing_detail d;
 	struct listing cur, l;
 	struct hist_text ht = { r->reason, r->source, r->evidence, NULL };
 	uint32_t source, reason, evidence, expires;
 	uint8_t parent;
-	size_t rklen, elen;
+	size_t rklen;
 	bool found, live, listed;
 	int rc, seen;
 
@@ -111,13 +111,9 @@ store_report(struct store_wr *w, uint16_t zone, const struct report *r,
 	put32(rv + 4, evidence);
 	put32(rv + 8, r->code);
 	put32(rv + 12, r->lifetime);
-	put32(bk, source);
-	elen = entry_key(bk + 4, zone, &r->net, r->net.plen);
-	put64(bk + 4 + elen, (uint64_t)r->at);
 	if ((rc = entry_put(w, zone, &l, found ? &cur : NULL, parent)) != 0 ||
 	    (rc = detail_put(w, zone, &r->net, &d)) != 0 ||
-	    (rc = wput(w, DB_REPORTS, rk, rklen, rv, sizeof(rv), 0)) != 0 ||
-	    (rc = wput(w, DB_BYSOURCE, bk, 4 + elen + 8, "", 0, 0)) != 0 ||
+	    (rc = report_put(w, rk, rklen, rv)) != 0 ||
 	    (rc = history_add(w, zone, &r->net, r->imported ? HISTORY_IMPORT : HISTORY_REPORT,
 	    r->at, l.code, r->lifetime, &ht)) != 0)
 		return rc;
@@ -447,10 +443,7 @@ store_purge(struct store_wr *w, const char *source, int64_t since, bool dry_run,
 		memcpy(rk, list[i].key, list[i].klen);
 		put32(rk + list[i].klen, sid);
 		put64(rk + list[i].klen + 4, (uint64_t)list[i].at);
-		memcpy(kb + 4, list[i].key, list[i].klen);
-		put64(kb + 4 + list[i].klen, (uint64_t)list[i].at);
-		if ((rc = wdel(w, DB_REPORTS, rk, list[i].klen + 12)) == 0)
-			rc = wdel(w, DB_BYSOURCE, kb, 4 + list[i].klen + 8);
+		rc = report_del(w, rk, list[i].klen + 12);
 	}
 	free(list);
 	return rc;
