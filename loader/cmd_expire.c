@@ -6,7 +6,7 @@
 #include "rb.h"
 #include "timeutil.h"
 
-enum { OPT_AT = 256, OPT_DRY_RUN };
+enum { OPT_AT = 256, OPT_DRY_RUN, OPT_FORCE };
 
 struct expire_list {
 	const struct loader *L;
@@ -34,12 +34,13 @@ cmd_expire(struct loader *L, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "at", required_argument, NULL, OPT_AT },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct expire_list el = { L, NULL };
 	struct store_wr *w = NULL;
 	const char *at = NULL;
-	bool dry_run = false;
+	bool dry_run = false, force = false;
 	char t[TIME_BUFLEN];
 	uint64_t n = 0;
 	unsigned changed = 0;
@@ -51,6 +52,7 @@ cmd_expire(struct loader *L, int argc, char **argv)
 		switch (c) {
 		case OPT_AT: at = optarg; break;
 		case OPT_DRY_RUN: dry_run = true; break;
+		case OPT_FORCE: force = true; break;
 		default: return cmd_bad_option("expire", c, argv);
 		}
 	}
@@ -62,6 +64,7 @@ cmd_expire(struct loader *L, int argc, char **argv)
 	if (when <= 0 || when > (int64_t)UINT32_MAX)
 		return cmd_fail("expire", CMD_USAGE, "--at %s is out of range", at);
 
+	store_set_force(L->store, force);
 	if ((rc = store_wr_begin(L->store, &w)) != 0)
 		goto out;
 	el.rd = store_wr_reader(w);
@@ -71,9 +74,10 @@ cmd_expire(struct loader *L, int argc, char **argv)
 		goto out;
 	changed = store_wr_changed_zones(w);
 	if (dry_run) {
+		cmd_dry_run_guard(L, w);
 		store_wr_abort(w);
-	} else {
-		rc = store_wr_commit(w);
+	} else if ((rc = store_wr_commit(w)) != 0) {
+		return cmd_commit_fail(L, "expire", rc, "store");
 	}
 	w = NULL;
 out:

@@ -24,7 +24,7 @@
 /* Bad lines printed before the rest are only counted (rbldnsd's dswarn). */
 #define INGEST_MAX_ERRORS 100
 
-enum { OPT_KEEP_GOING = 256, OPT_DRY_RUN };
+enum { OPT_KEEP_GOING = 256, OPT_DRY_RUN, OPT_FORCE };
 
 struct ingest {
 	const char *name;	/* FILE, or "<stdin>" */
@@ -388,12 +388,13 @@ cmd_ingest(struct loader *L, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ingest in = { 0 };
 	struct store_wr *w = NULL;
 	struct stat st;
-	bool keep_going = false, dry_run = false;
+	bool keep_going = false, dry_run = false, force = false;
 	char counts[256];
 	const char *what;
 	unsigned changed;
@@ -405,6 +406,7 @@ cmd_ingest(struct loader *L, int argc, char **argv)
 		switch (c) {
 		case OPT_KEEP_GOING: keep_going = true; break;
 		case OPT_DRY_RUN: dry_run = true; break;
+		case OPT_FORCE: force = true; break;
 		default: return cmd_bad_option("ingest", c, argv);
 		}
 	}
@@ -436,6 +438,7 @@ cmd_ingest(struct loader *L, int argc, char **argv)
 		goto out;
 	}
 	store_wr_set_now(w, now);
+	store_set_force(L->store, force);
 	if ((rc = ingest_lines(&in, L, w, now)) != 0)
 		goto out;
 	if (in.bad > INGEST_MAX_ERRORS)
@@ -444,12 +447,18 @@ cmd_ingest(struct loader *L, int argc, char **argv)
 
 	changed = store_wr_changed_zones(w);
 	if (dry_run || (in.bad > 0 && !keep_going)) {
+		if (dry_run)
+			cmd_dry_run_guard(L, w);
 		store_wr_abort(w);
 		w = NULL;
 		what = dry_run ? "dry run, nothing committed" : "nothing committed";
 	} else {
 		rc = store_wr_commit(w);
 		w = NULL;
+		if (rc == RB_EMAXCHANGE) {
+			rc = cmd_commit_fail(L, "ingest", rc, in.name);
+			goto out;
+		}
 		if (rc != 0) {
 			rc = cmd_fail("ingest", CMD_FAIL, "%s: commit: %s; nothing committed",
 			    in.name, rb_strerror(rc));

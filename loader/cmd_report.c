@@ -139,6 +139,8 @@ commit_one(struct loader *L, const char *cmd, size_t zi, int64_t now, const stru
 	char why[512], msg[512];
 	int rc;
 
+	/* --force lifts max-range and the zone's max-change guard alike. */
+	store_set_force(L->store, force);
 	if ((rc = store_wr_begin(L->store, &w)) != 0)
 		goto out;
 	/* The store judges liveness by the same clock the policy used. */
@@ -156,6 +158,8 @@ commit_one(struct loader *L, const char *cmd, size_t zi, int64_t now, const stru
 	}
 	rc = store_wr_commit(w);
 	w = NULL;
+	if (rc != 0)
+		return cmd_commit_fail(L, cmd, rc, "store");
 out:
 	if (w != NULL)
 		store_wr_abort(w);
@@ -242,10 +246,12 @@ cmd_delist(struct loader *L, int argc, char **argv)
 		{ "reason", required_argument, NULL, OPT_REASON },
 		{ "by", required_argument, NULL, OPT_BY },
 		{ "at", required_argument, NULL, OPT_AT },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *zname = NULL, *at = NULL;
 	struct delisting d = { 0 };
+	bool force = false;
 	int64_t now;
 	size_t zi;
 	int c, rc;
@@ -257,6 +263,7 @@ cmd_delist(struct loader *L, int argc, char **argv)
 		case OPT_REASON: d.reason = optarg; break;
 		case OPT_BY: d.by = optarg; break;
 		case OPT_AT: at = optarg; break;
+		case OPT_FORCE: force = true; break;
 		default: return cmd_bad_option("delist", c, argv);
 		}
 	}
@@ -278,5 +285,5 @@ cmd_delist(struct loader *L, int argc, char **argv)
 	    (rc = check_text("delist", "--by", d.by)) != 0)
 		return rc;
 
-	return commit_one(L, "delist", zi, now, NULL, false, &d);
+	return commit_one(L, "delist", zi, now, NULL, force, &d);
 }

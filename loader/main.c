@@ -25,18 +25,19 @@ struct command {
 static const struct command commands[] = {
 	{ "report", "ADDR [--zone Z] [--reason T] [--code 127.0.0.N] [--source S]\n"
 	    "          [--evidence T] [--at TIME] [--lifetime DUR] [--force]", cmd_report },
-	{ "delist", "ADDR [--zone Z] --reason T [--by WHO] [--at TIME]", cmd_delist },
-	{ "ingest", "[--keep-going] [--dry-run] FILE|-", cmd_ingest },
-	{ "expire", "[--at TIME] [--dry-run]", cmd_expire },
+	{ "delist", "ADDR [--zone Z] --reason T [--by WHO] [--at TIME] [--force]", cmd_delist },
+	{ "ingest", "[--keep-going] [--dry-run] [--force] FILE|-", cmd_ingest },
+	{ "expire", "[--at TIME] [--dry-run] [--force]", cmd_expire },
 	{ "show", "ADDR [--json]", cmd_show },
 	{ "list", "[--zone Z] [--json]", cmd_list },
-	{ "import", "--format rbldnsd [--zone Z] [--dry-run] FILE|-", cmd_import },
+	{ "import", "--format rbldnsd [--zone Z] [--dry-run] [--force] FILE|-", cmd_import },
 	{ "export", "--format rbldnsd|zone [--zone Z] [--family ipv4|ipv6] [-o FILE]",
 	    cmd_export },
-	{ "purge", "--source S [--since TIME] [--dry-run]", cmd_purge },
+	{ "purge", "--source S [--since TIME] [--dry-run] [--force]", cmd_purge },
 	{ "stats", "[--json]", cmd_stats },
 	{ "backup", "DIR", cmd_backup },
 	{ "log", "[--zone Z] [--since TIME] [--json]", cmd_log },
+	{ "revert", "COMMIT [--dry-run] [--force]", cmd_revert },
 };
 
 static void
@@ -143,6 +144,10 @@ loader_open(struct loader *L, const char *dbdir, const char *origin)
 			return cmd_fail(NULL, CMD_FAIL, "store %s: zone %s: %s", dbdir,
 			    L->conf->zones[i].name, rb_strerror(rc));
 		L->zone_ids[i] = sz.id;
+		/* Every commit of rbldb passes the zone's max-change guard (--force lifts it). */
+		if ((rc = store_set_max_change(L->store, sz.id, L->conf->zones[i].max_change,
+		    L->conf->zones[i].max_change_pct)) != 0)
+			return cmd_fail(NULL, CMD_FAIL, "%s", rb_strerror(rc));
 	}
 	return 0;
 }
