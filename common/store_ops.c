@@ -1,5 +1,6 @@
 /* The store's write operations: report, delist, expire, purge. */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,17 +144,66 @@ delist_one(struct store_wr *w, uint16_t zone, const struct listing *l,
 	return history_add(w, zone, &l->net, HISTORY_DELIST, d->at, 0, 0, &ht);
 }
 
+/*
+ * Is NET covered by a live listing reported after AT?  Then a delisting
+ * at AT leaves it listed, as it does a single address reported after it
+ * (SPEC "Listing policy": an old delisting never punches a hole in a
+ * newer range).  Every live listing above NET counts, up to the nearest
+ * exception (above which nothing is served for NET anyway).
+ */
+static int
+newer_cover(struct store_wr *w, uint16_t zone, const struct addr *net, int64_t at,
+    uint32_t now)
+{
+	struct listing_detail det;
+	struct listing l;
+	uint8_t parent;
+	bool found;
+	int rc;
+
+	if ((rc = entry_find(w, zone, net, &l, &found, &parent)) != 0)
+		return rc;
+	while (parent != NO_PARENT) {
+		if ((rc = get_entry(&w->rd, zone, net, parent, &l, &parent)) != 0)
+			return sticky(w, rc == RB_ENOTFOUND ? RB_ESTORE : rc);
+		if (!is_live(&l, now))
+			continue;
+		if (l.flags & LISTING_EXCEPTION)
+			return 0;
+		if ((rc = detail_get(w, zone, &l.net, &det)) != 0)
+			return rc;
+		if (det.last_seen > at)
+			return 1;
+	}
+	return 0;
+}
+
+/* Is live listing L reported after AT (so a delisting at AT leaves it)? */
+static int
+newer_listing(struct store_wr *w, uint16_t zone, const struct listing *l, int64_t at,
+    uint32_t now)
+{
+	struct listing_detail det;
+	int rc;
+
+	if ((l->flags & LISTING_EXCEPTION) || !is_live(l, now))
+		return 0;
+	if ((rc = detail_get(w, zone, &l->net, &det)) != 0)
+		return rc;
+	return det.last_seen > at;
+}
+
 int
 store_delist(struct store_wr *w, uint16_t zone, const struct delisting *d,
     enum store_outcome *out)
 {
-	struct listing_vec inside = { NULL, 0, 0 };
+	struct listing_vec inside = { NULL, 0, 0 }, kept = { NULL, 0, 0 };
 	struct listing_detail det;
 	struct listing self, cover;
 	struct hist_text ht = { d->reason, NULL, NULL, d->by };
 	uint32_t reason, by, now = clamp_time(w->now);
 	uint8_t parent;
-	bool removed = false, self_found, self_exception;
+	bool removed = false, outranked = false, self_found, self_exception;
 	size_t i;
 	int rc;
 
@@ -198,18 +248,54 @@ store_delist(struct store_wr *w, uint16_t zone, const struct delisting *d,
 		return sticky(w, rc);
 	}
 	for (i = 0; i < inside.n && rc == 0; i++) {
+		/*
+		 * A listing inside NET reported after the delisting stands, and
+		 * so do the exceptions inside it (key order puts it first):
+		 * without them the delisting would list addresses.
+		 */
+		while (kept.n > 0 && !covers(&kept.v[kept.n - 1], &inside.v[i].net))
+			kept.n--;	/* past that range: key order never comes back */
+		if ((rc = newer_listing(w, zone, &inside.v[i], d->at, now)) != 0) {
+			if (rc == 1)
+				outranked = true;
+			if (rc == 1 && !addr_is_host(&inside.v[i].net))
+				rc = listing_vec_push(&kept, &inside.v[i]);
+			else if (rc == 1)
+				rc = 0;
+			continue;
+		}
+		if ((inside.v[i].flags & LISTING_EXCEPTION) && kept.n > 0)
+			continue;
 		if (!(inside.v[i].flags & LISTING_EXCEPTION) && is_live(&inside.v[i], now))
 			removed = true;
 		rc = delist_one(w, zone, &inside.v[i], d, reason, by);
 	}
 	free(inside.v);
+	free(kept.v);
 	if (rc != 0)
-		return rc;
+		return sticky(w, rc);
 
-	/* Still covered by a listed range: NET becomes an exception there. */
+	/*
+	 * Still covered by a listed range: NET becomes an exception there,
+	 * unless a range above it was reported after the delisting.
+	 */
 	rc = store_lookup(&w->rd, zone, &d->net, now, &cover);
 	if (rc < 0)
 		return sticky(w, rc);
+	if (rc == STORE_MATCH_LISTED && !self_exception) {
+		if ((rc = newer_cover(w, zone, &d->net, d->at, now)) < 0)
+			return rc;
+		if (rc == 1) {
+			/*
+			 * Still listed, as a single address reported after the
+			 * delisting is: nothing recorded for NET beyond what
+			 * delist_one did for its own older entry, if it had one.
+			 */
+			*out = STORE_OUTRANKED;
+			return RB_OK;
+		}
+		rc = STORE_MATCH_LISTED;
+	}
 	if (rc == STORE_MATCH_LISTED || self_exception) {
 		memset(&self, 0, sizeof(self));
 		self.zone = zone;
@@ -219,7 +305,7 @@ store_delist(struct store_wr *w, uint16_t zone, const struct delisting *d,
 			return rc;
 		*out = STORE_EXCEPTED;
 	} else {
-		*out = removed ? STORE_DELISTED : STORE_NOT_LISTED;
+		*out = removed ? STORE_DELISTED : outranked ? STORE_OUTRANKED : STORE_NOT_LISTED;
 	}
 	if ((rc = detail_get(w, zone, &d->net, &det)) != 0)
 		return rc;

@@ -108,7 +108,14 @@ delist_message(struct store_wr *w, const char *zname, uint16_t zone, const struc
 		snprintf(msg, len, "%s not listed in %s; delisting recorded", a, zname);
 		break;
 	case STORE_OUTRANKED:
-		if (store_detail(store_wr_reader(w), zone, net, &d) == 0 && d.last_seen != 0)
+		/* By a range over it reported later, when NET is not listed itself. */
+		if (cmd_find_entry(store_wr_reader(w), zone, net, false, now, &range) != 0 &&
+		    cmd_find_entry(store_wr_reader(w), zone, net, true, now, &range) == 0 &&
+		    store_detail(store_wr_reader(w), zone, &range.net, &d) == 0)
+			snprintf(msg, len, "%s outranked by range %s reported at %s, still listed "
+			    "in %s", a, addr_format(&range.net, r, sizeof(r)),
+			    time_format(d.last_seen, t, sizeof(t)), zname);
+		else if (store_detail(store_wr_reader(w), zone, net, &d) == 0 && d.last_seen != 0)
 			snprintf(msg, len, "%s outranked by report at %s, still listed in %s",
 			    a, time_format(d.last_seen, t, sizeof(t)), zname);
 		else
