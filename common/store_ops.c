@@ -6,6 +6,7 @@
 
 #include "rb.h"
 #include "store_impl.h"
+#include "timeutil.h"
 
 /* Only what a DNS answer shows counts as a change of the zone. */
 bool
@@ -396,9 +397,11 @@ struct purged {
  */
 static int
 purge_recount(struct store_wr *w, const unsigned char *key, size_t klen, uint32_t source,
-    int64_t since, bool dry_run, store_entry_cb cb, void *arg, uint64_t *removed)
+    const char *source_text, int64_t since, bool dry_run, store_entry_cb cb, void *arg,
+    uint64_t *removed)
 {
-	struct hist_text ht = { NULL, NULL, NULL, NULL };
+	struct hist_text ht = { NULL, source_text, NULL, NULL };
+	char note[160], t[TIME_BUFLEN];
 	struct listing_detail det, nd;
 	struct listing l;
 	MDB_cursor *cur;
@@ -460,9 +463,15 @@ purge_recount(struct store_wr *w, const unsigned char *key, size_t klen, uint32_
 	if (dry_run)
 		return RB_OK;
 	l.expires = never ? 0 : expires;
-	if ((rc = entry_write(w, l.zone, &l)) != 0)
+	if ((rc = entry_write(w, l.zone, &l)) != 0 ||
+	    (rc = detail_put(w, l.zone, &l.net, &nd)) != 0)
 		return rc;
-	return detail_put(w, l.zone, &l.net, &nd);
+	/* Every entry purge recomputes says so in its history (show), not only those it removes. */
+	snprintf(note, sizeof(note), "%u report%s from %u source%s remain%s; expires %s",
+	    nd.count, nd.count == 1 ? "" : "s", nd.nsources, nd.nsources == 1 ? "" : "s",
+	    nd.count == 1 ? "s" : "", l.expires ? time_format(l.expires, t, sizeof(t)) : "never");
+	ht.evidence = note;
+	return history_add(w, l.zone, &l.net, HISTORY_RECOUNT, w->now, l.code, 0, &ht);
 }
 
 int
@@ -521,8 +530,8 @@ store_purge(struct store_wr *w, const char *source, int64_t since, bool dry_run,
 	for (i = 0; rc == 0 && i < n; i++)
 		if (i == 0 || list[i].klen != list[i - 1].klen ||
 		    memcmp(list[i].key, list[i - 1].key, list[i].klen) != 0)
-			rc = purge_recount(w, list[i].key, list[i].klen, sid, since, dry_run,
-			    cb, arg, removed);
+			rc = purge_recount(w, list[i].key, list[i].klen, sid, source, since,
+			    dry_run, cb, arg, removed);
 	for (i = 0; rc == 0 && !dry_run && i < n; i++) {
 		unsigned char rk[KEY_MAX + 12];
 
