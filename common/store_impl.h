@@ -57,14 +57,16 @@
  *           (enum undo_state) reverts(8) (the commit it reverted, 0 none)
  *           entries(4) (how many entry records follow)
  *           id(8) | entry key -> one entry commit id changed: have(1)
- *           (UNDO_HAVE_* bits: which of the four states exist), hot
- *           before(UNDO_HOT_LEN 13) hot after(13), each flags(1) code(4)
- *           expires(4) reason(4); detail before(DETAIL_LEN 40) after(40);
- *           nreports(2), then per report touched: source(4) at(8) have(1)
- *           (bit 0 before, bit 1 after) before(16) after(16), values as in
- *           reports.  Absent states are zeros.  Written at commit from the
- *           before-images noted at each entry's first change in the
- *           transaction (store_undo.c); none for a commit of more than
+ *           (UNDO_HAVE_* bits: which of the four states exist;
+ *           UNDO_*_KEPT: which parts the commit changed, revert leaves the
+ *           others alone), then only the states that exist: hot
+ *           before(UNDO_HOT_LEN 13), hot after(13), each flags(1) code(4)
+ *           expires(4) reason(4); detail before(DETAIL_LEN 40), after(40);
+ *           then nreports(2) and per report changed: source(4) at(8)
+ *           have(1) (bit 0 before, bit 1 after), before(16) and after(16)
+ *           when they exist, values as in reports.  Written at commit from the
+ *           states the entry primitives noted before each entry's first
+ *           change and after its last (store_undo.c); none for a commit of more than
  *           UNDO_MAX_ENTRIES entries (state UNDO_TOO_LARGE); trimmed after
  *           UNDO_KEEP seconds
  * batches   sha256(32) -> at(8) commit(8): the ingested files, by the
@@ -96,12 +98,14 @@ extern const char *const db_names[DB_COUNT];
 /* Undo records (store_undo.c). */
 #define UNDO_HOT_LEN 13		/* flags(1) code(4) expires(4) reason(4) */
 #define UNDO_HDR_LEN 21		/* at(8) state(1) reverts(8) entries(4) */
-#define UNDO_REC_LEN (1 + 2 * UNDO_HOT_LEN + 2 * DETAIL_LEN + 2)
-#define UNDO_REP_LEN (4 + 8 + 1 + 2 * 16)
+#define UNDO_REC_MAX (1 + 2 * UNDO_HOT_LEN + 2 * DETAIL_LEN + 2)	/* without reports */
+#define UNDO_REP_LEN (4 + 8 + 1 + 2 * 16)	/* a report, at most */
 #define UNDO_HAVE_HOT_BEFORE 0x01
 #define UNDO_HAVE_HOT_AFTER 0x02
 #define UNDO_HAVE_DETAIL_BEFORE 0x04
 #define UNDO_HAVE_DETAIL_AFTER 0x08
+#define UNDO_HOT_KEPT 0x10		/* the transaction changed the listing */
+#define UNDO_DETAIL_KEPT 0x20		/* ... the details */
 enum undo_state { UNDO_KEPT = 0, UNDO_TOO_LARGE = 1 };
 #define BATCH_DIGEST_LEN 32
 
@@ -443,16 +447,17 @@ int batch_write(struct store_wr *w, uint64_t id);
 int batch_forget(struct store_wr *w, uint64_t id);
 
 /* store_undo.c */
-int undo_note_hot(struct store_wr *w, uint16_t zone, const struct addr *net, const struct listing *before);
-int undo_note_detail(struct store_wr *w, uint16_t zone, const struct addr *net);
-int undo_note_report(struct store_wr *w, const unsigned char *rk, size_t rklen);
+int undo_note_hot(struct store_wr *w, uint16_t zone, const struct addr *net, const struct listing *before, const struct listing *after);
+int undo_note_detail(struct store_wr *w, uint16_t zone, const struct addr *net, const unsigned char *after);
+int undo_note_report(struct store_wr *w, const unsigned char *rk, size_t rklen, bool absent, const unsigned char *after);
+void undo_saw_detail(struct store_wr *w, const unsigned char *k, size_t klen, const MDB_val *v);
 int undo_write(struct store_wr *w, uint64_t id);
 int undo_trim(struct store_wr *w);
 void undo_free(struct undo_cap *u);
 
 /* store_write.c */
 int detail_del(struct store_wr *w, uint16_t zone, const struct addr *net);
-int report_put(struct store_wr *w, const unsigned char *rk, size_t rklen, const unsigned char *rv);
+int report_put(struct store_wr *w, const unsigned char *rk, size_t rklen, const unsigned char *rv, bool absent);
 int report_del(struct store_wr *w, const unsigned char *rk, size_t rklen);
 int zone_listings(struct store_wr *w, uint16_t zone, uint64_t *n);
 int zone_listings_put(struct store_wr *w, uint16_t zone, uint64_t n);

@@ -115,7 +115,7 @@ store_report(struct store_wr *w, uint16_t zone, const struct report *r,
 	put32(rv + 12, r->lifetime);
 	if ((rc = entry_put(w, zone, &l, found ? &cur : NULL, parent)) != 0 ||
 	    (rc = detail_put(w, zone, &r->net, &d)) != 0 ||
-	    (rc = report_put(w, rk, rklen, rv)) != 0 ||
+	    (rc = report_put(w, rk, rklen, rv, true)) != 0 ||
 	    (rc = history_add(w, zone, &r->net, r->imported ? HISTORY_IMPORT : HISTORY_REPORT,
 	    r->at, l.code, r->lifetime, &ht)) != 0)
 		return rc;

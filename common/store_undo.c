@@ -8,17 +8,20 @@
 #include "store_impl.h"
 
 /*
- * A write transaction notes the state of every entry it changes the first
- * time it changes it (the entry primitives call undo_note_*): its listing,
- * its details and each report touched.  At commit undo_write reads their
- * state after, and writes one record per entry that ends different into
- * DB_UNDO under the commit's id.  Revert then needs no knowledge of what
- * kind of command made the commit: it sets each entry back.
+ * A write transaction notes, for every entry it changes, the state before
+ * its first change and the state after each change: its listing, its
+ * details and each report touched.  The entry primitives of store_write.c
+ * call undo_note_*, the only writers of those databases, so nothing is
+ * missed; they know both states (the before-image of details is the read
+ * detail_get just made, or one read here).  At commit undo_write writes
+ * one record per entry that ends different into DB_UNDO under the commit's
+ * id, with no further read.  Revert then needs no knowledge of the
+ * command that made the commit: it sets each entry back.
  *
  * The notes live in memory: a table of entry slots with an open-addressing
  * index, and the reports in a side array chained per slot.  A commit of
  * more than STORE_UNDO_MAX_ENTRIES entries drops them (UNDO_TOO_LARGE),
- * which bounds the memory to some 100 MB.
+ * which bounds the memory to some 200 MB.
  */
 
 #define ENTRY_KEY_MAX 20	/* zone(2) fam(1) addr(16) plen(1) */
@@ -26,59 +29,88 @@
 struct undo_slot {
 	unsigned char key[ENTRY_KEY_MAX];
 	uint8_t klen;
-	uint8_t seen;		/* SEEN_HOT, SEEN_DETAIL: before-image taken */
-	uint8_t have;		/* UNDO_HAVE_HOT_BEFORE, UNDO_HAVE_DETAIL_BEFORE */
-	unsigned char hot[UNDO_HOT_LEN];
-	unsigned char detail[DETAIL_LEN];
+	uint8_t have;		/* UNDO_HAVE_* and UNDO_*_KEPT, as in the record */
+	unsigned char hot[2][UNDO_HOT_LEN];	/* before, after */
+	unsigned char detail[2][DETAIL_LEN];
 	uint32_t rep;		/* index + 1 of its first report, 0 none */
 };
-#define SEEN_HOT 0x01
-#define SEEN_DETAIL 0x02
 
 struct undo_rep {
 	unsigned char sat[12];	/* source(4) at(8) */
-	uint8_t have;		/* 1: present before */
-	unsigned char v[16];
+	uint8_t have;		/* bit 0 present before, bit 1 after */
+	unsigned char v[2][16];
 	uint32_t next;		/* index + 1 of the slot's next report, 0 none */
 };
 
+/* Slots are allocated in blocks, so that none moves and none is copied. */
+#define SLOT_BLOCK 4096
+#define SLOT_BLOCKS ((STORE_UNDO_MAX_ENTRIES + SLOT_BLOCK - 1) / SLOT_BLOCK)
+
 struct undo_cap {
 	bool overflow;
-	uint32_t *index;	/* slot index + 1, 0 empty */
+	uint64_t *index;	/* hash(32) | slot index + 1 (32); 0 empty */
 	uint32_t mask;
-	struct undo_slot *slots;
-	uint32_t n, cap;
+	struct undo_slot *blocks[SLOT_BLOCKS];
+	uint32_t n;
 	struct undo_rep *reps;
 	uint32_t nrep, caprep;
+	uint32_t last;		/* index + 1 of the slot found last: a report notes three parts */
+	/* The last detail_get, whose value is a first change's before-image. */
+	unsigned char dkey[ENTRY_KEY_MAX];
+	uint8_t dklen;
+	bool dfound;
+	unsigned char dval[DETAIL_LEN];
 };
+
+static struct undo_slot *
+slot_at(const struct undo_cap *u, uint32_t i)
+{
+	return &u->blocks[i / SLOT_BLOCK][i % SLOT_BLOCK];
+}
+
+static void
+cap_clear(struct undo_cap *u)
+{
+	uint32_t i;
+
+	free(u->index);
+	for (i = 0; i < SLOT_BLOCKS; i++)
+		free(u->blocks[i]);
+	free(u->reps);
+}
 
 void
 undo_free(struct undo_cap *u)
 {
 	if (u == NULL)
 		return;
-	free(u->index);
-	free(u->slots);
-	free(u->reps);
+	cap_clear(u);
 	free(u);
 }
 
+/*
+ * FNV-1a over the key, then MurmurHash3's finaliser: entry keys differ in
+ * their last octets, and the index takes the low bits.
+ */
 static uint32_t
 key_hash(const unsigned char *k, size_t n)
 {
-	uint32_t h = 2166136261u;
+	uint64_t h = 0xcbf29ce484222325ULL;
 
 	while (n-- > 0)
-		h = (h ^ *k++) * 16777619u;
-	return h;
+		h = (h ^ *k++) * 0x100000001b3ULL;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return (uint32_t)h;
 }
 
 static void
 overflow(struct undo_cap *u)
 {
-	free(u->index);
-	free(u->slots);
-	free(u->reps);
+	cap_clear(u);
 	memset(u, 0, sizeof(*u));
 	u->overflow = true;
 }
@@ -87,20 +119,31 @@ static int
 grow_index(struct undo_cap *u)
 {
 	uint32_t size = u->mask ? (u->mask + 1) * 2 : 1024, i, j;
-	uint32_t *index = calloc(size, sizeof(*index));
+	uint64_t *index = calloc(size, sizeof(*index));
 
 	if (index == NULL)
 		return -ENOMEM;
-	for (i = 0; i < u->n; i++) {
-		j = key_hash(u->slots[i].key, u->slots[i].klen) & (size - 1);
+	for (i = 0; u->mask != 0 && i <= u->mask; i++) {
+		if (u->index[i] == 0)
+			continue;
+		j = (uint32_t)(u->index[i] >> 32) & (size - 1);
 		while (index[j] != 0)
 			j = (j + 1) & (size - 1);
-		index[j] = i + 1;
+		index[j] = u->index[i];
 	}
 	free(u->index);
 	u->index = index;
 	u->mask = size - 1;
 	return RB_OK;
+}
+
+static struct undo_cap *
+cap_of(struct store_wr *w, int *rc)
+{
+	*rc = RB_OK;
+	if (w->undo == NULL && (w->undo = calloc(1, sizeof(*w->undo))) == NULL)
+		*rc = sticky(w, -ENOMEM);
+	return w->undo;
 }
 
 /*
@@ -110,51 +153,54 @@ grow_index(struct undo_cap *u)
 static struct undo_slot *
 slot(struct store_wr *w, const unsigned char *k, size_t klen, int *rc)
 {
-	struct undo_cap *u = w->undo;
+	struct undo_cap *u;
 	struct undo_slot *sl;
-	uint32_t j;
+	uint32_t j, h;
 
-	*rc = RB_OK;
-	if (u == NULL && (u = w->undo = calloc(1, sizeof(*u))) == NULL) {
-		*rc = sticky(w, -ENOMEM);
+	if ((u = cap_of(w, rc)) == NULL || u->overflow || klen > ENTRY_KEY_MAX)
 		return NULL;
+	if (u->last != 0) {
+		sl = slot_at(u, u->last - 1);
+		if (sl->klen == klen && memcmp(sl->key, k, klen) == 0)
+			return sl;
 	}
-	if (u->overflow || klen > ENTRY_KEY_MAX)
-		return NULL;
+	h = key_hash(k, klen);
 	if (u->mask != 0) {
-		j = key_hash(k, klen) & u->mask;
-		for (; u->index[j] != 0; j = (j + 1) & u->mask) {
-			sl = &u->slots[u->index[j] - 1];
-			if (sl->klen == klen && memcmp(sl->key, k, klen) == 0)
+		/* The hash kept beside each index spares reading the slots that differ. */
+		for (j = h & u->mask; u->index[j] != 0; j = (j + 1) & u->mask) {
+			if ((uint32_t)(u->index[j] >> 32) != h)
+				continue;
+			sl = slot_at(u, (uint32_t)u->index[j] - 1);
+			if (sl->klen == klen && memcmp(sl->key, k, klen) == 0) {
+				u->last = (uint32_t)u->index[j];
 				return sl;
+			}
 		}
 	}
 	if (u->n >= STORE_UNDO_MAX_ENTRIES) {
 		overflow(u);
 		return NULL;
 	}
-	if (u->n == u->cap) {
-		uint32_t cap = u->cap ? u->cap * 2 : 256;
-
-		if ((sl = realloc(u->slots, (size_t)cap * sizeof(*sl))) == NULL) {
-			*rc = sticky(w, -ENOMEM);
-			return NULL;
-		}
-		u->slots = sl;
-		u->cap = cap;
+	if (u->n % SLOT_BLOCK == 0 && (u->blocks[u->n / SLOT_BLOCK] =
+	    malloc(SLOT_BLOCK * sizeof(*sl))) == NULL) {
+		*rc = sticky(w, -ENOMEM);
+		return NULL;
 	}
 	/* Half full at most: probes stay short. */
 	if ((u->n + 1) * 2 > u->mask + 1 && (*rc = grow_index(u)) != 0) {
 		sticky(w, *rc);
 		return NULL;
 	}
-	j = key_hash(k, klen) & u->mask;
+	j = h & u->mask;
 	while (u->index[j] != 0)
 		j = (j + 1) & u->mask;
-	u->index[j] = u->n + 1;
-	sl = &u->slots[u->n++];
-	memset(sl, 0, sizeof(*sl));
+	u->index[j] = (uint64_t)h << 32 | (u->n + 1);
+	u->last = u->n + 1;
+	sl = slot_at(u, u->n++);
+	/* Only what says which parts are there: the images are written when noted. */
 	memcpy(sl->key, k, klen);
+	sl->have = 0;
+	sl->rep = 0;
 	sl->klen = (uint8_t)klen;
 	return sl;
 }
@@ -183,7 +229,7 @@ hot_from_image(const unsigned char *p, uint16_t zone, const struct addr *net,
 
 int
 undo_note_hot(struct store_wr *w, uint16_t zone, const struct addr *net,
-    const struct listing *before)
+    const struct listing *before, const struct listing *after)
 {
 	unsigned char kb[KEY_MAX];
 	struct undo_slot *sl;
@@ -191,47 +237,90 @@ undo_note_hot(struct store_wr *w, uint16_t zone, const struct addr *net,
 
 	if ((sl = slot(w, kb, entry_key(kb, zone, net, net->plen), &rc)) == NULL)
 		return rc;
-	if (sl->seen & SEEN_HOT)
-		return RB_OK;
-	sl->seen |= SEEN_HOT;
-	if (before != NULL) {
-		sl->have |= UNDO_HAVE_HOT_BEFORE;
-		hot_image(sl->hot, before);
+	if (!(sl->have & UNDO_HOT_KEPT)) {
+		sl->have |= UNDO_HOT_KEPT;
+		memset(sl->hot[0], 0, UNDO_HOT_LEN);
+		if (before != NULL) {
+			sl->have |= UNDO_HAVE_HOT_BEFORE;
+			hot_image(sl->hot[0], before);
+		}
+	}
+	sl->have &= (uint8_t)~UNDO_HAVE_HOT_AFTER;
+	memset(sl->hot[1], 0, UNDO_HOT_LEN);
+	if (after != NULL) {
+		sl->have |= UNDO_HAVE_HOT_AFTER;
+		hot_image(sl->hot[1], after);
 	}
 	return RB_OK;
 }
 
+void
+undo_saw_detail(struct store_wr *w, const unsigned char *k, size_t klen, const MDB_val *v)
+{
+	struct undo_cap *u;
+	int rc;
+
+	if ((u = cap_of(w, &rc)) == NULL || u->overflow || klen > ENTRY_KEY_MAX)
+		return;
+	memcpy(u->dkey, k, klen);
+	u->dklen = (uint8_t)klen;
+	u->dfound = v != NULL;
+	memset(u->dval, 0, DETAIL_LEN);
+	if (v != NULL)
+		memcpy(u->dval, v->mv_data, v->mv_size < DETAIL_LEN ? v->mv_size : DETAIL_LEN);
+}
+
 int
-undo_note_detail(struct store_wr *w, uint16_t zone, const struct addr *net)
+undo_note_detail(struct store_wr *w, uint16_t zone, const struct addr *net,
+    const unsigned char *after)
 {
 	unsigned char kb[KEY_MAX];
 	struct undo_slot *sl;
 	size_t klen = entry_key(kb, zone, net, net->plen);
+	struct undo_cap *u;
 	MDB_val v;
 	int rc;
 
 	if ((sl = slot(w, kb, klen, &rc)) == NULL)
 		return rc;
-	if (sl->seen & SEEN_DETAIL)
-		return RB_OK;
-	if ((rc = wget(w, DB_DETAILS, kb, klen, &v)) == RB_OK) {
-		sl->have |= UNDO_HAVE_DETAIL_BEFORE;
-		memset(sl->detail, 0, DETAIL_LEN);
-		memcpy(sl->detail, v.mv_data, v.mv_size < DETAIL_LEN ? v.mv_size : DETAIL_LEN);
-	} else if (rc != RB_ENOTFOUND) {
-		return rc;
+	u = w->undo;
+	if (!(sl->have & UNDO_DETAIL_KEPT)) {
+		/* The before-image: detail_get's read just now, or one read here. */
+		if (u->dklen == klen && memcmp(u->dkey, kb, klen) == 0) {
+			rc = u->dfound ? RB_OK : RB_ENOTFOUND;
+			v.mv_size = DETAIL_LEN;
+			v.mv_data = u->dval;
+		} else {
+			rc = wget(w, DB_DETAILS, kb, klen, &v);
+		}
+		memset(sl->detail[0], 0, DETAIL_LEN);
+		if (rc == RB_OK) {
+			sl->have |= UNDO_HAVE_DETAIL_BEFORE;
+			memcpy(sl->detail[0], v.mv_data, v.mv_size < DETAIL_LEN ? v.mv_size :
+			    DETAIL_LEN);
+		} else if (rc != RB_ENOTFOUND) {
+			return rc;
+		}
+		sl->have |= UNDO_DETAIL_KEPT;
 	}
-	sl->seen |= SEEN_DETAIL;
+	u->dklen = 0;	/* the write makes the last read stale */
+	sl->have &= (uint8_t)~UNDO_HAVE_DETAIL_AFTER;
+	memset(sl->detail[1], 0, DETAIL_LEN);
+	if (after != NULL) {
+		sl->have |= UNDO_HAVE_DETAIL_AFTER;
+		memcpy(sl->detail[1], after, DETAIL_LEN);
+	}
 	return RB_OK;
 }
 
 int
-undo_note_report(struct store_wr *w, const unsigned char *rk, size_t rklen)
+undo_note_report(struct store_wr *w, const unsigned char *rk, size_t rklen, bool absent,
+    const unsigned char *after)
 {
 	struct undo_cap *u;
 	struct undo_slot *sl;
 	struct undo_rep *r;
-	uint32_t i, si;
+	uint32_t i;
 	MDB_val v;
 	int rc;
 
@@ -240,28 +329,37 @@ undo_note_report(struct store_wr *w, const unsigned char *rk, size_t rklen)
 	u = w->undo;
 	for (i = sl->rep; i != 0; i = u->reps[i - 1].next)
 		if (memcmp(u->reps[i - 1].sat, rk + rklen - 12, 12) == 0)
-			return RB_OK;
-	if (u->nrep == u->caprep) {
-		uint32_t cap = u->caprep ? u->caprep * 2 : 256;
+			break;
+	if (i == 0) {
+		if (u->nrep == u->caprep) {
+			uint32_t cap = u->caprep ? u->caprep * 2 : 256;
 
-		/* The slot pointer stays valid: only the report array moves. */
-		if ((r = realloc(u->reps, (size_t)cap * sizeof(*r))) == NULL)
-			return sticky(w, -ENOMEM);
-		u->reps = r;
-		u->caprep = cap;
+			/* The slot pointer stays valid: only the report array moves. */
+			if ((r = realloc(u->reps, (size_t)cap * sizeof(*r))) == NULL)
+				return sticky(w, -ENOMEM);
+			u->reps = r;
+			u->caprep = cap;
+		}
+		r = &u->reps[u->nrep];
+		memset(r, 0, sizeof(*r));
+		memcpy(r->sat, rk + rklen - 12, 12);
+		if (!absent && (rc = wget(w, DB_REPORTS, rk, rklen, &v)) == RB_OK) {
+			r->have = 1;
+			memcpy(r->v[0], v.mv_data, v.mv_size < 16 ? v.mv_size : 16);
+		} else if (!absent && rc != RB_ENOTFOUND) {
+			return rc;
+		}
+		r->next = sl->rep;
+		sl->rep = ++u->nrep;
+		i = u->nrep;
 	}
-	si = (uint32_t)(sl - u->slots);
-	r = &u->reps[u->nrep];
-	memset(r, 0, sizeof(*r));
-	memcpy(r->sat, rk + rklen - 12, 12);
-	if ((rc = wget(w, DB_REPORTS, rk, rklen, &v)) == RB_OK) {
-		r->have = 1;
-		memcpy(r->v, v.mv_data, v.mv_size < 16 ? v.mv_size : 16);
-	} else if (rc != RB_ENOTFOUND) {
-		return rc;
+	r = &u->reps[i - 1];
+	r->have &= 1;
+	memset(r->v[1], 0, 16);
+	if (after != NULL) {
+		r->have |= 2;
+		memcpy(r->v[1], after, 16);
 	}
-	r->next = u->slots[si].rep;
-	u->slots[si].rep = ++u->nrep;
 	return RB_OK;
 }
 
@@ -269,10 +367,10 @@ undo_note_report(struct store_wr *w, const unsigned char *rk, size_t rklen)
 
 /* LMDB's order of the entry keys, so the records go in by append. */
 static int
-slot_cmp(const void *a, const void *b, void *base)
+slot_cmp(const void *a, const void *b, void *cap)
 {
-	const struct undo_slot *x = (const struct undo_slot *)base + *(const uint32_t *)a;
-	const struct undo_slot *y = (const struct undo_slot *)base + *(const uint32_t *)b;
+	const struct undo_slot *x = slot_at(cap, *(const uint32_t *)a);
+	const struct undo_slot *y = slot_at(cap, *(const uint32_t *)b);
 	int c = memcmp(x->key, y->key, x->klen < y->klen ? x->klen : y->klen);
 
 	return c != 0 ? c : (int)x->klen - (int)y->klen;
@@ -291,86 +389,73 @@ header_write(struct store_wr *w, uint64_t id, uint8_t state, uint32_t entries)
 	return wput(w, DB_UNDO, kb, 8, vb, UNDO_HDR_LEN, 0);
 }
 
-/*
- * Build the record of slot SL in BUF (the after-states read now); *len 0
- * when the entry ends as it began (nothing to undo).
- */
-static int
-record_build(struct store_wr *w, const struct undo_slot *sl, unsigned char *buf, size_t *len)
+/* Is a part's state the same before and after (both absent, or equal)? */
+static bool
+same_part(uint8_t have, uint8_t b, uint8_t a, const unsigned char *x, const unsigned char *y,
+    size_t n)
 {
-	const struct undo_cap *u = w->undo;
-	unsigned char *p = buf;
-	struct hot h;
-	struct listing l;
-	MDB_val v;
+	if (((have & b) != 0) != ((have & a) != 0))
+		return false;
+	return !(have & b) || memcmp(x, y, n) == 0;
+}
+
+/* Append the N octets at SRC when bit B of HAVE is set. */
+static unsigned char *
+put_if(unsigned char *p, uint8_t have, uint8_t b, const unsigned char *src, size_t n)
+{
+	if (!(have & b))
+		return p;
+	memcpy(p, src, n);
+	return p + n;
+}
+
+/*
+ * Build the record of slot SL in BUF (only the states that exist: see
+ * store_impl.h); *len 0 when the entry ends as it began (nothing to
+ * undo).  Parts the transaction did not change are not kept: revert
+ * leaves them alone.
+ */
+static void
+record_build(const struct undo_cap *u, const struct undo_slot *sl, unsigned char *buf,
+    size_t *len)
+{
+	unsigned char *p = buf, *np;
+	uint8_t have = sl->have;
 	uint16_t nrep = 0;
 	bool same = true;
 	uint32_t i;
-	int rc;
 
-	memset(buf, 0, UNDO_REC_LEN);
-	p[0] = sl->have & (UNDO_HAVE_HOT_BEFORE | UNDO_HAVE_DETAIL_BEFORE);
-	/* Parts never noted are unchanged: before = after, read now. */
-	if ((rc = wget(w, DB_ENTRIES, sl->key, sl->klen, &v)) == RB_OK) {
-		if (!hot_decode(&v, &h))
-			return sticky(w, RB_ESTORE);
-		memset(&l, 0, sizeof(l));
-		hot_to_listing(&h, &l);
-		p[0] |= UNDO_HAVE_HOT_AFTER;
-		hot_image(p + 1 + UNDO_HOT_LEN, &l);
-	} else if (rc != RB_ENOTFOUND) {
-		return rc;
-	}
-	if (sl->seen & SEEN_HOT)
-		memcpy(p + 1, sl->hot, UNDO_HOT_LEN);
-	else {
-		memcpy(p + 1, p + 1 + UNDO_HOT_LEN, UNDO_HOT_LEN);
-		p[0] |= (p[0] & UNDO_HAVE_HOT_AFTER) ? UNDO_HAVE_HOT_BEFORE : 0;
-	}
-	if ((rc = wget(w, DB_DETAILS, sl->key, sl->klen, &v)) == RB_OK) {
-		p[0] |= UNDO_HAVE_DETAIL_AFTER;
-		memcpy(p + 1 + 2 * UNDO_HOT_LEN + DETAIL_LEN, v.mv_data,
-		    v.mv_size < DETAIL_LEN ? v.mv_size : DETAIL_LEN);
-	} else if (rc != RB_ENOTFOUND) {
-		return rc;
-	}
-	if (sl->seen & SEEN_DETAIL)
-		memcpy(p + 1 + 2 * UNDO_HOT_LEN, sl->detail, DETAIL_LEN);
-	else {
-		memcpy(p + 1 + 2 * UNDO_HOT_LEN, p + 1 + 2 * UNDO_HOT_LEN + DETAIL_LEN, DETAIL_LEN);
-		p[0] |= (p[0] & UNDO_HAVE_DETAIL_AFTER) ? UNDO_HAVE_DETAIL_BEFORE : 0;
-	}
-	same = ((p[0] & UNDO_HAVE_HOT_BEFORE) != 0) == ((p[0] & UNDO_HAVE_HOT_AFTER) != 0) &&
-	    ((p[0] & UNDO_HAVE_DETAIL_BEFORE) != 0) == ((p[0] & UNDO_HAVE_DETAIL_AFTER) != 0) &&
-	    memcmp(p + 1, p + 1 + UNDO_HOT_LEN, UNDO_HOT_LEN) == 0 &&
-	    memcmp(p + 1 + 2 * UNDO_HOT_LEN, p + 1 + 2 * UNDO_HOT_LEN + DETAIL_LEN,
-	    DETAIL_LEN) == 0;
-	p += UNDO_REC_LEN;
+	if (!(have & UNDO_HOT_KEPT))
+		have &= (uint8_t)~(UNDO_HAVE_HOT_BEFORE | UNDO_HAVE_HOT_AFTER);
+	else
+		same &= same_part(have, UNDO_HAVE_HOT_BEFORE, UNDO_HAVE_HOT_AFTER,
+		    sl->hot[0], sl->hot[1], UNDO_HOT_LEN);
+	if (!(have & UNDO_DETAIL_KEPT))
+		have &= (uint8_t)~(UNDO_HAVE_DETAIL_BEFORE | UNDO_HAVE_DETAIL_AFTER);
+	else
+		same &= same_part(have, UNDO_HAVE_DETAIL_BEFORE, UNDO_HAVE_DETAIL_AFTER,
+		    sl->detail[0], sl->detail[1], DETAIL_LEN);
+	*p++ = have;
+	p = put_if(p, have, UNDO_HAVE_HOT_BEFORE, sl->hot[0], UNDO_HOT_LEN);
+	p = put_if(p, have, UNDO_HAVE_HOT_AFTER, sl->hot[1], UNDO_HOT_LEN);
+	p = put_if(p, have, UNDO_HAVE_DETAIL_BEFORE, sl->detail[0], DETAIL_LEN);
+	p = put_if(p, have, UNDO_HAVE_DETAIL_AFTER, sl->detail[1], DETAIL_LEN);
+	np = p;
+	p += 2;
 	for (i = sl->rep; i != 0; i = u->reps[i - 1].next) {
 		const struct undo_rep *r = &u->reps[i - 1];
-		unsigned char rk[KEY_MAX + 12];
 
-		memcpy(rk, sl->key, sl->klen);
-		memcpy(rk + sl->klen, r->sat, 12);
-		memset(p, 0, UNDO_REP_LEN);
+		if (same_part(r->have, 1, 2, r->v[0], r->v[1], 16))
+			continue;	/* unchanged: not kept */
 		memcpy(p, r->sat, 12);
 		p[12] = r->have;
-		memcpy(p + 13, r->v, 16);
-		if ((rc = wget(w, DB_REPORTS, rk, sl->klen + 12, &v)) == RB_OK) {
-			p[12] |= 2;
-			memcpy(p + 29, v.mv_data, v.mv_size < 16 ? v.mv_size : 16);
-		} else if (rc != RB_ENOTFOUND) {
-			return rc;
-		}
-		if (p[12] == 3 ? memcmp(p + 13, p + 29, 16) == 0 : p[12] == 0)
-			continue;	/* unchanged: not kept */
+		p = put_if(p + 13, r->have, 1, r->v[0], 16);
+		p = put_if(p, r->have, 2, r->v[1], 16);
 		same = false;
-		p += UNDO_REP_LEN;
 		nrep++;
 	}
-	put16(buf + UNDO_REC_LEN - 2, nrep);
+	put16(np, nrep);
 	*len = same ? 0 : (size_t)(p - buf);
-	return RB_OK;
 }
 
 /* Count the reports chained to a slot, for the record's size. */
@@ -401,12 +486,12 @@ undo_write(struct store_wr *w, uint64_t id)
 		return sticky(w, -ENOMEM);
 	for (i = 0; i < u->n; i++)
 		order[i] = i;
-	qsort_r(order, u->n, sizeof(*order), slot_cmp, u->slots);
+	qsort_r(order, u->n, sizeof(*order), slot_cmp, u);
 	put64(kb, id);
 	for (i = 0; rc == 0 && i < u->n; i++) {
-		const struct undo_slot *sl = &u->slots[order[i]];
+		const struct undo_slot *sl = slot_at(u, order[i]);
 
-		need = UNDO_REC_LEN + (size_t)slot_reports(u, sl) * UNDO_REP_LEN;
+		need = UNDO_REC_MAX + (size_t)slot_reports(u, sl) * UNDO_REP_LEN;
 		if (need > cap) {
 			unsigned char *nb = realloc(buf, need);
 
@@ -417,7 +502,8 @@ undo_write(struct store_wr *w, uint64_t id)
 			buf = nb;
 			cap = need;
 		}
-		if ((rc = record_build(w, sl, buf, &len)) != 0 || len == 0)
+		record_build(u, sl, buf, &len);
+		if (len == 0)
 			continue;
 		memcpy(kb + 8, sl->key, sl->klen);
 		rc = wput(w, DB_UNDO, kb, 8 + sl->klen, buf, len, 0);
@@ -467,7 +553,11 @@ undo_trim(struct store_wr *w)
 
 /* ---- Revert ---- */
 
-/* One record, decoded; reports point into a copy the caller owns. */
+/*
+ * One record, decoded with every state in place (zeros when absent); its
+ * reports expanded to UNDO_REP_LEN each, source(4) at(8) have(1) before(16)
+ * after(16), into an array the caller owns.
+ */
 struct undo_rec {
 	uint16_t zone;
 	struct addr net;
@@ -480,26 +570,62 @@ struct undo_rec {
 	size_t klen;
 };
 
+/* Take N octets into DST when bit B of HAVE is set; false when P would pass END. */
 static bool
-rec_decode(const MDB_val *k, const unsigned char *p, size_t len, struct undo_rec *r)
+get_if(const unsigned char **p, const unsigned char *end, uint8_t have, uint8_t b,
+    unsigned char *dst, size_t n)
+{
+	memset(dst, 0, n);
+	if (!(have & b))
+		return true;
+	if ((size_t)(end - *p) < n)
+		return false;
+	memcpy(dst, *p, n);
+	*p += n;
+	return true;
+}
+
+static bool
+rec_decode(const MDB_val *k, const MDB_val *v, unsigned char **reps, size_t *capreps,
+    struct undo_rec *r)
 {
 	MDB_val ek = { k->mv_size - 8, (unsigned char *)k->mv_data + 8 };
+	const unsigned char *p = v->mv_data, *end = p + v->mv_size;
+	unsigned char *q;
 	struct listing l;
+	uint16_t i;
 
-	if (len < UNDO_REC_LEN || !entry_key_decode(&ek, &l))
+	if (v->mv_size < 3 || ek.mv_size > ENTRY_KEY_MAX || !entry_key_decode(&ek, &l))
 		return false;
 	r->zone = l.zone;
 	r->net = l.net;
 	r->klen = ek.mv_size;
 	memcpy(r->key, ek.mv_data, ek.mv_size);
-	r->have = p[0];
-	memcpy(r->hot[0], p + 1, UNDO_HOT_LEN);
-	memcpy(r->hot[1], p + 1 + UNDO_HOT_LEN, UNDO_HOT_LEN);
-	memcpy(r->detail[0], p + 1 + 2 * UNDO_HOT_LEN, DETAIL_LEN);
-	memcpy(r->detail[1], p + 1 + 2 * UNDO_HOT_LEN + DETAIL_LEN, DETAIL_LEN);
-	r->nrep = get16(p + UNDO_REC_LEN - 2);
-	r->reps = p + UNDO_REC_LEN;
-	return len == UNDO_REC_LEN + (size_t)r->nrep * UNDO_REP_LEN;
+	r->have = *p++;
+	if (!get_if(&p, end, r->have, UNDO_HAVE_HOT_BEFORE, r->hot[0], UNDO_HOT_LEN) ||
+	    !get_if(&p, end, r->have, UNDO_HAVE_HOT_AFTER, r->hot[1], UNDO_HOT_LEN) ||
+	    !get_if(&p, end, r->have, UNDO_HAVE_DETAIL_BEFORE, r->detail[0], DETAIL_LEN) ||
+	    !get_if(&p, end, r->have, UNDO_HAVE_DETAIL_AFTER, r->detail[1], DETAIL_LEN) ||
+	    end - p < 2)
+		return false;
+	r->nrep = get16(p);
+	p += 2;
+	if ((size_t)r->nrep * UNDO_REP_LEN > *capreps) {
+		if ((q = realloc(*reps, (size_t)r->nrep * UNDO_REP_LEN)) == NULL)
+			return false;
+		*reps = q;
+		*capreps = (size_t)r->nrep * UNDO_REP_LEN;
+	}
+	for (i = 0, q = *reps; i < r->nrep; i++, q += UNDO_REP_LEN) {
+		if (end - p < 13)
+			return false;
+		memcpy(q, p, 13);
+		p += 13;
+		if (!get_if(&p, end, q[12], 1, q + 13, 16) || !get_if(&p, end, q[12], 2, q + 29, 16))
+			return false;
+	}
+	r->reps = *reps;
+	return p == end;
 }
 
 /* How a part is now: as it was before the commit, as the commit left it, or neither. */
@@ -542,9 +668,6 @@ classify(struct store_wr *w, const struct undo_rec *r, struct store_revert_entry
 	memset(now, 0, sizeof(now));
 	e->zone = r->zone;
 	e->net = r->net;
-	e->had = (r->have & UNDO_HAVE_HOT_BEFORE) != 0;
-	if (e->had)
-		hot_from_image(r->hot[0], r->zone, &r->net, &e->before);
 	if ((rc = wget(w, DB_ENTRIES, r->key, r->klen, &v)) == RB_OK) {
 		if (!hot_decode(&v, &h))
 			return sticky(w, RB_ESTORE);
@@ -556,16 +679,27 @@ classify(struct store_wr *w, const struct undo_rec *r, struct store_revert_entry
 	} else if (rc != RB_ENOTFOUND) {
 		return rc;
 	}
-	fold(part_state(e->had, r->hot[0], r->have & UNDO_HAVE_HOT_AFTER, r->hot[1], e->has,
-	    now, UNDO_HOT_LEN), &after, &other);
-	memset(dnow, 0, sizeof(dnow));
-	if ((rc = wget(w, DB_DETAILS, r->key, r->klen, &v)) == RB_OK)
-		memcpy(dnow, v.mv_data, v.mv_size < DETAIL_LEN ? v.mv_size : DETAIL_LEN);
-	else if (rc != RB_ENOTFOUND)
-		return rc;
-	fold(part_state(r->have & UNDO_HAVE_DETAIL_BEFORE, r->detail[0],
-	    r->have & UNDO_HAVE_DETAIL_AFTER, r->detail[1], rc == RB_OK, dnow, DETAIL_LEN),
-	    &after, &other);
+	/* A part the commit did not change is left alone, as it is now. */
+	if (r->have & UNDO_HOT_KEPT) {
+		e->had = (r->have & UNDO_HAVE_HOT_BEFORE) != 0;
+		if (e->had)
+			hot_from_image(r->hot[0], r->zone, &r->net, &e->before);
+		fold(part_state(e->had, r->hot[0], r->have & UNDO_HAVE_HOT_AFTER, r->hot[1],
+		    e->has, now, UNDO_HOT_LEN), &after, &other);
+	} else {
+		e->had = e->has;
+		e->before = e->now;
+	}
+	if (r->have & UNDO_DETAIL_KEPT) {
+		memset(dnow, 0, sizeof(dnow));
+		if ((rc = wget(w, DB_DETAILS, r->key, r->klen, &v)) == RB_OK)
+			memcpy(dnow, v.mv_data, v.mv_size < DETAIL_LEN ? v.mv_size : DETAIL_LEN);
+		else if (rc != RB_ENOTFOUND)
+			return rc;
+		fold(part_state(r->have & UNDO_HAVE_DETAIL_BEFORE, r->detail[0],
+		    r->have & UNDO_HAVE_DETAIL_AFTER, r->detail[1], rc == RB_OK, dnow,
+		    DETAIL_LEN), &after, &other);
+	}
 	for (i = 0; i < r->nrep; i++) {
 		const unsigned char *p = r->reps + (size_t)i * UNDO_REP_LEN;
 		unsigned char rk[KEY_MAX + 12], rnow[16];
@@ -614,15 +748,19 @@ apply(struct store_wr *w, const struct undo_rec *r, uint8_t mark, int phase, uin
 	struct listing_detail d;
 	struct listing before, gone;
 	struct hist_text ht = { NULL, NULL, NULL, NULL };
-	bool had = (r->have & UNDO_HAVE_HOT_BEFORE) != 0;
+	bool kept = (r->have & UNDO_HOT_KEPT) != 0;
+	bool had = kept ? (r->have & UNDO_HAVE_HOT_BEFORE) != 0 : (mark & MARK_HAS) != 0;
 	char note[96];
 	uint16_t i;
 	int rc;
 
-	if (had)
+	memset(&before, 0, sizeof(before));
+	if (kept && had)
 		hot_from_image(r->hot[0], r->zone, &r->net, &before);
+	else if (had)
+		before.flags = (mark & MARK_EXC) ? LISTING_EXCEPTION : 0;
 	if (phase == 0) {
-		if (had || !(mark & MARK_HAS))
+		if (!kept || had || !(mark & MARK_HAS))
 			return RB_OK;
 		memset(&gone, 0, sizeof(gone));
 		gone.zone = r->zone;
@@ -630,18 +768,20 @@ apply(struct store_wr *w, const struct undo_rec *r, uint8_t mark, int phase, uin
 		/* Gone already when a range removed before took it along. */
 		return entry_remove(w, r->zone, &gone);
 	}
-	if (had && (rc = entry_write(w, r->zone, &before)) != 0)
+	if (kept && had && (rc = entry_write(w, r->zone, &before)) != 0)
 		return rc;
-	if (r->have & UNDO_HAVE_DETAIL_BEFORE) {
-		MDB_val dv = { DETAIL_LEN, (void *)r->detail[0] };
+	if (r->have & UNDO_DETAIL_KEPT) {
+		if (r->have & UNDO_HAVE_DETAIL_BEFORE) {
+			MDB_val dv = { DETAIL_LEN, (void *)r->detail[0] };
 
-		detail_decode(&dv, &d);
-		rc = detail_put(w, r->zone, &r->net, &d);
-	} else {
-		rc = detail_del(w, r->zone, &r->net);
+			detail_decode(&dv, &d);
+			rc = detail_put(w, r->zone, &r->net, &d);
+		} else {
+			rc = detail_del(w, r->zone, &r->net);
+		}
+		if (rc != 0)
+			return rc;
 	}
-	if (rc != 0)
-		return rc;
 	for (i = 0; i < r->nrep; i++) {
 		const unsigned char *p = r->reps + (size_t)i * UNDO_REP_LEN;
 		unsigned char rk[KEY_MAX + 12];
@@ -649,7 +789,7 @@ apply(struct store_wr *w, const struct undo_rec *r, uint8_t mark, int phase, uin
 		memcpy(rk, r->key, r->klen);
 		memcpy(rk + r->klen, p, 12);
 		if ((p[12] & 1) != 0)
-			rc = report_put(w, rk, r->klen + 12, p + 13);
+			rc = report_put(w, rk, r->klen + 12, p + 13, false);
 		else
 			rc = report_del(w, rk, r->klen + 12);
 		if (rc != 0)
@@ -681,8 +821,8 @@ static int
 revert_pass(struct store_wr *w, struct revert_walk *rw, int pass)
 {
 	unsigned char kb[8];
-	unsigned char *copy = NULL;
-	size_t cap = 0, n = 0;
+	unsigned char *reps = NULL;
+	size_t capreps = 0, n = 0;
 	MDB_cursor *cur;
 	MDB_val k, v;
 	struct undo_rec r;
@@ -698,19 +838,8 @@ revert_pass(struct store_wr *w, struct revert_walk *rw, int pass)
 	if (rc == 0)
 		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 	while (rc == 0 && k.mv_size > 8 && memcmp(k.mv_data, kb, 8) == 0) {
-		/* A copy: the writes below may move pages under the cursor's data. */
-		if (v.mv_size > cap) {
-			unsigned char *nc = realloc(copy, v.mv_size);
-
-			if (nc == NULL) {
-				rc = -ENOMEM;
-				break;
-			}
-			copy = nc;
-			cap = v.mv_size;
-		}
-		memcpy(copy, v.mv_data, v.mv_size);
-		if (!rec_decode(&k, copy, v.mv_size, &r)) {
+		/* Decoded into copies: the writes below may move pages under the cursor. */
+		if (!rec_decode(&k, &v, &reps, &capreps, &r)) {
 			rc = RB_ESTORE;
 			break;
 		}
@@ -747,7 +876,7 @@ revert_pass(struct store_wr *w, struct revert_walk *rw, int pass)
 		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 	}
 	mdb_cursor_close(cur);
-	free(copy);
+	free(reps);
 	if (rc == 0 || rc == MDB_NOTFOUND)
 		return RB_OK;
 	return rc < 0 ? sticky(w, rc) : sticky(w, from_mdb(rc));

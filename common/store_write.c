@@ -408,7 +408,7 @@ entry_put(struct store_wr *w, uint16_t zone, const struct listing *l,
 {
 	int rc;
 
-	if ((rc = undo_note_hot(w, zone, &l->net, old)) != 0)
+	if ((rc = undo_note_hot(w, zone, &l->net, old, l)) != 0)
 		return rc;
 	if (old != NULL) {
 		if (old->expires != l->expires) {
@@ -526,7 +526,7 @@ entry_remove(struct store_wr *w, uint16_t zone, const struct listing *l)
 	if (rc == RB_ENOTFOUND)
 		return RB_OK;
 	if (rc != 0 ||
-	    (rc = undo_note_hot(w, zone, &old.net, &old)) != 0 ||
+	    (rc = undo_note_hot(w, zone, &old.net, &old, NULL)) != 0 ||
 	    (rc = reparent_inside(w, zone, &l->net, true, parent)) != 0 ||
 	    (rc = expiry_index(w, zone, &l->net, old.expires, false)) != 0 ||
 	    (rc = journal_note(w, zone, JOURNAL_DEL, &old, NULL)) != 0 ||
@@ -546,10 +546,15 @@ detail_get(struct store_wr *w, uint16_t zone, const struct addr *net,
 	MDB_val v;
 	int rc;
 
+	size_t klen = entry_key(kb, zone, net, net->plen);
+
 	memset(d, 0, sizeof(*d));
-	rc = wget(w, DB_DETAILS, kb, entry_key(kb, zone, net, net->plen), &v);
+	rc = wget(w, DB_DETAILS, kb, klen, &v);
 	if (rc == RB_OK)
 		detail_decode(&v, d);
+	/* A write that follows takes this as its before-image (undo). */
+	if (rc == RB_OK || rc == RB_ENOTFOUND)
+		undo_saw_detail(w, kb, klen, rc == RB_OK ? &v : NULL);
 	return rc == RB_ENOTFOUND ? RB_OK : rc;
 }
 
@@ -560,9 +565,9 @@ detail_put(struct store_wr *w, uint16_t zone, const struct addr *net,
 	unsigned char kb[KEY_MAX], vb[DETAIL_LEN];
 	int rc;
 
-	if ((rc = undo_note_detail(w, zone, net)) != 0)
-		return rc;
 	detail_encode(vb, d);
+	if ((rc = undo_note_detail(w, zone, net, vb)) != 0)
+		return rc;
 	return wput(w, DB_DETAILS, kb, entry_key(kb, zone, net, net->plen), vb, DETAIL_LEN, 0);
 }
 
@@ -572,7 +577,7 @@ detail_del(struct store_wr *w, uint16_t zone, const struct addr *net)
 	unsigned char kb[KEY_MAX];
 	int rc;
 
-	if ((rc = undo_note_detail(w, zone, net)) != 0)
+	if ((rc = undo_note_detail(w, zone, net, NULL)) != 0)
 		return rc;
 	return wdel(w, DB_DETAILS, kb, entry_key(kb, zone, net, net->plen));
 }
@@ -587,14 +592,18 @@ bysource_key(unsigned char *bk, const unsigned char *rk, size_t rklen)
 	return rklen;
 }
 
-/* Write report RK (report_key) with value RV (16 octets) and its bysource key. */
+/*
+ * Write report RK (report_key) with value RV (16 octets) and its bysource
+ * key; ABSENT when the caller just saw there is none (undo reads it otherwise).
+ */
 int
-report_put(struct store_wr *w, const unsigned char *rk, size_t rklen, const unsigned char *rv)
+report_put(struct store_wr *w, const unsigned char *rk, size_t rklen, const unsigned char *rv,
+    bool absent)
 {
 	unsigned char bk[4 + KEY_MAX + 8];
 	int rc;
 
-	if ((rc = undo_note_report(w, rk, rklen)) != 0 ||
+	if ((rc = undo_note_report(w, rk, rklen, absent, rv)) != 0 ||
 	    (rc = wput(w, DB_REPORTS, rk, rklen, rv, 16, 0)) != 0)
 		return rc;
 	return wput(w, DB_BYSOURCE, bk, bysource_key(bk, rk, rklen), "", 0, 0);
@@ -606,7 +615,7 @@ report_del(struct store_wr *w, const unsigned char *rk, size_t rklen)
 	unsigned char bk[4 + KEY_MAX + 8];
 	int rc;
 
-	if ((rc = undo_note_report(w, rk, rklen)) != 0 ||
+	if ((rc = undo_note_report(w, rk, rklen, false, NULL)) != 0 ||
 	    (rc = wdel(w, DB_REPORTS, rk, rklen)) != 0)
 		return rc;
 	return wdel(w, DB_BYSOURCE, bk, bysource_key(bk, rk, rklen));
