@@ -38,7 +38,7 @@ LOADER_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(filter-out loader/main.c,$(wildcard l
 UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 LIB_OBJ = $(SERVER_OBJ) $(LOADER_OBJ) $(COMMON_OBJ)
 
-.PHONY: all run test unit e2e deps deps-test asan bench install uninstall clean
+.PHONY: all run test unit e2e deps deps-test asan mutants bench install uninstall clean
 all: $(BUILD)/rbldbd $(BUILD)/rbldb
 
 $(BUILD)/%.o: %.c
@@ -58,9 +58,11 @@ deps:
 deps-test:
 	@sh tests/deps.sh test
 
+# The store is made once by rbldb init (a second init changes nothing); rbldbd
+# never creates one.
 run: deps
 	@$(MAKE) --no-print-directory all
-	mkdir -p var
+	$(BUILD)/rbldb -c zones/example.conf -D var/db init
 	$(BUILD)/rbldbd -c zones/example.conf -D var/db
 
 unit: $(UNIT_BIN)
@@ -76,6 +78,11 @@ asan:
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	    LDFLAGS="-fsanitize=address,undefined" test
 
+# Plant each bug of tests/mutants/list.txt in a scratch copy; fail if a test misses one.
+# MUTANTS=area,name runs a subset.
+mutants:
+	@python3 tests/mutants/run.py
+
 bench: all $(BUILD)/bench/qcount $(BUILD)/bench/nullresp
 	@BUILD=$(BUILD) sh tests/bench/run.sh
 $(BUILD)/bench/qcount: $(BUILD)/tests/bench/qcount.o $(SERVER_OBJ) $(COMMON_OBJ)
@@ -90,7 +97,13 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
 	install -m 755 $(BUILD)/rbldbd $(BUILD)/rbldb $(DESTDIR)$(PREFIX)/sbin/
-	install -m 644 zones/example.conf zones/relays.example.org.zone $(DESTDIR)$(PREFIX)/share/rbldb/
+	install -m 644 zones/relays.example.org.zone $(DESTDIR)$(PREFIX)/share/rbldb/
+	@# Copied to /etc/rbldb, the example's ../var/db would be /etc/var/db: the
+	@# installed copy names the service's store (rbldbd.service, StateDirectory).
+	sed 's|^db = \.\./var/db$$|db = /var/lib/rbldb|' zones/example.conf \
+	    >$(DESTDIR)$(PREFIX)/share/rbldb/example.conf
+	chmod 644 $(DESTDIR)$(PREFIX)/share/rbldb/example.conf
+	grep -q '^db = /var/lib/rbldb$$' $(DESTDIR)$(PREFIX)/share/rbldb/example.conf
 	install -m 644 man/rbldb.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/rbldbd.8 man/rbldb.8 $(DESTDIR)$(MANDIR)/man8/
 	for u in $(UNITS); do \

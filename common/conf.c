@@ -11,6 +11,7 @@
 
 #include "conf.h"
 #include "conf_parse.h"
+#include "policy.h"
 #include "privs.h"
 #include "rb.h"
 #include "timeutil.h"
@@ -412,7 +413,7 @@ static int
 set_text(struct conf_parse *p, const char *v)
 {
 	struct conf_zone *z = cur_zone(p);
-	char *s;
+	char *s, why[512];
 
 	if (p->cont && z->text != NULL) {
 		/* A long text goes on over indented lines, joined by a space. */
@@ -420,12 +421,15 @@ set_text(struct conf_parse *p, const char *v)
 			return nomem(p);
 		free(z->text);
 		z->text = s;
-		return 0;
+	} else {
+		free(z->text);
+		z->text = NULL;
+		if (*v != '\0' && (z->text = strdup(v)) == NULL)
+			return nomem(p);
 	}
-	free(z->text);
-	z->text = NULL;
-	if (*v != '\0' && (z->text = strdup(v)) == NULL)
-		return nomem(p);
+	/* The rule every text meets (UTF-8, no control characters, '$' and "$$"). */
+	if (policy_check_text("text", z->text, POLICY_TEXT_TEMPLATE, why, sizeof(why)) != 0)
+		return conf_fail(p, "%s", why);
 	return 0;
 }
 

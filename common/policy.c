@@ -1,4 +1,4 @@
-/* The listing policy's refusals, shared by report, delist and ingest. */
+/* The listing policy: the refusals report, delist, ingest, import and the configuration share. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +15,28 @@
 static const struct addr loopback4 = { ADDR_V4, 8, { 127 } };
 static const struct addr loopback6 = { ADDR_V6, 104,
 	{ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127 } };
+
+/*
+ * Addresses no MTA can connect from (RFC 6890 and the IANA registries): a
+ * listing there answers nothing real, and a range over them is the
+ * "whole Internet listed" mistake.  IPv4-mapped IPv6 forms of the IPv4
+ * ones are refused as well: a zone of both families answers them as IPv4.
+ */
+#define V4MAPPED 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+static const struct bogon {
+	struct addr net;
+	const char *what;
+} bogons[] = {
+	{ { ADDR_V4, 8, { 0 } }, "\"this network\", RFC 1122" },
+	{ { ADDR_V4, 3, { 224 } }, "multicast, reserved and broadcast" },
+	{ { ADDR_V6, 128, { 0 } }, "the unspecified address" },
+	{ { ADDR_V6, 128, { [15] = 1 } }, "the loopback address" },
+	{ { ADDR_V6, 8, { 0xff } }, "multicast" },
+	{ { ADDR_V6, 104, { V4MAPPED, 0 } },
+	    "IPv4-mapped 0.0.0.0/8, \"this network\", RFC 1122" },
+	{ { ADDR_V6, 99, { V4MAPPED, 224 } },
+	    "IPv4-mapped 224.0.0.0/3, multicast, reserved and broadcast" },
+};
 
 static int __attribute__((format(printf, 3, 4)))
 refuse(char *why, size_t whylen, const char *fmt, ...)
@@ -33,6 +55,126 @@ static bool
 overlaps(const struct addr *a, const struct addr *b)
 {
 	return addr_contains(a, b) || addr_contains(b, a);
+}
+
+/* The key that bounds NET's width in zone Z: max-range or max-range6. */
+static const char *
+range_key(const struct addr *net)
+{
+	return net->fam == ADDR_V4 ? "max-range" : "max-range6";
+}
+
+int
+policy_check_bogon(const struct addr *net, char *why, size_t whylen)
+{
+	const struct bogon *b;
+	char a[ADDR_STRLEN], r[ADDR_STRLEN];
+	size_t i, n;
+
+	for (i = 0; i < RB_ARRAY_LEN(bogons); i++) {
+		b = &bogons[i];
+		if (!overlaps(&b->net, net))
+			continue;
+		addr_format(net, a, sizeof(a));
+		addr_format(&b->net, r, sizeof(r));
+		if (addr_is_host(&b->net) && (n = strlen(r)) + 5 < sizeof(r))
+			snprintf(r + n, sizeof(r) - n, "/%u", (unsigned)b->net.plen);
+		if (net->plen == b->net.plen)
+			return refuse(why, whylen, "%s is %s: no MTA connects from there", a,
+			    b->what);
+		return refuse(why, whylen, "%s %s %s (%s): no MTA connects from there", a,
+		    addr_contains(&b->net, net) ? "is in" : "covers", r, b->what);
+	}
+	return 0;
+}
+
+int
+policy_check_loopback(const struct addr *net, char *why, size_t whylen)
+{
+	const struct addr *lo = net->fam == ADDR_V4 ? &loopback4 : &loopback6;
+	char a[ADDR_STRLEN];
+
+	if (!overlaps(lo, net))
+		return 0;
+	if (net->fam == ADDR_V4)
+		return refuse(why, whylen, "%s %s 127.0.0.0/8, the RFC 5782 test range every "
+		    "zone serves built in", addr_format(net, a, sizeof(a)),
+		    addr_contains(lo, net) ? "is in" : "covers");
+	return refuse(why, whylen, "%s %s ::ffff:127.0.0.0/104, the IPv4-mapped form of "
+	    "127.0.0.0/8, the RFC 5782 test range every zone serves built in",
+	    addr_format(net, a, sizeof(a)), addr_contains(lo, net) ? "is in" : "covers");
+}
+
+/*
+ * One UTF-8 character at S (N octets left): its length and code point, or
+ * 0 when the octets are not UTF-8 (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF).
+ */
+static size_t
+utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	uint32_t c = s[0], min;
+	size_t len, i;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2, c &= 0x1f, min = 0x80;
+	} else if ((c & 0xf0) == 0xe0) {
+		len = 3, c &= 0x0f, min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4, c &= 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+int
+policy_check_text(const char *field, const char *s, unsigned flags, char *why, size_t whylen)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	size_t n, i, k;
+
+	if (s == NULL)
+		return 0;
+	if ((n = strlen(s)) > STORE_MAX_TEXT)
+		return refuse(why, whylen, "%s is %zu octets long (at most %d)", field, n,
+		    STORE_MAX_TEXT);
+	for (i = 0; i < n; i += k) {
+		if ((k = utf8_next(p + i, n - i, &cp)) == 0)
+			return refuse(why, whylen, "%s is not UTF-8: octet %zu is 0x%02x (texts are "
+			    "UTF-8; convert it, e.g. with iconv -t UTF-8)", field, i + 1, p[i]);
+		/* C0, DEL and C1 would break TXT answers, log lines and terminals. */
+		if ((cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) &&
+		    !((flags & POLICY_TEXT_LINES) && (cp == '\t' || cp == '\n' || cp == '\r')))
+			return refuse(why, whylen, "%s has a control character, U+%04X at octet "
+			    "%zu (texts are printable characters on one line)", field, (unsigned)cp,
+			    i + 1);
+		if (!(flags & POLICY_TEXT_TEMPLATE) || cp != '$')
+			continue;
+		if (p[i + 1] == '$')
+			k = 2;		/* "$$": a literal '$' */
+		else if ((p[i + 1] >= '0' && p[i + 1] <= '9') || p[i + 1] == '=')
+			return refuse(why, whylen, "%s has \"$%c\" at octet %zu, which rbldnsd reads "
+			    "as its own substitution: write \"$$%c\" for a literal \"$%c\" (a '$' "
+			    "alone is the queried address)", field, p[i + 1], i + 1, p[i + 1],
+			    p[i + 1]);
+	}
+	return 0;
 }
 
 /* The zone lists addresses of NET's family. */
@@ -63,34 +205,21 @@ check_time(int64_t at, int64_t now, char *why, size_t whylen)
 	    time_format(now, n, sizeof(n)));
 }
 
-static int
-check_text(const char *field, const char *s, char *why, size_t whylen)
-{
-	size_t n;
-
-	if (s == NULL || (n = strlen(s)) <= STORE_MAX_TEXT)
-		return 0;
-	return refuse(why, whylen, "%s is %zu octets long (at most %d)", field, n,
-	    STORE_MAX_TEXT);
-}
-
 int
 policy_check_report(const struct conf_zone *z, const struct report *r, bool force,
     int64_t now, char *why, size_t whylen)
 {
 	const struct addr *net = &r->net;
-	const struct addr *lo = net->fam == ADDR_V4 ? &loopback4 : &loopback6;
 	char a[ADDR_STRLEN], b[ADDR_STRLEN];
 	unsigned min;
 	size_t i;
 	int rc;
 
 	/* The address is formatted for refusals only: most reports pass (ingest's hot path). */
-	if ((rc = check_family(z, net, why, whylen)) != 0)
+	if ((rc = check_family(z, net, why, whylen)) != 0 ||
+	    (rc = policy_check_loopback(net, why, whylen)) != 0 ||
+	    (rc = policy_check_bogon(net, why, whylen)) != 0)
 		return rc;
-	if (overlaps(lo, net))
-		return refuse(why, whylen, "%s %s 127.0.0.0/8, the RFC 5782 test range every "
-		    "zone serves built in", addr_format(net, a, sizeof(a)), addr_contains(lo, net) ? "is in" : "covers");
 	for (i = 0; i < z->nnever; i++) {
 		if (!overlaps(&z->never[i], net))
 			continue;
@@ -106,30 +235,43 @@ policy_check_report(const struct conf_zone *z, const struct report *r, bool forc
 		    r->code & 0xff);
 	min = net->fam == ADDR_V4 ? z->max_range4 : z->max_range6;
 	if (!force && net->plen < min)
-		return refuse(why, whylen, "%s is wider than max-range /%u of zone %s (use "
-		    "--force to list it anyway)", addr_format(net, a, sizeof(a)), min, z->name);
+		return refuse(why, whylen, "%s is wider than %s /%u of zone %s (use --force to "
+		    "list it anyway)", addr_format(net, a, sizeof(a)), range_key(net), min,
+		    z->name);
 	if ((rc = check_time(r->at, now, why, whylen)) != 0)
 		return rc;
 	if (r->lifetime == 0)
 		return refuse(why, whylen, "lifetime of %s is 0 (give a positive duration "
 		    "such as 30d)", addr_format(net, a, sizeof(a)));
-	if ((rc = check_text("reason", r->reason, why, whylen)) != 0 ||
-	    (rc = check_text("source", r->source, why, whylen)) != 0 ||
-	    (rc = check_text("evidence", r->evidence, why, whylen)) != 0)
+	if ((rc = policy_check_text("reason", r->reason, POLICY_TEXT_TEMPLATE, why,
+	    whylen)) != 0 ||
+	    (rc = policy_check_text("source", r->source, 0, why, whylen)) != 0 ||
+	    (rc = policy_check_text("evidence", r->evidence, POLICY_TEXT_LINES, why,
+	    whylen)) != 0)
 		return rc;
 	return 0;
 }
 
 int
-policy_check_delist(const struct conf_zone *z, const struct delisting *d,
+policy_check_delist(const struct conf_zone *z, const struct delisting *d, bool force,
     int64_t now, char *why, size_t whylen)
 {
+	const struct addr *net = &d->net;
+	char a[ADDR_STRLEN];
+	unsigned min;
 	int rc;
 
-	if ((rc = check_family(z, &d->net, why, whylen)) != 0 ||
-	    (rc = check_time(d->at, now, why, whylen)) != 0 ||
-	    (rc = check_text("reason", d->reason, why, whylen)) != 0 ||
-	    (rc = check_text("by", d->by, why, whylen)) != 0)
+	if ((rc = check_family(z, net, why, whylen)) != 0)
+		return rc;
+	/* A delisting that wide takes everything inside it: the whole list, by a typo. */
+	min = net->fam == ADDR_V4 ? z->max_range4 : z->max_range6;
+	if (!force && net->plen < min)
+		return refuse(why, whylen, "%s is wider than %s /%u of zone %s: delisting it "
+		    "would remove every listing inside it (use --force to delist it anyway)",
+		    addr_format(net, a, sizeof(a)), range_key(net), min, z->name);
+	if ((rc = check_time(d->at, now, why, whylen)) != 0 ||
+	    (rc = policy_check_text("reason", d->reason, 0, why, whylen)) != 0 ||
+	    (rc = policy_check_text("by", d->by, 0, why, whylen)) != 0)
 		return rc;
 	return 0;
 }

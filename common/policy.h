@@ -1,4 +1,4 @@
-/* The listing policy's refusals, shared by report, delist and ingest. */
+/* The listing policy: the refusals report, delist, ingest, import and the configuration share. */
 #ifndef POLICY_H
 #define POLICY_H
 
@@ -14,14 +14,51 @@
 
 /*
  * Check report R for zone Z at time NOW.  FORCE allows ranges shorter than
- * max-range.  Returns 0, or RB_EPOLICY with a one-line reason in WHY
- * ("192.168.1.1 is inside never-list 192.168.0.0/16").
+ * max-range (max-range6).  Returns 0, or RB_EPOLICY with a one-line reason
+ * in WHY ("192.168.1.1 is inside never-list 192.168.0.0/16").
  */
 int policy_check_report(const struct conf_zone *z, const struct report *r, bool force,
     int64_t now, char *why, size_t whylen);
 
-/* Check a delisting of D in zone Z at NOW (family, future time). */
-int policy_check_delist(const struct conf_zone *z, const struct delisting *d,
+/*
+ * NET must not touch 127.0.0.0/8 (or ::ffff:127.0.0.0/104): the RFC 5782
+ * test points are built in, and 127.0.0.1 is never listed.  Every path that
+ * lists (report, ingest, import) refuses such a net.  Returns 0, or
+ * RB_EPOLICY with the reason in WHY ("127.0.0.0/24 is in 127.0.0.0/8, ...").
+ */
+int policy_check_loopback(const struct addr *net, char *why, size_t whylen);
+
+/*
+ * Check a delisting of D in zone Z at NOW: family, future time, texts and,
+ * unless FORCE, a range wider than max-range (max-range6), which would
+ * remove every listing inside it at once.
+ */
+int policy_check_delist(const struct conf_zone *z, const struct delisting *d, bool force,
     int64_t now, char *why, size_t whylen);
+
+/*
+ * Addresses no MTA can connect from: 0.0.0.0/8, 224.0.0.0/3 (multicast,
+ * reserved, broadcast), ::/128, ::1/128, ff00::/8, and the IPv4-mapped
+ * forms of the IPv4 ones.  NET inside or covering one is RB_EPOLICY with
+ * the reason in WHY; report, ingest and import all ask here.
+ */
+int policy_check_bogon(const struct addr *net, char *why, size_t whylen);
+
+/*
+ * The one rule for texts, on every path (command line, batch, import, the
+ * zone's text): at most STORE_MAX_TEXT octets of UTF-8 without control
+ * characters (C0, DEL, C1).  FLAGS:
+ *  - POLICY_TEXT_TEMPLATE: a public text served in TXT, where '$' is the
+ *    queried address and "$$" a literal '$'; '$' before a digit or '='
+ *    is refused, as rbldnsd reads those as its own substitutions (exports
+ *    stay rbldnsd's answers);
+ *  - POLICY_TEXT_LINES: private evidence (a transcript) may hold TAB, LF, CR.
+ * FIELD names the text in the reason ("reason", "text").  Returns 0 or
+ * RB_EPOLICY with a one-line reason in WHY that never quotes the text.
+ */
+#define POLICY_TEXT_TEMPLATE 0x01
+#define POLICY_TEXT_LINES 0x02
+int policy_check_text(const char *field, const char *s, unsigned flags, char *why,
+    size_t whylen);
 
 #endif

@@ -33,6 +33,8 @@ rb_strerror(int rc)
 	case RB_EUNSAFE:
 		return "as root, a store must be in a directory only its owner may write, "
 		    "holding no symbolic link";
+	case RB_ENOSTORE:
+		return "no store there (rbldb init creates one)";
 	case RB_EMAXCHANGE:
 		return "the commit adds or removes more listings than the zone's max-change "
 		    "(use --force to do it)";

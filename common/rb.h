@@ -21,13 +21,16 @@ enum {
 	RB_ESTORE = -1007,	/* other LMDB failure */
 	RB_EBUSY = -1008,	/* too many readers or similar transient condition */
 	RB_EUNSAFE = -1009,	/* as root: a store others may write, or a link in it */
-	/* -1010: RB_ENOSTORE, which rbldb init brings */
+	RB_ENOSTORE = -1010,	/* no store in that directory (rbldb init makes one) */
 	RB_EMAXCHANGE = -1011,	/* a commit over a zone's max-change, without force */
 	RB_ECONFLICT = -1012,	/* revert: entries changed since the commit */
 	RB_ENOUNDO = -1013,	/* revert: the commit's undo record is not kept */
 };
 
 const char *rb_strerror(int rc);
+
+/* The release, as both programs' --version print it; the one place it is written. */
+#define RB_VERSION "0.1.0"
 
 #define RB_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -151,7 +151,7 @@ check_schema(MDB_txn *txn, unsigned *version)
 /*
  * Schema upgrades, one step per version, run in order by the first process
  * that opens an older store, all in the one write transaction that also
- * creates the databases the newer version has (store_open_flags): a crash
+ * creates the databases the newer version has (store_open): a crash
  * leaves the store as it was or fully upgraded.  Version 1 was the first.
  * Version 2 added the commit log (DB_COMMITS, starts empty) and the
  * summaries of partial names (DB_BELOW, built from the entries).  Version 3
@@ -217,8 +217,36 @@ upgrade(struct store *s, MDB_txn *txn, unsigned from)
 	}
 }
 
+/*
+ * Without STORE_CREATE, DIR must hold a store already: a mistyped path must
+ * not become a new, empty list.  Looked at before LMDB creates anything:
+ * the directory (is_store_dir), then, once root_safe() passed, its data file.
+ */
+static int
+is_store_dir(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) != 0)
+		return errno == ENOENT || errno == ENOTDIR ? RB_ENOSTORE : -errno;
+	return S_ISDIR(st.st_mode) ? RB_OK : RB_ENOTSTORE;
+}
+
+static int
+has_data_file(const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/data.mdb", dir) >= sizeof(path))
+		return -ENAMETOOLONG;
+	if (stat(path, &st) != 0)
+		return errno == ENOENT ? RB_ENOSTORE : -errno;
+	return RB_OK;
+}
+
 int
-store_open_flags(struct store **out, const char *dir, size_t mapsize, unsigned flags)
+store_open(struct store **out, const char *dir, size_t mapsize, unsigned flags)
 {
 	struct store *s;
 	MDB_txn *txn = NULL;
@@ -228,7 +256,9 @@ store_open_flags(struct store **out, const char *dir, size_t mapsize, unsigned f
 	MDB_val k = { 6, "schema" }, v = { 4, ver };
 
 	*out = NULL;
-	if ((rc = mkdirs(dir)) != 0 || (rc = root_safe(dir)) != 0)
+	if ((rc = flags & STORE_CREATE ? mkdirs(dir) : is_store_dir(dir)) != 0 ||
+	    (rc = root_safe(dir)) != 0 ||
+	    (!(flags & STORE_CREATE) && (rc = has_data_file(dir)) != 0))
 		return rc;
 	if ((s = calloc(1, sizeof(*s))) == NULL || (s->dir = strdup(dir)) == NULL) {
 		free(s);
@@ -252,7 +282,10 @@ store_open_flags(struct store **out, const char *dir, size_t mapsize, unsigned f
 	for (create = 0; create < 2; create++) {
 		if ((rc = mdb_txn_begin(s->env, NULL, create ? 0 : MDB_RDONLY, &txn)) != 0)
 			goto fail;
-		if ((rc = check_schema(txn, &version)) != 0) {
+		if ((rc = check_schema(txn, &version)) == 0 && version == 0 &&
+		    !(flags & STORE_CREATE))
+			rc = RB_ENOSTORE;	/* an empty data.mdb: init never finished */
+		if (rc != 0) {
 			mdb_txn_abort(txn);
 			mdb_env_close(s->env);
 			free(s->dir);
@@ -605,12 +638,6 @@ store_reader_fini(struct store_reader *r)
 	mdb_txn_abort(r->txn);
 	r->txn = NULL;
 	r->cur = NULL;
-}
-
-int
-store_open(struct store **out, const char *dir, size_t mapsize)
-{
-	return store_open_flags(out, dir, mapsize, 0);
 }
 
 /*

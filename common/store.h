@@ -48,22 +48,26 @@
 struct store;		/* an open LMDB environment and its databases */
 struct store_wr;	/* a write transaction */
 
-/*
- * Open (creating if needed) the store in directory DIR, creating DIR too.
- * A new store is private: DIR 0700, its files 0600 (less the umask), owned
- * by whoever runs this; as root, call it as the store's user (privs.h).
- * MAPSIZE 0 means STORE_DEFAULT_MAPSIZE; a larger size than the store's
- * takes effect here.  Stale reader slots of dead processes are cleared.
- * Refuses a directory holding a non-rbldb file (RB_ENOTSTORE) and a newer
- * schema (RB_ESCHEMA); upgrades older ones.  As root it refuses a DIR that
- * is not root's or that others may write, or whose data.mdb or lock.mdb is
- * not a regular file (RB_EUNSAFE): LMDB would follow a link planted there.
- */
-int store_open(struct store **out, const char *dir, size_t mapsize);
+/* Flags of store_open. */
+#define STORE_RANDOM_READS 0x01	/* a server: no read-ahead (see store_drop_cache) */
+#define STORE_CREATE 0x02	/* create DIR and the store when missing (rbldb init, tests) */
 
-/* As store_open; FLAGS: STORE_RANDOM_READS for a server (see store_drop_cache). */
-#define STORE_RANDOM_READS 0x01
-int store_open_flags(struct store **out, const char *dir, size_t mapsize, unsigned flags);
+/*
+ * Open the store in directory DIR.  Without STORE_CREATE the store must
+ * exist: a missing DIR, or one without a store in it, is RB_ENOSTORE and
+ * nothing is created, so a mistyped path never becomes an empty list.
+ * With STORE_CREATE, DIR (and missing parents) and the store are created as
+ * needed.  A new store is private: DIR 0700, its files 0600 (less the
+ * umask), owned by whoever runs this; as root, call it as the store's user
+ * (privs.h).  MAPSIZE 0 means STORE_DEFAULT_MAPSIZE; a larger size than the
+ * store's takes effect here.  Stale reader slots of dead processes are
+ * cleared.  Refuses a directory holding a non-rbldb file (RB_ENOTSTORE) and
+ * a newer schema (RB_ESCHEMA); upgrades older ones.  As root it refuses a
+ * DIR that is not root's or that others may write, or whose data.mdb or
+ * lock.mdb is not a regular file (RB_EUNSAFE): LMDB would follow a link
+ * planted there.
+ */
+int store_open(struct store **out, const char *dir, size_t mapsize, unsigned flags);
 void store_close(struct store *s);
 
 /*

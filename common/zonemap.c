@@ -417,9 +417,9 @@ put(struct ctx *c, size_t wirelen, uint16_t type, const uint8_t *rdata, size_t r
 }
 
 /*
- * TXT RDATA from template T[0..N) with each '$' replaced by SUB, in
- * character-strings of at most 255 octets (RFC 1035 s3.3.14), as rbldbd
- * sends it; cut at the RDATA limit.
+ * TXT RDATA from template T[0..N) with each '$' replaced by SUB and each
+ * "$$" by a literal '$', in character-strings of at most 255 octets (RFC
+ * 1035 s3.3.14), as rbldbd sends it; cut at the RDATA limit.
  */
 static size_t
 txt_rdata(uint8_t *out, const char *t, size_t n, const char *sub)
@@ -429,8 +429,13 @@ txt_rdata(uint8_t *out, const char *t, size_t n, const char *sub)
 	unsigned cur = 256;
 
 	for (i = 0; i < n; i++) {
-		s = t[i] == '$' ? sub : t + i;
-		k = t[i] == '$' ? sublen : 1;
+		if (t[i] == '$' && i + 1 < n && t[i + 1] == '$') {
+			s = t + i++;
+			k = 1;
+		} else {
+			s = t[i] == '$' ? sub : t + i;
+			k = t[i] == '$' ? sublen : 1;
+		}
 		for (j = 0; j < k; j++) {
 			if (cur >= 255) {
 				if (len + 2 > RDATA_MAX)

@@ -39,9 +39,9 @@ apply_report(const struct loader *L, struct store_wr *w, size_t zi, const struct
 
 int
 apply_delist(const struct loader *L, struct store_wr *w, size_t zi, const struct delisting *d,
-    int64_t now, enum store_outcome *out, char *why, size_t whylen)
+    bool force, int64_t now, enum store_outcome *out, char *why, size_t whylen)
 {
-	if (policy_check_delist(&L->conf->zones[zi], d, now, why, whylen) != 0)
+	if (policy_check_delist(&L->conf->zones[zi], d, force, now, why, whylen) != 0)
 		return RB_EPOLICY;
 	return store_delist(w, L->zone_ids[zi], d, out);
 }

@@ -28,9 +28,9 @@ int apply_report(const struct loader *L, struct store_wr *w, size_t zi,
     const struct report *r, bool force, int64_t now, enum store_outcome *out, char *why,
     size_t whylen);
 
-/* The same for a delisting (store_delist). */
+/* The same for a delisting (store_delist); FORCE allows ranges wider than max-range. */
 int apply_delist(const struct loader *L, struct store_wr *w, size_t zi,
-    const struct delisting *d, int64_t now, enum store_outcome *out, char *why,
+    const struct delisting *d, bool force, int64_t now, enum store_outcome *out, char *why,
     size_t whylen);
 
 /* How many reports and delistings ended in each outcome. */

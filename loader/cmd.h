@@ -21,13 +21,25 @@ enum {
 /*
  * What main.c sets up before any command runs: the configuration, the open
  * store and the store id of every configured zone (zone_ids[i] belongs to
- * conf->zones[i]).
+ * conf->zones[i]).  For init, the store is not open yet (loader_open).
  */
 struct loader {
 	struct conf *conf;
 	struct store *store;
 	uint16_t *zone_ids;
+	const char *confpath;	/* -c as given */
+	const char *dbdir;	/* the store directory: -D, else [server] db */
+	const char *dbopt;	/* -D as given, or NULL */
+	const char *origin;	/* the command line, for the commit log */
 };
+
+/*
+ * Open the store L->dbdir (FLAGS as store_open: STORE_CREATE for init) and
+ * learn, or create, the id of every configured zone.  Returns 0, or after
+ * one line on stderr CMD_FAIL; a missing store is named with the init line
+ * that creates it.
+ */
+int loader_open(struct loader *L, unsigned flags);
 
 /*
  * A command gets ARGV[0] = its name and the arguments after it; it parses
@@ -49,6 +61,7 @@ int cmd_import(struct loader *L, int argc, char **argv);	/* cmd_import.c */
 int cmd_export(struct loader *L, int argc, char **argv);	/* cmd_export.c */
 int cmd_log(struct loader *L, int argc, char **argv);		/* cmd_log.c */
 int cmd_revert(struct loader *L, int argc, char **argv);	/* cmd_revert.c */
+int cmd_init(struct loader *L, int argc, char **argv);	/* cmd_init.c */
 
 /*
  * Helpers for the commands (output.c).  Each prints at most one line,
@@ -57,6 +70,9 @@ int cmd_revert(struct loader *L, int argc, char **argv);	/* cmd_revert.c */
  */
 int cmd_fail(const char *cmd, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* ONE when N is 1, else MANY: "1 listing", "2 listings" (N is printed by the caller). */
+const char *cmd_plural(uint64_t n, const char *one, const char *many);
 
 /* After getopt_long returned '?' or ':' (optstring starts with ':'). */
 int cmd_bad_option(const char *cmd, int opt, char **argv);
@@ -105,6 +121,8 @@ int cmd_commit_fail(const struct loader *L, const char *cmd, int rc, const char 
  * over a zone's max-change, and whether --force was given to let them through.
  */
 void cmd_dry_run_guard(const struct loader *L, struct store_wr *w);
+/* The same note after the transaction is gone: RC is what store_wr_check_max_change said. */
+void cmd_guard_note(const struct loader *L, int rc);
 
 /* The configured zone of store id ID, or NULL. */
 const struct conf_zone *cmd_zone_by_id(const struct loader *L, uint16_t id);

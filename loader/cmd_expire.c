@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cmd.h"
+#include "policy.h"
 #include "rb.h"
 #include "timeutil.h"
 
@@ -41,7 +42,7 @@ cmd_expire(struct loader *L, int argc, char **argv)
 	struct store_wr *w = NULL;
 	const char *at = NULL;
 	bool dry_run = false, force = false;
-	char t[TIME_BUFLEN];
+	char t[TIME_BUFLEN], nowt[TIME_BUFLEN];
 	uint64_t n = 0;
 	unsigned changed = 0;
 	int64_t when;
@@ -63,6 +64,15 @@ cmd_expire(struct loader *L, int argc, char **argv)
 		return rc;
 	if (when <= 0 || when > (int64_t)UINT32_MAX)
 		return cmd_fail("expire", CMD_USAGE, "--at %s is out of range", at);
+	/*
+	 * A time ahead expires what is still meant to be listed: a mistyped
+	 * year empties the list.  A dry run shows what a time ahead would do.
+	 */
+	if (!dry_run && !force && when > time_now() + POLICY_MAX_FUTURE)
+		return cmd_fail("expire", CMD_FAIL, "--at %s is more than %d minutes ahead (now "
+		    "%s): it would expire listings before their time (use --dry-run to see "
+		    "which, --force to expire them anyway)", time_format(when, t, sizeof(t)),
+		    POLICY_MAX_FUTURE / 60, time_format(time_now(), nowt, sizeof(nowt)));
 
 	store_set_force(L->store, force);
 	if ((rc = store_wr_begin(L->store, &w)) != 0)

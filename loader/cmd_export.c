@@ -131,16 +131,25 @@ put_text(FILE *f, const char *s, size_t n)
 		putc((unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i], f);
 }
 
-/* '$' before a digit, '$' or '=' reads as something else to rbldnsd. */
+/*
+ * rbldb's texts are written in rbldnsd's syntax ('$' the address, "$$" a
+ * literal '$'), so they go out as they are.  Only '$' before a digit or
+ * '=' reads as something else to rbldnsd (its substitutions); the text
+ * rule refuses them, but a store from before it may hold some.
+ */
 static bool
 odd_dollar(const char *s, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i + 1 < n; i++)
-		if (s[i] == '$' && ((s[i + 1] >= '0' && s[i + 1] <= '9') || s[i + 1] == '$' ||
-		    s[i + 1] == '='))
+	for (i = 0; i + 1 < n; i++) {
+		if (s[i] != '$')
+			continue;
+		if (s[i + 1] == '$')
+			i++;
+		else if ((s[i + 1] >= '0' && s[i + 1] <= '9') || s[i + 1] == '=')
 			return true;
+	}
 	return false;
 }
 
@@ -391,12 +400,13 @@ cmd_export(struct loader *L, int argc, char **argv)
 		return cmd_fail("export", CMD_FAIL, "%s: %s%s", out != NULL ? out : "stdout",
 		    rb_strerror(rc), out != NULL ? " (the old file is untouched)" : "");
 	if (ex.odd_dollar > 0)
-		fprintf(stderr, "rbldb: export: note: %llu texts have '$' before a digit, '$' or "
-		    "'=', which rbldnsd reads as its own substitutions\n",
-		    (unsigned long long)ex.odd_dollar);
+		fprintf(stderr, "rbldb: export: note: %llu %s '$' before a digit or '=', which "
+		    "rbldnsd reads as its own substitutions\n", (unsigned long long)ex.odd_dollar,
+		    cmd_plural(ex.odd_dollar, "text has", "texts have"));
 	if (out != NULL)
 		printf("exported %s to %s: %llu %s, serial %u\n", ex.cz->name, out,
 		    (unsigned long long)(zonefile ? ex.records : ex.entries),
-		    zonefile ? "records" : "entries", ex.serial);
+		    zonefile ? cmd_plural(ex.records, "record", "records") :
+		    cmd_plural(ex.entries, "entry", "entries"), ex.serial);
 	return CMD_OK;
 }

@@ -9,6 +9,7 @@
 
 #include "apply.h"
 #include "cmd.h"
+#include "policy.h"
 #include "privs.h"
 #include "rb.h"
 #include "rbldnsd.h"
@@ -99,11 +100,12 @@ item_add(struct import *im, const struct item *it)
 	return 0;
 }
 
+/* 127.0.0.2, which rbldnsd files list by custom. */
 static bool
-is_v4(const struct addr *a, uint8_t a3)
+is_testpoint(const struct addr *a)
 {
 	return a->fam == ADDR_V4 && a->plen == 32 && a->a[0] == 127 && a->a[1] == 0 &&
-	    a->a[2] == 0 && a->a[3] == a3;
+	    a->a[2] == 0 && a->a[3] == 2;
 }
 
 /* The checks rbldnsd does not make but a zone of ours needs, then the item. */
@@ -112,7 +114,7 @@ take(struct import *im, const struct rbldnsd_line *pl, struct addr net)
 {
 	const struct conf_zone *cz = im->cz;
 	struct item it;
-	char a[ADDR_STRLEN];
+	char a[ADDR_STRLEN], why[512];
 	int want;
 
 	/* Like report: an IPv4 host listed in IPv6 form is listed under its IPv4 name. */
@@ -133,11 +135,7 @@ take(struct import *im, const struct rbldnsd_line *pl, struct addr net)
 	it.line = im->line;
 	it.exception = pl->exception;
 	if (!pl->exception) {
-		if (is_v4(&net, 1)) {
-			message(im, im->line, true, "127.0.0.1 must never be listed (RFC 5782 s5)");
-			return 0;
-		}
-		if (is_v4(&net, 2)) {
+		if (is_testpoint(&net)) {
 			/* The server answers it with the zone's code and text whatever the store says. */
 			if (!im->testpoint_noted)
 				message(im, im->line, false, "127.0.0.2 is the RFC 5782 test point, "
@@ -145,10 +143,22 @@ take(struct import *im, const struct rbldnsd_line *pl, struct addr net)
 			im->testpoint_noted = true;
 			return 0;
 		}
+		/* The rule report and ingest apply: 127.0.0.1 is never listed, nor a range over it. */
+		if (policy_check_loopback(&net, why, sizeof(why)) != 0) {
+			message(im, im->line, true, "%s", why);
+			return 0;
+		}
 		if (pl->code >> 24 != 127) {
 			message(im, im->line, true, "A value %u.%u.%u.%u is outside 127.0.0.0/8",
 			    pl->code >> 24, pl->code >> 16 & 255, pl->code >> 8 & 255,
 			    pl->code & 255);
+			return 0;
+		}
+		/* The listing policy's rules for addresses and texts hold here too. */
+		if (policy_check_bogon(&net, why, sizeof(why)) != 0 ||
+		    policy_check_text("TXT", pl->text, POLICY_TEXT_TEMPLATE, why,
+		    sizeof(why)) != 0) {
+			message(im, im->line, true, "%s", why);
 			return 0;
 		}
 		it.code = pl->code == cz->code ? 0 : pl->code;
@@ -393,8 +403,9 @@ cmd_import(struct loader *L, int argc, char **argv)
 		return cmd_fail("import", CMD_FAIL, "%s: %s", im.name, rb_strerror(rc));
 	}
 	if (im.messages > IMPORT_MAX_MESSAGES)
-		fprintf(stderr, "%s: %llu more messages suppressed\n", im.name,
-		    (unsigned long long)(im.messages - IMPORT_MAX_MESSAGES));
+		fprintf(stderr, "%s: %llu more %s suppressed\n", im.name,
+		    (unsigned long long)(im.messages - IMPORT_MAX_MESSAGES),
+		    cmd_plural(im.messages - IMPORT_MAX_MESSAGES, "message", "messages"));
 	if (im.errors > 0) {
 		import_free(&im);
 		return cmd_fail("import", CMD_FAIL, "%s: %llu bad line%s, nothing imported",
@@ -414,8 +425,9 @@ cmd_import(struct loader *L, int argc, char **argv)
 		return cmd_fail("import", CMD_FAIL, "%s: %s, nothing imported", path, why);
 
 	apply_counts_text(&counts, ctext, sizeof(ctext));
-	printf("%s %s into %s: %zu listings, %zu exceptions: %s", dry_run ? "would import" :
-	    "imported", im.name, im.cz->name, listings, im.n - listings, ctext);
+	printf("%s %s into %s: %zu %s, %zu %s: %s", dry_run ? "would import" : "imported",
+	    im.name, im.cz->name, listings, cmd_plural(listings, "listing", "listings"),
+	    im.n - listings, cmd_plural(im.n - listings, "exception", "exceptions"), ctext);
 	if (!dry_run && cmd_reader(L, "import", &rd) == 0) {
 		if (store_zone_get(&rd, L->zone_ids[zi], &sz) == 0)
 			printf("; serial %u", sz.serial);
@@ -423,7 +435,8 @@ cmd_import(struct loader *L, int argc, char **argv)
 	}
 	putchar('\n');
 	if (im.notext > 0)
-		printf("%llu entries without a TXT of their own get the zone's text\n",
-		    (unsigned long long)im.notext);
+		printf("%llu %s without a TXT of %s own %s the zone's text\n",
+		    (unsigned long long)im.notext, cmd_plural(im.notext, "entry", "entries"),
+		    cmd_plural(im.notext, "its", "their"), cmd_plural(im.notext, "gets", "get"));
 	return CMD_OK;
 }

@@ -181,7 +181,8 @@ apply_line(struct ingest *in, const struct loader *L, struct store_wr *w, struct
 	} else {
 		if (!op->has_at)
 			op->delist.at = now;
-		rc = apply_delist(L, w, zi, &op->delist, now, &outcome, why, sizeof(why));
+		rc = apply_delist(L, w, zi, &op->delist, op->force, now, &outcome, why,
+		    sizeof(why));
 	}
 	if (rc == RB_EPOLICY) {
 		line_error(in, line, "%s", why);
@@ -524,8 +525,9 @@ cmd_ingest(struct loader *L, int argc, char **argv)
 		goto out;
 	}
 	if (in.bad > INGEST_MAX_ERRORS)
-		fprintf(stderr, "%s: %llu more bad lines suppressed\n", in.name,
-		    (unsigned long long)(in.bad - INGEST_MAX_ERRORS));
+		fprintf(stderr, "%s: %llu more bad %s suppressed\n", in.name,
+		    (unsigned long long)(in.bad - INGEST_MAX_ERRORS),
+		    cmd_plural(in.bad - INGEST_MAX_ERRORS, "line", "lines"));
 
 	changed = store_wr_changed_zones(w);
 	if (dry_run || (in.bad > 0 && !keep_going)) {
@@ -548,8 +550,9 @@ cmd_ingest(struct loader *L, int argc, char **argv)
 		}
 		what = "committed";
 	}
-	printf("%s: %llu lines, %llu applied: %s; %llu bad; %s, %u zone%s %s\n", in.name,
-	    (unsigned long long)in.line, (unsigned long long)in.ops,
+	printf("%s: %llu %s, %llu applied: %s; %llu bad; %s, %u zone%s %s\n", in.name,
+	    (unsigned long long)in.line, cmd_plural(in.line, "line", "lines"),
+	    (unsigned long long)in.ops,
 	    apply_counts_text(&in.counts, counts, sizeof(counts)), (unsigned long long)in.bad,
 	    what, changed, changed == 1 ? "" : "s",
 	    dry_run || (in.bad > 0 && !keep_going) ? "would change" : "changed");

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "apply.h"
@@ -12,7 +13,7 @@
 /* Option values past any octet, so only the long forms exist. */
 enum {
 	OPT_ZONE = 256, OPT_REASON, OPT_CODE, OPT_SOURCE, OPT_EVIDENCE, OPT_AT,
-	OPT_LIFETIME, OPT_FORCE, OPT_BY,
+	OPT_LIFETIME, OPT_FORCE, OPT_BY, OPT_DRY_RUN,
 };
 
 /* "127.0.0.2" into host order; any dotted quad parses, the policy judges it. */
@@ -25,16 +26,6 @@ parse_code(const char *text, uint32_t *code)
 		return cmd_fail("report", CMD_USAGE,
 		    "bad --code %s (want an address such as 127.0.0.2)", text);
 	*code = ntohl(in.s_addr);
-	return 0;
-}
-
-/* Texts are stored once and capped by the store; say so before it refuses. */
-static int
-check_text(const char *cmd, const char *opt, const char *text)
-{
-	if (text != NULL && strlen(text) > STORE_MAX_TEXT)
-		return cmd_fail(cmd, CMD_FAIL, "%s is longer than %d octets", opt,
-		    STORE_MAX_TEXT);
 	return 0;
 }
 
@@ -131,20 +122,61 @@ delist_message(struct store_wr *w, const char *zname, uint16_t zone, const struc
 	}
 }
 
+/* What a dry run of a delisting names: the entries it would take away. */
+struct doomed {
+	const struct addr *net;
+	struct listing_vec v;
+};
+
+static int
+doomed_cb(void *arg, const struct listing *l)
+{
+	struct doomed *dm = arg;
+
+	if (!addr_contains(dm->net, &l->net))
+		return 0;	/* a range around NET stays (NET becomes its exception) */
+	if ((l->flags & LISTING_EXCEPTION) && l->net.plen == dm->net->plen)
+		return 0;	/* an exception at NET itself stays */
+	return listing_vec_push(&dm->v, l);
+}
+
+/* "would remove relays.example.org 192.0.2.5/32 (listed, expires ...)" per entry. */
+static void
+doomed_print(const char *zname, const struct doomed *dm, uint32_t now)
+{
+	char a[ADDR_STRLEN], t[TIME_BUFLEN];
+	const struct listing *l;
+	size_t i;
+
+	for (i = 0; i < dm->v.n; i++) {
+		l = &dm->v.v[i];
+		addr_format(&l->net, a, sizeof(a));
+		if (l->flags & LISTING_EXCEPTION)
+			printf("would remove %s %s (an exception)\n", zname, a);
+		else if (l->expires != 0 && l->expires <= now)
+			printf("would remove %s %s (expired at %s)\n", zname, a,
+			    time_format(l->expires, t, sizeof(t)));
+		else
+			printf("would remove %s %s (listed)\n", zname, a);
+	}
+}
+
 /*
  * One report R (with FORCE) or delisting D, the other NULL, in a commit of
  * its own: the policy, then the store, through apply.c as ingest does.
+ * DRY_RUN goes as far as the commit, prints what it would do and aborts.
  * Prints the outcome; returns the exit code.
  */
 static int
 commit_one(struct loader *L, const char *cmd, size_t zi, int64_t now, const struct report *r,
-    bool force, const struct delisting *d)
+    bool force, const struct delisting *d, bool dry_run)
 {
 	const struct conf_zone *z = &L->conf->zones[zi];
+	struct doomed dm = { NULL, { NULL, 0, 0 } };
 	struct store_wr *w = NULL;
 	enum store_outcome outcome;
 	char why[512], msg[512];
-	int rc;
+	int rc, guard = 0;
 
 	/* --force lifts max-range and the zone's max-change guard alike. */
 	store_set_force(L->store, force);
@@ -158,22 +190,44 @@ commit_one(struct loader *L, const char *cmd, size_t zi, int64_t now, const stru
 		report_message(w, z->name, L->zone_ids[zi], &r->net, outcome, (uint32_t)now, msg,
 		    sizeof(msg));
 	} else {
-		if ((rc = apply_delist(L, w, zi, d, now, &outcome, why, sizeof(why))) != 0)
+		dm.net = &d->net;
+		if (dry_run && (rc = store_foreach_overlapping(store_wr_reader(w),
+		    L->zone_ids[zi], &d->net, doomed_cb, &dm)) != 0)
+			goto out;
+		if ((rc = apply_delist(L, w, zi, d, force, now, &outcome, why,
+		    sizeof(why))) != 0)
 			goto out;
 		delist_message(w, z->name, L->zone_ids[zi], &d->net, outcome, (uint32_t)now, msg,
 		    sizeof(msg));
 	}
-	rc = store_wr_commit(w);
+	if (dry_run) {
+		guard = store_wr_check_max_change(w);
+		store_wr_abort(w);
+		rc = 0;
+	} else {
+		rc = store_wr_commit(w);
+	}
 	w = NULL;
 	if (rc != 0)
 		return cmd_commit_fail(L, cmd, rc, "store");
 out:
 	if (w != NULL)
 		store_wr_abort(w);
+	if (rc != 0)
+		free(dm.v.v);
 	if (rc == RB_EPOLICY)
 		return cmd_fail(cmd, CMD_FAIL, "%s", why);
 	if (rc != 0)
 		return cmd_fail(cmd, CMD_FAIL, "store: %s", rb_strerror(rc));
+	if (dry_run) {
+		/* An outranked or repeated delisting removes nothing. */
+		if (d != NULL && outcome != STORE_OUTRANKED && outcome != STORE_DUPLICATE)
+			doomed_print(z->name, &dm, (uint32_t)now);
+		free(dm.v.v);
+		printf("%s (dry run, nothing committed)\n", msg);
+		cmd_guard_note(L, guard);
+		return CMD_OK;
+	}
 	printf("%s\n", msg);
 	return CMD_OK;
 }
@@ -190,12 +244,13 @@ cmd_report(struct loader *L, int argc, char **argv)
 		{ "at", required_argument, NULL, OPT_AT },
 		{ "lifetime", required_argument, NULL, OPT_LIFETIME },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *zname = NULL, *at = NULL, *lifetime = NULL;
 	struct report r = { 0 };
 	const struct conf_zone *z;
-	bool force = false;
+	bool force = false, dry_run = false;
 	int64_t now;
 	size_t zi;
 	int c, rc;
@@ -218,6 +273,7 @@ cmd_report(struct loader *L, int argc, char **argv)
 		case OPT_AT: at = optarg; break;
 		case OPT_LIFETIME: lifetime = optarg; break;
 		case OPT_FORCE: force = true; break;
+		case OPT_DRY_RUN: dry_run = true; break;
 		default: return cmd_bad_option("report", c, argv);
 		}
 	}
@@ -237,12 +293,7 @@ cmd_report(struct loader *L, int argc, char **argv)
 	    (lifetime != NULL &&
 	    (rc = cmd_duration("report", "--lifetime", lifetime, &r.lifetime)) != 0))
 		return rc;
-	if ((rc = check_text("report", "--reason", r.reason)) != 0 ||
-	    (rc = check_text("report", "--source", r.source)) != 0 ||
-	    (rc = check_text("report", "--evidence", r.evidence)) != 0)
-		return rc;
-
-	return commit_one(L, "report", zi, now, &r, force, NULL);
+	return commit_one(L, "report", zi, now, &r, force, NULL, dry_run);
 }
 
 int
@@ -254,11 +305,12 @@ cmd_delist(struct loader *L, int argc, char **argv)
 		{ "by", required_argument, NULL, OPT_BY },
 		{ "at", required_argument, NULL, OPT_AT },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *zname = NULL, *at = NULL;
 	struct delisting d = { 0 };
-	bool force = false;
+	bool force = false, dry_run = false;
 	int64_t now;
 	size_t zi;
 	int c, rc;
@@ -271,6 +323,7 @@ cmd_delist(struct loader *L, int argc, char **argv)
 		case OPT_BY: d.by = optarg; break;
 		case OPT_AT: at = optarg; break;
 		case OPT_FORCE: force = true; break;
+		case OPT_DRY_RUN: dry_run = true; break;
 		default: return cmd_bad_option("delist", c, argv);
 		}
 	}
@@ -288,9 +341,5 @@ cmd_delist(struct loader *L, int argc, char **argv)
 	d.at = now;
 	if (at != NULL && (rc = cmd_time("delist", "--at", at, &d.at)) != 0)
 		return rc;
-	if ((rc = check_text("delist", "--reason", d.reason)) != 0 ||
-	    (rc = check_text("delist", "--by", d.by)) != 0)
-		return rc;
-
-	return commit_one(L, "delist", zi, now, NULL, force, &d);
+	return commit_one(L, "delist", zi, now, NULL, force, &d, dry_run);
 }

@@ -119,12 +119,57 @@ struct zone_state {
 	struct listing_detail d;
 	bool have_range;	/* excepted: the listed range the exception sits in */
 	struct listing range;
+	bool expired;		/* not listed: the entry that listed it expired, not yet removed */
+	struct listing gone;
+	struct listing_vec inside;	/* ADDR a range: the entries inside it */
 };
+
+/* What find_expired and inside_cb look at: the address or range shown. */
+struct overlap_walk {
+	const struct addr *a;
+	uint32_t now;
+	struct zone_state *st;
+};
+
+/* The most specific expired listing that covers A, until expire removes it. */
+static int
+expired_cb(void *arg, const struct listing *l)
+{
+	struct overlap_walk *ow = arg;
+
+	if ((l->flags & LISTING_EXCEPTION) || l->expires == 0 || l->expires > ow->now ||
+	    l->net.plen > ow->a->plen || !addr_contains(&l->net, ow->a))
+		return 0;
+	if (!ow->st->expired || l->net.plen > ow->st->gone.net.plen) {
+		ow->st->gone = *l;
+		ow->st->expired = true;
+	}
+	return 0;
+}
+
+/* Entries strictly inside range A, listed, excepted or expired. */
+static int
+inside_cb(void *arg, const struct listing *l)
+{
+	struct overlap_walk *ow = arg;
+
+	if (l->net.plen <= ow->a->plen || !addr_contains(ow->a, &l->net))
+		return 0;
+	return listing_vec_push(&ow->st->inside, l);
+}
+
+static void
+zone_state_fini(struct zone_state *st)
+{
+	free(st->inside.v);
+	st->inside.v = NULL;
+}
 
 static int
 zone_state(const struct loader *L, struct store_reader *rd, size_t zi, const struct addr *a,
     uint32_t now, struct zone_state *st)
 {
+	struct overlap_walk ow = { a, now, st };
 	int rc;
 
 	memset(st, 0, sizeof(*st));
@@ -151,6 +196,13 @@ zone_state(const struct loader *L, struct store_reader *rd, size_t zi, const str
 		st->have_detail = true;
 	else if (rc != RB_ENOTFOUND)
 		return rc;
+	/* Expired is not listed, but until expire runs the operator may wonder why. */
+	if (st->match == STORE_MATCH_NONE &&
+	    (rc = store_foreach_overlapping(rd, st->id, a, expired_cb, &ow)) != 0)
+		return rc;
+	if (!addr_is_host(a) &&
+	    (rc = store_foreach_overlapping(rd, st->id, a, inside_cb, &ow)) != 0)
+		return rc;
 	return 0;
 }
 
@@ -173,6 +225,10 @@ show_zone_text(struct store_reader *rd, const struct zone_state *st)
 	    state_name(st->match));
 	if (st->match != STORE_MATCH_NONE)
 		printf(" by entry %s", output_net(&st->l.net, net, sizeof(net)));
+	if (st->expired)
+		printf(": entry %s expired at %s (not yet removed)",
+		    output_net(&st->gone.net, net, sizeof(net)),
+		    time_format(st->gone.expires, t1, sizeof(t1)));
 	if (st->have_range)
 		printf(" inside listed range %s", output_net(&st->range.net, net, sizeof(net)));
 	if (st->match == STORE_MATCH_LISTED) {
@@ -212,8 +268,97 @@ show_zone_text(struct store_reader *rd, const struct zone_state *st)
 	}
 }
 
+/* How many of the entries inside a range are listed, excepted and expired. */
+static void
+inside_counts(const struct zone_state *st, uint32_t now, size_t n[3])
+{
+	const struct listing *l;
+	size_t i;
+
+	n[0] = n[1] = n[2] = 0;
+	for (i = 0; i < st->inside.n; i++) {
+		l = &st->inside.v[i];
+		n[(l->flags & LISTING_EXCEPTION) ? 1 :
+		    l->expires != 0 && l->expires <= now ? 2 : 0]++;
+	}
+}
+
+/* The entries inside range A, one a line, after a count. */
+static void
+show_inside_text(struct store_reader *rd, const struct zone_state *st, const struct addr *a,
+    uint32_t now)
+{
+	char net[ADDR_STRLEN], code[OUTPUT_CODELEN], t[TIME_BUFLEN];
+	const struct listing *l;
+	const char *text;
+	size_t i, n[3], len;
+
+	inside_counts(st, now, n);
+	printf("  inside %s: %zu %s, %zu %s", output_net(a, net, sizeof(net)), n[0],
+	    cmd_plural(n[0], "listing", "listings"), n[1],
+	    cmd_plural(n[1], "exception", "exceptions"));
+	if (n[2] > 0)
+		printf(", %zu expired", n[2]);
+	printf("\n");
+	for (i = 0; i < st->inside.n; i++) {
+		l = &st->inside.v[i];
+		printf("    %s ", output_net(&l->net, net, sizeof(net)));
+		if (l->flags & LISTING_EXCEPTION) {
+			printf("excepted\n");
+			continue;
+		}
+		if (l->expires != 0 && l->expires <= now) {
+			printf("expired at %s (not yet removed)\n",
+			    time_format(l->expires, t, sizeof(t)));
+			continue;
+		}
+		printf("listed, code %s, ", output_code(code_of(st->z, l->code), code,
+		    sizeof(code)));
+		if (l->expires == 0)
+			printf("no expiry");
+		else
+			printf("expires %s", time_format(l->expires, t, sizeof(t)));
+		if ((text = text_of(rd, l->reason_id, &len)) != NULL) {
+			printf(", reason ");
+			output_text(stdout, text, len, true);
+		}
+		printf("\n");
+	}
+}
+
 static json_t *
-show_zone_json(struct store_reader *rd, const struct zone_state *st)
+show_inside_json(struct store_reader *rd, const struct zone_state *st, uint32_t now)
+{
+	char net[ADDR_STRLEN];
+	const struct listing *l;
+	const char *text;
+	json_t *arr = json_array(), *o;
+	size_t i, len;
+	bool exc, gone;
+
+	for (i = 0; i < st->inside.n; i++) {
+		l = &st->inside.v[i];
+		exc = (l->flags & LISTING_EXCEPTION) != 0;
+		gone = !exc && l->expires != 0 && l->expires <= now;
+		o = json_object();
+		json_object_set_new(o, "entry", json_string(output_net(&l->net, net,
+		    sizeof(net))));
+		json_object_set_new(o, "state", json_string(exc ? "excepted" :
+		    gone ? "expired" : "listed"));
+		if (!exc) {
+			json_object_set_new(o, "code", output_json_code(code_of(st->z, l->code)));
+			text = text_of(rd, l->reason_id, &len);
+			json_object_set_new(o, "reason", output_json_text(text, len));
+			json_object_set_new(o, "expires", output_json_time(l->expires));
+		}
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *
+show_zone_json(struct store_reader *rd, const struct zone_state *st, const struct addr *a,
+    uint32_t now)
 {
 	const struct listing_detail *d = &st->d;
 	char net[ADDR_STRLEN];
@@ -230,6 +375,11 @@ show_zone_json(struct store_reader *rd, const struct zone_state *st)
 	if (st->have_range)
 		json_object_set_new(o, "range",
 		    json_string(output_net(&st->range.net, net, sizeof(net))));
+	if (st->expired) {
+		json_object_set_new(o, "entry",
+		    json_string(output_net(&st->gone.net, net, sizeof(net))));
+		json_object_set_new(o, "expired_at", output_json_time(st->gone.expires));
+	}
 	if (st->match == STORE_MATCH_LISTED) {
 		json_object_set_new(o, "code", output_json_code(code_of(st->z, st->l.code)));
 		text = text_of(rd, st->l.reason_id, &len);
@@ -249,6 +399,8 @@ show_zone_json(struct store_reader *rd, const struct zone_state *st)
 		text = text_of(rd, d->delist_by_id, &len);
 		json_object_set_new(o, "delist_by", output_json_text(text, len));
 	}
+	if (!addr_is_host(a))
+		json_object_set_new(o, "inside", show_inside_json(rd, st, now));
 	return o;
 }
 
@@ -356,12 +508,16 @@ cmd_show(struct loader *L, int argc, char **argv)
 		printf("%s\n", text);
 	}
 	for (i = 0; i < L->conf->nzones; i++) {
-		if ((rc = zone_state(L, &rd, i, &a, now, &st)) != 0)
-			goto out;
-		if (json)
-			json_array_append_new(zones, show_zone_json(&rd, &st));
-		else
+		rc = zone_state(L, &rd, i, &a, now, &st);
+		if (rc == 0 && json)
+			json_array_append_new(zones, show_zone_json(&rd, &st, &a, now));
+		else if (rc == 0)
 			show_zone_text(&rd, &st);
+		if (rc == 0 && !json && !addr_is_host(&a))
+			show_inside_text(&rd, &st, &a, now);
+		zone_state_fini(&st);
+		if (rc != 0)
+			goto out;
 	}
 	if ((rc = hist_collect(&rd, &a, &hv)) != 0)
 		goto out;

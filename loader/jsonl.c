@@ -28,7 +28,7 @@ static const enum field report_fields[] = {
 	F_OP, F_ADDR, F_ZONE, F_REASON, F_CODE, F_SOURCE, F_EVIDENCE, F_AT, F_LIFETIME, F_FORCE,
 };
 static const enum field delist_fields[] = {
-	F_OP, F_ADDR, F_ZONE, F_REASON, F_BY, F_AT,
+	F_OP, F_ADDR, F_ZONE, F_REASON, F_BY, F_AT, F_FORCE,
 };
 
 static int __attribute__((format(printf, 3, 4)))
@@ -392,11 +392,24 @@ parse_at(const struct object *obj, bool *has, int64_t *at, char *why, size_t why
 	return 0;
 }
 
+/* "force": true lets a report list, or a delisting remove, more than max-range. */
+static int
+get_force(const struct object *obj, struct jsonl_op *op, char *why, size_t whylen)
+{
+	const struct member *force = obj->f[F_FORCE];
+
+	if (force != NULL && force->type != V_NULL && force->type != V_TRUE &&
+	    force->type != V_FALSE)
+		return bad(why, whylen, "\"force\" must be true or false, not %s",
+		    type_name(force->type));
+	op->force = force != NULL && force->type == V_TRUE;
+	return 0;
+}
+
 static int
 parse_report(const struct object *obj, struct jsonl_op *op, char *why, size_t whylen)
 {
 	struct report *r = &op->report;
-	const struct member *force;
 	const char *code, *lifetime;
 	struct in_addr in;
 	char q[80];
@@ -425,13 +438,7 @@ parse_report(const struct object *obj, struct jsonl_op *op, char *why, size_t wh
 	if (lifetime != NULL && time_parse_duration(lifetime, &r->lifetime) != 0)
 		return bad(why, whylen, "bad \"lifetime\" \"%s\" (want a duration such as "
 		    "90s, 15m, 12h, 30d)", quote(lifetime, q, sizeof(q)));
-	force = obj->f[F_FORCE];
-	if (force != NULL && force->type != V_NULL && force->type != V_TRUE &&
-	    force->type != V_FALSE)
-		return bad(why, whylen, "\"force\" must be true or false, not %s",
-		    type_name(force->type));
-	op->force = force != NULL && force->type == V_TRUE;
-	return 0;
+	return get_force(obj, op, why, whylen);
 }
 
 static int
@@ -449,7 +456,7 @@ parse_delist(const struct object *obj, struct jsonl_op *op, char *why, size_t wh
 	/* As `rbldb delist --reason` is required: the listed party is told why. */
 	if (d->reason == NULL)
 		return bad(why, whylen, "missing \"reason\" (a delisting says why)");
-	return 0;
+	return get_force(obj, op, why, whylen);
 }
 
 int

@@ -29,7 +29,7 @@ struct jsonl_op {
 	const char *zone;	/* NULL = the default zone */
 	bool has_at;
 	bool has_lifetime;	/* report only */
-	bool force;		/* report only: ranges wider than max-range */
+	bool force;		/* ranges wider than max-range: listed, or delisted */
 	union {
 		struct report report;	/* JSONL_REPORT: net, at, code, lifetime, texts */
 		struct delisting delist;	/* JSONL_DELIST: net, at, reason, by */
@@ -50,7 +50,7 @@ struct jsonl_op {
  * The object must have "op" ("report" or "delist") and "addr"; a delisting
  * needs "reason".  Other fields are those of the command line: zone,
  * reason, code, source, evidence, at, lifetime and force (a boolean) for a
- * report; zone, reason, by and at for a delisting.  Values are strings (a
+ * report; zone, reason, by, at and force for a delisting.  Values are strings (a
  * null counts as absent); addr is an address or CIDR range, an IPv4-mapped
  * one becoming IPv4 as on the command line.
  *

@@ -17,27 +17,32 @@ struct command {
 	const char *name;
 	const char *synopsis;	/* arguments, in man-page form */
 	int (*run)(struct loader *L, int argc, char **argv);
+	bool opens_itself;	/* init opens (creates) the store; the others get it open */
 };
 
 /*
  * usage() prints this table, so help cannot drift from what is dispatched.
  */
 static const struct command commands[] = {
+	{ "init", "[--dry-run]", cmd_init, true },
 	{ "report", "ADDR [--zone Z] [--reason T] [--code 127.0.0.N] [--source S]\n"
-	    "          [--evidence T] [--at TIME] [--lifetime DUR] [--force]", cmd_report },
-	{ "delist", "ADDR [--zone Z] --reason T [--by WHO] [--at TIME] [--force]", cmd_delist },
-	{ "ingest", "[--keep-going] [--dry-run] [--force] FILE|-", cmd_ingest },
-	{ "expire", "[--at TIME] [--dry-run] [--force]", cmd_expire },
-	{ "show", "ADDR [--json]", cmd_show },
-	{ "list", "[--zone Z] [--json]", cmd_list },
-	{ "import", "--format rbldnsd [--zone Z] [--dry-run] [--force] FILE|-", cmd_import },
+	    "          [--evidence T] [--at TIME] [--lifetime DUR] [--force] [--dry-run]",
+	    cmd_report, false },
+	{ "delist", "ADDR [--zone Z] --reason T [--by WHO] [--at TIME] [--force]\n"
+	    "          [--dry-run]", cmd_delist, false },
+	{ "ingest", "[--keep-going] [--dry-run] [--force] FILE|-", cmd_ingest, false },
+	{ "expire", "[--at TIME] [--force] [--dry-run]", cmd_expire, false },
+	{ "show", "ADDR [--json]", cmd_show, false },
+	{ "list", "[--zone Z] [--json]", cmd_list, false },
+	{ "import", "--format rbldnsd [--zone Z] [--dry-run] [--force] FILE|-", cmd_import,
+	    false },
 	{ "export", "--format rbldnsd|zone [--zone Z] [--family ipv4|ipv6] [-o FILE]",
-	    cmd_export },
-	{ "purge", "--source S [--since TIME] [--dry-run] [--force]", cmd_purge },
-	{ "stats", "[--json]", cmd_stats },
-	{ "backup", "DIR", cmd_backup },
-	{ "log", "[--zone Z] [--since TIME] [--json]", cmd_log },
-	{ "revert", "COMMIT [--dry-run] [--force]", cmd_revert },
+	    cmd_export, false },
+	{ "purge", "--source S [--since TIME] [--dry-run] [--force]", cmd_purge, false },
+	{ "stats", "[--json]", cmd_stats, false },
+	{ "backup", "DIR", cmd_backup, false },
+	{ "log", "[--zone Z] [--since TIME] [--json]", cmd_log, false },
+	{ "revert", "COMMIT [--dry-run] [--force]", cmd_revert, false },
 };
 
 static void
@@ -47,11 +52,13 @@ usage(FILE *f)
 
 	fprintf(f, "usage: rbldb -c CONF [-D DBDIR] COMMAND [ARGS]\n"
 	    "       rbldb -h | --help\n"
+	    "       rbldb --version\n"
 	    "options:\n"
 	    "  -c, --config CONF   configuration file (required)\n"
 	    "  -D, --db DBDIR      store directory, instead of [server] db\n"
 	    "  -h, --help          this text\n"
-	    "commands:\n");
+	    "      --version       print the version (rbldb %s) and exit\n"
+	    "commands:\n", RB_VERSION);
 	for (i = 0; i < RB_ARRAY_LEN(commands); i++)
 		fprintf(f, "  %-7s %s\n", commands[i].name, commands[i].synopsis);
 	fprintf(f, "ADDR is an IPv4 or IPv6 address or CIDR range; TIME is RFC 3339\n"
@@ -125,33 +132,6 @@ command_line(int argc, char **argv)
 	return s;
 }
 
-/* Open the store and learn (or create) the id of every configured zone. */
-static int
-loader_open(struct loader *L, const char *dbdir, const char *origin)
-{
-	struct store_zone sz;
-	size_t i;
-	int rc;
-
-	if ((rc = store_open(&L->store, dbdir, L->conf->mapsize)) != 0 ||
-	    (rc = store_set_origin(L->store, origin)) != 0)
-		return cmd_fail(NULL, CMD_FAIL, "store %s: %s", dbdir, rb_strerror(rc));
-	L->zone_ids = xcalloc(L->conf->nzones ? L->conf->nzones : 1, sizeof(*L->zone_ids));
-	for (i = 0; i < L->conf->nzones; i++) {
-		rc = store_zone_ensure(L->store, L->conf->zones[i].name,
-		    L->conf->zones[i].apex_serial, &sz);
-		if (rc != 0)
-			return cmd_fail(NULL, CMD_FAIL, "store %s: zone %s: %s", dbdir,
-			    L->conf->zones[i].name, rb_strerror(rc));
-		L->zone_ids[i] = sz.id;
-		/* Every commit of rbldb passes the zone's max-change guard (--force lifts it). */
-		if ((rc = store_set_max_change(L->store, sz.id, L->conf->zones[i].max_change,
-		    L->conf->zones[i].max_change_pct)) != 0)
-			return cmd_fail(NULL, CMD_FAIL, "%s", rb_strerror(rc));
-	}
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -159,6 +139,7 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "db", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct loader L = { 0 };
@@ -181,6 +162,9 @@ main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return CMD_OK;
+		case 'V':
+			printf("rbldb %s\n", RB_VERSION);
+			return CMD_OK;
 		default:
 			return cmd_bad_option(NULL, c, argv);
 		}
@@ -201,10 +185,12 @@ main(int argc, char **argv)
 
 	if ((L.conf = conf_load(confpath, NULL, err, sizeof(err))) == NULL)
 		return cmd_fail(NULL, CMD_FAIL, "%s", err);
-	if (dbdir == NULL)
-		dbdir = L.conf->db;
-	origin = command_line(argc, argv);
-	if ((rc = become_store_owner(dbdir)) == 0 && (rc = loader_open(&L, dbdir, origin)) == 0)
+	L.confpath = confpath;
+	L.dbopt = dbdir;
+	L.dbdir = dbdir != NULL ? dbdir : L.conf->db;
+	L.origin = origin = command_line(argc, argv);
+	if ((rc = become_store_owner(L.dbdir)) == 0 &&
+	    (cmd->opens_itself || (rc = loader_open(&L, 0)) == 0))
 		rc = cmd->run(&L, argc - optind, argv + optind);
 	free(origin);
 

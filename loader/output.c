@@ -29,6 +29,43 @@ cmd_fail(const char *cmd, int code, const char *fmt, ...)
 }
 
 int
+loader_open(struct loader *L, unsigned flags)
+{
+	const char *dbdir = L->dbdir;
+	struct store_zone sz;
+	size_t i;
+	int rc;
+
+	rc = store_open(&L->store, dbdir, L->conf->mapsize, flags);
+	if (rc == RB_ENOSTORE)
+		return cmd_fail(NULL, CMD_FAIL, "store %s does not exist; create it with rbldb "
+		    "-c %s%s%s init", dbdir, L->confpath, L->dbopt != NULL ? " -D " : "",
+		    L->dbopt != NULL ? L->dbopt : "");
+	if (rc != 0 || (rc = store_set_origin(L->store, L->origin)) != 0)
+		return cmd_fail(NULL, CMD_FAIL, "store %s: %s", dbdir, rb_strerror(rc));
+	L->zone_ids = xcalloc(L->conf->nzones ? L->conf->nzones : 1, sizeof(*L->zone_ids));
+	for (i = 0; i < L->conf->nzones; i++) {
+		rc = store_zone_ensure(L->store, L->conf->zones[i].name,
+		    L->conf->zones[i].apex_serial, &sz);
+		if (rc != 0)
+			return cmd_fail(NULL, CMD_FAIL, "store %s: zone %s: %s", dbdir,
+			    L->conf->zones[i].name, rb_strerror(rc));
+		L->zone_ids[i] = sz.id;
+		/* Every commit of rbldb passes the zone's max-change guard (--force lifts it). */
+		if ((rc = store_set_max_change(L->store, sz.id, L->conf->zones[i].max_change,
+		    L->conf->zones[i].max_change_pct)) != 0)
+			return cmd_fail(NULL, CMD_FAIL, "%s", rb_strerror(rc));
+	}
+	return 0;
+}
+
+const char *
+cmd_plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+int
 cmd_bad_option(const char *cmd, int opt, char **argv)
 {
 	/*
@@ -176,15 +213,20 @@ cmd_commit_fail(const struct loader *L, const char *cmd, int rc, const char *wha
 }
 
 void
-cmd_dry_run_guard(const struct loader *L, struct store_wr *w)
+cmd_guard_note(const struct loader *L, int rc)
 {
 	struct store_change_over o;
 	char msg[512];
-	int rc = store_wr_check_max_change(w);
 
 	if (store_max_change_over(L->store, &o))
 		printf("note: %s: %s\n", over_text(L, &o, msg, sizeof(msg)),
 		    rc == RB_EMAXCHANGE ? "refused without --force" : "--force lets it through");
+}
+
+void
+cmd_dry_run_guard(const struct loader *L, struct store_wr *w)
+{
+	cmd_guard_note(L, store_wr_check_max_change(w));
 }
 
 /* What cmd_find_entry looks for and what it found. */

@@ -387,15 +387,17 @@ append(struct rbldnsd_parser *p, size_t *n, const char *s, size_t len)
 }
 
 /*
- * The TXT template T[0..LEN) with $0..$9 replaced, into p->text.  rbldb's
- * server replaces each remaining '$' by the address, as rbldnsd does; what
- * rbldnsd reads otherwise ($$, $= and undefined $N) would be served
- * differently, so it is refused.
+ * The TXT template T[0..LEN) with $0..$9 replaced, into p->text, in rbldb's
+ * text syntax, which is rbldnsd's: '$' is the address and "$$" a literal
+ * '$'.  rbldnsd copies a variable's text as it is, so a '$' in it becomes
+ * "$$" here.  "$=" (rbldnsd's base template) and an undefined $N would be
+ * served differently, so they are refused.
  */
 static int
 expand(struct rbldnsd_parser *p, const char *t, size_t len, char *err, size_t errlen)
 {
-	size_t i, n = 0;
+	const char *v;
+	size_t i, j, n = 0;
 	int rc, d;
 
 	if ((rc = append(p, &n, "", 0)) != 0)
@@ -407,17 +409,21 @@ expand(struct rbldnsd_parser *p, const char *t, size_t len, char *err, size_t er
 				return rc;
 			continue;
 		}
-		if (t[i + 1] == '$')
-			return fail(err, errlen, "\"$$\" (a literal $) cannot be served: rbldb puts "
-			    "the address at every $");
+		if (t[i + 1] == '$') {
+			if ((rc = append(p, &n, "$$", 2)) != 0)
+				return rc;
+			i++;
+			continue;
+		}
 		if (t[i + 1] == '=')
 			return fail(err, errlen, "\"$=\" base templates are not supported");
 		d = t[i + 1] - '0';
-		if (p->vars[d] == NULL)
+		if ((v = p->vars[d]) == NULL)
 			return fail(err, errlen, "$%d is not defined (define it with a \"$%d text\" "
 			    "line first)", d, d);
-		if ((rc = append(p, &n, p->vars[d], strlen(p->vars[d]))) != 0)
-			return rc;
+		for (j = 0; v[j] != '\0'; j++)
+			if ((rc = append(p, &n, v[j] == '$' ? "$$" : v + j, v[j] == '$' ? 2 : 1)) != 0)
+				return rc;
 		i++;
 	}
 	if (n > STORE_MAX_TEXT)

@@ -35,6 +35,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: rbldbd [-dhs] -c CONF [-D DBDIR] [-l ADDR:PORT]...\n"
+	    "       rbldbd --version\n"
 	    "  -c, --config CONF     configuration file\n"
 	    "  -D, --db DBDIR        store directory (overrides [server] db)\n"
 	    "  -l, --listen ADDR:PORT  UDP and TCP address, repeatable, [::1]:5300 for IPv6\n"
@@ -43,9 +44,10 @@ usage(FILE *f)
 	    "  -s, --syslog          log to syslog (facility daemon) once CONF is read\n"
 	    "                        (as [server] syslog = yes)\n"
 	    "  -h, --help            this text\n"
+	    "      --version         print the version (rbldbd %s) and exit\n"
 	    "signals: SIGHUP rereads CONF and reopens the query log, SIGTERM/SIGINT stop\n"
 	    "exit: 0 after SIGTERM/SIGINT, 1 on a configuration, store or socket error,\n"
-	    "      2 on bad arguments\n");
+	    "      2 on bad arguments\n", RB_VERSION);
 }
 
 /* One line on stderr, exit 2: "rbldbd: unknown option: -x (see rbldbd -h)". */
@@ -189,16 +191,22 @@ drop_privileges(const char *user, const char *chrootdir, const char *realconf,
  * `sudo -u USER rbldb` works on it), else the store's owner.  The files
  * LMDB creates then belong to that user, and a link planted in the store
  * reaches only what that user may (privs.h).  Root itself opens only a
- * store of root's.  *U gets the user looked up (uid 0: none).
+ * store of root's.  *U gets the user looked up (uid 0: none).  A missing
+ * store is refused, naming the rbldb init line that makes it (DBOPT: the
+ * -D given, or NULL).
  */
 static int
-open_store(const struct conf *c, const char *user, struct privs_user *u, struct store **out,
-    char *err, size_t errlen)
+open_store(const struct conf *c, const char *user, const char *dbopt, struct privs_user *u,
+    struct store **out, char *err, size_t errlen)
 {
 	bool lend = false;
 	int rc, rc2;
 
+	/* Only rbldb init creates a store: a mistyped -D must not serve an empty list. */
+	rc = privs_dir_owner(c->db, u) == -ENOENT ? RB_ENOSTORE : RB_OK;
 	memset(u, 0, sizeof(*u));
+	if (rc != RB_OK)
+		goto nostore;
 	if (geteuid() == 0 && user != NULL) {
 		if (privs_user_by_name(user, u) != 0) {
 			snprintf(err, errlen, "user %s: no such user", user);
@@ -217,12 +225,18 @@ open_store(const struct conf *c, const char *user, struct privs_user *u, struct 
 		    rb_strerror(rc));
 		return -1;
 	}
-	rc = store_open_flags(out, c->db, c->mapsize, STORE_RANDOM_READS);
+	rc = store_open(out, c->db, c->mapsize, STORE_RANDOM_READS);
 	if (rc == 0)
 		rc = store_set_origin(*out, "rbldbd expiry");
 	if (lend && (rc2 = privs_resume()) != 0)
 		fatalx("store %s: cannot become root again after opening it as %s: %s", c->db,
 		    u->name, rb_strerror(rc2));
+nostore:
+	if (rc == RB_ENOSTORE) {
+		snprintf(err, errlen, "store %s does not exist; create it with rbldb -c %s%s%s "
+		    "init", c->db, c->path, dbopt != NULL ? " -D " : "", dbopt != NULL ? dbopt : "");
+		return -1;
+	}
 	if (rc != 0) {
 		snprintf(err, errlen, "store %s: %s%s%s", c->db, rb_strerror(rc),
 		    lend ? ", opening it as " : "", lend ? u->name : "");
@@ -307,8 +321,20 @@ store_thread_stop(struct store_thread *t)
 	t->started = false;
 }
 
-int
-main(int argc, char **argv)
+/* The command line, as main takes it. */
+struct options {
+	const char *confpath, *dbdir;
+	const char **listen;		/* -l, argc long; NLISTEN used */
+	size_t nlisten;
+	bool debug, use_syslog;
+};
+
+/*
+ * Read ARGV into *O: -1 to go on, or the exit status when it was all
+ * (--help, --version).  Bad usage exits here with a one-line reason.
+ */
+static int
+parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -317,12 +343,55 @@ main(int argc, char **argv)
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "syslog", no_argument, NULL, 's' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *confpath = NULL, *dbdir = NULL;
-	const char **listen;
-	size_t nlisten = 0;
-	bool debug = false, use_syslog = false;
+	char err[512];
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->listen = xcalloc((size_t)argc, sizeof *o->listen);
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":c:D:l:dhs", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->confpath = optarg;
+			break;
+		case 'D':
+			o->dbdir = optarg;
+			break;
+		case 'l':
+			o->listen[o->nlisten++] = optarg;
+			break;
+		case 'd':
+			o->debug = true;
+			break;
+		case 's':
+			o->use_syslog = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("rbldbd %s\n", RB_VERSION);
+			return EXIT_OK;
+		case ':':
+			bad_usage("option needs an argument", bad_option(argv, err, sizeof err));
+		default:
+			bad_usage("unknown option", bad_option(argv, err, sizeof err));
+		}
+	}
+	if (optind < argc)
+		bad_usage("unexpected argument", argv[optind]);
+	if (o->confpath == NULL)
+		bad_usage("-c CONF is required", NULL);
+	return -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
 	struct conf *conf = NULL;
 	struct store *store = NULL;
 	struct zonetab *zt = NULL;
@@ -333,69 +402,42 @@ main(int argc, char **argv)
 	struct privs_user owner;
 	struct reload reload;
 	char err[512], ready[1024], *realconf = NULL;
-	int ch, rc, status = EXIT_FAIL;
+	int rc, status = EXIT_FAIL;
 
-	listen = xcalloc((size_t)argc, sizeof *listen);
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":c:D:l:dhs", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			confpath = optarg;
-			break;
-		case 'D':
-			dbdir = optarg;
-			break;
-		case 'l':
-			listen[nlisten++] = optarg;
-			break;
-		case 'd':
-			debug = true;
-			break;
-		case 's':
-			use_syslog = true;
-			break;
-		case 'h':
-			usage(stdout);
-			free(listen);
-			return EXIT_OK;
-		case ':':
-			bad_usage("option needs an argument", bad_option(argv, err, sizeof err));
-		default:
-			bad_usage("unknown option", bad_option(argv, err, sizeof err));
-		}
+	if ((status = parse_options(argc, argv, &o)) >= 0) {
+		free(o.listen);
+		return status;
 	}
-	if (optind < argc)
-		bad_usage("unexpected argument", argv[optind]);
-	if (confpath == NULL)
-		bad_usage("-c CONF is required", NULL);
+	status = EXIT_FAIL;
 
-	log_init("rbldbd", false, debug);
+	log_init("rbldbd", false, o.debug);
 	signal(SIGPIPE, SIG_IGN);
 	/* Before anything else: SIGHUP may arrive before the loop catches it. */
 	signal(SIGHUP, SIG_IGN);
 	/* The configuration's full path, to find it again after a chroot. */
-	realconf = realpath(confpath, NULL);
+	realconf = realpath(o.confpath, NULL);
 
-	if ((conf = conf_server_load(confpath, err, sizeof err)) == NULL) {
+	if ((conf = conf_server_load(o.confpath, err, sizeof err)) == NULL) {
 		log_warnx("%s", err);
 		goto out;
 	}
 	/* From here on to syslog when asked: a configuration error stays where it was typed. */
-	if (use_syslog || conf->server->syslog)
-		log_init("rbldbd", true, debug);
+	if (o.use_syslog || conf->server->syslog)
+		log_init("rbldbd", true, o.debug);
 	/* The service manager's socket, connected before a chroot hides it. */
 	if ((rc = sdnotify_open()) != 0)
 		log_warnx("NOTIFY_SOCKET: %s: the service manager will not hear from us",
 		    strerror(-rc));
-	if (dbdir != NULL) {
+	if (o.dbdir != NULL) {
 		free(conf->db);
-		conf->db = xstrdup(dbdir);
+		conf->db = xstrdup(o.dbdir);
 	}
-	if (nlisten > 0 && conf_server_set_listen(conf, listen, nlisten, err, sizeof err) != 0) {
+	if (o.nlisten > 0 &&
+	    conf_server_set_listen(conf, o.listen, o.nlisten, err, sizeof err) != 0) {
 		log_warnx("%s", err);
 		goto out;
 	}
-	if (open_store(conf, conf->server->user, &owner, &store, err, sizeof err) != 0) {
+	if (open_store(conf, conf->server->user, o.dbdir, &owner, &store, err, sizeof err) != 0) {
 		log_warnx("%s", err);
 		goto out;
 	}
@@ -424,12 +466,12 @@ main(int argc, char **argv)
 		goto out;
 	}
 	memset(&reload, 0, sizeof reload);
-	reload.path = confpath;
+	reload.path = o.confpath;
 	reload.db = conf->db;
 	reload.chroot = conf->server->chroot;
 	reload.query_log = conf->server->query_log;
-	reload.listen = listen;
-	reload.nlisten = nlisten;
+	reload.listen = o.listen;
+	reload.nlisten = o.nlisten;
 	if (drop_privileges(conf->server->user, conf->server->chroot, realconf, &reload, err,
 	    sizeof err) != 0) {
 		log_warnx("%s", err);
@@ -448,7 +490,7 @@ main(int argc, char **argv)
 	/* The one stable line tests and init scripts wait for. */
 	fprintf(stderr, "rbldbd ready: %s\n", net_describe(net, ready, sizeof ready));
 	fflush(stderr);
-	if (use_syslog || conf->server->syslog)
+	if (o.use_syslog || conf->server->syslog)
 		log_info("ready: %s", ready);
 	sdnotify("READY=1\nSTATUS=serving");
 	store_thread_start(&store_thread, store, presence);
@@ -464,7 +506,7 @@ out:
 		store_close(store);
 	if (conf != NULL)
 		conf_free(conf);
-	free(listen);
+	free(o.listen);
 	free(realconf);
 	sdnotify_close();
 	return status;

@@ -89,8 +89,10 @@ put_neg_soa(struct reply *r, const struct zt_zone *z, uint32_t serial)
 }
 
 /*
- * TXT RDATA from the template T[0..n) with each '$' replaced by SUB, cut
- * into character-strings of at most 255 octets (RFC 1035 s3.3.14).
+ * TXT RDATA from the template T[0..n) with each '$' replaced by SUB and each
+ * "$$" by a literal '$' (the text rule, policy.h), cut into
+ * character-strings of at most 255 octets (RFC 1035 s3.3.14).  SUB NULL
+ * writes T as it is.
  */
 static void
 put_text(struct wire *w, const char *t, size_t n, const char *sub, size_t sublen)
@@ -100,14 +102,18 @@ put_text(struct wire *w, const char *t, size_t n, const char *sub, size_t sublen
 
 	wire_u8(w, 0);
 	while (i < n) {
-		/* The next run: the substitute of one '$', or the text up to the next '$'. */
-		if (t[i] == '$') {
+		/* The next run: what one '$' or "$$" stands for, or the text up to the next '$'. */
+		if (sub != NULL && t[i] == '$' && i + 1 < n && t[i + 1] == '$') {
+			s = t + i;
+			k = 1;
+			i += 2;
+		} else if (sub != NULL && t[i] == '$') {
 			s = sub;
 			k = sublen;
 			i++;
 		} else {
 			s = t + i;
-			dollar = memchr(s, '$', n - i);
+			dollar = sub != NULL ? memchr(s, '$', n - i) : NULL;
 			k = dollar != NULL ? (size_t)(dollar - s) : n - i;
 			i += k;
 		}
@@ -335,7 +341,7 @@ answer_fixed(const struct zt_zone *z, uint16_t qtype, const struct acl_rule *rul
 	if (qtype == DNS_T_TXT && rule->textlen > 0) {
 		rdpos = rr_head(r, DNS_QNAME, DNS_T_TXT, z->ttl);
 		/* The text is the operator's as written: '$' stays '$'. */
-		put_text(&r->w, rule->text, rule->textlen, "$", 1);
+		put_text(&r->w, rule->text, rule->textlen, NULL, 0);
 		rr_end(r, rdpos);
 		r->an++;
 	}

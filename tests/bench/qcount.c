@@ -198,7 +198,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "qcount: %s\n", err);
 		goto out;
 	}
-	if ((rc = store_open(&store, argv[2], conf->mapsize)) != 0) {
+	if ((rc = store_open(&store, argv[2], conf->mapsize, 0)) != 0) {
 		fprintf(stderr, "qcount: store %s: %s\n", argv[2], rb_strerror(rc));
 		goto out;
 	}

@@ -6,6 +6,7 @@
       source ports (so SO_REUSEPORT spreads them over the workers), and count
       what comes back.  Prints one line:
       sent=N sent_bytes=B answers=M answer_bytes=C full=F truncated=T seconds=S
+      With FLOOD_MARK=FILE in the environment, FILE is made at the first answer.
   flood.py loop PORT SRC STOPFILE PAUSE NAME TYPE [EXPECT]
       Ask one query at a time (2 s timeout, no retry), PAUSE seconds apart,
       until STOPFILE exists.
@@ -102,6 +103,8 @@ def cmd_flood(port, src, seconds, rate, name, qtype):
                         break
                     stats['answers'] += 1
                     stats['answer_bytes'] += len(m)
+                    if stats['answers'] == 1 and os.environ.get('FLOOD_MARK'):
+                        open(os.environ['FLOOD_MARK'], 'w').close()
                     if len(m) > 2 and m[2] & 0x02:
                         stats['truncated'] += 1
                     else:

@@ -7,6 +7,7 @@
 #   rb report 192.0.2.5 --reason test
 #   poll_until 10 dns_is 127.0.0.2 5.2.0.192.relays.example.org A
 #   check "listed" dns_is 127.0.0.2 5.2.0.192.relays.example.org A
+#   server_metric 'rbldb_rrl_total{action="drop"}'   # with [server] metrics
 #   stop_server                 # SIGTERM, wait, exit code 0 checked
 #   finish                      # "N passed, N failed", non-zero on failure
 #
@@ -97,6 +98,20 @@ expect_match() {
 	fi
 }
 
+# expect_no_match WHAT ERE TEXT: TEXT is not empty and no line of it matches
+# (an empty TEXT, a command that said nothing, proves nothing).
+expect_no_match() {
+	if [ -z "$3" ]; then
+		not_ok "$1" "no output to look at"
+		return 1
+	fi
+	if printf '%s\n' "$3" | grep -Eq -- "$2"; then
+		not_ok "$1" "expected not to match: /$2/" "actual: $3"
+		return 1
+	fi
+	ok "$1"
+}
+
 # poll_until TIMEOUT CMD...: run CMD every 0.1 s until it succeeds (0) or
 # TIMEOUT seconds have passed (1).
 poll_until() {
@@ -168,8 +183,9 @@ EOF
 }
 
 # make_tmp: $T with $CONF, a configuration of zone $ZONE (both families,
-# code 127.0.0.2, the default text) whose store is $T/db.  Tests may append
-# sections to $CONF before starting the server.
+# code 127.0.0.2, the default text) whose store is $T/db, made by rbldb init
+# (no other command creates one).  Tests may append sections to $CONF before
+# starting the server; a store elsewhere needs its own init_store -D DIR.
 make_tmp() {
 	T=$(mktemp -d "${TMPDIR:-/tmp}/rbldb-e2e.XXXXXX") || exit 1
 	CONF=$T/test.conf
@@ -192,6 +208,16 @@ max-range = 16
 never-list = 10.0.0.0/8 192.168.0.0/16
 allow-transfer = 127.0.0.1
 EOF
+	init_store
+}
+
+# init_store [-D DIR]: rbldb init on $CONF (or DIR); failing it ends the script.
+init_store() {
+	local out
+	if ! out=$("$RBLDB" -c "$CONF" "$@" init 2>&1); then
+		not_ok "rbldb init $* makes the test store" "$out"
+		finish
+	fi
 }
 
 # ---- the server ----
@@ -256,6 +282,21 @@ stop_server() {
 	else
 		not_ok "rbldbd exits 0 on SIGTERM" "exit $rc" "$(tail -n 20 "$SERVER_LOG")"
 	fi
+}
+
+# server_metric SAMPLE: the value of SAMPLE (a name and its labels, as
+# served: 'rbldb_rrl_total{action="drop"}') at the /metrics address the
+# server logged; its configuration sets [server] metrics = 127.0.0.1:0.
+server_metric() {
+	local url
+	url=$(sed -n 's|.*metrics: serving \(http://[^ ]*/metrics\).*|\1|p' "$SERVER_LOG" | head -n 1)
+	[ -n "$url" ] || return 1
+	python3 - "$url" "$1" <<'EOF'
+import sys, urllib.request
+for line in urllib.request.urlopen(sys.argv[1], timeout=5).read().decode().splitlines():
+    if line.rpartition(" ")[0] == sys.argv[2]:
+        print(line.rpartition(" ")[2])
+EOF
 }
 
 # ---- the loader ----

@@ -74,6 +74,7 @@ stop_server
 MNT=$T/mnt
 mkdir -p "$MNT"
 if mount -t tmpfs -o size=2m tmpfs "$MNT" 2>"$T/mount.err"; then
+	init_store -D "$MNT/db"
 	rb_ok "a store on a 2 MiB tmpfs takes a first report" -D "$MNT/db" report 192.0.2.5 \
 	    --reason seeded
 	BEFORE=$(state -D "$MNT/db")
@@ -123,16 +124,31 @@ expect_match "the answers before the kill hold the seeded TXT" '"relay 20"' "$BE
 rm -f "$T/stop"
 $FLOOD loop "$PORT" 127.0.0.1 "$T/stop" 0 "20.100.51.198.$ZONE" A 127.0.0.2 >"$T/loop1.out" &
 L1=$!
-$FLOOD flood "$PORT" 127.0.0.1 3 2000 "1.100.51.198.$ZONE" TXT >"$T/flood.out" &
+FLOOD_MARK=$T/flood.answered $FLOOD flood "$PORT" 127.0.0.1 5 2000 "1.100.51.198.$ZONE" TXT \
+    >"$T/flood.out" &
 F1=$!
-sleep 1
+# Killed as soon as the flood gets answers.
+poll_until 10 test -e "$T/flood.answered"; seen=$?
 kill -KILL "$SERVER_PID"
-wait "$SERVER_PID" 2>/dev/null
+wait "$SERVER_PID" 2>/dev/null; krc=$?
 SERVER_PID=""
-ok "rbldbd killed with SIGKILL while answering a flood"
 wait "$F1"
 touch "$T/stop"
 wait "$L1"
+# Killed by the signal (exit 137) while answering the flood, in the middle
+# of it (not all answered), and no answer wrong.
+field() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+flood=$(cat "$T/flood.out") loop=$(cat "$T/loop1.out")
+answers=$(field answers "$flood") sent=$(field sent "$flood")
+if [ "$krc" = 137 ] && [ "$seen" = 0 ] && [ "${answers:-0}" -gt 0 ] &&
+    [ "$answers" -lt "${sent:-0}" ] &&
+    [ "$(field full "$flood")" = "${answers:-0}" ] && [ "$(field wrong "$loop")" = 0 ]; then
+	ok "rbldbd killed with SIGKILL while answering a flood ($answers of $sent answered)"
+else
+	not_ok "rbldbd killed with SIGKILL while answering a flood" "exit $krc" \
+	    "the flood answered before the kill: $([ "$seen" = 0 ] && echo yes || echo no)" \
+	    "flood: $flood" "loop: $loop"
+fi
 start_server || finish
 AFTER=$(answers)
 expect_eq "after a restart the same answers" "$BEFORE" "$AFTER"
@@ -186,6 +202,7 @@ mkdir -p "$T/foreign"
 check "storepoke writes another program's LMDB environment" "$T/storepoke" "$T/foreign" foreign
 refused "another program's LMDB environment" "$T/foreign" "$NOTSTORE"
 
+init_store -D "$T/newer"
 rb_ok "a store of this version" -D "$T/newer" report 192.0.2.5 --reason seeded
 expect_eq "the store records its schema version" 3 "$("$T/storepoke" "$T/newer" schema 2>&1)"
 check "storepoke sets the schema to 99" "$T/storepoke" "$T/newer" schema 99

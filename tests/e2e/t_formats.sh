@@ -48,31 +48,32 @@ up_or_gone() { answers_soa "$1" || pid_gone "$2"; }
 rb import --format rbldnsd "$BAD"
 if [ "$RB_RC" -eq 1 ]; then ok "a bad file is refused (exit 1)"; else not_ok "a bad file is refused (exit 1)" "exit $RB_RC" "$RB_ERR"; fi
 missing=""
-for l in 3:host 4:bad 5:ends 6:outside 7:literal 8:127.0.0.1 9:unknown; do
+for l in 3:host 4:bad 5:ends 6:outside "7:not UTF-8" 8:127.0.0.1 9:unknown "10:no MTA connects" \
+    11:"127.0.0.0/24 is in 127.0.0.0/8" 12:"127.0.0.0/24 is in 127.0.0.0/8"; do
 	grep -q "^.*formats-bad.rbldnsd:${l%%:*}: .*${l#*:}" "$T/rb.err" || missing="$missing $l"
 done
 [ -z "$missing" ] && ok "every bad line is reported as FILE:LINE: reason" ||
     not_ok "every bad line is reported as FILE:LINE: reason" "missing:$missing" "$RB_ERR"
-expect_match "the refusal says nothing was imported" "7 bad lines, nothing imported" "$RB_ERR"
+expect_match "the refusal says nothing was imported" "10 bad lines, nothing imported" "$RB_ERR"
 rb list --zone "$ZONE"
 expect_eq "nothing of the bad file is listed" "" "$(grep 192.0.2.200 "$T/rb.out")"
 
 rb_ok "rbldb import --format rbldnsd" import --format rbldnsd --zone "$ZONE" "$DATA"
 expect_match "import counts listings and exceptions" \
-    "^imported .*formats.rbldnsd into $ZONE: 24 listings, 4 exceptions: 24 new, .* 4 excepted" "$RB_OUT"
+    "^imported .*formats.rbldnsd into $ZONE: 25 listings, 4 exceptions: 25 new, .* 4 excepted" "$RB_OUT"
 serial1=$(sed -n 's/.*; serial \([0-9]*\)$/\1/p' "$T/rb.out" | head -n 1)
 for n in 3:SOA 4:NS 5:TTL; do
 	expect_match "\$${n#*:} is reported as not applied" \
 	    "formats.rbldnsd:${n%%:*}: note: \\\$${n#*:} is not applied" "$RB_ERR"
 done
 expect_match "the test point is reported, not imported" "note: 127.0.0.2 is the RFC 5782 test point" "$RB_ERR"
-expect_match "a value without TXT is said to get the zone's text" "^1 entries without a TXT" "$RB_OUT"
+expect_match "a value without TXT is said to get the zone's text" "^1 entry without a TXT of its own gets the zone.s text" "$RB_OUT"
 
 rb_ok "import --dry-run" import --format rbldnsd --dry-run "$DATA"
-expect_match "a dry run of the same file would change nothing" "^would import .* 0 new, 0 refreshed, 28 duplicate" "$RB_OUT"
+expect_match "a dry run of the same file would change nothing" "^would import .* 0 new, 0 refreshed, 29 duplicate" "$RB_OUT"
 rb_ok "the same file imported again" import --format rbldnsd "$DATA"
 expect_match "importing the same file again changes nothing, not even the serial" \
-    "28 duplicate.*; serial $serial1\$" "$RB_OUT"
+    "29 duplicate.*; serial $serial1\$" "$RB_OUT"
 
 rb show 192.0.2.6
 expect_match "history says the listing was imported" "import" "$RB_OUT"
@@ -84,6 +85,8 @@ check "rbldbd: a per-entry value" dns_is 127.0.0.4 6.2.0.192.$ZONE A
 check "rbldbd: \$ and \$1 in an imported text" dns_is \
     '"Open relay 192.0.2.5, see https://relays.example.org/lookup?ip=192.0.2.5"' 5.2.0.192.$ZONE TXT
 check "rbldbd: the /20 imported from a CIDR" dns_is 127.0.0.10 9.31.1.10.$ZONE A
+check "rbldbd: \$\$ is a literal \$, as a variable's \$" dns_is \
+    '"costs $5 to list 192.0.2.10, $192.0.2.10 (a $ in a variable is literal)"' 10.2.0.192.$ZONE TXT
 check "rbldbd: a listing inside an exception" dns_is 127.0.0.6 4.3.2.10.$ZONE A
 check "rbldbd: the exception around it" dns_status_is NXDOMAIN 5.3.2.10.$ZONE A
 

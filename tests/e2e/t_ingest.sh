@@ -124,6 +124,29 @@ fi
 expect_eq "serial unchanged after the refused batch" "$S1" "$(soa_serial)"
 expect_eq "its good line is not served" NXDOMAIN "$(dns_status 1.113.0.203.$ZONE A)"
 
+# One bad line among good ones is enough: the store is as before, to the byte.
+cat >"$T/onebad.jsonl" <<EOF
+{"op":"report","addr":"203.0.113.20","source":"s","at":"$A3"}
+{"op":"delist","addr":"192.0.2.1","reason":"fixed","at":"$A3"}
+{"op":"report","addr":"192.168.7.7","source":"s","at":"$A3"}
+{"op":"report","addr":"203.0.113.21","source":"s","at":"$A3"}
+EOF
+rb stats --json; ST1=$RB_OUT
+rb ingest "$T/onebad.jsonl"
+expect_eq "one bad line: exit 1, that line named" "1 $T/onebad.jsonl:3:" \
+    "$RB_RC $(printf '%s\n' "$RB_ERR" | grep -o "^$T/onebad.jsonl:[0-9]*:")"
+rb list --json
+if [ "$RB_OUT" = "$L1" ]; then
+	ok "list --json byte-identical after a batch with one bad line"
+else
+	not_ok "list --json byte-identical after a batch with one bad line" "$(diff <(echo "$L1") <(echo "$RB_OUT"))"
+fi
+rb stats --json
+expect_eq "stats --json unchanged after it" "$ST1" "$RB_OUT"
+expect_eq "serial unchanged after it" "$S1" "$(soa_serial)"
+expect_eq "its good lines are not applied" "NXDOMAIN 127.0.0.2" \
+    "$(dns_status 20.113.0.203.$ZONE A) $(dns_short 1.2.0.192.$ZONE A)"
+
 # ---- --dry-run: what would change, nothing changes ----
 cat >"$T/more.jsonl" <<EOF
 {"op":"report","addr":"203.0.113.8","source":"s","at":"$A3"}

@@ -102,6 +102,7 @@ fi
 # ---- the example configuration (issue 2's "done when") ----
 if [ -f "$TOP/zones/example.conf" ]; then
 	ex() { "$RBLDB" -c "$TOP/zones/example.conf" -D "$T/exdb" "$@" >"$T/rb.out" 2>"$T/rb.err"; RB_RC=$?; RB_OUT=$(cat "$T/rb.out"); RB_ERR=$(cat "$T/rb.err"); }
+	ex init
 	ex report 192.0.2.5 --reason test
 	expect "example.conf: report 192.0.2.5 --reason test" 0 '^192\.0\.2\.5 listed in relays\.example\.org until [0-9]{4}-'
 	ex show 192.0.2.5
@@ -206,7 +207,9 @@ refused "a delisting in the future is refused" 'future'
 rb report 192.0.0.0/15 $RZ --force --reason wide
 expect "the short range is accepted with --force" 0 '^192\.0\.0\.0/15 listed in relays\.example\.org'
 rb delist 192.0.0.0/15 $RZ --reason "test over"
-expect "and delisted again" 0 '^192\.0\.0\.0/15 delisted from relays\.example\.org$'
+expect "a delisting that wide is refused without --force" 1
+rb delist 192.0.0.0/15 $RZ --reason "test over" --force
+expect "and delisted again with it" 0 '^192\.0\.0\.0/15 delisted from relays\.example\.org$'
 
 # ---- delisting, exceptions, ordering by at ----
 rb report 198.51.100.0/24 $RZ --reason "hijacked range"

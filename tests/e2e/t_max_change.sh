@@ -64,13 +64,17 @@ expect_eq "2200 new listings in a zone of 43,051: refused" \
 
 # ---- delist: a wide delisting ----
 S1=$(serial_now)
-rb delist 11.0.0.0/8 --reason oops
-expect_eq "delist 11.0.0.0/8: refused" 1 "$RB_RC"
+rb delist 11.0.0.0/16 --reason oops
+expect_eq "delist 11.0.0.0/16 (within max-range): refused" 1 "$RB_RC"
 expect_eq "with the count of listings it would remove" \
     "rbldb: delist: would remove 43051 listings from $ZONE, over max-change 2152; nothing committed (add --force to do it)" \
     "$RB_ERR"
 expect_eq "delist refused: serial unchanged" "$S1" "$(serial_now)"
-rb delist 11.0.0.0/8 --reason "range closed" --force
+rb delist 11.0.0.0/16 --reason oops --dry-run
+expect_match "delist --dry-run notes the guard" \
+    "^note: would remove 43051 listings from $ZONE, over max-change 2152: refused without --force$" \
+    "$RB_OUT"
+rb delist 11.0.0.0/16 --reason "range closed" --force
 expect_eq "delist --force: done" 0 "$RB_RC"
 expect_eq "delist --force: one commit" "$((S1 + 1))" "$(serial_now)"
 

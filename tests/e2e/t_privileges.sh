@@ -133,17 +133,22 @@ nobody_ok() {
 	fi
 }
 
-rb_ok "rbldb as root creates a store" -D "$T/s-root" stats
+rb_ok "rbldb init as root creates a store" -D "$T/s-root" init
 expect_eq "a store rbldb creates is private: directory 0700, files 0600 (root's)" \
     "700 root 600 root 600 root" "$(modes "$T/s-root" "$T/s-root/data.mdb" "$T/s-root/lock.mdb")"
 install -d -o nobody -m 755 "$T/nb"
-nobody_ok "rbldb as nobody creates a store" -D "$T/nb/s" stats
+nobody_ok "rbldb init as nobody creates a store" -D "$T/nb/s" init
 expect_eq "a store rbldb creates is private: directory 0700, files 0600 (nobody's)" \
     "700 nobody 600 nobody 600 nobody" "$(modes "$T/nb/s" "$T/nb/s/data.mdb" "$T/nb/s/lock.mdb")"
 
-# rbldbd (user = nobody) creates a store, and one made by rbldb as root.
+# rbldbd (user = nobody) creates no store, even as root with a user to give
+# it to; it makes a store of root's its user's.
+out=$(timeout 20 "$RBLDBD" -c "$CONF" -D "$T/s-none" -l 127.0.0.1:$((20000 + RANDOM % 40000)) 2>&1); rc=$?
+expect_eq "rbldbd as root (user nobody) refuses a missing store and creates nothing" \
+    "1 no" "$rc $([ -e "$T/s-none" ] && echo yes || echo no)"
+rb_ok "rbldb init as root, for the server" -D "$T/s-server" init
 start_server -D "$T/s-server" || finish
-expect_eq "a store rbldbd creates is private and its user's: 0700, 0600, lock.mdb too" \
+expect_eq "rbldbd makes it its user's, private: 0700, 0600, lock.mdb too" \
     "700 nobody 600 nobody 600 nobody" \
     "$(modes "$T/s-server" "$T/s-server/data.mdb" "$T/s-server/lock.mdb")"
 nobody_ok "its user's rbldb (sudo -u) writes the store rbldbd serves" -D "$T/s-server" \
@@ -159,7 +164,8 @@ rm -f "$T/s-server/lock.mdb"
 rb_ok "rbldb as root on a store of nobody's without lock.mdb" -D "$T/s-server" show 192.0.2.22
 expect_eq "it made lock.mdb as nobody, not as root" "600 nobody" "$(modes "$T/s-server/lock.mdb")"
 install -d -o nobody -m 700 "$T/s-empty"
-rb_ok "rbldb as root in an empty store directory of nobody's" -D "$T/s-empty" report 192.0.2.23 --zone "$ZONE"
+rb_ok "rbldb init as root in an empty store directory of nobody's" -D "$T/s-empty" init
+rb_ok "... and a report there" -D "$T/s-empty" report 192.0.2.23 --zone "$ZONE"
 expect_eq "it created the store as nobody" "" "$(root_files "$T/s-empty")"
 
 start_server -D "$T/s-root" || finish

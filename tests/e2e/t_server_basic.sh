@@ -51,6 +51,7 @@ expect_eq "the ready line lists every socket" "$want" "$(grep '^rbldbd ready: ' 
 
 # A second server on the same port must refuse to start (SO_REUSEPORT would
 # otherwise let it share the port silently).
+init_store -D "$T/db2"
 "$RBLDBD" -c "$CONF" -D "$T/db2" -l "127.0.0.1:$PORT" >"$T/second.log" 2>&1 &
 second=$!
 if poll_until 10 eval '! kill -0 '$second; then

@@ -82,7 +82,9 @@ else
 	not_ok "rbldbd committed the due expiry itself (serial $((S + 2)))" "serial $(soa_serial)"
 fi
 rb show 192.0.2.99
-expect_match "the expiry is in the history" 'expire' "$RB_OUT"
+expect_match "the expiry is in the history, at the listing's expiry time" \
+    "^  [-0-9T:Z]+ $ZONE expire 192\.0\.2\.99/32 at $(iso $((NOW - 3600)))\$" "$RB_OUT"
+expect_match "and the listing is gone" "^$ZONE \(serial $((S + 2))\): not listed\$" "$RB_OUT"
 expect_match "the server logged the expiry" 'expired 1 listing' "$(cat "$SERVER_LOG")"
 expect_eq "192.0.2.5 is still listed" 127.0.0.2 "$(dns_short 5.2.0.192.$ZONE A)"
 

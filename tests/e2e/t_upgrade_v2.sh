@@ -32,7 +32,8 @@ expect_match "and revert says why" \
 
 # The upgrade counted the zone's 3 listings: at 50% the limit is 1 (it
 # would be 0, refusing any removal, had they not been counted).
-sed -i "s/^max-range = 16$/max-range = 16\nmax-change = 0 50%/" "$CONF"
+# (max-range 0: the /0 below is within it, so max-change is what refuses it.)
+sed -i "s/^max-range = 16$/max-range = 0\nmax-change = 0 50%/" "$CONF"
 rb delist 0.0.0.0/0 --reason "wipe"
 expect_eq "removing the 2 IPv4 listings: refused" \
     "rbldb: delist: would remove 2 listings from $ZONE, over max-change 1; nothing committed (add --force to do it)" \

@@ -180,7 +180,7 @@ fuzz_query_ctx(void)
 	if ((conf = conf_server_load(path, err, sizeof(err))) == NULL)
 		fuzz_fail("conf_server_load: %s", err);
 	snprintf(path, sizeof(path), "%s/db", dir);
-	if (store_open(&store, path, (size_t)64 << 20) != 0)
+	if (store_open(&store, path, (size_t)64 << 20, STORE_CREATE) != 0)
 		fuzz_fail("store_open %s", path);
 	if ((zt = zonetab_new(conf, store, err, sizeof(err))) == NULL)
 		fuzz_fail("zonetab_new: %s", err);

@@ -306,7 +306,7 @@ build_policy(struct fixture *f, const char *conf)
 	if (load(f, conf) == NULL)
 		fail_msg("%s", f->err);
 	snprintf(path, sizeof(path), "%s/db", f->dir);
-	assert_int_equal(store_open(&f->s, path, 64 << 20), 0);
+	assert_int_equal(store_open(&f->s, path, 64 << 20, STORE_CREATE), 0);
 	f->zt = testdir_zonetab(f->c, f->s);
 	if ((f->acl = acl_new(f->c, f->zt, f->err, sizeof(f->err))) == NULL)
 		fail_msg("acl_new: %s", f->err);
@@ -536,6 +536,13 @@ test_refuse_rule_answers_refused(void **state)
 	make_query(f, "2.0.0.127." ZONE2, LDNS_RR_TYPE_A, false);
 	assert_int_equal(ask_from(f, "203.0.113.65", QUERY_TCP), QUERY_ANSWER);
 	assert_string_equal(describe(f, d, sizeof(d)), "REFUSED 0 0");
+	/* A message that is no query of a zone: REFUSED for the /24, FORMERR for others. */
+	make_query(f, LISTED, LDNS_RR_TYPE_A, false);
+	f->pkt[5] = 2;
+	assert_int_equal(ask_from(f, "203.0.113.5", QUERY_TCP), QUERY_ANSWER);
+	assert_int_equal(f->out[3] & 0x0f, LDNS_RCODE_REFUSED);
+	assert_int_equal(ask_from(f, "192.0.2.1", QUERY_TCP), QUERY_ANSWER);
+	assert_int_equal(f->out[3] & 0x0f, LDNS_RCODE_FORMERR);
 }
 
 static void

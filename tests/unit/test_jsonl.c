@@ -287,9 +287,28 @@ test_unknown_field(void **state)
 	    "unknown field \"by\" for op report (fields: op, addr, zone, reason, code, "
 	    "source, evidence, at, lifetime, force)");
 	refused("{\"op\":\"delist\",\"addr\":\"192.0.2.5\",\"reason\":\"x\",\"source\":\"s\"}",
-	    "unknown field \"source\" for op delist (fields: op, addr, zone, reason, by, at)");
-	refused("{\"op\":\"delist\",\"addr\":\"192.0.2.5\",\"reason\":\"x\",\"force\":true}",
-	    "unknown field \"force\" for op delist (fields: op, addr, zone, reason, by, at)");
+	    "unknown field \"source\" for op delist (fields: op, addr, zone, reason, by, at, "
+	    "force)");
+}
+
+/* A delisting wider than max-range needs "force", as on the command line. */
+static void
+test_delist_force(void **state)
+{
+	struct jsonl_op op;
+
+	(void)state;
+	assert_int_equal(parse("{\"op\":\"delist\",\"addr\":\"0.0.0.0/0\","
+	    "\"reason\":\"x\",\"force\":true}", &op), 0);
+	assert_int_equal(op.kind, JSONL_DELIST);
+	assert_true(op.force);
+	jsonl_op_fini(&op);
+	assert_int_equal(parse("{\"op\":\"delist\",\"addr\":\"0.0.0.0/0\","
+	    "\"reason\":\"x\"}", &op), 0);
+	assert_false(op.force);
+	jsonl_op_fini(&op);
+	refused("{\"op\":\"delist\",\"addr\":\"192.0.2.5\",\"reason\":\"x\",\"force\":\"yes\"}",
+	    "\"force\" must be true or false, not a string");
 }
 
 static void
@@ -532,6 +551,7 @@ main(void)
 		cmocka_unit_test(test_bad_addr),
 		cmocka_unit_test(test_wrong_types),
 		cmocka_unit_test(test_unknown_field),
+		cmocka_unit_test(test_delist_force),
 		cmocka_unit_test(test_bad_time),
 		cmocka_unit_test(test_bad_duration),
 		cmocka_unit_test(test_bad_code_text),

@@ -58,7 +58,7 @@ setup(void **state)
 	f->conf.nzones = 2;
 	f->L.conf = &f->conf;
 	f->L.zone_ids = f->ids;
-	assert_int_equal(store_open(&f->L.store, f->dir, 64 << 20), 0);
+	assert_int_equal(store_open(&f->L.store, f->dir, 64 << 20, STORE_CREATE), 0);
 	for (i = 0; i < 2; i++) {
 		assert_int_equal(store_zone_ensure(f->L.store, names[i], 100, &sz), 0);
 		f->ids[i] = sz.id;
@@ -116,7 +116,7 @@ delist(struct fixture *f, const char *net, int64_t at)
 
 	assert_int_equal(store_wr_begin(f->L.store, &w), 0);
 	store_wr_set_now(w, NOW);
-	assert_int_equal(apply_delist(&f->L, w, 0, &d, NOW, &out, f->why, sizeof(f->why)), 0);
+	assert_int_equal(apply_delist(&f->L, w, 0, &d, false, NOW, &out, f->why, sizeof(f->why)), 0);
 	assert_int_equal(store_wr_commit(w), 0);
 	return out;
 }

@@ -334,7 +334,7 @@ test_commit_too_large_to_journal(void **state)
 	/* Room for 100,000 entries and their history. */
 	store_reader_fini(&f->upd);
 	store_close(f->s);
-	assert_int_equal(store_open(&f->s, f->dir, (size_t)512 << 20), 0);
+	assert_int_equal(store_open(&f->s, f->dir, (size_t)512 << 20, STORE_CREATE), 0);
 	assert_int_equal(store_reader_init(f->s, &f->upd), 0);
 	report(f, "192.0.2.5");
 	update(f);

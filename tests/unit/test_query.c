@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <ldns/ldns.h>
 
@@ -314,7 +315,7 @@ setup(void **state)
 		}
 	}
 	f->c = testdir_conf(f->dir, "test.conf");
-	assert_int_equal(store_open(&f->s, f->c->db, 64 << 20), 0);
+	assert_int_equal(store_open(&f->s, f->c->db, 64 << 20, STORE_CREATE), 0);
 	f->zt = testdir_zonetab(f->c, f->s);
 
 	for (i = 0; i < f->nlines; i++) {
@@ -834,6 +835,22 @@ test_opt_not_at_root_is_formerr(void **state)
 }
 
 static void
+test_opt_outside_the_additional_section_is_formerr(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t pkt[512];
+	size_t n = simple_query(pkt, "2.0.0.127." ZONE, LDNS_RR_TYPE_A), k;
+
+	/* RFC 6891 s6.1.1: an OPT in the answer, then in the authority section. */
+	for (k = 6; k <= 8; k += 2) {
+		n = simple_query(pkt, "2.0.0.127." ZONE, LDNS_RR_TYPE_A);
+		put16(pkt + k, 1);
+		n += put_opt(pkt + n, 1232, 0, false, NULL, 0);
+		expect_formerr(f, pkt, n);
+	}
+}
+
+static void
 test_bad_opt_options_are_formerr(void **state)
 {
 	struct fixture *f = *state;
@@ -1084,7 +1101,96 @@ test_mutated_queries_stay_bounded(void **state)
 	}
 }
 
-/* Last: it commits, so the snapshot moves. */
+/*
+ * Commit a report of NET in zone ZONE at AT for LIFETIME seconds straight
+ * into the store, below the listing policy (as a store written before the
+ * policy refused it holds it), and let the worker take the new snapshot.
+ */
+static void
+store_put(struct fixture *f, const char *zone, const char *net, int64_t at, uint32_t lifetime)
+{
+	const struct conf_zone *cz = conf_zone(f->c, zone);
+	struct report r = { .net = testdir_net(net), .at = at, .lifetime = lifetime,
+	    .source = "test" };
+	enum store_outcome out;
+	struct store_zone sz;
+	struct store_wr *w;
+
+	assert_non_null(cz);
+	assert_int_equal(store_zone_ensure(f->s, cz->name, cz->apex_serial, &sz), 0);
+	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	store_wr_set_now(w, time_now());
+	assert_int_equal(store_report(w, sz.id, &r, &out), 0);
+	assert_int_equal(out, STORE_NEW);
+	assert_int_equal(store_wr_commit(w), 0);
+	query_ctx_release(&f->q);
+	assert_int_equal(query_ctx_refresh(&f->q), 0);
+}
+
+/* NAME A over UDP: the rcode, and in *A the first answer's address (0: none). */
+static unsigned
+ask_a(struct fixture *f, const char *name, uint32_t *a)
+{
+	uint8_t pkt[512];
+	size_t n = simple_query(pkt, name, LDNS_RR_TYPE_A);
+
+	assert_int_equal(ask(f, pkt, n, QUERY_UDP), QUERY_ANSWER);
+	*a = 0;
+	if (get16(f->out + 6) > 0)
+		*a = (uint32_t)f->out[n + 12] << 24 | (uint32_t)f->out[n + 13] << 16 |
+		    (uint32_t)f->out[n + 14] << 8 | f->out[n + 15];
+	return f->out[3] & 0x0f;
+}
+
+/*
+ * RFC 5782 s5: 127.0.0.1 is never listed, not even inside a range of
+ * 127.0.0.0/8 the store holds (rbldb refuses to write one now, older
+ * imports did); the range itself is served.  The same in IPv6 form.
+ */
+static void
+test_clean_test_point_inside_a_stored_range(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t a;
+
+	store_put(f, ZONE, "127.0.0.0/24", time_now() - 10, 86400);
+	assert_int_equal(ask_a(f, "3.0.0.127." ZONE, &a), LDNS_RCODE_NOERROR);
+	assert_int_equal(a, 0x7f000002);
+	assert_int_equal(ask_a(f, "1.0.0.127." ZONE, &a), LDNS_RCODE_NXDOMAIN);
+	assert_int_equal(ask_a(f, "2.0.0.127." ZONE, &a), LDNS_RCODE_NOERROR);
+	assert_int_equal(a, 0x7f000002);
+	/* ::ffff:127.0.0.1 in an IPv6-only zone holding ::ffff:127.0.0.0/120. */
+	store_put(f, "v6.example.net", "::ffff:7f00:0/120", time_now() - 10, 86400);
+	assert_int_equal(ask_a(f, "3.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+	    "0.0.0.0.v6.example.net", &a), LDNS_RCODE_NOERROR);
+	assert_int_equal(ask_a(f, "1.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+	    "0.0.0.0.v6.example.net", &a), LDNS_RCODE_NXDOMAIN);
+}
+
+/*
+ * SPEC: an expired listing is never served, even before the expiry is
+ * committed.  Nothing is committed here, so only the worker's clock,
+ * moved by each refresh, can make the answer change.
+ */
+static void
+test_refresh_moves_the_clock(void **state)
+{
+	struct fixture *f = *state;
+	struct timespec pause = { 0, 50 * 1000 * 1000 };
+	int64_t expires = time_now() + 2;
+	uint32_t a;
+
+	store_put(f, ZONE, "192.0.2.201", expires - 60, 60);
+	assert_int_equal(ask_a(f, "201.2.0.192." ZONE, &a), LDNS_RCODE_NOERROR);
+	assert_int_equal(a, 0x7f000002);
+	while (time_now() < expires)
+		nanosleep(&pause, NULL);
+	query_ctx_release(&f->q);
+	assert_int_equal(query_ctx_refresh(&f->q), 0);
+	assert_int_equal(ask_a(f, "201.2.0.192." ZONE, &a), LDNS_RCODE_NXDOMAIN);
+}
+
+/* From here on the tests commit, so the snapshot moves: they run last. */
 static void
 test_refresh_sees_new_commits(void **state)
 {
@@ -1153,6 +1259,7 @@ main(void)
 		cmocka_unit_test(test_trailing_garbage_is_ignored),
 		cmocka_unit_test(test_two_opts_are_formerr_with_opt),
 		cmocka_unit_test(test_opt_not_at_root_is_formerr),
+		cmocka_unit_test(test_opt_outside_the_additional_section_is_formerr),
 		cmocka_unit_test(test_bad_opt_options_are_formerr),
 		cmocka_unit_test(test_good_opt_options_are_accepted),
 		cmocka_unit_test(test_edns_version_1_is_badvers),
@@ -1167,6 +1274,8 @@ main(void)
 		cmocka_unit_test(test_ixfr_over_udp_with_client_soa),
 		cmocka_unit_test(test_mutated_queries_stay_bounded),
 		cmocka_unit_test(test_refresh_sees_new_commits),
+		cmocka_unit_test(test_clean_test_point_inside_a_stored_range),
+		cmocka_unit_test(test_refresh_moves_the_clock),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

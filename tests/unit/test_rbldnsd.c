@@ -262,7 +262,13 @@ test_substitution_variables(void **state)
 	ok(":127.0.0.2:$1?ip=$");
 	entry("192.0.2.3", "192.0.2.3/32");
 	assert_string_equal(L.text, "See https://example.org/bl?ip=$");
-	bad("192.0.2.4 costs $$5", "literal $");
+	/* "$$" is a literal '$' to rbldnsd and to rbldb alike: kept as written. */
+	entry("192.0.2.4 costs $$5 at $", "192.0.2.4/32");
+	assert_string_equal(L.text, "costs $$5 at $");
+	/* rbldnsd copies a variable's text as it is: its '$' stays a '$'. */
+	ok("$4 price in $");
+	entry("192.0.2.5 $4 at $", "192.0.2.5/32");
+	assert_string_equal(L.text, "price in $$ at $");
 	bad("192.0.2.4 $3 undefined", "$3 is not defined");
 	bad("192.0.2.4 base $= here", "base templates");
 	bad("$= base $=", "base templates");

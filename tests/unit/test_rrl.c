@@ -85,6 +85,9 @@ test_bucket_holds_at_most_one_second(void **state)
 	/* An hour idle does not bank an hour of answers. */
 	assert_int_equal(passes(r, "192.0.2.1", 1, RRL_POSITIVE, 10, 100,
 	    T0 + 3600 * RRL_TICKS), 10);
+	/* Nor does a second and a half. */
+	assert_int_equal(passes(r, "192.0.2.1", 1, RRL_POSITIVE, 10, 100,
+	    T0 + 3600 * RRL_TICKS + RRL_TICKS * 3 / 2), 10);
 }
 
 static void

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <stdio.h>
@@ -97,6 +98,37 @@ lookup(struct fixture *f, const char *addr, char *entry)
 		if (rc > 0)
 			addr_format(&l.net, entry, ADDR_STRLEN);
 	}
+	store_reader_fini(&r);
+	return rc;
+}
+
+/* Look ADDR up at time AT; *expires gets the covering entry's expiry. */
+static int
+lookup_at(struct fixture *f, const char *addr, uint32_t at, uint32_t *expires)
+{
+	struct store_reader r;
+	struct listing l;
+	struct addr a = testdir_net(addr);
+	int rc;
+
+	assert_int_equal(store_reader_init(f->s, &r), 0);
+	rc = store_lookup(&r, f->zone, &a, at, &l);
+	if (expires != NULL)
+		*expires = rc > 0 ? l.expires : 0;
+	store_reader_fini(&r);
+	return rc;
+}
+
+/* store_prefix_used of prefix NET at time AT. */
+static int
+prefix_used_at(struct fixture *f, const char *net, uint32_t at)
+{
+	struct store_reader r;
+	struct addr p = testdir_net(net);
+	int rc;
+
+	assert_int_equal(store_reader_init(f->s, &r), 0);
+	rc = store_prefix_used(&r, f->zone, &p, at);
 	store_reader_fini(&r);
 	return rc;
 }
@@ -222,6 +254,103 @@ test_duplicate_report_changes_nothing(void **state)
 	assert_int_equal(d.first_seen, NOW - 100);
 	assert_int_equal(d.last_seen, NOW - 80);
 	store_reader_fini(&r);
+}
+
+/*
+ * SPEC: a delisting at T outranks reports with `at` < T; a report at T
+ * itself lists the address again, and a delisting at T delists a report
+ * of T: at equal times the command applied last wins.
+ */
+static void
+test_equal_times_the_command_applied_last_wins(void **state)
+{
+	struct fixture *f = *state;
+
+	report(f, "192.0.2.9", NULL, "a", NOW - 100, STORE_NEW);
+	delist(f, "192.0.2.9", NOW - 50, STORE_DELISTED);
+	report(f, "192.0.2.9", NULL, "b", NOW - 51, STORE_OUTRANKED);
+	assert_int_equal(lookup(f, "192.0.2.9", NULL), STORE_MATCH_NONE);
+	report(f, "192.0.2.9", NULL, "b", NOW - 50, STORE_NEW);
+	assert_int_equal(lookup(f, "192.0.2.9", NULL), STORE_MATCH_LISTED);
+
+	report(f, "192.0.2.10", NULL, "a", NOW - 50, STORE_NEW);
+	delist(f, "192.0.2.10", NOW - 50, STORE_DELISTED);
+	assert_int_equal(lookup(f, "192.0.2.10", NULL), STORE_MATCH_NONE);
+}
+
+/* A listing expires at last report + lifetime: served until the second before, not at it. */
+static void
+test_listing_expires_at_its_exact_second(void **state)
+{
+	struct fixture *f = *state;
+	struct store_wr *w;
+	uint32_t expires;
+	uint64_t n;
+
+	report(f, "192.0.2.40", NULL, "s", NOW - 86400, STORE_NEW);
+	assert_int_equal(lookup_at(f, "192.0.2.40", NOW - 1, &expires), STORE_MATCH_LISTED);
+	assert_int_equal(expires, NOW);
+	assert_int_equal(lookup_at(f, "192.0.2.40", NOW, NULL), STORE_MATCH_NONE);
+	assert_int_equal(prefix_used_at(f, "192.0.2.0/24", NOW), 0);
+	/* expire takes it at that second, not before; a report then lists it anew. */
+	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	assert_int_equal(store_expire(w, NOW - 1, true, NULL, NULL, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_expire(w, NOW, true, NULL, NULL, &n), 0);
+	assert_int_equal(n, 1);
+	store_wr_abort(w);
+	report(f, "192.0.2.40", NULL, "t", NOW - 5, STORE_NEW);
+}
+
+/*
+ * RFC 8020: a name exists when something is listed below it; an expired
+ * listing is not, even before expire removes it (SPEC: never served).
+ */
+static void
+test_expired_listing_makes_no_empty_non_terminal(void **state)
+{
+	struct fixture *f = *state;
+
+	report(f, "192.0.2.5", NULL, "s", NOW - 2 * 86400, STORE_NEW);
+	report(f, "198.51.100.0/28", NULL, "s", NOW - 2 * 86400, STORE_NEW);
+	assert_int_equal(prefix_used_at(f, "192.0.2.0/24", NOW), 0);
+	assert_int_equal(prefix_used_at(f, "192.0.0.0/16", NOW), 0);
+	assert_int_equal(prefix_used_at(f, "198.51.100.0/24", NOW), 0);
+	report(f, "192.0.2.6", NULL, "s", NOW - 10, STORE_NEW);
+	assert_int_equal(prefix_used_at(f, "192.0.2.0/24", NOW), 1);
+	assert_int_equal(prefix_used_at(f, "192.0.0.0/16", NOW), 1);
+}
+
+/*
+ * Delisting a range delists what was listed inside it at that time too: a
+ * report inside it older than the delisting does not list it again.
+ */
+static void
+test_delisting_a_range_outranks_older_reports_inside_it(void **state)
+{
+	struct fixture *f = *state;
+
+	report(f, "192.0.2.9", NULL, "a", NOW - 100, STORE_NEW);
+	report(f, "192.0.2.0/24", NULL, "a", NOW - 90, STORE_NEW);
+	delist(f, "192.0.2.0/24", NOW - 50, STORE_DELISTED);
+	report(f, "192.0.2.9", NULL, "b", NOW - 60, STORE_OUTRANKED);
+	assert_int_equal(lookup(f, "192.0.2.9", NULL), STORE_MATCH_NONE);
+	report(f, "192.0.2.9", NULL, "b", NOW - 40, STORE_NEW);
+}
+
+/* An exception makes no name exist: once its range expired, the names above are gone. */
+static void
+test_exception_makes_no_empty_non_terminal(void **state)
+{
+	struct fixture *f = *state;
+
+	report(f, "198.51.100.0/24", NULL, "s", NOW - 100, STORE_NEW);
+	delist(f, "198.51.100.77", NOW - 50, STORE_EXCEPTED);
+	assert_int_equal(prefix_used_at(f, "198.51.100.0/24", NOW), 1);
+	assert_int_equal(prefix_used_at(f, "198.51.0.0/16", NOW), 1);
+	/* The range expires (expire has not run): only the exception is left below. */
+	assert_int_equal(prefix_used_at(f, "198.51.100.0/24", NOW - 100 + 86400), 0);
+	assert_int_equal(prefix_used_at(f, "198.51.0.0/16", NOW - 100 + 86400), 0);
 }
 
 /* Journal ops as letters, one per change: "A101 C102 D103". */
@@ -635,7 +764,7 @@ test_a_version_1_store_gets_its_partial_names(void **state)
 	assert_int_equal(mdb_txn_commit(txn), 0);
 	mdb_env_close(env);
 
-	assert_int_equal(store_open(&f->s, f->dir, (size_t)64 << 20), 0);
+	assert_int_equal(store_open(&f->s, f->dir, (size_t)64 << 20, 0), 0);
 	assert_int_equal(prefix_used_cost(f, "192.0.2.0/24", NOW, &moves), 1);
 	assert_int_equal(prefix_used_cost(f, "192.0.0.0/16", NOW, &moves), 1);
 	assert_int_equal(prefix_used_cost(f, "198.51.100.0/24", NOW, &moves), 0);
@@ -736,7 +865,7 @@ test_two_processes_write_and_read_at_once(void **state)
 			struct store_zone z;
 
 			/* Each child opens its own environment, as rbldb does. */
-			if (store_open(&s, f->dir, 64 << 20) != 0 ||
+			if (store_open(&s, f->dir, 64 << 20, 0) != 0 ||
 			    store_zone_ensure(s, "relays.example.org", 100, &z) != 0)
 				_exit(1);
 			for (i = 0; i < 50; i++) {
@@ -774,6 +903,32 @@ test_two_processes_write_and_read_at_once(void **state)
 	assert_int_equal(serial(f), 200);
 }
 
+/* Only rbldb init creates a store: a mistyped path is refused, and left as it was. */
+static void
+test_open_without_create_refuses_a_missing_store(void **state)
+{
+	char dir[TESTDIR_LEN], path[128];
+	struct store *s;
+	struct stat st;
+
+	(void)state;
+	testdir_make(dir, "nostore");
+	snprintf(path, sizeof(path), "%s/db", dir);
+	assert_int_equal(store_open(&s, path, 64 << 20, 0), RB_ENOSTORE);
+	assert_int_equal(stat(path, &st), -1);
+	/* An empty directory (a StateDirectory systemd made) holds no store either. */
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(store_open(&s, path, 64 << 20, 0), RB_ENOSTORE);
+	snprintf(path, sizeof(path), "%s/db/data.mdb", dir);
+	assert_int_equal(stat(path, &st), -1);
+	snprintf(path, sizeof(path), "%s/db", dir);
+	assert_int_equal(store_open(&s, path, 64 << 20, STORE_CREATE), 0);
+	store_close(s);
+	assert_int_equal(store_open(&s, path, 64 << 20, 0), 0);
+	store_close(s);
+	testdir_remove(dir);
+}
+
 static void
 test_foreign_environment_is_refused(void **state)
 {
@@ -783,10 +938,10 @@ test_foreign_environment_is_refused(void **state)
 	(void)state;
 	testdir_make(dir, "foreign");
 	testdir_write(dir, "data.mdb", "this is not an LMDB file, it is somebody's notes\n");
-	assert_int_equal(store_open(&s, dir, 64 << 20), RB_ENOTSTORE);
+	assert_int_equal(store_open(&s, dir, 64 << 20, STORE_CREATE), RB_ENOTSTORE);
 	/* A plain file where the directory should be is refused too. */
 	snprintf(path, sizeof(path), "%s/data.mdb", dir);
-	assert_int_equal(store_open(&s, path, 64 << 20), RB_ENOTSTORE);
+	assert_int_equal(store_open(&s, path, 64 << 20, STORE_CREATE), RB_ENOTSTORE);
 	testdir_remove(dir);
 }
 
@@ -850,6 +1005,77 @@ test_purge_removes_what_rests_only_on_the_source(void **state)
 	purge(f, "bad-feed", 0, 1, 1);
 	assert_int_equal(lookup(f, "192.0.2.3", NULL), STORE_MATCH_NONE);
 	purge(f, "no-such-source", 0, 0, 0);
+}
+
+/* What remains after a purge sets the expiry: the remaining reports' latest at + lifetime. */
+static void
+test_purge_recomputes_the_expiry(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t expires;
+
+	report(f, "192.0.2.2", NULL, "good-trap", NOW - 1000, STORE_NEW);
+	report(f, "192.0.2.2", NULL, "bad-feed", NOW - 100, STORE_REFRESHED);
+	assert_int_equal(lookup_at(f, "192.0.2.2", NOW, &expires), STORE_MATCH_LISTED);
+	assert_int_equal(expires, NOW - 100 + 86400);
+	purge(f, "bad-feed", 0, 1, 0);
+	assert_int_equal(lookup_at(f, "192.0.2.2", NOW, &expires), STORE_MATCH_LISTED);
+	assert_int_equal(expires, NOW - 1000 + 86400);
+	assert_int_equal(lookup_at(f, "192.0.2.2", NOW - 1000 + 86400, NULL), STORE_MATCH_NONE);
+}
+
+/*
+ * --since keeps the source's older reports, even of an entry that also has
+ * newer ones; a report at exactly SINCE goes.
+ */
+static void
+test_purge_since_keeps_older_reports(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t expires;
+
+	report(f, "192.0.2.4", NULL, "bad-feed", NOW - 300, STORE_NEW);
+	report(f, "192.0.2.4", NULL, "bad-feed", NOW - 100, STORE_REFRESHED);
+	report(f, "192.0.2.5", NULL, "bad-feed", NOW - 200, STORE_NEW);
+	purge(f, "bad-feed", NOW - 200, 2, 1);
+	assert_int_equal(lookup_at(f, "192.0.2.4", NOW, &expires), STORE_MATCH_LISTED);
+	assert_int_equal(expires, NOW - 300 + 86400);
+	assert_int_equal(lookup(f, "192.0.2.5", NULL), STORE_MATCH_NONE);
+}
+
+/* Reports from before a delisting belong to an earlier listing: they do not hold up the new one. */
+static void
+test_purge_counts_only_the_current_listing(void **state)
+{
+	struct fixture *f = *state;
+
+	report(f, "192.0.2.6", NULL, "good-trap", NOW - 300, STORE_NEW);
+	delist(f, "192.0.2.6", NOW - 200, STORE_DELISTED);
+	report(f, "192.0.2.6", NULL, "bad-feed", NOW - 100, STORE_NEW);
+	purge(f, "bad-feed", 0, 1, 1);
+	assert_int_equal(lookup(f, "192.0.2.6", NULL), STORE_MATCH_NONE);
+}
+
+/* What an import (never expires) holds up after a purge still never expires. */
+static void
+test_purge_keeps_a_never_expiring_listing(void **state)
+{
+	struct fixture *f = *state;
+	struct store_wr *w;
+	struct report imp = { .net = testdir_net("192.0.2.7"), .at = NOW - 500,
+	    .source = "import:relays.txt", .imported = true };
+	enum store_outcome out;
+	uint32_t expires;
+
+	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	store_wr_set_now(w, NOW);
+	assert_int_equal(store_report(w, f->zone, &imp, &out), 0);
+	assert_int_equal(store_wr_commit(w), 0);
+	report(f, "192.0.2.7", NULL, "good-trap", NOW - 400, STORE_REFRESHED);
+	report(f, "192.0.2.7", NULL, "bad-feed", NOW - 100, STORE_REFRESHED);
+	purge(f, "bad-feed", 0, 1, 0);
+	assert_int_equal(lookup_at(f, "192.0.2.7", NOW, &expires), STORE_MATCH_LISTED);
+	assert_int_equal(expires, 0);
 }
 
 static int
@@ -1306,6 +1532,11 @@ main(void)
 		T(test_delist_inside_range_becomes_exception),
 		T(test_delisting_outranks_older_reports),
 		T(test_duplicate_report_changes_nothing),
+		T(test_equal_times_the_command_applied_last_wins),
+		T(test_delisting_a_range_outranks_older_reports_inside_it),
+		T(test_exception_makes_no_empty_non_terminal),
+		T(test_listing_expires_at_its_exact_second),
+		T(test_expired_listing_makes_no_empty_non_terminal),
 		T(test_serial_and_journal_grow_per_changing_commit),
 		T(test_journal_trim_drops_the_oldest_commits),
 		T(test_expired_entries_are_not_served_and_expire_removes_them),
@@ -1320,6 +1551,10 @@ main(void)
 		T(test_two_processes_write_and_read_at_once),
 		T(test_same_delisting_twice_changes_nothing),
 		T(test_purge_removes_what_rests_only_on_the_source),
+		T(test_purge_recomputes_the_expiry),
+		T(test_purge_since_keeps_older_reports),
+		T(test_purge_counts_only_the_current_listing),
+		T(test_purge_keeps_a_never_expiring_listing),
 		T(test_exceptions_go_with_their_range),
 		T(test_bulk_load_in_key_order_reads_back),
 		T(test_bulk_load_scattered_then_ranges_and_delistings),
@@ -1328,6 +1563,7 @@ main(void)
 		T(test_revert_refuses_entries_changed_since_unless_forced),
 		T(test_undo_records_go_after_30_days),
 		T(test_max_change_refuses_a_commit_over_the_limit),
+		cmocka_unit_test(test_open_without_create_refuses_a_missing_store),
 		cmocka_unit_test(test_foreign_environment_is_refused),
 	};
 

@@ -458,6 +458,143 @@ test_journal_cutoff_keeps_max_commits(void **state)
 	query_ctx_release(&f->q);
 }
 
+/* Report each of the N addresses ADDRS in one commit dated WHEN (0: now). */
+static void
+commit_reports(struct fixture *f, const char *const *addrs, int n, int64_t when)
+{
+	struct store_wr *w;
+	enum store_outcome out;
+	int k;
+
+	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	if (when != 0)
+		store_wr_set_now(w, when);
+	for (k = 0; k < n; k++) {
+		struct report r = { .at = when != 0 ? when : time_now(), .lifetime = 86400,
+		    .source = "test" };
+
+		assert_int_equal(addr_parse_cidr(addrs[k], &r.net, NULL), 0);
+		assert_int_equal(store_report(w, f->zone, &r, &out), 0);
+	}
+	assert_int_equal(store_wr_commit(w), 0);
+}
+
+/* IXFR from serial FROM: its records into *RRS (incremental: the second is the old SOA). */
+static ldns_rr_list *
+ixfr_from(struct fixture *f, uint32_t from)
+{
+	uint8_t q[512];
+	size_t len = xfr_msg(q, LDNS_RR_TYPE_IXFR, from, NULL, NULL);
+	struct xfr_job *j;
+	ldns_rr_list *rrs = ldns_rr_list_new();
+
+	assert_int_equal(ask(f, "127.0.0.1", q, len, QUERY_TCP, &j), QUERY_XFR);
+	drain(j, rrs, NULL);
+	return rrs;
+}
+
+static bool
+has_owner(const ldns_rr_list *rrs, const char *owner)
+{
+	size_t i;
+	char *s;
+	bool found = false;
+
+	for (i = 0; i < ldns_rr_list_rr_count(rrs) && !found; i++) {
+		s = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(rrs, i)));
+		found = strcmp(s, owner) == 0;
+		free(s);
+	}
+	return found;
+}
+
+/* Changes far apart in one commit, in /8s whose labels end alike: each name is in the difference. */
+static void
+test_ixfr_one_commit_two_names(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const addrs[] = { "203.0.113.9", "3.0.113.9" };
+	uint32_t old = serial(f);
+	ldns_rr_list *rrs;
+
+	commit_reports(f, addrs, 2, 0);
+	rrs = ixfr_from(f, old);
+	/* New SOA, old SOA, new SOA, the A of each (the zone has no text), new SOA. */
+	assert_int_equal(ldns_rr_list_rr_count(rrs), 6);
+	assert_int_equal(soa_serial(ldns_rr_list_rr(rrs, 1)), old);
+	assert_true(has_owner(rrs, "9.113.0.203." ZONE "."));
+	assert_true(has_owner(rrs, "9.113.0.3." ZONE "."));
+	ldns_rr_list_deep_free(rrs);
+}
+
+/* RFC 1982: after serial 4294967295 comes 0, and IXFR from the one to the other is incremental. */
+static void
+test_ixfr_across_the_serial_wrap(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const addrs[] = { "203.0.113.9" };
+	struct store_zone z;
+	ldns_rr_list *rrs;
+
+	/* The apex file's serial moves ahead twice (each step less than 2^31). */
+	assert_int_equal(store_zone_ensure(f->s, ZONE, serial(f) + 0x7fffffffu, &z), 0);
+	assert_int_equal(store_zone_ensure(f->s, ZONE, UINT32_MAX, &z), 0);
+	assert_int_equal(serial(f), UINT32_MAX);
+	commit_reports(f, addrs, 1, 0);
+	assert_int_equal(serial(f), 0);
+	rrs = ixfr_from(f, UINT32_MAX);
+	assert_int_equal(ldns_rr_list_rr_count(rrs), 5);
+	assert_int_equal(soa_serial(ldns_rr_list_rr(rrs, 1)), UINT32_MAX);
+	assert_true(has_owner(rrs, "9.113.0.203." ZONE "."));
+	ldns_rr_list_deep_free(rrs);
+}
+
+/*
+ * The apex file's serial moved ahead between two commits: the journal's
+ * commits no longer chain from a client serial before the move, and the
+ * zone goes in full (RFC 1995 s4) rather than a difference from the wrong
+ * commits.
+ */
+static void
+test_ixfr_across_an_apex_serial_move_is_full(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const a[] = { "203.0.113.9" }, *const b[] = { "203.0.113.10" };
+	struct store_zone z;
+	uint32_t from;
+	ldns_rr_list *rrs;
+
+	commit_reports(f, a, 1, 0);
+	from = serial(f);
+	assert_int_equal(store_zone_ensure(f->s, ZONE, from + 2, &z), 0);
+	commit_reports(f, b, 1, 0);
+	assert_int_equal(serial(f), from + 3);
+	rrs = ixfr_from(f, from);
+	assert_int_equal(ldns_rr_get_type(ldns_rr_list_rr(rrs, 1)), LDNS_RR_TYPE_NS);
+	ldns_rr_list_deep_free(rrs);
+}
+
+/* A commit older than journal-age is not used for IXFR: the zone goes in full. */
+static void
+test_ixfr_past_journal_age_is_full(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const a[] = { "203.0.113.9" }, *const b[] = { "203.0.113.10" };
+	uint32_t old = serial(f);
+	ldns_rr_list *rrs;
+
+	conf_zone(f->c, ZONE)->server->journal_age = 3600;
+	commit_reports(f, a, 1, time_now() - 7200);
+	commit_reports(f, b, 1, 0);
+	rrs = ixfr_from(f, old);
+	assert_int_equal(ldns_rr_get_type(ldns_rr_list_rr(rrs, 1)), LDNS_RR_TYPE_NS);
+	ldns_rr_list_deep_free(rrs);
+	/* From after the old commit, the journal still serves. */
+	rrs = ixfr_from(f, old + 1);
+	assert_int_equal(ldns_rr_get_type(ldns_rr_list_rr(rrs, 1)), LDNS_RR_TYPE_SOA);
+	ldns_rr_list_deep_free(rrs);
+}
+
 int
 main(void)
 {
@@ -483,6 +620,11 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_journal_cutoff_keeps_max_commits, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_ixfr_one_commit_two_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ixfr_across_the_serial_wrap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ixfr_across_an_apex_serial_move_is_full, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_ixfr_past_journal_age_is_full, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -58,7 +58,7 @@ testdir_store(const char *path, const char *zone, uint32_t serial, uint16_t *id)
 	struct store *s;
 	struct store_zone z;
 
-	assert_int_equal(store_open(&s, path, 64 << 20), 0);
+	assert_int_equal(store_open(&s, path, 64 << 20, STORE_CREATE), 0);
 	assert_int_equal(store_zone_ensure(s, zone, serial, &z), 0);
 	if (id != NULL)
 		*id = z.id;
