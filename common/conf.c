@@ -23,6 +23,8 @@
 #define CONF_DEFAULT_LIFETIME (30u * 86400)
 #define CONF_DEFAULT_MAX_RANGE4 16
 #define CONF_DEFAULT_MAX_RANGE6 48
+#define CONF_DEFAULT_MAX_CHANGE 1000		/* the same as the store's default */
+#define CONF_DEFAULT_MAX_CHANGE_PCT 5
 #define CONF_MAX_TTL 0x7fffffffu		/* RFC 2181 s8 */
 
 enum section { SEC_NONE, SEC_SERVER, SEC_ZONE, SEC_KEY };
@@ -68,7 +70,7 @@ struct conf_parse {
 
 static conf_set_fn set_db, set_mapsize, set_default_zone;
 static conf_set_fn set_apex, set_family, set_code, set_text, set_ttl, set_lifetime;
-static conf_set_fn set_max_range, set_max_range6, set_never;
+static conf_set_fn set_max_range, set_max_range6, set_max_change, set_never;
 
 /*
  * Every key of every section.  Those with a hook are rbldbd's: named here
@@ -109,6 +111,7 @@ static const struct keydef zone_keys[] = {
 	{ "lifetime", KEY_SCALAR, .set = set_lifetime },
 	{ "max-range", KEY_SCALAR, .set = set_max_range },
 	{ "max-range6", KEY_SCALAR, .set = set_max_range6 },
+	{ "max-change", KEY_SCALAR, .set = set_max_change },
 	{ "never-list", KEY_LIST, .set = set_never },
 	{ "allow-transfer", KEY_LIST, .hook = CONF_HOOK_ALLOW_TRANSFER },
 	{ "notify", KEY_LIST, .hook = CONF_HOOK_NOTIFY },
@@ -476,6 +479,41 @@ set_max_range6(struct conf_parse *p, const char *v)
 	return 0;
 }
 
+/*
+ * "N", "P%" or "N P%": a commit may add or remove the larger of N listings
+ * and P% of the zone's; a term left out keeps its default (1000, 5%).
+ */
+static int
+set_max_change(struct conf_parse *p, const char *v)
+{
+	struct conf_zone *z = cur_zone(p);
+	const char *rest = v;
+	char item[64];
+	size_t n;
+	unsigned long x;
+	bool count = false, pct = false, bad = false;
+
+	while (!bad && conf_next_item(&rest, item, sizeof(item))) {
+		n = strlen(item);
+		if (n > 1 && item[n - 1] == '%' && !pct) {
+			item[n - 1] = '\0';
+			bad = !conf_parse_uint(item, 100, &x);
+			z->max_change_pct = (uint32_t)x;
+			pct = true;
+		} else if (!count && item[n - 1] != '%') {
+			bad = !conf_parse_uint(item, 1000000000, &x);
+			z->max_change = (uint32_t)x;
+			count = true;
+		} else {
+			bad = true;
+		}
+	}
+	if (bad || (!count && !pct))
+		return conf_fail(p, "max-change '%s' is not a number of listings and/or a share "
+		    "of the zone's listings (1000, 5%%, or 1000 5%%)", v);
+	return 0;
+}
+
 static int
 set_never(struct conf_parse *p, const char *v)
 {
@@ -530,6 +568,8 @@ open_zone(struct conf_parse *p, const char *arg)
 	z->lifetime = CONF_DEFAULT_LIFETIME;
 	z->max_range4 = CONF_DEFAULT_MAX_RANGE4;
 	z->max_range6 = CONF_DEFAULT_MAX_RANGE6;
+	z->max_change = CONF_DEFAULT_MAX_CHANGE;
+	z->max_change_pct = CONF_DEFAULT_MAX_CHANGE_PCT;
 	z->line = p->line;
 	snprintf(origin, sizeof(origin), "%s.", name);
 	if ((z->name = strdup(name)) == NULL || (z->file = strdup(c->path)) == NULL ||

@@ -33,6 +33,9 @@ struct conf_zone {
 	uint32_t lifetime;	/* default listing lifetime, seconds */
 	uint8_t max_range4;	/* shortest IPv4 prefix without --force (max-range) */
 	uint8_t max_range6;	/* shortest IPv6 prefix without --force (max-range6) */
+	/* max-change: a commit may add or remove the larger of these without --force */
+	uint32_t max_change;		/* listings */
+	uint32_t max_change_pct;	/* percent of the zone's listings */
 	struct addr *never;	/* never-list prefixes */
 	size_t nnever;
 	struct conf_zone_server *server;	/* transfers, journal, NOTIFY, ACL, RRL */

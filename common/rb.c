@@ -35,6 +35,13 @@ rb_strerror(int rc)
 		    "holding no symbolic link";
 	case RB_ENOSTORE:
 		return "no store there (rbldb init creates one)";
+	case RB_EMAXCHANGE:
+		return "the commit adds or removes more listings than the zone's max-change "
+		    "(use --force to do it)";
+	case RB_ECONFLICT:
+		return "entries changed since that commit (use --force to revert the others)";
+	case RB_ENOUNDO:
+		return "that commit's undo record is not kept";
 	case -ELOOP:
 		/* What O_NOFOLLOW (privs_open) says of a link; a loop of links reads alike. */
 		return "a symbolic link, which is not followed here (give the file's own path)";

@@ -22,6 +22,9 @@ enum {
 	RB_EBUSY = -1008,	/* too many readers or similar transient condition */
 	RB_EUNSAFE = -1009,	/* as root: a store others may write, or a link in it */
 	RB_ENOSTORE = -1010,	/* no store in that directory (rbldb init makes one) */
+	RB_EMAXCHANGE = -1011,	/* a commit over a zone's max-change, without force */
+	RB_ECONFLICT = -1012,	/* revert: entries changed since the commit */
+	RB_ENOUNDO = -1013,	/* revert: the commit's undo record is not kept */
 };
 
 const char *rb_strerror(int rc);

@@ -15,7 +15,7 @@
 
 const char *const db_names[DB_COUNT] = {
 	"meta", "entries", "details", "reports", "bysource", "expiry",
-	"journal", "history", "strings", "strindex", "below", "commits",
+	"journal", "history", "strings", "strindex", "below", "commits", "undo", "batches",
 };
 
 int
@@ -154,8 +154,50 @@ check_schema(MDB_txn *txn, unsigned *version)
  * creates the databases the newer version has (store_open): a crash
  * leaves the store as it was or fully upgraded.  Version 1 was the first.
  * Version 2 added the commit log (DB_COMMITS, starts empty) and the
- * summaries of partial names (DB_BELOW, built from the entries).
+ * summaries of partial names (DB_BELOW, built from the entries).  Version 3
+ * added the undo records (DB_UNDO) and the ingested files (DB_BATCHES),
+ * both starting empty (commits made before keep no undo record), and each
+ * zone's count of listings ('l' in meta), counted here from the entries.
  */
+static int
+count_listings(struct store *s, MDB_txn *txn)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	unsigned char kb[3], vb[8];
+	MDB_val ck = { 3, kb }, cv = { 8, vb };
+	uint64_t n = 0;
+	int zone = -1, rc;
+
+	if ((rc = mdb_cursor_open(txn, s->dbi[DB_ENTRIES], &cur)) != 0)
+		return from_mdb(rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); ; rc = mdb_cursor_get(cur, &k, &v,
+	    MDB_NEXT)) {
+		int z = rc == 0 && k.mv_size >= 2 ? get16(k.mv_data) : -1;
+
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			break;
+		if (z != zone && zone >= 0) {
+			kb[0] = 'l';
+			put16(kb + 1, (uint16_t)zone);
+			put64(vb, n);
+			if ((rc = mdb_put(txn, s->dbi[DB_META], &ck, &cv, 0)) != 0)
+				break;
+			n = 0;
+		}
+		if (z < 0) {
+			rc = 0;
+			break;
+		}
+		zone = z;
+		if (v.mv_size == HOT_LEN && !(((const unsigned char *)v.mv_data)[0] &
+		    LISTING_EXCEPTION))
+			n++;
+	}
+	mdb_cursor_close(cur);
+	return from_mdb(rc);
+}
+
 static int
 upgrade(struct store *s, MDB_txn *txn, unsigned from)
 {
@@ -164,6 +206,10 @@ upgrade(struct store *s, MDB_txn *txn, unsigned from)
 	switch (from) {
 	case 1:
 		if ((rc = below_build(s, txn)) != 0)
+			return rc;
+		/* FALLTHROUGH */
+	case 2:
+		if ((rc = count_listings(s, txn)) != 0)
 			return rc;
 		/* FALLTHROUGH */
 	default:
@@ -293,7 +339,45 @@ store_close(struct store *s)
 	mdb_env_close(s->env);
 	free(s->dir);
 	free(s->origin);
+	free(s->limits);
 	free(s);
+}
+
+int
+store_set_max_change(struct store *s, uint16_t zone, uint32_t count, uint32_t percent)
+{
+	struct zone_limit *l;
+	size_t i;
+
+	s->guarded = true;
+	for (i = 0; i < s->nlimits; i++)
+		if (s->limits[i].zone == zone)
+			break;
+	if (i == s->nlimits) {
+		if ((l = realloc(s->limits, (s->nlimits + 1) * sizeof(*l))) == NULL)
+			return -ENOMEM;
+		s->limits = l;
+		s->nlimits++;
+	}
+	s->limits[i].zone = zone;
+	s->limits[i].count = count;
+	s->limits[i].percent = percent;
+	return RB_OK;
+}
+
+void
+store_set_force(struct store *s, bool force)
+{
+	s->guarded = true;
+	s->force = force;
+}
+
+bool
+store_max_change_over(const struct store *s, struct store_change_over *out)
+{
+	if (s->has_over && out != NULL)
+		*out = s->over;
+	return s->has_over;
 }
 
 int

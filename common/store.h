@@ -17,9 +17,11 @@
  * the builders that write them.  The databases: meta, entries (what the
  * server reads), details, reports, bysource, expiry, journal (IXFR),
  * history (the audit trail), strings and strindex, below (partial names),
- * commits (the commit log).  Schema versions: 1 the first; 2 added below
- * and commits.  The first process that opens an older store upgrades it in
- * one write transaction (store.c, upgrade()).
+ * commits (the commit log), undo (what revert restores), batches (the
+ * ingested files).  Schema versions: 1 the first; 2 added below and
+ * commits; 3 added undo, batches and each zone's count of listings.  The
+ * first process that opens an older store upgrades it in one write
+ * transaction (store.c, upgrade()).
  */
 
 #include <stdatomic.h>
@@ -29,10 +31,19 @@
 
 #include "addr.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_DEFAULT_MAPSIZE ((size_t)16 << 30)	/* 16 GiB, sparse */
 #define STORE_MAX_ZONES 4096
 #define STORE_MAX_TEXT 4000		/* reasons and other texts, octets */
+/*
+ * Undo records (store_revert): a commit that changes more entries than this
+ * keeps none, and they are deleted this long after their commit.
+ */
+#define STORE_UNDO_MAX_ENTRIES 1000000
+#define STORE_UNDO_KEEP (30 * 86400)
+/* The max-change guard's default: the larger of 1000 listings and 5% of the zone. */
+#define STORE_MAX_CHANGE_COUNT 1000
+#define STORE_MAX_CHANGE_PERCENT 5
 
 struct store;		/* an open LMDB environment and its databases */
 struct store_wr;	/* a write transaction */
@@ -64,6 +75,33 @@ void store_close(struct store *s);
  * (rbldb: its command line; rbldbd: "rbldbd expiry").  Copied.
  */
 int store_set_origin(struct store *s, const char *origin);
+
+/*
+ * The max-change guard (SPEC "Command lines").  Once a limit is set, a
+ * commit that adds, or removes, more listings (entries that are not
+ * exceptions) of a zone than the larger of COUNT and PERCENT % of the
+ * zone's listings before the commit is refused: store_wr_commit aborts it
+ * with RB_EMAXCHANGE.  Zones without a limit of their own get the default
+ * (STORE_MAX_CHANGE_COUNT, STORE_MAX_CHANGE_PERCENT).  With FORCE set,
+ * commits over the limit go through; store_max_change_over says so after
+ * each one (rbldbd's expiry commits are exempt that way, and logged).
+ */
+int store_set_max_change(struct store *s, uint16_t zone, uint32_t count, uint32_t percent);
+void store_set_force(struct store *s, bool force);
+
+/* What a commit had over a zone's max-change limit. */
+struct store_change_over {
+	uint16_t zone;
+	uint32_t count;		/* listings added (or removed) */
+	uint64_t limit;
+	bool removed;		/* COUNT is of listings removed */
+};
+/*
+ * After store_wr_commit (or store_wr_check_max_change): true, with *out
+ * filled, when the last commit went over a zone's limit, whether it was
+ * refused or forced through.
+ */
+bool store_max_change_over(const struct store *s, struct store_change_over *out);
 
 /* A consistent, compacted copy of the store into directory DIR (created 0700, copy 0600). */
 int store_backup(struct store *s, const char *dir);
@@ -219,6 +257,8 @@ enum history_op {
 	HISTORY_EXPIRE,		/* lifetime passed, entry removed */
 	HISTORY_PURGE,		/* removed by purge of a source */
 	HISTORY_IMPORT,		/* imported from another format */
+	HISTORY_REVERT,		/* set back to its state before a commit (revert) */
+	HISTORY_RECOUNT,	/* purge withdrew reports; the rest keep it listed */
 };
 
 struct history {
@@ -287,6 +327,17 @@ void store_wr_set_now(struct store_wr *w, int64_t now);
 struct store_reader *store_wr_reader(struct store_wr *w);
 /* Number of zones whose serial the commit will move. */
 unsigned store_wr_changed_zones(const struct store_wr *w);
+/*
+ * The I-th of those zones and its counts so far (zone, added, removed and
+ * changed are set; serials and seq are not yet known).  RB_ENOTFOUND past
+ * the last.
+ */
+int store_wr_zone_counts(const struct store_wr *w, unsigned i, struct store_commit_zone *out);
+/*
+ * The max-change guard without committing (for dry runs): RB_EMAXCHANGE
+ * when the commit would be refused, with store_max_change_over saying why.
+ */
+int store_wr_check_max_change(struct store_wr *w);
 
 /* A report, after the policy checks (policy.h) passed. */
 struct report {
@@ -344,6 +395,56 @@ int store_expire(struct store_wr *w, uint32_t now, bool dry_run, store_entry_cb 
  */
 int store_purge(struct store_wr *w, const char *source, int64_t since, bool dry_run,
     store_entry_cb cb, void *arg, uint64_t *reports, uint64_t *removed);
+
+/*
+ * Revert commit COMMIT of the commit log (rbldb revert): every entry it
+ * changed is set back to its state before it (listing, details and the
+ * reports the commit added or withdrew), through the same writes as
+ * report and delist, so the new commit has its journal, serials, history
+ * (HISTORY_REVERT) and undo record like any other; reverting it redoes
+ * COMMIT.  An entry conflicts when some part of it (listing, details, one
+ * of those reports) is now neither as COMMIT left it nor as it was before:
+ * a later commit changed it.  Conflicts make the revert refuse
+ * (RB_ECONFLICT, nothing written) unless FLAGS has STORE_REVERT_FORCE, which
+ * leaves those entries as they are now and reverts the others.  CB (may be
+ * NULL) sees each entry of the commit once, in key order, after the
+ * decision (conflicts first when refused).  RB_ENOTFOUND: no such commit;
+ * RB_ENOUNDO: its undo record is not kept (*counts says why).
+ */
+#define STORE_REVERT_FORCE 0x01
+enum store_revert_state {
+	STORE_REVERT_DONE = 1,	/* set back to its state before the commit */
+	STORE_REVERT_ALREADY,	/* already in that state: nothing to do */
+	STORE_REVERT_CONFLICT,	/* changed since by a later commit: left as it is */
+};
+struct store_revert_entry {
+	uint16_t zone;
+	struct addr net;
+	bool had, has;		/* a listing (or exception) before COMMIT; now */
+	struct listing before, now;	/* when had, has */
+	enum store_revert_state state;
+};
+typedef int (*store_revert_cb)(void *arg, const struct store_revert_entry *e);
+struct store_revert_counts {
+	uint64_t entries;	/* entries COMMIT changed */
+	uint64_t done, already, conflicts;
+	int64_t at;		/* when COMMIT was made */
+	bool too_large;		/* RB_ENOUNDO: over STORE_UNDO_MAX_ENTRIES */
+	uint64_t reverts;	/* the commit COMMIT itself reverted, 0 none */
+};
+int store_revert(struct store_wr *w, uint64_t commit, unsigned flags, store_revert_cb cb,
+    void *arg, struct store_revert_counts *counts);
+
+/*
+ * Ingested files (SPEC "Listing policy": a second ingest of the same file
+ * changes nothing).  store_batch_find looks the SHA-256 DIGEST of a file's
+ * content up: RB_OK with when it was ingested and the commit that applied
+ * it (0: none changed a zone), or RB_ENOTFOUND.  store_batch_add records it
+ * with this transaction's commit.  Reverting that commit forgets it.
+ */
+int store_batch_find(struct store_reader *r, const unsigned char digest[32], int64_t *at,
+    uint64_t *commit);
+int store_batch_add(struct store_wr *w, const unsigned char digest[32]);
 
 /* The zone ids known to the store are needed by expiry's callers. */
 int store_zone_name(struct store_reader *r, uint16_t zone, char *buf, size_t len);

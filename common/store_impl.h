@@ -24,6 +24,8 @@
  *           "nextzone" -> the next zone id to give(2)
  *           "zone:" NAME -> the zone's id(2)
  *           'z' id(2) -> zone record: serial(4) changed(8) seq(8) pad(2) NAME
+ *           'l' id(2) -> listings(8): the zone's entries that are not
+ *           exceptions, kept by store_wr_commit for the max-change guard
  * entries   entry key -> hot value (HOT_LEN 16): flags(1) parent(1) pad(2)
  *           code(4) expires(4) reason(4); what the server reads.  parent is
  *           the plen of the entry's nearest enclosing entry, NO_PARENT none
@@ -51,6 +53,25 @@
  * commits   id(8) -> at(8) uid(4) nzones(2) originlen(2), then per zone
  *           zone(2) serial_from(4) serial_to(4) seq(8) added(4) removed(4)
  *           changed(4), then the origin's octets (store_log.c)
+ * undo      id(8) -> the undo header of commit id: at(8) state(1)
+ *           (enum undo_state) reverts(8) (the commit it reverted, 0 none)
+ *           entries(4) (how many entry records follow)
+ *           id(8) | entry key -> one entry commit id changed: have(1)
+ *           (UNDO_HAVE_* bits: which of the four states exist;
+ *           UNDO_*_KEPT: which parts the commit changed, revert leaves the
+ *           others alone), then only the states that exist: hot
+ *           before(UNDO_HOT_LEN 13), hot after(13), each flags(1) code(4)
+ *           expires(4) reason(4); detail before(DETAIL_LEN 40), after(40);
+ *           then nreports(2) and per report changed: source(4) at(8)
+ *           have(1) (bit 0 before, bit 1 after), before(16) and after(16)
+ *           when they exist, values as in reports.  Written at commit from the
+ *           states the entry primitives noted before each entry's first
+ *           change and after its last (store_undo.c); none for a commit of more than
+ *           UNDO_MAX_ENTRIES entries (state UNDO_TOO_LARGE); trimmed after
+ *           UNDO_KEEP seconds
+ * batches   sha256(32) -> at(8) commit(8): the ingested files, by the
+ *           digest of their content, and the commit that applied them (0:
+ *           one that changed no zone), for ingest's file-level idempotency
  *
  * A listing inside a journal record (LISTING_LEN 32): fam(1) plen(1)
  * addr(16) flags(1) code(4) expires(4) reason(4) pad(1).
@@ -59,7 +80,8 @@
 /* Named databases; the order is the index into s->dbi. */
 enum {
 	DB_META, DB_ENTRIES, DB_DETAILS, DB_REPORTS, DB_BYSOURCE, DB_EXPIRY,
-	DB_JOURNAL, DB_HISTORY, DB_STRINGS, DB_STRINDEX, DB_BELOW, DB_COMMITS, DB_COUNT
+	DB_JOURNAL, DB_HISTORY, DB_STRINGS, DB_STRINDEX, DB_BELOW, DB_COMMITS, DB_UNDO,
+	DB_BATCHES, DB_COUNT
 };
 extern const char *const db_names[DB_COUNT];
 
@@ -73,12 +95,31 @@ extern const char *const db_names[DB_COUNT];
 /* Changed entries that make a commit a bulk write (store_wr_commit). */
 #define BULK_CHANGES 10000
 #define KEY_MAX 32
+/* Undo records (store_undo.c). */
+#define UNDO_HOT_LEN 13		/* flags(1) code(4) expires(4) reason(4) */
+#define UNDO_HDR_LEN 21		/* at(8) state(1) reverts(8) entries(4) */
+#define UNDO_REC_MAX (1 + 2 * UNDO_HOT_LEN + 2 * DETAIL_LEN + 2)	/* without reports */
+#define UNDO_REP_LEN (4 + 8 + 1 + 2 * 16)	/* a report, at most */
+#define UNDO_HAVE_HOT_BEFORE 0x01
+#define UNDO_HAVE_HOT_AFTER 0x02
+#define UNDO_HAVE_DETAIL_BEFORE 0x04
+#define UNDO_HAVE_DETAIL_AFTER 0x08
+#define UNDO_HOT_KEPT 0x10		/* the transaction changed the listing */
+#define UNDO_DETAIL_KEPT 0x20		/* ... the details */
+enum undo_state { UNDO_KEPT = 0, UNDO_TOO_LARGE = 1 };
+#define BATCH_DIGEST_LEN 32
 
 struct store {
 	MDB_env *env;
 	MDB_dbi dbi[DB_COUNT];
 	char *dir;
 	char *origin;		/* what this process's commits say made them (commit log) */
+	/* The max-change guard (store_set_max_change): off until limits are set. */
+	bool guarded, force;
+	struct zone_limit *limits;
+	size_t nlimits;
+	struct store_change_over over;	/* what the last commit had over its limit */
+	bool has_over;
 };
 
 struct zone_change {
@@ -87,6 +128,14 @@ struct zone_change {
 	uint32_t n, cap;
 	unsigned char *buf;	/* n records of 1 + 2 * LISTING_LEN */
 	uint32_t ops[4];	/* changes by enum journal_op, journalled or not (commit log) */
+	/* Listings (entries that are not exceptions) gone in and out: max-change. */
+	uint32_t listed_added, listed_removed;
+};
+
+/* A zone's max-change limit (store_set_max_change). */
+struct zone_limit {
+	uint16_t zone;
+	uint32_t count, percent;
 };
 
 struct store_wr {
@@ -109,6 +158,10 @@ struct store_wr {
 	MDB_cursor *scan;	/* on entries, for below_scan() alone */
 	struct below_node *dirty;	/* nodes to read again at commit (below_settle) */
 	size_t ndirty, capdirty;
+	struct undo_cap *undo;	/* before-images of the entries changed (store_undo.c) */
+	uint64_t reverts;	/* the commit this transaction reverts, 0 none */
+	bool batch;		/* an ingested file to record at commit (batches) */
+	unsigned char batch_digest[BATCH_DIGEST_LEN];
 };
 
 /*
@@ -388,6 +441,25 @@ int wput(struct store_wr *w, int db, const void *kd, size_t kl, const void *vd, 
 bool served_same(const struct listing *a, const struct listing *b);
 
 /* store_log.c */
-int commit_log_write(struct store_wr *w);
+uint64_t commit_next_id(struct store_wr *w);
+int commit_log_write(struct store_wr *w, uint64_t id);
+int batch_write(struct store_wr *w, uint64_t id);
+int batch_forget(struct store_wr *w, uint64_t id);
+
+/* store_undo.c */
+int undo_note_hot(struct store_wr *w, uint16_t zone, const struct addr *net, const struct listing *before, const struct listing *after);
+int undo_note_detail(struct store_wr *w, uint16_t zone, const struct addr *net, const unsigned char *after);
+int undo_note_report(struct store_wr *w, const unsigned char *rk, size_t rklen, bool absent, const unsigned char *after);
+void undo_saw_detail(struct store_wr *w, const unsigned char *k, size_t klen, const MDB_val *v);
+int undo_write(struct store_wr *w, uint64_t id);
+int undo_trim(struct store_wr *w);
+void undo_free(struct undo_cap *u);
+
+/* store_write.c */
+int detail_del(struct store_wr *w, uint16_t zone, const struct addr *net);
+int report_put(struct store_wr *w, const unsigned char *rk, size_t rklen, const unsigned char *rv, bool absent);
+int report_del(struct store_wr *w, const unsigned char *rk, size_t rklen);
+int zone_listings(struct store_wr *w, uint16_t zone, uint64_t *n);
+int zone_listings_put(struct store_wr *w, uint16_t zone, uint64_t n);
 
 #endif

@@ -88,6 +88,13 @@ journal_note(struct store_wr *w, uint16_t zone, uint8_t op, const struct listing
 	if (zc == NULL)
 		return sticky(w, -ENOMEM);
 	zc->ops[op & 3]++;
+	/* An exception is no listing: what max-change counts goes by the flag. */
+	if (before != NULL && !(before->flags & LISTING_EXCEPTION) &&
+	    (after == NULL || (after->flags & LISTING_EXCEPTION)))
+		zc->listed_removed++;
+	if (after != NULL && !(after->flags & LISTING_EXCEPTION) &&
+	    (before == NULL || (before->flags & LISTING_EXCEPTION)))
+		zc->listed_added++;
 	if (zc->overflow)
 		return RB_OK;
 	if (zc->n >= JOURNAL_MAX_CHANGES) {

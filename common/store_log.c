@@ -1,4 +1,4 @@
-/* The commit log: one record per commit that changed a zone (rbldb log). */
+/* The commit log: one record per commit that changed a zone (rbldb log); the ingested files. */
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,19 +15,26 @@
 #define COMMIT_HDR_LEN 16	/* at, uid, nzones, origin length */
 #define COMMIT_ZONE_LEN 30	/* zone, from, to, seq, added, removed, changed */
 
+/* The id the next logged commit gets. */
+uint64_t
+commit_next_id(struct store_wr *w)
+{
+	MDB_val k, v;
+
+	if (mdb_cursor_get(w->cur[DB_COMMITS], &k, &v, MDB_LAST) == 0 && k.mv_size == 8)
+		return get64(k.mv_data) + 1;
+	return 1;
+}
+
 int
-commit_log_write(struct store_wr *w)
+commit_log_write(struct store_wr *w, uint64_t id)
 {
 	const char *origin = w->s->origin != NULL ? w->s->origin : "";
 	size_t olen = strlen(origin) > 4096 ? 4096 : strlen(origin), vlen, i;
 	unsigned char kb[8], *vb, *p;
-	MDB_val k, v;
-	uint64_t id = 1;
 	struct store_zone z;
 	int rc;
 
-	if (mdb_cursor_get(w->cur[DB_COMMITS], &k, &v, MDB_LAST) == 0 && k.mv_size == 8)
-		id = get64(k.mv_data) + 1;
 	vlen = COMMIT_HDR_LEN + w->nzc * COMMIT_ZONE_LEN + olen;
 	if ((vb = malloc(vlen)) == NULL)
 		return -ENOMEM;
@@ -111,4 +118,63 @@ store_commits(struct store_reader *r, uint64_t after, store_commit_cb cb, void *
 	}
 	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND ? RB_OK : rc > 0 ? from_mdb(rc) : rc;
+}
+
+int
+store_batch_find(struct store_reader *r, const unsigned char digest[32], int64_t *at,
+    uint64_t *commit)
+{
+	MDB_val k = { BATCH_DIGEST_LEN, (void *)digest }, v;
+	int rc;
+
+	if ((rc = mdb_get(r->txn, r->s->dbi[DB_BATCHES], &k, &v)) != 0)
+		return from_mdb(rc);
+	if (v.mv_size != 16)
+		return RB_ESTORE;
+	*at = (int64_t)get64(v.mv_data);
+	*commit = get64((const unsigned char *)v.mv_data + 8);
+	return RB_OK;
+}
+
+int
+store_batch_add(struct store_wr *w, const unsigned char digest[32])
+{
+	w->batch = true;
+	memcpy(w->batch_digest, digest, BATCH_DIGEST_LEN);
+	return RB_OK;
+}
+
+/* At commit, once its id (0: not logged) is known. */
+int
+batch_write(struct store_wr *w, uint64_t id)
+{
+	unsigned char vb[16];
+
+	put64(vb, (uint64_t)w->now);
+	put64(vb + 8, id);
+	return wput(w, DB_BATCHES, w->batch_digest, BATCH_DIGEST_LEN, vb, 16, 0);
+}
+
+/*
+ * A reverted commit's files may be ingested again.  The files are few
+ * (one record per ingest), so a walk over them all costs little.
+ */
+int
+batch_forget(struct store_wr *w, uint64_t id)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(w->txn, w->s->dbi[DB_BATCHES], &cur)) != 0)
+		return sticky(w, from_mdb(rc));
+	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		if (v.mv_size == 16 && get64((const unsigned char *)v.mv_data + 8) == id &&
+		    (rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? RB_OK : sticky(w, from_mdb(rc));
 }

@@ -1,10 +1,12 @@
 /* The store's write operations: report, delist, expire, purge. */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rb.h"
 #include "store_impl.h"
+#include "timeutil.h"
 
 /* Only what a DNS answer shows counts as a change of the zone. */
 bool
@@ -39,13 +41,13 @@ int
 store_report(struct store_wr *w, uint16_t zone, const struct report *r,
     enum store_outcome *out)
 {
-	unsigned char rk[KEY_MAX + 12], rv[16], bk[4 + KEY_MAX + 8];
+	unsigned char rk[KEY_MAX + 12], rv[16];
 	struct listing_detail d;
 	struct listing cur, l;
 	struct hist_text ht = { r->reason, r->source, r->evidence, NULL };
 	uint32_t source, reason, evidence, expires;
 	uint8_t parent;
-	size_t rklen, elen;
+	size_t rklen;
 	bool found, live, listed;
 	int rc, seen;
 
@@ -111,13 +113,9 @@ store_report(struct store_wr *w, uint16_t zone, const struct report *r,
 	put32(rv + 4, evidence);
 	put32(rv + 8, r->code);
 	put32(rv + 12, r->lifetime);
-	put32(bk, source);
-	elen = entry_key(bk + 4, zone, &r->net, r->net.plen);
-	put64(bk + 4 + elen, (uint64_t)r->at);
 	if ((rc = entry_put(w, zone, &l, found ? &cur : NULL, parent)) != 0 ||
 	    (rc = detail_put(w, zone, &r->net, &d)) != 0 ||
-	    (rc = wput(w, DB_REPORTS, rk, rklen, rv, sizeof(rv), 0)) != 0 ||
-	    (rc = wput(w, DB_BYSOURCE, bk, 4 + elen + 8, "", 0, 0)) != 0 ||
+	    (rc = report_put(w, rk, rklen, rv, true)) != 0 ||
 	    (rc = history_add(w, zone, &r->net, r->imported ? HISTORY_IMPORT : HISTORY_REPORT,
 	    r->at, l.code, r->lifetime, &ht)) != 0)
 		return rc;
@@ -147,17 +145,66 @@ delist_one(struct store_wr *w, uint16_t zone, const struct listing *l,
 	return history_add(w, zone, &l->net, HISTORY_DELIST, d->at, 0, 0, &ht);
 }
 
+/*
+ * Is NET covered by a live listing reported after AT?  Then a delisting
+ * at AT leaves it listed, as it does a single address reported after it
+ * (SPEC "Listing policy": an old delisting never punches a hole in a
+ * newer range).  Every live listing above NET counts, up to the nearest
+ * exception (above which nothing is served for NET anyway).
+ */
+static int
+newer_cover(struct store_wr *w, uint16_t zone, const struct addr *net, int64_t at,
+    uint32_t now)
+{
+	struct listing_detail det;
+	struct listing l;
+	uint8_t parent;
+	bool found;
+	int rc;
+
+	if ((rc = entry_find(w, zone, net, &l, &found, &parent)) != 0)
+		return rc;
+	while (parent != NO_PARENT) {
+		if ((rc = get_entry(&w->rd, zone, net, parent, &l, &parent)) != 0)
+			return sticky(w, rc == RB_ENOTFOUND ? RB_ESTORE : rc);
+		if (!is_live(&l, now))
+			continue;
+		if (l.flags & LISTING_EXCEPTION)
+			return 0;
+		if ((rc = detail_get(w, zone, &l.net, &det)) != 0)
+			return rc;
+		if (det.last_seen > at)
+			return 1;
+	}
+	return 0;
+}
+
+/* Is live listing L reported after AT (so a delisting at AT leaves it)? */
+static int
+newer_listing(struct store_wr *w, uint16_t zone, const struct listing *l, int64_t at,
+    uint32_t now)
+{
+	struct listing_detail det;
+	int rc;
+
+	if ((l->flags & LISTING_EXCEPTION) || !is_live(l, now))
+		return 0;
+	if ((rc = detail_get(w, zone, &l->net, &det)) != 0)
+		return rc;
+	return det.last_seen > at;
+}
+
 int
 store_delist(struct store_wr *w, uint16_t zone, const struct delisting *d,
     enum store_outcome *out)
 {
-	struct listing_vec inside = { NULL, 0, 0 };
+	struct listing_vec inside = { NULL, 0, 0 }, kept = { NULL, 0, 0 };
 	struct listing_detail det;
 	struct listing self, cover;
 	struct hist_text ht = { d->reason, NULL, NULL, d->by };
 	uint32_t reason, by, now = clamp_time(w->now);
 	uint8_t parent;
-	bool removed = false, self_found, self_exception;
+	bool removed = false, outranked = false, self_found, self_exception;
 	size_t i;
 	int rc;
 
@@ -202,18 +249,54 @@ store_delist(struct store_wr *w, uint16_t zone, const struct delisting *d,
 		return sticky(w, rc);
 	}
 	for (i = 0; i < inside.n && rc == 0; i++) {
+		/*
+		 * A listing inside NET reported after the delisting stands, and
+		 * so do the exceptions inside it (key order puts it first):
+		 * without them the delisting would list addresses.
+		 */
+		while (kept.n > 0 && !covers(&kept.v[kept.n - 1], &inside.v[i].net))
+			kept.n--;	/* past that range: key order never comes back */
+		if ((rc = newer_listing(w, zone, &inside.v[i], d->at, now)) != 0) {
+			if (rc == 1)
+				outranked = true;
+			if (rc == 1 && !addr_is_host(&inside.v[i].net))
+				rc = listing_vec_push(&kept, &inside.v[i]);
+			else if (rc == 1)
+				rc = 0;
+			continue;
+		}
+		if ((inside.v[i].flags & LISTING_EXCEPTION) && kept.n > 0)
+			continue;
 		if (!(inside.v[i].flags & LISTING_EXCEPTION) && is_live(&inside.v[i], now))
 			removed = true;
 		rc = delist_one(w, zone, &inside.v[i], d, reason, by);
 	}
 	free(inside.v);
+	free(kept.v);
 	if (rc != 0)
-		return rc;
+		return sticky(w, rc);
 
-	/* Still covered by a listed range: NET becomes an exception there. */
+	/*
+	 * Still covered by a listed range: NET becomes an exception there,
+	 * unless a range above it was reported after the delisting.
+	 */
 	rc = store_lookup(&w->rd, zone, &d->net, now, &cover);
 	if (rc < 0)
 		return sticky(w, rc);
+	if (rc == STORE_MATCH_LISTED && !self_exception) {
+		if ((rc = newer_cover(w, zone, &d->net, d->at, now)) < 0)
+			return rc;
+		if (rc == 1) {
+			/*
+			 * Still listed, as a single address reported after the
+			 * delisting is: nothing recorded for NET beyond what
+			 * delist_one did for its own older entry, if it had one.
+			 */
+			*out = STORE_OUTRANKED;
+			return RB_OK;
+		}
+		rc = STORE_MATCH_LISTED;
+	}
 	if (rc == STORE_MATCH_LISTED || self_exception) {
 		memset(&self, 0, sizeof(self));
 		self.zone = zone;
@@ -223,7 +306,7 @@ store_delist(struct store_wr *w, uint16_t zone, const struct delisting *d,
 			return rc;
 		*out = STORE_EXCEPTED;
 	} else {
-		*out = removed ? STORE_DELISTED : STORE_NOT_LISTED;
+		*out = removed ? STORE_DELISTED : outranked ? STORE_OUTRANKED : STORE_NOT_LISTED;
 	}
 	if ((rc = detail_get(w, zone, &d->net, &det)) != 0)
 		return rc;
@@ -314,9 +397,11 @@ struct purged {
  */
 static int
 purge_recount(struct store_wr *w, const unsigned char *key, size_t klen, uint32_t source,
-    int64_t since, bool dry_run, store_entry_cb cb, void *arg, uint64_t *removed)
+    const char *source_text, int64_t since, bool dry_run, store_entry_cb cb, void *arg,
+    uint64_t *removed)
 {
-	struct hist_text ht = { NULL, NULL, NULL, NULL };
+	struct hist_text ht = { NULL, source_text, NULL, NULL };
+	char note[160], t[TIME_BUFLEN];
 	struct listing_detail det, nd;
 	struct listing l;
 	MDB_cursor *cur;
@@ -378,9 +463,15 @@ purge_recount(struct store_wr *w, const unsigned char *key, size_t klen, uint32_
 	if (dry_run)
 		return RB_OK;
 	l.expires = never ? 0 : expires;
-	if ((rc = entry_write(w, l.zone, &l)) != 0)
+	if ((rc = entry_write(w, l.zone, &l)) != 0 ||
+	    (rc = detail_put(w, l.zone, &l.net, &nd)) != 0)
 		return rc;
-	return detail_put(w, l.zone, &l.net, &nd);
+	/* Every entry purge recomputes says so in its history (show), not only those it removes. */
+	snprintf(note, sizeof(note), "%u report%s from %u source%s remain%s; expires %s",
+	    nd.count, nd.count == 1 ? "" : "s", nd.nsources, nd.nsources == 1 ? "" : "s",
+	    nd.count == 1 ? "s" : "", l.expires ? time_format(l.expires, t, sizeof(t)) : "never");
+	ht.evidence = note;
+	return history_add(w, l.zone, &l.net, HISTORY_RECOUNT, w->now, l.code, 0, &ht);
 }
 
 int
@@ -439,18 +530,15 @@ store_purge(struct store_wr *w, const char *source, int64_t since, bool dry_run,
 	for (i = 0; rc == 0 && i < n; i++)
 		if (i == 0 || list[i].klen != list[i - 1].klen ||
 		    memcmp(list[i].key, list[i - 1].key, list[i].klen) != 0)
-			rc = purge_recount(w, list[i].key, list[i].klen, sid, since, dry_run,
-			    cb, arg, removed);
+			rc = purge_recount(w, list[i].key, list[i].klen, sid, source, since,
+			    dry_run, cb, arg, removed);
 	for (i = 0; rc == 0 && !dry_run && i < n; i++) {
 		unsigned char rk[KEY_MAX + 12];
 
 		memcpy(rk, list[i].key, list[i].klen);
 		put32(rk + list[i].klen, sid);
 		put64(rk + list[i].klen + 4, (uint64_t)list[i].at);
-		memcpy(kb + 4, list[i].key, list[i].klen);
-		put64(kb + 4 + list[i].klen, (uint64_t)list[i].at);
-		if ((rc = wdel(w, DB_REPORTS, rk, list[i].klen + 12)) == 0)
-			rc = wdel(w, DB_BYSOURCE, kb, 4 + list[i].klen + 8);
+		rc = report_del(w, rk, list[i].klen + 12);
 	}
 	free(list);
 	return rc;

@@ -60,6 +60,7 @@ wr_free(struct store_wr *w)
 			free(w->tc->text[i]);
 	free(w->tc);
 	free(w->last);
+	undo_free(w->undo);
 	free(w);
 }
 
@@ -88,6 +89,19 @@ unsigned
 store_wr_changed_zones(const struct store_wr *w)
 {
 	return w->nzc;
+}
+
+int
+store_wr_zone_counts(const struct store_wr *w, unsigned i, struct store_commit_zone *out)
+{
+	if (i >= w->nzc)
+		return RB_ENOTFOUND;
+	memset(out, 0, sizeof(*out));
+	out->zone = w->zc[i].zone;
+	out->added = w->zc[i].ops[JOURNAL_ADD];
+	out->removed = w->zc[i].ops[JOURNAL_DEL];
+	out->changed = w->zc[i].ops[JOURNAL_CHANGE];
+	return RB_OK;
 }
 
 /* Keep the first error: later calls fail fast and commit aborts. */
@@ -394,6 +408,8 @@ entry_put(struct store_wr *w, uint16_t zone, const struct listing *l,
 {
 	int rc;
 
+	if ((rc = undo_note_hot(w, zone, &l->net, old, l)) != 0)
+		return rc;
 	if (old != NULL) {
 		if (old->expires != l->expires) {
 			if ((rc = expiry_index(w, zone, &l->net, old->expires, false)) != 0 ||
@@ -510,6 +526,7 @@ entry_remove(struct store_wr *w, uint16_t zone, const struct listing *l)
 	if (rc == RB_ENOTFOUND)
 		return RB_OK;
 	if (rc != 0 ||
+	    (rc = undo_note_hot(w, zone, &old.net, &old, NULL)) != 0 ||
 	    (rc = reparent_inside(w, zone, &l->net, true, parent)) != 0 ||
 	    (rc = expiry_index(w, zone, &l->net, old.expires, false)) != 0 ||
 	    (rc = journal_note(w, zone, JOURNAL_DEL, &old, NULL)) != 0 ||
@@ -529,10 +546,15 @@ detail_get(struct store_wr *w, uint16_t zone, const struct addr *net,
 	MDB_val v;
 	int rc;
 
+	size_t klen = entry_key(kb, zone, net, net->plen);
+
 	memset(d, 0, sizeof(*d));
-	rc = wget(w, DB_DETAILS, kb, entry_key(kb, zone, net, net->plen), &v);
+	rc = wget(w, DB_DETAILS, kb, klen, &v);
 	if (rc == RB_OK)
 		detail_decode(&v, d);
+	/* A write that follows takes this as its before-image (undo). */
+	if (rc == RB_OK || rc == RB_ENOTFOUND)
+		undo_saw_detail(w, kb, klen, rc == RB_OK ? &v : NULL);
 	return rc == RB_ENOTFOUND ? RB_OK : rc;
 }
 
@@ -541,9 +563,89 @@ detail_put(struct store_wr *w, uint16_t zone, const struct addr *net,
     const struct listing_detail *d)
 {
 	unsigned char kb[KEY_MAX], vb[DETAIL_LEN];
+	int rc;
 
 	detail_encode(vb, d);
+	if ((rc = undo_note_detail(w, zone, net, vb)) != 0)
+		return rc;
 	return wput(w, DB_DETAILS, kb, entry_key(kb, zone, net, net->plen), vb, DETAIL_LEN, 0);
+}
+
+int
+detail_del(struct store_wr *w, uint16_t zone, const struct addr *net)
+{
+	unsigned char kb[KEY_MAX];
+	int rc;
+
+	if ((rc = undo_note_detail(w, zone, net, NULL)) != 0)
+		return rc;
+	return wdel(w, DB_DETAILS, kb, entry_key(kb, zone, net, net->plen));
+}
+
+/* The bysource key of report key RK: source(4) | entry key | at(8). */
+static size_t
+bysource_key(unsigned char *bk, const unsigned char *rk, size_t rklen)
+{
+	memcpy(bk, rk + rklen - 12, 4);
+	memcpy(bk + 4, rk, rklen - 12);
+	memcpy(bk + 4 + rklen - 12, rk + rklen - 8, 8);
+	return rklen;
+}
+
+/*
+ * Write report RK (report_key) with value RV (16 octets) and its bysource
+ * key; ABSENT when the caller just saw there is none (undo reads it otherwise).
+ */
+int
+report_put(struct store_wr *w, const unsigned char *rk, size_t rklen, const unsigned char *rv,
+    bool absent)
+{
+	unsigned char bk[4 + KEY_MAX + 8];
+	int rc;
+
+	if ((rc = undo_note_report(w, rk, rklen, absent, rv)) != 0 ||
+	    (rc = wput(w, DB_REPORTS, rk, rklen, rv, 16, 0)) != 0)
+		return rc;
+	return wput(w, DB_BYSOURCE, bk, bysource_key(bk, rk, rklen), "", 0, 0);
+}
+
+int
+report_del(struct store_wr *w, const unsigned char *rk, size_t rklen)
+{
+	unsigned char bk[4 + KEY_MAX + 8];
+	int rc;
+
+	if ((rc = undo_note_report(w, rk, rklen, false, NULL)) != 0 ||
+	    (rc = wdel(w, DB_REPORTS, rk, rklen)) != 0)
+		return rc;
+	return wdel(w, DB_BYSOURCE, bk, bysource_key(bk, rk, rklen));
+}
+
+/* The zone's count of listings ('l' in meta); 0 when none was written yet. */
+int
+zone_listings(struct store_wr *w, uint16_t zone, uint64_t *n)
+{
+	unsigned char kb[3];
+	MDB_val v;
+	int rc;
+
+	kb[0] = 'l';
+	put16(kb + 1, zone);
+	*n = 0;
+	if ((rc = wget(w, DB_META, kb, 3, &v)) == RB_OK && v.mv_size == 8)
+		*n = get64(v.mv_data);
+	return rc == RB_ENOTFOUND ? RB_OK : rc;
+}
+
+int
+zone_listings_put(struct store_wr *w, uint16_t zone, uint64_t n)
+{
+	unsigned char kb[3], vb[8];
+
+	kb[0] = 'l';
+	put16(kb + 1, zone);
+	put64(vb, n);
+	return wput(w, DB_META, kb, 3, vb, 8, 0);
 }
 
 static bool
@@ -554,18 +656,103 @@ disk_full(const char *dir)
 	return statvfs(dir, &st) == 0 && st.f_bavail * st.f_frsize < 1024 * 1024;
 }
 
+/* Zone ZONE's max-change limit, from its listings before this commit. */
+static uint64_t
+change_limit(const struct store *s, uint16_t zone, uint64_t listings)
+{
+	uint32_t count = STORE_MAX_CHANGE_COUNT, percent = STORE_MAX_CHANGE_PERCENT;
+	uint64_t share;
+	size_t i;
+
+	for (i = 0; i < s->nlimits; i++)
+		if (s->limits[i].zone == zone) {
+			count = s->limits[i].count;
+			percent = s->limits[i].percent;
+		}
+	share = listings * percent / 100;
+	return share > count ? share : count;
+}
+
+/*
+ * The max-change guard, in the one place every command's changes pass:
+ * per zone, the listings this transaction added and removed against the
+ * limit.  Notes the largest excess in s->over, refused or forced.
+ */
+static int
+max_change_check(struct store_wr *w)
+{
+	struct store *s = w->s;
+	uint64_t listings, limit;
+	unsigned i;
+	int rc;
+
+	s->has_over = false;
+	if (!s->guarded)
+		return RB_OK;
+	for (i = 0; i < w->nzc; i++) {
+		const struct zone_change *zc = &w->zc[i];
+		bool removed = zc->listed_removed > zc->listed_added;
+		uint32_t n = removed ? zc->listed_removed : zc->listed_added;
+
+		if ((rc = zone_listings(w, zc->zone, &listings)) != 0)
+			return rc;
+		limit = change_limit(s, zc->zone, listings);
+		if (n <= limit || (s->has_over && n <= s->over.count))
+			continue;
+		s->has_over = true;
+		s->over.zone = zc->zone;
+		s->over.count = n;
+		s->over.limit = limit;
+		s->over.removed = removed;
+	}
+	return s->has_over && !s->force ? RB_EMAXCHANGE : RB_OK;
+}
+
+int
+store_wr_check_max_change(struct store_wr *w)
+{
+	return w->err != 0 ? w->err : max_change_check(w);
+}
+
+/* Each changed zone's count of listings follows the commit. */
+static int
+count_listings_commit(struct store_wr *w)
+{
+	uint64_t n;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < w->nzc; i++) {
+		const struct zone_change *zc = &w->zc[i];
+
+		if (zc->listed_added == zc->listed_removed)
+			continue;
+		if ((rc = zone_listings(w, zc->zone, &n)) != 0)
+			return rc;
+		n += zc->listed_added;
+		n = n > zc->listed_removed ? n - zc->listed_removed : 0;
+		if ((rc = zone_listings_put(w, zc->zone, n)) != 0)
+			return rc;
+	}
+	return RB_OK;
+}
+
 int
 store_wr_commit(struct store_wr *w)
 {
 	unsigned char sb[8];
 	struct store_zone z;
 	struct store *s = w->s;
-	uint64_t changes = 0;
+	uint64_t changes = 0, id = 0;
 	unsigned i;
 	int rc = w->err;
 
 	if (rc == 0)
+		rc = max_change_check(w);
+	if (rc == 0)
 		rc = below_settle(w);
+	if (rc == 0)
+		rc = count_listings_commit(w);
 	for (i = 0; rc == 0 && i < w->nzc; i++) {
 		uint32_t from;
 
@@ -585,8 +772,14 @@ store_wr_commit(struct store_wr *w)
 		put64(sb, w->hist_seq);
 		rc = wput(w, DB_META, "histseq", 7, sb, 8, 0);
 	}
-	if (rc == 0 && w->nzc > 0)
-		rc = commit_log_write(w);
+	/* A commit that changed a zone is logged, with what undoes it. */
+	if (rc == 0 && w->nzc > 0) {
+		id = commit_next_id(w);
+		if ((rc = undo_write(w, id)) == 0 && (rc = commit_log_write(w, id)) == 0)
+			rc = undo_trim(w);
+	}
+	if (rc == 0 && w->batch)
+		rc = batch_write(w, id);
 	if (rc != 0) {
 		store_wr_abort(w);
 		return rc;

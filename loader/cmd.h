@@ -60,6 +60,7 @@ int cmd_backup(struct loader *L, int argc, char **argv);	/* cmd_backup.c */
 int cmd_import(struct loader *L, int argc, char **argv);	/* cmd_import.c */
 int cmd_export(struct loader *L, int argc, char **argv);	/* cmd_export.c */
 int cmd_log(struct loader *L, int argc, char **argv);		/* cmd_log.c */
+int cmd_revert(struct loader *L, int argc, char **argv);	/* cmd_revert.c */
 int cmd_init(struct loader *L, int argc, char **argv);	/* cmd_init.c */
 
 /*
@@ -107,6 +108,21 @@ const char *cmd_zone_name(const struct loader *L, struct store_reader *rd, uint1
  */
 int cmd_find_entry(struct store_reader *rd, uint16_t zone, const struct addr *net,
     bool covering, uint32_t now, struct listing *out);
+
+/*
+ * After store_wr_commit failed with RC: for RB_EMAXCHANGE, "would remove
+ * 100000 listings from Z, over max-change 5000; nothing committed (add
+ * --force to do it)", else "WHAT: the store's error".  Returns CMD_FAIL.
+ */
+int cmd_commit_fail(const struct loader *L, const char *cmd, int rc, const char *what);
+
+/*
+ * In a dry run, before the abort: a note on stdout when the changes are
+ * over a zone's max-change, and whether --force was given to let them through.
+ */
+void cmd_dry_run_guard(const struct loader *L, struct store_wr *w);
+/* The same note after the transaction is gone: RC is what store_wr_check_max_change said. */
+void cmd_guard_note(const struct loader *L, int rc);
 
 /* The configured zone of store id ID, or NULL. */
 const struct conf_zone *cmd_zone_by_id(const struct loader *L, uint16_t id);

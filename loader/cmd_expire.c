@@ -74,6 +74,7 @@ cmd_expire(struct loader *L, int argc, char **argv)
 		    "which, --force to expire them anyway)", time_format(when, t, sizeof(t)),
 		    POLICY_MAX_FUTURE / 60, time_format(time_now(), nowt, sizeof(nowt)));
 
+	store_set_force(L->store, force);
 	if ((rc = store_wr_begin(L->store, &w)) != 0)
 		goto out;
 	el.rd = store_wr_reader(w);
@@ -83,9 +84,10 @@ cmd_expire(struct loader *L, int argc, char **argv)
 		goto out;
 	changed = store_wr_changed_zones(w);
 	if (dry_run) {
+		cmd_dry_run_guard(L, w);
 		store_wr_abort(w);
-	} else {
-		rc = store_wr_commit(w);
+	} else if ((rc = store_wr_commit(w)) != 0) {
+		return cmd_commit_fail(L, "expire", rc, "store");
 	}
 	w = NULL;
 out:

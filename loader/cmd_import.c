@@ -20,7 +20,7 @@
 /* A longer line is refused rather than held. */
 #define IMPORT_MAX_LINE (64 * 1024)
 
-enum { OPT_FORMAT = 256, OPT_ZONE, OPT_DRY_RUN };
+enum { OPT_FORMAT = 256, OPT_ZONE, OPT_DRY_RUN, OPT_FORCE };
 
 /* One listing or exception of the file. */
 struct item {
@@ -307,6 +307,7 @@ apply(const struct loader *L, struct import *im, size_t zi, int64_t at, int64_t 
 		return rc;
 	}
 	if (dry_run) {
+		cmd_dry_run_guard(L, w);
 		store_wr_abort(w);
 		return 0;
 	}
@@ -333,6 +334,7 @@ cmd_import(struct loader *L, int argc, char **argv)
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "zone", required_argument, NULL, OPT_ZONE },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *format = NULL, *zone = NULL, *path;
@@ -342,7 +344,7 @@ cmd_import(struct loader *L, int argc, char **argv)
 	struct store_zone sz;
 	struct stat st;
 	char why[256], ctext[256];
-	bool dry_run = false;
+	bool dry_run = false, force = false;
 	int64_t now = time_now(), at = now;
 	size_t zi, listings = 0, i;
 	FILE *f;
@@ -359,6 +361,9 @@ cmd_import(struct loader *L, int argc, char **argv)
 			break;
 		case OPT_DRY_RUN:
 			dry_run = true;
+			break;
+		case OPT_FORCE:
+			force = true;
 			break;
 		default:
 			return cmd_bad_option("import", c, argv);
@@ -411,8 +416,11 @@ cmd_import(struct loader *L, int argc, char **argv)
 	note_repeats(&im);
 	for (i = 0; i < im.n; i++)
 		listings += !im.items[i].exception;
+	store_set_force(L->store, force);
 	rc = apply(L, &im, zi, at, now, dry_run, &counts, why, sizeof(why));
 	import_free(&im);
+	if (rc == RB_EMAXCHANGE)
+		return cmd_commit_fail(L, "import", rc, path);
 	if (rc != 0)
 		return cmd_fail("import", CMD_FAIL, "%s: %s, nothing imported", path, why);
 

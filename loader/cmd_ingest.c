@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ldns/sha2.h>
+
 #include "apply.h"
 #include "cmd.h"
 #include "jsonl.h"
@@ -24,7 +26,7 @@
 /* Bad lines printed before the rest are only counted (rbldnsd's dswarn). */
 #define INGEST_MAX_ERRORS 100
 
-enum { OPT_KEEP_GOING = 256, OPT_DRY_RUN };
+enum { OPT_KEEP_GOING = 256, OPT_DRY_RUN, OPT_FORCE };
 
 struct ingest {
 	const char *name;	/* FILE, or "<stdin>" */
@@ -34,6 +36,7 @@ struct ingest {
 	uint64_t ops;		/* reports and delistings applied */
 	uint64_t bad;
 	struct apply_counts counts;
+	ldns_sha256_CTX *hash;	/* the content's digest, taken while reading; NULL: taken before */
 	bool progress;		/* stderr is a terminal */
 	bool progress_shown;
 	double started, last_progress;
@@ -42,6 +45,7 @@ struct ingest {
 /* Input in blocks, split at newlines with memchr rather than octet by octet. */
 struct reader {
 	FILE *f;
+	ldns_sha256_CTX *hash;	/* fed every block, when not NULL */
 	size_t pos, len;
 	char block[1 << 16];
 };
@@ -59,6 +63,8 @@ read_line(struct reader *r, char *buf, size_t cap, bool *toolong)
 			r->pos = 0;
 			if ((r->len = fread(r->block, 1, sizeof(r->block), r->f)) == 0)
 				return n == 0 && !*toolong ? -1 : (ssize_t)n;
+			if (r->hash != NULL)
+				ldns_sha256_update(r->hash, (const uint8_t *)r->block, r->len);
 		}
 		nl = memchr(r->block + r->pos, '\n', r->len - r->pos);
 		k = (nl != NULL ? (size_t)(nl - r->block) : r->len) - r->pos;
@@ -316,6 +322,7 @@ ingest_lines(struct ingest *in, const struct loader *L, struct store_wr *w, int6
 		return cmd_fail("ingest", CMD_FAIL, "out of memory");
 	}
 	rd.f = in->f;
+	rd.hash = in->hash;
 	rd.pos = rd.len = 0;
 	while (rc == 0 && (len = read_line(&rd, buf = text + used, INGEST_MAX_LINE,
 	    &toolong)) >= 0) {
@@ -383,18 +390,69 @@ ingest_lines(struct ingest *in, const struct loader *L, struct store_wr *w, int6
 	return 0;
 }
 
+/*
+ * The digest of a regular file's content, read once before the batch so
+ * that a file ingested before is recognised without applying it; the file
+ * is left at its start.  Input that cannot be read twice is hashed while
+ * it is read (struct reader).
+ */
+static int
+digest_file(FILE *f, unsigned char *digest)
+{
+	ldns_sha256_CTX ctx;
+	unsigned char buf[1 << 16];
+	size_t n;
+
+	ldns_sha256_init(&ctx);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		ldns_sha256_update(&ctx, buf, n);
+	if (ferror(f) || fseeko(f, 0, SEEK_SET) != 0)
+		return -1;
+	ldns_sha256_final(digest, &ctx);
+	return 0;
+}
+
+/*
+ * SPEC "Listing policy": the same file a second time changes nothing, not
+ * even the serial.  True (after saying so) when DIGEST was ingested before.
+ */
+static bool
+seen_before(const struct loader *L, const struct ingest *in, const unsigned char *digest)
+{
+	struct store_reader rd;
+	char t[TIME_BUFLEN], c[48] = "";
+	uint64_t commit;
+	int64_t at;
+	bool seen;
+
+	if (cmd_reader(L, "ingest", &rd) != 0)
+		return false;	/* the batch's own transaction will say what is wrong */
+	seen = store_batch_find(&rd, digest, &at, &commit) == RB_OK;
+	store_reader_fini(&rd);
+	if (!seen)
+		return false;
+	if (commit != 0)
+		snprintf(c, sizeof(c), " (commit %llu)", (unsigned long long)commit);
+	printf("%s: already ingested at %s%s: nothing changed\n", in->name,
+	    time_format(at, t, sizeof(t)), c);
+	return true;
+}
+
 int
 cmd_ingest(struct loader *L, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ingest in = { 0 };
+	ldns_sha256_CTX hash;
+	unsigned char digest[LDNS_SHA256_DIGEST_LENGTH];
 	struct store_wr *w = NULL;
 	struct stat st;
-	bool keep_going = false, dry_run = false;
+	bool keep_going = false, dry_run = false, force = false;
 	char counts[256];
 	const char *what;
 	unsigned changed;
@@ -406,6 +464,7 @@ cmd_ingest(struct loader *L, int argc, char **argv)
 		switch (c) {
 		case OPT_KEEP_GOING: keep_going = true; break;
 		case OPT_DRY_RUN: dry_run = true; break;
+		case OPT_FORCE: force = true; break;
 		default: return cmd_bad_option("ingest", c, argv);
 		}
 	}
@@ -423,6 +482,19 @@ cmd_ingest(struct loader *L, int argc, char **argv)
 	}
 	if (fstat(fileno(in.f), &st) == 0 && S_ISREG(st.st_mode))
 		in.size = st.st_size;
+	if (in.size > 0 && digest_file(in.f, digest) == 0) {
+		if (seen_before(L, &in, digest)) {
+			rc = CMD_OK;
+			goto out;
+		}
+	} else {
+		if (in.size > 0 && fseeko(in.f, 0, SEEK_SET) != 0) {
+			rc = cmd_fail("ingest", CMD_FAIL, "%s: %s", in.name, rb_strerror(-errno));
+			goto out;
+		}
+		ldns_sha256_init(&hash);
+		in.hash = &hash;
+	}
 	in.progress = isatty(STDERR_FILENO) == 1;
 	in.started = in.last_progress = mono_now();
 
@@ -437,8 +509,21 @@ cmd_ingest(struct loader *L, int argc, char **argv)
 		goto out;
 	}
 	store_wr_set_now(w, now);
+	store_set_force(L->store, force);
 	if ((rc = ingest_lines(&in, L, w, now)) != 0)
 		goto out;
+	if (in.hash != NULL) {
+		ldns_sha256_final(digest, in.hash);
+		if (seen_before(L, &in, digest)) {
+			rc = CMD_OK;
+			goto out;
+		}
+	}
+	/* A batch that applied nothing (an empty file) is not remembered. */
+	if (in.ops > 0 && (rc = store_batch_add(w, digest)) != 0) {
+		rc = cmd_fail("ingest", CMD_FAIL, "store: %s", rb_strerror(rc));
+		goto out;
+	}
 	if (in.bad > INGEST_MAX_ERRORS)
 		fprintf(stderr, "%s: %llu more bad %s suppressed\n", in.name,
 		    (unsigned long long)(in.bad - INGEST_MAX_ERRORS),
@@ -446,12 +531,18 @@ cmd_ingest(struct loader *L, int argc, char **argv)
 
 	changed = store_wr_changed_zones(w);
 	if (dry_run || (in.bad > 0 && !keep_going)) {
+		if (dry_run)
+			cmd_dry_run_guard(L, w);
 		store_wr_abort(w);
 		w = NULL;
 		what = dry_run ? "dry run, nothing committed" : "nothing committed";
 	} else {
 		rc = store_wr_commit(w);
 		w = NULL;
+		if (rc == RB_EMAXCHANGE) {
+			rc = cmd_commit_fail(L, "ingest", rc, in.name);
+			goto out;
+		}
 		if (rc != 0) {
 			rc = cmd_fail("ingest", CMD_FAIL, "%s: commit: %s; nothing committed",
 			    in.name, rb_strerror(rc));

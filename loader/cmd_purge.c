@@ -6,7 +6,7 @@
 #include "rb.h"
 #include "timeutil.h"
 
-enum { OPT_SOURCE = 256, OPT_SINCE, OPT_DRY_RUN };
+enum { OPT_SOURCE = 256, OPT_SINCE, OPT_DRY_RUN, OPT_FORCE };
 
 struct purge_list {
 	const struct loader *L;
@@ -34,9 +34,11 @@ cmd_purge(struct loader *L, int argc, char **argv)
 		{ "source", required_argument, NULL, OPT_SOURCE },
 		{ "since", required_argument, NULL, OPT_SINCE },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct purge_list pl = { L, NULL, false };
+	bool force = false;
 	struct store_wr *w = NULL;
 	const char *source = NULL, *since_text = NULL;
 	char t[TIME_BUFLEN], from[TIME_BUFLEN + 16] = "";
@@ -51,6 +53,7 @@ cmd_purge(struct loader *L, int argc, char **argv)
 		case OPT_SOURCE: source = optarg; break;
 		case OPT_SINCE: since_text = optarg; break;
 		case OPT_DRY_RUN: pl.dry_run = true; break;
+		case OPT_FORCE: force = true; break;
 		default: return cmd_bad_option("purge", c, argv);
 		}
 	}
@@ -64,6 +67,7 @@ cmd_purge(struct loader *L, int argc, char **argv)
 		snprintf(from, sizeof(from), " since %s", time_format(since, t, sizeof(t)));
 	}
 
+	store_set_force(L->store, force);
 	if ((rc = store_wr_begin(L->store, &w)) != 0)
 		goto out;
 	pl.rd = store_wr_reader(w);
@@ -71,10 +75,11 @@ cmd_purge(struct loader *L, int argc, char **argv)
 	    &removed)) != 0)
 		goto out;
 	changed = store_wr_changed_zones(w);
-	if (pl.dry_run)
+	if (pl.dry_run) {
+		cmd_dry_run_guard(L, w);
 		store_wr_abort(w);
-	else
-		rc = store_wr_commit(w);
+	} else if ((rc = store_wr_commit(w)) != 0)
+		return cmd_commit_fail(L, "purge", rc, "store");
 	w = NULL;
 out:
 	if (w != NULL)

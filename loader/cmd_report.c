@@ -99,7 +99,14 @@ delist_message(struct store_wr *w, const char *zname, uint16_t zone, const struc
 		snprintf(msg, len, "%s not listed in %s; delisting recorded", a, zname);
 		break;
 	case STORE_OUTRANKED:
-		if (store_detail(store_wr_reader(w), zone, net, &d) == 0 && d.last_seen != 0)
+		/* By a range over it reported later, when NET is not listed itself. */
+		if (cmd_find_entry(store_wr_reader(w), zone, net, false, now, &range) != 0 &&
+		    cmd_find_entry(store_wr_reader(w), zone, net, true, now, &range) == 0 &&
+		    store_detail(store_wr_reader(w), zone, &range.net, &d) == 0)
+			snprintf(msg, len, "%s outranked by range %s reported at %s, still listed "
+			    "in %s", a, addr_format(&range.net, r, sizeof(r)),
+			    time_format(d.last_seen, t, sizeof(t)), zname);
+		else if (store_detail(store_wr_reader(w), zone, net, &d) == 0 && d.last_seen != 0)
 			snprintf(msg, len, "%s outranked by report at %s, still listed in %s",
 			    a, time_format(d.last_seen, t, sizeof(t)), zname);
 		else
@@ -169,8 +176,10 @@ commit_one(struct loader *L, const char *cmd, size_t zi, int64_t now, const stru
 	struct store_wr *w = NULL;
 	enum store_outcome outcome;
 	char why[512], msg[512];
-	int rc;
+	int rc, guard = 0;
 
+	/* --force lifts max-range and the zone's max-change guard alike. */
+	store_set_force(L->store, force);
 	if ((rc = store_wr_begin(L->store, &w)) != 0)
 		goto out;
 	/* The store judges liveness by the same clock the policy used. */
@@ -192,12 +201,15 @@ commit_one(struct loader *L, const char *cmd, size_t zi, int64_t now, const stru
 		    sizeof(msg));
 	}
 	if (dry_run) {
+		guard = store_wr_check_max_change(w);
 		store_wr_abort(w);
 		rc = 0;
 	} else {
 		rc = store_wr_commit(w);
 	}
 	w = NULL;
+	if (rc != 0)
+		return cmd_commit_fail(L, cmd, rc, "store");
 out:
 	if (w != NULL)
 		store_wr_abort(w);
@@ -213,6 +225,7 @@ out:
 			doomed_print(z->name, &dm, (uint32_t)now);
 		free(dm.v.v);
 		printf("%s (dry run, nothing committed)\n", msg);
+		cmd_guard_note(L, guard);
 		return CMD_OK;
 	}
 	printf("%s\n", msg);

@@ -21,6 +21,8 @@ op_name(uint8_t op)
 	case HISTORY_EXPIRE: return "expire";
 	case HISTORY_PURGE: return "purge";
 	case HISTORY_IMPORT: return "import";
+	case HISTORY_REVERT: return "revert";
+	case HISTORY_RECOUNT: return "recount";
 	}
 	return "unknown";
 }

@@ -30,17 +30,19 @@ static const struct command commands[] = {
 	    cmd_report, false },
 	{ "delist", "ADDR [--zone Z] --reason T [--by WHO] [--at TIME] [--force]\n"
 	    "          [--dry-run]", cmd_delist, false },
-	{ "ingest", "[--keep-going] [--dry-run] FILE|-", cmd_ingest, false },
+	{ "ingest", "[--keep-going] [--dry-run] [--force] FILE|-", cmd_ingest, false },
 	{ "expire", "[--at TIME] [--force] [--dry-run]", cmd_expire, false },
 	{ "show", "ADDR [--json]", cmd_show, false },
 	{ "list", "[--zone Z] [--json]", cmd_list, false },
-	{ "import", "--format rbldnsd [--zone Z] [--dry-run] FILE|-", cmd_import, false },
+	{ "import", "--format rbldnsd [--zone Z] [--dry-run] [--force] FILE|-", cmd_import,
+	    false },
 	{ "export", "--format rbldnsd|zone [--zone Z] [--family ipv4|ipv6] [-o FILE]",
 	    cmd_export, false },
-	{ "purge", "--source S [--since TIME] [--dry-run]", cmd_purge, false },
+	{ "purge", "--source S [--since TIME] [--dry-run] [--force]", cmd_purge, false },
 	{ "stats", "[--json]", cmd_stats, false },
 	{ "backup", "DIR", cmd_backup, false },
 	{ "log", "[--zone Z] [--since TIME] [--json]", cmd_log, false },
+	{ "revert", "COMMIT [--dry-run] [--force]", cmd_revert, false },
 };
 
 static void

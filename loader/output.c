@@ -51,6 +51,10 @@ loader_open(struct loader *L, unsigned flags)
 			return cmd_fail(NULL, CMD_FAIL, "store %s: zone %s: %s", dbdir,
 			    L->conf->zones[i].name, rb_strerror(rc));
 		L->zone_ids[i] = sz.id;
+		/* Every commit of rbldb passes the zone's max-change guard (--force lifts it). */
+		if ((rc = store_set_max_change(L->store, sz.id, L->conf->zones[i].max_change,
+		    L->conf->zones[i].max_change_pct)) != 0)
+			return cmd_fail(NULL, CMD_FAIL, "%s", rb_strerror(rc));
 	}
 	return 0;
 }
@@ -178,6 +182,51 @@ cmd_zone_name(const struct loader *L, struct store_reader *rd, uint16_t id, char
 	if (store_zone_name(rd, id, buf, len) != 0)
 		snprintf(buf, len, "zone#%u", (unsigned)id);
 	return buf;
+}
+
+/* "would remove 100000 listings from Z, over max-change 5000" into BUF. */
+static const char *
+over_text(const struct loader *L, const struct store_change_over *o, char *buf, size_t len)
+{
+	const struct conf_zone *z = cmd_zone_by_id(L, o->zone);
+	char zb[32];
+
+	if (z == NULL)
+		snprintf(zb, sizeof(zb), "zone#%u", (unsigned)o->zone);
+	snprintf(buf, len, "would %s %u listing%s %s %s, over max-change %llu",
+	    o->removed ? "remove" : "add", o->count, o->count == 1 ? "" : "s",
+	    o->removed ? "from" : "to", z != NULL ? z->name : zb,
+	    (unsigned long long)o->limit);
+	return buf;
+}
+
+int
+cmd_commit_fail(const struct loader *L, const char *cmd, int rc, const char *what)
+{
+	struct store_change_over o;
+	char msg[512];
+
+	if (rc == RB_EMAXCHANGE && store_max_change_over(L->store, &o))
+		return cmd_fail(cmd, CMD_FAIL, "%s; nothing committed (add --force to do it)",
+		    over_text(L, &o, msg, sizeof(msg)));
+	return cmd_fail(cmd, CMD_FAIL, "%s: %s", what, rb_strerror(rc));
+}
+
+void
+cmd_guard_note(const struct loader *L, int rc)
+{
+	struct store_change_over o;
+	char msg[512];
+
+	if (store_max_change_over(L->store, &o))
+		printf("note: %s: %s\n", over_text(L, &o, msg, sizeof(msg)),
+		    rc == RB_EMAXCHANGE ? "refused without --force" : "--force lets it through");
+}
+
+void
+cmd_dry_run_guard(const struct loader *L, struct store_wr *w)
+{
+	cmd_guard_note(L, store_wr_check_max_change(w));
 }
 
 /* What cmd_find_entry looks for and what it found. */

@@ -223,6 +223,8 @@ struct net {
 	bool expiring;
 	int expire_rc;
 	uint64_t expire_n;
+	bool expire_over;		/* the last expiry commit went over a zone's max-change */
+	struct store_change_over over;
 	uv_sem_t started;
 	bool sem_init;
 	atomic_uint nconns;		/* TCP connections of all workers */

@@ -8,6 +8,7 @@
 #include "rb.h"
 #include "timeutil.h"
 #include "net_impl.h"
+#include "zonetab.h"
 
 /* ---- Expiry commits ---- */
 
@@ -15,24 +16,52 @@ static void
 expire_work(uv_work_t *req)
 {
 	struct net *n = req->data;
+	const struct served *sv = n->expire_sv;
 	struct store_wr *wr;
 	uint64_t count = 0, trimmed = 0;
+	size_t i;
 	int64_t now = time_now();
 	int rc;
 
+	/*
+	 * rbldbd's own expiry commits are exempt from max-change (SPEC): the
+	 * zones' limits are set so that a commit over one is logged
+	 * (expire_done), and forced through.  Only this work touches them,
+	 * one run at a time.
+	 */
+	for (i = 0; i < sv->t->nzones && i < sv->c->nzones; i++)
+		(void)store_set_max_change(n->store, sv->t->zones[i].id,
+		    sv->c->zones[i].max_change, sv->c->zones[i].max_change_pct);
+	store_set_force(n->store, true);
+	n->expire_over = false;
 	/* On the thread pool: the write lock may wait on another process's writer. */
 	if ((rc = store_wr_begin(n->store, &wr)) == 0) {
 		rc = store_expire(wr, (uint32_t)now, false, NULL, NULL, &count);
 		/* The journal is kept to journal-max and journal-age here too. */
 		if (rc == 0)
 			rc = xfr_journal_trim(n->expire_sv->xfr, wr, now, &trimmed);
-		if (rc == 0 && count + trimmed > 0)
+		if (rc == 0 && count + trimmed > 0) {
 			rc = store_wr_commit(wr);
-		else
+			n->expire_over = rc == 0 && store_max_change_over(n->store, &n->over);
+		} else {
 			store_wr_abort(wr);
+		}
 	}
 	n->expire_rc = rc;
 	n->expire_n = rc == 0 ? count : 0;
+}
+
+/* The configured name of store zone ID, for the log. */
+static const char *
+zone_name_of(const struct net *n, uint16_t id)
+{
+	const struct served *sv = atomic_load(&n->cur);
+	size_t i;
+
+	for (i = 0; i < sv->t->nzones; i++)
+		if (sv->t->zones[i].id == id)
+			return sv->t->zones[i].name;
+	return "a zone no longer configured";
 }
 
 static void
@@ -50,6 +79,10 @@ expire_done(uv_work_t *req, int status)
 	else if (n->expire_n > 0)
 		log_info("expired %llu listing%s", (unsigned long long)n->expire_n,
 		    n->expire_n == 1 ? "" : "s");
+	if (n->expire_rc == 0 && n->expire_over)
+		log_warnx("expiry removed %u listings from %s, over max-change %llu: "
+		    "rbldbd's own expiry is exempt, committed", n->over.count,
+		    zone_name_of(n, n->over.zone), (unsigned long long)n->over.limit);
 }
 
 void

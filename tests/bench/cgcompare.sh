@@ -32,7 +32,8 @@ count() {
 	cp "$top/zones/relays.example.org.zone" "$d/"
 	printf '[server]\ndb = db\nthreads = 1\n[zone relays.example.org]\napex = relays.example.org.zone\nlifetime = 3650d\n' >"$d/b.conf"
 	(cd "$d" && { "$1/build/rbldb" -c b.conf init >/dev/null 2>&1 || true; } &&
-	    "$1/build/rbldb" -c b.conf ingest "$w/data/data.jsonl" >/dev/null &&
+	    { "$1/build/rbldb" -c b.conf ingest --force "$w/data/data.jsonl" >/dev/null 2>&1 ||
+	    "$1/build/rbldb" -c b.conf ingest "$w/data/data.jsonl" >/dev/null; } &&
 	    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$d/cg.out" \
 	    "$1/build/bench/qcount" b.conf db "$w/data/q-hit-a.txt" "$w/data/q-hit10-a.txt" \
 	    "$w/data/q-hit-txt.txt" 10000 >"$d/qc.out" 2>"$d/cg.log")

@@ -270,7 +270,7 @@ while [ "$RUN" -lt "$RUNS" ]; do
 
 	# Bulk load: one ingest of every listing, history included.
 	t0=$(now)
-	"$RBLDB" -c "$TMP/bench.conf" ingest "$DATA/data.jsonl" 2> "$TMP/ingest.log" ||
+	"$RBLDB" -c "$TMP/bench.conf" ingest --force "$DATA/data.jsonl" 2> "$TMP/ingest.log" ||
 	    die "ingest failed: $(tail -3 "$TMP/ingest.log")"
 	t1=$(now)
 	rec ingest_s rbldb "$(echo "$t0 $t1" | awk '{printf "%.3f", $2 - $1}')"
@@ -415,7 +415,7 @@ while [ "$RUN" -lt "$RUNS" ]; do
 	stop "$RPID"
 
 	# expire of already expired listings, servers stopped (rbldbd would expire them itself).
-	"$RBLDB" -c "$TMP/bench.conf" ingest "$DATA/expire.jsonl" 2> "$TMP/ingest.log" ||
+	"$RBLDB" -c "$TMP/bench.conf" ingest --force "$DATA/expire.jsonl" 2> "$TMP/ingest.log" ||
 	    die "ingest of the expire set failed: $(tail -3 "$TMP/ingest.log")"
 	t0=$(now)
 	"$RBLDB" -c "$TMP/bench.conf" expire > "$TMP/expire.out" 2>&1 ||

@@ -102,8 +102,9 @@ expect_eq "still NXDOMAIN after the commit" NXDOMAIN "$(dns_status 9.2.0.192.$ZO
 rb show 192.0.2.9
 expect_match "the server's expiry is in the history" "expire 192.0.2.9/32" "$RB_OUT"
 expect_match "the server logged it" "expired 1 listing" "$(cat "$SERVER_LOG")"
+# The same report in other words (another file: the same one would be recognised whole).
 rb ingest - <<EOF
-{"op":"report","addr":"192.0.2.9","source":"trap","at":"$AT","lifetime":"60s"}
+{"op":"report","source":"trap","addr":"192.0.2.9","at":"$AT","lifetime":"60s"}
 EOF
 expect_match "the expired report ingested again is a duplicate" "1 duplicate.*0 zones changed" "$RB_OUT"
 

@@ -51,14 +51,14 @@ sed -i 's/^db = db$/db = db\nmapsize = 1M/' "$CONF"
 write_batch "$T/big.jsonl" 20000
 rb_ok "a 1M store takes a first report" report 192.0.2.5 --reason seeded
 BEFORE=$(state)
-rb ingest "$T/big.jsonl"
+rb ingest --force "$T/big.jsonl"
 expect_eq "ingest into a full map exits 1" 1 "$RB_RC"
 expect_match "the message says the store is full and names mapsize" \
     'store is full \(raise mapsize in \[server\]\); nothing committed' "$RB_ERR"
 expect_eq "a full map loses nothing: list and serial as before" "$BEFORE" "$(state)"
 
 sed -i 's/^mapsize = 1M$/mapsize = 256M/' "$CONF"
-rb_ok "with mapsize = 256M the same ingest succeeds at the next start" ingest "$T/big.jsonl"
+rb_ok "with mapsize = 256M the same ingest succeeds at the next start" ingest --force "$T/big.jsonl"
 rb stats --json
 expect_match "the store now has room: map of 256 MiB" '"map_bytes": *268435456' "$RB_OUT"
 rb list
@@ -78,7 +78,7 @@ if mount -t tmpfs -o size=2m tmpfs "$MNT" 2>"$T/mount.err"; then
 	rb_ok "a store on a 2 MiB tmpfs takes a first report" -D "$MNT/db" report 192.0.2.5 \
 	    --reason seeded
 	BEFORE=$(state -D "$MNT/db")
-	rb -D "$MNT/db" ingest "$T/big.jsonl"
+	rb -D "$MNT/db" ingest --force "$T/big.jsonl"
 	if [ "$RB_RC" -ne 0 ] && printf '%s\n' "$RB_ERR" | grep -q "No space left on device.*nothing committed"; then
 		ok "ingest on a full disk fails, says the disk is full and nothing was committed"
 	else
@@ -89,7 +89,7 @@ if mount -t tmpfs -o size=2m tmpfs "$MNT" 2>"$T/mount.err"; then
 	    "$(state -D "$MNT/db")"
 	rb_ok "the store still takes a small commit" -D "$MNT/db" report 192.0.2.6 --reason small
 	mount -o remount,size=64m "$MNT"
-	rb_ok "with room again the same ingest succeeds" -D "$MNT/db" ingest "$T/big.jsonl"
+	rb_ok "with room again the same ingest succeeds" -D "$MNT/db" ingest --force "$T/big.jsonl"
 	rb -D "$MNT/db" list
 	expect_eq "all 20000 reports and the two small ones are listed" 20002 \
 	    "$(printf '%s\n' "$RB_OUT" | wc -l)"
@@ -204,7 +204,7 @@ refused "another program's LMDB environment" "$T/foreign" "$NOTSTORE"
 
 init_store -D "$T/newer"
 rb_ok "a store of this version" -D "$T/newer" report 192.0.2.5 --reason seeded
-expect_eq "the store records its schema version" 2 "$("$T/storepoke" "$T/newer" schema 2>&1)"
+expect_eq "the store records its schema version" 3 "$("$T/storepoke" "$T/newer" schema 2>&1)"
 check "storepoke sets the schema to 99" "$T/storepoke" "$T/newer" schema 99
 refused "a store of a newer schema" "$T/newer" \
     'store .*: the store was written by a newer rbldb \(upgrade rbldb\)'

@@ -72,8 +72,14 @@ rb list --json; L1=$RB_OUT
 S1=$(soa_serial)
 rb ingest "$T/good.jsonl"
 expect_eq "second ingest exits 0" 0 "$RB_RC"
-expect_eq "second ingest: every line duplicate or outranked, no zone changed" \
-    "$T/good.jsonl: 10 lines, 9 applied: 0 new, 0 refreshed, 8 duplicate, 1 outranked, 0 delisted, 0 excepted, 0 not listed; 0 bad; committed, 0 zones changed" \
+expect_match "second ingest: the same file is recognised, nothing applied" \
+    "^$T/good.jsonl: already ingested at [0-9T:Z-]+ \(commit [0-9]+\): nothing changed$" \
+    "$RB_OUT"
+# The same lines in another file: each report is recognised by zone, address, source and at.
+{ cat "$T/good.jsonl"; echo; } >"$T/good-copy.jsonl"
+rb ingest "$T/good-copy.jsonl"
+expect_eq "the same lines in another file: every line duplicate or outranked, no zone changed" \
+    "$T/good-copy.jsonl: 11 lines, 9 applied: 0 new, 0 refreshed, 8 duplicate, 1 outranked, 0 delisted, 0 excepted, 0 not listed; 0 bad; committed, 0 zones changed" \
     "$RB_OUT"
 rb list --json; L2=$RB_OUT
 if [ "$L1" = "$L2" ] && [ -n "$L1" ]; then

@@ -50,14 +50,14 @@ ntest=$((ntest + $(grep -c '^ok\|^not ok' "$T/check.out")))
 # The IXFR of one change is as big at 100,000 entries as at 10,000.
 gen_jsonl 10000 0 >"$T/10k.jsonl"
 gen_jsonl 90000 10000 >"$T/90k.jsonl"
-rb_ok "ingest 10,000 entries" ingest "$T/10k.jsonl"
+rb_ok "ingest 10,000 entries" ingest --force "$T/10k.jsonl"
 s1=$(soa_serial)
 rb_ok "one change at 10,000 entries" report 203.0.113.10 --reason "one change"
 poll_until 10 sh -c "[ \"\$(dig @127.0.0.1 -p $PORT +short $ZONE SOA | awk '{print \$3}')\" != $s1 ]"
 t0=$(date +%s%N)
 b1=$(ixfr_bytes "$s1")
 t1=$(date +%s%N)
-rb_ok "ingest 90,000 more" ingest "$T/90k.jsonl"
+rb_ok "ingest 90,000 more" ingest --force "$T/90k.jsonl"
 s2=$(soa_serial)
 rb_ok "one change at 100,000 entries" report 203.0.113.11 --reason "one change"
 poll_until 10 sh -c "[ \"\$(dig @127.0.0.1 -p $PORT +short $ZONE SOA | awk '{print \$3}')\" != $s2 ]"

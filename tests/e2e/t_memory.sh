@@ -41,7 +41,7 @@ db_pages() {
 	echo "$n"
 }
 
-rb_ok "bulk ingest of $N reports" ingest "$T/bulk.jsonl"
+rb_ok "bulk ingest of $N reports" ingest --force "$T/bulk.jsonl"
 F=$(file_pages)
 C=$(cached_pages)
 check "after a bulk ingest, at most a quarter of the file is cached ($C of $F pages)" \
@@ -99,9 +99,9 @@ for i in range(12000):
     a = "%d.%d.%d.%d" % (rnd.randint(100, 120), rnd.randint(0, 255), rnd.randint(0, 255), rnd.randint(1, 254))
     print('{"op":"report","addr":"%s","source":"old","at":"%s","lifetime":"1h"}' % (a, at))
 PY
-rb_ok "ingest of 12000 reports that expired an hour after a day ago" ingest "$T/old.jsonl"
+rb_ok "ingest of 12000 reports that expired an hour after a day ago" ingest --force "$T/old.jsonl"
 cat "$DATA" >/dev/null
-rb_ok "expire" expire
+rb_ok "expire (--force: more than max-change)" expire --force
 F=$(file_pages)
 C=$(cached_pages)
 check "after a bulk expire, at most a quarter of the file is cached ($C of $F pages)" \

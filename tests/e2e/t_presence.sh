@@ -46,7 +46,7 @@ with open(t + "/unlisted", "w") as f:
             print(b, file=f)
 PY
 N24=$(cat "$T/n24")
-rb_ok "ingest of 3000 listings and a /16" ingest "$T/bulk.jsonl"
+rb_ok "ingest of 3000 listings and a /16" ingest --force "$T/bulk.jsonl"
 start_server || finish
 
 poll_until 20 grep -q 'IPv4 /24s (walked' "$SERVER_LOG"
@@ -101,7 +101,7 @@ python3 - >"$T/big.jsonl" <<'PY'
 for i in range(100001):
     print('{"op":"report","addr":"100.%d.%d.%d","source":"bulk","at":"2026-11-02T00:00:00Z","lifetime":"3650d"}' % (64 + (i >> 16), (i >> 8) & 255, i & 255))
 PY
-rb_ok "ingest of 100001 listings in one commit" ingest "$T/big.jsonl"
+rb_ok "ingest of 100001 listings in one commit" ingest --force "$T/big.jsonl"
 N24=$((N24 + 391))
 check "the map is walked again after it ($N24 /24s)" poll_until 30 grep -q \
     "store: $ZONE has entries in $N24 of 16777216 IPv4 /24s (the journal could not say what changed: walked again in [0-9]* ms)" \

@@ -1,7 +1,8 @@
 #!/bin/bash
 # rbldb purge --source S [--since TIME] [--dry-run] (RFC 6471 s3.9: a faulty
 # feed withdrawn): what rests only on S goes, what others reported stays with
-# its counts recomputed; DNS answers, serial, history and stats follow.
+# its counts recomputed; DNS answers, serial, history (of every entry it
+# recomputes, not only those it removes) and stats follow.
 . "$(dirname "$0")/lib.sh"
 
 need_tool dig dnsutils
@@ -61,6 +62,12 @@ expect_match "purge --since withdraws the 2 later reports, removes nothing" \
     "^source bad-feed since $A2: 2 reports withdrawn, 0 entries removed" "$RB_OUT"
 expect_eq "W keeps its earlier report: 1 from 1 source" "1 1" "$(show_counts 192.0.2.13)"
 expect_eq "Z keeps good's report only" "1 1" "$(show_counts 192.0.2.12)"
+rb show 192.0.2.12
+expect_match "Z's history says purge recounted it (issue 18), naming the source" \
+    "recount 192\.0\.2\.12/32 at .* source \"bad-feed\" evidence \"1 report from 1 source remains; expires " \
+    "$RB_OUT"
+rb show 192.0.2.13
+expect_match "so does W's" "recount 192\.0\.2\.13/32 .*1 report from 1 source remains" "$RB_OUT"
 expect_eq "everything still answered" "127.0.0.2 127.0.0.2 127.0.0.2" \
     "$(dns_short 10.2.0.192.$ZONE A) $(dns_short 12.2.0.192.$ZONE A) $(dns_short 13.2.0.192.$ZONE A)"
 
@@ -81,6 +88,8 @@ expect_eq "nor the feed's range" NXDOMAIN "$(dns_status 9.100.51.198.$ZONE A)"
 expect_eq "Y, also reported by good, stays" 127.0.0.2 "$(dns_short 11.2.0.192.$ZONE A)"
 expect_eq "Z stays" 127.0.0.2 "$(dns_short 12.2.0.192.$ZONE A)"
 expect_eq "Y now rests on 1 report from 1 source" "1 1" "$(show_counts 192.0.2.11)"
+rb show 192.0.2.11
+expect_match "Y's history has the recount too" "recount 192\.0\.2\.11/32 .*source \"bad-feed\"" "$RB_OUT"
 expect_eq "one commit: serial + 1" $((S1 + 1)) "$(soa_serial)"
 rb show 192.0.2.10
 expect_match "the purge is in X's history" "purge 192.0.2.10/32" "$RB_OUT"

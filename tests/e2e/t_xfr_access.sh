@@ -75,7 +75,7 @@ python3 - >"$T/big.jsonl" <<'EOF'
 for k in range(100000):
     print('{"op":"report","addr":"11.%d.%d.%d","source":"gen"}' % (k // 40000, k // 200 % 200, 1 + k % 200))
 EOF
-rb_ok "a zone of 100,000 entries" ingest "$T/big.jsonl"
+rb_ok "a zone of 100,000 entries" ingest --force "$T/big.jsonl"
 probe --src 127.0.0.4 --stall 6 >"$T/stall.out" 2>&1 &
 stall=$!
 sleep 1

@@ -1303,6 +1303,224 @@ test_keys_keep_octet_order(void **state)
 	assert_true(n > 500);
 }
 
+
+/* ---- Undo records, revert and the max-change guard (issue 18) ---- */
+
+/* Every entry of the zone with its details, one line each, into BUF. */
+struct dump {
+	struct store_reader *r;
+	char *buf;
+	size_t len, cap;
+};
+
+static int
+dump_cb(void *arg, const struct listing *l)
+{
+	struct dump *d = arg;
+	struct listing_detail det;
+	char a[ADDR_STRLEN];
+	int n;
+
+	memset(&det, 0, sizeof(det));
+	(void)store_detail(d->r, l->zone, &l->net, &det);
+	addr_format(&l->net, a, sizeof(a));
+	n = snprintf(d->buf + d->len, d->cap - d->len, "%s f%u c%u e%u r%u %lld %lld %lld %u %u %u %u\n",
+	    a, l->flags, l->code, l->expires, l->reason_id, (long long)det.first_seen,
+	    (long long)det.last_seen, (long long)det.delisted_at, det.count, det.nsources,
+	    det.delist_reason_id, det.delist_by_id);
+	assert_true(n > 0 && (size_t)n < d->cap - d->len);
+	d->len += (size_t)n;
+	return 0;
+}
+
+static void
+dump(struct fixture *f, char *buf, size_t cap)
+{
+	struct store_reader r;
+	struct dump d = { &r, buf, 0, cap };
+
+	buf[0] = '\0';
+	assert_int_equal(store_reader_init(f->s, &r), 0);
+	assert_int_equal(store_foreach(&r, f->zone, dump_cb, &d), 0);
+	store_reader_fini(&r);
+}
+
+/* The id of the latest commit in the log. */
+static int
+last_cb(void *arg, const struct store_commit *c)
+{
+	*(uint64_t *)arg = c->id;
+	return 0;
+}
+
+static uint64_t
+last_commit(struct fixture *f)
+{
+	struct store_reader r;
+	uint64_t id = 0;
+
+	assert_int_equal(store_reader_init(f->s, &r), 0);
+	assert_int_equal(store_commits(&r, 0, last_cb, &id), 0);
+	store_reader_fini(&r);
+	return id;
+}
+
+static int
+revert(struct fixture *f, uint64_t commit, unsigned flags, struct store_revert_counts *c)
+{
+	struct store_wr *w;
+	int rc;
+
+	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	store_wr_set_now(w, NOW);
+	if ((rc = store_revert(w, commit, flags, NULL, NULL, c)) != 0) {
+		store_wr_abort(w);
+		return rc;
+	}
+	return store_wr_commit(w);
+}
+
+static void
+test_revert_restores_nested_ranges_and_redo_undoes_it(void **state)
+{
+	struct fixture *f = *state;
+	struct store_revert_counts c;
+	char before[8192], wiped[8192], after[8192];
+	uint64_t wipe;
+
+	report(f, "10.0.0.0/8", "outer", "a", NOW - 500, STORE_NEW);
+	report(f, "10.1.0.0/16", "middle", "b", NOW - 400, STORE_NEW);
+	report(f, "10.1.2.0/24", NULL, "a", NOW - 300, STORE_NEW);
+	delist(f, "10.1.2.3", NOW - 200, STORE_EXCEPTED);
+	delist(f, "10.1.9.9", NOW - 200, STORE_EXCEPTED);
+	report(f, "10.1.2.4", "host", "c", NOW - 100, STORE_NEW);
+	report(f, "10.1.2.4", NULL, "d", NOW - 50, STORE_REFRESHED);
+	report(f, "192.0.2.1", "other", "a", NOW - 100, STORE_NEW);
+	dump(f, before, sizeof(before));
+
+	delist(f, "10.0.0.0/8", NOW - 10, STORE_DELISTED);
+	wipe = last_commit(f);
+	dump(f, wiped, sizeof(wiped));
+	assert_string_not_equal(before, wiped);
+
+	assert_int_equal(revert(f, wipe, 0, &c), 0);
+	assert_int_equal(c.conflicts, 0);
+	assert_int_equal(c.done, 6);	/* 3 ranges, 2 exceptions, 1 address */
+	dump(f, after, sizeof(after));
+	assert_string_equal(before, after);
+	assert_int_equal(lookup(f, "10.1.2.3", NULL), STORE_MATCH_EXCEPTED);
+	assert_int_equal(lookup(f, "10.1.2.5", NULL), STORE_MATCH_LISTED);
+
+	/* The revert is a commit like another: reverting it redoes the wipe. */
+	assert_int_equal(revert(f, last_commit(f), 0, &c), 0);
+	dump(f, after, sizeof(after));
+	assert_string_equal(wiped, after);
+	/* And the wipe again (its entries are as it left them): back to before. */
+	assert_int_equal(revert(f, wipe, 0, &c), 0);
+	dump(f, after, sizeof(after));
+	assert_string_equal(before, after);
+}
+
+static void
+test_revert_refuses_entries_changed_since_unless_forced(void **state)
+{
+	struct fixture *f = *state;
+	struct store_revert_counts c;
+	struct store_wr *w;
+	struct report r1 = { .net = testdir_net("192.0.2.1"), .at = NOW - 100, .lifetime = 86400,
+	    .source = "a" };
+	struct report r2 = { .net = testdir_net("192.0.2.2"), .at = NOW - 100, .lifetime = 86400,
+	    .source = "a" };
+	enum store_outcome out;
+	uint64_t both;
+	char now[4096], after[4096];
+
+	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	store_wr_set_now(w, NOW);
+	assert_int_equal(store_report(w, f->zone, &r1, &out), 0);
+	assert_int_equal(store_report(w, f->zone, &r2, &out), 0);
+	assert_int_equal(store_wr_commit(w), 0);
+	both = last_commit(f);
+	report(f, "192.0.2.2", "again", "b", NOW - 50, STORE_REFRESHED);
+	dump(f, now, sizeof(now));
+
+	assert_int_equal(revert(f, both, 0, &c), RB_ECONFLICT);
+	assert_int_equal(c.conflicts, 1);
+	assert_int_equal(c.done, 1);
+	dump(f, after, sizeof(after));
+	assert_string_equal(now, after);	/* refused: nothing written */
+
+	assert_int_equal(revert(f, both, STORE_REVERT_FORCE, &c), 0);
+	assert_int_equal(lookup(f, "192.0.2.1", NULL), STORE_MATCH_NONE);
+	assert_int_equal(lookup(f, "192.0.2.2", NULL), STORE_MATCH_LISTED);	/* left */
+}
+
+static void
+test_undo_records_go_after_30_days(void **state)
+{
+	struct fixture *f = *state;
+	struct store_revert_counts c;
+	struct store_wr *w;
+	uint64_t old;
+
+	report(f, "192.0.2.1", NULL, "a", NOW - 100, STORE_NEW);
+	old = last_commit(f);
+	/* A commit 31 days later trims the first one's undo record. */
+	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	store_wr_set_now(w, NOW + 31 * 86400);
+	{
+		struct report r = { .net = testdir_net("192.0.2.2"), .at = NOW + 31 * 86400,
+		    .lifetime = 86400, .source = "a" };
+		enum store_outcome out;
+
+		assert_int_equal(store_report(w, f->zone, &r, &out), 0);
+	}
+	assert_int_equal(store_wr_commit(w), 0);
+	assert_int_equal(revert(f, old, 0, &c), RB_ENOUNDO);
+	assert_false(c.too_large);
+	assert_int_equal(revert(f, old + 1, 0, &c), 0);
+	assert_int_equal(revert(f, 999, 0, &c), RB_ENOTFOUND);
+}
+
+static void
+test_max_change_refuses_a_commit_over_the_limit(void **state)
+{
+	struct fixture *f = *state;
+	struct store_change_over o;
+	struct store_wr *w;
+	enum store_outcome out;
+	char net[32];
+	int i;
+
+	assert_int_equal(store_set_max_change(f->s, f->zone, 3, 0), 0);
+	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	store_wr_set_now(w, NOW);
+	for (i = 1; i <= 4; i++) {
+		struct report r = { .at = NOW - 10, .lifetime = 86400, .source = "a" };
+
+		snprintf(net, sizeof(net), "192.0.2.%d", i);
+		r.net = testdir_net(net);
+		assert_int_equal(store_report(w, f->zone, &r, &out), 0);
+	}
+	assert_int_equal(store_wr_check_max_change(w), RB_EMAXCHANGE);
+	assert_int_equal(store_wr_commit(w), RB_EMAXCHANGE);
+	assert_true(store_max_change_over(f->s, &o));
+	assert_int_equal(o.zone, f->zone);
+	assert_int_equal(o.count, 4);
+	assert_int_equal(o.limit, 3);
+	assert_false(o.removed);
+	assert_int_equal(lookup(f, "192.0.2.1", NULL), STORE_MATCH_NONE);
+
+	/* Exceptions are no listings: a delisting inside a range adds none. */
+	report(f, "198.51.100.0/24", NULL, "a", NOW - 10, STORE_NEW);
+	delist(f, "198.51.100.7", NOW - 5, STORE_EXCEPTED);
+	assert_false(store_max_change_over(f->s, NULL));
+
+	store_set_force(f->s, true);
+	report(f, "192.0.2.0/29", NULL, "a", NOW - 10, STORE_NEW);
+	assert_false(store_max_change_over(f->s, NULL));
+}
+
 int
 main(void)
 {
@@ -1341,6 +1559,10 @@ main(void)
 		T(test_bulk_load_in_key_order_reads_back),
 		T(test_bulk_load_scattered_then_ranges_and_delistings),
 		T(test_keys_keep_octet_order),
+		T(test_revert_restores_nested_ranges_and_redo_undoes_it),
+		T(test_revert_refuses_entries_changed_since_unless_forced),
+		T(test_undo_records_go_after_30_days),
+		T(test_max_change_refuses_a_commit_over_the_limit),
 		cmocka_unit_test(test_open_without_create_refuses_a_missing_store),
 		cmocka_unit_test(test_foreign_environment_is_refused),
 	};
