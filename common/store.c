@@ -15,7 +15,7 @@
 
 const char *const db_names[DB_COUNT] = {
 	"meta", "entries", "details", "reports", "bysource", "expiry",
-	"journal", "history", "strings", "strindex", "below", "commits",
+	"journal", "history", "strings", "strindex", "below", "commits", "keys",
 };
 
 int
@@ -155,6 +155,8 @@ check_schema(MDB_txn *txn, unsigned *version)
  * leaves the store as it was or fully upgraded.  Version 1 was the first.
  * Version 2 added the commit log (DB_COMMITS, starts empty) and the
  * summaries of partial names (DB_BELOW, built from the entries).
+ * Version 3 is another branch's (undo data).  Version 4 added the query
+ * keys of keyed access (DB_KEYS, starts empty) and their hash secret.
  */
 static int
 upgrade(struct store *s, MDB_txn *txn, unsigned from)
@@ -164,6 +166,12 @@ upgrade(struct store *s, MDB_txn *txn, unsigned from)
 	switch (from) {
 	case 1:
 		if ((rc = below_build(s, txn)) != 0)
+			return rc;
+		/* FALLTHROUGH */
+	case 2:
+		/* FALLTHROUGH */
+	case 3:
+		if ((rc = keys_secret_init(s, txn)) != 0)
 			return rc;
 		/* FALLTHROUGH */
 	default:
@@ -228,6 +236,8 @@ store_open_flags(struct store **out, const char *dir, size_t mapsize, unsigned f
 			/* New, or older: created or upgraded in this one transaction. */
 			if (rc != 0 || (version != 0 && (rc = upgrade(s, txn, version)) != 0))
 				goto fail;
+			if (version == 0 && (rc = keys_secret_init(s, txn)) != 0)
+				goto fail;
 			put32(ver, STORE_SCHEMA_VERSION);
 			if ((rc = mdb_put(txn, s->dbi[DB_META], &k, &v, 0)) != 0)
 				goto fail;
@@ -236,6 +246,8 @@ store_open_flags(struct store **out, const char *dir, size_t mapsize, unsigned f
 		mdb_txn_abort(txn);
 		txn = NULL;
 	}
+	if ((rc = keys_secret_load(s, txn)) != 0)
+		goto fail;
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
 	if (rc != 0)

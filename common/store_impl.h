@@ -52,6 +52,15 @@
  *           zone(2) serial_from(4) serial_to(4) seq(8) added(4) removed(4)
  *           changed(4), then the origin's octets (store_log.c)
  *
+ * keys      hash(8) -> KEYREC_LEN 88: flags(1) (KEY_F_DISABLED) labellen(1)
+ *           nzones(2) qps(4) daily(4) created(8) label(64, NUL padded),
+ *           then customerlen(2) and the customer's octets (no NUL), then
+ *           nzones zone ids(2) (none: every zone with keys); hash is
+ *           SipHash-2-4 of the label under meta "keysecret" (16 random
+ *           octets, written when the store is created or upgraded to 4), so
+ *           a lookup by label costs one get and a constant-time compare of
+ *           the label, never a walk of labels (store_keys.c; version 4)
+ *
  * A listing inside a journal record (LISTING_LEN 32): fam(1) plen(1)
  * addr(16) flags(1) code(4) expires(4) reason(4) pad(1).
  */
@@ -59,7 +68,7 @@
 /* Named databases; the order is the index into s->dbi. */
 enum {
 	DB_META, DB_ENTRIES, DB_DETAILS, DB_REPORTS, DB_BYSOURCE, DB_EXPIRY,
-	DB_JOURNAL, DB_HISTORY, DB_STRINGS, DB_STRINDEX, DB_BELOW, DB_COMMITS, DB_COUNT
+	DB_JOURNAL, DB_HISTORY, DB_STRINGS, DB_STRINDEX, DB_BELOW, DB_COMMITS, DB_KEYS, DB_COUNT
 };
 extern const char *const db_names[DB_COUNT];
 
@@ -73,12 +82,16 @@ extern const char *const db_names[DB_COUNT];
 /* Changed entries that make a commit a bulk write (store_wr_commit). */
 #define BULK_CHANGES 10000
 #define KEY_MAX 32
+#define KEYREC_LEN 88		/* a keys value up to the customer */
+#define KEY_F_DISABLED 0x01
+#define KEYSECRET_LEN 16
 
 struct store {
 	MDB_env *env;
 	MDB_dbi dbi[DB_COUNT];
 	char *dir;
 	char *origin;		/* what this process's commits say made them (commit log) */
+	uint8_t keysecret[KEYSECRET_LEN];	/* meta "keysecret", read at open */
 };
 
 struct zone_change {
@@ -386,6 +399,11 @@ int wput(struct store_wr *w, int db, const void *kd, size_t kl, const void *vd, 
 
 /* store_ops.c */
 bool served_same(const struct listing *a, const struct listing *b);
+
+/* store_keys.c: the secret of a store being created or upgraded, into meta and S. */
+int keys_secret_init(struct store *s, MDB_txn *txn);
+/* Read meta "keysecret" into S (RB_ENOTFOUND: none yet). */
+int keys_secret_load(struct store *s, MDB_txn *txn);
 
 /* store_log.c */
 int commit_log_write(struct store_wr *w);
