@@ -48,6 +48,7 @@ int cmd_backup(struct loader *L, int argc, char **argv);	/* cmd_backup.c */
 int cmd_import(struct loader *L, int argc, char **argv);	/* cmd_import.c */
 int cmd_export(struct loader *L, int argc, char **argv);	/* cmd_export.c */
 int cmd_log(struct loader *L, int argc, char **argv);		/* cmd_log.c */
+int cmd_key(struct loader *L, int argc, char **argv);		/* cmd_key.c */
 
 /*
  * Helpers for the commands (output.c).  Each prints at most one line,

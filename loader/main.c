@@ -37,6 +37,9 @@ static const struct command commands[] = {
 	{ "stats", "[--json]", cmd_stats },
 	{ "backup", "DIR", cmd_backup },
 	{ "log", "[--zone Z] [--since TIME] [--json]", cmd_log },
+	{ "key", "add LABEL [--customer NAME] [--qps N] [--daily N] [--zone Z]... [--dry-run] | "
+	    "disable|enable|remove LABEL [--dry-run] | list [--json] | show LABEL [--json]",
+	    cmd_key },
 };
 
 static void
