@@ -322,6 +322,8 @@ worker_main(void *arg)
 	w->q.acl = w->sv->acl;
 	w->q.rrl = w->n->rrl;
 	w->q.presence = w->n->o.presence;
+	w->q.keyuse = w->n->keyset.t[w->id];
+	w->q.keyset = &w->n->keyset;
 	w->q.nsid = w->sv->c->server->nsid;
 	w->q.nsidlen = (uint16_t)w->sv->c->server->nsidlen;
 	uv_sem_post(&w->n->started);
@@ -474,9 +476,13 @@ net_open(struct net **out, const struct conf *c, struct store *s, const struct z
 	if ((n->w = calloc(n->o.threads, sizeof *n->w)) == NULL)
 		goto nomem;
 	n->nw = n->o.threads;
+	if ((n->keyset.t = calloc(n->o.threads, sizeof *n->keyset.t)) == NULL)
+		goto nomem;
+	n->keyset.n = n->o.threads;
 	for (i = 0; i < n->nw; i++) {
 		/* Big (batch buffers inline); allocated once per worker. */
-		if ((n->w[i] = calloc(1, sizeof *n->w[i])) == NULL)
+		if ((n->w[i] = calloc(1, sizeof *n->w[i])) == NULL ||
+		    (n->keyset.t[i] = keyuse_new()) == NULL)
 			goto nomem;
 		if ((rc = worker_init(n, n->w[i], i, err, errlen)) != 0)
 			goto fail;
@@ -605,6 +611,10 @@ net_close(struct net *n)
 	/* No worker is left to queue a line or count: the last lines go out. */
 	querylog_close(n->qlog);
 	metrics_free(n->metrics);
+	/* After the endpoint, which reads them, has stopped. */
+	for (i = 0; i < n->keyset.n; i++)
+		keyuse_free(n->keyset.t[i]);
+	free(n->keyset.t);
 	if (n->loop_init) {
 		ctl_close(n);
 		uv_run(&n->loop, UV_RUN_DEFAULT);

@@ -20,6 +20,7 @@
 
 #include "conf.h"
 #include "net.h"
+#include "keyuse.h"
 #include "query.h"
 #include "store.h"
 #include "xfr.h"
@@ -228,6 +229,7 @@ struct net {
 	atomic_uint nconns;		/* TCP connections of all workers */
 	struct metrics *metrics;	/* NULL = no metrics endpoint */
 	struct querylog *qlog;		/* NULL = no query log */
+	struct keyuse_set keyset;	/* every worker's key counters (keyed access) */
 	atomic_ushort nclient[NET_CLIENT_SLOTS];	/* TCP connections per client */
 };
 
