@@ -204,6 +204,8 @@ account(struct worker *w, const struct sockaddr *peer, const uint8_t *pkt,
 {
 	const struct query_info *qi = &w->q.info;
 	unsigned rcode = qi->rcode;
+	const uint8_t *qname = qi->qnamelen > 0 ? pkt + 12 : NULL;
+	uint8_t masked[256];
 
 	/* The header says what went out, whichever part of the door made it. */
 	if (r == QUERY_ANSWER && olen >= 4)
@@ -211,8 +213,15 @@ account(struct worker *w, const struct sockaddr *peer, const uint8_t *pkt,
 	if (w->m != NULL)
 		metrics_count(w->m, tr, qi->qtype, rcode, qi->zone, (enum metrics_lookup)qi->lookup,
 		    (enum metrics_action)qi->action);
+	if (w->ql != NULL && qname != NULL && qi->keylen > 0 && qi->qnamelen <= sizeof(masked) &&
+	    (size_t)qi->keyoff + qi->keylen <= qi->qnamelen) {
+		/* SPEC: a key is never logged whole; its first 4 octets tell it. */
+		memcpy(masked, qname, qi->qnamelen);
+		memset(masked + qi->keyoff + 4, '*', (size_t)qi->keylen - 4);
+		qname = masked;
+	}
 	if (w->ql != NULL &&
-	    !querylog_put(w->ql, w->q.now, peer, tr, qi->qnamelen > 0 ? pkt + 12 : NULL,
+	    !querylog_put(w->ql, w->q.now, peer, tr, qname,
 	    qi->qnamelen, qi->qtype, r == QUERY_DROP ? QUERYLOG_DROP : rcode) && w->m != NULL)
 		metrics_add(&w->m->querylog_dropped, 1);
 }
