@@ -445,6 +445,30 @@ key_gate(struct query_ctx *q, const struct zt_zone *z, const struct dns_msg *m, 
 }
 
 /*
+ * Keyed access for a zone with keys: true when the key-refusal (or the
+ * key's own name) has been answered into R; else *NBELOW loses the key's
+ * label, if any, and *SLOTP gets its counters.
+ */
+static __attribute__((noinline)) bool
+keyed(struct query_ctx *q, const struct zt_zone *z, const struct dns_msg *m, uint16_t qtype,
+    uint32_t serial, struct reply *r, unsigned *nbelow, struct keyuse_slot **slotp)
+{
+	q->info.key = (uint8_t)key_gate(q, z, m, *nbelow, slotp);
+	if (q->info.key == QUERY_KEY_OK) {
+		(*nbelow)--;
+	} else if (q->info.key != QUERY_KEY_NONE) {
+		answer_key_refusal(z, qtype, serial, r);
+		return true;
+	}
+	if (*nbelow == 0) {
+		/* KEY.Z itself: a name with the test points below it (RFC 8020). */
+		put_neg_soa(r, z, serial);
+		return true;
+	}
+	return false;
+}
+
+/*
  * A class IN QUERY with one question: find the zone, ask the ACL about
  * CLIENT (when known) and answer.  *ZI gets the zone's index or -1.
  */
@@ -505,20 +529,10 @@ answer_zone(struct query_ctx *q, const struct dns_msg *m, enum query_transport t
 		return QUERY_ANSWER;
 	}
 	nbelow = m->qlabels - z->nlabels;
-	if (z->keys != CONF_KEYS_OFF) {
-		q->info.key = (uint8_t)key_gate(q, z, m, nbelow, &slot);
-		if (q->info.key == QUERY_KEY_OK) {
-			nbelow--;
-		} else if (q->info.key != QUERY_KEY_NONE) {
-			answer_key_refusal(z, qtype, serial, r);
-			return QUERY_ANSWER;
-		}
-		if (nbelow == 0) {
-			/* KEY.Z itself: a name with the test points below it (RFC 8020). */
-			put_neg_soa(r, z, serial);
-			return QUERY_ANSWER;
-		}
-	}
+	/* Out of line: a zone without keys pays this one test. */
+	if (__builtin_expect(z->keys != CONF_KEYS_OFF, 0) &&
+	    keyed(q, z, m, qtype, serial, r, &nbelow, &slot))
+		return QUERY_ANSWER;
 	if ((rc = dnsbl_lookup(q, z, m->lname, nbelow, &h)) == 0) {
 		/* An empty non-terminal is not listed either: a miss, as NXDOMAIN is. */
 		q->info.lookup = h.kind == HIT_LISTED ? QUERY_LOOKUP_HIT : QUERY_LOOKUP_MISS;
