@@ -420,7 +420,21 @@ int store_key_walk(struct store_reader *r, store_key_cb cb, void *arg);
 int store_key_add(struct store_wr *w, const struct store_key *k);
 /* Disable or enable LABEL; RB_ENOTFOUND when there is none. */
 int store_key_set_disabled(struct store_wr *w, const char *label, bool disabled);
-/* Remove LABEL; RB_ENOTFOUND when there is none. */
+/* Remove LABEL and its usage; RB_ENOTFOUND when there is none. */
 int store_key_remove(struct store_wr *w, const char *label);
+
+/* A key's usage on one UTC day (seconds since the epoch / 86400). */
+struct store_key_usage {
+	uint32_t day;
+	uint64_t queries, hits, refusals;
+};
+
+/* Add to the usage of the key with HASH on DAY (the server's counters, folded). */
+int store_key_usage_add(struct store_wr *w, uint64_t hash, const struct store_key_usage *u);
+
+/* The usage of the key with HASH, by day from FROM on, oldest first; CB returns non-zero to stop. */
+typedef int (*store_key_usage_cb)(void *arg, const struct store_key_usage *u);
+int store_key_usage_walk(struct store_reader *r, uint64_t hash, uint32_t from,
+    store_key_usage_cb cb, void *arg);
 
 #endif

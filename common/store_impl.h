@@ -60,6 +60,9 @@
  *           octets, written when the store is created or upgraded to 4), so
  *           a lookup by label costs one get and a constant-time compare of
  *           the label, never a walk of labels (store_keys.c; version 4)
+ *           hash(8) day(4) -> queries(8) hits(8) refusals(8): the key's
+ *           usage on that UTC day (seconds / 86400), which rbldbd adds to
+ *           from its counters with each expiry run; removed with the key
  *
  * A listing inside a journal record (LISTING_LEN 32): fam(1) plen(1)
  * addr(16) flags(1) code(4) expires(4) reason(4) pad(1).

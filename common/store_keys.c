@@ -321,9 +321,82 @@ store_key_remove(struct store_wr *w, const char *label)
 	MDB_val k = { 8, kb }, v;
 	int rc;
 
+	MDB_cursor *c;
+	unsigned char ub[12];
+	MDB_val uk = { 12, ub }, uv;
+
 	if ((rc = find_label(w, label, kb, &v)) != 0)
 		return rc;
 	if ((rc = mdb_del(w->txn, w->s->dbi[DB_KEYS], &k, NULL)) != 0)
 		return w->err = from_mdb(rc);
+	/* Its usage rows follow it in key order: hash(8) day(4). */
+	if ((rc = mdb_cursor_open(w->txn, w->s->dbi[DB_KEYS], &c)) != 0)
+		return w->err = from_mdb(rc);
+	memcpy(ub, kb, 8);
+	memset(ub + 8, 0, 4);
+	rc = mdb_cursor_get(c, &uk, &uv, MDB_SET_RANGE);
+	while (rc == 0 && uk.mv_size == 12 && memcmp(uk.mv_data, kb, 8) == 0) {
+		if ((rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+		/* After a delete, LMDB's MDB_NEXT reads the item now under the cursor. */
+		rc = mdb_cursor_get(c, &uk, &uv, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return w->err = from_mdb(rc);
 	return RB_OK;
+}
+
+int
+store_key_usage_add(struct store_wr *w, uint64_t hash, const struct store_key_usage *u)
+{
+	unsigned char kb[12], vb[24];
+	MDB_val k = { 12, kb }, v;
+	uint64_t q = 0, h = 0, r = 0;
+	int rc;
+
+	put64(kb, hash);
+	put32(kb + 8, u->day);
+	if (mdb_get(w->txn, w->s->dbi[DB_KEYS], &k, &v) == 0 && v.mv_size == 24) {
+		q = get64(v.mv_data);
+		h = get64((unsigned char *)v.mv_data + 8);
+		r = get64((unsigned char *)v.mv_data + 16);
+	}
+	put64(vb, q + u->queries);
+	put64(vb + 8, h + u->hits);
+	put64(vb + 16, r + u->refusals);
+	v.mv_size = 24;
+	v.mv_data = vb;
+	if ((rc = mdb_put(w->txn, w->s->dbi[DB_KEYS], &k, &v, 0)) != 0)
+		return w->err = from_mdb(rc);
+	return RB_OK;
+}
+
+int
+store_key_usage_walk(struct store_reader *r, uint64_t hash, uint32_t from,
+    store_key_usage_cb cb, void *arg)
+{
+	struct store_key_usage u;
+	unsigned char kb[12];
+	MDB_val k = { 12, kb }, v;
+	MDB_cursor *c;
+	int rc;
+
+	if ((rc = mdb_cursor_open(r->txn, r->s->dbi[DB_KEYS], &c)) != 0)
+		return from_mdb(rc);
+	put64(kb, hash);
+	put32(kb + 8, from);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 12 || get64(k.mv_data) != hash || v.mv_size != 24)
+			break;
+		u.day = get32((unsigned char *)k.mv_data + 8);
+		u.queries = get64(v.mv_data);
+		u.hits = get64((unsigned char *)v.mv_data + 8);
+		u.refusals = get64((unsigned char *)v.mv_data + 16);
+		if ((rc = cb(arg, &u)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? RB_OK : rc > 0 ? from_mdb(rc) : rc;
 }

@@ -67,6 +67,57 @@ key_text(const struct loader *L, struct store_reader *rd, const struct store_key
 	printf("\n");
 }
 
+/* Usage by day, as rbldbd folds its counters into the store (every 30 s or so). */
+#define USAGE_DAYS 7
+
+struct usage_walk {
+	json_t *list;	/* --json: the array being filled */
+	unsigned n;
+};
+
+static int
+usage_cb(void *arg, const struct store_key_usage *u)
+{
+	struct usage_walk *uw = arg;
+	char t[TIME_BUFLEN];
+	json_t *o;
+
+	time_format((int64_t)u->day * 86400, t, sizeof(t));
+	t[10] = '\0';	/* the date */
+	uw->n++;
+	if (uw->list == NULL) {
+		printf("  %s  queries %llu  hits %llu  refusals %llu\n", t,
+		    (unsigned long long)u->queries, (unsigned long long)u->hits,
+		    (unsigned long long)u->refusals);
+		return 0;
+	}
+	o = json_object();
+	json_object_set_new(o, "date", json_string(t));
+	json_object_set_new(o, "queries", json_integer((json_int_t)u->queries));
+	json_object_set_new(o, "hits", json_integer((json_int_t)u->hits));
+	json_object_set_new(o, "refusals", json_integer((json_int_t)u->refusals));
+	json_array_append_new(uw->list, o);
+	return 0;
+}
+
+/* The key's usage of the last USAGE_DAYS days: printed, or into O as "usage". */
+static int
+usage(struct store_reader *rd, const struct store_key *k, json_t *o)
+{
+	struct usage_walk uw = { .list = o != NULL ? json_array() : NULL };
+	uint32_t today = (uint32_t)(time_now() / 86400);
+	int rc;
+
+	if (o == NULL)
+		printf("usage     by UTC day, as rbldbd last folded it\n");
+	rc = store_key_usage_walk(rd, k->hash, today - (USAGE_DAYS - 1), usage_cb, &uw);
+	if (o != NULL)
+		json_object_set_new(o, "usage", uw.list);
+	else if (uw.n == 0)
+		printf("  none\n");
+	return rc;
+}
+
 struct list_walk {
 	const struct loader *L;
 	struct store_reader *rd;
@@ -235,9 +286,15 @@ cmd_key(struct loader *L, int argc, char **argv)
 
 		rc = store_key_get(&rd, label, &found);
 		if (rc == 0 && json) {
-			rc = output_json_print(key_json(L, &rd, &found), JSON_INDENT(2));
+			json_t *o = key_json(L, &rd, &found);
+
+			if ((rc = usage(&rd, &found, o)) == 0)
+				rc = output_json_print(o, JSON_INDENT(2));
+			else
+				json_decref(o);
 		} else if (rc == 0) {
 			key_text(L, &rd, &found, true);
+			rc = usage(&rd, &found, NULL);
 		}
 		store_reader_fini(&rd);
 		if (rc == RB_ENOTFOUND)

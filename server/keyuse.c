@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "keyuse.h"
+#include "store.h"
 
 #define RELAXED memory_order_relaxed
 
@@ -76,4 +77,39 @@ keyuse_count(struct keyuse_slot *s, uint32_t now)
 		atomic_store_explicit(&s->day, day, RELAXED);
 	}
 	atomic_store_explicit(&s->nday, atomic_load_explicit(&s->nday, RELAXED) + 1, RELAXED);
+}
+
+int
+keyuse_fold(const struct keyuse_set *set, const uint64_t (*seen)[3], uint64_t (*next)[3],
+    uint32_t day, struct store_wr *w, uint64_t *nrows)
+{
+	struct store_key_usage u;
+	const struct keyuse_slot *s;
+	uint64_t h;
+	size_t i, k;
+	unsigned t;
+	int rc;
+
+	*nrows = 0;
+	for (t = 0; t < set->n; t++) {
+		for (i = 0; i < KEYUSE_SLOTS; i++) {
+			k = (size_t)t * KEYUSE_SLOTS + i;
+			s = &set->t[t]->slot[i];
+			next[k][0] = atomic_load_explicit(&s->queries, RELAXED);
+			next[k][1] = atomic_load_explicit(&s->hits, RELAXED);
+			next[k][2] = atomic_load_explicit(&s->refusals, RELAXED);
+			if ((h = atomic_load_explicit(&s->hash, memory_order_acquire)) == 0 ||
+			    (next[k][0] == seen[k][0] && next[k][1] == seen[k][1] &&
+			    next[k][2] == seen[k][2]))
+				continue;
+			u.day = day;
+			u.queries = next[k][0] - seen[k][0];
+			u.hits = next[k][1] - seen[k][1];
+			u.refusals = next[k][2] - seen[k][2];
+			if ((rc = store_key_usage_add(w, h, &u)) != 0)
+				return rc;
+			(*nrows)++;
+		}
+	}
+	return 0;
 }

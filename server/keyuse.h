@@ -55,4 +55,14 @@ void keyuse_sum_window(const struct keyuse_set *set, uint64_t hash, uint32_t sec
 /* Count one answered query of the owner's slot S at second NOW. */
 void keyuse_count(struct keyuse_slot *s, uint32_t now);
 
+/*
+ * Fold into W, as usage of DAY, what every table of SET counted since SEEN
+ * (SET->n * KEYUSE_SLOTS triples of queries, hits, refusals, by table and
+ * slot); NEXT gets the values read, to be copied over SEEN once W commits
+ * (so a failed commit loses nothing).  *NROWS: usage rows added to.
+ */
+struct store_wr;
+int keyuse_fold(const struct keyuse_set *set, const uint64_t (*seen)[3], uint64_t (*next)[3],
+    uint32_t day, struct store_wr *w, uint64_t *nrows);
+
 #endif

@@ -488,6 +488,10 @@ net_open(struct net **out, const struct conf *c, struct store *s, const struct z
 	if ((n->keyset.t = calloc(n->o.threads, sizeof *n->keyset.t)) == NULL)
 		goto nomem;
 	n->keyset.n = n->o.threads;
+	n->keyseen = calloc((size_t)n->o.threads * KEYUSE_SLOTS, sizeof *n->keyseen);
+	n->keynext = calloc((size_t)n->o.threads * KEYUSE_SLOTS, sizeof *n->keynext);
+	if (n->keyseen == NULL || n->keynext == NULL)
+		goto nomem;
 	for (i = 0; i < n->nw; i++) {
 		/* Big (batch buffers inline); allocated once per worker. */
 		if ((n->w[i] = calloc(1, sizeof *n->w[i])) == NULL ||
@@ -617,6 +621,8 @@ net_close(struct net *n)
 	for (i = 0; i < n->nw; i++)
 		worker_free(n->w[i]);
 	free(n->w);
+	/* No worker counts any more: what the last expiry run did not fold goes in now. */
+	keys_fold_final(n);
 	/* No worker is left to queue a line or count: the last lines go out. */
 	querylog_close(n->qlog);
 	metrics_free(n->metrics);
@@ -624,6 +630,8 @@ net_close(struct net *n)
 	for (i = 0; i < n->keyset.n; i++)
 		keyuse_free(n->keyset.t[i]);
 	free(n->keyset.t);
+	free(n->keyseen);
+	free(n->keynext);
 	if (n->loop_init) {
 		ctl_close(n);
 		uv_run(&n->loop, UV_RUN_DEFAULT);

@@ -5,7 +5,8 @@
 # `rbldb key disable` and `key add` are answered without reload; a zone with
 # keys = required refuses queries without a key; the test points work under
 # a key; a qps limit refuses the excess; the metrics name keys by a prefix
-# and the query log never holds a whole key.
+# and the query log never holds a whole key; `rbldb key show` reports the
+# usage rbldbd folded into the store (at the latest when it stops).
 . "$(dirname "$0")/lib.sh"
 
 need_tool dig dnsutils
@@ -102,6 +103,14 @@ expect_match "metrics: per-key refusals" \
 check_not "metrics never hold a whole key" grep -q "$KEY" "$T/metrics.txt"
 
 stop_server
+rb_ok "key show --json after the server stopped" key show limited0key1 --json
+expect_eq "key show: today's queries and refusals of the limited key" "6" \
+    "$(printf '%s' "$RB_OUT" | python3 -c 'import json,sys; u = json.load(sys.stdin)["usage"][-1]; print(u["queries"] + u["refusals"])')"
+rb_ok "key show (text) reports usage" key show "$KEY"
+expect_match "key show: a line of usage for today" "^  $(date -u +%Y-%m-%d)  queries [1-9][0-9]*  hits [1-9]" "$RB_OUT"
+rb_ok "key remove" key remove limited0key1
+rb key show limited0key1
+expect_eq "a removed key is not shown" 1 "$RB_RC"
 expect_match "the query log names the key by its prefix" "5\.2\.0\.192\.cust\*+\.$ZONE" \
     "$(cat "$T/queries.log")"
 check_not "the query log never holds a whole key" grep -q "$KEY" "$T/queries.log"

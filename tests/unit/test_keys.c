@@ -475,6 +475,50 @@ test_key_change_seen_on_refresh(void **state)
 	assert_int_equal(f->a, REFUSAL_A);
 }
 
+static int
+usage_cb(void *arg, const struct store_key_usage *u)
+{
+	*(struct store_key_usage *)arg = *u;
+	return 0;
+}
+
+static void
+test_usage_folded_into_store(void **state)
+{
+	struct fixture *f = *state;
+	static uint64_t seen[KEYUSE_SLOTS][3], next[KEYUSE_SLOTS][3];
+	struct store_key_usage u;
+	struct store_reader rd;
+	struct store_key k;
+	struct store_wr *w;
+	uint64_t rows;
+
+	assert_int_equal(store_reader_init(f->s, &rd), 0);
+	assert_int_equal(store_key_get(&rd, "onlykeyed123", &k), 0);
+	store_reader_fini(&rd);
+	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	assert_int_equal(keyuse_fold(&f->set, (const uint64_t (*)[3])seen, next, 20000, w, &rows),
+	    0);
+	assert_true(rows > 0);
+	assert_int_equal(store_wr_commit(w), 0);
+	memcpy(seen, next, sizeof(seen));
+	/* Nothing new: nothing to fold. */
+	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	assert_int_equal(keyuse_fold(&f->set, (const uint64_t (*)[3])seen, next, 20000, w, &rows),
+	    0);
+	assert_int_equal(rows, 0);
+	store_wr_abort(w);
+
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(store_reader_init(f->s, &rd), 0);
+	assert_int_equal(store_key_usage_walk(&rd, k.hash, 19999, usage_cb, &u), 0);
+	store_reader_fini(&rd);
+	assert_int_equal(u.day, 20000);
+	assert_int_equal(u.queries, keyuse_slot(f->ku, k.hash, NULL, false)->queries);
+	assert_true(u.hits > 0);
+	assert_true(u.refusals > 0);
+}
+
 int
 main(void)
 {
@@ -490,6 +534,7 @@ main(void)
 		cmocka_unit_test(test_over_quota),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_key_change_seen_on_refresh),
+		cmocka_unit_test(test_usage_folded_into_store),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
