@@ -12,6 +12,7 @@
 
 #include "addr.h"
 #include "conf.h"
+#include "conf_server.h"
 #include "keyuse.h"
 #include "query.h"
 #include "rb.h"
@@ -475,6 +476,38 @@ test_key_change_seen_on_refresh(void **state)
 	assert_int_equal(f->a, REFUSAL_A);
 }
 
+/* The configuration's keys: bad values are refused with what to write instead. */
+static void
+test_conf_refuses_bad_values(void **state)
+{
+	static const char *const bad[][2] = {
+		{ "keys = maybe", "not off, allowed or required" },
+		{ "key-refusal = drop", "not refuse, nxdomain or 127.X.Y.Z" },
+		{ "key-refusal = 10.0.0.1", "not refuse, nxdomain or 127.X.Y.Z" },
+		{ "key-refusal = 127.0.0.9 over", "double quotes" },
+		{ "key-refusal = nxdomain extra", "after the answer" },
+	};
+	struct fixture *f = *state;
+	char dir[TESTDIR_LEN], path[512], err[512], line[256];
+	struct conf *c;
+	size_t i;
+
+	(void)f;
+	for (i = 0; i < RB_ARRAY_LEN(bad); i++) {
+		testdir_make(dir, "keyconf");
+		append(dir, "z.zone", "@ 3600 IN SOA ns.z. h.z. 1 3600 600 86400 300\n@ IN NS ns.z.");
+		snprintf(line, sizeof(line), "[server]\ndb = db\n[zone z]\napex = z.zone\n%s",
+		    bad[i][0]);
+		append(dir, "t.conf", line);
+		snprintf(path, sizeof(path), "%s/t.conf", dir);
+		c = conf_server_load(path, err, sizeof(err));
+		assert_null(c);
+		if (strstr(err, bad[i][1]) == NULL)
+			fail_msg("%s: %s", bad[i][0], err);
+		testdir_remove(dir);
+	}
+}
+
 static int
 usage_cb(void *arg, const struct store_key_usage *u)
 {
@@ -535,6 +568,7 @@ main(void)
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_key_change_seen_on_refresh),
 		cmocka_unit_test(test_usage_folded_into_store),
+		cmocka_unit_test(test_conf_refuses_bad_values),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
