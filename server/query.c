@@ -382,6 +382,51 @@ answer_key_refusal(const struct zt_zone *z, uint16_t qtype, uint32_t serial, str
 	}
 }
 
+/*
+ * The keys this worker looked up in its current snapshot, by a cheap hash
+ * of the label: a client repeating its key costs a constant-time compare of
+ * 64 octets instead of a keyed hash and a B-tree descent.  An entry is
+ * good for one snapshot (txnid), so a key change is seen with the next.
+ * Whether a label is cached tells a client only about labels it asked.
+ */
+#define KEYCACHE_SLOTS 256
+struct query_keycache {
+	uint64_t txnid;
+	uint64_t word[8];	/* the label (lower case), NUL padded */
+	uint8_t len;
+	bool found;
+	struct store_key k;
+};
+
+static const struct store_key *
+keycache_get(struct query_ctx *q, const uint8_t *label, size_t len)
+{
+	struct query_keycache *e;
+	uint64_t w[8] = { 0 }, h = len, diff;
+	unsigned i;
+	int rc;
+
+	memcpy(w, label, len);	/* len <= 63: STORE_KEY_MIN..63 octets of a DNS label */
+	for (i = 0; i < 8; i++)
+		h = (h ^ w[i]) * 0x9e3779b97f4a7c15ULL;
+	e = &q->keycache[(h >> 32) & (KEYCACHE_SLOTS - 1)];
+	diff = e->len ^ len;
+	for (i = 0; i < 8; i++)
+		diff |= e->word[i] ^ w[i];
+	if (e->txnid != q->rd.txnid || diff != 0) {
+		rc = store_key_find(&q->rd, label, len, &e->k);
+		if (rc != 0 && rc != RB_ENOTFOUND) {
+			e->len = 0;	/* no label: never a hit */
+			return NULL;
+		}
+		e->txnid = q->rd.txnid;
+		memcpy(e->word, w, sizeof(w));
+		e->len = (uint8_t)len;
+		e->found = rc == 0;
+	}
+	return e->found ? &e->k : NULL;
+}
+
 /* One more on a counter only this worker writes (keyuse.h). */
 static void
 bump(_Atomic uint64_t *c)
@@ -400,13 +445,12 @@ static enum query_key
 key_gate(struct query_ctx *q, const struct zt_zone *z, const struct dns_msg *m, unsigned nbelow,
     struct keyuse_slot **slotp)
 {
-	struct store_key k;
+	const struct store_key *k;
 	struct keyuse_slot *slot = NULL;
 	const uint8_t *label;
 	uint64_t nsec, nday;
 	size_t o = 0;
 	unsigned i;
-	int rc;
 
 	*slotp = NULL;
 	for (i = 0; i + 1 < nbelow; i++)
@@ -416,23 +460,23 @@ key_gate(struct query_ctx *q, const struct zt_zone *z, const struct dns_msg *m, 
 		return z->keys == CONF_KEYS_REQUIRED ? QUERY_KEY_MISSING : QUERY_KEY_NONE;
 	q->info.keyoff = (uint16_t)(o + 1);
 	q->info.keylen = label[0];
-	if ((rc = store_key_find(&q->rd, label + 1, label[0], &k)) != 0)
+	if ((k = keycache_get(q, label + 1, label[0])) == NULL)
 		return QUERY_KEY_UNKNOWN;
 	if (q->keyuse != NULL)
-		slot = keyuse_slot(q->keyuse, k.hash, (const char *)label + 1, true);
-	if (k.disabled || !store_key_allows(&k, z->id)) {
+		slot = keyuse_slot(q->keyuse, k->hash, (const char *)label + 1, true);
+	if (k->disabled || !store_key_allows(k, z->id)) {
 		if (slot != NULL)
 			bump(&slot->refusals);
 		return QUERY_KEY_UNKNOWN;
 	}
 	if (q->keyuse != NULL) {
 		/* A limited key no counter holds cannot be held to its limit: refused. */
-		if (slot == NULL && (k.qps != 0 || k.daily != 0))
+		if (slot == NULL && (k->qps != 0 || k->daily != 0))
 			return QUERY_KEY_OVER;
-		if (slot != NULL && (k.qps != 0 || k.daily != 0)) {
+		if (slot != NULL && (k->qps != 0 || k->daily != 0)) {
 			keyuse_sum_window(q->keyset, slot->hash, q->now, q->now / 86400, &nsec,
 			    &nday);
-			if ((k.qps != 0 && nsec >= k.qps) || (k.daily != 0 && nday >= k.daily)) {
+			if ((k->qps != 0 && nsec >= k->qps) || (k->daily != 0 && nday >= k->daily)) {
 				bump(&slot->refusals);
 				return QUERY_KEY_OVER;
 			}
@@ -718,7 +762,10 @@ query_ctx_init(struct query_ctx *q, const struct zonetab *zt, struct store *s)
 	q->zt = zt;
 	if ((rc = store_reader_init(s, &q->rd)) < 0)
 		return rc;
-	if ((q->serials = calloc(STORE_MAX_ZONES, sizeof(*q->serials))) == NULL) {
+	if ((q->serials = calloc(STORE_MAX_ZONES, sizeof(*q->serials))) == NULL ||
+	    (q->keycache = calloc(KEYCACHE_SLOTS, sizeof(*q->keycache))) == NULL) {
+		free(q->serials);
+		q->serials = NULL;
 		store_reader_fini(&q->rd);
 		return -ENOMEM;
 	}
@@ -732,7 +779,9 @@ query_ctx_fini(struct query_ctx *q)
 		return;
 	store_reader_fini(&q->rd);
 	free(q->serials);
+	free(q->keycache);
 	q->serials = NULL;
+	q->keycache = NULL;
 }
 
 int
