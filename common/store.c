@@ -16,6 +16,7 @@
 const char *const db_names[DB_COUNT] = {
 	"meta", "entries", "details", "reports", "bysource", "expiry",
 	"journal", "history", "strings", "strindex", "below", "commits", "undo", "batches",
+	"keys",
 };
 
 int
@@ -158,6 +159,8 @@ check_schema(MDB_txn *txn, unsigned *version)
  * added the undo records (DB_UNDO) and the ingested files (DB_BATCHES),
  * both starting empty (commits made before keep no undo record), and each
  * zone's count of listings ('l' in meta), counted here from the entries.
+ * Version 4 added the query keys of keyed access (DB_KEYS, starts empty)
+ * and their hash secret.
  */
 static int
 count_listings(struct store *s, MDB_txn *txn)
@@ -210,6 +213,10 @@ upgrade(struct store *s, MDB_txn *txn, unsigned from)
 		/* FALLTHROUGH */
 	case 2:
 		if ((rc = count_listings(s, txn)) != 0)
+			return rc;
+		/* FALLTHROUGH */
+	case 3:
+		if ((rc = keys_secret_init(s, txn)) != 0)
 			return rc;
 		/* FALLTHROUGH */
 	default:
@@ -307,6 +314,8 @@ store_open(struct store **out, const char *dir, size_t mapsize, unsigned flags)
 			/* New, or older: created or upgraded in this one transaction. */
 			if (rc != 0 || (version != 0 && (rc = upgrade(s, txn, version)) != 0))
 				goto fail;
+			if (version == 0 && (rc = keys_secret_init(s, txn)) != 0)
+				goto fail;
 			put32(ver, STORE_SCHEMA_VERSION);
 			if ((rc = mdb_put(txn, s->dbi[DB_META], &k, &v, 0)) != 0)
 				goto fail;
@@ -315,6 +324,8 @@ store_open(struct store **out, const char *dir, size_t mapsize, unsigned flags)
 		mdb_txn_abort(txn);
 		txn = NULL;
 	}
+	if ((rc = keys_secret_load(s, txn)) != 0)
+		goto fail;
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
 	if (rc != 0)

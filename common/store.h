@@ -31,7 +31,7 @@
 
 #include "addr.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 #define STORE_DEFAULT_MAPSIZE ((size_t)16 << 30)	/* 16 GiB, sparse */
 #define STORE_MAX_ZONES 4096
 #define STORE_MAX_TEXT 4000		/* reasons and other texts, octets */
@@ -465,5 +465,81 @@ int store_drop_cache(struct store *s);
  */
 int store_prefetch(struct store *s, const atomic_bool *stop, uint64_t *entries,
     uint64_t *texts);
+
+/* ---- Query keys (keyed access, store_keys.c) ---- */
+
+/*
+ * A key label is one DNS label of STORE_KEY_MIN to STORE_KEY_MAX octets of
+ * [a-z0-9-] (lower case, as stored; queries are folded before the lookup),
+ * neither starting nor ending with '-'.  At least 8 octets, so that no
+ * label of an address (1 to 3 digits, or a nibble) is ever read as a key.
+ */
+#define STORE_KEY_MIN 8
+#define STORE_KEY_MAX 63
+#define STORE_KEY_MAX_ZONES 64
+#define STORE_KEY_MAX_CUSTOMER 200
+
+struct store_key {
+	char label[STORE_KEY_MAX + 1];
+	char customer[STORE_KEY_MAX_CUSTOMER + 1];	/* "" = none */
+	bool disabled;
+	uint32_t qps, daily;	/* limits; 0 = none */
+	int64_t created;
+	uint16_t nzones;	/* 0: every zone that takes keys */
+	uint16_t zones[STORE_KEY_MAX_ZONES];
+	uint64_t hash;		/* the store's keyed hash of the label (counters, logs) */
+};
+
+/* Whether LABEL (LEN octets) is a valid key label as above. */
+bool store_key_label_ok(const char *label, size_t len);
+
+/*
+ * The store's keyed hash of LABEL (LEN octets, folded to lower case): what
+ * counters and logs name a key by, as the label itself is a secret.
+ */
+uint64_t store_key_hash(const struct store *s, const uint8_t *label, size_t len);
+
+/*
+ * The query path's lookup: the key whose label is LABEL (LEN octets of a
+ * query name, any case).  Lock-free, no allocation; the labels are
+ * compared in constant time.  On RB_OK *out is filled (customer left
+ * empty).  RB_ENOTFOUND when there is no such key.
+ */
+int store_key_find(struct store_reader *r, const uint8_t *label, size_t len,
+    struct store_key *out);
+
+/* Whether K may ask zone ZONE. */
+bool store_key_allows(const struct store_key *k, uint16_t zone);
+
+/* The key LABEL with its customer (RB_ENOTFOUND: none). */
+int store_key_get(struct store_reader *r, const char *label, struct store_key *out);
+
+/* Every key in hash order (not label order); CB returns non-zero to stop. */
+typedef int (*store_key_cb)(void *arg, const struct store_key *k);
+int store_key_walk(struct store_reader *r, store_key_cb cb, void *arg);
+
+/*
+ * Add K (its label checked, created set by the caller).  RB_EPOLICY when a
+ * key with that label exists already.
+ */
+int store_key_add(struct store_wr *w, const struct store_key *k);
+/* Disable or enable LABEL; RB_ENOTFOUND when there is none. */
+int store_key_set_disabled(struct store_wr *w, const char *label, bool disabled);
+/* Remove LABEL and its usage; RB_ENOTFOUND when there is none. */
+int store_key_remove(struct store_wr *w, const char *label);
+
+/* A key's usage on one UTC day (seconds since the epoch / 86400). */
+struct store_key_usage {
+	uint32_t day;
+	uint64_t queries, hits, refusals;
+};
+
+/* Add to the usage of the key with HASH on DAY (the server's counters, folded). */
+int store_key_usage_add(struct store_wr *w, uint64_t hash, const struct store_key_usage *u);
+
+/* The usage of the key with HASH, by day from FROM on, oldest first; CB returns non-zero to stop. */
+typedef int (*store_key_usage_cb)(void *arg, const struct store_key_usage *u);
+int store_key_usage_walk(struct store_reader *r, uint64_t hash, uint32_t from,
+    store_key_usage_cb cb, void *arg);
 
 #endif

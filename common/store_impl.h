@@ -73,6 +73,18 @@
  *           digest of their content, and the commit that applied them (0:
  *           one that changed no zone), for ingest's file-level idempotency
  *
+ * keys      hash(8) -> KEYREC_LEN 88: flags(1) (KEY_F_DISABLED) labellen(1)
+ *           nzones(2) qps(4) daily(4) created(8) label(64, NUL padded),
+ *           then customerlen(2) and the customer's octets (no NUL), then
+ *           nzones zone ids(2) (none: every zone with keys); hash is
+ *           SipHash-2-4 of the label under meta "keysecret" (16 random
+ *           octets, written when the store is created or upgraded to 4), so
+ *           a lookup by label costs one get and a constant-time compare of
+ *           the label, never a walk of labels (store_keys.c; version 4)
+ *           hash(8) day(4) -> queries(8) hits(8) refusals(8): the key's
+ *           usage on that UTC day (seconds / 86400), which rbldbd adds to
+ *           from its counters with each expiry run; removed with the key
+ *
  * A listing inside a journal record (LISTING_LEN 32): fam(1) plen(1)
  * addr(16) flags(1) code(4) expires(4) reason(4) pad(1).
  */
@@ -81,7 +93,7 @@
 enum {
 	DB_META, DB_ENTRIES, DB_DETAILS, DB_REPORTS, DB_BYSOURCE, DB_EXPIRY,
 	DB_JOURNAL, DB_HISTORY, DB_STRINGS, DB_STRINDEX, DB_BELOW, DB_COMMITS, DB_UNDO,
-	DB_BATCHES, DB_COUNT
+	DB_BATCHES, DB_KEYS, DB_COUNT
 };
 extern const char *const db_names[DB_COUNT];
 
@@ -108,6 +120,9 @@ extern const char *const db_names[DB_COUNT];
 #define UNDO_DETAIL_KEPT 0x20		/* ... the details */
 enum undo_state { UNDO_KEPT = 0, UNDO_TOO_LARGE = 1 };
 #define BATCH_DIGEST_LEN 32
+#define KEYREC_LEN 88		/* a keys value up to the customer */
+#define KEY_F_DISABLED 0x01
+#define KEYSECRET_LEN 16
 
 struct store {
 	MDB_env *env;
@@ -120,6 +135,7 @@ struct store {
 	size_t nlimits;
 	struct store_change_over over;	/* what the last commit had over its limit */
 	bool has_over;
+	uint8_t keysecret[KEYSECRET_LEN];	/* meta "keysecret", read at open */
 };
 
 struct zone_change {
@@ -439,6 +455,11 @@ int wput(struct store_wr *w, int db, const void *kd, size_t kl, const void *vd, 
 
 /* store_ops.c */
 bool served_same(const struct listing *a, const struct listing *b);
+
+/* store_keys.c: the secret of a store being created or upgraded, into meta and S. */
+int keys_secret_init(struct store *s, MDB_txn *txn);
+/* Read meta "keysecret" into S (RB_ENOTFOUND: none yet). */
+int keys_secret_load(struct store *s, MDB_txn *txn);
 
 /* store_log.c */
 uint64_t commit_next_id(struct store_wr *w);

@@ -62,6 +62,7 @@ int cmd_export(struct loader *L, int argc, char **argv);	/* cmd_export.c */
 int cmd_log(struct loader *L, int argc, char **argv);		/* cmd_log.c */
 int cmd_revert(struct loader *L, int argc, char **argv);	/* cmd_revert.c */
 int cmd_init(struct loader *L, int argc, char **argv);	/* cmd_init.c */
+int cmd_key(struct loader *L, int argc, char **argv);		/* cmd_key.c */
 
 /*
  * Helpers for the commands (output.c).  Each prints at most one line,

@@ -43,6 +43,9 @@ static const struct command commands[] = {
 	{ "backup", "DIR", cmd_backup, false },
 	{ "log", "[--zone Z] [--since TIME] [--json]", cmd_log, false },
 	{ "revert", "COMMIT [--dry-run] [--force]", cmd_revert, false },
+	{ "key", "add LABEL [--customer NAME] [--qps N] [--daily N] [--zone Z]... [--dry-run] | "
+	    "disable|enable|remove LABEL [--dry-run] | list [--json] | show LABEL [--json]",
+	    cmd_key, false },
 };
 
 static void

@@ -663,6 +663,60 @@ set_journal_age(struct conf_parse *p, const char *v)
 	return 0;
 }
 
+static int
+set_keys(struct conf_parse *p, const char *v)
+{
+	static const char *const names[] = { "off", "allowed", "required" };
+	size_t k;
+
+	for (k = 0; k < RB_ARRAY_LEN(names); k++)
+		if (strcasecmp(v, names[k]) == 0) {
+			conf_parse_zone(p)->server->keys = (enum conf_keys)k;
+			return 0;
+		}
+	return conf_fail(p, "keys '%s' is not off, allowed or required", v);
+}
+
+/* refuse, nxdomain, or 127.X.Y.Z ["TEXT"]: what a key that may not ask gets. */
+static int
+set_key_refusal(struct conf_parse *p, const char *v)
+{
+	struct conf_zone_server *zs = conf_parse_zone(p)->server;
+	const char *orig = v;
+	char tok[256], text[256] = "";
+	struct addr a;
+	bool quoted;
+	int t;
+
+	if (next_token(&v, tok, sizeof(tok), &quoted) <= 0 || quoted)
+		goto bad;
+	if (strcasecmp(tok, "refuse") == 0 || strcasecmp(tok, "nxdomain") == 0) {
+		zs->key_refusal = tok[0] == 'r' || tok[0] == 'R' ? CONF_KEYREF_REFUSE :
+		    CONF_KEYREF_NXDOMAIN;
+	} else {
+		if (addr_parse(tok, &a) != 0 || a.fam != ADDR_V4 || a.a[0] != 127)
+			goto bad;
+		zs->key_refusal = CONF_KEYREF_ANSWER;
+		zs->key_refusal_code = (uint32_t)a.a[0] << 24 | (uint32_t)a.a[1] << 16 |
+		    (uint32_t)a.a[2] << 8 | a.a[3];
+		if ((t = next_token(&v, text, sizeof(text), &quoted)) < 0)
+			return conf_fail(p, "key-refusal: a quoted text is not closed (end it with \")");
+		if (t > 0 && !quoted)
+			return conf_fail(p,
+			    "key-refusal: put the answer's text in double quotes (\"%s ...\")", text);
+		free(zs->key_refusal_text);
+		zs->key_refusal_text = NULL;
+		if (t > 0 && text[0] != '\0' && (zs->key_refusal_text = strdup(text)) == NULL)
+			return nomem(p);
+	}
+	if (next_token(&v, tok, sizeof(tok), &quoted) != 0)
+		return conf_fail(p, "key-refusal: '%s' after the answer", tok);
+	return 0;
+bad:
+	return conf_fail(p, "key-refusal '%s' is not refuse, nxdomain or 127.X.Y.Z \"TEXT\" "
+	    "(e.g. 127.255.255.254 \"key over quota\")", orig);
+}
+
 /* ---- The hooks ---- */
 
 static int
@@ -753,6 +807,7 @@ free_server(struct conf *c)
 		free(zs->allow_transfer);
 		free(zs->notify);
 		free_qacl(zs->acl, zs->nacl);
+		free(zs->key_refusal_text);
 		free(zs);
 		c->zones[i].server = NULL;
 	}
@@ -795,6 +850,8 @@ static const struct conf_hooks hooks = {
 		[CONF_HOOK_NOTIFY] = conf_xfr_set_notify,
 		[CONF_HOOK_JOURNAL_MAX] = set_journal_max,
 		[CONF_HOOK_JOURNAL_AGE] = set_journal_age,
+		[CONF_HOOK_KEYS] = set_keys,
+		[CONF_HOOK_KEY_REFUSAL] = set_key_refusal,
 		[CONF_HOOK_ALGORITHM] = conf_xfr_set_algorithm,
 		[CONF_HOOK_SECRET] = conf_xfr_set_secret,
 	},

@@ -66,6 +66,12 @@ struct conf_listen {
 	char text[ADDR_STRLEN + 8];	/* "127.0.0.1:5300", "[::1]:5300" */
 };
 
+/* Keyed access of a zone (SPEC "Keyed access"): keys = off|allowed|required. */
+enum conf_keys { CONF_KEYS_OFF = 0, CONF_KEYS_ALLOWED, CONF_KEYS_REQUIRED };
+
+/* What an unknown, disabled or over-quota key gets (key-refusal). */
+enum conf_key_refusal { CONF_KEYREF_REFUSE = 0, CONF_KEYREF_NXDOMAIN, CONF_KEYREF_ANSWER };
+
 /* A zone's server settings (z->server). */
 struct conf_zone_server {
 	struct conf_xfr_acl *allow_transfer;
@@ -78,6 +84,10 @@ struct conf_zone_server {
 	size_t nacl;
 	uint32_t rrl_rate;	/* answers per second per client prefix; 0 = no limit */
 	uint32_t rrl_slip;	/* every Nth limited answer sent truncated; 0 = none */
+	enum conf_keys keys;	/* keys: off (default), allowed, required */
+	enum conf_key_refusal key_refusal;	/* default refuse */
+	uint32_t key_refusal_code;	/* CONF_KEYREF_ANSWER: the A, host order, in 127/8 */
+	char *key_refusal_text;	/* CONF_KEYREF_ANSWER: the TXT, or NULL */
 };
 
 struct conf_xfr_parse;

@@ -158,6 +158,12 @@ metrics_set_zones(struct metrics *m, const char *const *names, const uint16_t *i
 }
 
 void
+metrics_watch_keys(struct metrics *m, const struct keyuse_set *k)
+{
+	m->keys = k;
+}
+
+void
 metrics_watch_tcp(struct metrics *m, const atomic_uint *nconns)
 {
 	m->nconns = nconns;

@@ -108,6 +108,9 @@ int metrics_set_zones(struct metrics *m, const char *const *names, const uint16_
 
 /* The server's count of open TCP connections, read at scrape time (NULL: none). */
 void metrics_watch_tcp(struct metrics *m, const atomic_uint *nconns);
+/* The workers' key counters (keyuse.h), summed at scrape time (NULL: none). */
+struct keyuse_set;
+void metrics_watch_keys(struct metrics *m, const struct keyuse_set *k);
 /* The server's presence maps (presence.h), counted at scrape time (NULL: none). */
 struct presence;
 void metrics_watch_presence(struct metrics *m, const struct presence *p);

@@ -1,4 +1,5 @@
 /* The metrics endpoint: the text format rendered at scrape time, served by libmicrohttpd. */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -7,6 +8,8 @@
 
 #include "log.h"
 #include "presence.h"
+#include "keyuse.h"
+#include "rb.h"
 #include "metrics_impl.h"
 
 /*
@@ -86,6 +89,54 @@ sum_at(const struct metrics *m, size_t offset)
 }
 
 #define SUM(m, field) sum_at((m), offsetof(struct metrics_worker, field))
+
+/*
+ * Keyed access: per key, summed over the workers.  A key is named by the
+ * first 4 octets of its label and the store's keyed hash, never in full.
+ */
+static void
+render_keys(struct metrics *m, FILE *f)
+{
+	static const struct { const char *name, *help; size_t off; } c[] = {
+		{ "rbldb_key_queries_total", "Queries answered under a key, by key.",
+		    offsetof(struct keyuse_slot, queries) },
+		{ "rbldb_key_hits_total", "Of those, queries of a listed name.",
+		    offsetof(struct keyuse_slot, hits) },
+		{ "rbldb_key_refusals_total", "Queries of a key refused: disabled, not for "
+		    "the zone, or over its limits.", offsetof(struct keyuse_slot, refusals) },
+	};
+	const struct keyuse_set *ks = m->keys;
+	const struct keyuse_slot *s, *o;
+	uint64_t h, n;
+	unsigned k, i, j, w;
+	bool seen;
+
+	if (ks == NULL)
+		return;
+	for (k = 0; k < RB_ARRAY_LEN(c); k++) {
+		head(f, c[k].name, "counter", c[k].help);
+		for (w = 0; w < ks->n; w++) {
+			for (i = 0; i < KEYUSE_SLOTS; i++) {
+				s = &ks->t[w]->slot[i];
+				if ((h = atomic_load_explicit(&s->hash, memory_order_acquire)) == 0)
+					continue;
+				for (j = 0, seen = false; j < w && !seen; j++)
+					seen = keyuse_slot(ks->t[j], h, NULL, false) != NULL;
+				if (seen)
+					continue;
+				for (j = w, n = 0; j < ks->n; j++)
+					if ((o = keyuse_slot(ks->t[j], h, NULL, false)) != NULL)
+						n += get((const _Atomic uint64_t *)((const char *)o +
+						    c[k].off));
+				fprintf(f, "%s{key=\"", c[k].name);
+				for (j = 0; j < KEYUSE_PREFIX && s->prefix[j] != '\0'; j++)
+					fputc(isalnum((unsigned char)s->prefix[j]) || s->prefix[j] == '-' ?
+					    s->prefix[j] : '?', f);
+				fprintf(f, "\",hash=\"%016" PRIx64 "\"} %" PRIu64 "\n", h, n);
+			}
+		}
+	}
+}
 
 static void
 render_queries(struct metrics *m, FILE *f)
@@ -388,6 +439,7 @@ metrics_render(struct metrics *m, int64_t now, char **out, size_t *outlen)
 	render_queries(m, f);
 	render_latency(m, f);
 	render_tcp(m, f);
+	render_keys(m, f);
 	render_zones(m, f, now);
 	if (store_size(m->s, &file, &map) == 0) {
 		head(f, "rbldb_store_file_bytes", "gauge", "Size of the store's data file.");

@@ -47,6 +47,7 @@ struct metrics {
 	int64_t started;
 	const atomic_uint *nconns;
 	const struct presence *presence;
+	const struct keyuse_set *keys;
 
 	pthread_mutex_t mu;		/* the zone list and the two tables */
 	struct mzone *zones;

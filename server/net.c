@@ -204,6 +204,8 @@ account(struct worker *w, const struct sockaddr *peer, const uint8_t *pkt,
 {
 	const struct query_info *qi = &w->q.info;
 	unsigned rcode = qi->rcode;
+	const uint8_t *qname = qi->qnamelen > 0 ? pkt + 12 : NULL;
+	uint8_t masked[256];
 
 	/* The header says what went out, whichever part of the door made it. */
 	if (r == QUERY_ANSWER && olen >= 4)
@@ -211,8 +213,15 @@ account(struct worker *w, const struct sockaddr *peer, const uint8_t *pkt,
 	if (w->m != NULL)
 		metrics_count(w->m, tr, qi->qtype, rcode, qi->zone, (enum metrics_lookup)qi->lookup,
 		    (enum metrics_action)qi->action);
+	if (w->ql != NULL && qname != NULL && qi->keylen > 0 && qi->qnamelen <= sizeof(masked) &&
+	    (size_t)qi->keyoff + qi->keylen <= qi->qnamelen) {
+		/* SPEC: a key is never logged whole; its first 4 octets tell it. */
+		memcpy(masked, qname, qi->qnamelen);
+		memset(masked + qi->keyoff + 4, '*', (size_t)qi->keylen - 4);
+		qname = masked;
+	}
 	if (w->ql != NULL &&
-	    !querylog_put(w->ql, w->q.now, peer, tr, qi->qnamelen > 0 ? pkt + 12 : NULL,
+	    !querylog_put(w->ql, w->q.now, peer, tr, qname,
 	    qi->qnamelen, qi->qtype, r == QUERY_DROP ? QUERYLOG_DROP : rcode) && w->m != NULL)
 		metrics_add(&w->m->querylog_dropped, 1);
 }
@@ -322,6 +331,8 @@ worker_main(void *arg)
 	w->q.acl = w->sv->acl;
 	w->q.rrl = w->n->rrl;
 	w->q.presence = w->n->o.presence;
+	w->q.keyuse = w->n->keyset.t[w->id];
+	w->q.keyset = &w->n->keyset;
 	w->q.nsid = w->sv->c->server->nsid;
 	w->q.nsidlen = (uint16_t)w->sv->c->server->nsidlen;
 	uv_sem_post(&w->n->started);
@@ -474,9 +485,17 @@ net_open(struct net **out, const struct conf *c, struct store *s, const struct z
 	if ((n->w = calloc(n->o.threads, sizeof *n->w)) == NULL)
 		goto nomem;
 	n->nw = n->o.threads;
+	if ((n->keyset.t = calloc(n->o.threads, sizeof *n->keyset.t)) == NULL)
+		goto nomem;
+	n->keyset.n = n->o.threads;
+	n->keyseen = calloc((size_t)n->o.threads * KEYUSE_SLOTS, sizeof *n->keyseen);
+	n->keynext = calloc((size_t)n->o.threads * KEYUSE_SLOTS, sizeof *n->keynext);
+	if (n->keyseen == NULL || n->keynext == NULL)
+		goto nomem;
 	for (i = 0; i < n->nw; i++) {
 		/* Big (batch buffers inline); allocated once per worker. */
-		if ((n->w[i] = calloc(1, sizeof *n->w[i])) == NULL)
+		if ((n->w[i] = calloc(1, sizeof *n->w[i])) == NULL ||
+		    (n->keyset.t[i] = keyuse_new()) == NULL)
 			goto nomem;
 		if ((rc = worker_init(n, n->w[i], i, err, errlen)) != 0)
 			goto fail;
@@ -602,9 +621,17 @@ net_close(struct net *n)
 	for (i = 0; i < n->nw; i++)
 		worker_free(n->w[i]);
 	free(n->w);
+	/* No worker counts any more: what the last expiry run did not fold goes in now. */
+	keys_fold_final(n);
 	/* No worker is left to queue a line or count: the last lines go out. */
 	querylog_close(n->qlog);
 	metrics_free(n->metrics);
+	/* After the endpoint, which reads them, has stopped. */
+	for (i = 0; i < n->keyset.n; i++)
+		keyuse_free(n->keyset.t[i]);
+	free(n->keyset.t);
+	free(n->keyseen);
+	free(n->keynext);
 	if (n->loop_init) {
 		ctl_close(n);
 		uv_run(&n->loop, UV_RUN_DEFAULT);

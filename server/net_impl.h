@@ -20,6 +20,7 @@
 
 #include "conf.h"
 #include "net.h"
+#include "keyuse.h"
 #include "query.h"
 #include "store.h"
 #include "xfr.h"
@@ -230,6 +231,9 @@ struct net {
 	atomic_uint nconns;		/* TCP connections of all workers */
 	struct metrics *metrics;	/* NULL = no metrics endpoint */
 	struct querylog *qlog;		/* NULL = no query log */
+	struct keyuse_set keyset;	/* every worker's key counters (keyed access) */
+	uint64_t (*keyseen)[3];		/* the counters as last folded into the store (timed.c) */
+	uint64_t (*keynext)[3];		/* as read by the fold in progress */
 	atomic_ushort nclient[NET_CLIENT_SLOTS];	/* TCP connections per client */
 };
 
@@ -270,6 +274,8 @@ void worker_evict(uv_async_t *a);
 
 /* ---- timed.c ---- */
 
+/* The key counters' last fold into the store, once the workers have stopped (timed.c). */
+void keys_fold_final(struct net *n);
 void expire_tick(uv_timer_t *t);
 void notify_timer_cb(uv_timer_t *t);
 /* A UDP socket per family that NT has targets of, for NOTIFY and its acknowledgements. */

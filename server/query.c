@@ -5,7 +5,9 @@
 
 #include "acl.h"
 #include "addr.h"
+#include "conf_server.h"
 #include "dns.h"
+#include "keyuse.h"
 #include "presence.h"
 #include "rb.h"
 #include "rrl.h"
@@ -350,6 +352,173 @@ answer_fixed(const struct zt_zone *z, uint16_t qtype, const struct acl_rule *rul
 }
 
 /*
+ * Keyed access (SPEC "Keyed access"): the zone's key-refusal, never the
+ * data.  REFUSED is not authoritative; NXDOMAIN carries the SOA (RFC 2308).
+ */
+static void
+answer_key_refusal(const struct zt_zone *z, uint16_t qtype, uint32_t serial, struct reply *r)
+{
+	size_t rdpos;
+
+	switch (z->key_refusal) {
+	case CONF_KEYREF_NXDOMAIN:
+		r->rcode = DNS_NXDOMAIN;
+		put_neg_soa(r, z, serial);
+		return;
+	case CONF_KEYREF_ANSWER:
+		if (qtype == DNS_T_A || qtype == DNS_T_ANY) {
+			rdpos = rr_head(r, DNS_QNAME, DNS_T_A, z->ttl);
+			wire_u32(&r->w, z->key_code);
+			rr_end(r, rdpos);
+			r->an++;
+		}
+		if (qtype == DNS_T_TXT && z->key_textlen > 0) {
+			rdpos = rr_head(r, DNS_QNAME, DNS_T_TXT, z->ttl);
+			put_text(&r->w, z->key_text, z->key_textlen, "$", 1);
+			rr_end(r, rdpos);
+			r->an++;
+		}
+		if (r->an == 0)
+			put_neg_soa(r, z, serial);
+		return;
+	default:
+		r->aa = false;
+		r->rcode = DNS_REFUSED;
+		return;
+	}
+}
+
+/*
+ * The keys this worker looked up in its current snapshot, by a cheap hash
+ * of the label: a client repeating its key costs a constant-time compare of
+ * 64 octets instead of a keyed hash and a B-tree descent.  An entry is
+ * good for one snapshot (txnid), so a key change is seen with the next.
+ * Whether a label is cached tells a client only about labels it asked.
+ */
+#define KEYCACHE_SLOTS 256
+struct query_keycache {
+	uint64_t txnid;
+	uint64_t word[8];	/* the label (lower case), NUL padded */
+	uint8_t len;
+	bool found;
+	struct store_key k;
+};
+
+static const struct store_key *
+keycache_get(struct query_ctx *q, const uint8_t *label, size_t len)
+{
+	struct query_keycache *e;
+	uint64_t w[8] = { 0 }, h = len, diff;
+	unsigned i;
+	int rc;
+
+	memcpy(w, label, len);	/* len <= 63: STORE_KEY_MIN..63 octets of a DNS label */
+	/* Labels are 8 octets or more: their first 16 pick the entry well enough. */
+	h = ((h ^ w[0]) * 0x9e3779b97f4a7c15ULL ^ w[1]) * 0x9e3779b97f4a7c15ULL;
+	e = &q->keycache[(h >> 32) & (KEYCACHE_SLOTS - 1)];
+	diff = e->len ^ len;
+	for (i = 0; i < 8; i++)
+		diff |= e->word[i] ^ w[i];
+	if (e->txnid != q->rd.txnid || diff != 0) {
+		rc = store_key_find(&q->rd, label, len, &e->k);
+		if (rc != 0 && rc != RB_ENOTFOUND) {
+			e->len = 0;	/* no label: never a hit */
+			return NULL;
+		}
+		e->txnid = q->rd.txnid;
+		memcpy(e->word, w, sizeof(w));
+		e->len = (uint8_t)len;
+		e->found = rc == 0;
+	}
+	return e->found ? &e->k : NULL;
+}
+
+/* One more on a counter only this worker writes (keyuse.h). */
+static void
+bump(_Atomic uint64_t *c)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+	    memory_order_relaxed);
+}
+
+/*
+ * The key of a query of zone Z with NBELOW labels below the apex: the label
+ * directly under it when that is 8 octets or more (no address label is).
+ * Returns the enum query_key; on QUERY_KEY_OK the caller reads one label
+ * less.  Unknown keys cost one LMDB get; a known one its counters too.
+ */
+static enum query_key
+key_gate(struct query_ctx *q, const struct zt_zone *z, const struct dns_msg *m, unsigned nbelow,
+    struct keyuse_slot **slotp)
+{
+	const struct store_key *k;
+	struct keyuse_slot *slot = NULL;
+	const uint8_t *label;
+	uint64_t nsec, nday;
+	size_t o = 0;
+	unsigned i;
+
+	*slotp = NULL;
+	for (i = 0; i + 1 < nbelow; i++)
+		o += 1 + (size_t)m->lname[o];
+	label = m->lname + o;
+	if (label[0] < STORE_KEY_MIN)
+		return z->keys == CONF_KEYS_REQUIRED ? QUERY_KEY_MISSING : QUERY_KEY_NONE;
+	q->info.keyoff = (uint16_t)(o + 1);
+	q->info.keylen = label[0];
+	if ((k = keycache_get(q, label + 1, label[0])) == NULL)
+		return QUERY_KEY_UNKNOWN;
+	if (q->keyuse != NULL)
+		slot = keyuse_slot(q->keyuse, k->hash, (const char *)label + 1, true);
+	if (k->disabled || !store_key_allows(k, z->id)) {
+		if (slot != NULL)
+			bump(&slot->refusals);
+		return QUERY_KEY_UNKNOWN;
+	}
+	if (q->keyuse != NULL) {
+		/* A limited key no counter holds cannot be held to its limit: refused. */
+		if (slot == NULL && (k->qps != 0 || k->daily != 0))
+			return QUERY_KEY_OVER;
+		if (slot != NULL && (k->qps != 0 || k->daily != 0)) {
+			keyuse_sum_window(q->keyset, slot->hash, q->now, q->now / 86400, &nsec,
+			    &nday);
+			if ((k->qps != 0 && nsec >= k->qps) || (k->daily != 0 && nday >= k->daily)) {
+				bump(&slot->refusals);
+				return QUERY_KEY_OVER;
+			}
+		}
+		if (slot != NULL)
+			keyuse_count(slot, q->now);
+	}
+	*slotp = slot;
+	return QUERY_KEY_OK;
+}
+
+/*
+ * Keyed access for a zone with keys: true when the key-refusal (or the
+ * key's own name) has been answered into R; else *NBELOW loses the key's
+ * label, if any, and *SLOTP gets its counters.
+ */
+static __attribute__((noinline)) bool
+keyed(struct query_ctx *q, const struct zt_zone *z, const struct dns_msg *m, uint16_t qtype,
+    uint32_t serial, struct reply *r, unsigned *nbelow, struct keyuse_slot **slotp)
+{
+	q->info.key = (uint8_t)key_gate(q, z, m, *nbelow, slotp);
+	if (q->info.key == QUERY_KEY_OK) {
+		(*nbelow)--;
+	} else if (q->info.key != QUERY_KEY_NONE) {
+		answer_key_refusal(z, qtype, serial, r);
+		return true;
+	}
+	if (*nbelow == 0) {
+		/* KEY.Z itself: a name with the test points below it (RFC 8020). */
+		put_neg_soa(r, z, serial);
+		return true;
+	}
+	return false;
+}
+
+/*
  * A class IN QUERY with one question: find the zone, ask the ACL about
  * CLIENT (when known) and answer.  *ZI gets the zone's index or -1.
  */
@@ -359,7 +528,9 @@ answer_zone(struct query_ctx *q, const struct dns_msg *m, enum query_transport t
 {
 	const struct acl_rule *rule = NULL;
 	const struct zt_zone *z;
+	struct keyuse_slot *slot = NULL;
 	uint16_t qtype = m->qtype;
+	unsigned nbelow;
 	struct hit h;
 	uint32_t serial;
 	size_t off = 0;
@@ -407,9 +578,16 @@ answer_zone(struct query_ctx *q, const struct dns_msg *m, enum query_transport t
 		answer_fixed(z, qtype, rule, serial, r);
 		return QUERY_ANSWER;
 	}
-	if ((rc = dnsbl_lookup(q, z, m->lname, m->qlabels - z->nlabels, &h)) == 0) {
+	nbelow = m->qlabels - z->nlabels;
+	/* Out of line: a zone without keys pays this one test. */
+	if (__builtin_expect(z->keys != CONF_KEYS_OFF, 0) &&
+	    keyed(q, z, m, qtype, serial, r, &nbelow, &slot))
+		return QUERY_ANSWER;
+	if ((rc = dnsbl_lookup(q, z, m->lname, nbelow, &h)) == 0) {
 		/* An empty non-terminal is not listed either: a miss, as NXDOMAIN is. */
 		q->info.lookup = h.kind == HIT_LISTED ? QUERY_LOOKUP_HIT : QUERY_LOOKUP_MISS;
+		if (slot != NULL && h.kind == HIT_LISTED)
+			bump(&slot->hits);
 		if (h.kind == HIT_LISTED) {
 			rc = answer_listed(q, z, qtype, &h, serial, r);
 		} else {
@@ -590,7 +768,10 @@ query_ctx_init(struct query_ctx *q, const struct zonetab *zt, struct store *s)
 	q->zt = zt;
 	if ((rc = store_reader_init(s, &q->rd)) < 0)
 		return rc;
-	if ((q->serials = calloc(STORE_MAX_ZONES, sizeof(*q->serials))) == NULL) {
+	if ((q->serials = calloc(STORE_MAX_ZONES, sizeof(*q->serials))) == NULL ||
+	    (q->keycache = calloc(KEYCACHE_SLOTS, sizeof(*q->keycache))) == NULL) {
+		free(q->serials);
+		q->serials = NULL;
 		store_reader_fini(&q->rd);
 		return -ENOMEM;
 	}
@@ -604,7 +785,9 @@ query_ctx_fini(struct query_ctx *q)
 		return;
 	store_reader_fini(&q->rd);
 	free(q->serials);
+	free(q->keycache);
 	q->serials = NULL;
+	q->keycache = NULL;
 }
 
 int

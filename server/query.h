@@ -38,6 +38,15 @@ enum query_result {
 /* Whether a DNSBL name below a zone apex was found listed. */
 enum query_lookup { QUERY_LOOKUP_NONE = 0, QUERY_LOOKUP_HIT, QUERY_LOOKUP_MISS };
 
+/* Keyed access: what the key of a query did (SPEC "Keyed access"). */
+enum query_key {
+	QUERY_KEY_NONE = 0,	/* no key label, or a zone without keys */
+	QUERY_KEY_OK,		/* a valid key: answered as without it */
+	QUERY_KEY_UNKNOWN,	/* unknown, disabled or not for this zone: key-refusal */
+	QUERY_KEY_OVER,		/* over its qps or daily limit: key-refusal */
+	QUERY_KEY_MISSING,	/* keys = required and no key: key-refusal */
+};
+
 /* What the ACL or rate limiting did to a query, besides answering it. */
 enum query_action {
 	QUERY_ACT_NONE = 0,
@@ -61,11 +70,17 @@ struct query_info {
 	int16_t zi;		/* its index in the zone table; -1: none */
 	uint8_t lookup;		/* enum query_lookup */
 	uint8_t action;		/* enum query_action */
+	uint8_t key;		/* enum query_key */
+	uint8_t keylen;		/* the key label's octets (0: none) ... */
+	uint16_t keyoff;	/* ... at this offset of the question name, for logs to hide */
 };
 
 struct acl;	/* acl.h: query ACLs and rate limits of a configuration */
 struct rrl;	/* rrl.h: the server's shared rate limiting table */
 struct presence;	/* presence.h: which IPv4 /24s hold entries */
+struct keyuse;		/* keyuse.h: this worker's per-key counters */
+struct keyuse_set;	/* keyuse.h: every worker's, for the limits */
+struct query_keycache;	/* query.c: keys looked up in this snapshot */
 
 /*
  * Per-worker state: a reusable read transaction and cached zone serials.
@@ -80,6 +95,9 @@ struct query_ctx {
 	const struct acl *acl;
 	struct rrl *rrl;
 	const struct presence *presence;
+	struct keyuse *keyuse;		/* NULL: keys not counted, no limits enforced */
+	const struct keyuse_set *keyset;	/* with keyuse: every worker's tables */
+	struct query_keycache *keycache;	/* query_ctx_init's: KEYCACHE_SLOTS entries */
 	const struct sockaddr *peer;	/* sockaddr_in or sockaddr_in6, or NULL */
 	struct store_reader rd;
 	uint32_t now;			/* seconds, set by query_ctx_refresh */

@@ -301,6 +301,7 @@ observers_open(struct net *n, const struct conf *c, const struct zonetab *zt, ch
 			return -ENOMEM;
 		}
 		metrics_watch_tcp(n->metrics, &n->nconns);
+		metrics_watch_keys(n->metrics, &n->keyset);
 		metrics_watch_presence(n->metrics, n->o.presence);
 		if ((rc = metrics_listen(n->metrics, (const struct sockaddr *)&c->server->metrics, err,
 		    errlen)) != 0)

@@ -18,7 +18,7 @@ expire_work(uv_work_t *req)
 	struct net *n = req->data;
 	const struct served *sv = n->expire_sv;
 	struct store_wr *wr;
-	uint64_t count = 0, trimmed = 0;
+	uint64_t count = 0, trimmed = 0, folded = 0;
 	size_t i;
 	int64_t now = time_now();
 	int rc;
@@ -40,9 +40,16 @@ expire_work(uv_work_t *req)
 		/* The journal is kept to journal-max and journal-age here too. */
 		if (rc == 0)
 			rc = xfr_journal_trim(n->expire_sv->xfr, wr, now, &trimmed);
-		if (rc == 0 && count + trimmed > 0) {
+		/* Keyed access: the workers' key counters into the store, for key show. */
+		if (rc == 0 && n->keyseen != NULL)
+			rc = keyuse_fold(&n->keyset, (const uint64_t (*)[3])n->keyseen, n->keynext,
+			    (uint32_t)(now / 86400), wr, &folded);
+		if (rc == 0 && count + trimmed + folded > 0) {
 			rc = store_wr_commit(wr);
 			n->expire_over = rc == 0 && store_max_change_over(n->store, &n->over);
+			if (rc == 0 && folded > 0)
+				memcpy(n->keyseen, n->keynext,
+				    (size_t)n->keyset.n * KEYUSE_SLOTS * sizeof *n->keyseen);
 		} else {
 			store_wr_abort(wr);
 		}
@@ -103,6 +110,33 @@ expire_tick(uv_timer_t *t)
 	} else {
 		n->expiring = true;
 	}
+}
+
+void
+keys_fold_final(struct net *n)
+{
+	struct store_wr *wr;
+	uint64_t folded = 0;
+	unsigned i;
+	int rc;
+
+	if (n->keyseen == NULL || n->keynext == NULL || n->keyset.t == NULL)
+		return;
+	for (i = 0; i < n->keyset.n; i++)
+		if (n->keyset.t[i] == NULL)
+			return;
+	if ((rc = store_wr_begin(n->store, &wr)) != 0) {
+		log_warnx("key usage: %s", rb_strerror(rc));
+		return;
+	}
+	rc = keyuse_fold(&n->keyset, (const uint64_t (*)[3])n->keyseen, n->keynext,
+	    (uint32_t)(time_now() / 86400), wr, &folded);
+	if (rc == 0 && folded > 0)
+		rc = store_wr_commit(wr);
+	else
+		store_wr_abort(wr);
+	if (rc != 0)
+		log_warnx("key usage: %s", rb_strerror(rc));
 }
 
 /* ---- NOTIFY ---- */

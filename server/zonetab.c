@@ -5,6 +5,7 @@
 
 #include <ldns/ldns.h>
 
+#include "conf_server.h"
 #include "rb.h"
 #include "wire.h"
 #include "zonetab.h"
@@ -171,6 +172,7 @@ zone_fini(struct zt_zone *z)
 		free(z->rrs[i].tail);
 	free(z->rrs);
 	free(z->text);
+	free(z->key_text);
 	free(z->name);
 }
 
@@ -228,6 +230,16 @@ zone_build(struct zt_zone *z, const struct conf_zone *cz, struct store *s, char 
 		if ((z->text = strdup(cz->text)) == NULL)
 			goto nomem;
 		z->textlen = strlen(z->text);
+	}
+	if (cz->server != NULL) {
+		z->keys = (uint8_t)cz->server->keys;
+		z->key_refusal = (uint8_t)cz->server->key_refusal;
+		z->key_code = cz->server->key_refusal_code;
+		if (cz->server->key_refusal_text != NULL) {
+			if ((z->key_text = strdup(cz->server->key_refusal_text)) == NULL)
+				goto nomem;
+			z->key_textlen = strlen(z->key_text);
+		}
 	}
 	if (zone_records(z, cz) < 0) {
 		snprintf(err, errlen, "zone %s: cannot use the apex records of %s", cz->name,

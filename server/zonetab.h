@@ -51,6 +51,11 @@ struct zt_zone {
 	uint32_t neg_ttl;		/* RFC 2308 s5: min(SOA TTL, SOA minimum) */
 	struct zt_rr *rrs;		/* the apex records, the SOA first */
 	size_t nrrs;
+	uint8_t keys;			/* enum conf_keys: keyed access off, allowed, required */
+	uint8_t key_refusal;		/* enum conf_key_refusal */
+	uint32_t key_code;		/* CONF_KEYREF_ANSWER: the A, host order */
+	char *key_text;			/* CONF_KEYREF_ANSWER: the TXT or NULL */
+	size_t key_textlen;
 };
 
 struct zonetab {

@@ -3,6 +3,9 @@
 # resolving through an Unbound of its own whose stub zone points at rbldbd.
 # A TEST-NET-1 address listed with `rbldb report` is refused with the zone's
 # text, another is accepted, and after `rbldb delist` the first is accepted.
+# A second smtpd asks through a key (keyed access, `reject_rbl_client
+# KEY.zone=127.0.0.2`): the listed address is refused there too, the other
+# accepted.
 #
 # Everything runs in a private network and mount namespace (unshare -nm):
 # its own loopback carries 192.0.2.66 and .67 as the clients' addresses,
@@ -15,6 +18,8 @@
 LISTED=192.0.2.66
 OTHER=192.0.2.67
 SMTP_PORT=2525
+KEYED_PORT=2526
+KEY=postfix0test0key
 
 if [ -z "${RBLDB_MTA_NS:-}" ]; then
 	need_binaries "$RBLDBD" "$RBLDB"
@@ -69,6 +74,8 @@ trap mta_cleanup EXIT
 
 postfix_gone() { ! postfix -c "$T/postfix" status >/dev/null 2>&1; }
 
+printf 'keys = allowed\nkey-refusal = 127.255.255.254 "key over quota"\n' >>"$CONF"
+rb_ok "rbldb key add" key add "$KEY" --customer postfix-test
 start_server || finish
 
 # ---- Unbound: 127.0.0.1:53 of the namespace, relays.example.org from rbldbd ----
@@ -165,6 +172,8 @@ EOF
 # every connection a fresh smtpd, whose DNSBL cache is empty.
 cat >"$PF/master.cf" <<EOF
 127.0.0.1:$SMTP_PORT inet n - n - - smtpd -o max_use=1
+127.0.0.1:$KEYED_PORT inet n - n - - smtpd -o max_use=1
+  -o smtpd_client_restrictions=reject_rbl_client,$KEY.$ZONE=127.0.0.2
 cleanup   unix n - n - 0 cleanup
 qmgr      unix n - n 300 1 qmgr
 rewrite   unix - - n - - trivial-rewrite
@@ -192,17 +201,17 @@ fi
 smtp_up() { (exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT") 2>/dev/null; }
 poll_until 10 smtp_up || not_ok "Postfix listens on 127.0.0.1:$SMTP_PORT"
 
-# send FROM: one message from source address FROM; the SMTP dialogue in $SENT.
+# send FROM [PORT]: one message from source address FROM; the SMTP dialogue in $SENT.
 send() {
-	SENT=$(swaks --server "127.0.0.1:$SMTP_PORT" --local-interface "$1" \
+	SENT=$(swaks --server "127.0.0.1:${2:-$SMTP_PORT}" --local-interface "$1" \
 	    --from sender@example.net --to postmaster@example.test \
 	    --header "Subject: rbldb test from $1" --timeout 20 2>&1)
 	SENT_RC=$?
 }
 
-# accepted FROM WHAT: the message is queued (250 after DATA).
+# accepted FROM WHAT [PORT]: the message is queued (250 after DATA).
 accepted() {
-	send "$1"
+	send "$1" "${3:-}"
 	if [ $SENT_RC -eq 0 ] && printf '%s\n' "$SENT" | grep -Eq '^<- +250 .*queued as'; then
 		ok "$2"
 	else
@@ -233,6 +242,11 @@ else
 fi
 
 accepted "$OTHER" "$OTHER, not listed, is accepted"
+
+send "$LISTED" "$KEYED_PORT"
+expect_match "through a key: $LISTED is refused with 554" \
+    "<\*\* 554 5\.7\.1 .*Client host \[$LISTED\] blocked using $KEY\.$ZONE" "$SENT"
+accepted "$OTHER" "through a key: $OTHER, not listed, is accepted" "$KEYED_PORT"
 
 rb_ok "rbldb delist $LISTED" delist "$LISTED" --reason "relay closed"
 poll_until 10 dns_status_is NXDOMAIN "$(rname "$LISTED")" A ||

@@ -21,7 +21,7 @@ expect_eq "the fixture is version 2" 00000002 "$(schema)"
 
 rb_ok "list --json on the old store" list --json
 expect_eq "every listing as it was" "$(cat "$FIXTURE/list.json")" "$RB_OUT"
-expect_eq "upgraded to version 3 by its first opener" 00000003 "$(schema)"
+expect_eq "upgraded to version 4 by its first opener" 00000004 "$(schema)"
 rb_ok "log on the upgraded store" log
 expect_eq "the commit log is kept: six commits" 6 "$(printf '%s\n' "$RB_OUT" | grep -c '^commit')"
 rb revert 4

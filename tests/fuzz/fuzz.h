@@ -33,7 +33,8 @@ void fuzz_check_net(const struct addr *a, const char *what);
  * text, v4.example.net, v6.sub.relays.example.org nested in the first) and
  * a few listings, ranges, an exception and an expired entry; query ACLs
  * (203.0.113.5 refused, .6 dropped, .7 a fixed answer), two TSIG keys and
- * allow-transfer items, and the presence maps of its IPv4 zones (presence.h).
+ * allow-transfer items, the presence maps of its IPv4 zones (presence.h),
+ * and keyed access in v4.example.net (keys fuzzkey1, fuzzkey2 disabled).
  * The context has no ACL and no client: the
  * fuzz_server() parts are for targets that act as net.c does.  Removed at
  * exit.  Aborts when the fixture cannot be built.

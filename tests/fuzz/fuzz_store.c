@@ -171,6 +171,7 @@ fuzz_query_ctx(void)
 	    "[zone v4.example.net]\napex = v4.example.net.zone\nfamily = ipv4\n"
 	    "acl = 198.51.100.0/24 answer 127.0.0.99\nallow-transfer = 198.51.100.1 key other\n"
 	    "code = 127.0.0.4\nttl = 300\nlifetime = 1d\n"
+	    "keys = allowed\nkey-refusal = 127.255.255.254 \"key over quota\"\n"
 	    "[zone v6.sub.relays.example.org]\napex = v6.sub.relays.example.org.zone\n"
 	    "family = ipv6\ncode = 127.0.0.6\ntext = v6 $\nttl = 60\nlifetime = 1d\n");
 	write_apex("relays.example.org");
@@ -198,6 +199,20 @@ fuzz_query_ctx(void)
 	seed("v4.example.net", "192.0.2.0/24", false, now, DAY, 0x7f00000a, NULL);
 	seed("v4.example.net", "0.0.0.0/8", false, now, DAY, 0, "zero net");
 	seed("v6.sub.relays.example.org", "2001:db8::/32", false, now, DAY, 0, NULL);
+	{
+		/* Keyed access in v4.example.net: one key, and one disabled. */
+		struct store_key k;
+		struct store_wr *w;
+
+		memset(&k, 0, sizeof(k));
+		strcpy(k.label, "fuzzkey1");
+		if (store_wr_begin(store, &w) != 0 || store_key_add(w, &k) != 0)
+			fuzz_fail("fixture key");
+		strcpy(k.label, "fuzzkey2");
+		k.disabled = true;
+		if (store_key_add(w, &k) != 0 || store_wr_commit(w) != 0)
+			fuzz_fail("fixture key");
+	}
 
 	/* The presence maps as rbldbd keeps them, over the same snapshot as the queries'. */
 	if ((presence = presence_new(zt)) == NULL)

@@ -123,6 +123,12 @@ def query_seeds():
     s['root'] = query('.', 'NS')
     s['v4zone'] = query(rname4('192.0.2.77') + '.v4.example.net', 'ANY')
     s['v4zone_zeronet'] = query('1.0.0.0.v4.example.net', 'TXT')
+    # Keyed access in v4.example.net: fuzzkey1 valid, fuzzkey2 disabled.
+    s['keyed_testpoint'] = query('2.0.0.127.fuzzkey1.v4.example.net')
+    s['keyed_listed_TXT'] = query(rname4('192.0.2.5') + '.FuzzKey1.v4.example.net', 'TXT')
+    s['keyed_disabled'] = query(rname4('192.0.2.5') + '.fuzzkey2.v4.example.net')
+    s['keyed_unknown_TXT'] = query(rname4('192.0.2.5') + '.nosuchkey.v4.example.net', 'TXT')
+    s['keyed_keyname'] = query('fuzzkey1.v4.example.net')
     s['v4zone_v6name'] = query(rname6('2001:db8::1') + '.v4.example.net')
     s['nested_v6'] = query(rname6('2001:db8::99') + '.v6.sub.' + z, 'TXT')
     s['nested_between'] = query('sub.' + z)
