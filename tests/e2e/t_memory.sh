@@ -82,7 +82,7 @@ for i, line in enumerate(open(sys.argv[1])):
         print(".".join(reversed(a)) + "." + sys.argv[2] + " A")
 ' "$T/bulk.jsonl" "$ZONE" >"$T/queries"
 Q=$(wc -l <"$T/queries")
-A=$(dig @127.0.0.1 -p "$PORT" +tries=1 +time=2 +norec +short -f "$T/queries" | grep -c '^127\.0\.0\.2$')
+A=$(dig @127.0.0.1 -p "$PORT" +tries=3 +time=5 +norec +short -f "$T/queries" | grep -c '^127\.0\.0\.2$')
 expect_eq "$Q listed addresses answered" "$Q" "$A"
 M=$(mapped_pages)
 check "rbldbd maps a few pages per query, not their neighbourhoods ($M of $F pages for $Q queries)" \

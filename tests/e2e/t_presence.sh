@@ -61,7 +61,7 @@ import sys
 for a in open(sys.argv[1]):
     print(".".join(reversed(a.strip().split("."))) + "." + sys.argv[2] + " A")
 PY
-	dig @127.0.0.1 -p "$PORT" +tries=1 +time=2 +norec -f "$T/q" |
+	dig @127.0.0.1 -p "$PORT" +tries=3 +time=5 +norec -f "$T/q" |
 	    awk '/status:/ { s = $6 } /^;; ANSWER SECTION/ { s = "" }
 	        /IN[ \t]+A[ \t]/ && !/^;/ { s = $5 } /^;; MSG SIZE/ { print s }' | tr -d ,
 }
