@@ -40,6 +40,8 @@ rb_strerror(int rc)
 		    "(use --force to do it)";
 	case RB_ECONFLICT:
 		return "entries changed since that commit (use --force to revert the others)";
+	case RB_EREADONLY:
+		return "the store is open read-only";
 	case RB_ENOUNDO:
 		return "that commit's undo record is not kept";
 	case -ELOOP:

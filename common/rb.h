@@ -25,6 +25,7 @@ enum {
 	RB_EMAXCHANGE = -1011,	/* a commit over a zone's max-change, without force */
 	RB_ECONFLICT = -1012,	/* revert: entries changed since the commit */
 	RB_ENOUNDO = -1013,	/* revert: the commit's undo record is not kept */
+	RB_EREADONLY = -1014,	/* a write to a store opened read-only */
 };
 
 const char *rb_strerror(int rc);

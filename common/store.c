@@ -271,6 +271,7 @@ store_open(struct store **out, const char *dir, size_t mapsize, unsigned flags)
 		free(s);
 		return -ENOMEM;
 	}
+	s->read_only = (flags & STORE_READ_ONLY) != 0;
 	if ((rc = mdb_env_create(&s->env)) != 0)
 		goto fail;
 	mdb_env_set_maxdbs(s->env, DB_COUNT + 2);
@@ -278,7 +279,8 @@ store_open(struct store **out, const char *dir, size_t mapsize, unsigned flags)
 	mdb_env_set_mapsize(s->env, mapsize ? mapsize : STORE_DEFAULT_MAPSIZE);
 	/* MDB_NOTLS: read transactions belong to our objects, not to threads. */
 	if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS |
-	    (flags & STORE_RANDOM_READS ? MDB_NORDAHEAD : 0), 0600)) != 0)
+	    (flags & STORE_RANDOM_READS ? MDB_NORDAHEAD : 0) |
+	    (s->read_only ? MDB_RDONLY : 0), 0600)) != 0)
 		goto fail;
 	mdb_reader_check(s->env, &dead);
 
@@ -292,6 +294,8 @@ store_open(struct store **out, const char *dir, size_t mapsize, unsigned flags)
 		if ((rc = check_schema(txn, &version)) == 0 && version == 0 &&
 		    !(flags & STORE_CREATE))
 			rc = RB_ENOSTORE;	/* an empty data.mdb: init never finished */
+		else if (rc == 0 && s->read_only && version != STORE_SCHEMA_VERSION)
+			rc = RB_EREADONLY;	/* an upgrade would write */
 		if (rc != 0) {
 			mdb_txn_abort(txn);
 			mdb_env_close(s->env);
@@ -519,11 +523,13 @@ store_zone_ensure(struct store *s, const char *name, uint32_t apex_serial,
 		return from_mdb(rc);
 	if (mdb_get(txn, s->dbi[DB_META], &k, &v) == 0 && v.mv_size == 2 &&
 	    zone_read(txn, s, get16(v.mv_data), out) == 0 &&
-	    !serial_lt(out->serial, apex_serial)) {
+	    (!serial_lt(out->serial, apex_serial) || s->read_only)) {
 		mdb_txn_abort(txn);
 		return RB_OK;
 	}
 	mdb_txn_abort(txn);
+	if (s->read_only)
+		return RB_EREADONLY;	/* a new zone */
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
 		return from_mdb(rc);
 	if ((rc = mdb_get(txn, s->dbi[DB_META], &k, &v)) == 0 && v.mv_size == 2) {

@@ -51,6 +51,7 @@ struct store_wr;	/* a write transaction */
 /* Flags of store_open. */
 #define STORE_RANDOM_READS 0x01	/* a server: no read-ahead (see store_drop_cache) */
 #define STORE_CREATE 0x02	/* create DIR and the store when missing (rbldb init, tests) */
+#define STORE_READ_ONLY 0x04	/* never write data.mdb: serving a backup (not with CREATE) */
 
 /*
  * Open the store in directory DIR.  Without STORE_CREATE the store must
@@ -62,7 +63,8 @@ struct store_wr;	/* a write transaction */
  * (privs.h).  MAPSIZE 0 means STORE_DEFAULT_MAPSIZE; a larger size than the
  * store's takes effect here.  Stale reader slots of dead processes are
  * cleared.  Refuses a directory holding a non-rbldb file (RB_ENOTSTORE) and
- * a newer schema (RB_ESCHEMA); upgrades older ones.  As root it refuses a
+ * a newer schema (RB_ESCHEMA); upgrades older ones, except read-only, where
+ * an older schema is RB_EREADONLY and every write transaction fails alike.  As root it refuses a
  * DIR that is not root's or that others may write, or whose data.mdb or
  * lock.mdb is not a regular file (RB_EUNSAFE): LMDB would follow a link
  * planted there.
@@ -121,6 +123,8 @@ struct store_zone {
  * Find or create the zone NAME (lower case, no trailing dot).  A new zone
  * starts at APEX_SERIAL; an existing zone whose serial is behind
  * APEX_SERIAL (RFC 1982) moves up to it.  Both programs call this at start.
+ * On a read-only store the zone keeps its serial, and a new zone is
+ * RB_EREADONLY.
  */
 int store_zone_ensure(struct store *s, const char *name, uint32_t apex_serial,
     struct store_zone *out);

@@ -131,6 +131,7 @@ struct store {
 	char *origin;		/* what this process's commits say made them (commit log) */
 	/* The max-change guard (store_set_max_change): off until limits are set. */
 	bool guarded, force;
+	bool read_only;		/* STORE_READ_ONLY: data.mdb is never written */
 	struct zone_limit *limits;
 	size_t nlimits;
 	struct store_change_over over;	/* what the last commit had over its limit */

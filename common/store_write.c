@@ -16,6 +16,8 @@ store_wr_begin(struct store *s, struct store_wr **out)
 	unsigned i;
 	int rc;
 
+	if (s->read_only)
+		return RB_EREADONLY;
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return -ENOMEM;
 	w->s = s;

@@ -34,12 +34,14 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: rbldbd [-dhs] -c CONF [-D DBDIR] [-l ADDR:PORT]...\n"
+	    "usage: rbldbd [-dhRs] -c CONF [-D DBDIR] [-l ADDR:PORT]...\n"
 	    "       rbldbd --version\n"
 	    "  -c, --config CONF     configuration file\n"
 	    "  -D, --db DBDIR        store directory (overrides [server] db)\n"
 	    "  -l, --listen ADDR:PORT  UDP and TCP address, repeatable, [::1]:5300 for IPv6\n"
 	    "                        (overrides [server] listen)\n"
+	    "  -R, --read-only       serve the store without writing it (a backup):\n"
+	    "                        no expiry commits, expired listings still hidden\n"
 	    "  -d, --debug           log debug messages\n"
 	    "  -s, --syslog          log to syslog (facility daemon) once CONF is read\n"
 	    "                        (as [server] syslog = yes)\n"
@@ -196,8 +198,8 @@ drop_privileges(const char *user, const char *chrootdir, const char *realconf,
  * -D given, or NULL).
  */
 static int
-open_store(const struct conf *c, const char *user, const char *dbopt, struct privs_user *u,
-    struct store **out, char *err, size_t errlen)
+open_store(const struct conf *c, const char *user, const char *dbopt, bool read_only,
+    struct privs_user *u, struct store **out, char *err, size_t errlen)
 {
 	bool lend = false;
 	int rc, rc2;
@@ -207,7 +209,8 @@ open_store(const struct conf *c, const char *user, const char *dbopt, struct pri
 	memset(u, 0, sizeof(*u));
 	if (rc != RB_OK)
 		goto nostore;
-	if (geteuid() == 0 && user != NULL) {
+	/* Read-only, the store is not made the user's: it is opened as its owner. */
+	if (geteuid() == 0 && user != NULL && !read_only) {
 		if (privs_user_by_name(user, u) != 0) {
 			snprintf(err, errlen, "user %s: no such user", user);
 			return -1;
@@ -225,7 +228,8 @@ open_store(const struct conf *c, const char *user, const char *dbopt, struct pri
 		    rb_strerror(rc));
 		return -1;
 	}
-	rc = store_open(out, c->db, c->mapsize, STORE_RANDOM_READS);
+	rc = store_open(out, c->db, c->mapsize,
+	    STORE_RANDOM_READS | (read_only ? STORE_READ_ONLY : 0));
 	if (rc == 0)
 		rc = store_set_origin(*out, "rbldbd expiry");
 	if (lend && (rc2 = privs_resume()) != 0)
@@ -235,6 +239,12 @@ nostore:
 	if (rc == RB_ENOSTORE) {
 		snprintf(err, errlen, "store %s does not exist; create it with rbldb -c %s%s%s "
 		    "init", c->db, c->path, dbopt != NULL ? " -D " : "", dbopt != NULL ? dbopt : "");
+		return -1;
+	}
+	if (rc == RB_EREADONLY) {
+		snprintf(err, errlen, "store %s was made by an older rbldb and needs an upgrade, "
+		    "which writes: open it once without --read-only (any rbldb command does it)",
+		    c->db);
 		return -1;
 	}
 	if (rc != 0) {
@@ -326,7 +336,7 @@ struct options {
 	const char *confpath, *dbdir;
 	const char **listen;		/* -l, argc long; NLISTEN used */
 	size_t nlisten;
-	bool debug, use_syslog;
+	bool debug, use_syslog, read_only;
 };
 
 /*
@@ -341,6 +351,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "db", required_argument, NULL, 'D' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "read-only", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "syslog", no_argument, NULL, 's' },
 		{ "version", no_argument, NULL, 'V' },
@@ -352,7 +363,7 @@ parse_options(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->listen = xcalloc((size_t)argc, sizeof *o->listen);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":c:D:l:dhs", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:D:l:dhRs", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->confpath = optarg;
@@ -365,6 +376,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'd':
 			o->debug = true;
+			break;
+		case 'R':
+			o->read_only = true;
 			break;
 		case 's':
 			o->use_syslog = true;
@@ -437,7 +451,8 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		goto out;
 	}
-	if (open_store(conf, conf->server->user, o.dbdir, &owner, &store, err, sizeof err) != 0) {
+	if (open_store(conf, conf->server->user, o.dbdir, o.read_only, &owner, &store, err,
+	    sizeof err) != 0) {
 		log_warnx("%s", err);
 		goto out;
 	}
@@ -458,6 +473,7 @@ main(int argc, char **argv)
 	memset(&opts, 0, sizeof opts);
 	opts.threads = conf->server->threads;
 	opts.presence = presence;
+	opts.read_only = o.read_only;
 	/* In milliseconds for the timer; a day is as long as any transfer may need. */
 	opts.xfr_timeout_ms = (conf->server->xfr_timeout < 86400 ? conf->server->xfr_timeout :
 	    86400) * 1000u;
@@ -492,6 +508,9 @@ main(int argc, char **argv)
 	fflush(stderr);
 	if (o.use_syslog || conf->server->syslog)
 		log_info("ready: %s", ready);
+	if (o.read_only)
+		log_info("store %s served read-only: no expiry commits; expired listings are "
+		    "hidden, not removed", conf->db);
 	sdnotify("READY=1\nSTATUS=serving");
 	store_thread_start(&store_thread, store, presence);
 	net_run(net);

@@ -538,7 +538,10 @@ net_start(struct net *n, char *err, size_t errlen)
 	if (rc == 0) {
 		n->nrd_init = true;
 		store_reader_release(&n->nrd);
-		uv_timer_start(&n->expire_timer, expire_tick, NET_EXPIRE_FIRST_MS, n->o.expire_every_ms);
+		/* Read-only, expired listings are hidden by the answers alone. */
+		if (!n->o.read_only)
+			uv_timer_start(&n->expire_timer, expire_tick, NET_EXPIRE_FIRST_MS,
+			    n->o.expire_every_ms);
 		uv_timer_start(&n->notify_timer, notify_timer_cb, NOTIFY_TICK_MS, NOTIFY_TICK_MS);
 		return 0;
 	}
@@ -622,7 +625,8 @@ net_close(struct net *n)
 		worker_free(n->w[i]);
 	free(n->w);
 	/* No worker counts any more: what the last expiry run did not fold goes in now. */
-	keys_fold_final(n);
+	if (!n->o.read_only)
+		keys_fold_final(n);
 	/* No worker is left to queue a line or count: the last lines go out. */
 	querylog_close(n->qlog);
 	metrics_free(n->metrics);

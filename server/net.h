@@ -47,6 +47,7 @@ struct net_opts {
 	unsigned expire_every_ms;	/* 0 = NET_EXPIRE_EVERY_MS */
 	unsigned xfr_timeout_ms;	/* one zone transfer at most; 0 = XFR_TIMEOUT_MS */
 	const struct presence *presence;	/* presence.h; NULL: every address looked up */
+	bool read_only;			/* the store is read-only: no expiry, no usage folds */
 };
 
 /*

@@ -251,7 +251,13 @@ zone_build(struct zt_zone *z, const struct conf_zone *cz, struct store *s, char 
 	minimum = wire_get_u32(tail + 16);
 	z->neg_ttl = z->rrs[0].ttl < minimum ? z->rrs[0].ttl : minimum;
 
-	if ((rc = store_zone_ensure(s, cz->name, cz->apex_serial, &sz)) < 0) {
+	if ((rc = store_zone_ensure(s, cz->name, cz->apex_serial, &sz)) == RB_EREADONLY) {
+		snprintf(err, errlen, "zone %s is not in the store, and a store served "
+		    "read-only gets no new zone: serve it once without --read-only, or "
+		    "leave the zone out of the configuration", cz->name);
+		return -1;
+	}
+	if (rc < 0) {
 		snprintf(err, errlen, "zone %s: store: %s", cz->name, rb_strerror(rc));
 		return -1;
 	}

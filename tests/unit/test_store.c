@@ -945,6 +945,30 @@ test_foreign_environment_is_refused(void **state)
 	testdir_remove(dir);
 }
 
+/* Read-only (a backup served): reads work, every write is refused alike. */
+static void
+test_read_only_store_refuses_writes(void **state)
+{
+	char dir[TESTDIR_LEN];
+	struct store *s;
+	struct store_wr *wr;
+	struct store_zone z;
+
+	(void)state;
+	testdir_make(dir, "readonly");
+	assert_int_equal(store_open(&s, dir, 64 << 20, STORE_CREATE), 0);
+	assert_int_equal(store_zone_ensure(s, "z.test", 5, &z), 0);
+	store_close(s);
+	assert_int_equal(store_open(&s, dir, 64 << 20, STORE_READ_ONLY), 0);
+	assert_int_equal(store_wr_begin(s, &wr), RB_EREADONLY);
+	/* A known zone keeps its serial, even behind the apex's; a new one is refused. */
+	assert_int_equal(store_zone_ensure(s, "z.test", 9, &z), 0);
+	assert_int_equal(z.serial, 5);
+	assert_int_equal(store_zone_ensure(s, "new.test", 1, &z), RB_EREADONLY);
+	store_close(s);
+	testdir_remove(dir);
+}
+
 static void
 test_same_delisting_twice_changes_nothing(void **state)
 {
@@ -1565,6 +1589,7 @@ main(void)
 		T(test_max_change_refuses_a_commit_over_the_limit),
 		cmocka_unit_test(test_open_without_create_refuses_a_missing_store),
 		cmocka_unit_test(test_foreign_environment_is_refused),
+		cmocka_unit_test(test_read_only_store_refuses_writes),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
