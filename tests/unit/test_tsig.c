@@ -12,6 +12,7 @@
 
 #include "dns.h"
 #include "rb.h"
+#include "testdir.h"
 #include "tsig.h"
 
 #define SECRET "c2VjcmV0LWtleS1mb3ItdGVzdGluZy10c2lnLXNoYTI1Ng=="
@@ -344,34 +345,6 @@ test_tsig_not_last_is_formerr(void **state)
 
 
 /*
- * MSG is a copy of BASE, whose TSIG is T: rewrite it to carry a MAC of N
- * octets, the first N of T's MAC when RIGHT, else those with every octet
- * changed.  Returns the new length.
- */
-static size_t
-remac(uint8_t *msg, const uint8_t *base, const struct tsig_rr *t, size_t n, bool right)
-{
-	uint8_t mac[TSIG_MAXMAC * 2], tail[6];
-	size_t macpos = (size_t)(t->mac - base), rdlenpos, i, len;
-
-	memset(mac, 0x5a, sizeof(mac));
-	memcpy(mac, t->mac, t->maclen);
-	for (i = 0; !right && i < n; i++)
-		mac[i] ^= 0xff;
-	memcpy(tail, t->mac + t->maclen, 6);		/* original id, error, other length 0 */
-	msg[macpos - 2] = (uint8_t)(n >> 8);
-	msg[macpos - 1] = (uint8_t)n;
-	memcpy(msg + macpos, mac, n);
-	memcpy(msg + macpos + n, tail, 6);
-	len = macpos + n + 6;
-	/* RDLENGTH: the algorithm name, 10 fixed octets, the MAC and the 6 after it. */
-	rdlenpos = macpos - 10 - t->alglen - 2;
-	msg[rdlenpos] = (uint8_t)((len - rdlenpos - 2) >> 8);
-	msg[rdlenpos + 1] = (uint8_t)(len - rdlenpos - 2);
-	return len;
-}
-
-/*
  * RFC 8945 s5.2.2.1: longer than the hash, or shorter than max(10, half the
  * hash), is FORMERR; between those a truncated MAC is BADTRUNC by our
  * policy.  Right or wrong octets make no difference to either.
@@ -391,7 +364,7 @@ test_mac_length_decides_before_any_comparison(void **state)
 	for (n = 0; n <= 2 * TSIG_MAXMAC; n++) {
 		for (int right = 0; right < 2; right++) {
 			memcpy(msg, base, len);
-			mlen = remac(msg, base, &t, n, right);
+			mlen = testdir_remac(msg, base, &t, n, right);
 			assert_int_equal(tparse(msg, mlen, &t2), 1);
 			assert_int_equal(t2.maclen, n);
 			got[right] = tsig_verify(kr, &M, &t2, (int64_t)t.signed_at, &ctx);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "conf_server.h"
+#include "tsig.h"
 #include "testdir.h"
 
 void
@@ -86,4 +87,27 @@ testdir_zonetab(const struct conf *c, struct store *s)
 	if ((zt = zonetab_new(c, s, err, sizeof(err))) == NULL)
 		fail_msg("zonetab_new: %s", err);
 	return zt;
+}
+
+size_t
+testdir_remac(uint8_t *msg, const uint8_t *base, const struct tsig_rr *t, size_t n, bool right)
+{
+	uint8_t mac[TSIG_MAXMAC * 2], tail[6];
+	size_t macpos = (size_t)(t->mac - base), rdlenpos, i, len;
+
+	memset(mac, 0x5a, sizeof(mac));
+	memcpy(mac, t->mac, t->maclen);
+	for (i = 0; !right && i < n; i++)
+		mac[i] ^= 0xff;
+	memcpy(tail, t->mac + t->maclen, 6);		/* original id, error, other length 0 */
+	msg[macpos - 2] = (uint8_t)(n >> 8);
+	msg[macpos - 1] = (uint8_t)n;
+	memcpy(msg + macpos, mac, n);
+	memcpy(msg + macpos + n, tail, 6);
+	len = macpos + n + 6;
+	/* RDLENGTH: the algorithm name, 10 fixed octets, the MAC and the 6 after it. */
+	rdlenpos = macpos - 10 - t->alglen - 2;
+	msg[rdlenpos] = (uint8_t)((len - rdlenpos - 2) >> 8);
+	msg[rdlenpos + 1] = (uint8_t)(len - rdlenpos - 2);
+	return len;
 }

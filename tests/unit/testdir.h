@@ -6,6 +6,8 @@
 #ifndef TESTDIR_H
 #define TESTDIR_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "addr.h"
@@ -31,5 +33,14 @@ struct store *testdir_store(const char *path, const char *zone, uint32_t serial,
 struct conf *testdir_conf(const char *dir, const char *file);
 /* The zone table of C on S. */
 struct zonetab *testdir_zonetab(const struct conf *c, struct store *s);
+
+struct tsig_rr;
+/*
+ * MSG is a copy of BASE, whose TSIG is T (tsig.h): rewrite it to carry a
+ * MAC of N octets, the first N of T's MAC when RIGHT, else those with every
+ * octet changed.  Returns the new length.
+ */
+size_t testdir_remac(uint8_t *msg, const uint8_t *base, const struct tsig_rr *t, size_t n,
+    bool right);
 
 #endif
