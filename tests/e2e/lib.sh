@@ -220,6 +220,9 @@ init_store() {
 	fi
 }
 
+# iso SECONDS: the RFC 3339 UTC time of a Unix time, as reports take it.
+iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
+
 # ---- the server ----
 
 server_gone() { ! kill -0 "$SERVER_PID" 2>/dev/null; }

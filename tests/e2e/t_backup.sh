@@ -10,7 +10,6 @@ need_binaries "$RBLDBD" "$RBLDB"
 make_tmp
 
 NOW=$(date +%s)
-iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 A=$(iso $((NOW - 3600)))
 cat >"$T/batch.jsonl" <<EOF
 {"op":"report","addr":"192.0.2.1","reason":"accepted relay","source":"t","at":"$A"}

@@ -10,7 +10,6 @@ need_binaries "$RBLDBD" "$RBLDB"
 make_tmp
 
 NOW=$(date +%s)
-iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 A=$(iso $((NOW - 3600)))
 
 # 192.0.2.1 expires in an hour (lifetime 2h), 192.0.2.2 in 30 days (the zone's).

@@ -11,7 +11,6 @@ need_binaries "$RBLDBD" "$RBLDB"
 make_tmp
 
 NOW=$(date +%s)
-iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 A1=$(iso $((NOW - 7200))) A2=$(iso $((NOW - 3600))) A3=$(iso $((NOW - 1800)))
 
 # Every line carries its `at`, so the file means the same each time it is read.

@@ -11,7 +11,6 @@ need_binaries "$RBLDBD" "$RBLDB"
 make_tmp
 
 NOW=$(date +%s)
-iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 A=$(iso $((NOW - 3600)))
 N=300000
 

@@ -56,7 +56,6 @@ snapshot() { "$RBLDB" -c "$CONF" -D "$DB" list --json >"$T/list.before" 2>&1; }
 # json_field KEY: the value of "KEY" in the first zone object of show --json
 # (indented two levels: jansson's JSON_INDENT(2) puts one key per line).
 json_field() { sed -n "s/^      \"$1\": \(.*\)$/\1/p" "$T/rb.out" | head -n 1 | sed 's/,$//'; }
-iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 NOW=$(date +%s)
 
 # ---- usage and exit codes ----

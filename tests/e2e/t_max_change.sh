@@ -12,7 +12,6 @@ need_binaries "$RBLDBD" "$RBLDB"
 make_tmp
 
 NOW=$(date +%s)
-iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 
 # gen N FIRST [SOURCE] [AT] [LIFETIME]: N reports of distinct addresses from the FIRST-th on.
 gen() {

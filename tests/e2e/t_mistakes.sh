@@ -15,7 +15,6 @@ need_binaries "$RBLDBD" "$RBLDB"
 make_tmp
 
 NOW=$(date +%s)
-iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 state() { "$RBLDB" -c "$CONF" list --json 2>&1; "$RBLDB" -c "$CONF" stats 2>&1 | sed -n 2p; }
 # refused WHAT WANT-STDERR ARGS...: rbldb ARGS exits 1 with exactly WANT on
 # stderr, nothing on stdout, and the store (listings, serial) as before.

@@ -12,7 +12,6 @@ need_binaries "$RBLDBD" "$RBLDB"
 make_tmp
 
 NOW=$(date +%s)
-iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 cat >"$T/batch.jsonl" <<EOF
 {"op":"report","addr":"192.0.2.1","reason":"accepted relay","source":"t"}
 {"op":"report","addr":"192.0.2.2","reason":"old relay","source":"t","at":"$(iso $((NOW - 7200)))","lifetime":"1h"}

@@ -12,7 +12,6 @@ need_binaries "$RBLDBD" "$RBLDB"
 make_tmp
 
 NOW=$(date +%s)
-iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 A1=$(iso $((NOW - 7200))) A2=$(iso $((NOW - 3600))) A3=$(iso $((NOW - 1800)))
 last_commit() { "$RBLDB" -c "$CONF" log | sed -n 's/^commit \([0-9]*\) .*/\1/p' | tail -n 1; }
 list_json() { "$RBLDB" -c "$CONF" list --json; }

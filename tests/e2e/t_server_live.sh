@@ -19,7 +19,6 @@ if ! cc -o "$T/holdwrite" "$E2E_DIR/holdwrite.c" $(pkg-config --cflags --libs lm
 fi
 
 NOW=$(date +%s)
-iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 rb_ok "report 192.0.2.5" report 192.0.2.5 --reason "listed before the hold"
 # Reported two hours ago for one hour: due for expiry when the server starts.
 rb_ok "report 192.0.2.99, already past its lifetime" \
