@@ -14,6 +14,41 @@ SEC_DIR=""
 SEC_PID=""
 EXPIRING=192.0.2.99
 
+# start_nsd: NSD as the secondary (SEC_NAME=nsd): TSIG-signed transfers and
+# NOTIFY from rbldbd at 127.0.0.1:$PORT, its files in $SEC_DIR.
+start_nsd() {
+	SEC_LOG=$SEC_DIR/nsd.log
+	cat >"$SEC_DIR/nsd.conf" <<EOT
+server:
+  port: $SEC_PORT
+  ip-address: 127.0.0.1
+  do-ip6: no
+  zonesdir: "$SEC_DIR"
+  database: ""
+  pidfile: "$SEC_DIR/nsd.pid"
+  xfrdfile: "$SEC_DIR/xfrd.state"
+  xfrdir: "$SEC_DIR"
+  zonelistfile: "$SEC_DIR/zone.list"
+  username: ""
+  chroot: ""
+  server-count: 1
+  verbosity: 2
+  logfile: "$SEC_LOG"
+remote-control:
+  control-enable: no
+key:
+  name: $KEY_NAME
+  algorithm: hmac-sha256
+  secret: "$KEY_SECRET"
+zone:
+  name: $ZONE
+  request-xfr: 127.0.0.1@$PORT $KEY_NAME
+  allow-notify: 127.0.0.1 $KEY_NAME
+EOT
+	nsd -d -c "$SEC_DIR/nsd.conf" >>"$SEC_LOG" 2>&1 &
+	SEC_PID=$!
+}
+
 # free_port: a port free for UDP and TCP on 127.0.0.1.
 free_port() {
 	python3 - <<'EOF'
