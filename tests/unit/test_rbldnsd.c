@@ -337,7 +337,7 @@ test_colon_forms_and_dataset_types(void **state)
 
 	rbldnsd_set_dataset(P, RBLDNSD_IP4TRIE);
 	bad("10.0.0.1-5", "no a-b ranges");
-	bad("2001:db8::1", "IPv6 address in an IPv4");
+	bad("2001:db8::1", "bad IPv4 address");
 	entry("10.1:3", "10.1.0.0/16");
 	rbldnsd_set_dataset(P, RBLDNSD_IP4TSET);
 	ok(":3:first");
