@@ -395,7 +395,7 @@ rbldnsd_parse_code(const char *s, size_t len, uint32_t *code)
  * V (trimmed, maybe empty) as a value, as rbldnsd reads one: ":A:TXT",
  * ":A:" (no TXT), ":A" (the default's TXT), "TXT", or nothing or a comment
  * (the default's A and TXT).  A ends at ':', a blank or the end, and 0 is
- * refused; after ":A" only a ':' or a comment may follow.  *TEXT is the raw
+ * refused; after ":A" only blanks and a ':' may follow.  *TEXT is the raw
  * template (before "$n" and "$="), NULL for none.
  */
 static int
@@ -424,7 +424,8 @@ parse_value(const struct rbldnsd_parser *p, const char *v, uint32_t *code, const
 	if (*e == ':') {
 		*text = skip_space(e + 1);
 		*textlen = strlen(*text);
-	} else if (*e != '\0' && *e != '#' && *e != ';') {
+	} else if (*e != '\0') {
+		/* Not even a comment: rbldnsd refuses "ENTRY :A ; comment". */
 		return fail(err, errlen, "unrecognized value after the A (want :A:TXT, :A: or :A)");
 	}
 	return 0;

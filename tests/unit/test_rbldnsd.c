@@ -332,7 +332,8 @@ test_colon_forms_and_dataset_types(void **state)
 	assert_int_equal(L.code, 0x7f000005);
 	bad("192.0.2.1 :0:zero", "bad A value");
 	bad("192.0.2.1 :7 trailing", "unrecognized value");
-	ok("192.0.2.1 :7 ; comment");
+	bad("192.0.2.1 :7 ; comment", "unrecognized value");
+	entry("192.0.2.1 :7  ", "192.0.2.1/32");
 	assert_int_equal(L.code, 0x7f000007);
 
 	rbldnsd_set_dataset(P, RBLDNSD_IP4TRIE);
