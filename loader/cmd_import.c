@@ -20,7 +20,8 @@
 /* A longer line is refused rather than held. */
 #define IMPORT_MAX_LINE (64 * 1024)
 
-enum { OPT_FORMAT = 256, OPT_ZONE, OPT_DRY_RUN, OPT_FORCE, OPT_KEEP_GOING, OPT_DATASET };
+enum { OPT_FORMAT = 256, OPT_ZONE, OPT_DRY_RUN, OPT_FORCE, OPT_KEEP_GOING, OPT_DATASET,
+	OPT_ACCEPT_IN_CIDR };
 
 /* An item without a text of its own (it may still get the base template's). */
 #define NOTEXT UINT32_MAX
@@ -408,11 +409,12 @@ cmd_import(struct loader *L, int argc, char **argv)
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
 		{ "dataset", required_argument, NULL, OPT_DATASET },
+		{ "accept-in-cidr", no_argument, NULL, OPT_ACCEPT_IN_CIDR },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *format = NULL, *zone = NULL, *path, *dataset = "combined";
 	enum rbldnsd_dataset dtype;
-	bool keep_going = false;
+	bool keep_going = false, accept_in_cidr = false;
 	struct import im;
 	struct apply_counts counts;
 	struct store_reader rd;
@@ -446,6 +448,9 @@ cmd_import(struct loader *L, int argc, char **argv)
 		case OPT_DATASET:
 			dataset = optarg;
 			break;
+		case OPT_ACCEPT_IN_CIDR:
+			accept_in_cidr = true;
+			break;
 		default:
 			return cmd_bad_option("import", c, argv);
 		}
@@ -470,6 +475,7 @@ cmd_import(struct loader *L, int argc, char **argv)
 	if ((im.p = rbldnsd_new()) == NULL)
 		return cmd_fail("import", CMD_FAIL, "%s", rb_strerror(-ENOMEM));
 	rbldnsd_set_dataset(im.p, dtype);
+	rbldnsd_set_accept_in_cidr(im.p, accept_in_cidr);
 	if (strcmp(path, "-") == 0) {
 		im.name = "<stdin>";
 		f = stdin;
