@@ -132,4 +132,58 @@ fi
 n=$(sed -n 's/^compared \([0-9]*\) names/\1/p' "$T/diff.out")
 expect_eq "thousands of names were compared" 1 "$(( ${n:-0} >= 2000 ))"
 stop_server
+
+# ---- the drop-in: rbldbd started with rbldnsd's own command line ----
+
+DROPIN_LOG=$T/dropin.log
+dropin_up() { grep -q '^rbldbd ready: ' "$DROPIN_LOG" || ! kill -0 "$SERVER_PID" 2>/dev/null; }
+for attempt in 1 2 3 4 5; do
+	PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+	"$RBLDBD" -n -q -b "127.0.0.1/$PORT" -w "$T/data" -c 1 -t 25m -l "+$T/dropin-query.log" \
+	    "${args[@]}" >"$DROPIN_LOG" 2>&1 &
+	SERVER_PID=$!
+	poll_until 60 dropin_up
+	grep -q '^rbldbd ready: ' "$DROPIN_LOG" && break
+	kill -TERM "$SERVER_PID" 2>/dev/null
+	wait "$SERVER_PID" 2>/dev/null
+	SERVER_PID=""
+	grep -q 'Address already in use' "$DROPIN_LOG" || break
+done
+if [ -n "$SERVER_PID" ]; then ok "rbldbd starts with rbldnsd's command line"; else
+	not_ok "rbldbd starts with rbldnsd's command line" "$(cat "$DROPIN_LOG")"; finish; fi
+expect_match "a bad line is a FILE:LINE warning, as in rbldnsd" \
+    "ip4set:19: warning: host bits set" "$(cat "$DROPIN_LOG")"
+if python3 "$E2E_DIR/rbldnsd_diff.py" "$RBLDNSD_PORT" "$PORT" 23 200 "${specs[@]}" \
+    >"$T/diff2.out" 2>&1; then
+	ok "the drop-in answers as rbldnsd: $(head -n 1 "$T/diff2.out")"
+else
+	not_ok "the drop-in answers as rbldnsd" "$(head -n 40 "$T/diff2.out")"
+fi
+expect_match "the \$SOA of the files is the zone's SOA" \
+    "ns1\.example\.org\. hostmaster\.example\.org\. [0-9]+ 3600 600 86400 300" \
+    "$(dig @127.0.0.1 -p "$PORT" +short s4.diff.test SOA)"
+expect_match "-t sets the answers' TTL" "[[:space:]]1500[[:space:]]IN[[:space:]]A" \
+    "$(dig @127.0.0.1 -p "$PORT" +noall +answer 106.2.0.192.s4.diff.test A)"
+check "-l logs in rbldnsd's format" poll_until 10 grep -Eq \
+    "^[0-9]+ 127\.0\.0\.1 106\.2\.0\.192\.s4\.diff\.test A IN: NOERROR/1/[0-9]+\$" \
+    "$T/dropin-query.log"
+
+# A file rewritten as rsync does (a temporary file renamed over it) is
+# served within the -c interval; the old data answers until then.
+listed() { [ "$(dig @127.0.0.1 -p "$PORT" +tries=1 +time=1 +short "$1" A)" = "$2" ]; }
+{ grep -v '^81\.2\.3\.5' "$T/data/ip4tset"; echo "81.2.3.99"; } >"$T/data/.ip4tset.tmp"
+mv "$T/data/.ip4tset.tmp" "$T/data/ip4tset"
+check "an added entry is served after the change" poll_until 30 listed 99.3.2.81.ts4.diff.test 127.0.0.5
+check "a removed entry is gone" poll_until 10 listed 5.3.2.81.ts4.diff.test ""
+expect_eq "an entry kept is still listed" 127.0.0.5 \
+    "$(dig @127.0.0.1 -p "$PORT" +short 4.3.2.81.ts4.diff.test A)"
+kill -TERM "$SERVER_PID"
+check "the drop-in stops on SIGTERM" poll_until 20 sh -c "! kill -0 $SERVER_PID 2>/dev/null"
+wait "$SERVER_PID"
+expect_eq "and exits 0" 0 "$?"
+SERVER_PID=""
+private=$(sed -n 's|^created store \(.*\)/[0-9]*/db .*|\1|p' "$DROPIN_LOG" | head -n 1)
+expect_match "the drop-in said where its private store was" "rbldbd-rbldnsd\." "$private"
+[ -n "$private" ] && [ ! -e "$private" ] && ok "its private store is removed" ||
+    not_ok "its private store is removed" "$(ls -la "$private" 2>&1)"
 finish
