@@ -51,8 +51,9 @@ struct compat_file {
 struct compat {
 	const char *listen[COMPAT_MAX];
 	size_t nlisten;
-	const char *user, *rootdir, *workdir, *pidfile, *logfile;
-	const char *ttl;
+	const char *user, *rootdir, *workdir, *pidfile;
+	char *logfile;		/* resolved as the data files are (rbldnsd opens it in its jail) */
+	const char *ttl, *logarg;
 	unsigned check;
 	bool foreground, accept_in_cidr;
 	struct compat_file files[COMPAT_MAX];
@@ -102,11 +103,24 @@ compat_wanted(int argc, char **argv)
 	return false;
 }
 
+/* F as rbldnsd opens it: inside -r ROOTDIR, relative to -w WORKDIR. */
+static char *
+resolve(const struct compat *c, const char *f)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s%s%s%s%s", c->rootdir ? c->rootdir : "",
+	    c->rootdir && f[0] != '/' && c->workdir ? "/" : "",
+	    f[0] != '/' && c->workdir ? c->workdir : "",
+	    f[0] != '/' && (c->rootdir || c->workdir) ? "/" : "", f);
+	return xstrdup(path);
+}
+
 /* "zone:type:file,file...": one entry per file; false with a reason on stderr. */
 static bool
 add_zone_arg(struct compat *c, char *arg)
 {
-	char *zone = arg, *type, *files, *f, *save = NULL, path[PATH_MAX];
+	char *zone = arg, *type, *files, *f, *save = NULL;
 
 	type = strchr(zone, ':');
 	*type++ = '\0';
@@ -124,14 +138,9 @@ add_zone_arg(struct compat *c, char *arg)
 			log_warnx("more than %d data files", COMPAT_MAX);
 			return false;
 		}
-		/* rbldnsd reads FILE inside -r ROOTDIR, relative to -w WORKDIR. */
-		snprintf(path, sizeof(path), "%s%s%s%s%s", c->rootdir ? c->rootdir : "",
-		    c->rootdir && f[0] != '/' && c->workdir ? "/" : "",
-		    f[0] != '/' && c->workdir ? c->workdir : "",
-		    f[0] != '/' && (c->rootdir || c->workdir) ? "/" : "", f);
 		c->files[c->nfiles].zone = zone;
 		c->files[c->nfiles].type = type;
-		c->files[c->nfiles].path = xstrdup(path);
+		c->files[c->nfiles].path = resolve(c, f);
 		c->nfiles++;
 	}
 	return true;
@@ -175,7 +184,7 @@ parse(struct compat *c, int argc, char **argv)
 			c->check = secs;
 			break;
 		case 'p': c->pidfile = optarg; break;
-		case 'l': c->logfile = optarg[0] == '+' ? optarg + 1 : optarg; break;
+		case 'l': c->logarg = optarg[0] == '+' ? optarg + 1 : optarg; break;
 		case 's': log_info("-s %s: no statistics file; rbldbd has metrics ([server] "
 		    "metrics)", optarg); break;
 		case 'n': c->foreground = true; break;
@@ -206,6 +215,8 @@ parse(struct compat *c, int argc, char **argv)
 		usage();
 		return false;
 	}
+	if (c->logarg != NULL)
+		c->logfile = resolve(c, c->logarg);
 	for (i = optind; i < argc; i++) {
 		if (strchr(argv[i], ':') == NULL || strchr(strchr(argv[i], ':') + 1, ':') == NULL) {
 			log_warnx("%s: want ZONE:TYPE:FILE[,FILE...]", argv[i]);
@@ -403,7 +414,8 @@ build(struct compat *c, unsigned gen)
 			log_warnx("%s: %s", c->files[i].path, strerror(errno));
 			return -1;
 		}
-	if (mkdir(dir, 0700) != 0 || (rc = write_conf(c, dir)) != 0) {
+	/* 0711: -u's user reaches its store (0700, its own) and reads the configuration. */
+	if (mkdir(dir, 0711) != 0 || chmod(dir, 0711) != 0 || (rc = write_conf(c, dir)) != 0) {
 		log_warnx("%s: %s", dir, strerror(errno));
 		return -1;
 	}
@@ -465,7 +477,8 @@ serve(struct compat *c, unsigned gen)
 
 	snprintf(conf, sizeof(conf), "%s/%u/rbldb.conf", c->base, gen);
 	if ((pid = fork()) == 0) {
-		char *const argv[] = { c->self, "-c", conf, NULL };
+		/* A daemon logs to syslog, as rbldnsd does. */
+		char *const argv[] = { c->self, "-c", conf, c->foreground ? NULL : "-s", NULL };
 
 		signal(SIGHUP, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
@@ -573,6 +586,8 @@ compat_main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(c.base, sizeof(c.base), "%s", dir);
+	if (chmod(dir, 0711) != 0)
+		log_warnx("%s: %s", dir, strerror(errno));
 	c.gen = 1;
 	status = 1;
 	if (build(&c, c.gen) != 0)
@@ -581,6 +596,8 @@ compat_main(int argc, char **argv)
 		log_warnx("daemon: %s", strerror(errno));
 		goto out;
 	}
+	if (!c.foreground)
+		log_init("rbldbd", true, false);
 	if (c.pidfile != NULL && (pf = fopen(c.pidfile, "w")) != NULL) {
 		fprintf(pf, "%ld\n", (long)getpid());
 		fclose(pf);
