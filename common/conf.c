@@ -97,6 +97,7 @@ static const struct keydef server_keys[] = {
 	{ "udp-batch-wait", KEY_SCALAR, .hook = CONF_HOOK_UDP_BATCH_WAIT },
 	{ "metrics", KEY_SCALAR, .hook = CONF_HOOK_METRICS },
 	{ "query-log", KEY_SCALAR, .hook = CONF_HOOK_QUERY_LOG },
+	{ "query-log-format", KEY_SCALAR, .hook = CONF_HOOK_QUERY_LOG_FORMAT },
 	{ "nsid", KEY_SCALAR, .hook = CONF_HOOK_NSID },
 	{ "syslog", KEY_SCALAR, .hook = CONF_HOOK_SYSLOG },
 	{ .name = NULL },

@@ -20,13 +20,17 @@
 /* A longer line is refused rather than held. */
 #define IMPORT_MAX_LINE (64 * 1024)
 
-enum { OPT_FORMAT = 256, OPT_ZONE, OPT_DRY_RUN, OPT_FORCE };
+enum { OPT_FORMAT = 256, OPT_ZONE, OPT_DRY_RUN, OPT_FORCE, OPT_KEEP_GOING, OPT_DATASET,
+	OPT_ACCEPT_IN_CIDR };
+
+/* An item without a text of its own (it may still get the base template's). */
+#define NOTEXT UINT32_MAX
 
 /* One listing or exception of the file. */
 struct item {
 	struct addr net;
 	uint32_t code;		/* 0 = the zone's */
-	const char *reason;	/* NULL = the zone's text; owned by the import */
+	uint32_t text;		/* index into the import's texts, or NOTEXT */
 	uint32_t line;
 	bool exception;
 };
@@ -36,11 +40,15 @@ struct import {
 	const struct conf_zone *cz;
 	struct item *items;
 	size_t n, cap;
-	char **texts;		/* every distinct reason, to free */
+	struct rbldnsd_parser *p;
+	char **texts;		/* every distinct raw text, then its expansion (NULL = none) */
+	uint32_t *tline;	/* the line each text is first seen on */
+	bool *tbad;		/* its expansion was refused */
+	char *notext;		/* what NOTEXT expands to (the base template's), or NULL */
 	size_t ntexts, textcap;
 	uint32_t line;
-	uint64_t errors, messages, notext;
-	bool testpoint_noted;
+	uint64_t errors, messages, nozonetext;
+	bool testpoint_noted, keep_going;
 };
 
 static void __attribute__((format(printf, 4, 5)))
@@ -52,36 +60,99 @@ message(struct import *im, uint32_t line, bool error, const char *fmt, ...)
 		im->errors++;
 	if (++im->messages > IMPORT_MAX_MESSAGES)
 		return;
-	fprintf(stderr, "%s:%u: %s", im->name, line, error ? "" : "note: ");
+	fprintf(stderr, "%s:%u: %s", im->name, line, error && im->keep_going ? "warning: " :
+	    error ? "" : "note: ");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	putc('\n', stderr);
+	fputs(error && im->keep_going ? " (skipped)\n" : "\n", stderr);
 }
 
-/* The reason to store for TEXT: NULL when it is the zone's; one copy per distinct text. */
+/* The index of raw TEXT (NULL = NOTEXT); one copy per distinct text in a row. */
 static int
-reason_of(struct import *im, const char *text, const char **out)
+text_of(struct import *im, const char *text, uint32_t *out)
 {
-	char **t;
+	void *t;
 
-	*out = NULL;
-	if (text == NULL || *text == '\0' || (im->cz->text != NULL && strcmp(text, im->cz->text) == 0))
+	*out = NOTEXT;
+	if (text == NULL || *text == '\0')
 		return 0;
 	/* Entries under one default line share its text: reuse the last copy. */
 	if (im->ntexts > 0 && strcmp(im->texts[im->ntexts - 1], text) == 0) {
-		*out = im->texts[im->ntexts - 1];
+		*out = (uint32_t)(im->ntexts - 1);
 		return 0;
 	}
 	if (im->ntexts == im->textcap) {
 		im->textcap = im->textcap ? im->textcap * 2 : 64;
-		if ((t = realloc(im->texts, im->textcap * sizeof(*t))) == NULL)
+		if ((t = realloc(im->texts, im->textcap * sizeof(*im->texts))) == NULL)
 			return -ENOMEM;
 		im->texts = t;
+		if ((t = realloc(im->tline, im->textcap * sizeof(*im->tline))) == NULL)
+			return -ENOMEM;
+		im->tline = t;
 	}
 	if ((im->texts[im->ntexts] = strdup(text)) == NULL)
 		return -ENOMEM;
-	*out = im->texts[im->ntexts++];
+	im->tline[im->ntexts] = im->line;
+	*out = (uint32_t)im->ntexts++;
+	return 0;
+}
+
+/* The final text of an item: NULL for the zone's own (or none). */
+static const char *
+item_text(const struct import *im, const struct item *it)
+{
+	const char *t = it->text == NOTEXT ? im->notext : im->texts[it->text];
+
+	return t != NULL && im->cz->text != NULL && strcmp(t, im->cz->text) == 0 ? NULL : t;
+}
+
+/*
+ * Every raw text expanded as rbldnsd expands it, now that the file's
+ * variables and base template are known; a text the policy refuses is
+ * reported at its first line and its entries are dropped.
+ */
+static int
+expand_texts(struct import *im)
+{
+	const char *t;
+	char why[512];
+	size_t i, j;
+	int rc;
+
+	if ((im->tbad = calloc(im->ntexts + 1, sizeof(*im->tbad))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i <= im->ntexts; i++) {
+		char **slot = i < im->ntexts ? &im->texts[i] : &im->notext;
+		uint32_t line = i < im->ntexts ? im->tline[i] : 0;
+
+		rc = rbldnsd_expand(im->p, i < im->ntexts ? *slot : NULL, &t, why, sizeof(why));
+		if (rc == 0 && policy_check_text("TXT", t, POLICY_TEXT_TEMPLATE, why,
+		    sizeof(why)) != 0)
+			rc = RB_ESYNTAX;
+		if (rc == RB_ESYNTAX) {
+			message(im, line, true, "%s", why);
+			im->tbad[i] = true;
+			t = NULL;
+		} else if (rc != 0) {
+			return rc;
+		}
+		free(*slot);
+		*slot = NULL;
+		if (t != NULL && (*slot = strdup(t)) == NULL)
+			return -ENOMEM;
+	}
+	for (i = j = 0; i < im->n; i++) {
+		const struct item *it = &im->items[i];
+
+		if (it->text != NOTEXT ? im->tbad[it->text] : im->tbad[im->ntexts])
+			continue;
+		if (!it->exception && item_text(im, it) == NULL && im->cz->text != NULL &&
+		    (it->text != NOTEXT ? im->texts[it->text] : im->notext) == NULL)
+			im->nozonetext++;
+		im->items[j++] = *it;
+	}
+	im->n = j;
 	return 0;
 }
 
@@ -131,6 +202,7 @@ take(struct import *im, const struct rbldnsd_line *pl, struct addr net)
 		return 0;
 	}
 	memset(&it, 0, sizeof(it));
+	it.text = NOTEXT;
 	it.net = net;
 	it.line = im->line;
 	it.exception = pl->exception;
@@ -154,17 +226,13 @@ take(struct import *im, const struct rbldnsd_line *pl, struct addr net)
 			    pl->code & 255);
 			return 0;
 		}
-		/* The listing policy's rules for addresses and texts hold here too. */
-		if (policy_check_bogon(&net, why, sizeof(why)) != 0 ||
-		    policy_check_text("TXT", pl->text, POLICY_TEXT_TEMPLATE, why,
-		    sizeof(why)) != 0) {
+		/* The listing policy's rules for addresses hold here too (texts: expand_texts). */
+		if (policy_check_bogon(&net, why, sizeof(why)) != 0) {
 			message(im, im->line, true, "%s", why);
 			return 0;
 		}
 		it.code = pl->code == cz->code ? 0 : pl->code;
-		if (pl->text == NULL && cz->text != NULL)
-			im->notext++;
-		if (reason_of(im, pl->text, &it.reason) != 0)
+		if (text_of(im, pl->text, &it.text) != 0)
 			return -ENOMEM;
 	}
 	return item_add(im, &it);
@@ -174,15 +242,13 @@ take(struct import *im, const struct rbldnsd_line *pl, struct addr net)
 static int
 parse_file(struct import *im, FILE *f)
 {
-	struct rbldnsd_parser *p;
+	struct rbldnsd_parser *p = im->p;
 	struct rbldnsd_line pl;
 	char *line = NULL, err[256];
 	size_t cap = 0, i;
 	ssize_t len;
 	int rc = 0;
 
-	if ((p = rbldnsd_new()) == NULL)
-		return -ENOMEM;
 	while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
 		im->line++;
 		if (len > IMPORT_MAX_LINE) {
@@ -209,7 +275,8 @@ parse_file(struct import *im, FILE *f)
 	if (rc == 0 && ferror(f))
 		rc = -errno;
 	free(line);
-	rbldnsd_free(p);
+	if (rc == 0)
+		rc = expand_texts(im);
 	return rc;
 }
 
@@ -287,7 +354,8 @@ apply(const struct loader *L, struct import *im, size_t zi, int64_t at, int64_t 
 		const struct item *it = &im->items[i];
 
 		if (!it->exception) {
-			struct report r = { it->net, at, it->code, 0, it->reason, source, NULL, true };
+			struct report r = { it->net, at, it->code, 0, item_text(im, it), source, NULL,
+			    true };
 
 			rc = store_report(w, L->zone_ids[zi], &r, &out);
 		} else if (cmd_find_entry(store_wr_reader(w), L->zone_ids[zi], &it->net, false,
@@ -324,7 +392,11 @@ import_free(struct import *im)
 	for (i = 0; i < im->ntexts; i++)
 		free(im->texts[i]);
 	free(im->texts);
+	free(im->tline);
+	free(im->tbad);
+	free(im->notext);
 	free(im->items);
+	rbldnsd_free(im->p);
 }
 
 int
@@ -335,9 +407,14 @@ cmd_import(struct loader *L, int argc, char **argv)
 		{ "zone", required_argument, NULL, OPT_ZONE },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
+		{ "dataset", required_argument, NULL, OPT_DATASET },
+		{ "accept-in-cidr", no_argument, NULL, OPT_ACCEPT_IN_CIDR },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *format = NULL, *zone = NULL, *path;
+	const char *format = NULL, *zone = NULL, *path, *dataset = "combined";
+	enum rbldnsd_dataset dtype;
+	bool keep_going = false, accept_in_cidr = false;
 	struct import im;
 	struct apply_counts counts;
 	struct store_reader rd;
@@ -365,6 +442,15 @@ cmd_import(struct loader *L, int argc, char **argv)
 		case OPT_FORCE:
 			force = true;
 			break;
+		case OPT_KEEP_GOING:
+			keep_going = true;
+			break;
+		case OPT_DATASET:
+			dataset = optarg;
+			break;
+		case OPT_ACCEPT_IN_CIDR:
+			accept_in_cidr = true;
+			break;
 		default:
 			return cmd_bad_option("import", c, argv);
 		}
@@ -374,6 +460,10 @@ cmd_import(struct loader *L, int argc, char **argv)
 		    "import reads)");
 	if (optind + 1 != argc)
 		return cmd_fail("import", CMD_USAGE, "want one FILE (or - for stdin)");
+	if (rbldnsd_dataset_type(dataset, strlen(dataset), &dtype) != 0)
+		return cmd_fail("import", CMD_USAGE, "--dataset %s: not an IP dataset (want ip4set, "
+		    "ip4tset, ip4trie, ip6tset, ip6trie or combined; name zones such as dnset are "
+		    "not imported: a zone lists addresses)", dataset);
 	if ((rc = cmd_zone(L, "import", zone, &zi)) != 0)
 		return rc;
 	path = argv[optind];
@@ -381,6 +471,11 @@ cmd_import(struct loader *L, int argc, char **argv)
 	memset(&im, 0, sizeof(im));
 	memset(&counts, 0, sizeof(counts));
 	im.cz = &L->conf->zones[zi];
+	im.keep_going = keep_going;
+	if ((im.p = rbldnsd_new()) == NULL)
+		return cmd_fail("import", CMD_FAIL, "%s", rb_strerror(-ENOMEM));
+	rbldnsd_set_dataset(im.p, dtype);
+	rbldnsd_set_accept_in_cidr(im.p, accept_in_cidr);
 	if (strcmp(path, "-") == 0) {
 		im.name = "<stdin>";
 		f = stdin;
@@ -406,7 +501,10 @@ cmd_import(struct loader *L, int argc, char **argv)
 		fprintf(stderr, "%s: %llu more %s suppressed\n", im.name,
 		    (unsigned long long)(im.messages - IMPORT_MAX_MESSAGES),
 		    cmd_plural(im.messages - IMPORT_MAX_MESSAGES, "message", "messages"));
-	if (im.errors > 0) {
+	if (im.errors > 0 && keep_going)
+		fprintf(stderr, "%s: %llu bad line%s skipped (--keep-going)\n", im.name,
+		    (unsigned long long)im.errors, im.errors == 1 ? "" : "s");
+	if (im.errors > 0 && !keep_going) {
 		import_free(&im);
 		return cmd_fail("import", CMD_FAIL, "%s: %llu bad line%s, nothing imported",
 		    im.name, (unsigned long long)im.errors, im.errors == 1 ? "" : "s");
@@ -434,9 +532,10 @@ cmd_import(struct loader *L, int argc, char **argv)
 		store_reader_fini(&rd);
 	}
 	putchar('\n');
-	if (im.notext > 0)
+	if (im.nozonetext > 0)
 		printf("%llu %s without a TXT of %s own %s the zone's text\n",
-		    (unsigned long long)im.notext, cmd_plural(im.notext, "entry", "entries"),
-		    cmd_plural(im.notext, "its", "their"), cmd_plural(im.notext, "gets", "get"));
+		    (unsigned long long)im.nozonetext, cmd_plural(im.nozonetext, "entry", "entries"),
+		    cmd_plural(im.nozonetext, "its", "their"),
+		    cmd_plural(im.nozonetext, "gets", "get"));
 	return CMD_OK;
 }

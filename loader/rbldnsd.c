@@ -13,11 +13,16 @@
 struct rbldnsd_parser {
 	uint32_t def_code;	/* from the last :A:TXT line, 0 = none */
 	char *def_text;		/* its TXT, NULL = none */
-	char *vars[10];		/* $0..$9 */
+	char *vars[10];		/* $0..$9: the first definition wins, as in rbldnsd */
+	char *base;		/* "$=": the base template, NULL = none */
+	enum rbldnsd_dataset type;	/* the syntax of the current section */
+	bool def_set;		/* a default line seen (the t-sets keep only the first) */
+	bool accept_in_cidr;	/* rbldnsd -e: host bits set are cleared, not refused */
 	uint64_t maxrange4;	/* addresses per IPv4 entry at most, 0 = no limit */
 	bool skipping;		/* in a $DATASET section that is not ours */
-	char *text;		/* the current entry's TXT after substitution */
+	char *text;		/* rbldnsd_expand's result */
 	size_t textcap;
+	char *raw;		/* the current entry's raw TXT template */
 	char note[160];
 };
 
@@ -63,6 +68,36 @@ rbldnsd_new(void)
 }
 
 void
+rbldnsd_set_dataset(struct rbldnsd_parser *p, enum rbldnsd_dataset type)
+{
+	p->type = type;
+}
+
+void
+rbldnsd_set_accept_in_cidr(struct rbldnsd_parser *p, bool on)
+{
+	p->accept_in_cidr = on;
+}
+
+int
+rbldnsd_dataset_type(const char *name, size_t n, enum rbldnsd_dataset *type)
+{
+	static const struct { const char *name; enum rbldnsd_dataset type; } types[] = {
+		{ "ip4set", RBLDNSD_IP4SET }, { "ip4tset", RBLDNSD_IP4TSET },
+		{ "ip4trie", RBLDNSD_IP4TRIE }, { "ip6tset", RBLDNSD_IP6TSET },
+		{ "ip6trie", RBLDNSD_IP6TRIE }, { "combined", RBLDNSD_ANY },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strlen(types[i].name) == n && strncasecmp(name, types[i].name, n) == 0) {
+			*type = types[i].type;
+			return 0;
+		}
+	return -1;
+}
+
+void
 rbldnsd_free(struct rbldnsd_parser *p)
 {
 	int i;
@@ -71,8 +106,10 @@ rbldnsd_free(struct rbldnsd_parser *p)
 		return;
 	for (i = 0; i < 10; i++)
 		free(p->vars[i]);
+	free(p->base);
 	free(p->def_text);
 	free(p->text);
+	free(p->raw);
 	free(p);
 }
 
@@ -188,8 +225,8 @@ parse_plen(const char *s, const char *end, unsigned max, unsigned *plen)
 
 /* An IPv4 entry: prefix, address, CIDR or range.  *SIZE gets its number of addresses. */
 static int
-parse_v4(const char *s, const char *end, struct rbldnsd_line *out, uint64_t *size, char *err,
-    size_t errlen)
+parse_v4(const char *s, const char *end, enum rbldnsd_dataset type, bool accept_in_cidr,
+    struct rbldnsd_line *out, uint64_t *size, char *err, size_t errlen)
 {
 	const char *dash = memchr(s, '-', (size_t)(end - s));
 	const char *slash = memchr(s, '/', (size_t)(end - s));
@@ -198,6 +235,9 @@ parse_v4(const char *s, const char *end, struct rbldnsd_line *out, uint64_t *siz
 	uint32_t lo, hi;
 	unsigned plen;
 
+	if (dash != NULL && (type == RBLDNSD_IP4TRIE || type == RBLDNSD_IP4TSET))
+		return fail(err, errlen, "%s takes no a-b ranges (write CIDR prefixes)",
+		    type == RBLDNSD_IP4TRIE ? "ip4trie" : "ip4tset");
 	if (dash != NULL) {
 		if (slash != NULL)
 			return fail(err, errlen, "a range takes no /length");
@@ -224,10 +264,14 @@ parse_v4(const char *s, const char *end, struct rbldnsd_line *out, uint64_t *siz
 	plen = 8u * (unsigned)na;
 	if (slash != NULL && parse_plen(slash + 1, end, 32, &plen) != 0)
 		return fail(err, errlen, "bad prefix length");
+	if (type == RBLDNSD_IP4TSET && (na != 4 || slash != NULL))
+		return fail(err, errlen, "ip4tset takes single addresses only (a.b.c.d)");
 	set_v4(&out->nets[0], octets_u32(a, na, 0), plen);
-	if (!host_bits_clear(&out->nets[0]))
-		return fail(err, errlen, "host bits set beyond /%u (rbldnsd ignores it without -e)",
-		    plen);
+	if (accept_in_cidr)
+		addr_mask(&out->nets[0], plen);
+	else if (!host_bits_clear(&out->nets[0]))
+		return fail(err, errlen, "host bits set beyond /%u (rbldnsd skips the line "
+		    "without -e)", plen);
 	out->nnets = 1;
 	*size = 1ull << (32 - plen);
 	return 0;
@@ -235,8 +279,11 @@ parse_v4(const char *s, const char *end, struct rbldnsd_line *out, uint64_t *siz
 
 /* An IPv6 entry: "2001:db8::1", "2001:db8::/32", or groups without "::" ("2001:db8:1:2" = /64). */
 static int
-parse_v6(const char *s, const char *end, struct rbldnsd_line *out, char *err, size_t errlen)
+parse_v6(const char *s, const char *end, const struct rbldnsd_parser *p, struct rbldnsd_line *out,
+    char *err, size_t errlen)
 {
+	bool compressed = false;
+
 	const char *slash = memchr(s, '/', (size_t)(end - s)), *aend = slash ? slash : end, *q;
 	struct addr *a = &out->nets[0];
 	unsigned plen, groups = 0, v, digits;
@@ -252,6 +299,7 @@ parse_v6(const char *s, const char *end, struct rbldnsd_line *out, char *err, si
 		if (inet_pton(AF_INET6, buf, a->a) != 1)
 			return fail(err, errlen, "bad IPv6 address");
 		plen = 128;
+		compressed = true;
 	} else {
 		for (q = s; q < aend;) {
 			if (groups == 8)
@@ -278,9 +326,18 @@ parse_v6(const char *s, const char *end, struct rbldnsd_line *out, char *err, si
 	}
 	if (slash != NULL && parse_plen(slash + 1, end, 128, &plen) != 0)
 		return fail(err, errlen, "bad prefix length");
+	if (p->type == RBLDNSD_IP6TSET && !out->exception && (compressed || groups != 4 ||
+	    slash != NULL))
+		return fail(err, errlen, "ip6tset lists /64s written as four groups (2001:db8:1:2)");
+	if (p->type == RBLDNSD_IP6TSET && out->exception && (slash != NULL ||
+	    (!compressed && groups != 8)))
+		return fail(err, errlen, "ip6tset excepts single addresses only");
 	a->plen = (uint8_t)plen;
-	if (!host_bits_clear(a))
-		return fail(err, errlen, "host bits set beyond /%u", plen);
+	if (p->accept_in_cidr)
+		addr_mask(a, plen);
+	else if (!host_bits_clear(a))
+		return fail(err, errlen, "host bits set beyond /%u (rbldnsd skips the line "
+		    "without -e)", plen);
 	out->nnets = 1;
 	return 0;
 }
@@ -335,15 +392,17 @@ rbldnsd_parse_code(const char *s, size_t len, uint32_t *code)
 }
 
 /*
- * V (trimmed, maybe empty) as a value: ":A:TXT", ":A:", ":A" or "TXT".
- * Without A or TXT of its own an entry takes the default's.  *HAS_TEXT
- * says whether *TEXT applies (false: no TXT at all).
+ * V (trimmed, maybe empty) as a value, as rbldnsd reads one: ":A:TXT",
+ * ":A:" (no TXT), ":A" (the default's TXT), "TXT", or nothing or a comment
+ * (the default's A and TXT).  A ends at ':', a blank or the end, and 0 is
+ * refused; after ":A" only blanks and a ':' may follow.  *TEXT is the raw
+ * template (before "$n" and "$="), NULL for none.
  */
 static int
 parse_value(const struct rbldnsd_parser *p, const char *v, uint32_t *code, const char **text,
     size_t *textlen, char *err, size_t errlen)
 {
-	const char *colon;
+	const char *e;
 
 	*code = p->def_code != 0 ? p->def_code : RBLDNSD_DEFAULT_CODE;
 	*text = p->def_text;
@@ -355,14 +414,19 @@ parse_value(const struct rbldnsd_parser *p, const char *v, uint32_t *code, const
 		*textlen = strlen(v);
 		return 0;
 	}
-	v++;
-	colon = strchr(v, ':');
-	if (rbldnsd_parse_code(v, colon != NULL ? (size_t)(colon - v) : strlen(v), code) != 0)
+	for (e = ++v; *e != '\0' && *e != ':' && !is_space(*e); e++)
+		;
+	/* rbldnsd refuses an A of 0 before it reads a lone N as 127.0.0.N. */
+	if (rbldnsd_parse_code(v, (size_t)(e - v), code) != 0 || strspn(v, "0.") >= (size_t)(e - v))
 		return fail(err, errlen, "bad A value \"%.*s\" (want 127.0.0.N or N)",
-		    (int)(colon != NULL ? colon - v : (ptrdiff_t)strlen(v)), v);
-	if (colon != NULL) {
-		*text = skip_space(colon + 1);
+		    (int)(e - v), v);
+	e = skip_space(e);
+	if (*e == ':') {
+		*text = skip_space(e + 1);
 		*textlen = strlen(*text);
+	} else if (*e != '\0') {
+		/* Not even a comment: rbldnsd refuses "ENTRY :A ; comment". */
+		return fail(err, errlen, "unrecognized value after the A (want :A:TXT, :A: or :A)");
 	}
 	return 0;
 }
@@ -386,48 +450,70 @@ append(struct rbldnsd_parser *p, size_t *n, const char *s, size_t len)
 	return 0;
 }
 
-/*
- * The TXT template T[0..LEN) with $0..$9 replaced, into p->text, in rbldb's
- * text syntax, which is rbldnsd's: '$' is the address and "$$" a literal
- * '$'.  rbldnsd copies a variable's text as it is, so a '$' in it becomes
- * "$$" here.  "$=" (rbldnsd's base template) and an undefined $N would be
- * served differently, so they are refused.
- */
+/* S as it is, in rbldb's text syntax: each '$' doubled. */
 static int
-expand(struct rbldnsd_parser *p, const char *t, size_t len, char *err, size_t errlen)
+append_literal(struct rbldnsd_parser *p, size_t *n, const char *s)
 {
-	const char *v;
-	size_t i, j, n = 0;
-	int rc, d;
+	int rc = 0;
 
+	for (; *s != '\0' && rc == 0; s++)
+		rc = append(p, n, *s == '$' ? "$$" : s, *s == '$' ? 2 : 1);
+	return rc;
+}
+
+/*
+ * The raw template RAW of an entry, expanded as rbldnsd expands it when it
+ * answers, into rbldb's text syntax ('$' the address, "$$" a '$'): with a
+ * base template ("$=") the base is expanded instead, its "$=" being the
+ * entry's text as written (the address when it has none); a text starting
+ * with '=' is used without the base.  "$n" is the first definition of $n
+ * (anywhere in the file), or "$n" itself when there is none; "$=" without a
+ * base is the entry's text; "$$" a '$'; any other '$' the address.
+ */
+int
+rbldnsd_expand(struct rbldnsd_parser *p, const char *raw, const char **out, char *err,
+    size_t errlen)
+{
+	const char *t = raw, *eq = raw;
+	size_t n = 0;
+	int rc;
+
+	*out = NULL;
+	if (raw == NULL || *raw == '\0') {
+		if (p->base == NULL)
+			return 0;
+		t = p->base;
+		eq = NULL;
+	} else if (*raw == '=') {
+		t = eq = raw + 1;
+	} else if (p->base != NULL) {
+		t = p->base;
+	}
 	if ((rc = append(p, &n, "", 0)) != 0)
 		return rc;
-	for (i = 0; i < len; i++) {
-		if (t[i] != '$' || i + 1 == len || (!is_digit(t[i + 1]) && t[i + 1] != '$' &&
-		    t[i + 1] != '=')) {
-			if ((rc = append(p, &n, t + i, 1)) != 0)
-				return rc;
-			continue;
+	for (; *t != '\0' && rc == 0; t++) {
+		if (*t != '$') {
+			rc = append(p, &n, t, 1);
+		} else if (t[1] == '$') {
+			rc = append(p, &n, "$$", 2);
+			t++;
+		} else if (is_digit(t[1])) {
+			rc = p->vars[t[1] - '0'] != NULL ? append_literal(p, &n, p->vars[t[1] - '0']) :
+			    append(p, &n, "$$", 2) || append(p, &n, t + 1, 1);
+			t++;
+		} else if (t[1] == '=') {
+			rc = eq != NULL && *eq != '\0' ? append_literal(p, &n, eq) : append(p, &n, "$", 1);
+			t++;
+		} else {
+			rc = append(p, &n, "$", 1);
 		}
-		if (t[i + 1] == '$') {
-			if ((rc = append(p, &n, "$$", 2)) != 0)
-				return rc;
-			i++;
-			continue;
-		}
-		if (t[i + 1] == '=')
-			return fail(err, errlen, "\"$=\" base templates are not supported");
-		d = t[i + 1] - '0';
-		if ((v = p->vars[d]) == NULL)
-			return fail(err, errlen, "$%d is not defined (define it with a \"$%d text\" "
-			    "line first)", d, d);
-		for (j = 0; v[j] != '\0'; j++)
-			if ((rc = append(p, &n, v[j] == '$' ? "$$" : v + j, v[j] == '$' ? 2 : 1)) != 0)
-				return rc;
-		i++;
 	}
+	if (rc != 0)
+		return -ENOMEM;
 	if (n > STORE_MAX_TEXT)
-		return fail(err, errlen, "text longer than %d octets", STORE_MAX_TEXT);
+		return fail(err, errlen, "text longer than %d octets after expansion", STORE_MAX_TEXT);
+	if (n > 0)
+		*out = p->text;
 	return 0;
 }
 
@@ -474,6 +560,9 @@ dataset(struct rbldnsd_parser *p, const char *s, struct rbldnsd_line *out)
 	free(p->def_text);
 	p->def_text = NULL;
 	p->skipping = !(apex && ip_dataset(type, n));
+	p->def_set = false;
+	if (!p->skipping)
+		(void)rbldnsd_dataset_type(type, n, &p->type);
 	if (p->skipping) {
 		out->kind = RBLDNSD_NOTE;
 		snprintf(p->note, sizeof(p->note), "section %.*s skipped: only the IP datasets of "
@@ -527,17 +616,112 @@ special(struct rbldnsd_parser *p, const char *s, bool lenient, struct rbldnsd_li
 			p->maxrange4 = count;
 		return 0;
 	}
-	if (n == 1 && is_digit(*w)) {
-		free(p->vars[*w - '0']);
-		if ((p->vars[*w - '0'] = dup_n(arg, strlen(arg))) == NULL)
+	if (n == 1 && (is_digit(*w) || *w == '=')) {
+		char **var = *w == '=' ? &p->base : &p->vars[*w - '0'];
+
+		if (*arg == '\0')
+			return fail(err, errlen, "$%c without a text", *w);
+		/* The first definition wins, as in rbldnsd; a later one is ignored. */
+		if (*var == NULL && (*var = dup_n(arg, strlen(arg))) == NULL)
 			return -ENOMEM;
 		return 0;
 	}
-	if (n == 1 && *w == '=')
-		return fail(err, errlen, "\"$=\" base templates are not supported");
 	if (lenient)
 		return 0;	/* "#$..." that is not ours is a comment */
 	return fail(err, errlen, "unknown special $%.*s", (int)n, w);
+}
+
+static bool
+is_tset(const struct rbldnsd_parser *p)
+{
+	return p->type == RBLDNSD_IP4TSET || p->type == RBLDNSD_IP6TSET;
+}
+
+/*
+ * Where an entry's address ends: at a blank, or for IPv4 at a ':' too
+ * ("192.0.2.1:127.0.0.3:text").  In the IPv4 datasets every ':' ends it;
+ * elsewhere only one after digits and dots with at least one dot, as an
+ * IPv6 address never starts so.
+ */
+static const char *
+address_end(const struct rbldnsd_parser *p, const char *s)
+{
+	const char *e, *c, *q;
+	bool dot = false;
+
+	for (e = s; *e != '\0' && !is_space(*e); e++)
+		;
+	if ((c = memchr(s, ':', (size_t)(e - s))) == NULL)
+		return e;
+	if (p->type == RBLDNSD_IP4SET || p->type == RBLDNSD_IP4TRIE || p->type == RBLDNSD_IP4TSET)
+		return c;
+	if (p->type != RBLDNSD_ANY)
+		return e;
+	for (q = s; q < c; q++) {
+		if (*q == '.')
+			dot = true;
+		else if (!is_digit(*q) && *q != '/' && *q != '-')
+			return e;
+	}
+	return dot ? c : e;
+}
+
+/* An entry line (S past leading blanks, trimmed): its nets and value. */
+static int
+entry_line(struct rbldnsd_parser *p, const char *s, struct rbldnsd_line *out, char *err,
+    size_t errlen)
+{
+	const char *e, *text;
+	size_t textlen;
+	uint64_t size = 1;
+	bool v6;
+	int rc;
+
+	if ((out->exception = *s == '!'))
+		s = skip_space(s + 1);
+	if (out->exception && p->type == RBLDNSD_IP4TSET)
+		return fail(err, errlen, "ip4tset has no exclusions (use ip4set)");
+	e = address_end(p, s);
+	v6 = memchr(s, ':', (size_t)(e - s)) != NULL;
+	if (s == e)
+		return fail(err, errlen, "no address after '!'");
+	if (v6 && (p->type == RBLDNSD_IP4SET || p->type == RBLDNSD_IP4TRIE ||
+	    p->type == RBLDNSD_IP4TSET))
+		return fail(err, errlen, "an IPv6 address in an IPv4 dataset");
+	if (!v6 && is_digit(*s) && (p->type == RBLDNSD_IP6TSET || p->type == RBLDNSD_IP6TRIE))
+		return fail(err, errlen, "not an IPv6 address: \"%.*s\"", (int)(e - s), s);
+	if (v6)
+		rc = parse_v6(s, e, p, out, err, errlen);
+	else if (is_digit(*s))
+		rc = parse_v4(s, e, p->type, p->accept_in_cidr, out, &size, err, errlen);
+	else
+		rc = fail(err, errlen, "not an address: \"%.*s\"", (int)(e - s), s);
+	if (rc != 0)
+		return rc;
+	out->kind = RBLDNSD_ENTRIES;
+	if (!v6 && p->maxrange4 != 0 && size > p->maxrange4) {
+		out->kind = RBLDNSD_NOTE;
+		snprintf(p->note, sizeof(p->note), "skipped, as rbldnsd skips it: %llu "
+		    "addresses, more than $MAXRANGE4 %llu", (unsigned long long)size,
+		    (unsigned long long)p->maxrange4);
+		out->note = p->note;
+		out->nnets = 0;
+		return 0;
+	}
+	/* An exception's value is ignored, as rbldnsd ignores it; a t-set's too. */
+	if (out->exception)
+		return 0;
+	rc = parse_value(p, is_tset(p) ? "" : skip_space(e), &out->code, &text, &textlen, err,
+	    errlen);
+	if (rc != 0 || text == NULL || textlen == 0)
+		return rc;
+	if (textlen > STORE_MAX_TEXT)
+		return fail(err, errlen, "text longer than %d octets", STORE_MAX_TEXT);
+	free(p->raw);
+	if ((p->raw = dup_n(text, textlen)) == NULL)
+		return -ENOMEM;
+	out->text = p->raw;
+	return 0;
 }
 
 /* A default value line ":A:TXT". */
@@ -551,6 +735,10 @@ defaults(struct rbldnsd_parser *p, const char *s, char *err, size_t errlen)
 
 	if ((rc = parse_value(p, s, &code, &text, &len, err, errlen)) != 0)
 		return rc;
+	/* ip4tset and ip6tset keep the first default line only. */
+	if (is_tset(p) && p->def_set)
+		return 0;
+	p->def_set = true;
 	if (strchr(s + 1, ':') == NULL) {
 		/* ":A" alone: no TXT from now on, as rbldnsd reads it. */
 		text = NULL;
@@ -569,9 +757,8 @@ rbldnsd_parse(struct rbldnsd_parser *p, const char *line, struct rbldnsd_line *o
     char *err, size_t errlen)
 {
 	char *buf = NULL;
-	const char *s, *tok, *e, *text;
-	size_t len, textlen;
-	uint64_t size = 1;
+	const char *s;
+	size_t len;
 	int rc;
 
 	out->kind = RBLDNSD_NOTHING;
@@ -597,39 +784,8 @@ rbldnsd_parse(struct rbldnsd_parser *p, const char *line, struct rbldnsd_line *o
 		rc = 0;
 	else if (*s == ':' && s[1] != ':')	/* "::1" is an IPv6 entry */
 		rc = defaults(p, s, err, errlen);
-	else {
-		if ((out->exception = *s == '!'))
-			s = skip_space(s + 1);
-		for (tok = e = s; *e != '\0' && !is_space(*e); e++)
-			;
-		if (tok == e)
-			rc = fail(err, errlen, "no address after '!'");
-		else if (memchr(tok, ':', (size_t)(e - tok)) != NULL)
-			rc = parse_v6(tok, e, out, err, errlen);
-		else if (is_digit(*tok))
-			rc = parse_v4(tok, e, out, &size, err, errlen);
-		else
-			rc = fail(err, errlen, "not an address: \"%.*s\"", (int)(e - tok), tok);
-		if (rc == 0 && out->nets[0].fam == ADDR_V4 && p->maxrange4 != 0 &&
-		    size > p->maxrange4) {
-			out->kind = RBLDNSD_NOTE;
-			snprintf(p->note, sizeof(p->note), "skipped, as rbldnsd skips it: %llu "
-			    "addresses, more than $MAXRANGE4 %llu", (unsigned long long)size,
-			    (unsigned long long)p->maxrange4);
-			out->note = p->note;
-			out->nnets = 0;
-		} else if (rc == 0 && !out->exception) {
-			/* An exception's value is ignored, as rbldnsd ignores it. */
-			rc = parse_value(p, skip_space(e), &out->code, &text, &textlen, err, errlen);
-			if (rc == 0 && text != NULL && textlen > 0) {
-				rc = expand(p, text, textlen, err, errlen);
-				out->text = p->text;
-			}
-			out->kind = RBLDNSD_ENTRIES;
-		} else if (rc == 0) {
-			out->kind = RBLDNSD_ENTRIES;
-		}
-	}
+	else
+		rc = entry_line(p, s, out, err, errlen);
 	if (rc != 0)
 		out->nnets = 0;
 	free(buf);

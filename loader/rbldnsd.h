@@ -10,16 +10,23 @@
  *   2001:db8::1  2001:db8::/32  2001:db8:1:2 (= /64)  2001:db8/32
  *   !ENTRY                   an exception (any value is ignored)
  *   ENTRY :A:TXT  ENTRY :A  ENTRY :A:  ENTRY TXT   a value of its own
+ *   192.0.2.1:127.0.0.3:TXT  192.0.2.1:3   IPv4 with the value after a colon
  *   :A:TXT                   the default value of the entries that follow
  *   A as 127.0.0.3 or 3 (= 127.0.0.3); TXT with '$' for the queried address
  *   # ; comments, blank lines
  *   $SOA $NS $TTL $TIMESTAMP  (reported, not applied: rbldb's apex file rules)
  *   $MAXRANGE4 /N or COUNT    entries larger than it are skipped, as rbldnsd does
- *   $0..$9 TEXT               substitution variables, expanded here
+ *   $0..$9 TEXT  $= TEXT      substitution variables and the base template:
+ *                             the first definition wins and applies to the
+ *                             whole file (rbldnsd expands them when it
+ *                             answers): see rbldnsd_expand
  *   $DATASET TYPE[:NAME] SUBZONE...  sections of a combined file: the IP ones
  *                             for "@" are read, the others skipped
  *   #$X ;$X :$X               specials written for rbldnsd and rbldns alike
  * rbldnsd has no default TXT: a value without one gives none.
+ * Per dataset type (rbldnsd_set_dataset): ip4trie takes no a-b ranges;
+ * ip4tset single addresses, no exclusions, values ignored, the first
+ * default line only; ip6tset /64s as four groups and /128 exclusions.
  */
 
 #include <stdbool.h>
@@ -45,11 +52,27 @@ struct rbldnsd_line {
 	size_t nnets;
 	bool exception;
 	uint32_t code;		/* A in host order: the entry's, the default's or 127.0.0.2 */
-	const char *text;	/* TXT template after $0..$9, NULL for none */
+	const char *text;	/* raw TXT template (before $n, $=), NULL for none */
 	const char *note;	/* for RBLDNSD_NOTE */
 };
 
 struct rbldnsd_parser;
+
+/* The dataset a file is read as; ANY = every IP form (combined, and import's default). */
+enum rbldnsd_dataset {
+	RBLDNSD_ANY = 0,
+	RBLDNSD_IP4SET,
+	RBLDNSD_IP4TSET,
+	RBLDNSD_IP4TRIE,
+	RBLDNSD_IP6TSET,
+	RBLDNSD_IP6TRIE,
+};
+
+/* NAME[0..N) as a dataset type ("combined" is ANY); -1 for others (dnset, generic, acl). */
+int rbldnsd_dataset_type(const char *name, size_t n, enum rbldnsd_dataset *type);
+void rbldnsd_set_dataset(struct rbldnsd_parser *p, enum rbldnsd_dataset type);
+/* rbldnsd -e: a CIDR with host bits set is masked instead of refused. */
+void rbldnsd_set_accept_in_cidr(struct rbldnsd_parser *p, bool on);
 
 /* A parser for one file; NULL when out of memory. */
 struct rbldnsd_parser *rbldnsd_new(void);
@@ -62,6 +85,16 @@ void rbldnsd_free(struct rbldnsd_parser *p);
  */
 int rbldnsd_parse(struct rbldnsd_parser *p, const char *line, struct rbldnsd_line *out,
     char *err, size_t errlen);
+
+/*
+ * RAW (an entry's text from rbldnsd_parse, copied; NULL for none) as the
+ * TXT rbldnsd answers, in rbldb's text syntax ('$' the address, "$$" a '$'),
+ * with the variables and base template of the whole file: call it after
+ * the last line.  *OUT is NULL for no TXT, else valid until the next call.
+ * Returns 0, RB_ESYNTAX (too long) or -ENOMEM.
+ */
+int rbldnsd_expand(struct rbldnsd_parser *p, const char *raw, const char **out, char *err,
+    size_t errlen);
 
 /* Parse an A value as rbldnsd does: "3" is 127.0.0.3, "127.0.0.3" itself. */
 int rbldnsd_parse_code(const char *s, size_t len, uint32_t *code);

@@ -418,6 +418,19 @@ set_query_log(struct conf_parse *p, const char *v)
 	return 0;
 }
 
+/* query-log-format = rbldb | rbldnsd */
+static int
+set_query_log_format(struct conf_parse *p, const char *v)
+{
+	if (strcmp(v, "rbldb") == 0)
+		server(p)->query_log_format = 0;
+	else if (strcmp(v, "rbldnsd") == 0)
+		server(p)->query_log_format = 1;
+	else
+		return conf_fail(p, "query-log-format '%s' is not rbldb or rbldnsd", v);
+	return 0;
+}
+
 static int
 hexval(char ch)
 {
@@ -841,6 +854,7 @@ static const struct conf_hooks hooks = {
 		[CONF_HOOK_UDP_BATCH_WAIT] = set_udp_batch_wait,
 		[CONF_HOOK_METRICS] = set_metrics,
 		[CONF_HOOK_QUERY_LOG] = set_query_log,
+		[CONF_HOOK_QUERY_LOG_FORMAT] = set_query_log_format,
 		[CONF_HOOK_NSID] = set_nsid,
 		[CONF_HOOK_SYSLOG] = set_syslog,
 		[CONF_HOOK_ACL] = set_acl,

@@ -115,6 +115,7 @@ struct conf_server {
 	struct sockaddr_storage metrics;	/* Prometheus endpoint; ss_family 0 = off */
 	socklen_t metrics_len;
 	char *query_log;	/* query log file, resolved; NULL = off */
+	int query_log_format;	/* enum querylog_style: 0 rbldb's, 1 rbldnsd's */
 	uint8_t *nsid;		/* RFC 5001 name server identifier; NULL = none */
 	size_t nsidlen;
 	bool syslog;		/* log to syslog instead of standard error */

@@ -21,6 +21,7 @@
 #include "privs.h"
 #include "query.h"
 #include "querylog.h"
+#include "compat.h"
 #include "rb.h"
 #include "sdnotify.h"
 #include "store.h"
@@ -418,6 +419,9 @@ main(int argc, char **argv)
 	char err[512], ready[1024], *realconf = NULL;
 	int rc, status = EXIT_FAIL;
 
+	/* rbldnsd's command line: the drop-in (compat.c). */
+	if (compat_wanted(argc, argv))
+		return compat_main(argc, argv);
 	if ((status = parse_options(argc, argv, &o)) >= 0) {
 		free(o.listen);
 		return status;

@@ -221,8 +221,9 @@ account(struct worker *w, const struct sockaddr *peer, const uint8_t *pkt,
 		qname = masked;
 	}
 	if (w->ql != NULL &&
-	    !querylog_put(w->ql, w->q.now, peer, tr, qname,
-	    qi->qnamelen, qi->qtype, r == QUERY_DROP ? QUERYLOG_DROP : rcode) && w->m != NULL)
+	    !querylog_put_reply(w->ql, w->q.now, peer, tr, qname, qi->qnamelen, qi->qtype,
+	    r == QUERY_DROP ? QUERYLOG_DROP : rcode, r == QUERY_ANSWER ? out : NULL, olen) &&
+	    w->m != NULL)
 		metrics_add(&w->m->querylog_dropped, 1);
 }
 

@@ -27,6 +27,7 @@ struct rec {
 	uint8_t fam;		/* 4, 6, 0 = unknown */
 	uint8_t transport;
 	uint8_t qnamelen;	/* 0 = no question */
+	uint16_t ancount, rlen;	/* the reply's answer count and length (rbldnsd's format) */
 	uint8_t addr[16];
 	uint8_t qname[255];
 };
@@ -57,6 +58,7 @@ struct querylog {
 	pthread_cond_t cv;		/* wakes the logger early to stop */
 	pthread_t thread;
 	bool started;
+	enum querylog_style style;	/* set before the first line */
 	char buf[QL_BUFSIZE];		/* logger thread only */
 	size_t len;
 };
@@ -155,6 +157,33 @@ format_rec(char *buf, size_t cap, const struct rec *r)
 	return (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
+/*
+ * R as rbldnsd logs a reply: TIME CLIENT QNAME QTYPE CLASS: RCODE/ANCOUNT/LEN,
+ * with rbldnsd's spellings (an unknown type "typeN", NOTIMP "NOTIMPL").
+ */
+static size_t
+format_rbldnsd(char *buf, size_t cap, const struct rec *r)
+{
+	char addr[INET6_ADDRSTRLEN] = "-", name[QL_LINEMAX], tb[16], rb[16];
+	const char *t, *rc;
+	int n;
+
+	if (r->fam == 4)
+		inet_ntop(AF_INET, r->addr, addr, sizeof(addr));
+	else if (r->fam == 6)
+		inet_ntop(AF_INET6, r->addr, addr, sizeof(addr));
+	name[name_text(r->qname, r->qnamelen, name)] = '\0';
+	t = qtype_name(r->qtype, tb, sizeof(tb));
+	if (t == tb)
+		snprintf(tb, sizeof(tb), "type%u", r->qtype);
+	rc = r->rcode == 4 ? "NOTIMPL" : rcode_name(r->rcode, rb, sizeof(rb));
+	n = snprintf(buf, cap, "%u %s %s %s IN: %s/%u/%u\n", r->time, addr, name, t, rc,
+	    r->ancount, r->rlen);
+	if (n < 0)
+		return 0;
+	return (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
 /* Fill R; IPv4-mapped IPv6 clients are written as IPv4. */
 static void
 fill(struct rec *r, uint32_t now, const struct sockaddr *peer, unsigned transport,
@@ -181,6 +210,8 @@ fill(struct rec *r, uint32_t now, const struct sockaddr *peer, unsigned transpor
 	if (qnamelen > sizeof(r->qname))
 		qnamelen = 0;
 	r->qnamelen = (uint8_t)qnamelen;
+	r->ancount = 0;
+	r->rlen = 0;
 	if (qnamelen > 0)	/* a query without a question has no name at all */
 		memcpy(r->qname, qname, qnamelen);
 }
@@ -207,6 +238,16 @@ bool
 querylog_put(struct querylog_ring *r, uint32_t now, const struct sockaddr *peer,
     unsigned transport, const uint8_t *qname, size_t qnamelen, uint16_t qtype, unsigned rcode)
 {
+	return querylog_put_reply(r, now, peer, transport, qname, qnamelen, qtype, rcode, NULL, 0);
+}
+
+bool
+querylog_put_reply(struct querylog_ring *r, uint32_t now, const struct sockaddr *peer,
+    unsigned transport, const uint8_t *qname, size_t qnamelen, uint16_t qtype, unsigned rcode,
+    const uint8_t *reply, size_t rlen)
+{
+	struct rec *rec;
+
 	uint32_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
 	uint32_t t = atomic_load_explicit(&r->tail, memory_order_acquire);
 
@@ -216,8 +257,12 @@ querylog_put(struct querylog_ring *r, uint32_t now, const struct sockaddr *peer,
 		    memory_order_relaxed);
 		return false;
 	}
-	fill(&r->rec[h & (QUERYLOG_RING - 1)], now, peer, transport, qname, qnamelen, qtype,
-	    rcode);
+	rec = &r->rec[h & (QUERYLOG_RING - 1)];
+	fill(rec, now, peer, transport, qname, qnamelen, qtype, rcode);
+	if (reply != NULL && rlen >= 12) {
+		rec->ancount = (uint16_t)(reply[6] << 8 | reply[7]);
+		rec->rlen = (uint16_t)(rlen > 0xffff ? 0xffff : rlen);
+	}
 	/* Release: the logger sees the record complete once it sees the new head. */
 	atomic_store_explicit(&r->head, h + 1, memory_order_release);
 	return true;
@@ -282,8 +327,13 @@ drain(struct querylog *ql)
 		for (; t != h; t++) {
 			if (QL_BUFSIZE - ql->len < QL_LINEMAX)
 				flush(ql);
-			ql->len += format_rec(ql->buf + ql->len, QL_BUFSIZE - ql->len,
-			    &r->rec[t & (QUERYLOG_RING - 1)]);
+			const struct rec *rec = &r->rec[t & (QUERYLOG_RING - 1)];
+
+			/* rbldnsd logs the replies it sends: a dropped query has no line. */
+			if (ql->style != QUERYLOG_RBLDNSD)
+				ql->len += format_rec(ql->buf + ql->len, QL_BUFSIZE - ql->len, rec);
+			else if (rec->rcode != QUERYLOG_DROP)
+				ql->len += format_rbldnsd(ql->buf + ql->len, QL_BUFSIZE - ql->len, rec);
 			/* Hand each slot back as soon as it is copied out. */
 			atomic_store_explicit(&r->tail, t + 1, memory_order_release);
 		}
@@ -486,4 +536,26 @@ querylog_set_path(struct querylog *ql, const char *path)
 	ql->path = p;
 	pthread_mutex_unlock(&ql->mu);
 	return 0;
+}
+
+void
+querylog_set_style(struct querylog *ql, enum querylog_style style)
+{
+	if (ql != NULL)
+		ql->style = style;
+}
+
+size_t
+querylog_format_rbldnsd(char *buf, size_t cap, uint32_t now, const struct sockaddr *peer,
+    const uint8_t *qname, size_t qnamelen, uint16_t qtype, unsigned rcode, const uint8_t *reply,
+    size_t rlen)
+{
+	struct rec r;
+
+	fill(&r, now, peer, 0, qname, qnamelen, qtype, rcode);
+	if (reply != NULL && rlen >= 12) {
+		r.ancount = (uint16_t)(reply[6] << 8 | reply[7]);
+		r.rlen = (uint16_t)(rlen > 0xffff ? 0xffff : rlen);
+	}
+	return format_rbldnsd(buf, cap, &r);
 }

@@ -36,6 +36,21 @@ struct querylog;
 struct querylog_ring;
 
 /*
+ * The line's format ([server] query-log-format): rbldb's, above, or
+ * rbldnsd's, for its log parsers (rbldnsd -l):
+ *   TIME CLIENT QNAME QTYPE IN: RCODE/ANCOUNT/LENGTH
+ *   1796635868 127.0.0.1 2.0.0.127.relays.test A IN: NOERROR/1/102
+ * where ANCOUNT and LENGTH are the reply's; a dropped query has no line.
+ */
+enum querylog_style {
+	QUERYLOG_RBLDB = 0,
+	QUERYLOG_RBLDNSD,
+};
+
+/* Set the format; before any line is queued.  NULL is a no-op. */
+void querylog_set_style(struct querylog *ql, enum querylog_style style);
+
+/*
  * Open (append, create with mode 0600) PATH and start the logger thread,
  * with NRINGS rings, one per worker.  NULL with ERR set on failure.  PATH
  * is never opened through a symbolic link, and must be a regular file or
@@ -66,6 +81,16 @@ struct querylog_ring *querylog_ring(struct querylog *ql, unsigned i);
  */
 bool querylog_put(struct querylog_ring *r, uint32_t now, const struct sockaddr *peer,
     unsigned transport, const uint8_t *qname, size_t qnamelen, uint16_t qtype, unsigned rcode);
+
+/* querylog_put with the REPLY[0..RLEN) sent (NULL: none), for rbldnsd's ANCOUNT/LENGTH. */
+bool querylog_put_reply(struct querylog_ring *r, uint32_t now, const struct sockaddr *peer,
+    unsigned transport, const uint8_t *qname, size_t qnamelen, uint16_t qtype, unsigned rcode,
+    const uint8_t *reply, size_t rlen);
+
+/* One line in rbldnsd's format into BUF (tests); returns its length. */
+size_t querylog_format_rbldnsd(char *buf, size_t cap, uint32_t now, const struct sockaddr *peer,
+    const uint8_t *qname, size_t qnamelen, uint16_t qtype, unsigned rcode, const uint8_t *reply,
+    size_t rlen);
 
 /*
  * Ask the logger to reopen the file by name (SIGHUP, after logrotate moved

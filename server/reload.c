@@ -319,6 +319,7 @@ observers_open(struct net *n, const struct conf *c, const struct zonetab *zt, ch
 	if (c->server->query_log != NULL &&
 	    (n->qlog = querylog_open(c->server->query_log, n->o.threads, err, errlen)) == NULL)
 		return -EINVAL;
+	querylog_set_style(n->qlog, c->server->query_log_format);
 	return 0;
 }
 

@@ -58,6 +58,16 @@ expect_match "the refusal says nothing was imported" "10 bad lines, nothing impo
 rb list --zone "$ZONE"
 expect_eq "nothing of the bad file is listed" "" "$(grep 192.0.2.200 "$T/rb.out")"
 
+# --keep-going: rbldnsd's way, each bad line skipped with a warning, the rest taken.
+rb import --format rbldnsd --keep-going --dry-run "$BAD"
+expect_eq "--keep-going imports the good lines (exit 0)" 0 "$RB_RC"
+expect_match "--keep-going takes the one good line" "would import .*: 1 listing, 0 exceptions" "$RB_OUT"
+expect_match "--keep-going warns FILE:LINE and says the line is skipped" \
+    "formats-bad.rbldnsd:3: warning: host bits set.* \\(skipped\\)" "$RB_ERR"
+expect_match "--keep-going counts the skipped lines" "10 bad lines skipped" "$RB_ERR"
+rb import --format rbldnsd --dataset dnset "$BAD"
+expect_match "a dnset is refused with the reason" "name zones such as dnset are not imported" "$RB_ERR"
+
 rb_ok "rbldb import --format rbldnsd" import --format rbldnsd --zone "$ZONE" "$DATA"
 expect_match "import counts listings and exceptions" \
     "^imported .*formats.rbldnsd into $ZONE: 25 listings, 4 exceptions: 25 new, .* 4 excepted" "$RB_OUT"

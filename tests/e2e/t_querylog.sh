@@ -53,4 +53,32 @@ expect_match "its line" "^$n 127\.0\.0\.1 5\.2\.0\.192\.relays\.example\.org TXT
     "$(cat "$LOG")"
 expect_eq "the rotated file kept its four lines" 4 "$(wc -l <"$LOG.1")"
 stop_server
+
+# ---- query-log-format = rbldnsd: rbldnsd's own line, for its log parsers ----
+
+rm -f "$LOG" "$LOG.1"
+sed -i "s|^query-log = query.log|query-log = query.log\nquery-log-format = rbldnsd|" "$CONF"
+start_server || finish
+dq 5.2.0.192.$ZONE A >/dev/null
+dq 6.2.0.192.$ZONE TXT >/dev/null
+dq example.com A >/dev/null
+dig @127.0.0.1 -p "$PORT" -b 127.0.0.9 +tries=1 +time=1 5.2.0.192.$ZONE A >/dev/null
+check "three answered queries, three lines" poll_until 10 lines 3
+size=$(dig @127.0.0.1 -p "$PORT" +noedns 5.2.0.192.$ZONE A | sed -n 's/.*MSG SIZE  rcvd: //p')
+check "a listed A as rbldnsd logs it (answers/length)" \
+    has "^$n 127\.0\.0\.1 5\.2\.0\.192\.relays\.example\.org A IN: NOERROR/1/$n\$"
+check "an unlisted TXT" \
+    has "^$n 127\.0\.0\.1 6\.2\.0\.192\.relays\.example\.org TXT IN: NXDOMAIN/0/$n\$"
+check "a name outside every zone" has "^$n 127\.0\.0\.1 example\.com A IN: REFUSED/0/$n\$"
+check "the length is the reply's" poll_until 10 has "A IN: NOERROR/1/$size\$"
+expect_eq "a dropped query has no line, as in rbldnsd" "" "$(grep 127.0.0.9 "$LOG")"
+stop_server
+sed -i "s|^query-log-format = rbldnsd|query-log-format = bind|" "$CONF"
+rc=0; timeout 20 "$RBLDBD" -c "$CONF" >"$T/t.out" 2>&1 || rc=$?
+if [ "$rc" -eq 0 ] || [ "$rc" -eq 124 ] ||
+    ! grep -q "query-log-format 'bind' is not rbldb or rbldnsd" "$T/t.out"; then
+	not_ok "an unknown query-log-format is refused" "$(cat "$T/t.out")"
+else
+	ok "an unknown query-log-format is refused"
+fi
 finish

@@ -65,6 +65,23 @@ check_line(int rc, const struct rbldnsd_line *l, const char *err, size_t errlen)
 	}
 }
 
+static void
+check_expand(struct rbldnsd_parser *p, const char *text)
+{
+	char *raw = text != NULL ? strdup(text) : NULL, err[256];
+	const char *out;
+	int rc;
+
+	if (text != NULL && raw == NULL)
+		return;
+	rc = rbldnsd_expand(p, raw, &out, err, sizeof(err));
+	if (rc != 0 && rc != RB_ESYNTAX && rc != -ENOMEM)
+		fuzz_fail("rbldnsd_expand returned %d", rc);
+	if (rc == 0 && out != NULL && (strlen(out) == 0 || strlen(out) > STORE_MAX_TEXT))
+		fuzz_fail("an expanded text of %zu octets", strlen(out));
+	free(raw);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -91,6 +108,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = rbldnsd_parse(p, line, &l, err, sizeof(err));
 		check_line(rc, &l, err, sizeof(err));
 		free(line);
+		/* The entry's text expanded with what the file defined so far (or the base). */
+		if (rc == 0 && l.kind == RBLDNSD_ENTRIES)
+			check_expand(p, l.text);
 		/* The line as an A value on its own, in a buffer without a NUL after it. */
 		if (n > 0 && data[off + n - 1] == '\n')
 			n--;

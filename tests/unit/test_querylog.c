@@ -85,6 +85,25 @@ line(const struct sockaddr *peer, unsigned tr, const void *qname, size_t qlen, u
 	return buf;
 }
 
+/* rbldnsd's line: the reply's answer count and length, rbldnsd's spellings. */
+static void
+test_rbldnsd_format(void **state)
+{
+	static const uint8_t q[] = "\0012\0010\0010\003127\006relays\004test";
+	uint8_t reply[102] = { 0 };
+	struct sockaddr_in a = sin4("127.0.0.1");
+	char buf[1200];
+
+	(void)state;
+	reply[7] = 1;
+	querylog_format_rbldnsd(buf, sizeof(buf), 1796635868, (struct sockaddr *)&a, q, sizeof(q),
+	    1, 0, reply, sizeof(reply));
+	assert_string_equal(buf, "1796635868 127.0.0.1 2.0.0.127.relays.test A IN: NOERROR/1/102\n");
+	querylog_format_rbldnsd(buf, sizeof(buf), 1, (struct sockaddr *)&a, q, sizeof(q), 999, 4,
+	    reply, 12);
+	assert_string_equal(buf, "1 127.0.0.1 2.0.0.127.relays.test type999 IN: NOTIMPL/1/12\n");
+}
+
 static char *
 slurp(const char *path)
 {
@@ -308,6 +327,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_line_of_a_udp_query),
+		cmocka_unit_test(test_rbldnsd_format),
 		cmocka_unit_test(test_line_of_tcp_ipv6_and_a_drop),
 		cmocka_unit_test(test_odd_names_are_escaped),
 		cmocka_unit_test_setup_teardown(test_lines_are_written_in_order_per_worker, setup,

@@ -43,6 +43,8 @@ static void
 bad(const char *line, const char *why)
 {
 	err[0] = '\0';
+	if (rbldnsd_parse(P, line, &L, err, sizeof(err)) != RB_ESYNTAX)
+		fail_msg("\"%s\" is not refused", line);
 	assert_int_equal(rbldnsd_parse(P, line, &L, err, sizeof(err)), RB_ESYNTAX);
 	if (strstr(err, why) == NULL)
 		fail_msg("\"%s\": error \"%s\" lacks \"%s\"", line, err, why);
@@ -195,6 +197,7 @@ test_defaults_and_values(void **state)
 	assert_int_equal(L.code, 0x7f000007);
 	assert_null(L.text);
 	bad("192.0.2.14 ::no A", "bad A value");
+	bad("192.0.2.14 :0:", "bad A value");
 	bad("192.0.2.14 :x:text", "bad A value");
 	bad(":256:text", "bad A value");
 	bad(":1.2.3.4.5:text", "bad A value");
@@ -251,6 +254,18 @@ test_soa_ns_ttl_are_notes(void **state)
 	bad("$BOGUS 1", "unknown special $BOGUS");
 }
 
+/* L.text expanded with the variables known so far, as the importer does after the file. */
+static const char *
+expanded(void)
+{
+	const char *out;
+	char raw[1024];
+
+	snprintf(raw, sizeof(raw), "%s", L.text != NULL ? L.text : "");
+	assert_int_equal(rbldnsd_expand(P, L.text != NULL ? raw : NULL, &out, err, sizeof(err)), 0);
+	return out != NULL ? out : "(none)";
+}
+
 static void
 test_substitution_variables(void **state)
 {
@@ -258,20 +273,91 @@ test_substitution_variables(void **state)
 	ok("$1 See https://example.org/bl");
 	ok("$2 for details");
 	entry("192.0.2.2 $1/spam/$ $2", "192.0.2.2/32");
-	assert_string_equal(L.text, "See https://example.org/bl/spam/$ for details");
+	assert_string_equal(L.text, "$1/spam/$ $2");
+	assert_string_equal(expanded(), "See https://example.org/bl/spam/$ for details");
 	ok(":127.0.0.2:$1?ip=$");
 	entry("192.0.2.3", "192.0.2.3/32");
-	assert_string_equal(L.text, "See https://example.org/bl?ip=$");
+	assert_string_equal(expanded(), "See https://example.org/bl?ip=$");
 	/* "$$" is a literal '$' to rbldnsd and to rbldb alike: kept as written. */
 	entry("192.0.2.4 costs $$5 at $", "192.0.2.4/32");
-	assert_string_equal(L.text, "costs $$5 at $");
+	assert_string_equal(expanded(), "costs $$5 at $");
 	/* rbldnsd copies a variable's text as it is: its '$' stays a '$'. */
 	ok("$4 price in $");
 	entry("192.0.2.5 $4 at $", "192.0.2.5/32");
-	assert_string_equal(L.text, "price in $$ at $");
-	bad("192.0.2.4 $3 undefined", "$3 is not defined");
-	bad("192.0.2.4 base $= here", "base templates");
-	bad("$= base $=", "base templates");
+	assert_string_equal(expanded(), "price in $$ at $");
+	/* The first definition wins; an undefined $n stays as written; $x is the address. */
+	ok("$1 second");
+	entry("192.0.2.6 $1 $3 $x", "192.0.2.6/32");
+	assert_string_equal(expanded(), "See https://example.org/bl $$3 $x");
+	/* Defined after its use, it still applies (rbldnsd expands when it answers). */
+	entry("192.0.2.7 $5", "192.0.2.7/32");
+	ok("$5 late");
+	L.text = "$5";
+	assert_string_equal(expanded(), "late");
+	/* Without a base template "$=" is the entry's own text. */
+	entry("192.0.2.8 a $= b", "192.0.2.8/32");
+	assert_string_equal(expanded(), "a a $$= b b");
+	bad("$6", "without a text");
+}
+
+static void
+test_base_template(void **state)
+{
+	(void)state;
+	ok("$= B $= ($) E");
+	entry("192.0.2.1 r123 $1", "192.0.2.1/32");
+	/* The entry's text goes in as written: its '$' and "$1" are not expanded. */
+	assert_string_equal(expanded(), "B r123 $$1 ($) E");
+	entry("192.0.2.2", "192.0.2.2/32");
+	assert_null(L.text);
+	/* No text of its own: "$=" is the address, and the entry gets a TXT. */
+	assert_string_equal(expanded(), "B $ ($) E");
+	entry("192.0.2.3 =own $", "192.0.2.3/32");
+	assert_string_equal(expanded(), "own $");
+	ok("$= a second base is ignored");
+	entry("192.0.2.4 x", "192.0.2.4/32");
+	assert_string_equal(expanded(), "B x ($) E");
+}
+
+static void
+test_colon_forms_and_dataset_types(void **state)
+{
+	(void)state;
+	entry("192.0.2.101:127.0.0.3:text", "192.0.2.101/32");
+	assert_int_equal(L.code, 0x7f000003);
+	assert_string_equal(L.text, "text");
+	entry("10.0.0.0/8:4", "10.0.0.0/8");
+	assert_int_equal(L.code, 0x7f000004);
+	entry("2001:db8::/32 :5:v6", "2001:db8::/32");
+	assert_int_equal(L.code, 0x7f000005);
+	bad("192.0.2.1 :0:zero", "bad A value");
+	bad("192.0.2.1 :7 trailing", "unrecognized value");
+	bad("192.0.2.1 :7 ; comment", "unrecognized value");
+	entry("192.0.2.1 :7  ", "192.0.2.1/32");
+	assert_int_equal(L.code, 0x7f000007);
+
+	rbldnsd_set_dataset(P, RBLDNSD_IP4TRIE);
+	bad("10.0.0.1-5", "no a-b ranges");
+	bad("2001:db8::1", "bad IPv4 address");
+	entry("10.1:3", "10.1.0.0/16");
+	rbldnsd_set_dataset(P, RBLDNSD_IP4TSET);
+	ok(":3:first");
+	ok(":4:second");
+	entry("192.0.2.9 :5:own", "192.0.2.9/32");
+	assert_int_equal(L.code, 0x7f000003);
+	assert_string_equal(L.text, "first");
+	bad("192.0.2", "single addresses");
+	bad("!192.0.2.9", "no exclusions");
+	rbldnsd_set_dataset(P, RBLDNSD_IP6TSET);
+	entry("2001:db8:1:2", "2001:db8:1:2::/64");
+	bad("2001:db8::/32", "four groups");
+	entry("!2001:db8:1:2::5", "2001:db8:1:2::5/128");
+	bad("!2001:db8:1:2", "single addresses");
+	bad("192.0.2.1", "not an IPv6");
+	rbldnsd_set_dataset(P, RBLDNSD_IP4SET);
+	bad("192.0.2.1/24", "host bits set");
+	rbldnsd_set_accept_in_cidr(P, true);
+	entry("192.0.2.1/24", "192.0.2.0/24");
 }
 
 static void
@@ -358,6 +444,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_comments_and_blank_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_soa_ns_ttl_are_notes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_substitution_variables, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_base_template, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_colon_forms_and_dataset_types, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_maxrange4_skips_larger_entries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_combined_file_sections, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_entries, setup, teardown),

@@ -1,0 +1,612 @@
+/*
+ * rbldnsd's command line (SPEC "rbldnsd compatibility"): `rbldbd` started
+ * as rbldnsd was, with `zone:type:file,file...` arguments and no
+ * configuration, builds a private store from the data files with the
+ * loader (`rbldb init` and `rbldb import --format rbldnsd --dataset TYPE
+ * --keep-going`, run as children: the reader is the loader's, and the
+ * server links no loader code) and serves it with a configuration written
+ * beside it, by running rbldbd on it as a child.  Every -c interval (and
+ * on SIGHUP) the files are checked; when one changed, a new store is built
+ * beside the old one while the old one answers, then the server is
+ * restarted on it (as rbldnsd without -f stops answering while it
+ * reloads, for less time here).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "log.h"
+#include "rb.h"
+#include "timeutil.h"
+
+#define COMPAT_MAX 64		/* -b addresses, zones, files */
+#define COMPAT_DEFAULT_TTL 2100	/* rbldnsd's 35m */
+#define COMPAT_DEFAULT_CHECK 60
+
+static const char *const compat_types[] = {
+	"ip4set", "ip4tset", "ip4trie", "ip6tset", "ip6trie", "combined",
+};
+static const char *const compat_refused[] = { "dnset", "generic", "acl" };
+
+struct compat_file {
+	const char *zone, *type;
+	char *path;		/* as opened: rootdir and workdir applied */
+	struct stat st;		/* when last built */
+};
+
+struct compat {
+	const char *listen[COMPAT_MAX];
+	size_t nlisten;
+	const char *user, *rootdir, *workdir, *pidfile;
+	char *logfile;		/* resolved as the data files are (rbldnsd opens it in its jail) */
+	const char *ttl, *logarg;
+	unsigned check;
+	bool foreground, accept_in_cidr;
+	struct compat_file files[COMPAT_MAX];
+	size_t nfiles;
+	char self[PATH_MAX], rbldb[PATH_MAX];
+	char base[1024];	/* the private directory; stores in base/1, base/2, ... */
+	unsigned gen;
+};
+
+static volatile sig_atomic_t got_stop, got_hup;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_stop = 1;
+}
+
+static bool
+known(const char *type, size_t n, const char *const *list, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		if (strlen(list[i]) == n && strncasecmp(type, list[i], n) == 0)
+			return true;
+	return false;
+}
+
+bool
+compat_wanted(int argc, char **argv)
+{
+	int i;
+
+	/* rbldbd's own command line has no arguments; rbldnsd's ends in zone:type:file. */
+	for (i = 1; i < argc; i++) {
+		const char *c1 = strchr(argv[i], ':'), *c2 = c1 != NULL ? strchr(c1 + 1, ':') : NULL;
+
+		if (argv[i][0] != '-' && c1 != NULL && c2 != NULL && c1 > argv[i] &&
+		    (known(c1 + 1, (size_t)(c2 - c1 - 1), compat_types, RB_ARRAY_LEN(compat_types)) ||
+		    known(c1 + 1, (size_t)(c2 - c1 - 1), compat_refused,
+		    RB_ARRAY_LEN(compat_refused))))
+			return true;
+	}
+	return false;
+}
+
+/* F as rbldnsd opens it: inside -r ROOTDIR, relative to -w WORKDIR. */
+static char *
+resolve(const struct compat *c, const char *f)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s%s%s%s%s", c->rootdir ? c->rootdir : "",
+	    c->rootdir && f[0] != '/' && c->workdir ? "/" : "",
+	    f[0] != '/' && c->workdir ? c->workdir : "",
+	    f[0] != '/' && (c->rootdir || c->workdir) ? "/" : "", f);
+	return xstrdup(path);
+}
+
+/* "zone:type:file,file...": one entry per file; false with a reason on stderr. */
+static bool
+add_zone_arg(struct compat *c, char *arg)
+{
+	char *zone = arg, *type, *files, *f, *save = NULL;
+
+	type = strchr(zone, ':');
+	*type++ = '\0';
+	files = strchr(type, ':');
+	*files++ = '\0';
+	if (known(type, strlen(type), compat_refused, RB_ARRAY_LEN(compat_refused))) {
+		log_warnx("%s:%s: the %s dataset is not served in rbldnsd mode: rbldb zones list "
+		    "addresses (ip4set, ip4tset, ip4trie, ip6tset, ip6trie, combined); serve "
+		    "this zone with rbldnsd, or its addresses from a configured rbldb", zone,
+		    type, type);
+		return false;
+	}
+	for (f = strtok_r(files, ",", &save); f != NULL; f = strtok_r(NULL, ",", &save)) {
+		if (c->nfiles == COMPAT_MAX) {
+			log_warnx("more than %d data files", COMPAT_MAX);
+			return false;
+		}
+		c->files[c->nfiles].zone = zone;
+		c->files[c->nfiles].type = type;
+		c->files[c->nfiles].path = resolve(c, f);
+		c->nfiles++;
+	}
+	return true;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: rbldbd [-n] [-e] [-q] [-b ADDR[/PORT]]... [-u USER[:GROUP]] "
+	    "[-r ROOTDIR] [-w WORKDIR] [-t TTL[:MIN:MAX]] [-c CHECK] [-p PIDFILE] [-l LOGFILE] "
+	    "[-s STATSFILE] [-a|-A] ZONE:TYPE:FILE[,FILE...]...\n"
+	    "  (rbldnsd's command line; rbldbd -c CONF is rbldbd's own: see rbldbd(8))\n");
+}
+
+/* rbldnsd's options into C; false when they are wrong (said on stderr). */
+static bool
+parse(struct compat *c, int argc, char **argv)
+{
+	uint32_t secs;
+	int ch, i;
+
+	c->check = COMPAT_DEFAULT_CHECK;
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt(argc, argv, ":u:r:w:b:t:c:p:l:s:x:X:F:neEfqdvCaA46")) != -1) {
+		switch (ch) {
+		case 'u': c->user = optarg; break;
+		case 'r': c->rootdir = optarg; break;
+		case 'w': c->workdir = optarg; break;
+		case 'b':
+			if (c->nlisten == COMPAT_MAX)
+				return false;
+			c->listen[c->nlisten++] = optarg;
+			break;
+		case 't': c->ttl = optarg; break;
+		case 'c':
+			if (time_parse_duration(optarg, &secs) != 0) {
+				log_warnx("-c %s: not a duration", optarg);
+				return false;
+			}
+			c->check = secs;
+			break;
+		case 'p': c->pidfile = optarg; break;
+		case 'l': c->logarg = optarg[0] == '+' ? optarg + 1 : optarg; break;
+		case 's': log_info("-s %s: no statistics file; rbldbd has metrics ([server] "
+		    "metrics)", optarg); break;
+		case 'n': c->foreground = true; break;
+		case 'e': c->accept_in_cidr = true; break;
+		case 'd':
+			log_warnx("-d (dump as a BIND zone): use rbldb export --format zone");
+			return false;
+		case 'x': case 'X':
+			log_warnx("-%c: rbldbd loads no rbldnsd extensions", ch);
+			return false;
+		case ':':
+			log_warnx("-%c needs an argument", optopt);
+			usage();
+			return false;
+		case '?':
+			log_warnx("unknown option -%c", optopt);
+			usage();
+			return false;
+		default:	/* -E -f -q -v -C -a -A -4 -6 -F: nothing to do, see README */
+			break;
+		}
+	}
+	if (c->nlisten == 0) {
+		log_warnx("-b ADDR[/PORT] is required (as in rbldnsd)");
+		return false;
+	}
+	if (optind == argc) {
+		usage();
+		return false;
+	}
+	if (c->logarg != NULL)
+		c->logfile = resolve(c, c->logarg);
+	for (i = optind; i < argc; i++) {
+		if (strchr(argv[i], ':') == NULL || strchr(strchr(argv[i], ':') + 1, ':') == NULL) {
+			log_warnx("%s: want ZONE:TYPE:FILE[,FILE...]", argv[i]);
+			return false;
+		}
+		if (!add_zone_arg(c, argv[i]))
+			return false;
+	}
+	return true;
+}
+
+/* rbldnsd's ADDR/PORT as rbldb's ADDR:PORT or [ADDR]:PORT. */
+static void
+listen_text(const char *b, char *out, size_t len)
+{
+	const char *slash = strrchr(b, '/');
+	int n = slash != NULL ? (int)(slash - b) : (int)strlen(b);
+	const char *port = slash != NULL ? slash + 1 : "53";
+
+	if (memchr(b, ':', (size_t)n) != NULL)
+		snprintf(out, len, "[%.*s]:%s", n, b, port);
+	else
+		snprintf(out, len, "%.*s:%s", n, b, port);
+}
+
+/* The first "$SOA ..." and "$NS ..." of ZONE's files, for its apex file. */
+static void
+find_soa_ns(const struct compat *c, const char *zone, char *soa, size_t soalen, char *ns,
+    size_t nslen)
+{
+	char line[1024];
+	size_t i;
+	FILE *f;
+
+	soa[0] = ns[0] = '\0';
+	for (i = 0; i < c->nfiles; i++) {
+		if (strcmp(c->files[i].zone, zone) != 0 || (f = fopen(c->files[i].path, "r")) == NULL)
+			continue;
+		while (fgets(line, sizeof(line), f) != NULL) {
+			line[strcspn(line, "\r\n")] = '\0';
+			if (soa[0] == '\0' && strncasecmp(line, "$SOA ", 5) == 0)
+				snprintf(soa, soalen, "%s", line + 5);
+			else if (ns[0] == '\0' && strncasecmp(line, "$NS ", 4) == 0)
+				snprintf(ns, nslen, "%s", line + 4);
+		}
+		fclose(f);
+	}
+}
+
+/* NAME as an absolute name into OUT. */
+static const char *
+absolute(const char *name, char *out, size_t len)
+{
+	snprintf(out, len, "%s%s", name, name[0] != '\0' && name[strlen(name) - 1] == '.' ? "" : ".");
+	return out;
+}
+
+/* ZONE's apex file: rbldnsd's $SOA and $NS when the files give them, else ones of its own. */
+static int
+write_apex(const struct compat *c, const char *zone, const char *path, time_t newest)
+{
+	char soa[1024], ns[1024], f[8][256], a[256], b[256], *tok, *save = NULL;
+	unsigned long serial;
+	int n = 0;
+	FILE *fp;
+
+	find_soa_ns(c, zone, soa, sizeof(soa), ns, sizeof(ns));
+	if ((fp = fopen(path, "w")) == NULL)
+		return -errno;
+	fprintf(fp, "$ORIGIN %s.\n", zone);
+	/* "$SOA ttl origin person serial refresh retry expire minttl"; serial 0 = the files' time. */
+	if (soa[0] != '\0')
+		n = sscanf(soa, "%255s %255s %255s %255s %255s %255s %255s %255s", f[0], f[1], f[2],
+		    f[3], f[4], f[5], f[6], f[7]);
+	serial = n == 8 ? strtoul(f[3], NULL, 10) : 0;
+	if (serial == 0)
+		serial = (unsigned long)newest;
+	if (n == 8)
+		fprintf(fp, "@ %s IN SOA %s %s %lu %s %s %s %s\n", f[0], absolute(f[1], a, sizeof(a)),
+		    absolute(f[2], b, sizeof(b)), serial, f[4], f[5], f[6], f[7]);
+	else
+		fprintf(fp, "@ 3600 IN SOA ns.%s. hostmaster.%s. %lu 3600 600 86400 %s\n", zone,
+		    zone, serial, c->ttl != NULL ? c->ttl : "2100");
+	/* "$NS ttl name name...": the first word is the TTL when it is a number. */
+	tok = strtok_r(ns, " \t", &save);
+	if (tok != NULL && strspn(tok, "0123456789") == strlen(tok))
+		tok = strtok_r(NULL, " \t", &save);
+	if (tok == NULL)
+		fprintf(fp, "@ 3600 IN NS ns.%s.\n", zone);
+	for (; tok != NULL; tok = strtok_r(NULL, " \t", &save))
+		fprintf(fp, "@ 3600 IN NS %s\n", absolute(tok, a, sizeof(a)));
+	return fclose(fp) == 0 ? 0 : -errno;
+}
+
+/* The family ZONE's datasets list. */
+static const char *
+family(const struct compat *c, const char *zone)
+{
+	bool v4 = false, v6 = false;
+	size_t i;
+
+	for (i = 0; i < c->nfiles; i++) {
+		if (strcmp(c->files[i].zone, zone) != 0)
+			continue;
+		if (strncasecmp(c->files[i].type, "ip4", 3) == 0)
+			v4 = true;
+		else if (strncasecmp(c->files[i].type, "ip6", 3) == 0)
+			v6 = true;
+		else
+			v4 = v6 = true;
+	}
+	return v4 && v6 ? "both" : v6 ? "ipv6" : "ipv4";
+}
+
+/* DIR/rbldb.conf and the apex files: what rbldnsd's options mean in rbldb's terms. */
+static int
+write_conf(const struct compat *c, const char *dir)
+{
+	char path[PATH_MAX], l[300], ttl[32];
+	time_t newest = 0;
+	size_t i, j;
+	FILE *fp;
+	int rc;
+
+	for (i = 0; i < c->nfiles; i++)
+		if (c->files[i].st.st_mtime > newest)
+			newest = c->files[i].st.st_mtime;
+	if (snprintf(path, sizeof(path), "%s/rbldb.conf", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	if ((fp = fopen(path, "w")) == NULL)
+		return -errno;
+	fprintf(fp, "; written by rbldbd from rbldnsd's command line: do not edit\n[server]\n");
+	for (i = 0; i < c->nlisten; i++) {
+		listen_text(c->listen[i], l, sizeof(l));
+		fprintf(fp, "listen = %s\n", l);
+	}
+	fprintf(fp, "db = db\n");
+	if (c->user != NULL && geteuid() == 0)
+		fprintf(fp, "user = %.*s\n", (int)strcspn(c->user, ":"), c->user);
+	if (c->logfile != NULL)
+		fprintf(fp, "query-log = %s\nquery-log-format = rbldnsd\n", c->logfile);
+	snprintf(ttl, sizeof(ttl), "%.*s", c->ttl != NULL ? (int)strcspn(c->ttl, ":") : 0,
+	    c->ttl != NULL ? c->ttl : "");
+	for (i = 0; i < c->nfiles; i++) {
+		for (j = 0; j < i && strcmp(c->files[j].zone, c->files[i].zone) != 0; j++)
+			;
+		if (j < i)
+			continue;	/* the zone is written */
+		fprintf(fp, "\n[zone %s]\napex = %s.zone\nfamily = %s\ncode = 127.0.0.2\n"
+		    "ttl = %s\nmax-range = 0\nmax-range6 = 0\n", c->files[i].zone, c->files[i].zone,
+		    family(c, c->files[i].zone), ttl[0] != '\0' ? ttl : "2100");
+		rc = snprintf(path, sizeof(path), "%s/%s.zone", dir, c->files[i].zone) >=
+		    (int)sizeof(path) ? -ENAMETOOLONG : write_apex(c, c->files[i].zone, path, newest);
+		if (rc != 0) {
+			fclose(fp);
+			return rc;
+		}
+	}
+	return fclose(fp) == 0 ? 0 : -errno;
+}
+
+/* Run ARGV (the loader) and wait; 0 when it exited 0. */
+static int
+run(char *const argv[])
+{
+	pid_t pid;
+	int st;
+
+	if ((pid = fork()) < 0)
+		return -errno;
+	if (pid == 0) {
+		execv(argv[0], argv);
+		fprintf(stderr, "rbldbd: %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/* A new store in base/GEN from the files as they are now; 0 or -1 (said). */
+static int
+build(struct compat *c, unsigned gen)
+{
+	char dir[PATH_MAX], conf[PATH_MAX];
+	size_t i;
+	int rc;
+
+	if (snprintf(dir, sizeof(dir), "%s/%u", c->base, gen) >= (int)sizeof(dir) ||
+	    snprintf(conf, sizeof(conf), "%s/rbldb.conf", dir) >= (int)sizeof(conf))
+		return -1;
+	for (i = 0; i < c->nfiles; i++)
+		if (stat(c->files[i].path, &c->files[i].st) != 0) {
+			log_warnx("%s: %s", c->files[i].path, strerror(errno));
+			return -1;
+		}
+	/* 0711: -u's user reaches its store (0700, its own) and reads the configuration. */
+	if (mkdir(dir, 0711) != 0 || chmod(dir, 0711) != 0 || (rc = write_conf(c, dir)) != 0) {
+		log_warnx("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	{
+		char *const argv[] = { c->rbldb, "-c", conf, "init", NULL };
+
+		if (run(argv) != 0)
+			return -1;
+	}
+	for (i = 0; i < c->nfiles; i++) {
+		char *argv[16];
+		int n = 0;
+
+		argv[n++] = c->rbldb;
+		argv[n++] = "-c";
+		argv[n++] = conf;
+		argv[n++] = "import";
+		argv[n++] = "--format";
+		argv[n++] = "rbldnsd";
+		argv[n++] = "--dataset";
+		argv[n++] = (char *)c->files[i].type;
+		argv[n++] = "--keep-going";
+		argv[n++] = "--force";
+		if (c->accept_in_cidr)
+			argv[n++] = "--accept-in-cidr";
+		argv[n++] = "--zone";
+		argv[n++] = (char *)c->files[i].zone;
+		argv[n++] = c->files[i].path;
+		argv[n] = NULL;
+		if (run(argv) != 0) {
+			log_warnx("%s: not imported", c->files[i].path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) == 0 ? 0 : 0;
+}
+
+static void
+remove_tree(const char *dir)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* rbldbd -c base/GEN/rbldb.conf as a child. */
+static pid_t
+serve(struct compat *c, unsigned gen)
+{
+	char conf[PATH_MAX];
+	pid_t pid;
+
+	snprintf(conf, sizeof(conf), "%s/%u/rbldb.conf", c->base, gen);
+	if ((pid = fork()) == 0) {
+		/* A daemon logs to syslog, as rbldnsd does. */
+		char *const argv[] = { c->self, "-c", conf, c->foreground ? NULL : "-s", NULL };
+
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		execv(c->self, argv);
+		fprintf(stderr, "rbldbd: %s: %s\n", c->self, strerror(errno));
+		_exit(127);
+	}
+	return pid;
+}
+
+static bool
+changed(const struct compat *c)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < c->nfiles; i++) {
+		const struct stat *o = &c->files[i].st;
+
+		if (stat(c->files[i].path, &st) != 0)
+			continue;	/* rbldnsd keeps the data of a file gone for now */
+		if (st.st_mtime != o->st_mtime || st.st_size != o->st_size || st.st_ino != o->st_ino)
+			return true;
+	}
+	return false;
+}
+
+static void
+stop_child(pid_t pid)
+{
+	int st;
+
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* Serve until SIGTERM/SIGINT, rebuilding on a changed file; the exit status. */
+static int
+loop(struct compat *c)
+{
+	pid_t child = serve(c, c->gen), p;
+	time_t next = time(NULL) + c->check;
+	int st;
+
+	while (!got_stop) {
+		sleep(1);
+		if ((p = waitpid(child, &st, WNOHANG)) == child) {
+			log_warnx("the server exited (status %d)", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+			return EXIT_FAILURE;
+		}
+		if (!got_hup && (c->check == 0 || time(NULL) < next))
+			continue;
+		next = time(NULL) + c->check;
+		if (got_hup)	/* rbldnsd's SIGHUP also reopens the query log */
+			kill(child, SIGHUP);
+		if (!got_hup && !changed(c))
+			continue;
+		got_hup = 0;
+		log_info("data files changed: building a new store");
+		if (build(c, c->gen + 1) != 0) {
+			log_warnx("the new data is not served; the old is");
+			continue;
+		}
+		stop_child(child);
+		child = serve(c, ++c->gen);
+		{
+			char old[PATH_MAX];
+
+			snprintf(old, sizeof(old), "%s/%u", c->base, c->gen - 1);
+			remove_tree(old);
+		}
+	}
+	stop_child(child);
+	return EXIT_SUCCESS;
+}
+
+int
+compat_main(int argc, char **argv)
+{
+	static struct compat c;
+	char tmpl[1024], *dir;
+	ssize_t n;
+	int status;
+	FILE *pf;
+
+	log_init("rbldbd", false, false);
+	if (!parse(&c, argc, argv))
+		return 2;
+	if ((n = readlink("/proc/self/exe", c.self, sizeof(c.self) - 1)) <= 0) {
+		log_warnx("/proc/self/exe: %s", strerror(errno));
+		return 1;
+	}
+	c.self[n] = '\0';
+	if (snprintf(tmpl, sizeof(tmpl), "%s", c.self) >= (int)sizeof(tmpl))
+		return 1;
+	snprintf(c.rbldb, sizeof(c.rbldb), "%s/rbldb", dirname(tmpl));
+	snprintf(tmpl, sizeof(tmpl), "%s/rbldbd-rbldnsd.XXXXXX",
+	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
+	if ((dir = mkdtemp(tmpl)) == NULL) {
+		log_warnx("%s: %s", tmpl, strerror(errno));
+		return 1;
+	}
+	snprintf(c.base, sizeof(c.base), "%s", dir);
+	if (chmod(dir, 0711) != 0)
+		log_warnx("%s: %s", dir, strerror(errno));
+	c.gen = 1;
+	status = 1;
+	if (build(&c, c.gen) != 0)
+		goto out;
+	if (!c.foreground && daemon(1, 0) != 0) {
+		log_warnx("daemon: %s", strerror(errno));
+		goto out;
+	}
+	if (!c.foreground)
+		log_init("rbldbd", true, false);
+	if (c.pidfile != NULL && (pf = fopen(c.pidfile, "w")) != NULL) {
+		fprintf(pf, "%ld\n", (long)getpid());
+		fclose(pf);
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGHUP, on_signal);
+	status = loop(&c);
+out:
+	remove_tree(c.base);
+	return status;
+}
