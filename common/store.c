@@ -252,13 +252,52 @@ has_data_file(const char *dir)
 	return RB_OK;
 }
 
+/* Create and open S's LMDB environment at DIR.  Returns an LMDB code. */
+static int
+env_open(struct store *s, const char *dir, size_t mapsize, unsigned flags)
+{
+	int rc, dead;
+
+	if ((rc = mdb_env_create(&s->env)) != 0)
+		return rc;
+	mdb_env_set_maxdbs(s->env, DB_COUNT + 2);
+	mdb_env_set_maxreaders(s->env, 1024);
+	mdb_env_set_mapsize(s->env, mapsize ? mapsize : STORE_DEFAULT_MAPSIZE);
+	/* MDB_NOTLS: read transactions belong to our objects, not to threads. */
+	if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS |
+	    (flags & STORE_RANDOM_READS ? MDB_NORDAHEAD : 0) |
+	    (s->read_only ? MDB_RDONLY : 0), 0600)) != 0)
+		return rc;
+	mdb_reader_check(s->env, &dead);
+	return 0;
+}
+
+/* Open the schema's databases in TXN, CREATE: creating those missing.  An LMDB code. */
+static int
+dbs_open(struct store *s, MDB_txn *txn, int create)
+{
+	unsigned i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < DB_COUNT; i++) {
+		unsigned dbflags = create ? MDB_CREATE : 0;
+
+		if (i == DB_STRINDEX)
+			dbflags |= MDB_DUPSORT;
+		rc = mdb_dbi_open(txn, db_names[i], dbflags, &s->dbi[i]);
+		if (rc == 0)
+			rc = mdb_set_compare(txn, s->dbi[i], key_cmp);
+	}
+	return rc;
+}
+
 int
 store_open(struct store **out, const char *dir, size_t mapsize, unsigned flags)
 {
 	struct store *s;
 	MDB_txn *txn = NULL;
-	int rc, dead, create;
-	unsigned i, version;
+	int rc, create;
+	unsigned version;
 	unsigned char ver[4];
 	MDB_val k = { 6, "schema" }, v = { 4, ver };
 
@@ -272,17 +311,8 @@ store_open(struct store **out, const char *dir, size_t mapsize, unsigned flags)
 		return -ENOMEM;
 	}
 	s->read_only = (flags & STORE_READ_ONLY) != 0;
-	if ((rc = mdb_env_create(&s->env)) != 0)
+	if ((rc = env_open(s, dir, mapsize, flags)) != 0)
 		goto fail;
-	mdb_env_set_maxdbs(s->env, DB_COUNT + 2);
-	mdb_env_set_maxreaders(s->env, 1024);
-	mdb_env_set_mapsize(s->env, mapsize ? mapsize : STORE_DEFAULT_MAPSIZE);
-	/* MDB_NOTLS: read transactions belong to our objects, not to threads. */
-	if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS |
-	    (flags & STORE_RANDOM_READS ? MDB_NORDAHEAD : 0) |
-	    (s->read_only ? MDB_RDONLY : 0), 0600)) != 0)
-		goto fail;
-	mdb_reader_check(s->env, &dead);
 
 	/*
 	 * A store that exists opens in a read transaction, so opening never
@@ -303,15 +333,7 @@ store_open(struct store **out, const char *dir, size_t mapsize, unsigned flags)
 			free(s);
 			return rc;
 		}
-		for (i = 0, rc = 0; rc == 0 && i < DB_COUNT; i++) {
-			unsigned dbflags = create ? MDB_CREATE : 0;
-
-			if (i == DB_STRINDEX)
-				dbflags |= MDB_DUPSORT;
-			rc = mdb_dbi_open(txn, db_names[i], dbflags, &s->dbi[i]);
-			if (rc == 0)
-				rc = mdb_set_compare(txn, s->dbi[i], key_cmp);
-		}
+		rc = dbs_open(s, txn, create);
 		if (rc == 0 && version == STORE_SCHEMA_VERSION)
 			break;
 		if (create) {

@@ -118,6 +118,7 @@ extern const char *const db_names[DB_COUNT];
 #define UNDO_HAVE_DETAIL_AFTER 0x08
 #define UNDO_HOT_KEPT 0x10		/* the transaction changed the listing */
 #define UNDO_DETAIL_KEPT 0x20		/* ... the details */
+#define ENTRY_KEY_MAX 20	/* an entry key at most: zone(2) fam(1) addr(16) plen(1) */
 enum undo_state { UNDO_KEPT = 0, UNDO_TOO_LARGE = 1 };
 #define BATCH_DIGEST_LEN 32
 #define KEYREC_LEN 88		/* a keys value up to the customer */
@@ -476,6 +477,9 @@ void undo_saw_detail(struct store_wr *w, const unsigned char *k, size_t klen, co
 int undo_write(struct store_wr *w, uint64_t id);
 int undo_trim(struct store_wr *w);
 void undo_free(struct undo_cap *u);
+/* The listing part of a record (UNDO_HOT_LEN octets at P) from L, and back. */
+void undo_hot_image(unsigned char *p, const struct listing *l);
+void undo_hot_listing(const unsigned char *p, uint16_t zone, const struct addr *net, struct listing *l);
 
 /* store_write.c */
 int detail_del(struct store_wr *w, uint16_t zone, const struct addr *net);

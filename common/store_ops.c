@@ -37,6 +37,34 @@ source_seen(struct store_wr *w, const unsigned char *rk, size_t rklen, int64_t s
 	return seen;
 }
 
+/*
+ * The details' times and counts with report R (its key RK): a source
+ * counts once per listing, and a new listing starts them again.
+ */
+static int
+details_count(struct store_wr *w, struct listing_detail *d, const struct report *r,
+    const unsigned char *rk, size_t rklen, bool listed)
+{
+	int seen;
+
+	if (!listed) {
+		/* A new listing: counts start again; history keeps the old ones. */
+		d->first_seen = d->last_seen = r->at;
+		d->count = d->nsources = 0;
+	}
+	seen = listed ? source_seen(w, rk, rklen, d->first_seen) : 0;
+	if (seen < 0)
+		return seen;
+	d->count++;
+	if (!seen)
+		d->nsources++;
+	if (r->at < d->first_seen)
+		d->first_seen = r->at;
+	if (r->at > d->last_seen)
+		d->last_seen = r->at;
+	return RB_OK;
+}
+
 int
 store_report(struct store_wr *w, uint16_t zone, const struct report *r,
     enum store_outcome *out)
@@ -49,7 +77,7 @@ store_report(struct store_wr *w, uint16_t zone, const struct report *r,
 	uint8_t parent;
 	size_t rklen;
 	bool found, live, listed;
-	int rc, seen;
+	int rc;
 
 	if (w->err != 0)
 		return w->err;
@@ -81,22 +109,8 @@ store_report(struct store_wr *w, uint16_t zone, const struct report *r,
 		return rc;
 	live = found && is_live(&cur, clamp_time(w->now));
 	listed = live && !(cur.flags & LISTING_EXCEPTION);
-
-	if (!listed) {
-		/* A new listing: counts start again; history keeps the old ones. */
-		d.first_seen = d.last_seen = r->at;
-		d.count = d.nsources = 0;
-	}
-	seen = listed ? source_seen(w, rk, rklen, d.first_seen) : 0;
-	if (seen < 0)
-		return seen;
-	d.count++;
-	if (!seen)
-		d.nsources++;
-	if (r->at < d.first_seen)
-		d.first_seen = r->at;
-	if (r->at > d.last_seen)
-		d.last_seen = r->at;
+	if ((rc = details_count(w, &d, r, rk, rklen, listed)) != 0)
+		return rc;
 
 	/* Lifetime 0 (imports) never expires; otherwise the latest expiry wins. */
 	expires = r->lifetime ? clamp_time(r->at + (int64_t)r->lifetime) : 0;
@@ -194,18 +208,103 @@ newer_listing(struct store_wr *w, uint16_t zone, const struct listing *l, int64_
 	return det.last_seen > at;
 }
 
+/*
+ * The same delisting again (its time is NET's last delisting), with
+ * nothing listed since?  1 yes, 0 no, or a negative error.
+ */
+static int
+delist_again(struct store_wr *w, uint16_t zone, const struct delisting *d, uint32_t now)
+{
+	struct used_arg u = { now };
+	struct listing cover;
+	int rc;
+
+	rc = store_lookup(&w->rd, zone, &d->net, now, &cover);
+	if (rc != STORE_MATCH_LISTED && rc >= 0)
+		rc = walk_inside(&w->rd, zone, &d->net, used_cb, &u);
+	if (rc < 0)
+		return sticky(w, rc);
+	return rc == 0;
+}
+
+/*
+ * NET and everything inside it stop being listed: SELF, NET's own entry
+ * (NULL: none, or an exception, which stays), and the entries inside.
+ * *REMOVED when a live listing went, *OUTRANKED when one reported after
+ * the delisting stayed.
+ */
+static int
+delist_inside(struct store_wr *w, uint16_t zone, const struct delisting *d,
+    const struct listing *self, uint8_t parent, uint32_t reason, uint32_t by,
+    bool *removed, bool *outranked)
+{
+	struct listing_vec inside = { NULL, 0, 0 }, kept = { NULL, 0, 0 };
+	uint32_t now = clamp_time(w->now);
+	size_t i;
+	int rc;
+
+	if (self != NULL && (rc = collect_cb(&inside, self, parent)) != 0)
+		return sticky(w, rc);
+	if ((rc = walk_inside(&w->rd, zone, &d->net, collect_cb, &inside)) != 0) {
+		free(inside.v);
+		return sticky(w, rc);
+	}
+	for (i = 0; i < inside.n && rc == 0; i++) {
+		/*
+		 * A listing inside NET reported after the delisting stands, and
+		 * so do the exceptions inside it (key order puts it first):
+		 * without them the delisting would list addresses.
+		 */
+		while (kept.n > 0 && !covers(&kept.v[kept.n - 1], &inside.v[i].net))
+			kept.n--;	/* past that range: key order never comes back */
+		if ((rc = newer_listing(w, zone, &inside.v[i], d->at, now)) != 0) {
+			if (rc == 1)
+				*outranked = true;
+			if (rc == 1 && !addr_is_host(&inside.v[i].net))
+				rc = listing_vec_push(&kept, &inside.v[i]);
+			else if (rc == 1)
+				rc = 0;
+			continue;
+		}
+		if ((inside.v[i].flags & LISTING_EXCEPTION) && kept.n > 0)
+			continue;
+		if (!(inside.v[i].flags & LISTING_EXCEPTION) && is_live(&inside.v[i], now))
+			*removed = true;
+		rc = delist_one(w, zone, &inside.v[i], d, reason, by);
+	}
+	free(inside.v);
+	free(kept.v);
+	return sticky(w, rc);
+}
+
+/* NET's details say it was delisted at the delisting's time, unless later. */
+static int
+delist_mark(struct store_wr *w, uint16_t zone, const struct delisting *d, uint32_t reason,
+    uint32_t by)
+{
+	struct listing_detail det;
+	int rc;
+
+	if ((rc = detail_get(w, zone, &d->net, &det)) != 0)
+		return rc;
+	if (d->at >= det.delisted_at) {
+		det.delisted_at = d->at;
+		det.delist_reason_id = reason;
+		det.delist_by_id = by;
+	}
+	return detail_put(w, zone, &d->net, &det);
+}
+
 int
 store_delist(struct store_wr *w, uint16_t zone, const struct delisting *d,
     enum store_outcome *out)
 {
-	struct listing_vec inside = { NULL, 0, 0 }, kept = { NULL, 0, 0 };
 	struct listing_detail det;
 	struct listing self, cover;
 	struct hist_text ht = { d->reason, NULL, NULL, d->by };
 	uint32_t reason, by, now = clamp_time(w->now);
 	uint8_t parent;
 	bool removed = false, outranked = false, self_found, self_exception;
-	size_t i;
 	int rc;
 
 	if (w->err != 0)
@@ -227,54 +326,15 @@ store_delist(struct store_wr *w, uint16_t zone, const struct delisting *d,
 	self_found = rc == RB_OK;
 	self_exception = self_found && (self.flags & LISTING_EXCEPTION);
 	/* The same delisting again, with nothing listed since: nothing to do. */
-	if (det.delisted_at == d->at) {
-		struct used_arg u = { now };
-
-		rc = store_lookup(&w->rd, zone, &d->net, now, &cover);
-		if (rc != STORE_MATCH_LISTED && rc >= 0)
-			rc = walk_inside(&w->rd, zone, &d->net, used_cb, &u);
+	if (det.delisted_at == d->at && (rc = delist_again(w, zone, d, now)) != 0) {
 		if (rc < 0)
-			return sticky(w, rc);
-		if (rc == 0) {
-			*out = STORE_DUPLICATE;
-			return RB_OK;
-		}
+			return rc;
+		*out = STORE_DUPLICATE;
+		return RB_OK;
 	}
-
-	/* NET and everything inside it stop being listed; an exception at NET stays. */
-	if (self_found && !self_exception && (rc = collect_cb(&inside, &self, parent)) != 0)
-		return sticky(w, rc);
-	if ((rc = walk_inside(&w->rd, zone, &d->net, collect_cb, &inside)) != 0) {
-		free(inside.v);
-		return sticky(w, rc);
-	}
-	for (i = 0; i < inside.n && rc == 0; i++) {
-		/*
-		 * A listing inside NET reported after the delisting stands, and
-		 * so do the exceptions inside it (key order puts it first):
-		 * without them the delisting would list addresses.
-		 */
-		while (kept.n > 0 && !covers(&kept.v[kept.n - 1], &inside.v[i].net))
-			kept.n--;	/* past that range: key order never comes back */
-		if ((rc = newer_listing(w, zone, &inside.v[i], d->at, now)) != 0) {
-			if (rc == 1)
-				outranked = true;
-			if (rc == 1 && !addr_is_host(&inside.v[i].net))
-				rc = listing_vec_push(&kept, &inside.v[i]);
-			else if (rc == 1)
-				rc = 0;
-			continue;
-		}
-		if ((inside.v[i].flags & LISTING_EXCEPTION) && kept.n > 0)
-			continue;
-		if (!(inside.v[i].flags & LISTING_EXCEPTION) && is_live(&inside.v[i], now))
-			removed = true;
-		rc = delist_one(w, zone, &inside.v[i], d, reason, by);
-	}
-	free(inside.v);
-	free(kept.v);
-	if (rc != 0)
-		return sticky(w, rc);
+	if ((rc = delist_inside(w, zone, d, self_found && !self_exception ? &self : NULL,
+	    parent, reason, by, &removed, &outranked)) != 0)
+		return rc;
 
 	/*
 	 * Still covered by a listed range: NET becomes an exception there,
@@ -308,14 +368,7 @@ store_delist(struct store_wr *w, uint16_t zone, const struct delisting *d,
 	} else {
 		*out = removed ? STORE_DELISTED : outranked ? STORE_OUTRANKED : STORE_NOT_LISTED;
 	}
-	if ((rc = detail_get(w, zone, &d->net, &det)) != 0)
-		return rc;
-	if (d->at >= det.delisted_at) {
-		det.delisted_at = d->at;
-		det.delist_reason_id = reason;
-		det.delist_by_id = by;
-	}
-	if ((rc = detail_put(w, zone, &d->net, &det)) != 0)
+	if ((rc = delist_mark(w, zone, d, reason, by)) != 0)
 		return rc;
 	/* delist_one recorded the history of NET's own entry if it had one. */
 	if (!self_found || self_exception)

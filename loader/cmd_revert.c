@@ -124,26 +124,23 @@ zone_text(const struct loader *L, struct store_wr *w)
 	return buf;
 }
 
-int
-cmd_revert(struct loader *L, int argc, char **argv)
+/* The options and COMMIT into RR.  CMD_OK, or CMD_USAGE after the message. */
+static int
+revert_args(struct revert_run *rr, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct revert_run rr = { .L = L };
-	struct commit_find cf = { 0 };
-	struct store_revert_counts n;
-	struct store_wr *w = NULL;
-	char t[TIME_BUFLEN], summary[1024], *end, *zbuf;
-	int c, rc;
+	char *end;
+	int c;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
-		case OPT_DRY_RUN: rr.dry_run = true; break;
-		case OPT_FORCE: rr.force = true; break;
+		case OPT_DRY_RUN: rr->dry_run = true; break;
+		case OPT_FORCE: rr->force = true; break;
 		default: return cmd_bad_option("revert", c, argv);
 		}
 	}
@@ -151,11 +148,51 @@ cmd_revert(struct loader *L, int argc, char **argv)
 		return cmd_fail("revert", CMD_USAGE, "missing COMMIT (its number in rbldb log)");
 	if (optind + 1 < argc)
 		return cmd_fail("revert", CMD_USAGE, "unexpected argument %s", argv[optind + 1]);
-	rr.commit = strtoull(argv[optind], &end, 10);
-	if (*argv[optind] < '0' || *argv[optind] > '9' || *end != '\0' || rr.commit == 0)
+	rr->commit = strtoull(argv[optind], &end, 10);
+	if (*argv[optind] < '0' || *argv[optind] > '9' || *end != '\0' || rr->commit == 0)
 		return cmd_fail("revert", CMD_USAGE, "COMMIT %s is not a commit number (see "
 		    "rbldb log)", argv[optind]);
+	return CMD_OK;
+}
 
+/*
+ * Why store_revert refused or failed (RC, not 0) for commit RR->commit,
+ * made at T; W is aborted.  Returns CMD_FAIL after the message.
+ */
+static int
+revert_failed(struct store_wr *w, int rc, const struct revert_run *rr,
+    const struct store_revert_counts *n, const char *t)
+{
+	store_wr_abort(w);
+	if (rc == RB_ENOUNDO) {
+		if (n->too_large)
+			return cmd_fail("revert", CMD_FAIL, "commit %llu (%s) changed more than %d "
+			    "entries, too many to keep its undo record; restore a backup instead",
+			    (unsigned long long)rr->commit, t, STORE_UNDO_MAX_ENTRIES);
+		return cmd_fail("revert", CMD_FAIL, "commit %llu (%s) has no undo record: undo "
+		    "records are kept %d days, and not for commits made before rbldb kept them",
+		    (unsigned long long)rr->commit, t, STORE_UNDO_KEEP / 86400);
+	}
+	if (rc == RB_ECONFLICT)
+		return cmd_fail("revert", CMD_FAIL, "%llu of the %llu entries commit %llu changed "
+		    "have changed again since; nothing committed (--force reverts the others "
+		    "and leaves those as they are)", (unsigned long long)n->conflicts,
+		    (unsigned long long)n->entries, (unsigned long long)rr->commit);
+	return cmd_fail("revert", CMD_FAIL, "store: %s", rb_strerror(rc));
+}
+
+int
+cmd_revert(struct loader *L, int argc, char **argv)
+{
+	struct revert_run rr = { .L = L };
+	struct commit_find cf = { 0 };
+	struct store_revert_counts n;
+	struct store_wr *w = NULL;
+	char t[TIME_BUFLEN], summary[1024], *zbuf;
+	int rc;
+
+	if ((rc = revert_args(&rr, argc, argv)) != CMD_OK)
+		return rc;
 	/* --force lifts the zone's max-change guard too: a revert is a commit like others. */
 	store_set_force(L->store, rr.force);
 	if ((rc = store_wr_begin(L->store, &w)) != 0)
@@ -176,27 +213,8 @@ cmd_revert(struct loader *L, int argc, char **argv)
 		fprintf(stderr, "%llu more entries changed since commit %llu\n",
 		    (unsigned long long)(rr.named - REVERT_MAX_NAMED),
 		    (unsigned long long)rr.commit);
-	if (rc == RB_ENOUNDO) {
-		store_wr_abort(w);
-		if (n.too_large)
-			return cmd_fail("revert", CMD_FAIL, "commit %llu (%s) changed more than %d "
-			    "entries, too many to keep its undo record; restore a backup instead",
-			    (unsigned long long)rr.commit, t, STORE_UNDO_MAX_ENTRIES);
-		return cmd_fail("revert", CMD_FAIL, "commit %llu (%s) has no undo record: undo "
-		    "records are kept %d days, and not for commits made before rbldb kept them",
-		    (unsigned long long)rr.commit, t, STORE_UNDO_KEEP / 86400);
-	}
-	if (rc == RB_ECONFLICT) {
-		store_wr_abort(w);
-		return cmd_fail("revert", CMD_FAIL, "%llu of the %llu entries commit %llu changed "
-		    "have changed again since; nothing committed (--force reverts the others "
-		    "and leaves those as they are)", (unsigned long long)n.conflicts,
-		    (unsigned long long)n.entries, (unsigned long long)rr.commit);
-	}
-	if (rc != 0) {
-		store_wr_abort(w);
-		return cmd_fail("revert", CMD_FAIL, "store: %s", rb_strerror(rc));
-	}
+	if (rc != 0)
+		return revert_failed(w, rc, &rr, &n, t);
 	snprintf(summary, sizeof(summary), "commit %llu (%s, %s): %llu entr%s set back, "
 	    "%llu already as before, %llu left as changed since",
 	    (unsigned long long)rr.commit, t, cf.origin, (unsigned long long)n.done,

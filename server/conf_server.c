@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "conf_acl.h"
 #include "conf_parse.h"
 #include "conf_server.h"
 #include "conf_xfr.h"
@@ -493,130 +494,7 @@ set_syslog(struct conf_parse *p, const char *v)
 	return 0;
 }
 
-/* ---- [server] and [zone NAME]: query ACLs and rate limits ---- */
-
-/*
- * The next token of an acl rule into BUF: a word ending at a blank or
- * comma, or a "double-quoted text" in which \" and \\ stand for " and \.
- * Returns 1 (*QUOTED tells which), 0 at the end, -1 for a quote left open.
- */
-static int
-next_token(const char **s, char *buf, size_t len, bool *quoted)
-{
-	const char *p = *s;
-	size_t n = 0;
-
-	while (*p != '\0' && (isspace((unsigned char)*p) || *p == ','))
-		p++;
-	if (*p == '\0')
-		return 0;
-	*quoted = *p == '"';
-	if (!*quoted)
-		return conf_next_item(s, buf, len) ? 1 : 0;
-	for (p++; *p != '"'; p++) {
-		if (*p == '\0')
-			return -1;
-		if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
-			p++;
-		if (n + 1 < len)
-			buf[n++] = *p;
-	}
-	buf[n] = '\0';
-	*s = p + 1;
-	return 1;
-}
-
-static const char *const qacl_actions[] = { "allow", "refuse", "drop", "answer" };
-
-/*
- * One rule per line: "CIDR [CIDR...] ACTION", ACTION being allow, refuse,
- * drop or answer 127.X.Y.Z ["TEXT"].  In [server] the rule covers every
- * zone and every other query; in [zone NAME] that zone's names, before
- * [server]'s rules.  The longest prefix that matches the client wins, so
- * the order of the lines does not matter.
- */
-static int
-set_acl(struct conf_parse *p, const char *v)
-{
-	struct conf_zone *z = conf_parse_zone(p);
-	struct conf_query_acl **arr, *r;
-	size_t *n, i, k, nnets = 0;
-	struct addr nets[32], a;
-	const char *why = NULL;
-	char tok[256], text[256] = "";
-	bool quoted, hastext = false;
-	int action = -1, t;
-	uint32_t code = 0;
-
-	if (z == NULL) {
-		arr = &server(p)->acl;
-		n = &server(p)->nacl;
-	} else {
-		arr = &z->server->acl;
-		n = &z->server->nacl;
-	}
-	while ((t = next_token(&v, tok, sizeof(tok), &quoted)) > 0) {
-		for (k = 0; !quoted && k < RB_ARRAY_LEN(qacl_actions); k++)
-			if (strcasecmp(tok, qacl_actions[k]) == 0)
-				action = (int)k;
-		if (action >= 0)
-			break;
-		if (quoted || addr_parse_cidr(tok, &a, &why) != 0)
-			return conf_fail(p,
-			    "acl: '%s' is neither an address or CIDR range nor an action "
-			    "(use CIDR... allow|refuse|drop|answer 127.X.Y.Z \"TEXT\")", tok);
-		if (nnets == RB_ARRAY_LEN(nets))
-			return conf_fail(p,
-			    "acl: more than %zu ranges on one line (use more lines)",
-			    RB_ARRAY_LEN(nets));
-		nets[nnets++] = a;
-	}
-	if (t < 0)
-		return conf_fail(p, "acl: a quoted text is not closed (end it with \")");
-	if (nnets == 0)
-		return conf_fail(p, "acl: no address or CIDR range before the action (use CIDR... "
-		    "allow|refuse|drop|answer 127.X.Y.Z \"TEXT\")");
-	if (action < 0)
-		return conf_fail(p, "acl: no action after the ranges (use allow, refuse, drop or "
-		    "answer 127.X.Y.Z \"TEXT\")");
-	if (action == CONF_QACL_ANSWER) {
-		if (next_token(&v, tok, sizeof(tok), &quoted) <= 0 || quoted ||
-		    addr_parse(tok, &a) != 0 || a.fam != ADDR_V4 || a.a[0] != 127)
-			return conf_fail(p,
-			    "acl: answer needs an address in 127.0.0.0/8 (e.g. answer "
-			    "127.255.255.254 \"TEXT\")");
-		code = (uint32_t)a.a[0] << 24 | (uint32_t)a.a[1] << 16 | (uint32_t)a.a[2] << 8 |
-		    a.a[3];
-		if ((t = next_token(&v, text, sizeof(text), &quoted)) < 0)
-			return conf_fail(p, "acl: a quoted text is not closed (end it with \")");
-		if (t > 0 && !quoted)
-			return conf_fail(p,
-			    "acl: put the answer's text in double quotes (\"%s ...\")", text);
-		hastext = t > 0 && text[0] != '\0';
-	}
-	if (next_token(&v, tok, sizeof(tok), &quoted) != 0)
-		return conf_fail(p, "acl: '%s' after the action (one rule per line)", tok);
-
-	for (i = 0; i < nnets; i++) {
-		for (k = 0; k < *n; k++)
-			if (memcmp(&(*arr)[k].net, &nets[i], sizeof(nets[i])) == 0)
-				return conf_fail(p,
-				    "acl: %s has a rule already (line %d; one rule per "
-				    "range and section)", addr_format(&nets[i], tok, sizeof(tok)),
-				    (*arr)[k].line);
-		if ((r = conf_push(*arr, *n, sizeof(*r))) == NULL)
-			return nomem(p);
-		*arr = r;
-		r = &r[(*n)++];
-		r->net = nets[i];
-		r->action = (enum conf_qacl_action)action;
-		r->code = code;
-		r->line = conf_parse_line(p);
-		if (hastext && (r->text = strdup(text)) == NULL)
-			return nomem(p);
-	}
-	return 0;
-}
+/* ---- [server] and [zone NAME]: rate limits (the query ACL key is conf_acl.c) ---- */
 
 static int
 set_rrl_rate(struct conf_parse *p, const char *v)
@@ -701,7 +579,7 @@ set_key_refusal(struct conf_parse *p, const char *v)
 	bool quoted;
 	int t;
 
-	if (next_token(&v, tok, sizeof(tok), &quoted) <= 0 || quoted)
+	if (conf_acl_next_token(&v, tok, sizeof(tok), &quoted) <= 0 || quoted)
 		goto bad;
 	if (strcasecmp(tok, "refuse") == 0 || strcasecmp(tok, "nxdomain") == 0) {
 		zs->key_refusal = tok[0] == 'r' || tok[0] == 'R' ? CONF_KEYREF_REFUSE :
@@ -712,7 +590,7 @@ set_key_refusal(struct conf_parse *p, const char *v)
 		zs->key_refusal = CONF_KEYREF_ANSWER;
 		zs->key_refusal_code = (uint32_t)a.a[0] << 24 | (uint32_t)a.a[1] << 16 |
 		    (uint32_t)a.a[2] << 8 | a.a[3];
-		if ((t = next_token(&v, text, sizeof(text), &quoted)) < 0)
+		if ((t = conf_acl_next_token(&v, text, sizeof(text), &quoted)) < 0)
 			return conf_fail(p, "key-refusal: a quoted text is not closed (end it with \")");
 		if (t > 0 && !quoted)
 			return conf_fail(p,
@@ -722,7 +600,7 @@ set_key_refusal(struct conf_parse *p, const char *v)
 		if (t > 0 && text[0] != '\0' && (zs->key_refusal_text = strdup(text)) == NULL)
 			return nomem(p);
 	}
-	if (next_token(&v, tok, sizeof(tok), &quoted) != 0)
+	if (conf_acl_next_token(&v, tok, sizeof(tok), &quoted) != 0)
 		return conf_fail(p, "key-refusal: '%s' after the answer", tok);
 	return 0;
 bad:
@@ -797,16 +675,6 @@ finish(struct conf_parse *p)
 }
 
 static void
-free_qacl(struct conf_query_acl *acl, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(acl[i].text);
-	free(acl);
-}
-
-static void
 free_server(struct conf *c)
 {
 	struct conf_server *s = c->server;
@@ -819,7 +687,7 @@ free_server(struct conf *c)
 			continue;
 		free(zs->allow_transfer);
 		free(zs->notify);
-		free_qacl(zs->acl, zs->nacl);
+		conf_acl_free(zs->acl, zs->nacl);
 		free(zs->key_refusal_text);
 		free(zs);
 		c->zones[i].server = NULL;
@@ -830,7 +698,7 @@ free_server(struct conf *c)
 	free(s->listen);
 	free(s->user);
 	free(s->chroot);
-	free_qacl(s->acl, s->nacl);
+	conf_acl_free(s->acl, s->nacl);
 	free(s->rrl_exempt);
 	free(s->query_log);
 	free(s->nsid);
@@ -857,7 +725,7 @@ static const struct conf_hooks hooks = {
 		[CONF_HOOK_QUERY_LOG_FORMAT] = set_query_log_format,
 		[CONF_HOOK_NSID] = set_nsid,
 		[CONF_HOOK_SYSLOG] = set_syslog,
-		[CONF_HOOK_ACL] = set_acl,
+		[CONF_HOOK_ACL] = conf_acl_set,
 		[CONF_HOOK_RRL_RATE] = set_rrl_rate,
 		[CONF_HOOK_RRL_SLIP] = set_rrl_slip,
 		[CONF_HOOK_ALLOW_TRANSFER] = conf_xfr_set_allow_transfer,

@@ -403,6 +403,113 @@ parse_options(int argc, char **argv, struct options *o)
 	return -1;
 }
 
+/*
+ * The configuration, with the command line's -D and -l over it, and the
+ * logging and service manager socket it asks for.  NULL after the message.
+ */
+static struct conf *
+load_conf(const struct options *o)
+{
+	struct conf *conf;
+	char err[512];
+	int rc;
+
+	if ((conf = conf_server_load(o->confpath, err, sizeof err)) == NULL) {
+		log_warnx("%s", err);
+		return NULL;
+	}
+	/* From here on to syslog when asked: a configuration error stays where it was typed. */
+	if (o->use_syslog || conf->server->syslog)
+		log_init("rbldbd", true, o->debug);
+	/* The service manager's socket, connected before a chroot hides it. */
+	if ((rc = sdnotify_open()) != 0)
+		log_warnx("NOTIFY_SOCKET: %s: the service manager will not hear from us",
+		    strerror(-rc));
+	if (o->dbdir != NULL) {
+		free(conf->db);
+		conf->db = xstrdup(o->dbdir);
+	}
+	if (o->nlisten > 0 &&
+	    conf_server_set_listen(conf, o->listen, o->nlisten, err, sizeof err) != 0) {
+		log_warnx("%s", err);
+		conf_free(conf);
+		return NULL;
+	}
+	return conf;
+}
+
+/*
+ * The zones in wire form, and into *PRESENCE the maps over them (NULL
+ * without memory: slower, not wrong).  NULL after the message.
+ */
+static struct zonetab *
+open_zones(const struct conf *conf, struct store *store, struct presence **presence)
+{
+	struct zonetab *zt;
+	char err[512];
+
+	if ((zt = zonetab_new(conf, store, err, sizeof err)) == NULL) {
+		log_warnx("%s", err);
+		return NULL;
+	}
+	/* Without the maps every address is looked up: slower, not wrong. */
+	if ((*presence = presence_new(zt)) == NULL)
+		log_warnx("store: no memory for presence maps: every address is looked up");
+	return zt;
+}
+
+/* The sockets and workers over STORE and ZT, not yet started.  NULL after the message. */
+static struct net *
+open_net(const struct conf *conf, struct store *store, const struct zonetab *zt,
+    struct presence *presence, bool read_only)
+{
+	struct net_opts opts;
+	struct net *net;
+	char err[512];
+
+	memset(&opts, 0, sizeof opts);
+	opts.threads = conf->server->threads;
+	opts.presence = presence;
+	opts.read_only = read_only;
+	/* In milliseconds for the timer; a day is as long as any transfer may need. */
+	opts.xfr_timeout_ms = (conf->server->xfr_timeout < 86400 ? conf->server->xfr_timeout :
+	    86400) * 1000u;
+	if (net_open(&net, conf, store, zt, &opts, err, sizeof err) != 0) {
+		log_warnx("%s", err);
+		return NULL;
+	}
+	return net;
+}
+
+/* The reload of R: the configuration and the command line as first read. */
+static void
+reload_init(struct reload *r, const struct options *o, const struct conf *conf)
+{
+	memset(r, 0, sizeof *r);
+	r->path = o->confpath;
+	r->db = conf->db;
+	r->chroot = conf->server->chroot;
+	r->query_log = conf->server->query_log;
+	r->listen = o->listen;
+	r->nlisten = o->nlisten;
+}
+
+/* The one stable line tests and init scripts wait for, and the service manager's. */
+static void
+say_ready(struct net *net, const struct options *o, const struct conf *conf)
+{
+	char ready[1024];
+
+	fprintf(stderr, "rbldbd ready: %s\n", net_describe(net, ready, sizeof ready));
+	fflush(stderr);
+	if (o->use_syslog || conf->server->syslog)
+		log_info("ready: %s", ready);
+	if (o->read_only)
+		log_info("store %s served read-only: no expiry commits; expired listings are "
+		    "hidden, not removed", conf->db);
+	sdnotify("READY=1\nSTATUS=serving");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -413,10 +520,9 @@ main(int argc, char **argv)
 	struct net *net = NULL;
 	struct store_thread store_thread = { .started = false };
 	struct presence *presence = NULL;
-	struct net_opts opts;
 	struct privs_user owner;
 	struct reload reload;
-	char err[512], ready[1024], *realconf = NULL;
+	char err[512], *realconf = NULL;
 	int rc, status = EXIT_FAIL;
 
 	/* rbldnsd's command line: the drop-in (compat.c). */
@@ -435,26 +541,8 @@ main(int argc, char **argv)
 	/* The configuration's full path, to find it again after a chroot. */
 	realconf = realpath(o.confpath, NULL);
 
-	if ((conf = conf_server_load(o.confpath, err, sizeof err)) == NULL) {
-		log_warnx("%s", err);
+	if ((conf = load_conf(&o)) == NULL)
 		goto out;
-	}
-	/* From here on to syslog when asked: a configuration error stays where it was typed. */
-	if (o.use_syslog || conf->server->syslog)
-		log_init("rbldbd", true, o.debug);
-	/* The service manager's socket, connected before a chroot hides it. */
-	if ((rc = sdnotify_open()) != 0)
-		log_warnx("NOTIFY_SOCKET: %s: the service manager will not hear from us",
-		    strerror(-rc));
-	if (o.dbdir != NULL) {
-		free(conf->db);
-		conf->db = xstrdup(o.dbdir);
-	}
-	if (o.nlisten > 0 &&
-	    conf_server_set_listen(conf, o.listen, o.nlisten, err, sizeof err) != 0) {
-		log_warnx("%s", err);
-		goto out;
-	}
 	if (open_store(conf, conf->server->user, o.dbdir, o.read_only, &owner, &store, err,
 	    sizeof err) != 0) {
 		log_warnx("%s", err);
@@ -464,34 +552,14 @@ main(int argc, char **argv)
 	if ((rc = store_drop_cache(store)) != 0)
 		log_warnx("store %s: %s: resident memory may grow to the whole file", conf->db,
 		    rb_strerror(rc));
-	if ((zt = zonetab_new(conf, store, err, sizeof err)) == NULL) {
-		log_warnx("%s", err);
+	if ((zt = open_zones(conf, store, &presence)) == NULL)
 		goto out;
-	}
-	/* Without the maps every address is looked up: slower, not wrong. */
-	if ((presence = presence_new(zt)) == NULL)
-		log_warnx("store: no memory for presence maps: every address is looked up");
 	/* The query log, opened with the sockets, becomes the user's too. */
 	if (geteuid() == 0 && conf->server->user != NULL && owner.uid != 0)
 		querylog_set_owner(owner.uid, owner.gid);
-	memset(&opts, 0, sizeof opts);
-	opts.threads = conf->server->threads;
-	opts.presence = presence;
-	opts.read_only = o.read_only;
-	/* In milliseconds for the timer; a day is as long as any transfer may need. */
-	opts.xfr_timeout_ms = (conf->server->xfr_timeout < 86400 ? conf->server->xfr_timeout :
-	    86400) * 1000u;
-	if (net_open(&net, conf, store, zt, &opts, err, sizeof err) != 0) {
-		log_warnx("%s", err);
+	if ((net = open_net(conf, store, zt, presence, o.read_only)) == NULL)
 		goto out;
-	}
-	memset(&reload, 0, sizeof reload);
-	reload.path = o.confpath;
-	reload.db = conf->db;
-	reload.chroot = conf->server->chroot;
-	reload.query_log = conf->server->query_log;
-	reload.listen = o.listen;
-	reload.nlisten = o.nlisten;
+	reload_init(&reload, &o, conf);
 	if (drop_privileges(conf->server->user, conf->server->chroot, realconf, &reload, err,
 	    sizeof err) != 0) {
 		log_warnx("%s", err);
@@ -507,15 +575,7 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		goto out;
 	}
-	/* The one stable line tests and init scripts wait for. */
-	fprintf(stderr, "rbldbd ready: %s\n", net_describe(net, ready, sizeof ready));
-	fflush(stderr);
-	if (o.use_syslog || conf->server->syslog)
-		log_info("ready: %s", ready);
-	if (o.read_only)
-		log_info("store %s served read-only: no expiry commits; expired listings are "
-		    "hidden, not removed", conf->db);
-	sdnotify("READY=1\nSTATUS=serving");
+	say_ready(net, &o, conf);
 	store_thread_start(&store_thread, store, presence);
 	net_run(net);
 	log_info("stopped");

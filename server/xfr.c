@@ -326,35 +326,19 @@ ixfr_client_serial(const struct dns_msg *m, uint32_t *serial)
 /* Refused transfers are logged at most this often: a stranger can ask for them in a loop. */
 static struct log_limit refused_log;
 
-int
-xfr_start(struct xfr *x, const struct sockaddr *peer, const struct dns_msg *m,
-    const struct tsig_ctx *ctx, struct xfr_job **job)
+/*
+ * The job of question M to zone ZI from WHO (signed with CTX when not
+ * NULL).  NULL with *RCODE: no memory, or an IXFR without its SOA.
+ */
+static struct xfr_job *
+job_new(struct xfr *x, int zi, const struct dns_msg *m, const struct tsig_ctx *ctx,
+    const char *who, int *rcode)
 {
-	const struct tsig_key *key = ctx != NULL ? ctx->key : NULL;
 	struct xfr_job *j;
-	struct addr pa;
-	char who[ADDR_STRLEN];
-	pthread_attr_t attr;
-	pthread_t th;
-	int zi, rc;
 
-	*job = NULL;
-	if (!m->hasq)
-		return DNS_FORMERR;
-	if ((zi = zonetab_find(x->zt, m->lname, m->qnamelen)) < 0 || x->cz[zi] == NULL)
-		return DNS_REFUSED;
-	peer_addr(peer, &pa);
-	addr_format(&pa, who, sizeof(who));
-	if ((rc = acl_check(x->cz[zi], &pa, key)) != 0) {
-		log_limited(&refused_log, "xfr: %s %s from %s refused (%s)",
-		    m->qtype == DNS_T_IXFR ? "IXFR" : "AXFR", x->zt->zones[zi].name, who,
-		    rc == 1 ? "no allow-transfer item for the address" :
-		    key != NULL ? "key not allowed" : "unsigned, a key is needed");
-		return DNS_REFUSED;
-	}
-
+	*rcode = DNS_SERVFAIL;
 	if ((j = calloc(1, sizeof(*j))) == NULL)
-		return DNS_SERVFAIL;
+		return NULL;
 	j->x = x;
 	j->zi = (size_t)zi;
 	j->id[0] = (uint8_t)(m->id >> 8);
@@ -363,27 +347,31 @@ xfr_start(struct xfr *x, const struct sockaddr *peer, const struct dns_msg *m,
 	j->qlen = (size_t)m->qnamelen + 4;
 	memcpy(j->question, m->pkt + DNS_QNAME, j->qlen);
 	j->ixfr = m->qtype == DNS_T_IXFR;
-	memcpy(j->peer, who, sizeof(who));
+	memcpy(j->peer, who, sizeof(j->peer));
 	if (ctx != NULL) {
 		j->sign = true;
 		j->tsig = *ctx;
 	}
 	if (j->ixfr && ixfr_client_serial(m, &j->client_serial) != 0) {
 		free(j);
-		return DNS_FORMERR;
+		*rcode = DNS_FORMERR;
+		return NULL;
 	}
+	return j;
+}
 
-	pthread_mutex_lock(&x->mu);
-	rc = x->live >= XFR_MAX_JOBS ? -EBUSY : 0;
-	if (rc == 0)
-		x->live++;
-	pthread_mutex_unlock(&x->mu);
-	if (rc != 0) {
-		log_limited(&refused_log, "xfr: %s to %s refused: %d transfers running",
-		    x->zt->zones[zi].name, who, XFR_MAX_JOBS);
-		free(j);
-		return DNS_REFUSED;
-	}
+/*
+ * Take job J's snapshot and start its producer, in the slot xfr_start
+ * counted for it.  0, or DNS_SERVFAIL with J freed and its slot given back.
+ */
+static int
+job_run(struct xfr *x, struct xfr_job *j)
+{
+	size_t zi = j->zi;
+	pthread_attr_t attr;
+	pthread_t th;
+	int rc;
+
 	/* The snapshot is taken here, on the worker; MDB_NOTLS lets the producer use it. */
 	if ((rc = store_reader_init(x->store, &j->rd)) != 0 ||
 	    (rc = store_zone_get(&j->rd, x->zt->zones[zi].id, &j->sz)) != 0) {
@@ -402,7 +390,6 @@ xfr_start(struct xfr *x, const struct sockaddr *peer, const struct dns_msg *m,
 		pthread_cond_destroy(&j->cv);
 		goto fail;
 	}
-	*job = j;
 	return 0;
 fail:
 	store_reader_fini(&j->rd);
@@ -412,6 +399,50 @@ fail:
 	pthread_cond_broadcast(&x->cv);
 	pthread_mutex_unlock(&x->mu);
 	return DNS_SERVFAIL;
+}
+
+int
+xfr_start(struct xfr *x, const struct sockaddr *peer, const struct dns_msg *m,
+    const struct tsig_ctx *ctx, struct xfr_job **job)
+{
+	const struct tsig_key *key = ctx != NULL ? ctx->key : NULL;
+	struct xfr_job *j;
+	struct addr pa;
+	char who[ADDR_STRLEN];
+	int zi, rc;
+
+	*job = NULL;
+	if (!m->hasq)
+		return DNS_FORMERR;
+	if ((zi = zonetab_find(x->zt, m->lname, m->qnamelen)) < 0 || x->cz[zi] == NULL)
+		return DNS_REFUSED;
+	peer_addr(peer, &pa);
+	addr_format(&pa, who, sizeof(who));
+	if ((rc = acl_check(x->cz[zi], &pa, key)) != 0) {
+		log_limited(&refused_log, "xfr: %s %s from %s refused (%s)",
+		    m->qtype == DNS_T_IXFR ? "IXFR" : "AXFR", x->zt->zones[zi].name, who,
+		    rc == 1 ? "no allow-transfer item for the address" :
+		    key != NULL ? "key not allowed" : "unsigned, a key is needed");
+		return DNS_REFUSED;
+	}
+
+	if ((j = job_new(x, zi, m, ctx, who, &rc)) == NULL)
+		return rc;
+
+	pthread_mutex_lock(&x->mu);
+	rc = x->live >= XFR_MAX_JOBS ? -EBUSY : 0;
+	if (rc == 0)
+		x->live++;
+	pthread_mutex_unlock(&x->mu);
+	if (rc != 0) {
+		log_limited(&refused_log, "xfr: %s to %s refused: %d transfers running",
+		    x->zt->zones[zi].name, who, XFR_MAX_JOBS);
+		free(j);
+		return DNS_REFUSED;
+	}
+	if ((rc = job_run(x, j)) == 0)
+		*job = j;
+	return rc;
 }
 
 void
