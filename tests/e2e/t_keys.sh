@@ -7,6 +7,9 @@
 # a key; a qps limit refuses the excess; the metrics name keys by a prefix
 # and the query log never holds a whole key; `rbldb key show` reports the
 # usage rbldbd folded into the store (at the latest when it stops).
+# [server] keys and key-refusal are the default of zones that say nothing
+# (PLAIN); [server] key-day-start moves the quota day, as `key show` dates
+# the usage by the day it started.
 . "$(dirname "$0")/lib.sh"
 
 need_tool dig dnsutils
@@ -16,8 +19,12 @@ make_tmp
 
 KEY=customer0one0key
 REQ=required.example.org
+PLAIN=plain.example.org
 write_apex "$T/$REQ.zone" "$REQ"
-sed -i "s|^threads = 2|threads = 2\nmetrics = 127.0.0.1:0\nquery-log = queries.log|" "$CONF"
+write_apex "$T/$PLAIN.zone" "$PLAIN"
+# Quota days from 23:59 UTC: before then, today's queries count on yesterday's.
+DAYSTART=23:59
+sed -i "s|^threads = 2|threads = 2\nmetrics = 127.0.0.1:0\nquery-log = queries.log\nkeys = required\nkey-refusal = nxdomain\nkey-day-start = $DAYSTART|" "$CONF"
 cat >>"$CONF" <<EOF
 keys = allowed
 key-refusal = 127.255.255.254 "key over quota"
@@ -26,6 +33,11 @@ key-refusal = 127.255.255.254 "key over quota"
 apex = $REQ.zone
 family = ipv4
 keys = required
+key-refusal = refuse
+
+[zone $PLAIN]
+apex = $PLAIN.zone
+family = ipv4
 EOF
 
 # ---- the CLI ----
@@ -48,6 +60,8 @@ expect_eq "key list --json: two keys" 2 \
     "$(printf '%s' "$RB_OUT" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
 rb_ok "report 192.0.2.5" report 192.0.2.5 --zone "$ZONE" --reason "seen spamming"
 rb_ok "report 192.0.2.5 in $REQ" report 192.0.2.5 --zone "$REQ"
+rb_ok "report 192.0.2.5 in $PLAIN" report 192.0.2.5 --zone "$PLAIN"
+rb_ok "a key for $PLAIN" key add plain0zone0key --zone "$PLAIN"
 
 start_server || finish
 
@@ -67,6 +81,12 @@ check "an unknown key: never the data of a test point" \
 check "keys = required: no key is REFUSED" dns_status_is REFUSED "5.2.0.192.$REQ" A
 check "keys = required: a valid key answers" dns_is 127.0.0.2 "5.2.0.192.$KEY.$REQ" A
 check "keys = required: the apex needs no key" dns_status_is NOERROR "$REQ" SOA
+check "[server] keys = required: a zone without keys needs one" \
+    dns_status_is NXDOMAIN "5.2.0.192.$PLAIN" A
+check "[server] key-refusal: a zone without its own answers nxdomain" \
+    dns_status_is NXDOMAIN "5.2.0.192.unknown0key.$PLAIN" A
+check "[server] keys: a valid key answers in a zone without keys" \
+    dns_is 127.0.0.2 "5.2.0.192.plain0zone0key.$PLAIN" A
 
 rb_ok "key disable" key disable "$KEY"
 check_disabled() { dns_is 127.255.255.254 "5.2.0.192.$KEY.$ZONE" A; }
@@ -107,7 +127,14 @@ rb_ok "key show --json after the server stopped" key show limited0key1 --json
 expect_eq "key show: today's queries and refusals of the limited key" "6" \
     "$(printf '%s' "$RB_OUT" | python3 -c 'import json,sys; u = json.load(sys.stdin)["usage"][-1]; print(u["queries"] + u["refusals"])')"
 rb_ok "key show (text) reports usage" key show "$KEY"
-expect_match "key show: a line of usage for today" "^  $(date -u +%Y-%m-%d)  queries [1-9][0-9]*  hits [1-9]" "$RB_OUT"
+# The quota day began at $DAYSTART UTC yesterday, unless that minute is now.
+if [ "$(date -u +%H:%M)" = "$DAYSTART" ]; then
+	DAY=$(date -u +%Y-%m-%d)
+else
+	DAY=$(date -u -d yesterday +%Y-%m-%d)
+fi
+expect_match "key show: usage on the quota day of key-day-start" \
+    "^  $DAY  queries [1-9][0-9]*  hits [1-9]" "$RB_OUT"
 rb_ok "key remove" key remove limited0key1
 rb key show limited0key1
 expect_eq "a removed key is not shown" 1 "$RB_RC"
