@@ -28,6 +28,7 @@ struct conf_key {
 struct conf_xfr_acl {
 	struct addr net;
 	const struct conf_key *key;	/* NULL = no key needed */
+	bool serve_keys;	/* "serve-keys": the zone's query keys go with its AXFR (DNAMEs) */
 };
 
 /*

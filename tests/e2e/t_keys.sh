@@ -29,6 +29,8 @@ cat >>"$CONF" <<EOF
 keys = allowed
 key-refusal = 127.255.255.254 "key over quota"
 
+allow-transfer = 127.0.0.2 serve-keys
+
 [zone $REQ]
 apex = $REQ.zone
 family = ipv4
@@ -87,6 +89,21 @@ check "[server] key-refusal: a zone without its own answers nxdomain" \
     dns_status_is NXDOMAIN "5.2.0.192.unknown0key.$PLAIN" A
 check "[server] keys: a valid key answers in a zone without keys" \
     dns_is 127.0.0.2 "5.2.0.192.plain0zone0key.$PLAIN" A
+
+# ---- secondaries: the keys go only to one configured to serve them ----
+
+axfr() { dig @127.0.0.1 -p "$PORT" -b "$1" +tries=1 +time=5 "$ZONE" AXFR; }
+out=$(axfr 127.0.0.1)
+expect_match "AXFR to a secondary: the listing" "5\.2\.0\.192\.$ZONE\..*127\.0\.0\.2" "$out"
+check_not "AXFR to a secondary without serve-keys: no key" grep -qi "$KEY" <<<"$out"
+out=$(axfr 127.0.0.2)
+expect_match "AXFR to a secondary with serve-keys: KEY.ZONE DNAME ZONE" \
+    "^$KEY\.$ZONE\.[[:space:]].*DNAME[[:space:]]$ZONE\." "$out"
+check_not "serve-keys: a key not for this zone is not sent" grep -q "plain0zone0key" <<<"$out"
+expect_match "serve-keys: the listing too" "5\.2\.0\.192\.$ZONE\." "$out"
+ixfr=$(dig @127.0.0.1 -p "$PORT" -b 127.0.0.2 +tries=1 +time=5 "$ZONE" "IXFR=1")
+expect_match "serve-keys: an IXFR is answered with the whole zone and its keys" \
+    "^$KEY\.$ZONE\.[[:space:]].*DNAME" "$ixfr"
 
 rb_ok "key disable" key disable "$KEY"
 check_disabled() { dns_is 127.255.255.254 "5.2.0.192.$KEY.$ZONE" A; }
