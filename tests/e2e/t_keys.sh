@@ -114,6 +114,10 @@ check "an enabled key answers again" poll_until 10 check_enabled
 rb_ok "key add a new key" key add late0comer0key
 check_new() { dns_is 127.0.0.2 "5.2.0.192.late0comer0key.$ZONE" A; }
 check "a new key answers without reload" poll_until 10 check_new
+# A key for every zone without limits takes the fast path: disabling it still refuses.
+rb_ok "key disable a key for every zone" key disable late0comer0key
+check_new_off() { dns_is 127.255.255.254 "5.2.0.192.late0comer0key.$ZONE" A; }
+check "a disabled key for every zone gets the key-refusal" poll_until 10 check_new_off
 rb_ok "key remove" key remove late0comer0key
 check_gone() { dns_is 127.255.255.254 "5.2.0.192.late0comer0key.$ZONE" A; }
 check "a removed key gets the key-refusal" poll_until 10 check_gone
