@@ -100,6 +100,9 @@ static const struct keydef server_keys[] = {
 	{ "query-log-format", KEY_SCALAR, .hook = CONF_HOOK_QUERY_LOG_FORMAT },
 	{ "nsid", KEY_SCALAR, .hook = CONF_HOOK_NSID },
 	{ "syslog", KEY_SCALAR, .hook = CONF_HOOK_SYSLOG },
+	{ "keys", KEY_SCALAR, .hook = CONF_HOOK_KEYS },
+	{ "key-refusal", KEY_SCALAR, .hook = CONF_HOOK_KEY_REFUSAL },
+	{ "key-day-start", KEY_SCALAR, .hook = CONF_HOOK_KEY_DAY_START },
 	{ .name = NULL },
 };
 

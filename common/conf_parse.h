@@ -47,6 +47,7 @@ enum conf_hook_key {
 	CONF_HOOK_NSID,
 	CONF_HOOK_SYSLOG,
 	CONF_HOOK_QUERY_LOG_FORMAT,
+	CONF_HOOK_KEY_DAY_START,
 	/* [server] and [zone NAME]: conf_parse_zone() tells which */
 	CONF_HOOK_ACL,
 	CONF_HOOK_RRL_RATE,

@@ -109,7 +109,7 @@ usage(struct store_reader *rd, const struct store_key *k, json_t *o)
 	int rc;
 
 	if (o == NULL)
-		printf("usage     by UTC day, as rbldbd last folded it\n");
+		printf("usage     by quota day ([server] key-day-start), as rbldbd last folded it\n");
 	rc = store_key_usage_walk(rd, k->hash, today - (USAGE_DAYS - 1), usage_cb, &uw);
 	if (o != NULL)
 		json_object_set_new(o, "usage", uw.list);

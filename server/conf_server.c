@@ -558,21 +558,30 @@ static int
 set_keys(struct conf_parse *p, const char *v)
 {
 	static const char *const names[] = { "off", "allowed", "required" };
+	struct conf_zone *z = conf_parse_zone(p);
 	size_t k;
 
 	for (k = 0; k < RB_ARRAY_LEN(names); k++)
 		if (strcasecmp(v, names[k]) == 0) {
-			conf_parse_zone(p)->server->keys = (enum conf_keys)k;
+			if (z == NULL) {
+				server(p)->zone_keys = (enum conf_keys)k;	/* every zone's default */
+			} else {
+				z->server->keys = (enum conf_keys)k;
+				z->server->keys_set = true;
+			}
 			return 0;
 		}
 	return conf_fail(p, "keys '%s' is not off, allowed or required", v);
 }
 
-/* refuse, nxdomain, or 127.X.Y.Z ["TEXT"]: what a key that may not ask gets. */
+/*
+ * refuse, nxdomain, or 127.X.Y.Z ["TEXT"]: what a key that may not ask
+ * gets, into *REF, *CODE and *TEXT (replaced).
+ */
 static int
-set_key_refusal(struct conf_parse *p, const char *v)
+parse_key_refusal(struct conf_parse *p, const char *v, enum conf_key_refusal *ref,
+    uint32_t *code, char **text_out)
 {
-	struct conf_zone_server *zs = conf_parse_zone(p)->server;
 	const char *orig = v;
 	char tok[256], text[256] = "";
 	struct addr a;
@@ -582,22 +591,21 @@ set_key_refusal(struct conf_parse *p, const char *v)
 	if (conf_acl_next_token(&v, tok, sizeof(tok), &quoted) <= 0 || quoted)
 		goto bad;
 	if (strcasecmp(tok, "refuse") == 0 || strcasecmp(tok, "nxdomain") == 0) {
-		zs->key_refusal = tok[0] == 'r' || tok[0] == 'R' ? CONF_KEYREF_REFUSE :
-		    CONF_KEYREF_NXDOMAIN;
+		*ref = tok[0] == 'r' || tok[0] == 'R' ? CONF_KEYREF_REFUSE : CONF_KEYREF_NXDOMAIN;
 	} else {
 		if (addr_parse(tok, &a) != 0 || a.fam != ADDR_V4 || a.a[0] != 127)
 			goto bad;
-		zs->key_refusal = CONF_KEYREF_ANSWER;
-		zs->key_refusal_code = (uint32_t)a.a[0] << 24 | (uint32_t)a.a[1] << 16 |
+		*ref = CONF_KEYREF_ANSWER;
+		*code = (uint32_t)a.a[0] << 24 | (uint32_t)a.a[1] << 16 |
 		    (uint32_t)a.a[2] << 8 | a.a[3];
 		if ((t = conf_acl_next_token(&v, text, sizeof(text), &quoted)) < 0)
 			return conf_fail(p, "key-refusal: a quoted text is not closed (end it with \")");
 		if (t > 0 && !quoted)
 			return conf_fail(p,
 			    "key-refusal: put the answer's text in double quotes (\"%s ...\")", text);
-		free(zs->key_refusal_text);
-		zs->key_refusal_text = NULL;
-		if (t > 0 && text[0] != '\0' && (zs->key_refusal_text = strdup(text)) == NULL)
+		free(*text_out);
+		*text_out = NULL;
+		if (t > 0 && text[0] != '\0' && (*text_out = strdup(text)) == NULL)
 			return nomem(p);
 	}
 	if (conf_acl_next_token(&v, tok, sizeof(tok), &quoted) != 0)
@@ -606,6 +614,49 @@ set_key_refusal(struct conf_parse *p, const char *v)
 bad:
 	return conf_fail(p, "key-refusal '%s' is not refuse, nxdomain or 127.X.Y.Z \"TEXT\" "
 	    "(e.g. 127.255.255.254 \"key over quota\")", orig);
+}
+
+static int
+set_key_refusal(struct conf_parse *p, const char *v)
+{
+	struct conf_zone *z = conf_parse_zone(p);
+	struct conf_server *s = server(p);
+
+	if (z == NULL)
+		return parse_key_refusal(p, v, &s->key_refusal, &s->key_refusal_code,
+		    &s->key_refusal_text);
+	z->server->key_refusal_set = true;
+	return parse_key_refusal(p, v, &z->server->key_refusal, &z->server->key_refusal_code,
+	    &z->server->key_refusal_text);
+}
+
+/* HH:MM (UTC): when a quota day of keyed access starts. */
+static int
+set_key_day_start(struct conf_parse *p, const char *v)
+{
+	unsigned h, m;
+	int n = 0;
+
+	if (sscanf(v, "%2u:%2u%n", &h, &m, &n) != 2 || v[n] != '\0' || h > 23 || m > 59)
+		return conf_fail(p, "key-day-start '%s' is not a time of day HH:MM in UTC "
+		    "(e.g. 00:00, 06:30)", v);
+	server(p)->key_day_start = h * 3600 + m * 60;
+	return 0;
+}
+
+/* Zones that say nothing of keys take [server]'s keys and key-refusal. */
+static int
+inherit_keys(struct conf_parse *p, const struct conf_server *s, struct conf_zone_server *zs)
+{
+	if (!zs->keys_set)
+		zs->keys = s->zone_keys;
+	if (zs->key_refusal_set)
+		return 0;
+	zs->key_refusal = s->key_refusal;
+	zs->key_refusal_code = s->key_refusal_code;
+	if (s->key_refusal_text != NULL && (zs->key_refusal_text = strdup(s->key_refusal_text)) == NULL)
+		return nomem(p);
+	return 0;
 }
 
 /* ---- The hooks ---- */
@@ -662,6 +713,8 @@ finish(struct conf_parse *p)
 			zs->rrl_rate = s->rrl_rate;
 		if (zs->rrl_slip == CONF_INHERIT)
 			zs->rrl_slip = s->rrl_slip;
+		if (inherit_keys(p, s, zs) != 0)
+			return -1;
 	}
 	if (s->tcp_max_conns == 0)
 		s->tcp_max_conns = CONF_DEFAULT_TCP_MAX_CONNS;
@@ -702,6 +755,7 @@ free_server(struct conf *c)
 	free(s->rrl_exempt);
 	free(s->query_log);
 	free(s->nsid);
+	free(s->key_refusal_text);
 	free(s);
 	c->server = NULL;
 }
@@ -734,6 +788,7 @@ static const struct conf_hooks hooks = {
 		[CONF_HOOK_JOURNAL_AGE] = set_journal_age,
 		[CONF_HOOK_KEYS] = set_keys,
 		[CONF_HOOK_KEY_REFUSAL] = set_key_refusal,
+		[CONF_HOOK_KEY_DAY_START] = set_key_day_start,
 		[CONF_HOOK_ALGORITHM] = conf_xfr_set_algorithm,
 		[CONF_HOOK_SECRET] = conf_xfr_set_secret,
 	},

@@ -28,6 +28,7 @@ struct conf_key {
 struct conf_xfr_acl {
 	struct addr net;
 	const struct conf_key *key;	/* NULL = no key needed */
+	bool serve_keys;	/* "serve-keys": the zone's query keys go with its AXFR (DNAMEs) */
 };
 
 /*
@@ -88,6 +89,7 @@ struct conf_zone_server {
 	enum conf_key_refusal key_refusal;	/* default refuse */
 	uint32_t key_refusal_code;	/* CONF_KEYREF_ANSWER: the A, host order, in 127/8 */
 	char *key_refusal_text;	/* CONF_KEYREF_ANSWER: the TXT, or NULL */
+	bool keys_set, key_refusal_set;	/* said here; else [server]'s (conf_server_load) */
 };
 
 struct conf_xfr_parse;
@@ -121,6 +123,12 @@ struct conf_server {
 	bool syslog;		/* log to syslog instead of standard error */
 	struct conf_key *keys;
 	size_t nkeys;
+	/* Keyed access: the keys and key-refusal of zones that say none; quota days. */
+	enum conf_keys zone_keys;
+	enum conf_key_refusal key_refusal;
+	uint32_t key_refusal_code;
+	char *key_refusal_text;
+	uint32_t key_day_start;	/* seconds after 00:00 UTC a quota day starts (key-day-start) */
 	struct conf_xfr_parse *xfr_parse;	/* conf_xfr.c's, while the file is read */
 };
 

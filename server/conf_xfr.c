@@ -141,6 +141,14 @@ set_xfr_list(struct conf_parse *p, const char *v, bool notify)
 				return -1;
 			continue;
 		}
+		if (!notify && strcasecmp(item, "serve-keys") == 0) {
+			/* Keyed access: this secondary serves the keys too (SPEC). */
+			if (!st->have_item)
+				return conf_fail(p, "allow-transfer: 'serve-keys' must follow an "
+				    "address (ADDR [key NAME] serve-keys)");
+			zs->allow_transfer[zs->nallow_transfer - 1].serve_keys = true;
+			continue;
+		}
 		if (strcasecmp(item, "key") == 0) {
 			if (!st->have_item)
 				return conf_fail(p, "%s: 'key' must follow an address (ADDR key "

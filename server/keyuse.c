@@ -62,10 +62,8 @@ keyuse_sum_window(const struct keyuse_set *set, uint64_t hash, uint32_t sec, uin
 }
 
 void
-keyuse_count(struct keyuse_slot *s, uint32_t now)
+keyuse_count(struct keyuse_slot *s, uint32_t now, uint32_t day)
 {
-	uint32_t day = now / 86400;
-
 	atomic_store_explicit(&s->queries, atomic_load_explicit(&s->queries, RELAXED) + 1, RELAXED);
 	if (atomic_load_explicit(&s->sec, RELAXED) != now) {
 		atomic_store_explicit(&s->nsec, 0, RELAXED);

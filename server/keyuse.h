@@ -25,7 +25,7 @@ struct keyuse_slot {
 	char prefix[KEYUSE_PREFIX];	/* written before hash */
 	_Atomic uint64_t queries, hits, refusals;
 	_Atomic uint32_t sec, nsec;	/* the second of the last answered query, and its count */
-	_Atomic uint32_t day, nday;	/* the UTC day (seconds / 86400) and its count */
+	_Atomic uint32_t day, nday;	/* the quota day (keyuse_day) and its count */
 };
 
 struct keyuse {
@@ -52,8 +52,30 @@ struct keyuse_slot *keyuse_slot(struct keyuse *ku, uint64_t hash, const char *pr
 void keyuse_sum_window(const struct keyuse_set *set, uint64_t hash, uint32_t sec, uint32_t day,
     uint64_t *nsec, uint64_t *nday);
 
-/* Count one answered query of the owner's slot S at second NOW. */
-void keyuse_count(struct keyuse_slot *s, uint32_t now);
+/*
+ * The quota day of second NOW: days since the epoch, each starting at
+ * START seconds after 00:00 UTC ([server] key-day-start, below 86400).
+ * Daily limits and the usage `rbldb key show` reports count by it.
+ */
+static inline uint32_t
+keyuse_day(uint32_t now, uint32_t start)
+{
+	return (now - start) / 86400;
+}
+
+/* One more on a counter only its owner writes. */
+static inline void
+keyuse_bump(_Atomic uint64_t *c)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+	    memory_order_relaxed);
+}
+
+/*
+ * Count one answered query of the owner's slot S at second NOW of quota
+ * day DAY, in its total and in the windows the limits read.
+ */
+void keyuse_count(struct keyuse_slot *s, uint32_t now, uint32_t day);
 
 /*
  * Fold into W, as usage of DAY, what every table of SET counted since SEEN

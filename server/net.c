@@ -319,6 +319,7 @@ worker_reload(uv_async_t *a)
 	w->q.acl = sv->acl;
 	w->q.nsid = sv->c->server->nsid;
 	w->q.nsidlen = (uint16_t)sv->c->server->nsidlen;
+	w->q.key_day_start = sv->c->server->key_day_start;
 	served_release(old);
 }
 
@@ -336,6 +337,7 @@ worker_main(void *arg)
 	w->q.keyset = &w->n->keyset;
 	w->q.nsid = w->sv->c->server->nsid;
 	w->q.nsidlen = (uint16_t)w->sv->c->server->nsidlen;
+	w->q.key_day_start = w->sv->c->server->key_day_start;
 	uv_sem_post(&w->n->started);
 	if (w->rc != 0)
 		return;

@@ -7,7 +7,7 @@
 #include "addr.h"
 #include "conf_server.h"
 #include "dns.h"
-#include "keyuse.h"
+#include "keyed.h"
 #include "presence.h"
 #include "rb.h"
 #include "rrl.h"
@@ -158,24 +158,31 @@ zone_serial(struct query_ctx *q, size_t zi)
 
 /* The zone whose apex is the longest suffix of the question name; *OFF = where it starts. */
 static int
-find_zone(const struct zonetab *zt, const struct dns_msg *m, size_t *off)
+find_zone(const struct zonetab *zt, const struct dns_msg *m, size_t *off, size_t *above)
 {
 	const uint8_t *name = m->lname;
 	unsigned labels = m->qlabels;
-	size_t o = 0;
+	size_t o = 0, p = 0;
 	int zi;
 
 	if (zt == NULL || zt->nzones == 0)
 		return -1;
-	for (; labels > zt->maxlabels; labels--)
+	for (; labels > zt->maxlabels + 1u; labels--)
 		o += 1 + (size_t)name[o];
+	if (labels > zt->maxlabels) {
+		p = o;
+		o += 1 + (size_t)name[o];
+		labels--;
+	}
 	for (; labels >= zt->minlabels; labels--) {
 		if ((zi = zonetab_find(zt, name + o, m->qnamelen - o)) >= 0) {
 			*off = o;
+			*above = p;	/* the label directly under the apex (keyed access) */
 			return zi;
 		}
 		if (labels == 0)
 			break;
+		p = o;
 		o += 1 + (size_t)name[o];
 	}
 	return -1;
@@ -389,121 +396,17 @@ answer_key_refusal(const struct zt_zone *z, uint16_t qtype, uint32_t serial, str
 }
 
 /*
- * The keys this worker looked up in its current snapshot, by a cheap hash
- * of the label: a client repeating its key costs a constant-time compare of
- * 64 octets instead of a keyed hash and a B-tree descent.  An entry is
- * good for one snapshot (txnid), so a key change is seen with the next.
- * Whether a label is cached tells a client only about labels it asked.
+ * Keyed access for a zone with keys (keyed.c), the label directly under
+ * the apex at ABOVE: true when the key-refusal (or the key's own name) has
+ * been answered into R; else *NBELOW loses the key's label, if any, and
+ * *SLOTP gets its counters.
  */
-#define KEYCACHE_SLOTS 256
-struct query_keycache {
-	uint64_t txnid;
-	uint64_t word[8];	/* the label (lower case), NUL padded */
-	uint8_t len;
-	bool found;
-	struct store_key k;
-};
-
-static const struct store_key *
-keycache_get(struct query_ctx *q, const uint8_t *label, size_t len)
-{
-	struct query_keycache *e;
-	uint64_t w[8] = { 0 }, h = len, diff;
-	unsigned i;
-	int rc;
-
-	memcpy(w, label, len);	/* len <= 63: STORE_KEY_MIN..63 octets of a DNS label */
-	/* Labels are 8 octets or more: their first 16 pick the entry well enough. */
-	h = ((h ^ w[0]) * 0x9e3779b97f4a7c15ULL ^ w[1]) * 0x9e3779b97f4a7c15ULL;
-	e = &q->keycache[(h >> 32) & (KEYCACHE_SLOTS - 1)];
-	diff = e->len ^ len;
-	for (i = 0; i < 8; i++)
-		diff |= e->word[i] ^ w[i];
-	if (e->txnid != q->rd.txnid || diff != 0) {
-		rc = store_key_find(&q->rd, label, len, &e->k);
-		if (rc != 0 && rc != RB_ENOTFOUND) {
-			e->len = 0;	/* no label: never a hit */
-			return NULL;
-		}
-		e->txnid = q->rd.txnid;
-		memcpy(e->word, w, sizeof(w));
-		e->len = (uint8_t)len;
-		e->found = rc == 0;
-	}
-	return e->found ? &e->k : NULL;
-}
-
-/* One more on a counter only this worker writes (keyuse.h). */
-static void
-bump(_Atomic uint64_t *c)
-{
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
-	    memory_order_relaxed);
-}
-
-/*
- * The key of a query of zone Z with NBELOW labels below the apex: the label
- * directly under it when that is 8 octets or more (no address label is).
- * Returns the enum query_key; on QUERY_KEY_OK the caller reads one label
- * less.  Unknown keys cost one LMDB get; a known one its counters too.
- */
-static enum query_key
-key_gate(struct query_ctx *q, const struct zt_zone *z, const struct dns_msg *m, unsigned nbelow,
+static inline bool
+keyed(struct query_ctx *q, const struct zt_zone *z, const struct dns_msg *m, size_t above,
+    uint16_t qtype, uint32_t serial, struct reply *r, unsigned *nbelow,
     struct keyuse_slot **slotp)
 {
-	const struct store_key *k;
-	struct keyuse_slot *slot = NULL;
-	const uint8_t *label;
-	uint64_t nsec, nday;
-	size_t o = 0;
-	unsigned i;
-
-	*slotp = NULL;
-	for (i = 0; i + 1 < nbelow; i++)
-		o += 1 + (size_t)m->lname[o];
-	label = m->lname + o;
-	if (label[0] < STORE_KEY_MIN)
-		return z->keys == CONF_KEYS_REQUIRED ? QUERY_KEY_MISSING : QUERY_KEY_NONE;
-	q->info.keyoff = (uint16_t)(o + 1);
-	q->info.keylen = label[0];
-	if ((k = keycache_get(q, label + 1, label[0])) == NULL)
-		return QUERY_KEY_UNKNOWN;
-	if (q->keyuse != NULL)
-		slot = keyuse_slot(q->keyuse, k->hash, (const char *)label + 1, true);
-	if (k->disabled || !store_key_allows(k, z->id)) {
-		if (slot != NULL)
-			bump(&slot->refusals);
-		return QUERY_KEY_UNKNOWN;
-	}
-	if (q->keyuse != NULL) {
-		/* A limited key no counter holds cannot be held to its limit: refused. */
-		if (slot == NULL && (k->qps != 0 || k->daily != 0))
-			return QUERY_KEY_OVER;
-		if (slot != NULL && (k->qps != 0 || k->daily != 0)) {
-			keyuse_sum_window(q->keyset, slot->hash, q->now, q->now / 86400, &nsec,
-			    &nday);
-			if ((k->qps != 0 && nsec >= k->qps) || (k->daily != 0 && nday >= k->daily)) {
-				bump(&slot->refusals);
-				return QUERY_KEY_OVER;
-			}
-		}
-		if (slot != NULL)
-			keyuse_count(slot, q->now);
-	}
-	*slotp = slot;
-	return QUERY_KEY_OK;
-}
-
-/*
- * Keyed access for a zone with keys: true when the key-refusal (or the
- * key's own name) has been answered into R; else *NBELOW loses the key's
- * label, if any, and *SLOTP gets its counters.
- */
-static __attribute__((noinline)) bool
-keyed(struct query_ctx *q, const struct zt_zone *z, const struct dns_msg *m, uint16_t qtype,
-    uint32_t serial, struct reply *r, unsigned *nbelow, struct keyuse_slot **slotp)
-{
-	q->info.key = (uint8_t)key_gate(q, z, m, *nbelow, slotp);
+	q->info.key = (uint8_t)keyed_gate(q, z, m->lname + above, above, slotp);
 	if (q->info.key == QUERY_KEY_OK) {
 		(*nbelow)--;
 	} else if (q->info.key != QUERY_KEY_NONE) {
@@ -533,10 +436,10 @@ answer_zone(struct query_ctx *q, const struct dns_msg *m, enum query_transport t
 	unsigned nbelow;
 	struct hit h;
 	uint32_t serial;
-	size_t off = 0;
+	size_t off = 0, above = 0;
 	int zi, rc;
 
-	*zip = zi = find_zone(q->zt, m, &off);
+	*zip = zi = find_zone(q->zt, m, &off, &above);
 	if (zi >= 0)
 		q->info.zone = q->zt->zones[zi].id;
 	if (client != NULL && (rule = acl_match(q->acl, zi, client)) != NULL) {
@@ -581,13 +484,13 @@ answer_zone(struct query_ctx *q, const struct dns_msg *m, enum query_transport t
 	nbelow = m->qlabels - z->nlabels;
 	/* Out of line: a zone without keys pays this one test. */
 	if (__builtin_expect(z->keys != CONF_KEYS_OFF, 0) &&
-	    keyed(q, z, m, qtype, serial, r, &nbelow, &slot))
+	    keyed(q, z, m, above, qtype, serial, r, &nbelow, &slot))
 		return QUERY_ANSWER;
 	if ((rc = dnsbl_lookup(q, z, m->lname, nbelow, &h)) == 0) {
 		/* An empty non-terminal is not listed either: a miss, as NXDOMAIN is. */
 		q->info.lookup = h.kind == HIT_LISTED ? QUERY_LOOKUP_HIT : QUERY_LOOKUP_MISS;
 		if (slot != NULL && h.kind == HIT_LISTED)
-			bump(&slot->hits);
+			keyed_hit(slot);
 		if (h.kind == HIT_LISTED) {
 			rc = answer_listed(q, z, qtype, &h, serial, r);
 		} else {
@@ -744,7 +647,9 @@ query_answer_msg(struct query_ctx *q, const struct dns_msg *m, enum query_transp
 int
 query_find_zone(const struct zonetab *zt, const struct dns_msg *m, size_t *off)
 {
-	return find_zone(zt, m, off);
+	size_t above;
+
+	return find_zone(zt, m, off, &above);
 }
 
 enum query_result
@@ -769,7 +674,7 @@ query_ctx_init(struct query_ctx *q, const struct zonetab *zt, struct store *s)
 	if ((rc = store_reader_init(s, &q->rd)) < 0)
 		return rc;
 	if ((q->serials = calloc(STORE_MAX_ZONES, sizeof(*q->serials))) == NULL ||
-	    (q->keycache = calloc(KEYCACHE_SLOTS, sizeof(*q->keycache))) == NULL) {
+	    (q->keycache = keyed_cache_new()) == NULL) {
 		free(q->serials);
 		q->serials = NULL;
 		store_reader_fini(&q->rd);
@@ -785,7 +690,7 @@ query_ctx_fini(struct query_ctx *q)
 		return;
 	store_reader_fini(&q->rd);
 	free(q->serials);
-	free(q->keycache);
+	keyed_cache_free(q->keycache);
 	q->serials = NULL;
 	q->keycache = NULL;
 }

@@ -80,7 +80,7 @@ struct rrl;	/* rrl.h: the server's shared rate limiting table */
 struct presence;	/* presence.h: which IPv4 /24s hold entries */
 struct keyuse;		/* keyuse.h: this worker's per-key counters */
 struct keyuse_set;	/* keyuse.h: every worker's, for the limits */
-struct query_keycache;	/* query.c: keys looked up in this snapshot */
+struct query_keycache;	/* keyed.c: keys looked up in this snapshot */
 
 /*
  * Per-worker state: a reusable read transaction and cached zone serials.
@@ -97,7 +97,8 @@ struct query_ctx {
 	const struct presence *presence;
 	struct keyuse *keyuse;		/* NULL: keys not counted, no limits enforced */
 	const struct keyuse_set *keyset;	/* with keyuse: every worker's tables */
-	struct query_keycache *keycache;	/* query_ctx_init's: KEYCACHE_SLOTS entries */
+	struct query_keycache *keycache;	/* query_ctx_init's: KEYED_CACHE_SLOTS entries */
+	uint32_t key_day_start;		/* keyed access: quota days start here (keyuse_day) */
 	const struct sockaddr *peer;	/* sockaddr_in or sockaddr_in6, or NULL */
 	struct store_reader rd;
 	uint32_t now;			/* seconds, set by query_ctx_refresh */

@@ -43,7 +43,7 @@ expire_work(uv_work_t *req)
 		/* Keyed access: the workers' key counters into the store, for key show. */
 		if (rc == 0 && n->keyseen != NULL)
 			rc = keyuse_fold(&n->keyset, (const uint64_t (*)[3])n->keyseen, n->keynext,
-			    (uint32_t)(now / 86400), wr, &folded);
+			    keyuse_day((uint32_t)now, sv->c->server->key_day_start), wr, &folded);
 		if (rc == 0 && count + trimmed + folded > 0) {
 			rc = store_wr_commit(wr);
 			n->expire_over = rc == 0 && store_max_change_over(n->store, &n->over);
@@ -115,6 +115,7 @@ expire_tick(uv_timer_t *t)
 void
 keys_fold_final(struct net *n)
 {
+	const struct served *sv;
 	struct store_wr *wr;
 	uint64_t folded = 0;
 	unsigned i;
@@ -129,8 +130,10 @@ keys_fold_final(struct net *n)
 		log_warnx("key usage: %s", rb_strerror(rc));
 		return;
 	}
+	sv = atomic_load(&n->cur);
 	rc = keyuse_fold(&n->keyset, (const uint64_t (*)[3])n->keyseen, n->keynext,
-	    (uint32_t)(time_now() / 86400), wr, &folded);
+	    keyuse_day((uint32_t)time_now(), sv != NULL ? sv->c->server->key_day_start : 0), wr,
+	    &folded);
 	if (rc == 0 && folded > 0)
 		rc = store_wr_commit(wr);
 	else

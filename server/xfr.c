@@ -4,8 +4,10 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include "conf_server.h"
 #include "log.h"
 #include "rb.h"
+#include "store.h"
 #include "timeutil.h"
 #include "xfr_impl.h"
 
@@ -178,6 +180,30 @@ map_src(struct xfr_job *j, struct zonemap_src *src, const struct listing *e, siz
 	src->nentries = n;
 }
 
+/*
+ * Keyed access for a secondary that serves keys (allow-transfer ...
+ * serve-keys): KEY.ZONE DNAME ZONE for each enabled key the zone takes
+ * (RFC 6672), so that ADDR.KEY.ZONE is answered as ADDR.ZONE.  The
+ * secondary keeps no quota and counts nothing; a key disabled or removed
+ * leaves it with the next transfer.
+ */
+#define T_DNAME 39	/* RFC 6672 */
+
+static int
+put_key_dname(void *arg, const struct store_key *k)
+{
+	struct xfr_job *j = arg;
+	const struct zt_zone *z = &j->x->zt->zones[j->zi];
+	uint8_t owner[1 + STORE_KEY_MAX];
+	size_t len = strlen(k->label);
+
+	if (k->disabled || !store_key_allows(k, z->id))
+		return 0;
+	owner[0] = (uint8_t)len;
+	memcpy(owner + 1, k->label, len);
+	return put_rr(j, owner, 1 + len, T_DNAME, z->ttl, z->apex, z->apexlen);
+}
+
 /* RFC 5936 s2.2: SOA, every other record, SOA; from the job's one snapshot. */
 int
 axfr_run(struct xfr_job *j)
@@ -188,6 +214,7 @@ axfr_run(struct xfr_job *j)
 	map_src(j, &src, NULL, 0);
 	if ((rc = put_soa(j, j->sz.serial)) != 0 || (rc = put_apex(j)) != 0 ||
 	    (rc = zonemap_zone(&src, put_mapped, j)) != 0 ||
+	    (j->serve_keys && (rc = store_key_walk(&j->rd, put_key_dname, j)) != 0) ||
 	    (rc = put_soa(j, j->sz.serial)) != 0)
 		return rc;
 	return msg_flush(j);
@@ -219,7 +246,11 @@ producer(void *arg)
 	int rc;
 
 	msg_start(j);
-	if (j->ixfr)
+	/*
+	 * Key changes move no serial, so the journal has none: a secondary that
+	 * serves keys gets the whole zone (RFC 1995 s4 allows it) every time.
+	 */
+	if (j->ixfr && !j->serve_keys)
 		kind = ixfr_run(j, &rc);
 	else
 		rc = axfr_run(j);
@@ -288,7 +319,8 @@ peer_addr(const struct sockaddr *sa, struct addr *a)
  * match but none takes the request's key (or lack of one).
  */
 static int
-acl_check(const struct conf_zone *cz, const struct addr *peer, const struct tsig_key *key)
+acl_check(const struct conf_zone *cz, const struct addr *peer, const struct tsig_key *key,
+    bool *serve_keys)
 {
 	size_t i;
 	int rc = 1;
@@ -298,8 +330,10 @@ acl_check(const struct conf_zone *cz, const struct addr *peer, const struct tsig
 
 		if (!addr_contains(&a->net, peer))
 			continue;
-		if (a->key == NULL || (key != NULL && strcmp(a->key->name, key->name) == 0))
+		if (a->key == NULL || (key != NULL && strcmp(a->key->name, key->name) == 0)) {
+			*serve_keys = a->serve_keys;
 			return 0;
+		}
 		rc = 2;
 	}
 	return rc;
@@ -328,11 +362,11 @@ static struct log_limit refused_log;
 
 /*
  * The job of question M to zone ZI from WHO (signed with CTX when not
- * NULL).  NULL with *RCODE: no memory, or an IXFR without its SOA.
+ * NULL; SERVE_KEYS: a secondary that serves keyed access).  NULL with *RCODE: no memory, or an IXFR without its SOA.
  */
 static struct xfr_job *
 job_new(struct xfr *x, int zi, const struct dns_msg *m, const struct tsig_ctx *ctx,
-    const char *who, int *rcode)
+    const char *who, bool serve_keys, int *rcode)
 {
 	struct xfr_job *j;
 
@@ -347,6 +381,7 @@ job_new(struct xfr *x, int zi, const struct dns_msg *m, const struct tsig_ctx *c
 	j->qlen = (size_t)m->qnamelen + 4;
 	memcpy(j->question, m->pkt + DNS_QNAME, j->qlen);
 	j->ixfr = m->qtype == DNS_T_IXFR;
+	j->serve_keys = serve_keys && x->zt->zones[zi].keys != CONF_KEYS_OFF;
 	memcpy(j->peer, who, sizeof(j->peer));
 	if (ctx != NULL) {
 		j->sign = true;
@@ -409,6 +444,7 @@ xfr_start(struct xfr *x, const struct sockaddr *peer, const struct dns_msg *m,
 	struct xfr_job *j;
 	struct addr pa;
 	char who[ADDR_STRLEN];
+	bool serve_keys = false;
 	int zi, rc;
 
 	*job = NULL;
@@ -418,7 +454,7 @@ xfr_start(struct xfr *x, const struct sockaddr *peer, const struct dns_msg *m,
 		return DNS_REFUSED;
 	peer_addr(peer, &pa);
 	addr_format(&pa, who, sizeof(who));
-	if ((rc = acl_check(x->cz[zi], &pa, key)) != 0) {
+	if ((rc = acl_check(x->cz[zi], &pa, key, &serve_keys)) != 0) {
 		log_limited(&refused_log, "xfr: %s %s from %s refused (%s)",
 		    m->qtype == DNS_T_IXFR ? "IXFR" : "AXFR", x->zt->zones[zi].name, who,
 		    rc == 1 ? "no allow-transfer item for the address" :
@@ -426,7 +462,7 @@ xfr_start(struct xfr *x, const struct sockaddr *peer, const struct dns_msg *m,
 		return DNS_REFUSED;
 	}
 
-	if ((j = job_new(x, zi, m, ctx, who, &rc)) == NULL)
+	if ((j = job_new(x, zi, m, ctx, who, serve_keys, &rc)) == NULL)
 		return rc;
 
 	pthread_mutex_lock(&x->mu);

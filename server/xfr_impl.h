@@ -51,6 +51,7 @@ struct xfr_job {
 	uint8_t question[ZT_NAMELEN + 4];
 	size_t qlen;
 	bool ixfr;
+	bool serve_keys;		/* the allow-transfer item said serve-keys */
 	uint32_t client_serial;
 	bool sign;
 	struct tsig_ctx tsig;

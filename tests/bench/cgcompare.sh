@@ -1,7 +1,9 @@
 #!/bin/bash
 # Instructions per query of two revisions, on the same data: each revision's
 # own qcount (its server's query path) under callgrind, for hit A, miss A and
-# hit TXT.  Deterministic, so it runs on a busy machine too.
+# hit TXT.  Deterministic, so it runs on a busy machine too.  Then the keyed
+# class of NEW_REV (cgkeyed.sh): a keyed query against an unkeyed one, hit A
+# and miss A, with the 5% target of issue 24 met or not.
 #
 #   bash tests/bench/cgcompare.sh OLD_REV [NEW_REV] [ENTRIES]
 #
@@ -43,8 +45,11 @@ count() {
 }
 
 o=$(count "$(tree "$old" old)" old)
-n=$(count "$(tree "$new" new)" new)
+nt=$(tree "$new" new)
+n=$(count "$nt" new)
 echo "instructions per query (callgrind), $entries listings: ${old} -> ${new:-working tree}"
 printf '%s\n' "$o" | paste - <(printf '%s\n' "$n") | awk '
 	BEGIN { split("hit-a miss-a hit-txt", c, " ") }
 	{ printf "%-8s %6d -> %6d  %.3fx\n", c[NR], $1 / 10000, $2 / 10000, $2 / $1 }'
+# Keyed access: the new tree's keyed queries against its unkeyed ones.
+bash "$top/tests/bench/cgkeyed.sh" "$nt" "$w/data"

@@ -32,6 +32,7 @@
 #include "conf.h"
 #include "conf_server.h"
 #include "door.h"
+#include "keyuse.h"
 #include "log.h"
 #include "presence.h"
 #include "query.h"
@@ -181,6 +182,8 @@ main(int argc, char **argv)
 	struct zonetab *zt = NULL;
 	struct presence *presence = NULL;
 	struct query_ctx q;
+	struct keyuse *ku = NULL;
+	struct keyuse_set kset = { 1, &ku };
 	size_t limit = 10000, i, bytes;
 	uint8_t *out = NULL;
 	char err[512];
@@ -219,6 +222,13 @@ main(int argc, char **argv)
 		goto out;
 	}
 	q.presence = presence;
+	/* Per-key counters as a worker of rbldbd has them (net.c), for keyed queries. */
+	if ((ku = keyuse_new()) == NULL) {
+		fprintf(stderr, "qcount: key counters: out of memory\n");
+		goto out;
+	}
+	q.keyuse = ku;
+	q.keyset = &kset;
 	out = xmalloc(QUERY_BUFSIZE);
 	if (load(&q, argv[3], limit, &cls[0], NULL, out) != 0 ||
 	    load(&q, argv[4], limit, &cls[0], &cls[1], out) != 0 ||
@@ -249,6 +259,7 @@ out:
 		free(cls[i].p);
 	free(out);
 	query_ctx_fini(&q);
+	keyuse_free(ku);
 	presence_free(presence);
 	zonetab_free(zt);
 	if (store != NULL)

@@ -7,6 +7,9 @@
 # a key; a qps limit refuses the excess; the metrics name keys by a prefix
 # and the query log never holds a whole key; `rbldb key show` reports the
 # usage rbldbd folded into the store (at the latest when it stops).
+# [server] keys and key-refusal are the default of zones that say nothing
+# (PLAIN); [server] key-day-start moves the quota day, as `key show` dates
+# the usage by the day it started.
 . "$(dirname "$0")/lib.sh"
 
 need_tool dig dnsutils
@@ -16,16 +19,27 @@ make_tmp
 
 KEY=customer0one0key
 REQ=required.example.org
+PLAIN=plain.example.org
 write_apex "$T/$REQ.zone" "$REQ"
-sed -i "s|^threads = 2|threads = 2\nmetrics = 127.0.0.1:0\nquery-log = queries.log|" "$CONF"
+write_apex "$T/$PLAIN.zone" "$PLAIN"
+# Quota days from 23:59 UTC: before then, today's queries count on yesterday's.
+DAYSTART=23:59
+sed -i "s|^threads = 2|threads = 2\nmetrics = 127.0.0.1:0\nquery-log = queries.log\nkeys = required\nkey-refusal = nxdomain\nkey-day-start = $DAYSTART|" "$CONF"
 cat >>"$CONF" <<EOF
 keys = allowed
 key-refusal = 127.255.255.254 "key over quota"
+
+allow-transfer = 127.0.0.2 serve-keys
 
 [zone $REQ]
 apex = $REQ.zone
 family = ipv4
 keys = required
+key-refusal = refuse
+
+[zone $PLAIN]
+apex = $PLAIN.zone
+family = ipv4
 EOF
 
 # ---- the CLI ----
@@ -48,6 +62,8 @@ expect_eq "key list --json: two keys" 2 \
     "$(printf '%s' "$RB_OUT" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
 rb_ok "report 192.0.2.5" report 192.0.2.5 --zone "$ZONE" --reason "seen spamming"
 rb_ok "report 192.0.2.5 in $REQ" report 192.0.2.5 --zone "$REQ"
+rb_ok "report 192.0.2.5 in $PLAIN" report 192.0.2.5 --zone "$PLAIN"
+rb_ok "a key for $PLAIN" key add plain0zone0key --zone "$PLAIN"
 
 start_server || finish
 
@@ -67,6 +83,27 @@ check "an unknown key: never the data of a test point" \
 check "keys = required: no key is REFUSED" dns_status_is REFUSED "5.2.0.192.$REQ" A
 check "keys = required: a valid key answers" dns_is 127.0.0.2 "5.2.0.192.$KEY.$REQ" A
 check "keys = required: the apex needs no key" dns_status_is NOERROR "$REQ" SOA
+check "[server] keys = required: a zone without keys needs one" \
+    dns_status_is NXDOMAIN "5.2.0.192.$PLAIN" A
+check "[server] key-refusal: a zone without its own answers nxdomain" \
+    dns_status_is NXDOMAIN "5.2.0.192.unknown0key.$PLAIN" A
+check "[server] keys: a valid key answers in a zone without keys" \
+    dns_is 127.0.0.2 "5.2.0.192.plain0zone0key.$PLAIN" A
+
+# ---- secondaries: the keys go only to one configured to serve them ----
+
+axfr() { dig @127.0.0.1 -p "$PORT" -b "$1" +tries=1 +time=5 "$ZONE" AXFR; }
+out=$(axfr 127.0.0.1)
+expect_match "AXFR to a secondary: the listing" "5\.2\.0\.192\.$ZONE\..*127\.0\.0\.2" "$out"
+check_not "AXFR to a secondary without serve-keys: no key" grep -qi "$KEY" <<<"$out"
+out=$(axfr 127.0.0.2)
+expect_match "AXFR to a secondary with serve-keys: KEY.ZONE DNAME ZONE" \
+    "^$KEY\.$ZONE\.[[:space:]].*DNAME[[:space:]]$ZONE\." "$out"
+check_not "serve-keys: a key not for this zone is not sent" grep -q "plain0zone0key" <<<"$out"
+expect_match "serve-keys: the listing too" "5\.2\.0\.192\.$ZONE\." "$out"
+ixfr=$(dig @127.0.0.1 -p "$PORT" -b 127.0.0.2 +tries=1 +time=5 "$ZONE" "IXFR=1")
+expect_match "serve-keys: an IXFR is answered with the whole zone and its keys" \
+    "^$KEY\.$ZONE\.[[:space:]].*DNAME" "$ixfr"
 
 rb_ok "key disable" key disable "$KEY"
 check_disabled() { dns_is 127.255.255.254 "5.2.0.192.$KEY.$ZONE" A; }
@@ -77,6 +114,10 @@ check "an enabled key answers again" poll_until 10 check_enabled
 rb_ok "key add a new key" key add late0comer0key
 check_new() { dns_is 127.0.0.2 "5.2.0.192.late0comer0key.$ZONE" A; }
 check "a new key answers without reload" poll_until 10 check_new
+# A key for every zone without limits takes the fast path: disabling it still refuses.
+rb_ok "key disable a key for every zone" key disable late0comer0key
+check_new_off() { dns_is 127.255.255.254 "5.2.0.192.late0comer0key.$ZONE" A; }
+check "a disabled key for every zone gets the key-refusal" poll_until 10 check_new_off
 rb_ok "key remove" key remove late0comer0key
 check_gone() { dns_is 127.255.255.254 "5.2.0.192.late0comer0key.$ZONE" A; }
 check "a removed key gets the key-refusal" poll_until 10 check_gone
@@ -107,7 +148,14 @@ rb_ok "key show --json after the server stopped" key show limited0key1 --json
 expect_eq "key show: today's queries and refusals of the limited key" "6" \
     "$(printf '%s' "$RB_OUT" | python3 -c 'import json,sys; u = json.load(sys.stdin)["usage"][-1]; print(u["queries"] + u["refusals"])')"
 rb_ok "key show (text) reports usage" key show "$KEY"
-expect_match "key show: a line of usage for today" "^  $(date -u +%Y-%m-%d)  queries [1-9][0-9]*  hits [1-9]" "$RB_OUT"
+# The quota day began at $DAYSTART UTC yesterday, unless that minute is now.
+if [ "$(date -u +%H:%M)" = "$DAYSTART" ]; then
+	DAY=$(date -u +%Y-%m-%d)
+else
+	DAY=$(date -u -d yesterday +%Y-%m-%d)
+fi
+expect_match "key show: usage on the quota day of key-day-start" \
+    "^  $DAY  queries [1-9][0-9]*  hits [1-9]" "$RB_OUT"
 rb_ok "key remove" key remove limited0key1
 rb key show limited0key1
 expect_eq "a removed key is not shown" 1 "$RB_RC"

@@ -486,6 +486,11 @@ test_conf_refuses_bad_values(void **state)
 		{ "key-refusal = 10.0.0.1", "not refuse, nxdomain or 127.X.Y.Z" },
 		{ "key-refusal = 127.0.0.9 over", "double quotes" },
 		{ "key-refusal = nxdomain extra", "after the answer" },
+		{ "allow-transfer = serve-keys", "'serve-keys' must follow an address" },
+		{ "[server]\nkeys = sometimes", "not off, allowed or required" },
+		{ "[server]\nkey-day-start = 24:00", "not a time of day HH:MM" },
+		{ "[server]\nkey-day-start = 6", "not a time of day HH:MM" },
+		{ "[server]\nkey-day-start = 06:00x", "not a time of day HH:MM" },
 	};
 	struct fixture *f = *state;
 	char dir[TESTDIR_LEN], path[512], err[512], line[256];
@@ -506,6 +511,37 @@ test_conf_refuses_bad_values(void **state)
 			fail_msg("%s: %s", bad[i][0], err);
 		testdir_remove(dir);
 	}
+}
+
+/* [server] keys and key-refusal are the default of zones that say none; key-day-start. */
+static void
+test_conf_server_defaults(void **state)
+{
+	char dir[TESTDIR_LEN], path[512], err[512];
+	struct conf *c;
+
+	(void)state;
+	testdir_make(dir, "keyconf");
+	append(dir, "z.zone", "@ 3600 IN SOA ns.z. h.z. 1 3600 600 86400 300\n@ IN NS ns.z.");
+	append(dir, "t.conf", "[server]\ndb = db\nkeys = required\n"
+	    "key-refusal = 127.255.255.254 \"over\"\nkey-day-start = 06:30\n"
+	    "[zone z]\napex = z.zone\nallow-transfer = 127.0.0.1 serve-keys 127.0.0.2\n"
+	    "[zone y]\napex = z.zone\nkeys = allowed\nkey-refusal = nxdomain\n");
+	snprintf(path, sizeof(path), "%s/t.conf", dir);
+	if ((c = conf_server_load(path, err, sizeof(err))) == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(c->server->key_day_start, 6 * 3600 + 30 * 60);
+	assert_int_equal(c->zones[0].server->keys, CONF_KEYS_REQUIRED);
+	assert_int_equal(c->zones[0].server->key_refusal, CONF_KEYREF_ANSWER);
+	assert_int_equal(c->zones[0].server->key_refusal_code, 0x7ffffffe);
+	assert_string_equal(c->zones[0].server->key_refusal_text, "over");
+	assert_true(c->zones[0].server->allow_transfer[0].serve_keys);
+	assert_false(c->zones[0].server->allow_transfer[1].serve_keys);
+	assert_int_equal(c->zones[1].server->keys, CONF_KEYS_ALLOWED);
+	assert_int_equal(c->zones[1].server->key_refusal, CONF_KEYREF_NXDOMAIN);
+	assert_null(c->zones[1].server->key_refusal_text);
+	conf_free(c);
+	testdir_remove(dir);
 }
 
 static int
@@ -569,6 +605,7 @@ main(void)
 		cmocka_unit_test(test_key_change_seen_on_refresh),
 		cmocka_unit_test(test_usage_folded_into_store),
 		cmocka_unit_test(test_conf_refuses_bad_values),
+		cmocka_unit_test(test_conf_server_defaults),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
