@@ -23,6 +23,8 @@ op_name(uint8_t op)
 	case HISTORY_IMPORT: return "import";
 	case HISTORY_REVERT: return "revert";
 	case HISTORY_RECOUNT: return "recount";
+	case HISTORY_REQUEST: return "removal-request";
+	case HISTORY_DECISION: return "request-decision";
 	}
 	return "unknown";
 }
