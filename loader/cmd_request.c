@@ -134,9 +134,8 @@ cmd_requests(struct loader *L, int argc, char **argv)
 		return cmd_fail("requests", CMD_FAIL, "store: %s", rb_strerror(rc));
 	}
 	if (json) {
-		rc = output_json_print(rw.list, JSON_INDENT(2));
-		json_decref(rw.list);
-		if (rc != 0)
+		/* output_json_print frees the list. */
+		if (output_json_print(rw.list, JSON_INDENT(2)) != 0)
 			return CMD_FAIL;
 	} else if (rw.n == 0) {
 		printf("no %srequests\n", rw.all ? "" : "pending ");
