@@ -121,7 +121,7 @@ web_client_addr(const struct web *w, const struct addr *peer, const char *xff,
     struct addr *out)
 {
 	char item[ADDR_STRLEN + 2];
-	const char *end, *start;
+	const char *end, *start, *seg;
 	struct addr a, v4;
 	size_t n;
 
@@ -130,10 +130,11 @@ web_client_addr(const struct web *w, const struct addr *peer, const char *xff,
 		return true;
 	/* Right to left: the nearest hop that is not one of our proxies is the client. */
 	end = xff + strlen(xff);
-	while (end > xff) {
+	for (;;) {
 		start = end;
 		while (start > xff && start[-1] != ',')
 			start--;
+		seg = start;
 		while (start < end && (*start == ' ' || *start == '\t'))
 			start++;
 		n = (size_t)(end - start);
@@ -150,11 +151,10 @@ web_client_addr(const struct web *w, const struct addr *peer, const char *xff,
 			a = v4;
 		}
 		*out = a;
-		if (!trusted(w, &a))
+		if (!trusted(w, &a) || seg == xff)
 			return true;
-		end = start > xff ? start - 1 : xff;
+		end = seg - 1;		/* at the comma */
 	}
-	return true;
 }
 
 static enum MHD_Result

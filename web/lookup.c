@@ -6,6 +6,17 @@
 #include "lookup.h"
 #include "rb.h"
 
+const struct conf_zone *
+web_zone_by_id(const struct web *w, uint16_t id)
+{
+	size_t i;
+
+	for (i = 0; i < w->conf->nzones; i++)
+		if (w->zone_ids[i] == id)
+			return &w->conf->zones[i];
+	return NULL;
+}
+
 int
 web_parse_addr(const char *text, struct addr *out, const char **why)
 {

@@ -135,17 +135,6 @@ open_store(struct web *w, const char *dbdir)
 	return 0;
 }
 
-const struct conf_zone *
-web_zone_by_id(const struct web *w, uint16_t id)
-{
-	size_t i;
-
-	for (i = 0; i < w->conf->nzones; i++)
-		if (w->zone_ids[i] == id)
-			return &w->conf->zones[i];
-	return NULL;
-}
-
 static int
 drop_privileges(const struct web *w)
 {

@@ -41,7 +41,11 @@ policy_text(struct buf *b, const struct conf_zone *z)
 
 	switch (z->removal) {
 	case CONF_REMOVAL_SELF:
-		time_format_duration(z->removal_interval, d, sizeof(d));
+		if (z->removal_interval % 86400 == 0)
+			snprintf(d, sizeof(d), "%u day%s", z->removal_interval / 86400,
+			    z->removal_interval == 86400 ? "" : "s");
+		else
+			time_format_duration(z->removal_interval, d, sizeof(d));
 		buf_printf(b, "Fixed the problem? You can remove this address yourself: it is "
 		    "delisted at once. Self-removal works once per address every %s; "
 		    "if it is listed again within that time, the operator decides.", d);
@@ -110,6 +114,7 @@ zone_card(struct web *w, const struct lookup *L, const struct zone_view *v,
 		if (v->inside > 0)
 			buf_printf(b, "<p>%u listed address%s inside this range: look them up "
 			    "one by one.</p>\n", v->inside, v->inside == 1 ? "" : "es");
+		buf_puts(b, "</section>\n");
 		return;
 	}
 	addr_format(&v->l.net, net, sizeof(net));
@@ -141,6 +146,7 @@ zone_card(struct web *w, const struct lookup *L, const struct zone_view *v,
 		buf_puts(b, "never (only removal ends it)");
 	buf_puts(b, "</dd>\n</dl>\n");
 	remove_form(w, L, v, client, b);
+	buf_puts(b, "</section>\n");
 }
 
 static const char *
