@@ -305,7 +305,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				web_remove(w, &f, &client, &r);
 			ret = send_reply(c, &r);
 		}
-	} else if (post || (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+	} else if (post || strcmp(url, "/remove") == 0 ||
+	    (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)) {
 		if (strcmp(url, "/remove") == 0) {
 			web_error_page(w, &r, 405, "Method not allowed", "Send the removal form "
