@@ -169,7 +169,7 @@ const char web_css[] =
     "flex-wrap:wrap;gap:.5rem;padding-top:.75rem;padding-bottom:.75rem}\n"
     "header.top a{color:#fff;text-decoration:none}.brand{font-weight:700;font-size:1.15rem}\n"
     "nav a{margin-left:1rem}nav a:hover,nav a:focus{text-decoration:underline}\n"
-    "main{padding-top:1.5rem;padding-bottom:2rem}\n"
+    "main.wrap{padding-top:1.5rem;padding-bottom:2rem}\n"
     "h1{font-size:1.6rem;margin:.5rem 0 1rem;overflow-wrap:anywhere}h2{font-size:1.2rem;margin:0 0 .5rem}\n"
     "form.lookup{background:var(--card);border:1px solid var(--line);border-radius:8px;"
     "padding:1rem;margin-bottom:1.5rem}\n"
@@ -195,8 +195,8 @@ const char web_css[] =
     "dt{color:var(--muted);font-weight:600}dd{margin:0;overflow-wrap:anywhere}\n"
     "table{border-collapse:collapse;width:100%;background:var(--card)}\n"
     "th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid var(--line);"
-    "vertical-align:top;overflow-wrap:anywhere}\n"
-    "th{color:var(--muted);font-size:.9rem}\n"
+    "vertical-align:top;overflow-wrap:break-word}\n"
+    "th{color:var(--muted);font-size:.9rem}td:first-child{white-space:nowrap}\n"
     ".scroll{overflow-x:auto}\n"
     ".notice{padding:.75rem 1rem;border-radius:8px;margin-bottom:1rem;background:var(--warnbg);"
     "color:var(--warn)}.notice.ok{background:var(--goodbg);color:var(--good)}"
@@ -207,4 +207,11 @@ const char web_css[] =
     "footer{color:var(--muted);font-size:.9rem;padding-bottom:2rem}\n"
     "code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.95em}\n"
     "@media (max-width:30rem){dl{grid-template-columns:1fr}dt{margin-top:.4rem}"
-    "nav a{margin-left:.75rem}h1{font-size:1.35rem}}\n";
+    "nav a{margin-left:.75rem}h1{font-size:1.35rem}}\n"
+    /* On a phone a table's rows become blocks, each cell named by its column. */
+    "@media (max-width:40rem){table.stack,table.stack tbody,table.stack tr,table.stack td"
+    "{display:block}table.stack thead{position:absolute;left:-9999px}"
+    "table.stack tr{border-bottom:1px solid var(--line);padding:.4rem 0}"
+    "table.stack td{border:0;padding:.1rem 0}"
+    "table.stack td::before{content:attr(data-label) \": \";color:var(--muted);"
+    "font-weight:600}}\n";

@@ -173,17 +173,18 @@ history_table(struct web *w, const struct lookup *L, struct buf *b)
 		if (zn == NULL)
 			continue;
 		if (shown++ == 0)
-			buf_puts(b, "<div class=\"scroll\"><table>\n<thead><tr><th scope=\"col\">When"
+			buf_puts(b, "<div class=\"scroll\"><table class=\"stack\">\n<thead><tr><th scope=\"col\">When"
 			    "</th><th scope=\"col\">Zone</th><th scope=\"col\">Entry</th>"
 			    "<th scope=\"col\">Event</th><th scope=\"col\">Details</th></tr></thead>"
 			    "\n<tbody>\n");
-		buf_puts(b, "<tr><td>");
+		buf_puts(b, "<tr><td data-label=\"When\">");
 		put_time(b, h->at);
-		buf_puts(b, "</td><td>");
+		buf_puts(b, "</td><td data-label=\"Zone\">");
 		buf_escs(b, zn);
-		buf_puts(b, "</td><td><code>");
+		buf_puts(b, "</td><td data-label=\"Entry\"><code>");
 		buf_escs(b, addr_format(&h->net, net, sizeof(net)));
-		buf_printf(b, "</code></td><td>%s</td><td>", lookup_event_name(h->op));
+		buf_printf(b, "</code></td><td data-label=\"Event\">%s</td>"
+		    "<td data-label=\"Details\">", lookup_event_name(h->op));
 		if (h->op == HISTORY_REQUEST) {
 			buf_printf(b, "request #%u (%s)", h->code, lookup_policy_name(h->lifetime));
 			if (store_request_get(&w->rd, h->code, &rq) == RB_OK)

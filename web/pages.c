@@ -113,20 +113,21 @@ web_status_page(struct web *w, struct reply *r, bool json)
 		return;
 	}
 	html_begin(&r->body, "Status", w->site, NULL);
-	buf_puts(&r->body, "<h1>Service status</h1>\n<div class=\"scroll\"><table>\n<thead><tr>"
+	buf_puts(&r->body, "<h1>Service status</h1>\n<div class=\"scroll\"><table class=\"stack\">\n<thead><tr>"
 	    "<th scope=\"col\">Zone</th><th scope=\"col\">Serial</th><th scope=\"col\">Listed"
 	    "</th><th scope=\"col\">Last change</th><th scope=\"col\">Removal</th></tr></thead>"
 	    "\n<tbody>\n");
 	for (i = 0; i < w->conf->nzones; i++) {
-		buf_puts(&r->body, "<tr><td><code>");
+		buf_puts(&r->body, "<tr><td data-label=\"Zone\"><code>");
 		buf_escs(&r->body, st[i].z->name);
 		if (!st[i].ok) {
 			buf_puts(&r->body, "</code></td><td colspan=\"4\">not yet in the store</td>"
 			    "</tr>\n");
 			continue;
 		}
-		buf_printf(&r->body, "</code></td><td>%u</td><td>%llu</td><td>%s</td><td>%s</td>"
-		    "</tr>\n", st[i].sz.serial, (unsigned long long)st[i].listed,
+		buf_printf(&r->body, "</code></td><td data-label=\"Serial\">%u</td>"
+		    "<td data-label=\"Listed\">%llu</td><td data-label=\"Last change\">%s</td>"
+		    "<td data-label=\"Removal\">%s</td></tr>\n", st[i].sz.serial, (unsigned long long)st[i].listed,
 		    st[i].sz.changed ? time_format(st[i].sz.changed, t, sizeof(t)) : "-",
 		    lookup_policy_name(st[i].z->removal));
 	}
