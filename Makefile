@@ -111,7 +111,7 @@ install: all
 	chmod 644 $(DESTDIR)$(PREFIX)/share/rbldb/example.conf
 	grep -q '^db = /var/lib/rbldb$$' $(DESTDIR)$(PREFIX)/share/rbldb/example.conf
 	install -m 644 man/rbldb.conf.5 $(DESTDIR)$(MANDIR)/man5/
-	install -m 644 man/rbldbd.8 man/rbldb.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 man/rbldbd.8 man/rbldb.8 man/rbldb-web.8 $(DESTDIR)$(MANDIR)/man8/
 	for u in $(UNITS); do \
 	    sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|g' dist/systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u && \
 	    chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
@@ -123,6 +123,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/rbldb
 	rm -f $(DESTDIR)$(MANDIR)/man5/rbldb.conf.5
 	rm -f $(DESTDIR)$(MANDIR)/man8/rbldbd.8 $(DESTDIR)$(MANDIR)/man8/rbldb.8
+	rm -f $(DESTDIR)$(MANDIR)/man8/rbldb-web.8
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/rbldb.conf
 clean:
