@@ -47,7 +47,7 @@ check_not "never the source" grep -q 'trap-secret-7' "$T/web.body"
 check_not "never the evidence" grep -q 'EVIDENCE-PRIVATE' "$T/web.body"
 expect_match "first seen and expiry shown" 'First seen.*' "$BODY"
 expect_match "expiry shown" '<dt>Expires</dt><dd><time' "$BODY"
-expect_match "public history shown" '<td>Reported</td>' "$BODY"
+expect_match "public history shown" 'data-label="Event">Reported</td>' "$BODY"
 expect_match "a removal form with a CSRF token" 'name="csrf" value="[0-9]+\.[0-9a-f]{64}"' "$BODY"
 
 wf "/lookup?ip=192.0.2.6"
