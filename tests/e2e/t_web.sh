@@ -91,6 +91,23 @@ head -c 20000 /dev/zero | tr '\0' a >"$T/big"
 wf /remove -X POST --data-urlencode "reason@$T/big"
 expect_eq "a body over the limit is 413" 413 "$WEB_STATUS"
 
+# A client that starts a request and never ends it is cut off (slowloris).
+slow_client_cut() {
+	python3 - "${WEB#http://}" <<'PY'
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)))
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+s.settimeout(120)  # generous: the server's limit is 15 s
+try:
+    while s.recv(4096):  # a 408, if any, then the close
+        pass
+except socket.timeout:
+    sys.exit("still open after 120 s")
+PY
+}
+check "a request that never ends is cut off by the server" slow_client_cut
+
 # ---- queue ----
 tok=$(web_token 192.0.2.5)
 wr 192.0.2.5 $ZONE "closed the relay" "$tok"
