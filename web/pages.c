@@ -38,8 +38,11 @@ web_home_page(struct web *w, struct reply *r)
 	for (i = 0; i < w->conf->nzones; i++) {
 		buf_puts(&r->body, "<li><code>");
 		buf_escs(&r->body, w->conf->zones[i].name);
-		buf_printf(&r->body, "</code>: removal by %s</li>\n",
-		    lookup_policy_name(w->conf->zones[i].removal));
+		buf_printf(&r->body, "</code>: %s</li>\n",
+		    w->conf->zones[i].removal == CONF_REMOVAL_SELF ? "listed parties may remove "
+		    "themselves once they fixed the problem" :
+		    w->conf->zones[i].removal == CONF_REMOVAL_RETEST ? "a new relay test decides "
+		    "removal requests" : "the operator decides removal requests");
 	}
 	buf_puts(&r->body, "</ul>\n</section>\n");
 	html_end(&r->body);
