@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +150,37 @@ drop_privileges(const struct web *w)
 	return 0;
 }
 
+/* Serve on the listening sockets FDS until SIGTERM or SIGINT. */
+static void
+serve(struct web *w, const char *const *listen, const int *fds, size_t nl)
+{
+	struct MHD_Daemon *d[MAX_LISTEN];
+	char ready[1024];
+	sigset_t ss;
+	size_t i;
+	int sig;
+
+	/* The HTTP threads must not take the signals main waits for. */
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &ss, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	ready[0] = '\0';
+	for (i = 0; i < nl; i++) {
+		if ((d[i] = web_http_start(w, fds[i], w->conf->web.nproxies > 0)) == NULL)
+			fatalx("cannot serve HTTP on %s", listen[i]);
+		snprintf(ready + strlen(ready), sizeof(ready) - strlen(ready), "%s%s port %u",
+		    i ? ", " : "", listen[i], web_http_port(d[i]));
+	}
+	fprintf(stderr, "rbldb-web ready: %s\n", ready);
+	sigwait(&ss, &sig);
+	for (i = 0; i < nl; i++)
+		MHD_stop_daemon(d[i]);
+	for (i = 0; i < nl; i++)
+		close(fds[i]);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -162,13 +194,11 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *confpath = NULL, *dbdir = NULL, *listen[MAX_LISTEN];
-	struct MHD_Daemon *d[MAX_LISTEN];
-	int fds[MAX_LISTEN], opt, sig;
+	int fds[MAX_LISTEN], opt;
 	size_t nl = 0, i;
 	bool debug = false;
-	char err[1024], ready[1024];
+	char err[1024];
 	struct web w;
-	sigset_t ss;
 
 	memset(&w, 0, sizeof(w));
 	while ((opt = getopt_long(argc, argv, "c:D:l:dh", opts, NULL)) != -1) {
@@ -214,25 +244,7 @@ main(int argc, char **argv)
 	if (w.per_client == NULL || w.per_address == NULL)
 		fatalx("out of memory");
 
-	/* The HTTP threads must not take the signals main waits for. */
-	sigemptyset(&ss);
-	sigaddset(&ss, SIGINT);
-	sigaddset(&ss, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &ss, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	ready[0] = '\0';
-	for (i = 0; i < nl; i++) {
-		if ((d[i] = web_http_start(&w, fds[i], w.conf->web.nproxies > 0)) == NULL)
-			fatalx("cannot serve HTTP on %s", listen[i]);
-		snprintf(ready + strlen(ready), sizeof(ready) - strlen(ready), "%s%s port %u",
-		    i ? ", " : "", listen[i], web_http_port(d[i]));
-	}
-	fprintf(stderr, "rbldb-web ready: %s\n", ready);
-	sigwait(&ss, &sig);
-	for (i = 0; i < nl; i++)
-		MHD_stop_daemon(d[i]);
-	for (i = 0; i < nl; i++)
-		close(fds[i]);
+	serve(&w, listen, fds, nl);
 	store_reader_fini(&w.rd);
 	store_close(w.store);
 	ratelimit_free(w.per_client);
