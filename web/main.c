@@ -141,8 +141,12 @@ drop_privileges(const struct web *w)
 {
 	struct privs_user u;
 
-	if (w->conf->web.user == NULL || geteuid() != 0)
+	if (geteuid() != 0)
 		return 0;
+	if (w->conf->web.user == NULL) {
+		log_warnx("running as root: set user in [web] to drop privileges after binding");
+		return 0;
+	}
 	if (privs_user_by_name(w->conf->web.user, &u) != 0 || privs_become(&u, true) != 0) {
 		log_warnx("[web] user %s: cannot become it", w->conf->web.user);
 		return -1;
