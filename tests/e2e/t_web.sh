@@ -191,4 +191,19 @@ expect_eq "the third request of the client's prefix is rate-limited" 429 "$WEB_S
 expect_match "rate limit explained" 'Too many removal requests' "$BODY"
 stop_web
 stop_server
+
+# ---- privileges: as root with [web] user it serves as that user ----
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	chmod 755 "$T"
+	chown -R nobody "$T/db"		# the store of the user the programs run as
+	echo "user = nobody" >>"$CONF"
+	start_web || finish
+	expect_eq "rbldb-web runs as [web] user after binding" "$(id -u nobody)" \
+	    "$(awk '/^Uid:/ { print $3 }' "/proc/$WEB_PID/status")"
+	wf "/lookup?ip=192.0.2.77"
+	expect_match "and reads the store as that user" '192.0.2.77 is listed' "$BODY"
+	stop_web
+else
+	echo "# SKIP: dropping privileges needs root and user nobody"
+fi
 finish
