@@ -27,7 +27,7 @@
 #define CONF_DEFAULT_MAX_CHANGE_PCT 5
 #define CONF_MAX_TTL 0x7fffffffu		/* RFC 2181 s8 */
 
-enum section { SEC_NONE, SEC_SERVER, SEC_ZONE, SEC_KEY };
+enum section { SEC_NONE, SEC_SERVER, SEC_ZONE, SEC_KEY, SEC_WEB };
 
 enum keykind {
 	KEY_SCALAR,		/* one value; given twice is an error */
@@ -126,6 +126,22 @@ static const struct keydef zone_keys[] = {
 	{ "acl", KEY_LIST, .hook = CONF_HOOK_ACL },
 	{ "rrl-rate", KEY_SCALAR, .hook = CONF_HOOK_RRL_RATE },
 	{ "rrl-slip", KEY_SCALAR, .hook = CONF_HOOK_RRL_SLIP },
+	{ "removal", KEY_SCALAR, .set = conf_zone_removal },
+	{ "removal-interval", KEY_SCALAR, .set = conf_zone_removal_interval },
+	{ .name = NULL },
+};
+
+/* [web]: rbldb-web's keys (common/conf_web.c). */
+static const struct keydef web_keys[] = {
+	{ "listen", KEY_LIST, .set = conf_web_listen },
+	{ "trusted-proxy", KEY_LIST, .set = conf_web_proxy },
+	{ "requests-per-client", KEY_SCALAR, .set = conf_web_per_client },
+	{ "requests-per-address", KEY_SCALAR, .set = conf_web_per_address },
+	{ "client-prefix", KEY_SCALAR, .set = conf_web_prefix4 },
+	{ "client-prefix6", KEY_SCALAR, .set = conf_web_prefix6 },
+	{ "user", KEY_SCALAR, .set = conf_web_user },
+	{ "secret-file", KEY_SCALAR, .set = conf_web_secret },
+	{ "title", KEY_TEXT, .set = conf_web_title },
 	{ .name = NULL },
 };
 
@@ -573,6 +589,7 @@ open_zone(struct conf_parse *p, const char *arg)
 	z->ttl = CONF_DEFAULT_TTL;
 	z->lifetime = CONF_DEFAULT_LIFETIME;
 	z->max_range4 = CONF_DEFAULT_MAX_RANGE4;
+	conf_zone_removal_defaults(z);
 	z->max_range6 = CONF_DEFAULT_MAX_RANGE6;
 	z->max_change = CONF_DEFAULT_MAX_CHANGE;
 	z->max_change_pct = CONF_DEFAULT_MAX_CHANGE_PCT;
@@ -646,7 +663,11 @@ open_section(struct conf_parse *p, const char *line)
 		p->sec = SEC_KEY;
 		return open_key(p, arg);
 	}
-	return conf_fail(p, "unknown section [%s] (use [server], [zone NAME] or [key NAME])",
+	if (strcasecmp(s, "web") == 0 && *arg == '\0') {
+		p->sec = SEC_WEB;
+		return 0;
+	}
+	return conf_fail(p, "unknown section [%s] (use [server], [zone NAME], [key NAME] or [web])",
 	    p->secname);
 }
 
@@ -702,6 +723,8 @@ section_label(enum section sec)
 		return "[server]";
 	case SEC_ZONE:
 		return "[zone NAME]";
+	case SEC_WEB:
+		return "[web]";
 	default:
 		return "[key NAME]";
 	}
@@ -734,6 +757,10 @@ handler(void *arg, const char *section, const char *name, const char *value)
 		break;
 	case SEC_KEY:
 		defs = key_keys;
+		seen = p->seen;
+		break;
+	case SEC_WEB:
+		defs = web_keys;
 		seen = p->seen;
 		break;
 	default:
@@ -849,6 +876,7 @@ conf_load(const char *path, const struct conf_hooks *hooks, char *err, size_t er
 	}
 	p.c = c;
 	c->hooks = hooks;
+	conf_web_defaults(c);
 	if ((slash = strrchr(path, '/')) == NULL)
 		c->dir = strdup(".");
 	else
@@ -908,6 +936,7 @@ conf_free(struct conf *c)
 		free(z->file);
 	}
 	free(c->zones);
+	conf_web_free(c);
 	free(c->db);
 	free(c->default_zone);
 	free(c->dir);

@@ -39,8 +39,29 @@ struct conf_zone {
 	struct addr *never;	/* never-list prefixes */
 	size_t nnever;
 	struct conf_zone_server *server;	/* transfers, journal, NOTIFY, ACL, RRL */
+	int removal;		/* CONF_REMOVAL_*: what a removal request does (rbldb-web) */
+	uint32_t removal_interval;	/* self: at most one removal per address per this */
 	char *file;		/* configuration file and line that opened the section */
 	int line;
+};
+
+/* Removal policies of a zone (SPEC "Lookup and removal page"). */
+#define CONF_REMOVAL_QUEUE 1	/* waits for rbldb request accept|reject (default) */
+#define CONF_REMOVAL_SELF 2	/* delisted at once, once per removal-interval */
+#define CONF_REMOVAL_RETEST 3	/* a relay test decides */
+
+/* [web]: what rbldb-web reads (common/conf_web.c parses it, both programs check it). */
+struct conf_web {
+	char **listen;		/* ADDR:PORT items, as written */
+	size_t nlisten;
+	struct addr *proxies;	/* trusted-proxy: X-Forwarded-For only from these */
+	size_t nproxies;
+	uint32_t per_client;	/* removal requests per client prefix per hour */
+	uint32_t per_address;	/* removal requests per listed address per hour */
+	uint8_t client_prefix4, client_prefix6;	/* what one client is */
+	char *user;		/* drop privileges to this user after binding */
+	char *secret_file;	/* CSRF key; NULL: a random one per start */
+	char *title;		/* the pages' heading */
 };
 
 /* What both programs read; conf_parse.h tells how the keys of rbldbd alone are read. */
@@ -53,6 +74,7 @@ struct conf {
 	struct conf_zone *zones;
 	size_t nzones;
 	struct conf_server *server;	/* listen, threads, user, limits, logs, TSIG keys */
+	struct conf_web web;		/* [web] */
 	const struct conf_hooks *hooks;	/* what read the server part, NULL for none */
 };
 

@@ -115,6 +115,16 @@ void *conf_push(void *arr, size_t n, size_t size);
 /* A TSIG key's name (RFC 8945 s4.2) into OUT: lower case, trailing dot.  False when no name. */
 bool conf_norm_key_name(const char *in, char *out, size_t len);
 
+/* ---- common/conf_web.c: [web] and the zones' removal keys ---- */
+
+extern conf_set_fn conf_web_listen, conf_web_proxy, conf_web_per_client, conf_web_per_address,
+    conf_web_prefix4, conf_web_prefix6, conf_web_user, conf_web_secret, conf_web_title;
+extern conf_set_fn conf_zone_removal, conf_zone_removal_interval;
+/* Defaults of [web] and of a new zone's removal keys. */
+void conf_web_defaults(struct conf *c);
+void conf_zone_removal_defaults(struct conf_zone *z);
+void conf_web_free(struct conf *c);
+
 /* ---- common/conf_apex.c ---- */
 
 /*

@@ -19,8 +19,8 @@
  * history (the audit trail), strings and strindex, below (partial names),
  * commits (the commit log), undo (what revert restores), batches (the
  * ingested files).  Schema versions: 1 the first; 2 added below and
- * commits; 3 added undo, batches and each zone's count of listings.  The
- * first process that opens an older store upgrades it in one write
+ * commits; 3 added undo, batches and each zone's count of listings; 5
+ * added requests (rbldb-web's removal requests).  The first process that opens an older store upgrades it in one write
  * transaction (store.c, upgrade()).
  */
 
@@ -31,7 +31,7 @@
 
 #include "addr.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 #define STORE_DEFAULT_MAPSIZE ((size_t)16 << 30)	/* 16 GiB, sparse */
 #define STORE_MAX_ZONES 4096
 #define STORE_MAX_TEXT 4000		/* reasons and other texts, octets */
@@ -263,6 +263,15 @@ enum history_op {
 	HISTORY_IMPORT,		/* imported from another format */
 	HISTORY_REVERT,		/* set back to its state before a commit (revert) */
 	HISTORY_RECOUNT,	/* purge withdrew reports; the rest keep it listed */
+	/*
+	 * A removal request (rbldb-web) and the operator's decision on it.  For
+	 * these two, code holds the request's id and lifetime its policy
+	 * (STORE_REMOVAL_*) or, for a decision, its new state; by says
+	 * "request #ID"; the requester's client and contact are private
+	 * (source, evidence); reason is the decision's public reason.
+	 */
+	HISTORY_REQUEST,
+	HISTORY_DECISION,
 };
 
 struct history {
@@ -545,5 +554,62 @@ int store_key_usage_add(struct store_wr *w, uint64_t hash, const struct store_ke
 typedef int (*store_key_usage_cb)(void *arg, const struct store_key_usage *u);
 int store_key_usage_walk(struct store_reader *r, uint64_t hash, uint32_t from,
     store_key_usage_cb cb, void *arg);
+
+/* ---- Removal requests of rbldb-web (store_requests.c) ---- */
+
+/* A zone's policy as a request records it (conf.h CONF_REMOVAL_* have the same values). */
+enum store_removal { STORE_REMOVAL_QUEUE = 1, STORE_REMOVAL_SELF, STORE_REMOVAL_RETEST };
+
+enum store_request_state {
+	STORE_REQ_PENDING = 1,	/* queue: waits for rbldb request accept|reject */
+	STORE_REQ_RETEST,	/* retest: waits for a relay test */
+	STORE_REQ_ACCEPTED,	/* the operator (or self-removal) delisted the address */
+	STORE_REQ_REJECTED,	/* the operator refused it */
+	STORE_REQ_DONE,		/* self: delisted at once */
+};
+
+#define STORE_REQ_MAX_TEXT 1000	/* octets of each of its texts */
+
+struct store_request {
+	uint64_t id;		/* given by store_request_add */
+	int64_t at;		/* when it was made */
+	int64_t decided;	/* when it was decided, 0 = not yet */
+	uint16_t zone;
+	struct addr net;
+	uint8_t state;		/* enum store_request_state */
+	uint8_t policy;		/* enum store_removal */
+	/* Each may be NULL; on reads they point into the snapshot. */
+	const char *reason;	/* the requester's (private: only operators see it) */
+	const char *contact;	/* the requester's contact (private) */
+	const char *client;	/* the requester's address (private) */
+	const char *decision;	/* the decision's reason (public: the requester is told) */
+	const char *by;		/* who decided */
+};
+
+/*
+ * Record request *RQ (id left 0): gets the next id into rq->id and a
+ * HISTORY_REQUEST record for the address.  Texts are cut at
+ * STORE_REQ_MAX_TEXT octets.  The caller checks them (policy_check_text).
+ */
+int store_request_add(struct store_wr *w, struct store_request *rq);
+
+/*
+ * Decide request ID: STATE (STORE_REQ_ACCEPTED or STORE_REQ_REJECTED), with
+ * the public reason WHY and BY (each may be NULL); a HISTORY_DECISION record
+ * follows.  Delisting the address is the caller's (store_delist), in the
+ * same transaction.  RB_ENOTFOUND: no such request; RB_EPOLICY: decided already.
+ */
+int store_request_decide(struct store_wr *w, uint64_t id, uint8_t state, const char *why,
+    const char *by);
+
+/* Request ID (RB_ENOTFOUND: none); strings point into the snapshot. */
+int store_request_get(struct store_reader *r, uint64_t id, struct store_request *out);
+
+/* Every request, oldest first; CB returns non-zero to stop (and that is returned). */
+typedef int (*store_request_cb)(void *arg, const struct store_request *rq);
+int store_request_walk(struct store_reader *r, store_request_cb cb, void *arg);
+
+/* A zone's count of listings (not exceptions) as of the reader's snapshot. */
+int store_zone_listings(struct store_reader *r, uint16_t zone, uint64_t *n);
 
 #endif

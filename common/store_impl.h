@@ -85,6 +85,12 @@
  *           usage on that UTC day (seconds / 86400), which rbldbd adds to
  *           from its counters with each expiry run; removed with the key
  *
+ * requests  id(8) -> REQ_LEN 38: at(8) decided(8) zone(2) state(1)
+ *           policy(1) fam(1) plen(1) addr(16), then reason, contact,
+ *           client, decision, by: each length(2) (0: none, else with its
+ *           NUL) and the octets with the NUL; the removal requests of
+ *           rbldb-web, ids from 1 in order (store_requests.c; version 5)
+ *
  * A listing inside a journal record (LISTING_LEN 32): fam(1) plen(1)
  * addr(16) flags(1) code(4) expires(4) reason(4) pad(1).
  */
@@ -93,7 +99,9 @@
 enum {
 	DB_META, DB_ENTRIES, DB_DETAILS, DB_REPORTS, DB_BYSOURCE, DB_EXPIRY,
 	DB_JOURNAL, DB_HISTORY, DB_STRINGS, DB_STRINDEX, DB_BELOW, DB_COMMITS, DB_UNDO,
-	DB_BATCHES, DB_KEYS, DB_COUNT
+	DB_BATCHES, DB_KEYS,
+	DB_REQUESTS,
+	DB_COUNT
 };
 extern const char *const db_names[DB_COUNT];
 
@@ -462,6 +470,9 @@ bool served_same(const struct listing *a, const struct listing *b);
 int keys_secret_init(struct store *s, MDB_txn *txn);
 /* Read meta "keysecret" into S (RB_ENOTFOUND: none yet). */
 int keys_secret_load(struct store *s, MDB_txn *txn);
+
+/* store_requests.c: the upgrade step that adds the removal requests (none to convert). */
+int upgrade_add_requests(struct store *s, MDB_txn *txn);
 
 /* store_log.c */
 uint64_t commit_next_id(struct store_wr *w);

@@ -23,6 +23,8 @@ op_name(uint8_t op)
 	case HISTORY_IMPORT: return "import";
 	case HISTORY_REVERT: return "revert";
 	case HISTORY_RECOUNT: return "recount";
+	case HISTORY_REQUEST: return "removal-request";
+	case HISTORY_DECISION: return "request-decision";
 	}
 	return "unknown";
 }
@@ -421,15 +423,17 @@ show_history_text(const struct loader *L, struct store_reader *rd, const struct 
 	char t1[TIME_BUFLEN], t2[TIME_BUFLEN], zname[256], net[ADDR_STRLEN];
 	char code[OUTPUT_CODELEN], dur[32];
 	uint32_t c = h->code;
+	/* A removal request's code and lifetime hold its id and policy: `by` names it. */
+	bool req = h->op == HISTORY_REQUEST || h->op == HISTORY_DECISION;
 
 	if (h->op == HISTORY_REPORT || h->op == HISTORY_IMPORT)
 		c = code_of(z, c);
 	printf("  %s %s %s %s at %s", time_format(h->recorded, t1, sizeof(t1)),
 	    cmd_zone_name(L, rd, h->zone, zname, sizeof(zname)), op_name(h->op),
 	    output_net(&h->net, net, sizeof(net)), time_format(h->at, t2, sizeof(t2)));
-	if (c != 0)
+	if (c != 0 && !req)
 		printf(" code %s", output_code(c, code, sizeof(code)));
-	if (h->lifetime != 0)
+	if (h->lifetime != 0 && !req)
 		printf(" lifetime %s", time_format_duration(h->lifetime, dur, sizeof(dur)));
 	hist_field("reason", h->reason);
 	hist_field("source", h->source);

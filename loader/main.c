@@ -46,6 +46,8 @@ static const struct command commands[] = {
 	{ "key", "add LABEL [--customer NAME] [--qps N] [--daily N] [--zone Z]... [--dry-run] | "
 	    "disable|enable|remove LABEL [--dry-run] | list [--json] | show LABEL [--json]",
 	    cmd_key, false },
+	{ "requests", "[--zone Z] [--all] [--json]", cmd_requests, false },
+	{ "request", "accept|reject ID [--reason T] [--dry-run]", cmd_request, false },
 };
 
 static void

@@ -13,11 +13,12 @@ need_binaries "$RBLDBD" "$RBLDB"
 # includes DIR FILE: the project include paths make passes when compiling FILE.
 includes() {
 	make -s -C "$TOP" -n BUILD="$BUILD" -W "$1/$2" "$BUILD/$1/${2%.c}.o" 2>/dev/null |
-	    grep -oE ' -I(common|server|loader)\b' | tr -d ' ' | sort -u | tr '\n' ' '
+	    grep -oE ' -I(common|server|loader|web)\b' | tr -d ' ' | sort -u | tr '\n' ' '
 }
 expect_eq "common/ sees only itself" "-Icommon " "$(includes common store.c)"
 expect_eq "server/ sees itself and common/" "-Icommon -Iserver " "$(includes server door.c)"
 expect_eq "loader/ sees itself and common/" "-Icommon -Iloader " "$(includes loader cmd_show.c)"
+expect_eq "web/ sees itself and common/" "-Icommon -Iweb " "$(includes web lookup.c)"
 
 needed=$(readelf -d "$RBLDB" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
 for lib in libuv libmicrohttpd libcrypto; do
@@ -25,6 +26,11 @@ for lib in libuv libmicrohttpd libcrypto; do
 done
 expect_match "rbldb links the store's library" 'liblmdb' "$needed"
 expect_match "rbldbd links libuv" 'libuv' "$(readelf -d "$RBLDBD")"
+RBLDB_WEB=$BUILD/rbldb-web
+need_binaries "$RBLDB_WEB"
+web_needed=$(readelf -d "$RBLDB_WEB" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+check_not "rbldb-web does not link libuv ($web_needed)" grep -q libuv <<<"$web_needed"
+expect_match "rbldb-web links libmicrohttpd" 'libmicrohttpd' "$web_needed"
 
 # No function or table of server/ (each program has its own main) is in rbldb.
 defined() { nm -g --defined-only "$@" 2>/dev/null | awk 'NF == 3 { print $3 }' | sort -u; }
@@ -33,4 +39,6 @@ expect_match "server/ objects define the server's configuration keys" \
     '^conf_server_load$' "$server_syms"
 expect_eq "rbldb carries no code of server/" "" \
     "$(comm -12 <(echo "$server_syms") <(defined "$RBLDB") | tr '\n' ' ')"
+expect_eq "rbldb-web carries no code of server/" "" \
+    "$(comm -12 <(echo "$server_syms") <(defined "$RBLDB_WEB") | tr '\n' ' ')"
 finish

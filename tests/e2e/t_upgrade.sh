@@ -47,5 +47,8 @@ expect_match "the commit log has the report as commit 1" \
     '^commit 1 .* rbldb -c .* report 192\.0\.2\.77 --reason after the upgrade$' "$RB_OUT"
 expect_match "with the zone's serials and counts" \
     "^    $ZONE serial 2026112806 -> 2026112807: 1 added, 0 removed, 0 changed$" "$RB_OUT"
+# Version 5: the removal requests of rbldb-web start empty and take requests.
+rb_ok "requests on the upgraded store" requests --all
+expect_eq "no request came with the old store" "no requests" "$RB_OUT"
 stop_server
 finish
