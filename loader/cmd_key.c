@@ -186,8 +186,15 @@ key_write(struct loader *L, const char *sub, const struct store_key *k, bool dry
 	return CMD_OK;
 }
 
-int
-cmd_key(struct loader *L, int argc, char **argv)
+/* What the options of a key command say. */
+struct key_args {
+	struct store_key k;	/* key add's fields */
+	bool json, dry_run, changes;
+};
+
+/* Read the options of ARGV into *A: 0, or the exit status of a bad one. */
+static int
+key_options(struct loader *L, int argc, char **argv, struct key_args *a)
 {
 	static const struct option opts[] = {
 		{ "customer", required_argument, NULL, OPT_CUSTOMER },
@@ -198,16 +205,11 @@ cmd_key(struct loader *L, int argc, char **argv)
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct store_key k;
-	struct store_reader rd;
-	struct list_walk lw;
-	const char *sub, *label = NULL;
-	bool json = false, dry_run = false, changes = false;
+	struct store_key *k = &a->k;
 	size_t zi;
 	unsigned i;
 	int c, rc;
 
-	memset(&k, 0, sizeof(k));
 	optind = 0;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
@@ -215,36 +217,95 @@ cmd_key(struct loader *L, int argc, char **argv)
 			if (strlen(optarg) > STORE_KEY_MAX_CUSTOMER)
 				return cmd_fail("key", CMD_USAGE, "--customer is longer than %d "
 				    "octets", STORE_KEY_MAX_CUSTOMER);
-			strcpy(k.customer, optarg);
-			changes = true;
+			strcpy(k->customer, optarg);
+			a->changes = true;
 			break;
 		case OPT_QPS:
-			if ((rc = parse_uint("--qps", optarg, &k.qps)) != 0)
+			if ((rc = parse_uint("--qps", optarg, &k->qps)) != 0)
 				return rc;
-			changes = true;
+			a->changes = true;
 			break;
 		case OPT_DAILY:
-			if ((rc = parse_uint("--daily", optarg, &k.daily)) != 0)
+			if ((rc = parse_uint("--daily", optarg, &k->daily)) != 0)
 				return rc;
-			changes = true;
+			a->changes = true;
 			break;
 		case OPT_ZONE:
 			if ((rc = cmd_zone(L, "key", optarg, &zi)) != 0)
 				return rc;
-			if (k.nzones == STORE_KEY_MAX_ZONES)
+			if (k->nzones == STORE_KEY_MAX_ZONES)
 				return cmd_fail("key", CMD_USAGE, "more than %d --zone",
 				    STORE_KEY_MAX_ZONES);
-			for (i = 0; i < k.nzones && k.zones[i] != L->zone_ids[zi]; i++)
+			for (i = 0; i < k->nzones && k->zones[i] != L->zone_ids[zi]; i++)
 				;
-			if (i == k.nzones)
-				k.zones[k.nzones++] = L->zone_ids[zi];
-			changes = true;
+			if (i == k->nzones)
+				k->zones[k->nzones++] = L->zone_ids[zi];
+			a->changes = true;
 			break;
-		case OPT_JSON: json = true; break;
-		case OPT_DRY_RUN: dry_run = true; break;
+		case OPT_JSON: a->json = true; break;
+		case OPT_DRY_RUN: a->dry_run = true; break;
 		default: return cmd_bad_option("key", c, argv);
 		}
 	}
+	return 0;
+}
+
+/* rbldb key show LABEL [--json]. */
+static int
+key_show(struct loader *L, struct store_reader *rd, const char *label, bool json)
+{
+	struct store_key found;
+	int rc;
+
+	rc = store_key_get(rd, label, &found);
+	if (rc == 0 && json) {
+		json_t *o = key_json(L, rd, &found);
+
+		if ((rc = usage(rd, &found, o)) == 0)
+			rc = output_json_print(o, JSON_INDENT(2));
+		else
+			json_decref(o);
+	} else if (rc == 0) {
+		key_text(L, rd, &found, true);
+		rc = usage(rd, &found, NULL);
+	}
+	if (rc == RB_ENOTFOUND)
+		return cmd_fail("key", CMD_FAIL, "no key %s (see rbldb key list)", label);
+	if (rc != 0)
+		return cmd_fail("key", CMD_FAIL, "store: %s", rb_strerror(rc));
+	return CMD_OK;
+}
+
+/* rbldb key list [--json]. */
+static int
+key_list(struct loader *L, struct store_reader *rd, bool json)
+{
+	struct list_walk lw;
+	int rc;
+
+	lw.L = L;
+	lw.rd = rd;
+	lw.list = json ? json_array() : NULL;
+	if ((rc = store_key_walk(rd, list_cb, &lw)) != 0) {
+		json_decref(lw.list);
+		return cmd_fail("key", CMD_FAIL, "store: %s", rb_strerror(rc));
+	}
+	if (json && output_json_print(lw.list, JSON_INDENT(2)) != 0)
+		return cmd_fail("key", CMD_FAIL, "writing output failed");
+	return CMD_OK;
+}
+
+int
+cmd_key(struct loader *L, int argc, char **argv)
+{
+	static struct key_args a;
+	struct store_reader rd;
+	const char *sub, *label = NULL;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	if ((rc = key_options(L, argc, argv, &a)) != 0)
+		return rc;
 	if (optind >= argc)
 		return cmd_fail("key", CMD_USAGE, "no subcommand (add, disable, enable, remove, "
 		    "list or show)");
@@ -256,63 +317,32 @@ cmd_key(struct loader *L, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cmd_fail("key", CMD_USAGE, "unexpected argument %s", argv[optind]);
-	if (changes && strcmp(sub, "add") != 0)
+	if (a.changes && strcmp(sub, "add") != 0)
 		return cmd_fail("key", CMD_USAGE, "--customer, --qps, --daily and --zone go with "
 		    "key add");
-	if (json && strcmp(sub, "list") != 0 && strcmp(sub, "show") != 0)
+	if (a.json && strcmp(sub, "list") != 0 && strcmp(sub, "show") != 0)
 		return cmd_fail("key", CMD_USAGE, "--json goes with key list and key show");
 	if (label != NULL) {
 		if (!store_key_label_ok(label, strlen(label)))
 			return cmd_fail("key", CMD_USAGE, "'%s' is not a key label (%s)", label,
 			    LABEL_RULE);
-		strcpy(k.label, label);
+		strcpy(a.k.label, label);
 	}
 
 	if (strcmp(sub, "add") == 0) {
-		k.created = time_now();
-		return key_write(L, sub, &k, dry_run);
+		a.k.created = time_now();
+		return key_write(L, sub, &a.k, a.dry_run);
 	}
 	if (strcmp(sub, "disable") == 0 || strcmp(sub, "enable") == 0 ||
 	    strcmp(sub, "remove") == 0)
-		return key_write(L, sub, &k, dry_run);
+		return key_write(L, sub, &a.k, a.dry_run);
 	if (strcmp(sub, "list") != 0 && strcmp(sub, "show") != 0)
 		return cmd_fail("key", CMD_USAGE, "unknown subcommand %s (add, disable, enable, "
 		    "remove, list or show)", sub);
 
 	if ((rc = cmd_reader(L, "key", &rd)) != 0)
 		return rc;
-	if (strcmp(sub, "show") == 0) {
-		struct store_key found;
-
-		rc = store_key_get(&rd, label, &found);
-		if (rc == 0 && json) {
-			json_t *o = key_json(L, &rd, &found);
-
-			if ((rc = usage(&rd, &found, o)) == 0)
-				rc = output_json_print(o, JSON_INDENT(2));
-			else
-				json_decref(o);
-		} else if (rc == 0) {
-			key_text(L, &rd, &found, true);
-			rc = usage(&rd, &found, NULL);
-		}
-		store_reader_fini(&rd);
-		if (rc == RB_ENOTFOUND)
-			return cmd_fail("key", CMD_FAIL, "no key %s (see rbldb key list)", label);
-		if (rc != 0)
-			return cmd_fail("key", CMD_FAIL, "store: %s", rb_strerror(rc));
-		return CMD_OK;
-	}
-	lw.L = L;
-	lw.rd = &rd;
-	lw.list = json ? json_array() : NULL;
-	rc = store_key_walk(&rd, list_cb, &lw);
+	rc = strcmp(sub, "show") == 0 ? key_show(L, &rd, label, a.json) : key_list(L, &rd, a.json);
 	store_reader_fini(&rd);
-	if (rc != 0) {
-		json_decref(lw.list);
-		return cmd_fail("key", CMD_FAIL, "store: %s", rb_strerror(rc));
-	}
-	if (json && output_json_print(lw.list, JSON_INDENT(2)) != 0)
-		return cmd_fail("key", CMD_FAIL, "writing output failed");
-	return CMD_OK;
+	return rc;
 }
