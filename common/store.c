@@ -16,7 +16,7 @@
 const char *const db_names[DB_COUNT] = {
 	"meta", "entries", "details", "reports", "bysource", "expiry",
 	"journal", "history", "strings", "strindex", "below", "commits", "undo", "batches",
-	"keys",
+	"keys", "names",
 };
 
 int
@@ -160,7 +160,8 @@ check_schema(MDB_txn *txn, unsigned *version)
  * both starting empty (commits made before keep no undo record), and each
  * zone's count of listings ('l' in meta), counted here from the entries.
  * Version 4 added the query keys of keyed access (DB_KEYS, starts empty)
- * and their hash secret.
+ * and their hash secret.  Version 5 added the names of name-based zones
+ * (DB_NAMES, starts empty: upgrade_add_names).
  */
 static int
 count_listings(struct store *s, MDB_txn *txn)
@@ -217,6 +218,10 @@ upgrade(struct store *s, MDB_txn *txn, unsigned from)
 		/* FALLTHROUGH */
 	case 3:
 		if ((rc = keys_secret_init(s, txn)) != 0)
+			return rc;
+		/* FALLTHROUGH */
+	case 4:
+		if ((rc = upgrade_add_names(s, txn)) != 0)
 			return rc;
 		/* FALLTHROUGH */
 	default:

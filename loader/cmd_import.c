@@ -287,14 +287,14 @@ apply(const struct loader *L, struct import *im, size_t zi, int64_t at, int64_t 
 		const struct item *it = &im->items[i];
 
 		if (!it->exception) {
-			struct report r = { it->net, at, it->code, 0, it->reason, source, NULL, true };
+			struct report r = { it->net, at, it->code, 0, it->reason, source, NULL, true, NULL };
 
 			rc = store_report(w, L->zone_ids[zi], &r, &out);
 		} else if (cmd_find_entry(store_wr_reader(w), L->zone_ids[zi], &it->net, false,
 		    (uint32_t)now, &l) == 0 && (l.flags & LISTING_EXCEPTION)) {
 			out = STORE_DUPLICATE;
 		} else {
-			struct delisting d = { it->net, at, "imported exception", source };
+			struct delisting d = { it->net, at, "imported exception", source, NULL };
 
 			rc = store_delist(w, L->zone_ids[zi], &d, &out);
 		}

@@ -1,0 +1,191 @@
+/* Name-based zones in the store: name keys, their texts, the wildcard lookup, exceptions. */
+#include <stdio.h>
+#include <string.h>
+
+#include "name.h"
+#include "rb.h"
+#include "store_impl.h"
+
+int
+upgrade_add_names(struct store *s, MDB_txn *txn)
+{
+	/* store_open created DB_NAMES; no entry of an older store is a name. */
+	(void)s;
+	(void)txn;
+	return RB_OK;
+}
+
+void
+store_name_key(const struct store *s, const char *name, struct addr *out)
+{
+	bool wild = name_is_wild(name);
+	const char *t = wild ? name + 2 : name;
+
+	name_key(s, t, strlen(t), wild, out);
+}
+
+char *
+store_net_text(struct store_reader *r, const struct addr *net, char *buf, size_t len)
+{
+	MDB_val k = { 16, (void *)net->a }, v;
+
+	if (net->fam != ADDR_NAME)
+		return addr_format(net, buf, len);
+	if (mdb_get(r->txn, r->s->dbi[DB_NAMES], &k, &v) != 0)
+		snprintf(buf, len, "?");
+	else
+		snprintf(buf, len, "%.*s", (int)v.mv_size, (const char *)v.mv_data);
+	return buf;
+}
+
+/* Record the text of NAME under its key, once. */
+static int
+name_register(struct store_wr *w, const char *name, const struct addr *key)
+{
+	MDB_val v;
+	int rc;
+
+	if ((rc = wget(w, DB_NAMES, key->a, 16, &v)) == RB_OK)
+		return RB_OK;
+	if (rc != RB_ENOTFOUND)
+		return sticky(w, rc);
+	return wput(w, DB_NAMES, key->a, 16, name, strlen(name), 0);
+}
+
+/*
+ * The nearest live wildcard entry strictly above TEXT (stored form): for
+ * "a.b.c" or "*.a.b.c" the wildcards "*.b.c", then "*.c".  RB_OK with *out,
+ * or RB_ENOTFOUND.
+ */
+static int
+wildcard_above(struct store_reader *r, uint16_t zone, const char *text, uint32_t now,
+    struct listing *out)
+{
+	const char *p = name_is_wild(text) ? text + 2 : text;
+	struct addr k;
+	uint8_t parent;
+	int rc;
+
+	while ((p = strchr(p, '.')) != NULL) {
+		p++;
+		name_key(r->s, p, strlen(p), true, &k);
+		rc = get_entry(r, zone, &k, 128, out, &parent);
+		if (rc == RB_OK && is_live(out, now))
+			return RB_OK;
+		if (rc != RB_OK && rc != RB_ENOTFOUND)
+			return rc;
+	}
+	return RB_ENOTFOUND;
+}
+
+int
+store_name_report(struct store_wr *w, uint16_t zone, struct report *r,
+    enum store_outcome *out)
+{
+	int rc;
+
+	if (w->err != 0)
+		return w->err;
+	store_name_key(w->s, r->name, &r->net);
+	if ((rc = name_register(w, r->name, &r->net)) != 0)
+		return rc;
+	return store_report(w, zone, r, out);
+}
+
+int
+store_name_delist(struct store_wr *w, uint16_t zone, struct delisting *d,
+    enum store_outcome *out)
+{
+	struct listing_detail det;
+	struct listing cover, ex;
+	uint32_t now = clamp_time(w->now);
+	int rc;
+
+	if (w->err != 0)
+		return w->err;
+	store_name_key(w->s, d->name, &d->net);
+	if ((rc = name_register(w, d->name, &d->net)) != 0 ||
+	    (rc = store_delist(w, zone, d, out)) != 0)
+		return rc;
+	if (*out != STORE_DELISTED && *out != STORE_NOT_LISTED)
+		return RB_OK;
+	/* Still under a listed wildcard: the name becomes an exception there. */
+	rc = wildcard_above(&w->rd, zone, d->name, now, &cover);
+	if (rc == RB_ENOTFOUND || (rc == RB_OK && (cover.flags & LISTING_EXCEPTION)))
+		return RB_OK;
+	if (rc != RB_OK)
+		return sticky(w, rc);
+	if ((rc = detail_get(w, zone, &cover.net, &det)) != 0)
+		return rc;
+	if (det.last_seen > d->at) {
+		/* SPEC: an old delisting never punches a hole in a newer listing. */
+		if (*out == STORE_NOT_LISTED)
+			*out = STORE_OUTRANKED;
+		return RB_OK;
+	}
+	memset(&ex, 0, sizeof(ex));
+	ex.zone = zone;
+	ex.net = d->net;
+	ex.flags = LISTING_EXCEPTION;
+	if ((rc = entry_write(w, zone, &ex)) != 0)
+		return rc;
+	*out = STORE_EXCEPTED;
+	return RB_OK;
+}
+
+/*
+ * Fold the NLABELS wire labels at NAME into T as text ("a.b.c", lower
+ * case) and note where each label starts in AT.  False when no stored name
+ * can be that: a label holding a dot (it would read as two) or too long.
+ */
+static bool
+labels_text(const uint8_t *name, unsigned nlabels, char *t, size_t *tlen, uint8_t *at)
+{
+	size_t n = 0, i, len;
+	unsigned l;
+
+	for (l = 0; l < nlabels; l++) {
+		len = *name++;
+		if (n + len + 1 >= NAME_TEXTLEN)
+			return false;
+		if (l > 0)
+			t[n++] = '.';
+		at[l] = (uint8_t)n;
+		for (i = 0; i < len; i++) {
+			uint8_t c = name[i];
+
+			if (c == '.')
+				return false;
+			t[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		}
+		name += len;
+	}
+	*tlen = n;
+	return true;
+}
+
+int
+store_name_lookup(struct store_reader *r, uint16_t zone, const uint8_t *name,
+    unsigned nlabels, uint32_t now, struct listing *out)
+{
+	char t[NAME_TEXTLEN];
+	uint8_t at[128], parent;
+	struct addr k;
+	size_t len;
+	unsigned l;
+	int rc;
+
+	if (nlabels == 0 || nlabels > 127 || !labels_text(name, nlabels, t, &len, at))
+		return STORE_MATCH_NONE;
+	/* The name's own entry, then the wildcards of the names above it, nearest first. */
+	for (l = 0; l < nlabels; l++) {
+		name_key(r->s, t + at[l], len - at[l], l > 0, &k);
+		rc = get_entry(r, zone, &k, 128, out, &parent);
+		if (rc == RB_OK && is_live(out, now))
+			return (out->flags & LISTING_EXCEPTION) ? STORE_MATCH_EXCEPTED :
+			    STORE_MATCH_LISTED;
+		if (rc != RB_OK && rc != RB_ENOTFOUND)
+			return rc;
+	}
+	return STORE_MATCH_NONE;
+}
