@@ -489,14 +489,14 @@ char *store_net_text(struct store_reader *r, const struct addr *net, char *buf, 
 
 /*
  * store_report and store_delist for a name: R->name (D->name) is the name
- * in stored form and R->net (D->net) is set here from it.  A delisting of
+ * in stored form; R->net (D->net) is ignored, made here from it.  A delisting of
  * a name still under a listed wildcard leaves an exception there
  * (STORE_EXCEPTED), unless the wildcard was reported after it
  * (STORE_OUTRANKED).
  */
-int store_name_report(struct store_wr *w, uint16_t zone, struct report *r,
+int store_name_report(struct store_wr *w, uint16_t zone, const struct report *r,
     enum store_outcome *out);
-int store_name_delist(struct store_wr *w, uint16_t zone, struct delisting *d,
+int store_name_delist(struct store_wr *w, uint16_t zone, const struct delisting *d,
     enum store_outcome *out);
 
 /*

@@ -79,23 +79,25 @@ wildcard_above(struct store_reader *r, uint16_t zone, const char *text, uint32_t
 }
 
 int
-store_name_report(struct store_wr *w, uint16_t zone, struct report *r,
+store_name_report(struct store_wr *w, uint16_t zone, const struct report *rep,
     enum store_outcome *out)
 {
+	struct report r = *rep;
 	int rc;
 
 	if (w->err != 0)
 		return w->err;
-	store_name_key(w->s, r->name, &r->net);
-	if ((rc = name_register(w, r->name, &r->net)) != 0)
+	store_name_key(w->s, r.name, &r.net);
+	if ((rc = name_register(w, r.name, &r.net)) != 0)
 		return rc;
-	return store_report(w, zone, r, out);
+	return store_report(w, zone, &r, out);
 }
 
 int
-store_name_delist(struct store_wr *w, uint16_t zone, struct delisting *d,
+store_name_delist(struct store_wr *w, uint16_t zone, const struct delisting *del,
     enum store_outcome *out)
 {
+	struct delisting dl = *del, *d = &dl;
 	struct listing_detail det;
 	struct listing cover, ex;
 	uint32_t now = clamp_time(w->now);
