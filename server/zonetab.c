@@ -204,6 +204,25 @@ zone_records(struct zt_zone *z, const struct conf_zone *cz)
 	return 0;
 }
 
+/* A zone's kind and, for an aggregate, its members (their indices are conf's). */
+static int
+zone_kind_build(struct zt_zone *z, const struct conf_zone *cz, char *err, size_t errlen)
+{
+	size_t i;
+
+	z->kind = (uint8_t)cz->kind;
+	z->answer = (uint8_t)cz->answer;
+	if (cz->nmembers > ZT_MAX_MEMBERS) {
+		snprintf(err, errlen, "aggregate %s has %zu members (at most %d)", cz->name,
+		    cz->nmembers, ZT_MAX_MEMBERS);
+		return -1;
+	}
+	z->nmembers = (uint8_t)cz->nmembers;
+	for (i = 0; i < cz->nmembers; i++)
+		z->members[i] = (uint16_t)cz->members[i];
+	return 0;
+}
+
 static int
 zone_build(struct zt_zone *z, const struct conf_zone *cz, struct store *s, char *err,
     size_t errlen)
@@ -225,6 +244,8 @@ zone_build(struct zt_zone *z, const struct conf_zone *cz, struct store *s, char 
 	z->apex_serial = cz->apex_serial;
 	z->family = cz->family;
 	z->code = cz->code;
+	if (zone_kind_build(z, cz, err, errlen) != 0)
+		return -1;
 	z->ttl = cz->ttl;
 	if (cz->text != NULL && cz->text[0] != '\0') {
 		if ((z->text = strdup(cz->text)) == NULL)
