@@ -541,7 +541,13 @@ answer_zone(struct query_ctx *q, const struct dns_msg *m, enum query_transport t
 	z = &q->zt->zones[zi];
 	if (qtype == DNS_T_AXFR || qtype == DNS_T_IXFR) {
 		/* RFC 5936 s4.2: AXFR is TCP only; transfers are of whole zones. */
-		if (off != 0 || (qtype == DNS_T_AXFR && transport == QUERY_UDP)) {
+		/*
+		 * An aggregate is not transferred: a master file cannot say
+		 * "the union of these zones" (one member's name stops another's
+		 * wildcard, RFC 4592); secondaries transfer its members.
+		 */
+		if (off != 0 || (qtype == DNS_T_AXFR && transport == QUERY_UDP) ||
+		    z->kind == ZONE_KIND_AGGREGATE) {
 			r->rcode = DNS_REFUSED;
 			return QUERY_ANSWER;
 		}
