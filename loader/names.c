@@ -63,3 +63,25 @@ cmd_target(const struct loader *L, const char *cmd, size_t zi, const char *text,
 	*name = namebuf;
 	return 0;
 }
+
+int
+show_target(const struct loader *L, const char *text, struct addr *out)
+{
+	char name[NAME_TEXTLEN], why[512];
+	const char *reason;
+	struct addr a;
+	size_t i;
+
+	if (addr_parse_cidr(text, &a, &reason) == 0)
+		return cmd_addr("show", text, out);
+	/* Not an address: a name, when some zone lists names (keys are the same in every zone). */
+	for (i = 0; i < L->conf->nzones; i++) {
+		if (L->conf->zones[i].kind != ZONE_KIND_NAMES)
+			continue;
+		if (loader_name(&L->conf->zones[i], text, name, why, sizeof(why)) != 0)
+			return cmd_fail("show", CMD_USAGE, "%s", why);
+		store_name_key(L->store, name, out);
+		return 0;
+	}
+	return cmd_addr("show", text, out);
+}
