@@ -653,7 +653,7 @@ open_section(struct conf_parse *p, const char *line)
 		p->sec = SEC_KEY;
 		return open_key(p, arg);
 	}
-	return conf_fail(p, "unknown section [%s] (use [server], [zone NAME] or [key NAME])",
+	return conf_fail(p, "unknown section [%s] (use [server], [zone NAME], [aggregate NAME] or [key NAME])",
 	    p->secname);
 }
 
