@@ -288,7 +288,7 @@ test_unknown_field(void **state)
 	    "source, evidence, at, lifetime, force, name)");
 	refused("{\"op\":\"delist\",\"addr\":\"192.0.2.5\",\"reason\":\"x\",\"source\":\"s\"}",
 	    "unknown field \"source\" for op delist (fields: op, addr, zone, reason, by, at, "
-	    "force)");
+	    "force, name)");
 }
 
 /* A delisting wider than max-range needs "force", as on the command line. */
