@@ -19,6 +19,7 @@ struct rbldnsd_parser {
 	char *text;		/* the current entry's TXT after substitution */
 	size_t textcap;
 	char note[160];
+	bool dnset;		/* entries are names (rbldnsd_set_dnset) */
 };
 
 static int
@@ -60,6 +61,12 @@ struct rbldnsd_parser *
 rbldnsd_new(void)
 {
 	return calloc(1, sizeof(struct rbldnsd_parser));
+}
+
+void
+rbldnsd_set_dnset(struct rbldnsd_parser *p)
+{
+	p->dnset = true;
 }
 
 void
@@ -576,6 +583,7 @@ rbldnsd_parse(struct rbldnsd_parser *p, const char *line, struct rbldnsd_line *o
 
 	out->kind = RBLDNSD_NOTHING;
 	out->nnets = 0;
+	out->nnames = 0;
 	out->exception = false;
 	out->code = 0;
 	out->text = NULL;
@@ -604,6 +612,8 @@ rbldnsd_parse(struct rbldnsd_parser *p, const char *line, struct rbldnsd_line *o
 			;
 		if (tok == e)
 			rc = fail(err, errlen, "no address after '!'");
+		else if (p->dnset)
+			rc = rbldnsd_dnset_entry(tok, e, out, err, errlen);
 		else if (memchr(tok, ':', (size_t)(e - tok)) != NULL)
 			rc = parse_v6(tok, e, out, err, errlen);
 		else if (is_digit(*tok))
