@@ -225,13 +225,11 @@ name_under(const char *a, const char *b)
 	return la >= lb && strcmp(a + la - lb, b) == 0 && (la == lb || a[la - lb - 1] == '.');
 }
 
-/* A name for a name-based zone: never-list-names either way round, code, time, texts. */
+/* A name for a name-based zone: its kind, never-list-names either way round. */
 static int
-check_name_report(const struct conf_zone *z, const struct report *r, int64_t now, char *why,
-    size_t whylen)
+check_name_report(const struct conf_zone *z, const struct report *r, char *why, size_t whylen)
 {
 	size_t i;
-	int rc;
 
 	if (z->kind != ZONE_KIND_NAMES)
 		return refuse(why, whylen, "%s is a name but zone %s lists %s", r->name, z->name,
@@ -245,37 +243,16 @@ check_name_report(const struct conf_zone *z, const struct report *r, int64_t now
 			return refuse(why, whylen, "%s covers never-list-names %s of zone %s",
 			    r->name, z->never_names[i], z->name);
 	}
-	if (r->code != 0 && r->code >> 24 != 127)
-		return refuse(why, whylen, "code %u.%u.%u.%u is outside 127.0.0.0/8 (use "
-		    "127.0.0.N)", r->code >> 24, r->code >> 16 & 0xff, r->code >> 8 & 0xff,
-		    r->code & 0xff);
-	if ((rc = check_time(r->at, now, why, whylen)) != 0)
-		return rc;
-	if (r->lifetime == 0)
-		return refuse(why, whylen, "lifetime of %s is 0 (give a positive duration "
-		    "such as 30d)", r->name);
-	if ((rc = policy_check_text("reason", r->reason, POLICY_TEXT_TEMPLATE, why,
-	    whylen)) != 0 ||
-	    (rc = policy_check_text("source", r->source, 0, why, whylen)) != 0 ||
-	    (rc = policy_check_text("evidence", r->evidence, POLICY_TEXT_LINES, why,
-	    whylen)) != 0)
-		return rc;
 	return 0;
 }
 
 static int
-check_name_delist(const struct conf_zone *z, const struct delisting *d, int64_t now,
-    char *why, size_t whylen)
+check_name_delist(const struct conf_zone *z, const struct delisting *d, char *why,
+    size_t whylen)
 {
-	int rc;
-
 	if (z->kind != ZONE_KIND_NAMES)
 		return refuse(why, whylen, "%s is a name but zone %s does not list names "
 		    "(kind = names)", d->name, z->name);
-	if ((rc = check_time(d->at, now, why, whylen)) != 0 ||
-	    (rc = policy_check_text("reason", d->reason, 0, why, whylen)) != 0 ||
-	    (rc = policy_check_text("by", d->by, 0, why, whylen)) != 0)
-		return rc;
 	return 0;
 }
 
@@ -289,14 +266,14 @@ policy_check_report(const struct conf_zone *z, const struct report *r, bool forc
 	size_t i;
 	int rc;
 
-	if (r->name != NULL)
-		return check_name_report(z, r, now, why, whylen);
-	/* The address is formatted for refusals only: most reports pass (ingest's hot path). */
-	if ((rc = check_family(z, net, why, whylen)) != 0 ||
-	    (rc = policy_check_loopback(net, why, whylen)) != 0 ||
-	    (rc = policy_check_bogon(net, why, whylen)) != 0)
+	if (r->name != NULL && (rc = check_name_report(z, r, why, whylen)) != 0)
 		return rc;
-	for (i = 0; i < z->nnever; i++) {
+	/* The address is formatted for refusals only: most reports pass (ingest's hot path). */
+	if (r->name == NULL && ((rc = check_family(z, net, why, whylen)) != 0 ||
+	    (rc = policy_check_loopback(net, why, whylen)) != 0 ||
+	    (rc = policy_check_bogon(net, why, whylen)) != 0))
+		return rc;
+	for (i = 0; r->name == NULL && i < z->nnever; i++) {
 		if (!overlaps(&z->never[i], net))
 			continue;
 		addr_format(&z->never[i], b, sizeof(b));
@@ -309,7 +286,7 @@ policy_check_report(const struct conf_zone *z, const struct report *r, bool forc
 		return refuse(why, whylen, "code %u.%u.%u.%u is outside 127.0.0.0/8 (use "
 		    "127.0.0.N)", r->code >> 24, r->code >> 16 & 0xff, r->code >> 8 & 0xff,
 		    r->code & 0xff);
-	min = net->fam == ADDR_V4 ? z->max_range4 : z->max_range6;
+	min = r->name != NULL ? 0 : net->fam == ADDR_V4 ? z->max_range4 : z->max_range6;
 	if (!force && net->plen < min)
 		return refuse(why, whylen, "%s is wider than %s /%u of zone %s (use --force to "
 		    "list it anyway)", addr_format(net, a, sizeof(a)), range_key(net), min,
@@ -318,7 +295,7 @@ policy_check_report(const struct conf_zone *z, const struct report *r, bool forc
 		return rc;
 	if (r->lifetime == 0)
 		return refuse(why, whylen, "lifetime of %s is 0 (give a positive duration "
-		    "such as 30d)", addr_format(net, a, sizeof(a)));
+		    "such as 30d)", r->name != NULL ? r->name : addr_format(net, a, sizeof(a)));
 	if ((rc = policy_check_text("reason", r->reason, POLICY_TEXT_TEMPLATE, why,
 	    whylen)) != 0 ||
 	    (rc = policy_check_text("source", r->source, 0, why, whylen)) != 0 ||
@@ -337,12 +314,12 @@ policy_check_delist(const struct conf_zone *z, const struct delisting *d, bool f
 	unsigned min;
 	int rc;
 
-	if (d->name != NULL)
-		return check_name_delist(z, d, now, why, whylen);
-	if ((rc = check_family(z, net, why, whylen)) != 0)
+	if (d->name != NULL && (rc = check_name_delist(z, d, why, whylen)) != 0)
+		return rc;
+	if (d->name == NULL && (rc = check_family(z, net, why, whylen)) != 0)
 		return rc;
 	/* A delisting that wide takes everything inside it: the whole list, by a typo. */
-	min = net->fam == ADDR_V4 ? z->max_range4 : z->max_range6;
+	min = d->name != NULL ? 0 : net->fam == ADDR_V4 ? z->max_range4 : z->max_range6;
 	if (!force && net->plen < min)
 		return refuse(why, whylen, "%s is wider than %s /%u of zone %s: delisting it "
 		    "would remove every listing inside it (use --force to delist it anyway)",
