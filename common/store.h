@@ -19,7 +19,8 @@
  * history (the audit trail), strings and strindex, below (partial names),
  * commits (the commit log), undo (what revert restores), batches (the
  * ingested files).  Schema versions: 1 the first; 2 added below and
- * commits; 3 added undo, batches and each zone's count of listings.  The
+ * commits; 3 added undo, batches and each zone's count of listings; 4 the
+ * query keys; 5 the names of name-based zones (store_names.c).  The
  * first process that opens an older store upgrades it in one write
  * transaction (store.c, upgrade()).
  */
