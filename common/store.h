@@ -511,6 +511,14 @@ int store_name_delist(struct store_wr *w, uint16_t zone, const struct delisting 
 int store_name_lookup(struct store_reader *r, uint16_t zone, const uint8_t *name,
     unsigned nlabels, uint32_t now, struct listing *out);
 
+/*
+ * Whether some listed entry of ZONE lies strictly under the name of the
+ * NLABELS wire labels at NAME (any case): it is then an empty non-terminal
+ * (RFC 8020), NODATA rather than NXDOMAIN.  1, 0 or a negative error.
+ */
+int store_name_used(struct store_reader *r, uint16_t zone, const uint8_t *name,
+    unsigned nlabels);
+
 /* ---- Query keys (keyed access, store_keys.c) ---- */
 
 /*

@@ -323,8 +323,10 @@ below_update(struct store_wr *w, uint16_t zone, const struct addr *net, uint32_t
 	uint32_t m, m2;
 	int lvl, rc;
 
-	if (o == n || net->plen == 0 || net->fam == ADDR_NAME)
-		return RB_OK;	/* names have no prefixes (store_names.c) */
+	if (net->fam == ADDR_NAME)
+		return names_below_update(w, zone, net, o, n);	/* store_names.c */
+	if (o == n || net->plen == 0)
+		return RB_OK;
 	/* From the deepest node strictly containing NET up to the root. */
 	for (lvl = (int)((net->plen - 1u) / step * step); lvl >= 0; lvl -= (int)step) {
 		if (!is_node(net->fam, (unsigned)lvl))

@@ -92,8 +92,12 @@
  *           keyed by entry key (entries, details, reports, expiry, journal,
  *           history, undo) holds names as it holds addresses; names never
  *           nest structurally (parent is always NO_PARENT, no below
- *           summaries): a wildcard covers the names under it by the
- *           lookups of store_names.c.  Written at a name's first report or
+ *           summaries by prefix): a wildcard covers the names under it by
+ *           the lookups of store_names.c.  Their empty non-terminals
+ *           (RFC 8020) are kept in below as zone(2) ADDR_NAME(1) 0(1)
+ *           hash(16) of a name -> how many listed entries (not
+ *           exceptions, expired ones until removed) lie strictly under
+ *           it, as count(4); "*.x" counts under x.  Written at a name's first report or
  *           delisting, never removed, shared by every zone (version 5)
  *
  * A listing inside a journal record (LISTING_LEN 32): fam(1) plen(1)
@@ -474,6 +478,9 @@ int keys_secret_load(struct store *s, MDB_txn *txn);
 
 /* store.c's upgrade step to version 5: DB_NAMES starts empty (store_names.c). */
 int upgrade_add_names(struct store *s, MDB_txn *txn);
+/* store_names.c: the counts of listed names under each name (below, fam ADDR_NAME). */
+int names_below_update(struct store_wr *w, uint16_t zone, const struct addr *net, uint32_t o,
+    uint32_t n);
 /* store_keys.c: SipHash-2-4 of IN under KEY. */
 uint64_t keys_siphash(const uint8_t key[16], const uint8_t *in, size_t len);
 

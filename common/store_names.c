@@ -191,3 +191,82 @@ store_name_lookup(struct store_reader *r, uint16_t zone, const uint8_t *name,
 	}
 	return STORE_MATCH_NONE;
 }
+
+/* Add DELTA to the count of listed names under TEXT (LEN octets). */
+static int
+below_add(struct store_wr *w, uint16_t zone, const char *text, size_t len, int delta)
+{
+	unsigned char kb[KEY_MAX], vb[4];
+	struct addr a;
+	MDB_val v;
+	uint32_t c = 0;
+	size_t klen;
+	int rc;
+
+	name_key(w->s, text, len, false, &a);
+	a.plen = 0;
+	klen = below_key(kb, zone, &a);
+	if ((rc = wget(w, DB_BELOW, kb, klen, &v)) == RB_OK && v.mv_size == 4)
+		c = get32(v.mv_data);
+	else if (rc != RB_OK && rc != RB_ENOTFOUND)
+		return sticky(w, rc);
+	c = delta > 0 ? c + 1 : c > 0 ? c - 1 : 0;
+	if (c == 0)
+		return rc == RB_OK ? wdel(w, DB_BELOW, kb, klen) : RB_OK;
+	put32(vb, c);
+	return wput(w, DB_BELOW, kb, klen, vb, 4, 0);
+}
+
+int
+names_below_update(struct store_wr *w, uint16_t zone, const struct addr *net, uint32_t o,
+    uint32_t n)
+{
+	char t[NAME_TEXTLEN];
+	const char *p;
+	MDB_val v;
+	int rc, delta;
+
+	/* A value is 0 for an exception, else the expiry: only listing or not counts. */
+	if ((o != 0) == (n != 0))
+		return RB_OK;
+	delta = n != 0 ? 1 : -1;
+	if ((rc = wget(w, DB_NAMES, net->a, 16, &v)) != RB_OK)
+		return rc == RB_ENOTFOUND ? RB_OK : sticky(w, rc);
+	if (v.mv_size >= sizeof(t))
+		return sticky(w, RB_ESTORE);
+	memcpy(t, v.mv_data, v.mv_size);
+	t[v.mv_size] = '\0';
+	/* Every name above it: for "*.x", x too. */
+	p = name_is_wild(t) ? t + 2 : strchr(t, '.');
+	for (; p != NULL; p = strchr(p, '.')) {
+		if (*p == '.')
+			p++;
+		if ((rc = below_add(w, zone, p, strlen(p), delta)) != 0)
+			return rc;
+	}
+	return RB_OK;
+}
+
+int
+store_name_used(struct store_reader *r, uint16_t zone, const uint8_t *name, unsigned nlabels)
+{
+	char t[NAME_TEXTLEN];
+	unsigned char kb[KEY_MAX];
+	uint8_t at[128];
+	struct addr a;
+	MDB_val k, v;
+	size_t len;
+	int rc;
+
+	if (nlabels == 0 || nlabels > 127 || !labels_text(name, nlabels, t, &len, at))
+		return 0;
+	name_key(r->s, t, len, false, &a);
+	a.plen = 0;
+	k.mv_size = below_key(kb, zone, &a);
+	k.mv_data = kb;
+	r->moves++;
+	rc = mdb_get(r->txn, r->s->dbi[DB_BELOW], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	return rc == 0 ? 1 : from_mdb(rc);
+}

@@ -40,7 +40,13 @@ name_probe(struct query_ctx *q, const struct zt_zone *z, const uint8_t *name, un
 		h->kind = HIT_LISTED;
 		h->code = l.code;
 		h->reason_id = l.reason_id;
+		return 0;
 	}
+	/* RFC 8020: a name with listed names under it is an empty non-terminal. */
+	if ((rc = store_name_used(&q->rd, z->id, name, nlabels)) < 0)
+		return rc;
+	if (rc > 0)
+		h->kind = HIT_ENT;
 	return 0;
 }
 
@@ -163,6 +169,7 @@ query_answer_kind(struct query_ctx *q, const struct zt_zone *z, const uint8_t *n
 			return rc;
 		m[0] = z;
 		n = h[0].kind == HIT_LISTED;
+		ent = h[0].kind == HIT_ENT;
 	} else {
 		for (i = 0; i < z->nmembers; i++) {
 			const struct zt_zone *mz = &q->zt->zones[z->members[i]];

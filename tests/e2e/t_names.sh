@@ -93,7 +93,11 @@ expect_eq "case-insensitively" 127.0.1.4 "$(dns_short SPAM.Example.com.$DBL A)"
 expect_eq "TXT is the reason" '"spam domain"' "$(dns_short spam.example.com.$DBL TXT)"
 expect_eq "'\$' in the zone's text is the name" '"x.y.bad.example is listed"' "$(dns_short x.y.bad.example.$DBL TXT)"
 expect_eq "a name under the wildcard is listed" 127.0.1.4 "$(dns_short a.bad.example.$DBL A)"
-expect_eq "the wildcard's own name is not" NXDOMAIN "$(dns_status bad.example.$DBL A)"
+expect_eq "the wildcard's own name is not listed: NODATA, names are under it (RFC 8020)" \
+    "NOERROR " "$(dns_status bad.example.$DBL A) $(dns_short bad.example.$DBL A)"
+expect_eq "a name above a listed name is an empty non-terminal (RFC 8020)" NOERROR \
+    "$(dns_status example.com.$DBL A)"
+expect_eq "so is its parent" NOERROR "$(dns_status com.$DBL A)"
 expect_eq "the exception under the wildcard is not listed" NXDOMAIN "$(dns_status good.bad.example.$DBL A)"
 expect_eq "an unlisted name is NXDOMAIN" NXDOMAIN "$(dns_status www.spam.example.com.$DBL A)"
 expect_eq "TEST is listed (RFC 5782 s5)" 127.0.1.4 "$(dns_short test.$DBL A)"
@@ -135,11 +139,15 @@ new.example.$DBL. TXT
 $DBL. SOA" "$ixfr"
 
 # ---- expire ----
-rb_ok "report a name that is past its lifetime" report --zone $DBL old.example --lifetime 1s --at 2020-01-01T00:00:00Z
+rb_ok "report a name that is past its lifetime" report --zone $DBL old.expiring --lifetime 1s --at 2020-01-01T00:00:00Z
+expect_eq "an expired name not yet removed still makes its parent a non-terminal" NOERROR \
+    "$(dns_status expiring.$DBL A)"
 rb_ok "expire --dry-run" expire --dry-run
-expect_match "expire names it" "^would expire $DBL old.example " "$RB_OUT"
+expect_match "expire names it" "^would expire $DBL old.expiring " "$RB_OUT"
 rb_ok "expire it" expire
-expect_eq "an expired name is not answered" NXDOMAIN "$(dns_status old.example.$DBL A)"
+expect_eq "the empty non-terminal above an expired name goes with it" NXDOMAIN \
+    "$(dns_status expiring.$DBL A)"
+expect_eq "an expired name is not answered" NXDOMAIN "$(dns_status old.expiring.$DBL A)"
 
 stop_server
 finish

@@ -82,10 +82,12 @@ start_rbldnsd() {
 }
 
 NAMES="spam.example www.spam.example mixed.case.example MIXED.case.EXAMPLE both.example
-a.b.both.example a.under.example under.example good.under.example x.good.under.example
-deep.example x.deep.example ok.deep.example y.ok.deep.example plain.example
+a.b.both.example a.under.example good.under.example x.good.under.example
+x.deep.example ok.deep.example y.ok.deep.example plain.example
 xn--bcher-kva.example other.example"
 # Not "test": rbldnsd's dnset leaves RFC 5782's TEST.Z unlisted; rbldbd lists it (SPEC).
+# Nor the names with listed names under them (under.example, deep.example):
+# rbldnsd says NXDOMAIN, rbldbd NODATA (RFC 8020), as a secondary does.
 # answer PORT NAME: status, A and TXT, one line.
 answer() {
 	local out
@@ -102,6 +104,10 @@ for file in dnset export; do
 	done
 	expect_eq "TEST is listed by rbldbd (RFC 5782 s5), where rbldnsd's dnset does not" \
 	    "NOERROR 127.0.1.2" "$(answer "$PORT" test | cut -d' ' -f1-2)"
+	for n in under.example deep.example; do
+		expect_eq "$n: NXDOMAIN from rbldnsd, NODATA from rbldbd (RFC 8020)" \
+		    "NXDOMAIN/NOERROR" "$(answer "$RPORT" $n | cut -d' ' -f1)/$(answer "$PORT" $n | cut -d' ' -f1)"
+	done
 	stop_rbldnsd
 done
 

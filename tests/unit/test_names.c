@@ -98,6 +98,21 @@ lookup(struct store *s, uint16_t zone, const char *text)
 	return rc;
 }
 
+static int
+used(struct store *s, uint16_t zone, const char *text)
+{
+	struct store_reader r;
+	uint8_t w[256];
+	unsigned n = wire(text, w);
+	int rc;
+
+	assert_int_equal(store_reader_init(s, &r), 0);
+	assert_int_equal(store_reader_refresh(&r), 0);
+	rc = store_name_used(&r, zone, w, n);
+	store_reader_fini(&r);
+	return rc;
+}
+
 static void
 report(struct store *s, uint16_t zone, const char *name, int64_t at)
 {
@@ -146,6 +161,11 @@ test_wildcards_and_exceptions(void **state)
 	assert_int_equal(lookup(s, zone, "www.example.com"), STORE_MATCH_NONE);
 	assert_int_equal(lookup(s, zone, "a.b.bad.example"), STORE_MATCH_LISTED);
 	assert_int_equal(lookup(s, zone, "bad.example"), STORE_MATCH_NONE);
+	/* RFC 8020: the names above listed ones are empty non-terminals, the others not. */
+	assert_int_equal(used(s, zone, "bad.example"), 1);
+	assert_int_equal(used(s, zone, "COM"), 1);
+	assert_int_equal(used(s, zone, "example.com"), 0);
+	assert_int_equal(used(s, zone, "net"), 0);
 	/* An older delisting under the wildcard is an exception; a name below it is still listed. */
 	assert_int_equal(delist(s, zone, "ok.bad.example", 950), STORE_EXCEPTED);
 	assert_int_equal(lookup(s, zone, "ok.bad.example"), STORE_MATCH_EXCEPTED);
@@ -159,6 +179,7 @@ test_wildcards_and_exceptions(void **state)
 	assert_int_equal(lookup(s, zone, "sub.bad.example"), STORE_MATCH_LISTED);
 	assert_int_equal(delist(s, zone, "example.com", 950), STORE_DELISTED);
 	assert_int_equal(lookup(s, zone, "example.com"), STORE_MATCH_NONE);
+	assert_int_equal(used(s, zone, "com"), 0);
 	/* The text of a key comes back. */
 	store_name_key(s, "*.bad.example", &k);
 	assert_int_equal(store_reader_init(s, &r), 0);
