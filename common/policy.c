@@ -226,22 +226,22 @@ name_under(const char *a, const char *b)
 }
 
 /* A name for a name-based zone: its kind, never-list-names either way round. */
-static int
-check_name_report(const struct conf_zone *z, const struct report *r, char *why, size_t whylen)
+int
+policy_check_name(const struct conf_zone *z, const char *name, char *why, size_t whylen)
 {
 	size_t i;
 
 	if (z->kind != ZONE_KIND_NAMES)
-		return refuse(why, whylen, "%s is a name but zone %s lists %s", r->name, z->name,
+		return refuse(why, whylen, "%s is a name but zone %s lists %s", name, z->name,
 		    z->kind == ZONE_KIND_AGGREGATE ? "its members' entries (report to a member)" :
 		    "addresses (kind = names lists names)");
 	for (i = 0; i < z->nnever_names; i++) {
-		if (name_under(r->name, z->never_names[i]))
+		if (name_under(name, z->never_names[i]))
 			return refuse(why, whylen, "%s is under never-list-names %s of zone %s",
-			    r->name, z->never_names[i], z->name);
-		if (name_is_wild(r->name) && name_under(z->never_names[i], r->name))
+			    name, z->never_names[i], z->name);
+		if (name_is_wild(name) && name_under(z->never_names[i], name))
 			return refuse(why, whylen, "%s covers never-list-names %s of zone %s",
-			    r->name, z->never_names[i], z->name);
+			    name, z->never_names[i], z->name);
 	}
 	return 0;
 }
@@ -266,7 +266,7 @@ policy_check_report(const struct conf_zone *z, const struct report *r, bool forc
 	size_t i;
 	int rc;
 
-	if (r->name != NULL && (rc = check_name_report(z, r, why, whylen)) != 0)
+	if (r->name != NULL && (rc = policy_check_name(z, r->name, why, whylen)) != 0)
 		return rc;
 	/* The address is formatted for refusals only: most reports pass (ingest's hot path). */
 	if (r->name == NULL && ((rc = check_family(z, net, why, whylen)) != 0 ||

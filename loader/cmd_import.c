@@ -180,7 +180,8 @@ take_name(struct import *im, const struct loader *L, const struct rbldnsd_line *
 	char name[NAME_TEXTLEN], why[512];
 	struct item it;
 
-	if (loader_name(im->cz, text, name, why, sizeof(why)) != 0) {
+	if (loader_name(im->cz, text, name, why, sizeof(why)) != 0 ||
+	    (!pl->exception && policy_check_name(im->cz, name, why, sizeof(why)) != 0)) {
 		message(im, im->line, true, "%s", why);
 		return 0;
 	}

@@ -57,6 +57,9 @@ rb_ok "a U-label is converted" report --zone $DBL 'bücher.example'
 expect_match "to its A-label" "^xn--bcher-kva.example listed" "$RB_OUT"
 rb report --zone $DBL a.mycorp.example
 expect_match "never-list-names refuses names under it" "under never-list-names mycorp.example" "$RB_ERR"
+printf 'x.mycorp.example\n' >"$T/never.dnset"
+rb import --format rbldnsd --zone $DBL "$T/never.dnset"
+expect_match "never-list-names holds for a dnset import too" "under never-list-names mycorp.example" "$RB_ERR"
 rb report --zone $DBL test
 expect_match "test is never reported (RFC 5782 test point)" "test points" "$RB_ERR"
 long=$(printf 'a%.0s' $(seq 63)).$(printf 'b%.0s' $(seq 63)).$(printf 'c%.0s' $(seq 63)).$(printf 'd%.0s' $(seq 50)).com
