@@ -212,6 +212,17 @@ zone_kind_build(struct zt_zone *z, const struct conf_zone *cz, char *err, size_t
 
 	z->kind = (uint8_t)cz->kind;
 	z->answer = (uint8_t)cz->answer;
+	/*
+	 * Under a names zone the label below the apex is a name's last label
+	 * (a TLD such as "business"): with keys optional it could not be told
+	 * from a key.  Required keys leave no doubt.
+	 */
+	if (cz->kind == ZONE_KIND_NAMES && cz->server != NULL &&
+	    cz->server->keys == CONF_KEYS_ALLOWED) {
+		snprintf(err, errlen, "zone %s: keys = allowed cannot tell a key from a name's "
+		    "last label in a kind = names zone (use keys = required, or off)", cz->name);
+		return -1;
+	}
 	if (cz->nmembers > ZT_MAX_MEMBERS) {
 		snprintf(err, errlen, "aggregate %s has %zu members (at most %d)", cz->name,
 		    cz->nmembers, ZT_MAX_MEMBERS);

@@ -47,6 +47,14 @@ else
 	not_ok "an aggregate whose members share a code is refused at load" "exit $rc" "$out"
 fi
 
+sed 's/^kind = names$/kind = names\nkeys = allowed/' "$CONF" >"$T/keys.conf"
+out=$(timeout 20 "$RBLDBD" -c "$T/keys.conf" -l 127.0.0.1:0 2>&1); rc=$?
+if [ $rc -eq 1 ] && printf '%s' "$out" | grep -q "keys = allowed cannot tell a key from a name"; then
+	ok "rbldbd refuses keys = allowed in a names zone (a key reads as a TLD)"
+else
+	not_ok "rbldbd refuses keys = allowed in a names zone (a key reads as a TLD)" "exit $rc" "$out"
+fi
+
 # ---- reports and delistings ----
 rb_ok "report a name" report --zone $DBL Spam.Example.COM --reason "spam domain"
 expect_eq "stored lower case" "spam.example.com listed in $DBL" "$(printf '%s' "$RB_OUT" | sed 's/ until.*//')"
