@@ -48,7 +48,7 @@ else
 fi
 
 sed 's/^kind = names$/kind = names\nkeys = allowed/' "$CONF" >"$T/keys.conf"
-out=$(timeout 20 "$RBLDBD" -c "$T/keys.conf" -l 127.0.0.1:0 2>&1); rc=$?
+out=$(timeout 20 "$RBLDBD" -c "$T/keys.conf" -l 127.0.0.1:1 2>&1); rc=$?
 if [ $rc -eq 1 ] && printf '%s' "$out" | grep -q "keys = allowed cannot tell a key from a name"; then
 	ok "rbldbd refuses keys = allowed in a names zone (a key reads as a TLD)"
 else
