@@ -1,5 +1,6 @@
 /* Name-based zones in the store: name keys, their texts, the wildcard lookup, exceptions. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "name.h"
@@ -93,6 +94,84 @@ store_name_report(struct store_wr *w, uint16_t zone, const struct report *rep,
 	return store_report(w, zone, &r, out);
 }
 
+/* The names of the store strictly under X (for "*.x"), collected first: the walk must not move under writes. */
+static int
+names_under(struct store_wr *w, const char *x, char ***out, size_t *n)
+{
+	size_t xl = strlen(x), cap = 0;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	char **p;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = mdb_cursor_open(w->txn, w->s->dbi[DB_NAMES], &cur)) != 0)
+		return from_mdb(rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const char *t = v.mv_data;
+
+		if (v.mv_size <= xl + 1 || t[v.mv_size - xl - 1] != '.' ||
+		    memcmp(t + v.mv_size - xl, x, xl) != 0)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((p = realloc(*out, cap * sizeof(*p))) == NULL) {
+				rc = -ENOMEM;
+				break;
+			}
+			*out = p;
+		}
+		if (((*out)[*n] = strndup(t, v.mv_size)) == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		(*n)++;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? RB_OK : rc > 0 ? from_mdb(rc) : rc;
+}
+
+/*
+ * A wildcard's delisting takes the listings under it too, as a range's
+ * does: each listed name under X in ZONE is delisted at D's time (those
+ * reported after it stand).  The cost is a walk of every known name: an
+ * operator's command, not a feed's.  *removed says whether one went.
+ */
+static int
+delist_under(struct store_wr *w, uint16_t zone, const struct delisting *d, bool *removed)
+{
+	struct delisting sub = *d;
+	enum store_outcome o;
+	struct listing l;
+	uint8_t parent;
+	char **v;
+	size_t n, i;
+	int rc;
+
+	*removed = false;
+	if ((rc = names_under(w, d->name + 2, &v, &n)) != 0)
+		return sticky(w, rc);
+	for (i = 0; i < n && rc == 0; i++) {
+		store_name_key(w->s, v[i], &sub.net);
+		sub.name = v[i];
+		rc = get_entry(&w->rd, zone, &sub.net, 128, &l, &parent);
+		if (rc == RB_ENOTFOUND) {
+			rc = 0;
+			continue;
+		}
+		if (rc != 0 || (l.flags & LISTING_EXCEPTION))
+			continue;
+		if ((rc = store_delist(w, zone, &sub, &o)) == 0 && o == STORE_DELISTED)
+			*removed = true;
+	}
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return rc;
+}
+
 int
 store_name_delist(struct store_wr *w, uint16_t zone, const struct delisting *del,
     enum store_outcome *out)
@@ -109,6 +188,14 @@ store_name_delist(struct store_wr *w, uint16_t zone, const struct delisting *del
 	if ((rc = name_register(w, d->name, &d->net)) != 0 ||
 	    (rc = store_delist(w, zone, d, out)) != 0)
 		return rc;
+	if (name_is_wild(d->name) && *out != STORE_DUPLICATE) {
+		bool removed;
+
+		if ((rc = delist_under(w, zone, d, &removed)) != 0)
+			return rc;
+		if (removed && (*out == STORE_NOT_LISTED || *out == STORE_OUTRANKED))
+			*out = STORE_DELISTED;
+	}
 	if (*out != STORE_DELISTED && *out != STORE_NOT_LISTED)
 		return RB_OK;
 	/* Still under a listed wildcard: the name becomes an exception there. */

@@ -180,6 +180,17 @@ test_wildcards_and_exceptions(void **state)
 	assert_int_equal(delist(s, zone, "example.com", 950), STORE_DELISTED);
 	assert_int_equal(lookup(s, zone, "example.com"), STORE_MATCH_NONE);
 	assert_int_equal(used(s, zone, "com"), 0);
+	/* A wildcard's delisting takes the names under it, not the name itself nor newer ones. */
+	report(s, zone, "wide.example", 900);
+	report(s, zone, "*.wide.example", 900);
+	report(s, zone, "a.wide.example", 900);
+	report(s, zone, "*.b.wide.example", 900);
+	report(s, zone, "new.wide.example", 990);
+	assert_int_equal(delist(s, zone, "*.wide.example", 950), STORE_DELISTED);
+	assert_int_equal(lookup(s, zone, "a.wide.example"), STORE_MATCH_NONE);
+	assert_int_equal(lookup(s, zone, "x.b.wide.example"), STORE_MATCH_NONE);
+	assert_int_equal(lookup(s, zone, "wide.example"), STORE_MATCH_LISTED);
+	assert_int_equal(lookup(s, zone, "new.wide.example"), STORE_MATCH_LISTED);
 	/* The text of a key comes back. */
 	store_name_key(s, "*.bad.example", &k);
 	assert_int_equal(store_reader_init(s, &r), 0);
