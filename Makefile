@@ -13,7 +13,7 @@ UNITS = rbldbd.service rbldb-backup.service rbldb-backup.timer
 # Each program links only what it uses: the loader has no event loop, HTTP or TSIG.
 COMMON_PKGS = lmdb ldns inih
 SERVER_PKGS = $(COMMON_PKGS) libuv libcrypto libmicrohttpd
-LOADER_PKGS = $(COMMON_PKGS) jansson
+LOADER_PKGS = $(COMMON_PKGS) jansson libidn2
 WEB_PKGS = $(COMMON_PKGS) libmicrohttpd jansson libcrypto
 PKGS = $(sort $(SERVER_PKGS) $(LOADER_PKGS) $(WEB_PKGS))
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -42,7 +42,7 @@ WEB_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(filter-out web/main.c,$(wildcard web/*.c
 UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 LIB_OBJ = $(SERVER_OBJ) $(LOADER_OBJ) $(WEB_OBJ) $(COMMON_OBJ)
 
-.PHONY: all run test unit e2e deps deps-test asan mutants bench install uninstall clean
+.PHONY: all run test unit e2e deps deps-test asan mutants bench bench-names install uninstall clean
 all: $(BUILD)/rbldbd $(BUILD)/rbldb $(BUILD)/rbldb-web
 
 $(BUILD)/%.o: %.c
@@ -91,6 +91,10 @@ mutants:
 
 bench: all $(BUILD)/bench/qcount $(BUILD)/bench/nullresp
 	@BUILD=$(BUILD) sh tests/bench/run.sh
+	@BUILD=$(abspath $(BUILD)) bash tests/bench/names.sh
+# Instructions per query of a names zone alone (issue 21).
+bench-names: all $(BUILD)/bench/qcount
+	@BUILD=$(abspath $(BUILD)) bash tests/bench/names.sh
 $(BUILD)/bench/qcount: $(BUILD)/tests/bench/qcount.o $(SERVER_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)

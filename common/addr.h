@@ -8,6 +8,11 @@
 
 #define ADDR_V4 4
 #define ADDR_V6 6
+/*
+ * Not an address: the key of a listed domain name in a `kind = names` zone,
+ * a[] its keyed 128-bit hash and plen 128 (store_names.c makes them).
+ */
+#define ADDR_NAME 9
 
 /*
  * An address or a CIDR prefix.  IPv4 uses a[0..3] and plen 0..32; IPv6 uses

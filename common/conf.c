@@ -117,6 +117,10 @@ static const struct keydef zone_keys[] = {
 	{ "max-range6", KEY_SCALAR, .set = set_max_range6 },
 	{ "max-change", KEY_SCALAR, .set = set_max_change },
 	{ "never-list", KEY_LIST, .set = set_never },
+	{ "kind", KEY_SCALAR, .set = set_kind },
+	{ "never-list-names", KEY_LIST, .set = set_never_names },
+	{ "zones", KEY_LIST, .set = set_members },
+	{ "answer", KEY_SCALAR, .set = set_answer },
 	{ "allow-transfer", KEY_LIST, .hook = CONF_HOOK_ALLOW_TRANSFER },
 	{ "notify", KEY_LIST, .hook = CONF_HOOK_NOTIFY },
 	{ "journal-max", KEY_SCALAR, .hook = CONF_HOOK_JOURNAL_MAX },
@@ -659,6 +663,13 @@ open_section(struct conf_parse *p, const char *line)
 		p->sec = SEC_ZONE;
 		return open_zone(p, arg);
 	}
+	if (strcasecmp(s, "aggregate") == 0) {
+		p->sec = SEC_ZONE;
+		if (open_zone(p, arg) != 0)
+			return -1;
+		p->c->zones[p->cur].kind = ZONE_KIND_AGGREGATE;
+		return 0;
+	}
 	if (strcasecmp(s, "key") == 0) {
 		p->sec = SEC_KEY;
 		return open_key(p, arg);
@@ -667,8 +678,8 @@ open_section(struct conf_parse *p, const char *line)
 		p->sec = SEC_WEB;
 		return 0;
 	}
-	return conf_fail(p, "unknown section [%s] (use [server], [zone NAME], [key NAME] or [web])",
-	    p->secname);
+	return conf_fail(p, "unknown section [%s] (use [server], [zone NAME], [aggregate NAME], "
+	    "[key NAME] or [web])", p->secname);
 }
 
 /*
@@ -838,7 +849,7 @@ finish(struct conf_parse *p)
 		if (z->apex_path == NULL)
 			return conf_fail_at(p, NULL, z->line, "zone %s has no apex (add apex = "
 			    "FILE, the master file with its SOA and NS)", z->name);
-		if (conf_apex_load(p, z, p->apex_line[i]) != 0)
+		if (conf_apex_load(p, z, p->apex_line[i]) != 0 || conf_kind_check(p, z) != 0)
 			return -1;
 	}
 	if (c->default_zone != NULL) {
@@ -933,6 +944,7 @@ conf_free(struct conf *c)
 		ldns_rr_list_deep_free(z->apex);
 		free(z->text);
 		free(z->never);
+		conf_kind_free(z);
 		free(z->file);
 	}
 	free(c->zones);

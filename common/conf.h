@@ -14,6 +14,14 @@
 #define ZONE_FAMILY_V6 2
 #define ZONE_FAMILY_BOTH (ZONE_FAMILY_V4 | ZONE_FAMILY_V6)
 
+/* What a zone lists (`kind`), or an aggregate of zones ([aggregate NAME]). */
+#define ZONE_KIND_ADDRESSES 0
+#define ZONE_KIND_NAMES 1
+#define ZONE_KIND_AGGREGATE 2
+/* How an aggregate answers (`answer`): one A per member, or one bitmask A. */
+#define ZONE_ANSWER_EACH 0
+#define ZONE_ANSWER_BITMASK 1
+
 /* rbldbd's part of the configuration (server/conf_server.h); NULL in rbldb. */
 struct conf_server;
 struct conf_zone_server;
@@ -41,6 +49,14 @@ struct conf_zone {
 	struct conf_zone_server *server;	/* transfers, journal, NOTIFY, ACL, RRL */
 	int removal;		/* CONF_REMOVAL_*: what a removal request does (rbldb-web) */
 	uint32_t removal_interval;	/* self: at most one removal per address per this */
+	int kind;		/* ZONE_KIND_* */
+	char **never_names;	/* kind = names: never-list-names, stored form (name.h) */
+	size_t nnever_names;
+	/* An aggregate: its member zones (indices into conf.zones), checked at load. */
+	char **member_names;
+	size_t *members;
+	size_t nmembers;
+	int answer;		/* ZONE_ANSWER_* */
 	char *file;		/* configuration file and line that opened the section */
 	int line;
 };

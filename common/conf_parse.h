@@ -134,4 +134,9 @@ void conf_web_free(struct conf *c);
  */
 int conf_apex_load(struct conf_parse *p, struct conf_zone *z, int apex_line);
 
+/* conf_kind.c: the keys of name-based and aggregate zones, checked at the end of the file. */
+conf_set_fn set_kind, set_never_names, set_members, set_answer;
+int conf_kind_check(struct conf_parse *p, struct conf_zone *z);
+void conf_kind_free(struct conf_zone *z);
+
 #endif

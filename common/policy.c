@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "name.h"
 #include "policy.h"
 #include "rb.h"
 #include "timeutil.h"
@@ -184,6 +185,10 @@ check_family(const struct conf_zone *z, const struct addr *net, char *why, size_
 	int want = net->fam == ADDR_V4 ? ZONE_FAMILY_V4 : ZONE_FAMILY_V6;
 	char a[ADDR_STRLEN];
 
+	if (z->kind != ZONE_KIND_ADDRESSES)
+		return refuse(why, whylen, "zone %s %s (give a name there, or an address to an "
+		    "address zone)", z->name, z->kind == ZONE_KIND_NAMES ? "lists names "
+		    "(kind = names)" : "is an aggregate: report to its member zones");
 	if ((z->family & want) != 0)
 		return 0;
 	return refuse(why, whylen, "%s is %s but zone %s lists only %s addresses (family = %s)",
@@ -205,6 +210,52 @@ check_time(int64_t at, int64_t now, char *why, size_t whylen)
 	    time_format(now, n, sizeof(n)));
 }
 
+/* Does name A (stored form) lie at or under B (stored form, maybe "*.")? */
+static bool
+name_under(const char *a, const char *b)
+{
+	size_t la, lb;
+
+	if (name_is_wild(b))
+		b += 2;
+	if (name_is_wild(a))
+		a += 2;
+	la = strlen(a);
+	lb = strlen(b);
+	return la >= lb && strcmp(a + la - lb, b) == 0 && (la == lb || a[la - lb - 1] == '.');
+}
+
+/* A name for a name-based zone: its kind, never-list-names either way round. */
+int
+policy_check_name(const struct conf_zone *z, const char *name, char *why, size_t whylen)
+{
+	size_t i;
+
+	if (z->kind != ZONE_KIND_NAMES)
+		return refuse(why, whylen, "%s is a name but zone %s lists %s", name, z->name,
+		    z->kind == ZONE_KIND_AGGREGATE ? "its members' entries (report to a member)" :
+		    "addresses (kind = names lists names)");
+	for (i = 0; i < z->nnever_names; i++) {
+		if (name_under(name, z->never_names[i]))
+			return refuse(why, whylen, "%s is under never-list-names %s of zone %s",
+			    name, z->never_names[i], z->name);
+		if (name_is_wild(name) && name_under(z->never_names[i], name))
+			return refuse(why, whylen, "%s covers never-list-names %s of zone %s",
+			    name, z->never_names[i], z->name);
+	}
+	return 0;
+}
+
+static int
+check_name_delist(const struct conf_zone *z, const struct delisting *d, char *why,
+    size_t whylen)
+{
+	if (z->kind != ZONE_KIND_NAMES)
+		return refuse(why, whylen, "%s is a name but zone %s does not list names "
+		    "(kind = names)", d->name, z->name);
+	return 0;
+}
+
 int
 policy_check_report(const struct conf_zone *z, const struct report *r, bool force,
     int64_t now, char *why, size_t whylen)
@@ -215,12 +266,14 @@ policy_check_report(const struct conf_zone *z, const struct report *r, bool forc
 	size_t i;
 	int rc;
 
-	/* The address is formatted for refusals only: most reports pass (ingest's hot path). */
-	if ((rc = check_family(z, net, why, whylen)) != 0 ||
-	    (rc = policy_check_loopback(net, why, whylen)) != 0 ||
-	    (rc = policy_check_bogon(net, why, whylen)) != 0)
+	if (r->name != NULL && (rc = policy_check_name(z, r->name, why, whylen)) != 0)
 		return rc;
-	for (i = 0; i < z->nnever; i++) {
+	/* The address is formatted for refusals only: most reports pass (ingest's hot path). */
+	if (r->name == NULL && ((rc = check_family(z, net, why, whylen)) != 0 ||
+	    (rc = policy_check_loopback(net, why, whylen)) != 0 ||
+	    (rc = policy_check_bogon(net, why, whylen)) != 0))
+		return rc;
+	for (i = 0; r->name == NULL && i < z->nnever; i++) {
 		if (!overlaps(&z->never[i], net))
 			continue;
 		addr_format(&z->never[i], b, sizeof(b));
@@ -233,7 +286,7 @@ policy_check_report(const struct conf_zone *z, const struct report *r, bool forc
 		return refuse(why, whylen, "code %u.%u.%u.%u is outside 127.0.0.0/8 (use "
 		    "127.0.0.N)", r->code >> 24, r->code >> 16 & 0xff, r->code >> 8 & 0xff,
 		    r->code & 0xff);
-	min = net->fam == ADDR_V4 ? z->max_range4 : z->max_range6;
+	min = r->name != NULL ? 0 : net->fam == ADDR_V4 ? z->max_range4 : z->max_range6;
 	if (!force && net->plen < min)
 		return refuse(why, whylen, "%s is wider than %s /%u of zone %s (use --force to "
 		    "list it anyway)", addr_format(net, a, sizeof(a)), range_key(net), min,
@@ -242,7 +295,7 @@ policy_check_report(const struct conf_zone *z, const struct report *r, bool forc
 		return rc;
 	if (r->lifetime == 0)
 		return refuse(why, whylen, "lifetime of %s is 0 (give a positive duration "
-		    "such as 30d)", addr_format(net, a, sizeof(a)));
+		    "such as 30d)", r->name != NULL ? r->name : addr_format(net, a, sizeof(a)));
 	if ((rc = policy_check_text("reason", r->reason, POLICY_TEXT_TEMPLATE, why,
 	    whylen)) != 0 ||
 	    (rc = policy_check_text("source", r->source, 0, why, whylen)) != 0 ||
@@ -261,10 +314,12 @@ policy_check_delist(const struct conf_zone *z, const struct delisting *d, bool f
 	unsigned min;
 	int rc;
 
-	if ((rc = check_family(z, net, why, whylen)) != 0)
+	if (d->name != NULL && (rc = check_name_delist(z, d, why, whylen)) != 0)
+		return rc;
+	if (d->name == NULL && (rc = check_family(z, net, why, whylen)) != 0)
 		return rc;
 	/* A delisting that wide takes everything inside it: the whole list, by a typo. */
-	min = net->fam == ADDR_V4 ? z->max_range4 : z->max_range6;
+	min = d->name != NULL ? 0 : net->fam == ADDR_V4 ? z->max_range4 : z->max_range6;
 	if (!force && net->plen < min)
 		return refuse(why, whylen, "%s is wider than %s /%u of zone %s: delisting it "
 		    "would remove every listing inside it (use --force to delist it anyway)",

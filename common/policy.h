@@ -56,6 +56,14 @@ int policy_check_bogon(const struct addr *net, char *why, size_t whylen);
  * FIELD names the text in the reason ("reason", "text").  Returns 0 or
  * RB_EPOLICY with a one-line reason in WHY that never quotes the text.
  */
+/*
+ * A name NAME (stored form, name.h) for zone Z, on every path that lists
+ * names (report, ingest, import): Z must have kind = names, and NAME must
+ * be neither at or under one of its never-list-names nor a wildcard
+ * covering one.  0, or RB_EPOLICY with the reason in WHY.
+ */
+int policy_check_name(const struct conf_zone *z, const char *name, char *why, size_t whylen);
+
 #define POLICY_TEXT_TEMPLATE 0x01
 #define POLICY_TEXT_LINES 0x02
 int policy_check_text(const char *field, const char *s, unsigned flags, char *why,

@@ -18,6 +18,7 @@ const char *const db_names[DB_COUNT] = {
 	"journal", "history", "strings", "strindex", "below", "commits", "undo", "batches",
 	"keys",
 	"requests",
+	"names",
 };
 
 int
@@ -162,7 +163,8 @@ check_schema(MDB_txn *txn, unsigned *version)
  * zone's count of listings ('l' in meta), counted here from the entries.
  * Version 4 added the query keys of keyed access (DB_KEYS, starts empty)
  * and their hash secret.  Version 5 added the removal requests of rbldb-web
- * (DB_REQUESTS, starts empty).
+ * (DB_REQUESTS, starts empty); version 6 the names of name-based zones
+ * (DB_NAMES, starts empty: upgrade_add_names).
  */
 static int
 count_listings(struct store *s, MDB_txn *txn)
@@ -223,6 +225,10 @@ upgrade(struct store *s, MDB_txn *txn, unsigned from)
 		/* FALLTHROUGH */
 	case 4:
 		if ((rc = upgrade_add_requests(s, txn)) != 0)
+			return rc;
+		/* FALLTHROUGH */
+	case 5:
+		if ((rc = upgrade_add_names(s, txn)) != 0)
 			return rc;
 		/* FALLTHROUGH */
 	default:

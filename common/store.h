@@ -19,8 +19,10 @@
  * history (the audit trail), strings and strindex, below (partial names),
  * commits (the commit log), undo (what revert restores), batches (the
  * ingested files).  Schema versions: 1 the first; 2 added below and
- * commits; 3 added undo, batches and each zone's count of listings; 5
- * added requests (rbldb-web's removal requests).  The first process that opens an older store upgrades it in one write
+ * commits; 3 added undo, batches and each zone's count of listings; 4 the
+ * query keys; 5 requests (rbldb-web's removal requests); 6 the names of
+ * name-based zones (store_names.c).  The first process that opens an
+ * older store upgrades it in one write
  * transaction (store.c, upgrade()).
  */
 
@@ -31,7 +33,7 @@
 
 #include "addr.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 #define STORE_DEFAULT_MAPSIZE ((size_t)16 << 30)	/* 16 GiB, sparse */
 #define STORE_MAX_ZONES 4096
 #define STORE_MAX_TEXT 4000		/* reasons and other texts, octets */
@@ -362,6 +364,7 @@ struct report {
 	const char *source;	/* NULL or private */
 	const char *evidence;	/* NULL or private */
 	bool imported;		/* history says "import" rather than "report" */
+	const char *name;	/* kind = names: the name (store_name_report), else NULL */
 };
 
 enum store_outcome {
@@ -382,6 +385,7 @@ struct delisting {
 	int64_t at;
 	const char *reason;
 	const char *by;
+	const char *name;	/* kind = names: the name (store_name_delist), else NULL */
 };
 /*
  * NET stops being listed at once: its own entry and those inside it are
@@ -478,6 +482,56 @@ int store_drop_cache(struct store *s);
  */
 int store_prefetch(struct store *s, const atomic_bool *stop, uint64_t *entries,
     uint64_t *texts);
+
+/* ---- Names (`kind = names` zones, store_names.c) ---- */
+
+/*
+ * An entry of a name-based zone is keyed by its name's key: an address of
+ * fam ADDR_NAME that store_name_key makes from the stored form of the name
+ * (name.h: "example.com", or "*.example.com" for every name under it).
+ * Everything that takes a struct addr (store_detail, store_history,
+ * store_foreach, the journal) takes these keys; store_net_text turns one
+ * back into its text.
+ */
+void store_name_key(const struct store *s, const char *name, struct addr *out);
+
+/*
+ * The text of NET into BUF (LEN octets, NAME_TEXTLEN is enough): a name
+ * key's name ("?" when the store does not know it), an address's
+ * addr_format.  Returns BUF.
+ */
+char *store_net_text(struct store_reader *r, const struct addr *net, char *buf, size_t len);
+
+/*
+ * store_report and store_delist for a name: R->name (D->name) is the name
+ * in stored form; R->net (D->net) is ignored, made here from it.  A delisting of
+ * a name still under a listed wildcard leaves an exception there
+ * (STORE_EXCEPTED), unless the wildcard was reported after it
+ * (STORE_OUTRANKED).
+ */
+int store_name_report(struct store_wr *w, uint16_t zone, const struct report *r,
+    enum store_outcome *out);
+int store_name_delist(struct store_wr *w, uint16_t zone, const struct delisting *d,
+    enum store_outcome *out);
+
+/*
+ * The query path: the NLABELS wire labels at NAME (DNS order, the labels
+ * below the zone apex) looked up in ZONE at NOW, case-insensitively,
+ * without allocation: the name's own entry, else the wildcard of its
+ * nearest enclosing name that has one.  Returns an enum store_match and
+ * fills *out as store_lookup does; STORE_MATCH_NONE for a name that no
+ * entry can hold (a label with a dot or over the length).
+ */
+int store_name_lookup(struct store_reader *r, uint16_t zone, const uint8_t *name,
+    unsigned nlabels, uint32_t now, struct listing *out);
+
+/*
+ * Whether some listed entry of ZONE lies strictly under the name of the
+ * NLABELS wire labels at NAME (any case): it is then an empty non-terminal
+ * (RFC 8020), NODATA rather than NXDOMAIN.  1, 0 or a negative error.
+ */
+int store_name_used(struct store_reader *r, uint16_t zone, const uint8_t *name,
+    unsigned nlabels);
 
 /* ---- Query keys (keyed access, store_keys.c) ---- */
 

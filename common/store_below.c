@@ -323,6 +323,8 @@ below_update(struct store_wr *w, uint16_t zone, const struct addr *net, uint32_t
 	uint32_t m, m2;
 	int lvl, rc;
 
+	if (net->fam == ADDR_NAME)
+		return names_below_update(w, zone, net, o, n);	/* store_names.c */
 	if (o == n || net->plen == 0)
 		return RB_OK;
 	/* From the deepest node strictly containing NET up to the root. */

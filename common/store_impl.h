@@ -90,6 +90,20 @@
  *           client, decision, by: each length(2) (0: none, else with its
  *           NUL) and the octets with the NUL; the removal requests of
  *           rbldb-web, ids from 1 in order (store_requests.c; version 5)
+ * names     hash(16) -> the name's text (no NUL): "example.com" or
+ *           "*.example.com", relative to its zone, lower case, A-labels.
+ *           An entry of a `kind = names` zone has fam ADDR_NAME, plen 128
+ *           and hash as its address (name_key below), so every database
+ *           keyed by entry key (entries, details, reports, expiry, journal,
+ *           history, undo) holds names as it holds addresses; names never
+ *           nest structurally (parent is always NO_PARENT, no below
+ *           summaries by prefix): a wildcard covers the names under it by
+ *           the lookups of store_names.c.  Their empty non-terminals
+ *           (RFC 8020) are kept in below as zone(2) ADDR_NAME(1) 0(1)
+ *           hash(16) of a name -> how many listed entries (not
+ *           exceptions, expired ones until removed) lie strictly under
+ *           it, as count(4); "*.x" counts under x.  Written at a name's first report or
+ *           delisting, never removed, shared by every zone (version 6)
  *
  * A listing inside a journal record (LISTING_LEN 32): fam(1) plen(1)
  * addr(16) flags(1) code(4) expires(4) reason(4) pad(1).
@@ -101,6 +115,7 @@ enum {
 	DB_JOURNAL, DB_HISTORY, DB_STRINGS, DB_STRINDEX, DB_BELOW, DB_COMMITS, DB_UNDO,
 	DB_BATCHES, DB_KEYS,
 	DB_REQUESTS,
+	DB_NAMES,
 	DB_COUNT
 };
 extern const char *const db_names[DB_COUNT];
@@ -473,6 +488,39 @@ int keys_secret_load(struct store *s, MDB_txn *txn);
 
 /* store_requests.c: the upgrade step that adds the removal requests (none to convert). */
 int upgrade_add_requests(struct store *s, MDB_txn *txn);
+/* store.c's upgrade step to version 6: DB_NAMES starts empty (store_names.c). */
+int upgrade_add_names(struct store *s, MDB_txn *txn);
+/* store_names.c: the counts of listed names under each name (below, fam ADDR_NAME). */
+int names_below_update(struct store_wr *w, uint16_t zone, const struct addr *net, uint32_t o,
+    uint32_t n);
+/* store_keys.c: SipHash-2-4 of IN under KEY. */
+uint64_t keys_siphash(const uint8_t key[16], const uint8_t *in, size_t len);
+
+/*
+ * The key of a name (store_names.c): TEXT of LEN octets, lower case, without
+ * "*." (WILD says whether it is the wildcard "*." TEXT), as an entry address
+ * of fam ADDR_NAME: two SipHash-2-4 of TEXT under the store's secret, each
+ * key varied for the half and for WILD, so that no listing can be
+ * predicted to collide with another.
+ */
+static inline void
+name_key(const struct store *s, const char *text, size_t len, bool wild, struct addr *out)
+{
+	uint8_t k[16];
+	uint64_t h;
+	int half, i;
+
+	out->fam = ADDR_NAME;
+	out->plen = 128;
+	for (half = 0; half < 2; half++) {
+		memcpy(k, s->keysecret, sizeof(k));
+		k[0] ^= (uint8_t)(0x4e + half);
+		k[15] ^= wild ? 0x2a : 0;
+		h = keys_siphash(k, (const uint8_t *)text, len);
+		for (i = 0; i < 8; i++)
+			out->a[half * 8 + i] = (uint8_t)(h >> (56 - 8 * i));
+	}
+}
 
 /* store_log.c */
 uint64_t commit_next_id(struct store_wr *w);

@@ -400,3 +400,10 @@ store_key_usage_walk(struct store_reader *r, uint64_t hash, uint32_t from,
 	mdb_cursor_close(c);
 	return rc == MDB_NOTFOUND ? RB_OK : rc > 0 ? from_mdb(rc) : rc;
 }
+
+/* SipHash-2-4 of IN under KEY, for the keys of names (store_names.c). */
+uint64_t
+keys_siphash(const uint8_t key[16], const uint8_t *in, size_t len)
+{
+	return siphash(key, in, len);
+}

@@ -421,8 +421,8 @@ put(struct ctx *c, size_t wirelen, uint16_t type, const uint8_t *rdata, size_t r
  * "$$" by a literal '$', in character-strings of at most 255 octets (RFC
  * 1035 s3.3.14), as rbldbd sends it; cut at the RDATA limit.
  */
-static size_t
-txt_rdata(uint8_t *out, const char *t, size_t n, const char *sub)
+size_t
+zonemap_txt_rdata(uint8_t *out, const char *t, size_t n, const char *sub)
 {
 	size_t len = 0, lenpos = 0, i, j, k, sublen = strlen(sub);
 	const char *s;
@@ -466,7 +466,7 @@ put_listed(struct ctx *c, unsigned depth, bool wild, int v, const char *sub)
 	put(c, wl, ZONEMAP_TYPE_A, a, 4);
 	text_of(c, v, &t, &n);
 	if (n > 0)
-		put(c, wl, ZONEMAP_TYPE_TXT, c->rdata, txt_rdata(c->rdata, t, n, sub));
+		put(c, wl, ZONEMAP_TYPE_TXT, c->rdata, zonemap_txt_rdata(c->rdata, t, n, sub));
 }
 
 /* A name that must exist without listing anything: only a TXT saying so. */
@@ -476,7 +476,7 @@ put_unlisted(struct ctx *c, unsigned depth, int v)
 	const char *t = v >= 0 ? ZONEMAP_TXT_EXCEPTED : ZONEMAP_TXT_UNLISTED;
 	size_t wl = owner(c, depth, false);
 
-	put(c, wl, ZONEMAP_TYPE_TXT, c->rdata, txt_rdata(c->rdata, t, strlen(t), ""));
+	put(c, wl, ZONEMAP_TYPE_TXT, c->rdata, zonemap_txt_rdata(c->rdata, t, strlen(t), ""));
 }
 
 /* Listed entry V as a wildcard below the name of DEPTH; '$' shows V's range. */
@@ -1018,6 +1018,8 @@ out:
 int
 zonemap_zone(const struct zonemap_src *src, zonemap_cb cb, void *arg)
 {
+	if (src->cz->kind == ZONE_KIND_NAMES)
+		return zonemap_names(src, cb, arg);
 	return run_map(src, NULL, 0, 0, NULL, cb, arg, NULL, false);
 }
 

@@ -141,4 +141,23 @@ int zonemap_entries(const struct zonemap_src *src, struct listing **out, size_t 
 /* Key order of entries: family (IPv4 first), address, prefix length. */
 int zonemap_cmp(const struct listing *a, const struct listing *b);
 
+/*
+ * TXT RDATA from template T[0..N) with '$' as SUB into OUT (at least
+ * ZONEMAP_RDATA_MAX octets); returns its length.
+ */
+#define ZONEMAP_RDATA_MAX 65535
+size_t zonemap_txt_rdata(uint8_t *out, const char *t, size_t n, const char *sub);
+
+/*
+ * zonemap_zone of a `kind = names` zone (zonemap_names.c): every live
+ * entry is its own name ("example.com", or the RFC 4592 wildcard
+ * "*.example.com") with A and TXT, an exception a TXT "excepted"; "test"
+ * is listed (RFC 5782 s5).  Since an existing name stops a wildcard above
+ * it (RFC 4592 s2.2.1), every name that exists under a listed wildcard
+ * (an entry or a name above one) gets that wildcard's records again as
+ * "*." itself, and, when it is not an entry, as its own records too.
+ * IXFR of these zones is a difference of two whole-zone mappings.
+ */
+int zonemap_names(const struct zonemap_src *src, zonemap_cb cb, void *arg);
+
 #endif

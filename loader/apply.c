@@ -34,6 +34,8 @@ apply_report(const struct loader *L, struct store_wr *w, size_t zi, const struct
 {
 	if (policy_check_report(&L->conf->zones[zi], r, force, now, why, whylen) != 0)
 		return RB_EPOLICY;
+	if (r->name != NULL)
+		return store_name_report(w, L->zone_ids[zi], r, out);
 	return store_report(w, L->zone_ids[zi], r, out);
 }
 
@@ -43,6 +45,8 @@ apply_delist(const struct loader *L, struct store_wr *w, size_t zi, const struct
 {
 	if (policy_check_delist(&L->conf->zones[zi], d, force, now, why, whylen) != 0)
 		return RB_EPOLICY;
+	if (d->name != NULL)
+		return store_name_delist(w, L->zone_ids[zi], d, out);
 	return store_delist(w, L->zone_ids[zi], d, out);
 }
 

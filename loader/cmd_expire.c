@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cmd.h"
+#include "name.h"
 #include "policy.h"
 #include "rb.h"
 #include "timeutil.h"
@@ -19,11 +20,11 @@ static int
 expire_cb(void *arg, const struct listing *l)
 {
 	struct expire_list *el = arg;
-	char zbuf[256], a[ADDR_STRLEN], t[TIME_BUFLEN];
+	char zbuf[256], a[NAME_TEXTLEN], t[TIME_BUFLEN];
 
 	printf("would expire %s %s%s (expires %s)\n",
 	    cmd_zone_name(el->L, el->rd, l->zone, zbuf, sizeof(zbuf)),
-	    addr_format(&l->net, a, sizeof(a)),
+	    store_net_text(el->rd, &l->net, a, sizeof(a)),
 	    (l->flags & LISTING_EXCEPTION) ? " exception" : "",
 	    time_format(l->expires, t, sizeof(t)));
 	return 0;

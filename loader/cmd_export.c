@@ -9,6 +9,7 @@
 
 #include "atomicfile.h"
 #include "cmd.h"
+#include "name.h"
 #include "rb.h"
 #include "timeutil.h"
 #include "zonemap.h"
@@ -176,6 +177,18 @@ put_net(FILE *f, const struct addr *a)
 		fprintf(f, "/%u", a->plen);
 }
 
+/* An entry: an address, or in a dnset the name ("*.name" as it is). */
+static void
+put_entry(struct export *ex, const struct addr *a)
+{
+	char buf[NAME_TEXTLEN];
+
+	if (a->fam == ADDR_NAME)
+		fputs(store_net_text(ex->rd, a, buf, sizeof(buf)), ex->f);
+	else
+		put_net(ex->f, a);
+}
+
 static int
 write_entry(struct export *ex, const struct listing *l)
 {
@@ -186,11 +199,11 @@ write_entry(struct export *ex, const struct listing *l)
 	ex->entries++;
 	if (l->flags & LISTING_EXCEPTION) {
 		putc('!', ex->f);
-		put_net(ex->f, &l->net);
+		put_entry(ex, &l->net);
 		putc('\n', ex->f);
 		return 0;
 	}
-	put_net(ex->f, &l->net);
+	put_entry(ex, &l->net);
 	if (l->reason_id != 0) {
 		rc = store_text(ex->rd, l->reason_id, &text, &n);
 		if (rc != 0 && rc != RB_ENOTFOUND)
@@ -264,6 +277,30 @@ write_default(struct export *ex)
 		ex->odd_dollar += odd_dollar(t, strlen(t));
 	}
 	putc('\n', ex->f);
+}
+
+static int
+dnset_cb(void *arg, const struct listing *l)
+{
+	struct export *ex = arg;
+
+	if (l->net.fam != ADDR_NAME || (l->expires != 0 && l->expires <= (uint32_t)ex->now))
+		return 0;
+	return write_entry(ex, l);
+}
+
+/* A names zone as an rbldnsd dnset: the same names, wildcards and exceptions. */
+static int
+write_dnset(struct export *ex, const char *target)
+{
+	char t[TIME_BUFLEN];
+
+	fprintf(ex->f, "# %s: rbldnsd data exported by rbldb, serial %u, %s\n"
+	    "# Serve it with: rbldnsd ... %s:dnset:%s\n", ex->cz->name, ex->serial,
+	    time_format(ex->now, t, sizeof(t)), ex->cz->name, target);
+	write_specials(ex);
+	write_default(ex);
+	return store_foreach(ex->rd, ex->zone, dnset_cb, ex);
 }
 
 static int
@@ -386,7 +423,9 @@ cmd_export(struct loader *L, int argc, char **argv)
 		ex.f = stdout;
 	}
 
-	rc = zonefile ? write_zone(&ex) : write_rbldnsd(&ex, out != NULL ? out : "FILE");
+	rc = zonefile ? write_zone(&ex) : ex.cz->kind == ZONE_KIND_NAMES ?
+	    write_dnset(&ex, out != NULL ? out : "FILE") :
+	    write_rbldnsd(&ex, out != NULL ? out : "FILE");
 	store_reader_fini(&rd);
 	if (rc == 0 && ferror(ex.f))
 		rc = -EIO;

@@ -9,6 +9,7 @@
 
 #include "apply.h"
 #include "cmd.h"
+#include "names.h"
 #include "policy.h"
 #include "privs.h"
 #include "rb.h"
@@ -33,6 +34,7 @@ struct item {
 	uint32_t text;		/* index into the import's texts, or NOTEXT */
 	uint32_t line;
 	bool exception;
+	char *name;		/* a dnset entry of a names zone (stored form), owned; else NULL */
 };
 
 struct import {
@@ -238,9 +240,42 @@ take(struct import *im, const struct rbldnsd_line *pl, struct addr net)
 	return item_add(im, &it);
 }
 
+/* A dnset entry's NAME for a names zone: its stored form and key, then the item. */
+static int
+take_name(struct import *im, const struct loader *L, const struct rbldnsd_line *pl,
+    const char *text)
+{
+	char name[NAME_TEXTLEN], why[512];
+	struct item it;
+
+	if (loader_name(im->cz, text, name, why, sizeof(why)) != 0 ||
+	    (!pl->exception && policy_check_name(im->cz, name, why, sizeof(why)) != 0)) {
+		message(im, im->line, true, "%s", why);
+		return 0;
+	}
+	memset(&it, 0, sizeof(it));
+	it.text = NOTEXT;
+	it.line = im->line;
+	it.exception = pl->exception;
+	if (!pl->exception) {
+		if (pl->code >> 24 != 127) {
+			message(im, im->line, true, "A value outside 127.0.0.0/8");
+			return 0;
+		}
+		it.code = pl->code == im->cz->code ? 0 : pl->code;
+		/* The text rule is checked once expanded (expand_texts). */
+		if (text_of(im, pl->text, &it.text) != 0)
+			return -ENOMEM;
+	}
+	store_name_key(L->store, name, &it.net);
+	if ((it.name = strdup(name)) == NULL)
+		return -ENOMEM;
+	return item_add(im, &it);
+}
+
 /* Read FILE whole: items, or FILE:LINE errors. */
 static int
-parse_file(struct import *im, FILE *f)
+parse_file(struct import *im, const struct loader *L, FILE *f)
 {
 	struct rbldnsd_parser *p = im->p;
 	struct rbldnsd_line pl;
@@ -249,6 +284,8 @@ parse_file(struct import *im, FILE *f)
 	ssize_t len;
 	int rc = 0;
 
+	if (im->cz->kind == ZONE_KIND_NAMES)
+		rbldnsd_set_dnset(p);
 	while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
 		im->line++;
 		if (len > IMPORT_MAX_LINE) {
@@ -271,6 +308,8 @@ parse_file(struct import *im, FILE *f)
 			message(im, im->line, false, "%s", pl.note);
 		for (i = 0; i < pl.nnets && rc == 0; i++)
 			rc = take(im, &pl, pl.nets[i]);
+		for (i = 0; i < pl.nnames && rc == 0; i++)
+			rc = take_name(im, L, &pl, pl.names[i]);
 	}
 	if (rc == 0 && ferror(f))
 		rc = -errno;
@@ -287,6 +326,9 @@ item_cmp(const void *pa, const void *pb)
 	const struct item *a = pa, *b = pb;
 	int d;
 
+	/* Names do not nest by key: every listing first, so an exception finds its wildcard. */
+	if (a->name != NULL && b->name != NULL && a->exception != b->exception)
+		return a->exception ? 1 : -1;
 	if (a->net.fam != b->net.fam)
 		return a->net.fam < b->net.fam ? -1 : 1;
 	if ((d = memcmp(a->net.a, b->net.a, sizeof(a->net.a))) != 0)
@@ -308,7 +350,7 @@ same_net(const struct item *a, const struct item *b)
 static void
 note_repeats(struct import *im)
 {
-	char a[ADDR_STRLEN];
+	char a[NAME_TEXTLEN];
 	size_t i;
 
 	for (i = 1; i < im->n; i++) {
@@ -316,7 +358,10 @@ note_repeats(struct import *im)
 
 		if (!same_net(p, c))
 			continue;
-		addr_format(&c->net, a, sizeof(a));
+		if (c->name != NULL)
+			snprintf(a, sizeof(a), "%s", c->name);
+		else
+			addr_format(&c->net, a, sizeof(a));
 		if (c->exception && !p->exception)
 			message(im, c->line, false, "%s is listed at line %u and excepted here: "
 			    "the exception wins", a, p->line);
@@ -355,16 +400,18 @@ apply(const struct loader *L, struct import *im, size_t zi, int64_t at, int64_t 
 
 		if (!it->exception) {
 			struct report r = { it->net, at, it->code, 0, item_text(im, it), source, NULL,
-			    true };
+			    true, it->name };
 
-			rc = store_report(w, L->zone_ids[zi], &r, &out);
+			rc = it->name != NULL ? store_name_report(w, L->zone_ids[zi], &r, &out) :
+			    store_report(w, L->zone_ids[zi], &r, &out);
 		} else if (cmd_find_entry(store_wr_reader(w), L->zone_ids[zi], &it->net, false,
 		    (uint32_t)now, &l) == 0 && (l.flags & LISTING_EXCEPTION)) {
 			out = STORE_DUPLICATE;
 		} else {
-			struct delisting d = { it->net, at, "imported exception", source };
+			struct delisting d = { it->net, at, "imported exception", source, it->name };
 
-			rc = store_delist(w, L->zone_ids[zi], &d, &out);
+			rc = it->name != NULL ? store_name_delist(w, L->zone_ids[zi], &d, &out) :
+			    store_delist(w, L->zone_ids[zi], &d, &out);
 		}
 		if (rc == 0)
 			counts->n[out]++;
@@ -395,6 +442,8 @@ import_free(struct import *im)
 	free(im->tline);
 	free(im->tbad);
 	free(im->notext);
+	for (i = 0; i < im->n; i++)
+		free(im->items[i].name);
 	free(im->items);
 	rbldnsd_free(im->p);
 }
@@ -490,7 +539,7 @@ cmd_import(struct loader *L, int argc, char **argv)
 		if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_mtime < now)
 			at = st.st_mtime;
 	}
-	rc = parse_file(&im, f);
+	rc = parse_file(&im, L, f);
 	if (f != stdin)
 		fclose(f);
 	if (rc != 0) {

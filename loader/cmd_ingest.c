@@ -13,6 +13,7 @@
 #include "apply.h"
 #include "cmd.h"
 #include "jsonl.h"
+#include "names.h"
 #include "privs.h"
 #include "rb.h"
 #include "timeutil.h"
@@ -168,9 +169,19 @@ apply_line(struct ingest *in, const struct loader *L, struct store_wr *w, struct
     size_t zi, uint64_t line, int64_t now)
 {
 	enum store_outcome outcome;
-	char why[512];
+	char why[512], name[NAME_TEXTLEN];
+	const char **np = op->kind == JSONL_REPORT ? &op->report.name : &op->delist.name;
+	const char *given = *np;
 	int rc;
 
+	/* A "name": its stored form for this zone (U-labels converted), or the line is refused. */
+	if (*np != NULL) {
+		if (loader_name(&L->conf->zones[zi], *np, name, why, sizeof(why)) != 0) {
+			line_error(in, line, "%s", why);
+			return 0;
+		}
+		*np = name;
+	}
 	if (op->kind == JSONL_REPORT) {
 		if (!op->has_at)
 			op->report.at = now;
@@ -184,6 +195,7 @@ apply_line(struct ingest *in, const struct loader *L, struct store_wr *w, struct
 		rc = apply_delist(L, w, zi, &op->delist, op->force, now, &outcome, why,
 		    sizeof(why));
 	}
+	*np = given;	/* NAME dies here; the op keeps what the line said */
 	if (rc == RB_EPOLICY) {
 		line_error(in, line, "%s", why);
 		return 0;

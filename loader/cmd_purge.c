@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cmd.h"
+#include "name.h"
 #include "rb.h"
 #include "timeutil.h"
 
@@ -19,11 +20,11 @@ static int
 purge_cb(void *arg, const struct listing *l)
 {
 	struct purge_list *pl = arg;
-	char zbuf[256], a[ADDR_STRLEN];
+	char zbuf[256], a[NAME_TEXTLEN];
 
 	printf("%s %s %s\n", pl->dry_run ? "would remove" : "removed",
 	    cmd_zone_name(pl->L, pl->rd, l->zone, zbuf, sizeof(zbuf)),
-	    addr_format(&l->net, a, sizeof(a)));
+	    store_net_text(pl->rd, &l->net, a, sizeof(a)));
 	return 0;
 }
 

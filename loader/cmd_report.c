@@ -7,6 +7,7 @@
 
 #include "apply.h"
 #include "cmd.h"
+#include "names.h"
 #include "rb.h"
 #include "timeutil.h"
 
@@ -40,10 +41,10 @@ report_message(struct store_wr *w, const char *zname, uint16_t zone, const struc
 	struct store_reader *rd = store_wr_reader(w);
 	struct listing_detail d;
 	struct listing l;
-	char a[ADDR_STRLEN], t[TIME_BUFLEN];
+	char a[NAME_TEXTLEN], t[TIME_BUFLEN];
 	const char *verb;
 
-	addr_format(net, a, sizeof(a));
+	store_net_text(rd, net, a, sizeof(a));
 	switch (outcome) {
 	case STORE_NEW:
 	case STORE_REFRESHED:
@@ -81,9 +82,9 @@ delist_message(struct store_wr *w, const char *zname, uint16_t zone, const struc
 {
 	struct listing_detail d;
 	struct listing range;
-	char a[ADDR_STRLEN], r[ADDR_STRLEN], t[TIME_BUFLEN];
+	char a[NAME_TEXTLEN], r[NAME_TEXTLEN], t[TIME_BUFLEN];
 
-	addr_format(net, a, sizeof(a));
+	store_net_text(store_wr_reader(w), net, a, sizeof(a));
 	switch (outcome) {
 	case STORE_DELISTED:
 		snprintf(msg, len, "%s delisted from %s", a, zname);
@@ -249,6 +250,7 @@ cmd_report(struct loader *L, int argc, char **argv)
 	};
 	const char *zname = NULL, *at = NULL, *lifetime = NULL;
 	struct report r = { 0 };
+	char name[NAME_TEXTLEN];
 	const struct conf_zone *z;
 	bool force = false, dry_run = false;
 	int64_t now;
@@ -281,8 +283,8 @@ cmd_report(struct loader *L, int argc, char **argv)
 		return cmd_fail("report", CMD_USAGE, "missing ADDR (see rbldb --help)");
 	if (optind + 1 < argc)
 		return cmd_fail("report", CMD_USAGE, "unexpected argument %s", argv[optind + 1]);
-	if ((rc = cmd_addr("report", argv[optind], &r.net)) != 0 ||
-	    (rc = cmd_zone(L, "report", zname, &zi)) != 0)
+	if ((rc = cmd_zone(L, "report", zname, &zi)) != 0 ||
+	    (rc = cmd_target(L, "report", zi, argv[optind], &r.net, name, &r.name)) != 0)
 		return rc;
 	z = &L->conf->zones[zi];
 
@@ -310,6 +312,7 @@ cmd_delist(struct loader *L, int argc, char **argv)
 	};
 	const char *zname = NULL, *at = NULL;
 	struct delisting d = { 0 };
+	char name[NAME_TEXTLEN];
 	bool force = false, dry_run = false;
 	int64_t now;
 	size_t zi;
@@ -333,8 +336,8 @@ cmd_delist(struct loader *L, int argc, char **argv)
 		return cmd_fail("delist", CMD_USAGE, "unexpected argument %s", argv[optind + 1]);
 	if (d.reason == NULL)
 		return cmd_fail("delist", CMD_USAGE, "--reason is required");
-	if ((rc = cmd_addr("delist", argv[optind], &d.net)) != 0 ||
-	    (rc = cmd_zone(L, "delist", zname, &zi)) != 0)
+	if ((rc = cmd_zone(L, "delist", zname, &zi)) != 0 ||
+	    (rc = cmd_target(L, "delist", zi, argv[optind], &d.net, name, &d.name)) != 0)
 		return rc;
 
 	now = time_now();

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "name.h"
 #include "output.h"
 #include "rb.h"
 #include "timeutil.h"
@@ -64,10 +65,10 @@ static int
 revert_cb(void *arg, const struct store_revert_entry *e)
 {
 	struct revert_run *rr = arg;
-	char zb[256], a[ADDR_STRLEN], was[128], now[128];
+	char zb[256], a[NAME_TEXTLEN], was[128], now[128];
 	const char *zname = cmd_zone_name(rr->L, rr->rd, e->zone, zb, sizeof(zb));
 
-	output_net(&e->net, a, sizeof(a));
+	output_entry(rr->rd, &e->net, a, sizeof(a));
 	if (e->state == STORE_REVERT_CONFLICT) {
 		if (++rr->named > REVERT_MAX_NAMED)
 			return 0;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "names.h"
 #include "log.h"
 #include "output.h"
 #include "rb.h"
@@ -219,20 +220,20 @@ static void
 show_zone_text(struct store_reader *rd, const struct zone_state *st)
 {
 	const struct listing_detail *d = &st->d;
-	char net[ADDR_STRLEN], code[OUTPUT_CODELEN], t1[TIME_BUFLEN], t2[TIME_BUFLEN];
+	char net[NAME_TEXTLEN], code[OUTPUT_CODELEN], t1[TIME_BUFLEN], t2[TIME_BUFLEN];
 	const char *text;
 	size_t len;
 
 	printf("%s (serial %u): %s", st->z->name, (unsigned)st->sz.serial,
 	    state_name(st->match));
 	if (st->match != STORE_MATCH_NONE)
-		printf(" by entry %s", output_net(&st->l.net, net, sizeof(net)));
+		printf(" by entry %s", output_entry(rd, &st->l.net, net, sizeof(net)));
 	if (st->expired)
 		printf(": entry %s expired at %s (not yet removed)",
-		    output_net(&st->gone.net, net, sizeof(net)),
+		    output_entry(rd, &st->gone.net, net, sizeof(net)),
 		    time_format(st->gone.expires, t1, sizeof(t1)));
 	if (st->have_range)
-		printf(" inside listed range %s", output_net(&st->range.net, net, sizeof(net)));
+		printf(" inside listed range %s", output_entry(rd, &st->range.net, net, sizeof(net)));
 	if (st->match == STORE_MATCH_LISTED) {
 		printf(", code %s, ", output_code(code_of(st->z, st->l.code), code,
 		    sizeof(code)));
@@ -290,13 +291,13 @@ static void
 show_inside_text(struct store_reader *rd, const struct zone_state *st, const struct addr *a,
     uint32_t now)
 {
-	char net[ADDR_STRLEN], code[OUTPUT_CODELEN], t[TIME_BUFLEN];
+	char net[NAME_TEXTLEN], code[OUTPUT_CODELEN], t[TIME_BUFLEN];
 	const struct listing *l;
 	const char *text;
 	size_t i, n[3], len;
 
 	inside_counts(st, now, n);
-	printf("  inside %s: %zu %s, %zu %s", output_net(a, net, sizeof(net)), n[0],
+	printf("  inside %s: %zu %s, %zu %s", output_entry(rd, a, net, sizeof(net)), n[0],
 	    cmd_plural(n[0], "listing", "listings"), n[1],
 	    cmd_plural(n[1], "exception", "exceptions"));
 	if (n[2] > 0)
@@ -304,7 +305,7 @@ show_inside_text(struct store_reader *rd, const struct zone_state *st, const str
 	printf("\n");
 	for (i = 0; i < st->inside.n; i++) {
 		l = &st->inside.v[i];
-		printf("    %s ", output_net(&l->net, net, sizeof(net)));
+		printf("    %s ", output_entry(rd, &l->net, net, sizeof(net)));
 		if (l->flags & LISTING_EXCEPTION) {
 			printf("excepted\n");
 			continue;
@@ -331,7 +332,7 @@ show_inside_text(struct store_reader *rd, const struct zone_state *st, const str
 static json_t *
 show_inside_json(struct store_reader *rd, const struct zone_state *st, uint32_t now)
 {
-	char net[ADDR_STRLEN];
+	char net[NAME_TEXTLEN];
 	const struct listing *l;
 	const char *text;
 	json_t *arr = json_array(), *o;
@@ -343,7 +344,7 @@ show_inside_json(struct store_reader *rd, const struct zone_state *st, uint32_t 
 		exc = (l->flags & LISTING_EXCEPTION) != 0;
 		gone = !exc && l->expires != 0 && l->expires <= now;
 		o = json_object();
-		json_object_set_new(o, "entry", json_string(output_net(&l->net, net,
+		json_object_set_new(o, "entry", json_string(output_entry(rd, &l->net, net,
 		    sizeof(net))));
 		json_object_set_new(o, "state", json_string(exc ? "excepted" :
 		    gone ? "expired" : "listed"));
@@ -363,7 +364,7 @@ show_zone_json(struct store_reader *rd, const struct zone_state *st, const struc
     uint32_t now)
 {
 	const struct listing_detail *d = &st->d;
-	char net[ADDR_STRLEN];
+	char net[NAME_TEXTLEN];
 	const char *text;
 	size_t len;
 	json_t *o = json_object();
@@ -373,13 +374,13 @@ show_zone_json(struct store_reader *rd, const struct zone_state *st, const struc
 	json_object_set_new(o, "state", json_string(state_name(st->match)));
 	if (st->match != STORE_MATCH_NONE)
 		json_object_set_new(o, "entry",
-		    json_string(output_net(&st->l.net, net, sizeof(net))));
+		    json_string(output_entry(rd, &st->l.net, net, sizeof(net))));
 	if (st->have_range)
 		json_object_set_new(o, "range",
-		    json_string(output_net(&st->range.net, net, sizeof(net))));
+		    json_string(output_entry(rd, &st->range.net, net, sizeof(net))));
 	if (st->expired) {
 		json_object_set_new(o, "entry",
-		    json_string(output_net(&st->gone.net, net, sizeof(net))));
+		    json_string(output_entry(rd, &st->gone.net, net, sizeof(net))));
 		json_object_set_new(o, "expired_at", output_json_time(st->gone.expires));
 	}
 	if (st->match == STORE_MATCH_LISTED) {
@@ -430,7 +431,7 @@ show_history_text(const struct loader *L, struct store_reader *rd, const struct 
 		c = code_of(z, c);
 	printf("  %s %s %s %s at %s", time_format(h->recorded, t1, sizeof(t1)),
 	    cmd_zone_name(L, rd, h->zone, zname, sizeof(zname)), op_name(h->op),
-	    output_net(&h->net, net, sizeof(net)), time_format(h->at, t2, sizeof(t2)));
+	    output_entry(rd, &h->net, net, sizeof(net)), time_format(h->at, t2, sizeof(t2)));
 	if (c != 0 && !req)
 		printf(" code %s", output_code(c, code, sizeof(code)));
 	if (h->lifetime != 0 && !req)
@@ -456,7 +457,7 @@ show_history_json(const struct loader *L, struct store_reader *rd, const struct 
 	json_object_set_new(o, "zone",
 	    json_string(cmd_zone_name(L, rd, h->zone, zname, sizeof(zname))));
 	json_object_set_new(o, "op", json_string(op_name(h->op)));
-	json_object_set_new(o, "entry", json_string(output_net(&h->net, net, sizeof(net))));
+	json_object_set_new(o, "entry", json_string(output_entry(rd, &h->net, net, sizeof(net))));
 	json_object_set_new(o, "at", output_json_time(h->at));
 	json_object_set_new(o, "code", c != 0 ? output_json_code(c) : json_null());
 	json_object_set_new(o, "lifetime", h->lifetime != 0 ? json_integer(h->lifetime) :
@@ -480,7 +481,7 @@ cmd_show(struct loader *L, int argc, char **argv)
 	struct zone_state st;
 	struct addr a;
 	json_t *root = NULL, *zones = NULL, *hist = NULL;
-	char text[ADDR_STRLEN];
+	char text[NAME_TEXTLEN];
 	bool json = false;
 	uint32_t now;
 	size_t i;
@@ -496,18 +497,18 @@ cmd_show(struct loader *L, int argc, char **argv)
 		return cmd_fail("show", CMD_USAGE, "missing ADDR (see rbldb --help)");
 	if (optind + 1 < argc)
 		return cmd_fail("show", CMD_USAGE, "unexpected argument %s", argv[optind + 1]);
-	if ((rc = cmd_addr("show", argv[optind], &a)) != 0)
+	if ((rc = show_target(L, argv[optind], &a)) != 0)
 		return rc;
 	if ((rc = cmd_reader(L, "show", &rd)) != 0)
 		return rc;
 	now = (uint32_t)time_now();
-	addr_format(&a, text, sizeof(text));
+	store_net_text(&rd, &a, text, sizeof(text));
 
 	if (json) {
 		root = json_object();
 		zones = json_array();
 		hist = json_array();
-		json_object_set_new(root, "address", json_string(text));
+		json_object_set_new(root, a.fam == ADDR_NAME ? "name" : "address", json_string(text));
 	} else {
 		printf("%s\n", text);
 	}
@@ -568,7 +569,7 @@ list_cb(void *arg, const struct listing *l)
 	struct list_walk *lw = arg;
 	struct listing_detail d;
 	bool exc = (l->flags & LISTING_EXCEPTION) != 0, have_d;
-	char net[ADDR_STRLEN], code[OUTPUT_CODELEN], t[TIME_BUFLEN];
+	char net[NAME_TEXTLEN], code[OUTPUT_CODELEN], t[TIME_BUFLEN];
 	const char *text;
 	char *line;
 	size_t len;
@@ -578,7 +579,7 @@ list_cb(void *arg, const struct listing *l)
 	/* Expired entries are never served, even before `expire` runs. */
 	if (l->expires != 0 && l->expires <= lw->now)
 		return 0;
-	output_net(&l->net, net, sizeof(net));
+	output_entry(lw->rd, &l->net, net, sizeof(net));
 	text = text_of(lw->rd, l->reason_id, &len);
 	if (!lw->json) {
 		printf("%s %s %s ", net, exc ? "excepted" :

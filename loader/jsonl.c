@@ -17,18 +17,19 @@
 
 enum field {
 	F_OP, F_ADDR, F_ZONE, F_REASON, F_CODE, F_SOURCE, F_EVIDENCE, F_AT, F_LIFETIME,
-	F_FORCE, F_BY, F_UNKNOWN
+	F_FORCE, F_BY, F_NAME, F_UNKNOWN
 };
 static const char *const field_names[F_UNKNOWN] = {
 	"op", "addr", "zone", "reason", "code", "source", "evidence", "at", "lifetime",
-	"force", "by",
+	"force", "by", "name",
 };
 /* The fields each op takes; "by" belongs to delistings only, as on the command line. */
 static const enum field report_fields[] = {
 	F_OP, F_ADDR, F_ZONE, F_REASON, F_CODE, F_SOURCE, F_EVIDENCE, F_AT, F_LIFETIME, F_FORCE,
+	F_NAME,
 };
 static const enum field delist_fields[] = {
-	F_OP, F_ADDR, F_ZONE, F_REASON, F_BY, F_AT, F_FORCE,
+	F_OP, F_ADDR, F_ZONE, F_REASON, F_BY, F_AT, F_FORCE, F_NAME,
 };
 
 static int __attribute__((format(printf, 3, 4)))
@@ -465,7 +466,7 @@ jsonl_parse_in(char *line, size_t len, struct jsonl_op *op, char *why, size_t wh
 	json_error_t err;
 	json_t *tree;
 	struct object obj;
-	const char *kind, *addr;
+	const char *kind, *addr, *name;
 	struct addr *net = &op->report.net;
 	char q[48], qe[JSON_ERROR_TEXT_LENGTH + 4];
 	size_t i;
@@ -513,8 +514,20 @@ jsonl_parse_in(char *line, size_t len, struct jsonl_op *op, char *why, size_t wh
 	    (rc = get_str(&obj, F_ZONE, "relays.example.org", &op->zone, why, whylen)) != 0 ||
 	    (rc = get_str(&obj, F_ADDR, "192.0.2.5", &addr, why, whylen)) != 0)
 		goto fail;
+	if ((rc = get_str(&obj, F_NAME, "example.com", &name, why, whylen)) != 0)
+		goto fail;
+	if (addr != NULL && name != NULL) {
+		rc = bad(why, whylen, "both \"addr\" and \"name\" (give one: an address, or a "
+		    "name for a zone of kind = names)");
+		goto fail;
+	}
+	if (name != NULL) {
+		/* Checked against its zone by the caller (loader_name). */
+		*(op->kind == JSONL_REPORT ? &op->report.name : &op->delist.name) = name;
+		return 0;
+	}
 	if (addr == NULL) {
-		rc = bad(why, whylen, "missing \"addr\"");
+		rc = bad(why, whylen, "missing \"addr\" (or \"name\")");
 		goto fail;
 	}
 	if ((rc = parse_addr(addr, net, why, whylen)) != 0)

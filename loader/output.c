@@ -371,3 +371,11 @@ output_json_print(json_t *j, size_t flags)
 	json_decref(j);
 	return rc;
 }
+
+char *
+output_entry(struct store_reader *rd, const struct addr *net, char *buf, size_t len)
+{
+	if (net->fam == ADDR_NAME)
+		return store_net_text(rd, net, buf, len);
+	return output_net(net, buf, len);
+}

@@ -19,6 +19,8 @@ char *output_code(uint32_t code, char *buf, size_t len);
 
 /* Write NET as "ADDR/PLEN", with the length even for one address; returns BUF. */
 char *output_net(const struct addr *net, char *buf, size_t len);
+/* output_net, or for an entry of a names zone its name (store_net_text); LEN NAME_TEXTLEN. */
+char *output_entry(struct store_reader *rd, const struct addr *net, char *buf, size_t len);
 
 /*
  * Write the text S[0..LEN) to F on one line: control octets and backslash

@@ -24,6 +24,7 @@ struct rbldnsd_parser {
 	size_t textcap;
 	char *raw;		/* the current entry's raw TXT template */
 	char note[160];
+	bool dnset;		/* entries are names (rbldnsd_set_dnset) */
 };
 
 static int
@@ -95,6 +96,12 @@ rbldnsd_dataset_type(const char *name, size_t n, enum rbldnsd_dataset *type)
 			return 0;
 		}
 	return -1;
+}
+
+void
+rbldnsd_set_dnset(struct rbldnsd_parser *p)
+{
+	p->dnset = true;
 }
 
 void
@@ -666,13 +673,34 @@ address_end(const struct rbldnsd_parser *p, const char *s)
 	return dot ? c : e;
 }
 
+static int entry_value(struct rbldnsd_parser *p, const char *s, struct rbldnsd_line *out,
+    char *err, size_t errlen);
+
+/* A dnset entry line (S past '!' and blanks): its names (rbldnsd_dnset.c) and value. */
+static int
+dnset_line(struct rbldnsd_parser *p, const char *s, struct rbldnsd_line *out, char *err,
+    size_t errlen)
+{
+	const char *e;
+	int rc;
+
+	for (e = s; *e != '\0' && !is_space(*e); e++)
+		;
+	if (s == e)
+		return fail(err, errlen, "no name after '!'");
+	if ((rc = rbldnsd_dnset_entry(s, e, out, err, errlen)) != 0)
+		return rc;
+	out->kind = RBLDNSD_ENTRIES;
+	/* An exception's value is ignored, as rbldnsd ignores it. */
+	return out->exception ? 0 : entry_value(p, skip_space(e), out, err, errlen);
+}
+
 /* An entry line (S past leading blanks, trimmed): its nets and value. */
 static int
 entry_line(struct rbldnsd_parser *p, const char *s, struct rbldnsd_line *out, char *err,
     size_t errlen)
 {
-	const char *e, *text;
-	size_t textlen;
+	const char *e;
 	uint64_t size = 1;
 	bool v6;
 	int rc;
@@ -681,6 +709,8 @@ entry_line(struct rbldnsd_parser *p, const char *s, struct rbldnsd_line *out, ch
 		s = skip_space(s + 1);
 	if (out->exception && p->type == RBLDNSD_IP4TSET)
 		return fail(err, errlen, "ip4tset has no exclusions (use ip4set)");
+	if (p->dnset)
+		return dnset_line(p, s, out, err, errlen);
 	e = address_end(p, s);
 	v6 = memchr(s, ':', (size_t)(e - s)) != NULL;
 	if (s == e)
@@ -711,8 +741,19 @@ entry_line(struct rbldnsd_parser *p, const char *s, struct rbldnsd_line *out, ch
 	/* An exception's value is ignored, as rbldnsd ignores it; a t-set's too. */
 	if (out->exception)
 		return 0;
-	rc = parse_value(p, is_tset(p) ? "" : skip_space(e), &out->code, &text, &textlen, err,
-	    errlen);
+	return entry_value(p, is_tset(p) ? "" : skip_space(e), out, err, errlen);
+}
+
+/* The value V of an entry (":A:TXT", "A:TXT" or a TXT) into OUT. */
+static int
+entry_value(struct rbldnsd_parser *p, const char *v, struct rbldnsd_line *out, char *err,
+    size_t errlen)
+{
+	const char *text;
+	size_t textlen;
+	int rc;
+
+	rc = parse_value(p, v, &out->code, &text, &textlen, err, errlen);
 	if (rc != 0 || text == NULL || textlen == 0)
 		return rc;
 	if (textlen > STORE_MAX_TEXT)
@@ -763,6 +804,7 @@ rbldnsd_parse(struct rbldnsd_parser *p, const char *line, struct rbldnsd_line *o
 
 	out->kind = RBLDNSD_NOTHING;
 	out->nnets = 0;
+	out->nnames = 0;
 	out->exception = false;
 	out->code = 0;
 	out->text = NULL;

@@ -46,6 +46,9 @@ enum rbldnsd_kind {
 	RBLDNSD_NOTE,		/* read but not applied, or skipped: NOTE says what */
 };
 
+/* A dnset entry's text, at most (a name of 253 octets, "*." and the NUL). */
+#define RBLDNSD_NAME_MAX 258
+
 struct rbldnsd_line {
 	enum rbldnsd_kind kind;
 	struct addr nets[RBLDNSD_MAX_NETS];
@@ -54,6 +57,9 @@ struct rbldnsd_line {
 	uint32_t code;		/* A in host order: the entry's, the default's or 127.0.0.2 */
 	const char *text;	/* raw TXT template (before $n, $=), NULL for none */
 	const char *note;	/* for RBLDNSD_NOTE */
+	/* A dnset line (rbldnsd_set_dnset): the names it lists or excepts. */
+	char names[2][RBLDNSD_NAME_MAX];
+	size_t nnames;
 };
 
 struct rbldnsd_parser;
@@ -94,6 +100,16 @@ int rbldnsd_parse(struct rbldnsd_parser *p, const char *line, struct rbldnsd_lin
  * Returns 0, RB_ESYNTAX (too long) or -ENOMEM.
  */
 int rbldnsd_expand(struct rbldnsd_parser *p, const char *raw, const char **out, char *err,
+    size_t errlen);
+
+/*
+ * Read the entries of the following lines as rbldnsd's dnset does
+ * (rbldnsd_dnset.c): "example.com" the name alone, "*.example.com" every
+ * name under it, ".example.com" both (two names), "!" an exception.
+ */
+void rbldnsd_set_dnset(struct rbldnsd_parser *p);
+/* rbldnsd_dnset.c: the names of one dnset entry TOK..E into OUT->names. */
+int rbldnsd_dnset_entry(const char *tok, const char *e, struct rbldnsd_line *out, char *err,
     size_t errlen);
 
 /* Parse an A value as rbldnsd does: "3" is 127.0.0.3, "127.0.0.3" itself. */

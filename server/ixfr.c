@@ -412,6 +412,9 @@ ixfr_regions(struct xfr_job *j, const struct listing_vec *then, const struct lis
 
 	*out = NULL;
 	*n = 0;
+	/* Names have no prefixes to bound a change by: the whole zone's difference. */
+	if (j->x->cz[j->zi]->kind == ZONE_KIND_NAMES)
+		return 0;
 	if (nch > XFR_MAX_REGIONS)
 		return 0;
 	map_src(j, &sthen, then->v, then->n);

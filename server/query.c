@@ -12,18 +12,10 @@
 #include "rb.h"
 #include "rrl.h"
 #include "timeutil.h"
+#include "query_impl.h"
 #include "wire.h"
 #include "zonetab.h"
 
-/* The answer being written. */
-struct reply {
-	struct wire w;
-	size_t qend;			/* end of the echoed question */
-	uint16_t an, ns;
-	uint16_t rcode;			/* 12 bits: header part and OPT part */
-	bool aa, tc;
-	uint16_t apex;			/* offset of the zone apex inside the echoed question */
-};
 
 /* RFC 5782 s5: the test points every DNSBL answers. */
 static const struct addr test_listed4 = { ADDR_V4, 32, { 127, 0, 0, 2 } };
@@ -36,7 +28,7 @@ static const struct addr test_clean6 = {
 /* ---- Writing ---- */
 
 /* Start a record owned by the name at offset OWNER; returns where RDLENGTH goes. */
-static size_t
+size_t
 rr_head(struct reply *r, uint16_t owner, uint16_t type, uint32_t ttl)
 {
 	size_t rdpos;
@@ -50,7 +42,7 @@ rr_head(struct reply *r, uint16_t owner, uint16_t type, uint32_t ttl)
 	return rdpos;
 }
 
-static void
+void
 rr_end(struct reply *r, size_t rdpos)
 {
 	wire_set_u16(&r->w, rdpos, (uint16_t)(r->w.len - rdpos - 2));
@@ -83,7 +75,7 @@ put_rr(struct reply *r, uint16_t owner, const struct zt_rr *rr, uint32_t ttl, ui
 }
 
 /* RFC 2308 s3: the SOA in authority of NXDOMAIN and NODATA, with the negative TTL. */
-static void
+void
 put_neg_soa(struct reply *r, const struct zt_zone *z, uint32_t serial)
 {
 	put_rr(r, r->apex, &z->rrs[0], z->neg_ttl, serial);
@@ -96,7 +88,7 @@ put_neg_soa(struct reply *r, const struct zt_zone *z, uint32_t serial)
  * character-strings of at most 255 octets (RFC 1035 s3.3.14).  SUB NULL
  * writes T as it is.
  */
-static void
+void
 put_text(struct wire *w, const char *t, size_t n, const char *sub, size_t sublen)
 {
 	size_t lenpos = w->len, cur = 0, i = 0, k, take;
@@ -188,14 +180,6 @@ find_zone(const struct zonetab *zt, const struct dns_msg *m, size_t *off, size_t
 	return -1;
 }
 
-enum hit_kind { HIT_NONE = 0, HIT_ENT, HIT_LISTED };
-
-struct hit {
-	enum hit_kind kind;
-	struct addr a;		/* the address found listed, for '$' */
-	uint32_t code;		/* 0 = the zone's */
-	uint32_t reason_id;	/* 0 = the zone's text */
-};
 
 static bool
 addr_equal(const struct addr *a, const struct addr *b)
@@ -245,7 +229,7 @@ probe(struct query_ctx *q, const struct zt_zone *z, const struct addr *a, struct
  * non-terminal, or nothing.  Both readings are tried when the labels can be
  * read as IPv4 and as IPv6 ("1.2" is 2.1.0.0/16 and 2100::/8).
  */
-static int
+int
 dnsbl_lookup(struct query_ctx *q, const struct zt_zone *z, const uint8_t *name, unsigned nlabels,
     struct hit *h)
 {
@@ -460,7 +444,13 @@ answer_zone(struct query_ctx *q, const struct dns_msg *m, enum query_transport t
 	z = &q->zt->zones[zi];
 	if (qtype == DNS_T_AXFR || qtype == DNS_T_IXFR) {
 		/* RFC 5936 s4.2: AXFR is TCP only; transfers are of whole zones. */
-		if (off != 0 || (qtype == DNS_T_AXFR && transport == QUERY_UDP)) {
+		/*
+		 * An aggregate is not transferred: a master file cannot say
+		 * "the union of these zones" (one member's name stops another's
+		 * wildcard, RFC 4592); secondaries transfer its members.
+		 */
+		if (off != 0 || (qtype == DNS_T_AXFR && transport == QUERY_UDP) ||
+		    z->kind == ZONE_KIND_AGGREGATE) {
 			r->rcode = DNS_REFUSED;
 			return QUERY_ANSWER;
 		}
@@ -486,7 +476,12 @@ answer_zone(struct query_ctx *q, const struct dns_msg *m, enum query_transport t
 	if (__builtin_expect(z->keys != CONF_KEYS_OFF, 0) &&
 	    keyed(q, z, m, above, qtype, serial, r, &nbelow, &slot))
 		return QUERY_ANSWER;
-	if ((rc = dnsbl_lookup(q, z, m->lname, nbelow, &h)) == 0) {
+	if (z->kind != ZONE_KIND_ADDRESSES) {
+		/* Names and aggregates answer in query_kinds.c. */
+		rc = query_answer_kind(q, z, m->lname, nbelow, qtype, serial, r);
+		if (rc >= 0 && slot != NULL && q->info.lookup == QUERY_LOOKUP_HIT)
+			bump(&slot->hits);
+	} else if ((rc = dnsbl_lookup(q, z, m->lname, nbelow, &h)) == 0) {
 		/* An empty non-terminal is not listed either: a miss, as NXDOMAIN is. */
 		q->info.lookup = h.kind == HIT_LISTED ? QUERY_LOOKUP_HIT : QUERY_LOOKUP_MISS;
 		if (slot != NULL && h.kind == HIT_LISTED)

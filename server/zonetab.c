@@ -204,6 +204,36 @@ zone_records(struct zt_zone *z, const struct conf_zone *cz)
 	return 0;
 }
 
+/* A zone's kind and, for an aggregate, its members (their indices are conf's). */
+static int
+zone_kind_build(struct zt_zone *z, const struct conf_zone *cz, char *err, size_t errlen)
+{
+	size_t i;
+
+	z->kind = (uint8_t)cz->kind;
+	z->answer = (uint8_t)cz->answer;
+	/*
+	 * Under a names zone the label below the apex is a name's last label
+	 * (a TLD such as "business"): with keys optional it could not be told
+	 * from a key.  Required keys leave no doubt.
+	 */
+	if (cz->kind == ZONE_KIND_NAMES && cz->server != NULL &&
+	    cz->server->keys == CONF_KEYS_ALLOWED) {
+		snprintf(err, errlen, "zone %s: keys = allowed cannot tell a key from a name's "
+		    "last label in a kind = names zone (use keys = required, or off)", cz->name);
+		return -1;
+	}
+	if (cz->nmembers > ZT_MAX_MEMBERS) {
+		snprintf(err, errlen, "aggregate %s has %zu members (at most %d)", cz->name,
+		    cz->nmembers, ZT_MAX_MEMBERS);
+		return -1;
+	}
+	z->nmembers = (uint8_t)cz->nmembers;
+	for (i = 0; i < cz->nmembers; i++)
+		z->members[i] = (uint16_t)cz->members[i];
+	return 0;
+}
+
 static int
 zone_build(struct zt_zone *z, const struct conf_zone *cz, struct store *s, char *err,
     size_t errlen)
@@ -225,6 +255,8 @@ zone_build(struct zt_zone *z, const struct conf_zone *cz, struct store *s, char 
 	z->apex_serial = cz->apex_serial;
 	z->family = cz->family;
 	z->code = cz->code;
+	if (zone_kind_build(z, cz, err, errlen) != 0)
+		return -1;
 	z->ttl = cz->ttl;
 	if (cz->text != NULL && cz->text[0] != '\0') {
 		if ((z->text = strdup(cz->text)) == NULL)

@@ -36,6 +36,9 @@ struct zt_rr {
 	uint8_t *tail;
 };
 
+/* Members of an aggregate zone, at most (checked at load). */
+#define ZT_MAX_MEMBERS 32
+
 struct zt_zone {
 	char *name;			/* "relays.example.org" */
 	uint8_t apexlen;
@@ -56,6 +59,10 @@ struct zt_zone {
 	uint32_t key_code;		/* CONF_KEYREF_ANSWER: the A, host order */
 	char *key_text;			/* CONF_KEYREF_ANSWER: the TXT or NULL */
 	size_t key_textlen;
+	uint8_t kind;			/* ZONE_KIND_*: addresses, names or an aggregate */
+	uint8_t answer;			/* an aggregate: ZONE_ANSWER_EACH or _BITMASK */
+	uint8_t nmembers;		/* an aggregate: its members, indices into zones */
+	uint16_t members[ZT_MAX_MEMBERS];
 };
 
 struct zonetab {

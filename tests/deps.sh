@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the Debian packages rbldb needs: `build` for make run, `test` for make test.
 set -u
-build_pkgs="build-essential pkg-config libuv1-dev liblmdb-dev libldns-dev libinih-dev libjansson-dev libjsmn-dev libssl-dev libmicrohttpd-dev"
+build_pkgs="build-essential pkg-config libuv1-dev liblmdb-dev libldns-dev libinih-dev libjansson-dev libjsmn-dev libssl-dev libmicrohttpd-dev libidn2-dev"
 test_pkgs="$build_pkgs libcmocka-dev lmdb-utils dnsutils knot-dnsutils ldnsutils python3 valgrind rbldnsd nsd knot knot-dnssecutils bind9 clang libclang-rt-14-dev postfix swaks unbound mandoc systemd iproute2 curl chromium python3-websocket"
 case "${1:-build}" in
 build) want=$build_pkgs ;;

@@ -117,6 +117,33 @@ seed(const char *zone, const char *net, bool delist, int64_t at, uint32_t lifeti
 		fuzz_fail("fixture %s %s: %s", delist ? "delist" : "report", net, rb_strerror(rc));
 }
 
+/* One name reported (or delisted) in a `kind = names` zone, in its own commit. */
+static void
+seed_name(const char *zone, const char *name, bool delist, int64_t at, const char *reason)
+{
+	const struct conf_zone *cz = conf_zone(conf, zone);
+	struct store_zone sz;
+	struct store_wr *w;
+	enum store_outcome out;
+	struct report r;
+	struct delisting d;
+	int rc;
+
+	if (cz == NULL || store_zone_ensure(store, cz->name, cz->apex_serial, &sz) != 0 ||
+	    store_wr_begin(store, &w) != 0)
+		fuzz_fail("fixture zone %s", zone);
+	memset(&r, 0, sizeof(r));
+	memset(&d, 0, sizeof(d));
+	r.name = d.name = name;
+	r.at = d.at = at;
+	r.lifetime = DAY;
+	r.reason = reason;
+	d.reason = "fixed";
+	rc = delist ? store_name_delist(w, sz.id, &d, &out) : store_name_report(w, sz.id, &r, &out);
+	if (rc != 0 || store_wr_commit(w) != 0)
+		fuzz_fail("fixture name %s: %s", name, rb_strerror(rc));
+}
+
 static int
 rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -173,10 +200,19 @@ fuzz_query_ctx(void)
 	    "code = 127.0.0.4\nttl = 300\nlifetime = 1d\n"
 	    "keys = allowed\nkey-refusal = 127.255.255.254 \"key over quota\"\n"
 	    "[zone v6.sub.relays.example.org]\napex = v6.sub.relays.example.org.zone\n"
-	    "family = ipv6\ncode = 127.0.0.6\ntext = v6 $\nttl = 60\nlifetime = 1d\n");
+	    "family = ipv6\ncode = 127.0.0.6\ntext = v6 $\nttl = 60\nlifetime = 1d\n"
+	    "[zone dbl.example.net]\napex = dbl.example.net.zone\nkind = names\n"
+	    "code = 127.0.0.8\ntext = $ is listed\nlifetime = 1d\n"
+	    "[aggregate zen.example.net]\napex = zen.example.net.zone\n"
+	    "zones = v4.example.net, dbl.example.net\n"
+	    "[aggregate bits.example.net]\napex = bits.example.net.zone\n"
+	    "zones = v4.example.net, dbl.example.net\nanswer = bitmask\n");
 	write_apex("relays.example.org");
 	write_apex("v4.example.net");
 	write_apex("v6.sub.relays.example.org");
+	write_apex("dbl.example.net");
+	write_apex("zen.example.net");
+	write_apex("bits.example.net");
 	snprintf(path, sizeof(path), "%s/fuzz.conf", dir);
 	if ((conf = conf_server_load(path, err, sizeof(err))) == NULL)
 		fuzz_fail("conf_server_load: %s", err);
@@ -199,6 +235,9 @@ fuzz_query_ctx(void)
 	seed("v4.example.net", "192.0.2.0/24", false, now, DAY, 0x7f00000a, NULL);
 	seed("v4.example.net", "0.0.0.0/8", false, now, DAY, 0, "zero net");
 	seed("v6.sub.relays.example.org", "2001:db8::/32", false, now, DAY, 0, NULL);
+	seed_name("dbl.example.net", "spam.example", false, now, "spam domain");
+	seed_name("dbl.example.net", "*.bad.example", false, now, NULL);
+	seed_name("dbl.example.net", "ok.bad.example", true, now, NULL);
 	{
 		/* Keyed access in v4.example.net: one key, and one disabled. */
 		struct store_key k;

@@ -225,9 +225,9 @@ static void
 test_missing_addr(void **state)
 {
 	(void)state;
-	refused("{\"op\":\"report\"}", "missing \"addr\"");
-	refused("{\"op\":\"delist\",\"reason\":\"closed\"}", "missing \"addr\"");
-	refused("{\"op\":\"report\",\"addr\":null}", "missing \"addr\"");
+	refused("{\"op\":\"report\"}", "missing \"addr\" (or \"name\")");
+	refused("{\"op\":\"delist\",\"reason\":\"closed\"}", "missing \"addr\" (or \"name\")");
+	refused("{\"op\":\"report\",\"addr\":null}", "missing \"addr\" (or \"name\")");
 }
 
 static void
@@ -281,14 +281,14 @@ test_unknown_field(void **state)
 	(void)state;
 	refused("{\"op\":\"report\",\"addr\":\"192.0.2.5\",\"reasn\":\"typo\"}",
 	    "unknown field \"reasn\" for op report (fields: op, addr, zone, reason, code, "
-	    "source, evidence, at, lifetime, force)");
+	    "source, evidence, at, lifetime, force, name)");
 	/* A delisting's "by" is not a report field, nor a report's "source" a delisting's. */
 	refused("{\"op\":\"report\",\"addr\":\"192.0.2.5\",\"by\":\"me\"}",
 	    "unknown field \"by\" for op report (fields: op, addr, zone, reason, code, "
-	    "source, evidence, at, lifetime, force)");
+	    "source, evidence, at, lifetime, force, name)");
 	refused("{\"op\":\"delist\",\"addr\":\"192.0.2.5\",\"reason\":\"x\",\"source\":\"s\"}",
 	    "unknown field \"source\" for op delist (fields: op, addr, zone, reason, by, at, "
-	    "force)");
+	    "force, name)");
 }
 
 /* A delisting wider than max-range needs "force", as on the command line. */
@@ -503,10 +503,10 @@ test_many_members(void **state)
 	    "\"7\",\"h\":\"8\",\"i\":\"9\",\"j\":\"10\",\"k\":\"11\",\"l\":\"12\",\"m\":\"13\","
 	    "\"n\":\"14\",\"o\":\"15\",\"p\":\"16\",\"q\":\"17\",\"op\":\"report\",\"addr\":"
 	    "\"192.0.2.5\"}", "unknown field \"a\" for op report (fields: op, addr, zone, "
-	    "reason, code, source, evidence, at, lifetime, force)");
+	    "reason, code, source, evidence, at, lifetime, force, name)");
 	refused("{\"a\":1,\"op\":\"report\",\"addr\":\"192.0.2.5\"}",
 	    "unknown field \"a\" for op report (fields: op, addr, zone, reason, code, "
-	    "source, evidence, at, lifetime, force)");
+	    "source, evidence, at, lifetime, force, name)");
 }
 
 static void

@@ -72,7 +72,7 @@ static void
 delist(struct fixture *f, const char *net, int64_t at, enum store_outcome want)
 {
 	struct store_wr *w;
-	struct delisting d = { testdir_net(net), at, "fixed", "postmaster" };
+	struct delisting d = { testdir_net(net), at, "fixed", "postmaster", NULL };
 	enum store_outcome out;
 
 	assert_int_equal(store_wr_begin(f->s, &w), 0);
@@ -713,7 +713,7 @@ test_prefix_used_matches_its_definition_through_changes(void **state)
 				assert_int_equal(store_report(w, f->zone, &r, &out), 0);
 			} else if (op < 9) {
 				struct delisting d = { a,
-				    NOW - (int64_t)(rand_r(&seed) % (6 * 86400)), "fixed", "postmaster" };
+				    NOW - (int64_t)(rand_r(&seed) % (6 * 86400)), "fixed", "postmaster", NULL };
 
 				assert_int_equal(store_delist(w, f->zone, &d, &out), 0);
 			} else {
