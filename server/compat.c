@@ -6,10 +6,9 @@
  * --keep-going`, run as children: the reader is the loader's, and the
  * server links no loader code) and serves it with a configuration written
  * beside it, by running rbldbd on it as a child.  Every -c interval (and
- * on SIGHUP) the files are checked; when one changed, a new store is built
- * beside the old one while the old one answers, then the server is
- * restarted on it (as rbldnsd without -f stops answering while it
- * reloads, for less time here).
+ * on SIGHUP) the files are checked; a changed one is taken in again by
+ * `rbldb import --replace` on the same store while the server answers:
+ * one commit of the difference, no gap in answers, an IXFR for secondaries.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -366,7 +365,9 @@ write_conf(const struct compat *c, const char *dir)
 		if (j < i)
 			continue;	/* the zone is written */
 		fprintf(fp, "\n[zone %s]\napex = %s.zone\nfamily = %s\ncode = 127.0.0.2\n"
-		    "ttl = %s\nmax-range = 0\nmax-range6 = 0\n", c->files[i].zone, c->files[i].zone,
+		    "ttl = %s\nmax-range = 0\nmax-range6 = 0\n"
+		    /* rbldnsd transfers nothing; a secondary on this host may (IXFR of each change). */
+		    "allow-transfer = 127.0.0.1 ::1\n", c->files[i].zone, c->files[i].zone,
 		    family(c, c->files[i].zone), ttl[0] != '\0' ? ttl : "2100");
 		rc = snprintf(path, sizeof(path), "%s/%s.zone", dir, c->files[i].zone) >=
 		    (int)sizeof(path) ? -ENAMETOOLONG : write_apex(c, c->files[i].zone, path, newest);
@@ -398,6 +399,38 @@ run(char *const argv[])
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
+/* `rbldb import` of file I into the store of base/GEN, whole or (REPLACE) as a difference. */
+static int
+import_file(struct compat *c, size_t i, const char *conf, bool replace)
+{
+	char *argv[20];
+	int n = 0;
+
+	argv[n++] = c->rbldb;
+	argv[n++] = "-c";
+	argv[n++] = (char *)conf;
+	argv[n++] = "import";
+	argv[n++] = "--format";
+	argv[n++] = "rbldnsd";
+	argv[n++] = "--dataset";
+	argv[n++] = (char *)c->files[i].type;
+	argv[n++] = "--keep-going";
+	argv[n++] = "--force";
+	if (replace)
+		argv[n++] = "--replace";
+	if (c->accept_in_cidr)
+		argv[n++] = "--accept-in-cidr";
+	argv[n++] = "--zone";
+	argv[n++] = (char *)c->files[i].zone;
+	argv[n++] = c->files[i].path;
+	argv[n] = NULL;
+	if (run(argv) != 0) {
+		log_warnx("%s: not imported", c->files[i].path);
+		return -1;
+	}
+	return 0;
+}
+
 /* A new store in base/GEN from the files as they are now; 0 or -1 (said). */
 static int
 build(struct compat *c, unsigned gen)
@@ -425,31 +458,9 @@ build(struct compat *c, unsigned gen)
 		if (run(argv) != 0)
 			return -1;
 	}
-	for (i = 0; i < c->nfiles; i++) {
-		char *argv[16];
-		int n = 0;
-
-		argv[n++] = c->rbldb;
-		argv[n++] = "-c";
-		argv[n++] = conf;
-		argv[n++] = "import";
-		argv[n++] = "--format";
-		argv[n++] = "rbldnsd";
-		argv[n++] = "--dataset";
-		argv[n++] = (char *)c->files[i].type;
-		argv[n++] = "--keep-going";
-		argv[n++] = "--force";
-		if (c->accept_in_cidr)
-			argv[n++] = "--accept-in-cidr";
-		argv[n++] = "--zone";
-		argv[n++] = (char *)c->files[i].zone;
-		argv[n++] = c->files[i].path;
-		argv[n] = NULL;
-		if (run(argv) != 0) {
-			log_warnx("%s: not imported", c->files[i].path);
+	for (i = 0; i < c->nfiles; i++)
+		if (import_file(c, i, conf, false) != 0)
 			return -1;
-		}
-	}
 	return 0;
 }
 
@@ -490,21 +501,41 @@ serve(struct compat *c, unsigned gen)
 	return pid;
 }
 
+/* Has file I changed since it was last taken in (time, size, inode: rsync's rename)? */
 static bool
-changed(const struct compat *c)
+file_changed(const struct compat *c, size_t i, struct stat *st)
 {
+	const struct stat *o = &c->files[i].st;
+
+	if (stat(c->files[i].path, st) != 0)
+		return false;	/* rbldnsd keeps the data of a file gone for now */
+	return st->st_mtime != o->st_mtime || st->st_size != o->st_size ||
+	    st->st_ino != o->st_ino;
+}
+
+/*
+ * Take the changed files in again on the store being served: one `rbldb
+ * import --replace` each, one commit of the difference, while the server
+ * answers from the store as it was until the commit is in (its readers see
+ * the commit within a second; secondaries get an IXFR of the difference).
+ */
+static void
+refresh(struct compat *c)
+{
+	char conf[PATH_MAX];
 	struct stat st;
 	size_t i;
 
+	snprintf(conf, sizeof(conf), "%s/%u/rbldb.conf", c->base, c->gen);
 	for (i = 0; i < c->nfiles; i++) {
-		const struct stat *o = &c->files[i].st;
-
-		if (stat(c->files[i].path, &st) != 0)
-			continue;	/* rbldnsd keeps the data of a file gone for now */
-		if (st.st_mtime != o->st_mtime || st.st_size != o->st_size || st.st_ino != o->st_ino)
-			return true;
+		if (!file_changed(c, i, &st))
+			continue;
+		log_info("%s changed: taking in the difference", c->files[i].path);
+		if (import_file(c, i, conf, true) == 0)
+			c->files[i].st = st;
+		else
+			log_warnx("%s: the old data of this file is served", c->files[i].path);
 	}
-	return false;
 }
 
 static void
@@ -519,7 +550,7 @@ stop_child(pid_t pid)
 		;
 }
 
-/* Serve until SIGTERM/SIGINT, rebuilding on a changed file; the exit status. */
+/* Serve until SIGTERM/SIGINT, taking changed files in; the exit status. */
 static int
 loop(struct compat *c)
 {
@@ -538,22 +569,8 @@ loop(struct compat *c)
 		next = time(NULL) + c->check;
 		if (got_hup)	/* rbldnsd's SIGHUP also reopens the query log */
 			kill(child, SIGHUP);
-		if (!got_hup && !changed(c))
-			continue;
 		got_hup = 0;
-		log_info("data files changed: building a new store");
-		if (build(c, c->gen + 1) != 0) {
-			log_warnx("the new data is not served; the old is");
-			continue;
-		}
-		stop_child(child);
-		child = serve(c, ++c->gen);
-		{
-			char old[PATH_MAX];
-
-			snprintf(old, sizeof(old), "%s/%u", c->base, c->gen - 1);
-			remove_tree(old);
-		}
+		refresh(c);
 	}
 	stop_child(child);
 	return EXIT_SUCCESS;
