@@ -19,6 +19,7 @@ cat >"$T/f" <<'EOF'
 192.0.2.1
 192.0.2.2 :127.0.0.3:two
 192.0.2.3 :127.0.0.4:three
+192.0.2.4 :127.0.0.4:four
 198.51.100.0/24 :127.0.0.5:range
 !198.51.100.7
 203.0.113.5
@@ -26,6 +27,8 @@ cat >"$T/f" <<'EOF'
 EOF
 rb_ok "import a file" import --format rbldnsd --zone "$ZONE" "$T/f"
 rb_ok "another source reports an address the file lists" report 203.0.113.6 --reason other
+rb_ok "an operator delists an address of the file's range" delist 198.51.100.20 --reason fixed \
+    --by operator
 # show without the zone's serial, which the commit moves.
 noserial() { sed 's/ (serial [0-9]*)//'; }
 rb show 192.0.2.1; before1=$(noserial <<<"$RB_OUT")
@@ -35,13 +38,14 @@ cat >"$T/f" <<'EOF'
 192.0.2.1
 192.0.2.2 :127.0.0.9:two changed
 192.0.2.3 :127.0.0.4:three
+192.0.2.4 :127.0.0.4:four, revised
 198.51.100.0/24 :127.0.0.5:range
 !198.51.100.8
 192.0.2.10
 EOF
 rb_ok "import --replace the rewritten file" import --format rbldnsd --replace --zone "$ZONE" "$T/f"
 expect_match "it counts the difference" \
-    "2 added, 1 changed, 3 withdrawn, 3 unchanged" "$RB_OUT"
+    "2 added, 2 changed, 3 withdrawn, 3 unchanged" "$RB_OUT"
 rb show 192.0.2.1
 expect_eq "an unchanged entry is untouched (show, history included)" "$before1" \
     "$(noserial <<<"$RB_OUT")"
@@ -51,6 +55,10 @@ expect_eq "an unchanged entry with its own code and text is untouched" "$before3
 rb show 192.0.2.2
 expect_match "a changed entry has the new code" "code 127\.0\.0\.9" "$RB_OUT"
 expect_match "and the new text" "two changed" "$RB_OUT"
+rb show 192.0.2.4
+expect_match "a changed text alone is a change" "four, revised" "$RB_OUT"
+rb show 198.51.100.20
+expect_match "another's exception stays" "excepted by entry 198\.51\.100\.20/32" "$RB_OUT"
 rb show 203.0.113.5
 expect_match "a withdrawn entry is removed as purge removes it" "purge 203\.0\.113\.5/32" "$RB_OUT"
 expect_no_match "and no exception is written for it" "exception" "$RB_OUT"
@@ -65,11 +73,11 @@ expect_match "the new exclusion is an exception" "excepted by entry 198\.51\.100
 rb log
 expect_eq "one commit for the whole file" 1 \
     "$(( $(grep -c '^commit ' <<<"$RB_OUT") - $(grep -c '^commit ' <<<"$log_before") ))"
-expect_match "the commit holds the difference only" "2 added, 2 removed, 1 changed" \
+expect_match "the commit holds the difference only" "2 added, 2 removed, 2 changed" \
     "$(tail -n 1 <<<"$RB_OUT")"
 log_mid=$RB_OUT
 rb_ok "the same file again" import --format rbldnsd --replace --zone "$ZONE" "$T/f"
-expect_match "changes nothing" "0 added, 0 changed, 0 withdrawn, 6 unchanged" "$RB_OUT"
+expect_match "changes nothing" "0 added, 0 changed, 0 withdrawn, 7 unchanged" "$RB_OUT"
 rb log
 expect_eq "and commits nothing" "$log_mid" "$RB_OUT"
 rb import --format rbldnsd --replace --zone "$ZONE" "$T/nonexistent"
