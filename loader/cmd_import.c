@@ -21,7 +21,8 @@
 #define IMPORT_MAX_LINE (64 * 1024)
 
 enum { OPT_FORMAT = 256, OPT_ZONE, OPT_DRY_RUN, OPT_FORCE, OPT_KEEP_GOING, OPT_DATASET,
-	OPT_ACCEPT_IN_CIDR, OPT_REPLACE };
+	OPT_ACCEPT_IN_CIDR, OPT_REPLACE,
+	OPT_APEX_FROM_FILE };
 
 /* An item without a text of its own (it may still get the base template's). */
 #define NOTEXT UINT32_MAX
@@ -49,6 +50,7 @@ struct import {
 	uint32_t line;
 	uint64_t errors, messages, nozonetext;
 	bool testpoint_noted, keep_going;
+	bool apex_from_file;	/* $SOA and $NS are the caller's (rbldbd's rbldnsd mode) */
 };
 
 static void __attribute__((format(printf, 4, 5)))
@@ -267,7 +269,8 @@ parse_file(struct import *im, FILE *f)
 		}
 		if (rc != 0)
 			break;
-		if (pl.kind == RBLDNSD_NOTE)
+		if (pl.kind == RBLDNSD_NOTE && !(im->apex_from_file &&
+		    (strncmp(pl.note, "$SOA ", 5) == 0 || strncmp(pl.note, "$NS ", 4) == 0)))
 			message(im, im->line, false, "%s", pl.note);
 		for (i = 0; i < pl.nnets && rc == 0; i++)
 			rc = take(im, &pl, pl.nets[i]);
@@ -467,11 +470,12 @@ cmd_import(struct loader *L, int argc, char **argv)
 		{ "dataset", required_argument, NULL, OPT_DATASET },
 		{ "accept-in-cidr", no_argument, NULL, OPT_ACCEPT_IN_CIDR },
 		{ "replace", no_argument, NULL, OPT_REPLACE },
+		{ "apex-from-file", no_argument, NULL, OPT_APEX_FROM_FILE },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *format = NULL, *zone = NULL, *path, *dataset = "combined";
 	enum rbldnsd_dataset dtype;
-	bool keep_going = false, accept_in_cidr = false, replace = false;
+	bool keep_going = false, accept_in_cidr = false, replace = false, apex_from_file = false;
 	struct store_sync_counts sc;
 	struct import im;
 	struct apply_counts counts;
@@ -512,6 +516,9 @@ cmd_import(struct loader *L, int argc, char **argv)
 		case OPT_REPLACE:
 			replace = true;
 			break;
+		case OPT_APEX_FROM_FILE:
+			apex_from_file = true;
+			break;
 		default:
 			return cmd_bad_option("import", c, argv);
 		}
@@ -533,6 +540,7 @@ cmd_import(struct loader *L, int argc, char **argv)
 	memset(&counts, 0, sizeof(counts));
 	im.cz = &L->conf->zones[zi];
 	im.keep_going = keep_going;
+	im.apex_from_file = apex_from_file;
 	if ((im.p = rbldnsd_new()) == NULL)
 		return cmd_fail("import", CMD_FAIL, "%s", rb_strerror(-ENOMEM));
 	rbldnsd_set_dataset(im.p, dtype);

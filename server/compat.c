@@ -416,6 +416,7 @@ import_file(struct compat *c, size_t i, const char *conf, bool replace)
 	argv[n++] = (char *)c->files[i].type;
 	argv[n++] = "--keep-going";
 	argv[n++] = "--force";
+	argv[n++] = "--apex-from-file";	/* write_apex applies $SOA and $NS */
 	if (replace)
 		argv[n++] = "--replace";
 	if (c->accept_in_cidr)

@@ -110,6 +110,8 @@ for attempt in 1 2 3 4 5; do
 done
 if [ -n "$SERVER_PID" ]; then ok "the drop-in starts"; else
 	not_ok "the drop-in starts" "$(cat "$DROPIN_LOG")"; finish; fi
+expect_no_match "the drop-in applies \$SOA, and says nothing else of it" "SOA is not applied" \
+    "$(cat "$DROPIN_LOG")"
 private=$(sed -n 's|^created store \(.*\)/db .*|\1|p' "$DROPIN_LOG" | head -n 1)
 serial0=$(dig @127.0.0.1 -p "$PORT" +short "$DZ" SOA | awk '{ print $3 }')
 expect_match "the zone has a serial" "^[0-9]+$" "$serial0"
