@@ -37,9 +37,9 @@
 #define COMPAT_DEFAULT_CHECK 60
 
 static const char *const compat_types[] = {
-	"ip4set", "ip4tset", "ip4trie", "ip6tset", "ip6trie", "combined",
+	"ip4set", "ip4tset", "ip4trie", "ip6tset", "ip6trie", "combined", "acl",
 };
-static const char *const compat_refused[] = { "dnset", "generic", "acl" };
+static const char *const compat_refused[] = { "dnset", "generic" };
 
 struct compat_file {
 	const char *zone, *type;
@@ -60,6 +60,7 @@ struct compat {
 	char self[PATH_MAX], rbldb[PATH_MAX];
 	char base[1024];	/* the private directory; stores in base/1, base/2, ... */
 	unsigned gen;
+	time_t apex_time;	/* the files' newest time at start: a $SOA serial of 0 */
 };
 
 static volatile sig_atomic_t got_stop, got_hup;
@@ -127,9 +128,9 @@ add_zone_arg(struct compat *c, char *arg)
 	*files++ = '\0';
 	if (known(type, strlen(type), compat_refused, RB_ARRAY_LEN(compat_refused))) {
 		log_warnx("%s:%s: the %s dataset is not served in rbldnsd mode: rbldb zones list "
-		    "addresses (ip4set, ip4tset, ip4trie, ip6tset, ip6trie, combined); serve "
-		    "this zone with rbldnsd, or its addresses from a configured rbldb", zone,
-		    type, type);
+		    "addresses (ip4set, ip4tset, ip4trie, ip6tset, ip6trie, combined; acl for "
+		    "the clients' answers), not names or arbitrary records; serve this zone "
+		    "with rbldnsd, or its addresses from a configured rbldb", zone, type, type);
 		return false;
 	}
 	for (f = strtok_r(files, ",", &save); f != NULL; f = strtok_r(NULL, ",", &save)) {
@@ -310,6 +311,28 @@ write_apex(const struct compat *c, const char *zone, const char *path, time_t ne
 	return fclose(fp) == 0 ? 0 : -errno;
 }
 
+static bool
+is_acl(const struct compat_file *f)
+{
+	return strcasecmp(f->type, "acl") == 0;
+}
+
+/* ZONE's acl files as its query rules; 0 or -1 (said). */
+static int
+write_acls(const struct compat *c, const char *zone, FILE *fp)
+{
+	struct compat_acl_seen seen = { NULL, 0, 0 };
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < c->nfiles && rc == 0; i++)
+		if (strcmp(c->files[i].zone, zone) == 0 && is_acl(&c->files[i]) &&
+		    compat_acl_write(fp, c->files[i].path, &seen) < 0)
+			rc = -1;
+	free(seen.v);
+	return rc;
+}
+
 /* The family ZONE's datasets list. */
 static const char *
 family(const struct compat *c, const char *zone)
@@ -318,7 +341,7 @@ family(const struct compat *c, const char *zone)
 	size_t i;
 
 	for (i = 0; i < c->nfiles; i++) {
-		if (strcmp(c->files[i].zone, zone) != 0)
+		if (strcmp(c->files[i].zone, zone) != 0 || is_acl(&c->files[i]))
 			continue;
 		if (strncasecmp(c->files[i].type, "ip4", 3) == 0)
 			v4 = true;
@@ -335,14 +358,11 @@ static int
 write_conf(const struct compat *c, const char *dir)
 {
 	char path[PATH_MAX], l[300], ttl[32];
-	time_t newest = 0;
+	time_t newest = c->apex_time;
 	size_t i, j;
 	FILE *fp;
 	int rc;
 
-	for (i = 0; i < c->nfiles; i++)
-		if (c->files[i].st.st_mtime > newest)
-			newest = c->files[i].st.st_mtime;
 	if (snprintf(path, sizeof(path), "%s/rbldb.conf", dir) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
 	if ((fp = fopen(path, "w")) == NULL)
@@ -369,6 +389,10 @@ write_conf(const struct compat *c, const char *dir)
 		    /* rbldnsd transfers nothing; a secondary on this host may (IXFR of each change). */
 		    "allow-transfer = 127.0.0.1 ::1\n", c->files[i].zone, c->files[i].zone,
 		    family(c, c->files[i].zone), ttl[0] != '\0' ? ttl : "2100");
+		if (write_acls(c, c->files[i].zone, fp) != 0) {
+			fclose(fp);
+			return -EINVAL;
+		}
 		rc = snprintf(path, sizeof(path), "%s/%s.zone", dir, c->files[i].zone) >=
 		    (int)sizeof(path) ? -ENAMETOOLONG : write_apex(c, c->files[i].zone, path, newest);
 		if (rc != 0) {
@@ -443,11 +467,14 @@ build(struct compat *c, unsigned gen)
 	if (snprintf(dir, sizeof(dir), "%s/%u", c->base, gen) >= (int)sizeof(dir) ||
 	    snprintf(conf, sizeof(conf), "%s/rbldb.conf", dir) >= (int)sizeof(conf))
 		return -1;
-	for (i = 0; i < c->nfiles; i++)
+	for (i = 0; i < c->nfiles; i++) {
 		if (stat(c->files[i].path, &c->files[i].st) != 0) {
 			log_warnx("%s: %s", c->files[i].path, strerror(errno));
 			return -1;
 		}
+		if (c->files[i].st.st_mtime > c->apex_time)
+			c->apex_time = c->files[i].st.st_mtime;
+	}
 	/* 0711: -u's user reaches its store (0700, its own) and reads the configuration. */
 	if (mkdir(dir, 0711) != 0 || chmod(dir, 0711) != 0 || (rc = write_conf(c, dir)) != 0) {
 		log_warnx("%s: %s", dir, strerror(errno));
@@ -460,7 +487,7 @@ build(struct compat *c, unsigned gen)
 			return -1;
 	}
 	for (i = 0; i < c->nfiles; i++)
-		if (import_file(c, i, conf, false) != 0)
+		if (!is_acl(&c->files[i]) && import_file(c, i, conf, false) != 0)
 			return -1;
 	return 0;
 }
@@ -521,21 +548,34 @@ file_changed(const struct compat *c, size_t i, struct stat *st)
  * the commit within a second; secondaries get an IXFR of the difference).
  */
 static void
-refresh(struct compat *c)
+refresh(struct compat *c, pid_t child)
 {
-	char conf[PATH_MAX];
+	char conf[PATH_MAX], dir[PATH_MAX - 16];
 	struct stat st;
+	bool acl = false;
 	size_t i;
 
-	snprintf(conf, sizeof(conf), "%s/%u/rbldb.conf", c->base, c->gen);
+	if (snprintf(dir, sizeof(dir), "%s/%u", c->base, c->gen) >= (int)sizeof(dir))
+		return;
+	snprintf(conf, sizeof(conf), "%s/rbldb.conf", dir);
 	for (i = 0; i < c->nfiles; i++) {
 		if (!file_changed(c, i, &st))
 			continue;
+		if (is_acl(&c->files[i])) {
+			c->files[i].st = st;
+			acl = true;
+			continue;
+		}
 		log_info("%s changed: taking in the difference", c->files[i].path);
 		if (import_file(c, i, conf, true) == 0)
 			c->files[i].st = st;
 		else
 			log_warnx("%s: the old data of this file is served", c->files[i].path);
+	}
+	/* An acl is the configuration's: written again, and the server reloads it. */
+	if (acl && write_conf(c, dir) == 0) {
+		log_info("an acl file changed: the server reloads its rules");
+		kill(child, SIGHUP);
 	}
 }
 
@@ -571,7 +611,7 @@ loop(struct compat *c)
 		if (got_hup)	/* rbldnsd's SIGHUP also reopens the query log */
 			kill(child, SIGHUP);
 		got_hup = 0;
-		refresh(c);
+		refresh(c, child);
 	}
 	stop_child(child);
 	return EXIT_SUCCESS;

@@ -102,6 +102,8 @@ for z in $ZONES; do
 	IFS=: read -r zone type file fam <<<"$z"
 	args+=("$zone:$type:$file")
 done
+# The acl dataset: a zone whose answers depend on the client (queried below).
+args+=("a.diff.test:ip4set:ip4set" "a.diff.test:acl:acl")
 if [ "$(id -u)" -eq 0 ]; then rbl_dir=(-r "$T/data" -w /); else rbl_dir=(-w "$T/data"); fi
 for attempt in 1 2 3 4 5; do
 	RBLDNSD_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
@@ -159,6 +161,21 @@ if python3 "$E2E_DIR/rbldnsd_diff.py" "$RBLDNSD_PORT" "$PORT" 23 200 "${specs[@]
 else
 	not_ok "the drop-in answers as rbldnsd" "$(head -n 40 "$T/diff2.out")"
 fi
+# acl: the same answers from each client address (127.0.0.3 is ignored: both time out).
+acl_answer() {
+	dig -b "$1" @127.0.0.1 -p "$2" +tries=1 +time=1 +noall +answer +comments "$3" "$4" |
+	    sed -n 's/.*status: \([A-Z]*\),.*/\1/p; /^[^;]/p; /timed out/s/.*/timeout/p' |
+	    awk '{ $2 = ""; print }' | sort
+}
+for src in 127.0.0.1 127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5 127.0.0.6 127.0.0.7; do
+	for q in "101.2.0.192.a.diff.test A" "101.2.0.192.a.diff.test TXT" \
+	    "9.9.9.9.a.diff.test A" "9.9.9.9.a.diff.test TXT"; do
+		set -- $q
+		expect_eq "acl: $1 $2 from $src as rbldnsd answers it" \
+		    "$(acl_answer "$src" "$RBLDNSD_PORT" "$1" "$2")" \
+		    "$(acl_answer "$src" "$PORT" "$1" "$2")"
+	done
+done
 expect_match "the \$SOA of the files is the zone's SOA" \
     "ns1\.example\.org\. hostmaster\.example\.org\. [0-9]+ 3600 600 86400 300" \
     "$(dig @127.0.0.1 -p "$PORT" +short s4.diff.test SOA)"
