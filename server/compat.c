@@ -187,6 +187,8 @@ parse(struct compat *c, int argc, char **argv)
 		case 'l': c->logarg = optarg[0] == '+' ? optarg + 1 : optarg; break;
 		case 's': log_info("-s %s: no statistics file; rbldbd has metrics ([server] "
 		    "metrics)", optarg); break;
+		case 'A': log_info("-A: rbldbd answers as rbldnsd -a does (NS records in the "
+		    "authority section only when asked for)"); break;
 		case 'n': c->foreground = true; break;
 		case 'e': c->accept_in_cidr = true; break;
 		case 'd':
