@@ -13,7 +13,8 @@ bool compat_wanted(int argc, char **argv);
 /*
  * Build a private store from rbldnsd's data files, serve it as rbldnsd
  * would (rbldbd on a written configuration, as a child) until SIGTERM,
- * rebuilding when a file changes.  Returns the exit status.
+ * taking a changed file in as its difference (rbldb import --replace) on
+ * the store being served.  Returns the exit status.
  */
 int compat_main(int argc, char **argv);
 
