@@ -95,11 +95,13 @@ with open(sys.argv[1], 'w') as f:
         f.write('81.%d.%d.%d\n' % (1 + i // 62500, (i // 250) % 250, i % 250 + 1))
 EOF
 DZ=r.reload.test
+printf '127.0.0.2 :refuse\n' >"$T/data/acl"
 DROPIN_LOG=$T/dropin.log
 dropin_up() { grep -q '^rbldbd ready: ' "$DROPIN_LOG" || ! kill -0 "$SERVER_PID" 2>/dev/null; }
 for attempt in 1 2 3 4 5; do
 	PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-	"$RBLDBD" -n -b "127.0.0.1/$PORT" -w "$T/data" -c 1 "$DZ:ip4set:big" >"$DROPIN_LOG" 2>&1 &
+	"$RBLDBD" -n -b "127.0.0.1/$PORT" -w "$T/data" -c 1 "$DZ:ip4set:big" "$DZ:acl:acl" \
+	    >"$DROPIN_LOG" 2>&1 &
 	SERVER_PID=$!
 	poll_until 60 dropin_up
 	grep -q '^rbldbd ready: ' "$DROPIN_LOG" && break
@@ -174,6 +176,15 @@ expect_eq "an IXFR: the new SOA, the old, the new twice more" 4 "$(grep -c 'SOA'
 expect_eq "it holds only the difference's records" 14 "$(grep -vc 'SOA' <<<"$ixfr")"
 expect_match "with the changed entry's new A" "5\.0\.1\.81\.$DZ\.[[:space:]].*A[[:space:]]+127\.0\.0\.3" \
     "$ixfr"
+
+# A changed acl file: the rules are the configuration's, reloaded without a restart.
+from2() { dig -b 127.0.0.2 @127.0.0.1 -p "$PORT" +tries=1 +time=1 "9.9.9.81.$DZ" A |
+    grep -q "status: $1"; }
+check "the acl refuses 127.0.0.2" from2 REFUSED
+printf '127.0.0.2 :pass\n' >"$T/data/.acl.tmp"
+mv "$T/data/.acl.tmp" "$T/data/acl"
+check "a changed acl is applied within the -c interval" poll_until 30 from2 NOERROR
+expect_eq "by a reload, not a restart" 1 "$(grep -c '^rbldbd ready: ' "$DROPIN_LOG")"
 
 kill -TERM "$SERVER_PID"
 check "the drop-in stops on SIGTERM" poll_until 20 sh -c "! kill -0 $SERVER_PID 2>/dev/null"
