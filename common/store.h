@@ -413,6 +413,29 @@ int store_expire(struct store_wr *w, uint32_t now, bool dry_run, store_entry_cb 
 int store_purge(struct store_wr *w, const char *source, int64_t since, bool dry_run,
     store_entry_cb cb, void *arg, uint64_t *reports, uint64_t *removed);
 
+/* One entry of a list store_sync makes a source's part of a zone equal to. */
+struct store_sync_item {
+	struct addr net;
+	uint32_t code;		/* 0 = zone default */
+	const char *reason;	/* NULL or the public text */
+	bool exception;		/* NET excluded (an exception where a range covers it) */
+};
+struct store_sync_counts {
+	uint64_t added, changed, unchanged;
+	uint64_t withdrawn;		/* removed: no other source reports them */
+	uint64_t withdrawn_kept;	/* this source's report withdrawn, another's keeps it */
+};
+/*
+ * Make ZONE's entries from SOURCE (its reports, the exceptions it wrote)
+ * equal ITEMS (N, in key order, one per net), as of AT: new ones added,
+ * changed ones changed, those no longer listed withdrawn (removed when no
+ * other source reports them, with no exception written), and the same ones
+ * not touched at all (no history, no journal), so the commit holds only the
+ * difference (store_sync.c).  -EINVAL when ITEMS is out of order.
+ */
+int store_sync(struct store_wr *w, uint16_t zone, const char *source, int64_t at,
+    const struct store_sync_item *items, size_t n, struct store_sync_counts *c);
+
 /*
  * Revert commit COMMIT of the commit log (rbldb revert): every entry it
  * changed is set back to its state before it (listing, details and the

@@ -22,7 +22,8 @@
 #define IMPORT_MAX_LINE (64 * 1024)
 
 enum { OPT_FORMAT = 256, OPT_ZONE, OPT_DRY_RUN, OPT_FORCE, OPT_KEEP_GOING, OPT_DATASET,
-	OPT_ACCEPT_IN_CIDR };
+	OPT_ACCEPT_IN_CIDR, OPT_REPLACE,
+	OPT_APEX_FROM_FILE };
 
 /* An item without a text of its own (it may still get the base template's). */
 #define NOTEXT UINT32_MAX
@@ -51,6 +52,7 @@ struct import {
 	uint32_t line;
 	uint64_t errors, messages, nozonetext;
 	bool testpoint_noted, keep_going;
+	bool apex_from_file;	/* $SOA and $NS are the caller's (rbldbd's rbldnsd mode) */
 };
 
 static void __attribute__((format(printf, 4, 5)))
@@ -304,7 +306,8 @@ parse_file(struct import *im, const struct loader *L, FILE *f)
 		}
 		if (rc != 0)
 			break;
-		if (pl.kind == RBLDNSD_NOTE)
+		if (pl.kind == RBLDNSD_NOTE && !(im->apex_from_file &&
+		    (strncmp(pl.note, "$SOA ", 5) == 0 || strncmp(pl.note, "$NS ", 4) == 0)))
 			message(im, im->line, false, "%s", pl.note);
 		for (i = 0; i < pl.nnets && rc == 0; i++)
 			rc = take(im, &pl, pl.nets[i]);
@@ -431,6 +434,62 @@ apply(const struct loader *L, struct import *im, size_t zi, int64_t at, int64_t 
 	return rc;
 }
 
+/*
+ * --replace: the zone's entries from this file's source made equal to the
+ * file in one commit (store_sync): one item per net, an exclusion winning
+ * over a listing of the same net and the first listing over the others,
+ * as apply() leaves them.
+ */
+static int
+apply_replace(const struct loader *L, struct import *im, size_t zi, int64_t at, int64_t now,
+    bool dry_run, struct store_sync_counts *sc, char *why, size_t whylen)
+{
+	struct store_sync_item *v;
+	struct store_wr *w = NULL;
+	const char *base = strrchr(im->name, '/');
+	char source[256];
+	size_t i, n = 0;
+	int rc;
+
+	snprintf(source, sizeof(source), "import:%s", base != NULL ? base + 1 : im->name);
+	if ((v = calloc(im->n + 1, sizeof(*v))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < im->n; i++) {
+		const struct item *it = &im->items[i];
+
+		if (n > 0 && i > 0 && same_net(it, &im->items[i - 1])) {
+			if (it->exception)	/* sorted last among its net: it wins */
+				v[n - 1].exception = true;
+			continue;
+		}
+		v[n].net = it->net;
+		v[n].exception = it->exception;
+		v[n].code = it->exception ? 0 : it->code;
+		v[n].reason = it->exception ? NULL : item_text(im, it);
+		n++;
+	}
+	if ((rc = store_wr_begin(L->store, &w)) != 0) {
+		free(v);
+		return rc;
+	}
+	store_wr_set_now(w, now);
+	rc = store_sync(w, L->zone_ids[zi], source, at, v, n, sc);
+	free(v);
+	if (rc != 0) {
+		snprintf(why, whylen, "%s", rb_strerror(rc));
+		store_wr_abort(w);
+		return rc;
+	}
+	if (dry_run) {
+		cmd_dry_run_guard(L, w);
+		store_wr_abort(w);
+		return 0;
+	}
+	if ((rc = store_wr_commit(w)) != 0)
+		snprintf(why, whylen, "commit: %s", rb_strerror(rc));
+	return rc;
+}
+
 static void
 import_free(struct import *im)
 {
@@ -459,11 +518,14 @@ cmd_import(struct loader *L, int argc, char **argv)
 		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
 		{ "dataset", required_argument, NULL, OPT_DATASET },
 		{ "accept-in-cidr", no_argument, NULL, OPT_ACCEPT_IN_CIDR },
+		{ "replace", no_argument, NULL, OPT_REPLACE },
+		{ "apex-from-file", no_argument, NULL, OPT_APEX_FROM_FILE },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *format = NULL, *zone = NULL, *path, *dataset = "combined";
 	enum rbldnsd_dataset dtype;
-	bool keep_going = false, accept_in_cidr = false;
+	bool keep_going = false, accept_in_cidr = false, replace = false, apex_from_file = false;
+	struct store_sync_counts sc;
 	struct import im;
 	struct apply_counts counts;
 	struct store_reader rd;
@@ -500,6 +562,12 @@ cmd_import(struct loader *L, int argc, char **argv)
 		case OPT_ACCEPT_IN_CIDR:
 			accept_in_cidr = true;
 			break;
+		case OPT_REPLACE:
+			replace = true;
+			break;
+		case OPT_APEX_FROM_FILE:
+			apex_from_file = true;
+			break;
 		default:
 			return cmd_bad_option("import", c, argv);
 		}
@@ -520,7 +588,11 @@ cmd_import(struct loader *L, int argc, char **argv)
 	memset(&im, 0, sizeof(im));
 	memset(&counts, 0, sizeof(counts));
 	im.cz = &L->conf->zones[zi];
+	if (replace && im.cz->kind == ZONE_KIND_NAMES)
+		return cmd_fail("import", CMD_USAGE, "--replace takes address zones only; %s lists "
+		    "names (import the dnset file without --replace)", im.cz->name);
 	im.keep_going = keep_going;
+	im.apex_from_file = apex_from_file;
 	if ((im.p = rbldnsd_new()) == NULL)
 		return cmd_fail("import", CMD_FAIL, "%s", rb_strerror(-ENOMEM));
 	rbldnsd_set_dataset(im.p, dtype);
@@ -564,15 +636,25 @@ cmd_import(struct loader *L, int argc, char **argv)
 	for (i = 0; i < im.n; i++)
 		listings += !im.items[i].exception;
 	store_set_force(L->store, force);
-	rc = apply(L, &im, zi, at, now, dry_run, &counts, why, sizeof(why));
+	if (replace)
+		rc = apply_replace(L, &im, zi, at, now, dry_run, &sc, why, sizeof(why));
+	else
+		rc = apply(L, &im, zi, at, now, dry_run, &counts, why, sizeof(why));
 	import_free(&im);
 	if (rc == RB_EMAXCHANGE)
 		return cmd_commit_fail(L, "import", rc, path);
 	if (rc != 0)
 		return cmd_fail("import", CMD_FAIL, "%s: %s, nothing imported", path, why);
 
-	apply_counts_text(&counts, ctext, sizeof(ctext));
-	printf("%s %s into %s: %zu %s, %zu %s: %s", dry_run ? "would import" : "imported",
+	if (replace)
+		snprintf(ctext, sizeof(ctext), "%llu added, %llu changed, %llu withdrawn, "
+		    "%llu unchanged", (unsigned long long)sc.added, (unsigned long long)sc.changed,
+		    (unsigned long long)(sc.withdrawn + sc.withdrawn_kept),
+		    (unsigned long long)sc.unchanged);
+	else
+		apply_counts_text(&counts, ctext, sizeof(ctext));
+	printf("%s %s into %s: %zu %s, %zu %s: %s", dry_run ? "would import" : replace ?
+	    "replaced" : "imported",
 	    im.name, im.cz->name, listings, cmd_plural(listings, "listing", "listings"),
 	    im.n - listings, cmd_plural(im.n - listings, "exception", "exceptions"), ctext);
 	if (!dry_run && cmd_reader(L, "import", &rd) == 0) {

@@ -6,10 +6,9 @@
  * --keep-going`, run as children: the reader is the loader's, and the
  * server links no loader code) and serves it with a configuration written
  * beside it, by running rbldbd on it as a child.  Every -c interval (and
- * on SIGHUP) the files are checked; when one changed, a new store is built
- * beside the old one while the old one answers, then the server is
- * restarted on it (as rbldnsd without -f stops answering while it
- * reloads, for less time here).
+ * on SIGHUP) the files are checked; a changed one is taken in again by
+ * `rbldb import --replace` on the same store while the server answers:
+ * one commit of the difference, no gap in answers, an IXFR for secondaries.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,9 +37,9 @@
 #define COMPAT_DEFAULT_CHECK 60
 
 static const char *const compat_types[] = {
-	"ip4set", "ip4tset", "ip4trie", "ip6tset", "ip6trie", "combined",
+	"ip4set", "ip4tset", "ip4trie", "ip6tset", "ip6trie", "combined", "acl",
 };
-static const char *const compat_refused[] = { "dnset", "generic", "acl" };
+static const char *const compat_refused[] = { "dnset", "generic" };
 
 struct compat_file {
 	const char *zone, *type;
@@ -61,6 +60,7 @@ struct compat {
 	char self[PATH_MAX], rbldb[PATH_MAX];
 	char base[1024];	/* the private directory; stores in base/1, base/2, ... */
 	unsigned gen;
+	time_t apex_time;	/* the files' newest time at start: a $SOA serial of 0 */
 };
 
 static volatile sig_atomic_t got_stop, got_hup;
@@ -128,9 +128,9 @@ add_zone_arg(struct compat *c, char *arg)
 	*files++ = '\0';
 	if (known(type, strlen(type), compat_refused, RB_ARRAY_LEN(compat_refused))) {
 		log_warnx("%s:%s: the %s dataset is not served in rbldnsd mode: rbldb zones list "
-		    "addresses (ip4set, ip4tset, ip4trie, ip6tset, ip6trie, combined); serve "
-		    "this zone with rbldnsd, or its addresses from a configured rbldb", zone,
-		    type, type);
+		    "addresses (ip4set, ip4tset, ip4trie, ip6tset, ip6trie, combined; acl for "
+		    "the clients' answers), not names or arbitrary records; serve this zone "
+		    "with rbldnsd, or its addresses from a configured rbldb", zone, type, type);
 		return false;
 	}
 	for (f = strtok_r(files, ",", &save); f != NULL; f = strtok_r(NULL, ",", &save)) {
@@ -187,6 +187,8 @@ parse(struct compat *c, int argc, char **argv)
 		case 'l': c->logarg = optarg[0] == '+' ? optarg + 1 : optarg; break;
 		case 's': log_info("-s %s: no statistics file; rbldbd has metrics ([server] "
 		    "metrics)", optarg); break;
+		case 'A': log_info("-A: rbldbd answers as rbldnsd -a does (NS records in the "
+		    "authority section only when asked for)"); break;
 		case 'n': c->foreground = true; break;
 		case 'e': c->accept_in_cidr = true; break;
 		case 'd':
@@ -311,6 +313,28 @@ write_apex(const struct compat *c, const char *zone, const char *path, time_t ne
 	return fclose(fp) == 0 ? 0 : -errno;
 }
 
+static bool
+is_acl(const struct compat_file *f)
+{
+	return strcasecmp(f->type, "acl") == 0;
+}
+
+/* ZONE's acl files as its query rules; 0 or -1 (said). */
+static int
+write_acls(const struct compat *c, const char *zone, FILE *fp)
+{
+	struct compat_acl_seen seen = { NULL, 0, 0 };
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < c->nfiles && rc == 0; i++)
+		if (strcmp(c->files[i].zone, zone) == 0 && is_acl(&c->files[i]) &&
+		    compat_acl_write(fp, c->files[i].path, &seen) < 0)
+			rc = -1;
+	free(seen.v);
+	return rc;
+}
+
 /* The family ZONE's datasets list. */
 static const char *
 family(const struct compat *c, const char *zone)
@@ -319,7 +343,7 @@ family(const struct compat *c, const char *zone)
 	size_t i;
 
 	for (i = 0; i < c->nfiles; i++) {
-		if (strcmp(c->files[i].zone, zone) != 0)
+		if (strcmp(c->files[i].zone, zone) != 0 || is_acl(&c->files[i]))
 			continue;
 		if (strncasecmp(c->files[i].type, "ip4", 3) == 0)
 			v4 = true;
@@ -336,14 +360,11 @@ static int
 write_conf(const struct compat *c, const char *dir)
 {
 	char path[PATH_MAX], l[300], ttl[32];
-	time_t newest = 0;
+	time_t newest = c->apex_time;
 	size_t i, j;
 	FILE *fp;
 	int rc;
 
-	for (i = 0; i < c->nfiles; i++)
-		if (c->files[i].st.st_mtime > newest)
-			newest = c->files[i].st.st_mtime;
 	if (snprintf(path, sizeof(path), "%s/rbldb.conf", dir) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
 	if ((fp = fopen(path, "w")) == NULL)
@@ -366,8 +387,14 @@ write_conf(const struct compat *c, const char *dir)
 		if (j < i)
 			continue;	/* the zone is written */
 		fprintf(fp, "\n[zone %s]\napex = %s.zone\nfamily = %s\ncode = 127.0.0.2\n"
-		    "ttl = %s\nmax-range = 0\nmax-range6 = 0\n", c->files[i].zone, c->files[i].zone,
+		    "ttl = %s\nmax-range = 0\nmax-range6 = 0\n"
+		    /* rbldnsd transfers nothing; a secondary on this host may (IXFR of each change). */
+		    "allow-transfer = 127.0.0.1 ::1\n", c->files[i].zone, c->files[i].zone,
 		    family(c, c->files[i].zone), ttl[0] != '\0' ? ttl : "2100");
+		if (write_acls(c, c->files[i].zone, fp) != 0) {
+			fclose(fp);
+			return -EINVAL;
+		}
 		rc = snprintf(path, sizeof(path), "%s/%s.zone", dir, c->files[i].zone) >=
 		    (int)sizeof(path) ? -ENAMETOOLONG : write_apex(c, c->files[i].zone, path, newest);
 		if (rc != 0) {
@@ -398,6 +425,39 @@ run(char *const argv[])
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
+/* `rbldb import` of file I into the store of base/GEN, whole or (REPLACE) as a difference. */
+static int
+import_file(struct compat *c, size_t i, const char *conf, bool replace)
+{
+	char *argv[20];
+	int n = 0;
+
+	argv[n++] = c->rbldb;
+	argv[n++] = "-c";
+	argv[n++] = (char *)conf;
+	argv[n++] = "import";
+	argv[n++] = "--format";
+	argv[n++] = "rbldnsd";
+	argv[n++] = "--dataset";
+	argv[n++] = (char *)c->files[i].type;
+	argv[n++] = "--keep-going";
+	argv[n++] = "--force";
+	argv[n++] = "--apex-from-file";	/* write_apex applies $SOA and $NS */
+	if (replace)
+		argv[n++] = "--replace";
+	if (c->accept_in_cidr)
+		argv[n++] = "--accept-in-cidr";
+	argv[n++] = "--zone";
+	argv[n++] = (char *)c->files[i].zone;
+	argv[n++] = c->files[i].path;
+	argv[n] = NULL;
+	if (run(argv) != 0) {
+		log_warnx("%s: not imported", c->files[i].path);
+		return -1;
+	}
+	return 0;
+}
+
 /* A new store in base/GEN from the files as they are now; 0 or -1 (said). */
 static int
 build(struct compat *c, unsigned gen)
@@ -409,11 +469,14 @@ build(struct compat *c, unsigned gen)
 	if (snprintf(dir, sizeof(dir), "%s/%u", c->base, gen) >= (int)sizeof(dir) ||
 	    snprintf(conf, sizeof(conf), "%s/rbldb.conf", dir) >= (int)sizeof(conf))
 		return -1;
-	for (i = 0; i < c->nfiles; i++)
+	for (i = 0; i < c->nfiles; i++) {
 		if (stat(c->files[i].path, &c->files[i].st) != 0) {
 			log_warnx("%s: %s", c->files[i].path, strerror(errno));
 			return -1;
 		}
+		if (c->files[i].st.st_mtime > c->apex_time)
+			c->apex_time = c->files[i].st.st_mtime;
+	}
 	/* 0711: -u's user reaches its store (0700, its own) and reads the configuration. */
 	if (mkdir(dir, 0711) != 0 || chmod(dir, 0711) != 0 || (rc = write_conf(c, dir)) != 0) {
 		log_warnx("%s: %s", dir, strerror(errno));
@@ -425,31 +488,9 @@ build(struct compat *c, unsigned gen)
 		if (run(argv) != 0)
 			return -1;
 	}
-	for (i = 0; i < c->nfiles; i++) {
-		char *argv[16];
-		int n = 0;
-
-		argv[n++] = c->rbldb;
-		argv[n++] = "-c";
-		argv[n++] = conf;
-		argv[n++] = "import";
-		argv[n++] = "--format";
-		argv[n++] = "rbldnsd";
-		argv[n++] = "--dataset";
-		argv[n++] = (char *)c->files[i].type;
-		argv[n++] = "--keep-going";
-		argv[n++] = "--force";
-		if (c->accept_in_cidr)
-			argv[n++] = "--accept-in-cidr";
-		argv[n++] = "--zone";
-		argv[n++] = (char *)c->files[i].zone;
-		argv[n++] = c->files[i].path;
-		argv[n] = NULL;
-		if (run(argv) != 0) {
-			log_warnx("%s: not imported", c->files[i].path);
+	for (i = 0; i < c->nfiles; i++)
+		if (!is_acl(&c->files[i]) && import_file(c, i, conf, false) != 0)
 			return -1;
-		}
-	}
 	return 0;
 }
 
@@ -490,21 +531,54 @@ serve(struct compat *c, unsigned gen)
 	return pid;
 }
 
+/* Has file I changed since it was last taken in (time, size, inode: rsync's rename)? */
 static bool
-changed(const struct compat *c)
+file_changed(const struct compat *c, size_t i, struct stat *st)
 {
+	const struct stat *o = &c->files[i].st;
+
+	if (stat(c->files[i].path, st) != 0)
+		return false;	/* rbldnsd keeps the data of a file gone for now */
+	return st->st_mtime != o->st_mtime || st->st_size != o->st_size ||
+	    st->st_ino != o->st_ino;
+}
+
+/*
+ * Take the changed files in again on the store being served: one `rbldb
+ * import --replace` each, one commit of the difference, while the server
+ * answers from the store as it was until the commit is in (its readers see
+ * the commit within a second; secondaries get an IXFR of the difference).
+ */
+static void
+refresh(struct compat *c, pid_t child)
+{
+	char conf[PATH_MAX], dir[PATH_MAX - 16];
 	struct stat st;
+	bool acl = false;
 	size_t i;
 
+	if (snprintf(dir, sizeof(dir), "%s/%u", c->base, c->gen) >= (int)sizeof(dir))
+		return;
+	snprintf(conf, sizeof(conf), "%s/rbldb.conf", dir);
 	for (i = 0; i < c->nfiles; i++) {
-		const struct stat *o = &c->files[i].st;
-
-		if (stat(c->files[i].path, &st) != 0)
-			continue;	/* rbldnsd keeps the data of a file gone for now */
-		if (st.st_mtime != o->st_mtime || st.st_size != o->st_size || st.st_ino != o->st_ino)
-			return true;
+		if (!file_changed(c, i, &st))
+			continue;
+		if (is_acl(&c->files[i])) {
+			c->files[i].st = st;
+			acl = true;
+			continue;
+		}
+		log_info("%s changed: taking in the difference", c->files[i].path);
+		if (import_file(c, i, conf, true) == 0)
+			c->files[i].st = st;
+		else
+			log_warnx("%s: the old data of this file is served", c->files[i].path);
 	}
-	return false;
+	/* An acl is the configuration's: written again, and the server reloads it. */
+	if (acl && write_conf(c, dir) == 0) {
+		log_info("an acl file changed: the server reloads its rules");
+		kill(child, SIGHUP);
+	}
 }
 
 static void
@@ -519,7 +593,7 @@ stop_child(pid_t pid)
 		;
 }
 
-/* Serve until SIGTERM/SIGINT, rebuilding on a changed file; the exit status. */
+/* Serve until SIGTERM/SIGINT, taking changed files in; the exit status. */
 static int
 loop(struct compat *c)
 {
@@ -538,22 +612,8 @@ loop(struct compat *c)
 		next = time(NULL) + c->check;
 		if (got_hup)	/* rbldnsd's SIGHUP also reopens the query log */
 			kill(child, SIGHUP);
-		if (!got_hup && !changed(c))
-			continue;
 		got_hup = 0;
-		log_info("data files changed: building a new store");
-		if (build(c, c->gen + 1) != 0) {
-			log_warnx("the new data is not served; the old is");
-			continue;
-		}
-		stop_child(child);
-		child = serve(c, ++c->gen);
-		{
-			char old[PATH_MAX];
-
-			snprintf(old, sizeof(old), "%s/%u", c->base, c->gen - 1);
-			remove_tree(old);
-		}
+		refresh(c, child);
 	}
 	stop_child(child);
 	return EXIT_SUCCESS;

@@ -102,10 +102,13 @@ for z in $ZONES; do
 	IFS=: read -r zone type file fam <<<"$z"
 	args+=("$zone:$type:$file")
 done
+# The acl dataset: a zone whose answers depend on the client (queried below).
+args+=("a.diff.test:ip4set:ip4set" "a.diff.test:acl:acl")
 if [ "$(id -u)" -eq 0 ]; then rbl_dir=(-r "$T/data" -w /); else rbl_dir=(-w "$T/data"); fi
 for attempt in 1 2 3 4 5; do
 	RBLDNSD_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-	rbldnsd -n -q -b "127.0.0.1/$RBLDNSD_PORT" "${rbl_dir[@]}" "${args[@]}" \
+	# -a: no NS in the authority of positive answers (rbldbd's way; the authority is compared).
+	rbldnsd -n -q -a -b "127.0.0.1/$RBLDNSD_PORT" "${rbl_dir[@]}" "${args[@]}" \
 	    >"$T/rbldnsd.log" 2>&1 &
 	RBLDNSD_PID=$!
 	poll_until 10 sh -c "dig @127.0.0.1 -p $RBLDNSD_PORT +tries=1 +time=1 +short \
@@ -139,7 +142,7 @@ DROPIN_LOG=$T/dropin.log
 dropin_up() { grep -q '^rbldbd ready: ' "$DROPIN_LOG" || ! kill -0 "$SERVER_PID" 2>/dev/null; }
 for attempt in 1 2 3 4 5; do
 	PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-	"$RBLDBD" -n -q -b "127.0.0.1/$PORT" -w "$T/data" -c 1 -t 25m -l "+$T/dropin-query.log" \
+	"$RBLDBD" -n -q -a -b "127.0.0.1/$PORT" -w "$T/data" -c 1 -t 25m -l "+$T/dropin-query.log" \
 	    "${args[@]}" >"$DROPIN_LOG" 2>&1 &
 	SERVER_PID=$!
 	poll_until 60 dropin_up
@@ -153,12 +156,28 @@ if [ -n "$SERVER_PID" ]; then ok "rbldbd starts with rbldnsd's command line"; el
 	not_ok "rbldbd starts with rbldnsd's command line" "$(cat "$DROPIN_LOG")"; finish; fi
 expect_match "a bad line is a FILE:LINE warning, as in rbldnsd" \
     "ip4set:19: warning: host bits set" "$(cat "$DROPIN_LOG")"
-if python3 "$E2E_DIR/rbldnsd_diff.py" "$RBLDNSD_PORT" "$PORT" 23 200 "${specs[@]}" \
+if AUTH=1 python3 "$E2E_DIR/rbldnsd_diff.py" "$RBLDNSD_PORT" "$PORT" 23 200 "${specs[@]}" \
     >"$T/diff2.out" 2>&1; then
-	ok "the drop-in answers as rbldnsd: $(head -n 1 "$T/diff2.out")"
+	ok "the drop-in answers as rbldnsd -a, authority sections too: $(head -n 1 "$T/diff2.out")"
 else
-	not_ok "the drop-in answers as rbldnsd" "$(head -n 40 "$T/diff2.out")"
+	not_ok "the drop-in answers as rbldnsd -a, authority sections too" \
+	    "$(head -n 40 "$T/diff2.out")"
 fi
+# acl: the same answers from each client address (127.0.0.3 is ignored: both time out).
+acl_answer() {
+	dig -b "$1" @127.0.0.1 -p "$2" +tries=1 +time=1 +noall +answer +comments "$3" "$4" |
+	    sed -n 's/.*status: \([A-Z]*\),.*/\1/p; /^[^;]/p; /timed out/s/.*/timeout/p' |
+	    awk '{ $2 = ""; print }' | sort
+}
+for src in 127.0.0.1 127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5 127.0.0.6 127.0.0.7; do
+	for q in "101.2.0.192.a.diff.test A" "101.2.0.192.a.diff.test TXT" \
+	    "9.9.9.9.a.diff.test A" "9.9.9.9.a.diff.test TXT"; do
+		set -- $q
+		expect_eq "acl: $1 $2 from $src as rbldnsd answers it" \
+		    "$(acl_answer "$src" "$RBLDNSD_PORT" "$1" "$2")" \
+		    "$(acl_answer "$src" "$PORT" "$1" "$2")"
+	done
+done
 expect_match "the \$SOA of the files is the zone's SOA" \
     "ns1\.example\.org\. hostmaster\.example\.org\. [0-9]+ 3600 600 86400 300" \
     "$(dig @127.0.0.1 -p "$PORT" +short s4.diff.test SOA)"
