@@ -13,7 +13,7 @@ UNITS = rbldbd.service rbldb-backup.service rbldb-backup.timer
 # Each program links only what it uses: the loader has no event loop, HTTP or TSIG.
 COMMON_PKGS = lmdb ldns inih
 SERVER_PKGS = $(COMMON_PKGS) libuv libcrypto libmicrohttpd
-LOADER_PKGS = $(COMMON_PKGS) jansson
+LOADER_PKGS = $(COMMON_PKGS) jansson libcrypto
 PKGS = $(sort $(SERVER_PKGS) $(LOADER_PKGS))
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wpointer-arith -Wformat=2 -Wno-unused-parameter

@@ -10,6 +10,7 @@
 #include <ini.h>
 
 #include "conf.h"
+#include "conf_verify.h"
 #include "conf_parse.h"
 #include "policy.h"
 #include "privs.h"
@@ -27,7 +28,7 @@
 #define CONF_DEFAULT_MAX_CHANGE_PCT 5
 #define CONF_MAX_TTL 0x7fffffffu		/* RFC 2181 s8 */
 
-enum section { SEC_NONE, SEC_SERVER, SEC_ZONE, SEC_KEY };
+enum section { SEC_NONE, SEC_SERVER, SEC_ZONE, SEC_KEY, SEC_VERIFY };
 
 enum keykind {
 	KEY_SCALAR,		/* one value; given twice is an error */
@@ -113,6 +114,7 @@ static const struct keydef zone_keys[] = {
 	{ "max-range6", KEY_SCALAR, .set = set_max_range6 },
 	{ "max-change", KEY_SCALAR, .set = set_max_change },
 	{ "never-list", KEY_LIST, .set = set_never },
+	{ "verify", KEY_SCALAR, .set = conf_verify_zone },
 	{ "allow-transfer", KEY_LIST, .hook = CONF_HOOK_ALLOW_TRANSFER },
 	{ "notify", KEY_LIST, .hook = CONF_HOOK_NOTIFY },
 	{ "journal-max", KEY_SCALAR, .hook = CONF_HOOK_JOURNAL_MAX },
@@ -129,6 +131,24 @@ static const struct keydef zone_keys[] = {
 static const struct keydef key_keys[] = {
 	{ "algorithm", KEY_SCALAR, .hook = CONF_HOOK_ALGORITHM },
 	{ "secret", KEY_SCALAR, .hook = CONF_HOOK_SECRET },
+	{ .name = NULL },
+};
+
+/* The relay tester's keys (conf_verify.c). */
+static const struct keydef verify_keys[] = {
+	{ "secret", KEY_SCALAR, .set = conf_verify_secret },
+	{ "dropbox", KEY_SCALAR, .set = conf_verify_dropbox },
+	{ "helo", KEY_SCALAR, .set = conf_verify_helo },
+	{ "url", KEY_SCALAR, .set = conf_verify_url },
+	{ "from", KEY_SCALAR, .set = conf_verify_from },
+	{ "port", KEY_SCALAR, .set = conf_verify_port },
+	{ "min-interval", KEY_SCALAR, .set = conf_verify_min_interval },
+	{ "timeout", KEY_SCALAR, .set = conf_verify_timeout },
+	{ "data-timeout", KEY_SCALAR, .set = conf_verify_data_timeout },
+	{ "window", KEY_SCALAR, .set = conf_verify_window },
+	{ "concurrency", KEY_SCALAR, .set = conf_verify_concurrency },
+	{ "rate", KEY_SCALAR, .set = conf_verify_rate },
+	{ "never-test", KEY_LIST, .set = conf_verify_never },
 	{ .name = NULL },
 };
 
@@ -642,7 +662,11 @@ open_section(struct conf_parse *p, const char *line)
 		p->sec = SEC_KEY;
 		return open_key(p, arg);
 	}
-	return conf_fail(p, "unknown section [%s] (use [server], [zone NAME] or [key NAME])",
+	if (strcasecmp(s, "verify") == 0 && *arg == '\0') {
+		p->sec = SEC_VERIFY;
+		return 0;
+	}
+	return conf_fail(p, "unknown section [%s] (use [server], [zone NAME], [key NAME] or [verify])",
 	    p->secname);
 }
 
@@ -698,6 +722,8 @@ section_label(enum section sec)
 		return "[server]";
 	case SEC_ZONE:
 		return "[zone NAME]";
+	case SEC_VERIFY:
+		return "[verify]";
 	default:
 		return "[key NAME]";
 	}
@@ -730,6 +756,10 @@ handler(void *arg, const char *section, const char *name, const char *value)
 		break;
 	case SEC_KEY:
 		defs = key_keys;
+		seen = p->seen;
+		break;
+	case SEC_VERIFY:
+		defs = verify_keys;
 		seen = p->seen;
 		break;
 	default:
@@ -820,7 +850,7 @@ finish(struct conf_parse *p)
 	}
 	if (c->db == NULL && (c->db = strdup(CONF_DEFAULT_DB)) == NULL)
 		return nomem(p);
-	return 0;
+	return conf_verify_finish(p);
 }
 
 struct conf *
@@ -904,6 +934,7 @@ conf_free(struct conf *c)
 		free(z->file);
 	}
 	free(c->zones);
+	conf_verify_free(c->verify);
 	free(c->db);
 	free(c->default_zone);
 	free(c->dir);

@@ -38,6 +38,7 @@ struct conf_zone {
 	uint32_t max_change_pct;	/* percent of the zone's listings */
 	struct addr *never;	/* never-list prefixes */
 	size_t nnever;
+	bool verify_required;	/* verify = required: publish only confirmed relays */
 	struct conf_zone_server *server;	/* transfers, journal, NOTIFY, ACL, RRL */
 	char *file;		/* configuration file and line that opened the section */
 	int line;
@@ -53,6 +54,7 @@ struct conf {
 	struct conf_zone *zones;
 	size_t nzones;
 	struct conf_server *server;	/* listen, threads, user, limits, logs, TSIG keys */
+	struct conf_verify *verify;	/* the [verify] section (conf_verify.h), never NULL */
 	const struct conf_hooks *hooks;	/* what read the server part, NULL for none */
 };
 

@@ -16,7 +16,7 @@
 const char *const db_names[DB_COUNT] = {
 	"meta", "entries", "details", "reports", "bysource", "expiry",
 	"journal", "history", "strings", "strindex", "below", "commits", "undo", "batches",
-	"keys",
+	"keys", "verify",
 };
 
 int
@@ -160,7 +160,7 @@ check_schema(MDB_txn *txn, unsigned *version)
  * both starting empty (commits made before keep no undo record), and each
  * zone's count of listings ('l' in meta), counted here from the entries.
  * Version 4 added the query keys of keyed access (DB_KEYS, starts empty)
- * and their hash secret.
+ * and their hash secret.  Version 5 added the relay tests' jobs (DB_VERIFY).
  */
 static int
 count_listings(struct store *s, MDB_txn *txn)
@@ -201,6 +201,17 @@ count_listings(struct store *s, MDB_txn *txn)
 	return from_mdb(rc);
 }
 
+/* Version 5: the relay tests' database, created by store_open, starts with job 1. */
+static int
+upgrade_add_verify(struct store *s, MDB_txn *txn)
+{
+	unsigned char vb[8];
+	MDB_val k = { 1, "n" }, v = { 8, vb };
+
+	put64(vb, 1);
+	return from_mdb(mdb_put(txn, s->dbi[DB_VERIFY], &k, &v, MDB_NOOVERWRITE));
+}
+
 static int
 upgrade(struct store *s, MDB_txn *txn, unsigned from)
 {
@@ -217,6 +228,10 @@ upgrade(struct store *s, MDB_txn *txn, unsigned from)
 		/* FALLTHROUGH */
 	case 3:
 		if ((rc = keys_secret_init(s, txn)) != 0)
+			return rc;
+		/* FALLTHROUGH */
+	case 4:
+		if ((rc = upgrade_add_verify(s, txn)) != 0)
 			return rc;
 		/* FALLTHROUGH */
 	default:
