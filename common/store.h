@@ -360,6 +360,7 @@ enum store_outcome {
 	STORE_DELISTED,		/* entry removed */
 	STORE_EXCEPTED,		/* an exception inside a listed range */
 	STORE_NOT_LISTED,	/* delisting of something not listed: recorded */
+	STORE_PENDING,		/* held for a relay test (verify = required; verify_apply.h) */
 };
 
 int store_report(struct store_wr *w, uint16_t zone, const struct report *r,
