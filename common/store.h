@@ -601,8 +601,13 @@ int store_verify_latest(struct store_reader *r, uint16_t zone, const struct addr
     struct verify_job *out, uint32_t *delistings);
 /* Count one delisting after a clean retest of ADDR in ZONE. */
 int store_verify_count_delisting(struct store_wr *w, uint16_t zone, const struct addr *a);
-/* The first PENDING job due at NOW or before (by due time), RB_ENOTFOUND when none. */
-int store_verify_next(struct store_reader *r, int64_t now, struct verify_job *out);
+/*
+ * The first PENDING job due at NOW or before (by due time) that SKIP (may
+ * be NULL) does not pass over, RB_ENOTFOUND when none.
+ */
+typedef bool (*store_verify_skip)(void *arg, const struct verify_job *j);
+int store_verify_next(struct store_reader *r, int64_t now, store_verify_skip skip, void *arg,
+    struct verify_job *out);
 /* Each job of ADDR (every zone), oldest first; a non-zero CB return stops the walk. */
 typedef int (*store_verify_cb)(void *arg, const struct verify_job *j);
 int store_verify_foreach(struct store_reader *r, const struct addr *a, store_verify_cb cb,

@@ -328,16 +328,21 @@ walk(struct store_reader *r, const unsigned char *prefix, size_t plen,
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (k.mv_size < plen + 8 || memcmp(k.mv_data, prefix, plen) != 0)
 			break;
+		/* A callback's non-zero return stops the walk and is returned as it is. */
 		if ((rc = cb(r, get64((const unsigned char *)k.mv_data + k.mv_size - 8),
-		    arg)) != 0)
-			break;
+		    arg)) != 0) {
+			mdb_cursor_close(cur);
+			return rc;
+		}
 	}
 	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND || rc == 0 ? RB_OK : rc < 0 ? rc : from_mdb(rc);
+	return rc == MDB_NOTFOUND || rc == 0 ? RB_OK : from_mdb(rc);
 }
 
 struct next_arg {
 	int64_t now;
+	store_verify_skip skip;
+	void *arg;
 	struct verify_job *out;
 	bool found;
 };
@@ -352,15 +357,21 @@ next_cb(struct store_reader *r, uint64_t id, void *arg)
 		return rc;
 	if (a->out->due > a->now)
 		return 1;
+	if (a->skip != NULL && a->skip(a->arg, a->out))
+		return 0;
 	a->found = true;
 	return 1;
 }
 
 int
-store_verify_next(struct store_reader *r, int64_t now, struct verify_job *out)
+store_verify_next(struct store_reader *r, int64_t now, store_verify_skip skip, void *arg,
+    struct verify_job *out)
 {
-	struct next_arg a = { now, out, false };
+	struct next_arg a = { now, skip, arg, out, false };
 	int rc = walk(r, (const unsigned char *)"q", 1, next_cb, &a);
+
+	if (rc > 0)
+		rc = RB_OK;
 
 	if (rc < 0)
 		return rc;
