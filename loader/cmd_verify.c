@@ -13,7 +13,8 @@
 #include "verify_apply.h"
 #include "verify_cookie.h"
 
-enum { OPT_ZONE = 256, OPT_CONNECT, OPT_JSON, OPT_DRY_RUN, OPT_QUEUE_ONLY, OPT_QUIET };
+enum { OPT_ZONE = 256, OPT_CONNECT, OPT_JSON, OPT_DRY_RUN, OPT_QUEUE_ONLY, OPT_QUIET,
+	OPT_FORCE };
 
 /* The largest message verify-receive reads; a test message is under 2 KB. */
 #define RECEIVE_MAX (1 << 20)
@@ -77,7 +78,8 @@ exec_tester(const struct loader *L, uint64_t id, bool json)
 
 /*
  * A recent verdict stands (RFC 6471 s3.6.2): within min-interval of the
- * last finished test the cached verdict is printed instead of testing.
+ * last finished test the cached verdict is printed instead of testing,
+ * unless the operator says --force (a person's decision, not automation).
  */
 static bool
 cached(const struct loader *L, const struct verify_job *last, int64_t now, const char *zname)
@@ -97,7 +99,7 @@ cached(const struct loader *L, const struct verify_job *last, int64_t now, const
 /* Queue (or take over) the job for A in zone ZI; *id gets it, or 0 when a cached verdict stands. */
 static int
 queue_job(const struct loader *L, size_t zi, const struct addr *a, const char *connect,
-    bool dry_run, int64_t now, uint64_t *id)
+    bool dry_run, bool force, int64_t now, uint64_t *id)
 {
 	const struct conf_zone *z = &L->conf->zones[zi];
 	uint16_t zone = L->zone_ids[zi];
@@ -117,7 +119,7 @@ queue_job(const struct loader *L, size_t zi, const struct addr *a, const char *c
 		    (unsigned long long)last.id, addr_format(a, (char[ADDR_STRLEN]){ 0 },
 		    ADDR_STRLEN));
 	}
-	if (rc == RB_OK && cached(L, &last, now, z->name)) {
+	if (rc == RB_OK && !force && cached(L, &last, now, z->name)) {
 		store_wr_abort(w);
 		return 0;
 	}
@@ -166,10 +168,11 @@ cmd_verify(struct loader *L, int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "queue-only", no_argument, NULL, OPT_QUEUE_ONLY },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *zname = NULL, *connect = NULL;
-	bool json = false, dry_run = false, queue_only = false;
+	bool json = false, dry_run = false, queue_only = false, force = false;
 	struct addr a;
 	char why[512];
 	uint64_t id;
@@ -185,6 +188,7 @@ cmd_verify(struct loader *L, int argc, char **argv)
 		case OPT_JSON: json = true; break;
 		case OPT_DRY_RUN: dry_run = true; break;
 		case OPT_QUEUE_ONLY: queue_only = true; break;
+		case OPT_FORCE: force = true; break;
 		default: return cmd_bad_option("verify", c, argv);
 		}
 	}
@@ -205,7 +209,7 @@ cmd_verify(struct loader *L, int argc, char **argv)
 	if (verify_check_target(L->conf->verify, &L->conf->zones[zi], &a, connect != NULL, why,
 	    sizeof(why)) != 0)
 		return cmd_fail("verify", CMD_FAIL, "%s", why);
-	if ((rc = queue_job(L, zi, &a, connect, dry_run, now, &id)) != 0 || id == 0)
+	if ((rc = queue_job(L, zi, &a, connect, dry_run, force, now, &id)) != 0 || id == 0)
 		return rc;
 	if (queue_only) {
 		printf("job %llu queued\n", (unsigned long long)id);

@@ -46,7 +46,8 @@ static const struct command commands[] = {
 	{ "key", "add LABEL [--customer NAME] [--qps N] [--daily N] [--zone Z]... [--dry-run] | "
 	    "disable|enable|remove LABEL [--dry-run] | list [--json] | show LABEL [--json]",
 	    cmd_key, false },
-	{ "verify", "ADDR [--zone Z] [--connect HOST:PORT] [--json] [--queue-only] [--dry-run]",
+	{ "verify", "ADDR [--zone Z] [--connect HOST:PORT] [--json] [--force] [--queue-only]\n"
+	    "          [--dry-run]",
 	    cmd_verify, false },
 	{ "verify-receive", "[--quiet-refusal]  < MESSAGE", cmd_verify_receive, false },
 };
