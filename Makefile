@@ -13,7 +13,7 @@ UNITS = rbldbd.service rbldb-backup.service rbldb-backup.timer
 # Each program links only what it uses: the loader has no event loop, HTTP or TSIG.
 COMMON_PKGS = lmdb ldns inih
 SERVER_PKGS = $(COMMON_PKGS) libuv libcrypto libmicrohttpd
-LOADER_PKGS = $(COMMON_PKGS) jansson libcrypto
+LOADER_PKGS = $(COMMON_PKGS) jansson
 PKGS = $(sort $(SERVER_PKGS) $(LOADER_PKGS) $(VERIFY_PKGS))
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wpointer-arith -Wformat=2 -Wno-unused-parameter
@@ -24,7 +24,7 @@ LIBS = $(call pkglibs,$(PKGS))
 SERVER_LIBS = $(call pkglibs,$(SERVER_PKGS))
 LOADER_LIBS = $(call pkglibs,$(LOADER_PKGS))
 # The relay tester: outbound SMTP on libuv, apart from the DNS server.
-VERIFY_PKGS = $(COMMON_PKGS) libuv libcrypto jansson
+VERIFY_PKGS = $(COMMON_PKGS) libuv jansson
 VERIFY_LIBS = $(call pkglibs,$(VERIFY_PKGS))
 
 # The boundaries are include paths: the shared module sees only itself, each
