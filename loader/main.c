@@ -49,7 +49,7 @@ static const struct command commands[] = {
 	{ "verify", "ADDR [--zone Z] [--connect HOST:PORT] [--json] [--force] [--queue-only]\n"
 	    "          [--dry-run]",
 	    cmd_verify, false },
-	{ "verify-receive", "[--quiet-refusal]  < MESSAGE", cmd_verify_receive, false },
+	{ "verify-receive", "[--quiet-refusal]", cmd_verify_receive, false },
 };
 
 static void
