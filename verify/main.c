@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include "conf.h"
+#include "privs.h"
 #include "rb.h"
 #include "run.h"
 #include "store.h"
@@ -98,6 +100,22 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (dir == NULL)
 		dir = c->db;
+	/*
+	 * The tester never speaks SMTP as root: started as root, it becomes
+	 * the store's owner for good (as rbldb does), and refuses a store of
+	 * root's.
+	 */
+	if (geteuid() == 0) {
+		struct privs_user u;
+
+		if (privs_dir_owner(dir, &u) != 0 || u.uid == 0 ||
+		    privs_become(&u, true) != 0) {
+			fprintf(stderr, "rbldb-verify: store %s: not run as root; give the store "
+			    "to an unprivileged user (chown) or start rbldb-verify as one\n", dir);
+			conf_free(c);
+			return 1;
+		}
+	}
 	if ((rc = store_open(&s, dir, c->mapsize, 0)) != 0 ||
 	    (rc = store_set_origin(s, "rbldb-verify")) != 0) {
 		fprintf(stderr, "rbldb-verify: store %s: %s\n", dir, rb_strerror(rc));

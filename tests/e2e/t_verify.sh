@@ -28,6 +28,13 @@ timeout = 2
 never-test = 198.51.100.0/24
 EOF
 
+# The tester never runs as root: as root, the store is given to nobody,
+# whom rbldb, rbldbd and rbldb-verify then become.
+if [ "$(id -u)" -eq 0 ]; then
+	chmod 755 "$T"
+	chown -R nobody "$T/db"
+fi
+
 MTA_PIDS=""
 verify_cleanup() {
 	local rc=$? p
