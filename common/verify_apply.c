@@ -150,6 +150,43 @@ verify_hold(struct store_wr *w, const struct conf *c, const struct conf_zone *z,
 }
 
 int
+verify_request(struct store_wr *w, const struct conf *c, uint16_t zone,
+    const struct addr *a, const char *connect, bool force, int64_t now,
+    struct verify_job *out, bool *cached)
+{
+	struct store_reader *rd = store_wr_reader(w);
+	int rc = store_verify_latest(rd, zone, a, out, NULL);
+
+	*cached = false;
+	if (rc != RB_OK && rc != RB_ENOTFOUND)
+		return rc;
+	if (rc == RB_OK && out->state == VERIFY_TESTING)
+		return RB_EBUSY;
+	/* RFC 6471 s3.6.2: a recent verdict stands. */
+	if (rc == RB_OK && !force && out->state != VERIFY_PENDING &&
+	    out->finished + (int64_t)c->verify->min_interval > now) {
+		*cached = true;
+		return RB_OK;
+	}
+	if (rc == RB_OK && out->state == VERIFY_PENDING) {
+		out->due = now;
+		if (connect != NULL)
+			out->connect = connect;
+		return store_verify_put(w, out);
+	}
+	memset(out, 0, sizeof(*out));
+	out->zone = zone;
+	out->addr = *a;
+	out->state = VERIFY_PENDING;
+	out->trigger = listed_now(rd, zone, a, now) ? VERIFY_BY_RETEST : VERIFY_BY_OPERATOR;
+	out->created = out->due = out->report_at = now;
+	out->connect = connect;
+	out->note = out->trigger == VERIFY_BY_RETEST ? "retest of a listed address" :
+	    "test asked for by the operator";
+	return store_verify_add(w, out);
+}
+
+int
 verify_confirm(struct store_wr *w, const struct conf_zone *z, struct verify_job *j,
     unsigned form, const char *note, int64_t now, enum store_outcome *out)
 {

@@ -44,6 +44,20 @@ int verify_hold(struct store_wr *w, const struct conf *c, const struct conf_zone
     uint64_t *job, char *why, size_t whylen);
 
 /*
+ * A test of address A in zone ZONE asked for now (rbldb verify, or a
+ * removal request on a zone with removal = retest): the address's PENDING
+ * job is made due now, or a new one is queued (a retest when A is listed,
+ * else an operator's test), with CONNECT (may be NULL) as its lab target.
+ * Within min-interval of A's last finished test, unless FORCE, nothing is
+ * queued: *cached is set and *out is that test (the cached verdict).  A
+ * job TESTING now is RB_EBUSY with *out it.  Otherwise *out is the job,
+ * whose strings are valid until W ends.
+ */
+int verify_request(struct store_wr *w, const struct conf *c, uint16_t zone,
+    const struct addr *a, const char *connect, bool force, int64_t now,
+    struct verify_job *out, bool *cached);
+
+/*
  * Job J's message arrived with a valid cookie for relay form FORM: J is
  * CONFIRMED (NOTE saying what arrived) and its report published in zone Z
  * with verify_lifetime.  *out is store_report's.

@@ -76,24 +76,17 @@ exec_tester(const struct loader *L, uint64_t id, bool json)
 	    strerror(errno));
 }
 
-/*
- * A recent verdict stands (RFC 6471 s3.6.2): within min-interval of the
- * last finished test the cached verdict is printed instead of testing,
- * unless the operator says --force (a person's decision, not automation).
- */
-static bool
-cached(const struct loader *L, const struct verify_job *last, int64_t now, const char *zname)
+/* The cached verdict (RFC 6471 s3.6.2), printed instead of a test. */
+static void
+print_cached(const struct loader *L, const struct verify_job *last, const char *zname)
 {
 	char a[ADDR_STRLEN], t1[TIME_BUFLEN], t2[TIME_BUFLEN];
-	int64_t next = last->finished + (int64_t)L->conf->verify->min_interval;
 
-	if (last->state == VERIFY_PENDING || last->state == VERIFY_TESTING || next <= now)
-		return false;
 	printf("%s %s in %s (cached: job %llu finished %s; next test allowed from %s)\n",
 	    addr_format(&last->addr, a, sizeof(a)), verify_state_name(last->state), zname,
 	    (unsigned long long)last->id, time_format(last->finished, t1, sizeof(t1)),
-	    time_format(next, t2, sizeof(t2)));
-	return true;
+	    time_format(last->finished + (int64_t)L->conf->verify->min_interval, t2,
+	    sizeof(t2)));
 }
 
 /* Queue (or take over) the job for A in zone ZI; *id gets it, or 0 when a cached verdict stands. */
@@ -102,51 +95,30 @@ queue_job(const struct loader *L, size_t zi, const struct addr *a, const char *c
     bool dry_run, bool force, int64_t now, uint64_t *id)
 {
 	const struct conf_zone *z = &L->conf->zones[zi];
-	uint16_t zone = L->zone_ids[zi];
+	char text[ADDR_STRLEN];
 	struct store_wr *w;
-	struct verify_job last, j;
-	struct listing l;
+	struct verify_job j;
+	bool cached;
 	int rc;
 
 	*id = 0;
+	addr_format(a, text, sizeof(text));
 	if ((rc = store_wr_begin(L->store, &w)) != 0)
 		return cmd_fail("verify", CMD_FAIL, "store: %s", rb_strerror(rc));
 	store_wr_set_now(w, now);
-	rc = store_verify_latest(store_wr_reader(w), zone, a, &last, NULL);
-	if (rc == RB_OK && last.state == VERIFY_TESTING) {
+	rc = verify_request(w, L->conf, L->zone_ids[zi], a, connect, force, now, &j, &cached);
+	if (rc == RB_EBUSY) {
 		store_wr_abort(w);
 		return cmd_fail("verify", CMD_FAIL, "job %llu is testing %s now (see rbldb show)",
-		    (unsigned long long)last.id, addr_format(a, (char[ADDR_STRLEN]){ 0 },
-		    ADDR_STRLEN));
+		    (unsigned long long)j.id, text);
 	}
-	if (rc == RB_OK && !force && cached(L, &last, now, z->name)) {
+	if (rc == 0 && (cached || dry_run)) {
+		if (cached)
+			print_cached(L, &j, z->name);
+		else
+			printf("would test %s in %s (job %llu, %s)\n", text, z->name,
+			    (unsigned long long)j.id, verify_trigger_name(j.trigger));
 		store_wr_abort(w);
-		return 0;
-	}
-	if (rc == RB_OK && last.state == VERIFY_PENDING) {
-		j = last;
-		j.due = now;
-		if (connect != NULL)
-			j.connect = connect;
-		rc = store_verify_put(w, &j);
-	} else if (rc == RB_OK || rc == RB_ENOTFOUND) {
-		memset(&j, 0, sizeof(j));
-		j.zone = zone;
-		j.addr = *a;
-		j.state = VERIFY_PENDING;
-		j.trigger = store_lookup(store_wr_reader(w), zone, a, (uint32_t)now, &l) ==
-		    STORE_MATCH_LISTED ? VERIFY_BY_RETEST : VERIFY_BY_OPERATOR;
-		j.created = j.due = j.report_at = now;
-		j.connect = connect;
-		j.note = j.trigger == VERIFY_BY_RETEST ? "retest of a listed address" :
-		    "test asked for by the operator";
-		rc = store_verify_add(w, &j);
-	}
-	if (rc == 0 && dry_run) {
-		store_wr_abort(w);
-		printf("would test %s in %s (job %llu, %s)\n", addr_format(a,
-		    (char[ADDR_STRLEN]){ 0 }, ADDR_STRLEN), z->name, (unsigned long long)j.id,
-		    verify_trigger_name(j.trigger));
 		return 0;
 	}
 	if (rc == 0)
