@@ -117,7 +117,7 @@ def targets(tests):
     """The make targets the tests need."""
     t = ['build/tests/' + x for x in tests if is_unit(x)]
     if any(not is_unit(x) for x in tests):
-        t += ['build/rbldbd', 'build/rbldb']
+        t += ['build/rbldbd', 'build/rbldb', 'build/rbldb-verify']
     return t
 
 
