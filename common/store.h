@@ -590,7 +590,11 @@ int store_verify_add(struct store_wr *w, struct verify_job *j);
  * noted in the history with J->note.
  */
 int store_verify_put(struct store_wr *w, const struct verify_job *j);
-/* Job ID; RB_ENOTFOUND when none.  Strings point into R's snapshot. */
+/*
+ * Job ID; RB_ENOTFOUND when none.  Its texts are copied into one buffer
+ * that the next read of a job overwrites (single-threaded callers only:
+ * rbldb, rbldb-verify); the transcript points into R's snapshot.
+ */
 int store_verify_get(struct store_reader *r, uint64_t id, struct verify_job *out);
 /*
  * The latest job of ADDR in ZONE, and how many times a confirmed listing

@@ -114,9 +114,10 @@ job_encode(const struct verify_job *j, size_t *len)
 }
 
 /*
- * Strings are stored without their NUL; a job's texts are read into
- * per-reader copies would cost an allocation, so the decoder hands out
- * pointers into a buffer the caller owns (struct job_buf).
+ * Strings are stored without their NUL; the decoder copies them into one
+ * static buffer, valid until the next decode.  Only rbldb and rbldb-verify
+ * read jobs, each in one thread; rbldbd never does (and a thread-local
+ * buffer would cost each of its workers the buffer's size).
  */
 static const char *
 get_str(const unsigned char **p, const unsigned char *end, char **dst, char *dend)
@@ -144,7 +145,7 @@ get_str(const unsigned char **p, const unsigned char *end, char **dst, char *den
 static int
 job_decode(uint64_t id, const MDB_val *v, struct verify_job *j)
 {
-	static _Thread_local char scratch[4 * (0xffff + 1)];
+	static char scratch[4 * (0xffff + 1)];
 	const unsigned char *b = v->mv_data, *p, *end = b + v->mv_size;
 	char *dst = scratch;
 
@@ -294,7 +295,7 @@ store_verify_latest(struct store_reader *r, uint16_t zone, const struct addr *a,
 		return RB_ESTORE;
 	if (delistings != NULL)
 		*delistings = get32((const unsigned char *)v.mv_data + 8);
-	return store_verify_get(r, get64(v.mv_data), out);
+	return out != NULL ? store_verify_get(r, get64(v.mv_data), out) : RB_OK;
 }
 
 int

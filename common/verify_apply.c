@@ -191,12 +191,12 @@ verify_confirm(struct store_wr *w, const struct conf_zone *z, struct verify_job 
     unsigned form, const char *note, int64_t now, enum store_outcome *out)
 {
 	uint32_t delistings = 0;
-	struct verify_job cur;
 	struct report r;
 	char evidence[160];
 	int rc;
 
-	rc = store_verify_latest(store_wr_reader(w), j->zone, &j->addr, &cur, &delistings);
+	/* Not the latest job itself: reading one would overwrite J's texts. */
+	rc = store_verify_latest(store_wr_reader(w), j->zone, &j->addr, NULL, &delistings);
 	if (rc != RB_OK && rc != RB_ENOTFOUND)
 		return rc;
 	j->state = VERIFY_CONFIRMED;
