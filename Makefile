@@ -15,7 +15,7 @@ COMMON_PKGS = lmdb ldns inih
 SERVER_PKGS = $(COMMON_PKGS) libuv libcrypto libmicrohttpd
 LOADER_PKGS = $(COMMON_PKGS) jansson libidn2
 WEB_PKGS = $(COMMON_PKGS) libmicrohttpd jansson libcrypto
-PKGS = $(sort $(SERVER_PKGS) $(LOADER_PKGS) $(WEB_PKGS))
+PKGS = $(sort $(SERVER_PKGS) $(LOADER_PKGS) $(WEB_PKGS) $(VERIFY_PKGS))
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wpointer-arith -Wformat=2 -Wno-unused-parameter
 CPPFLAGS += -D_GNU_SOURCE
@@ -25,25 +25,30 @@ LIBS = $(call pkglibs,$(PKGS))
 SERVER_LIBS = $(call pkglibs,$(SERVER_PKGS))
 LOADER_LIBS = $(call pkglibs,$(LOADER_PKGS))
 WEB_LIBS = $(call pkglibs,$(WEB_PKGS))
+# The relay tester: outbound SMTP on libuv, apart from the DNS server.
+VERIFY_PKGS = $(COMMON_PKGS) libuv jansson
+VERIFY_LIBS = $(call pkglibs,$(VERIFY_PKGS))
 
 # The boundaries are include paths: the shared module sees only itself, each
 # program itself and the shared module, so an include across them fails to
 # compile.  Tests, fuzzers and benchmarks see everything they test.
-INCLUDES = -Icommon -Iserver -Iloader -Iweb
+INCLUDES = -Icommon -Iserver -Iloader -Iweb -Iverify
 $(BUILD)/common/%.o: INCLUDES = -Icommon
 $(BUILD)/server/%.o: INCLUDES = -Icommon -Iserver
 $(BUILD)/loader/%.o: INCLUDES = -Icommon -Iloader
 $(BUILD)/web/%.o: INCLUDES = -Icommon -Iweb
+$(BUILD)/verify/%.o: INCLUDES = -Icommon -Iverify
 
 COMMON_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard common/*.c))
 SERVER_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(filter-out server/main.c,$(wildcard server/*.c)))
 LOADER_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(filter-out loader/main.c,$(wildcard loader/*.c)))
 WEB_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(filter-out web/main.c,$(wildcard web/*.c)))
+VERIFY_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(filter-out verify/main.c,$(wildcard verify/*.c)))
 UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
-LIB_OBJ = $(SERVER_OBJ) $(LOADER_OBJ) $(WEB_OBJ) $(COMMON_OBJ)
+LIB_OBJ = $(SERVER_OBJ) $(LOADER_OBJ) $(WEB_OBJ) $(VERIFY_OBJ) $(COMMON_OBJ)
 
 .PHONY: all run test unit e2e deps deps-test asan mutants bench bench-names install uninstall clean
-all: $(BUILD)/rbldbd $(BUILD)/rbldb $(BUILD)/rbldb-web
+all: $(BUILD)/rbldbd $(BUILD)/rbldb $(BUILD)/rbldb-web $(BUILD)/rbldb-verify
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -55,6 +60,8 @@ $(BUILD)/rbldb: $(BUILD)/loader/main.o $(LOADER_OBJ) $(COMMON_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LOADER_LIBS)
 $(BUILD)/rbldb-web: $(BUILD)/web/main.o $(WEB_OBJ) $(COMMON_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(WEB_LIBS)
+$(BUILD)/rbldb-verify: $(BUILD)/verify/main.o $(VERIFY_OBJ) $(COMMON_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(VERIFY_LIBS)
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/testdir.o $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
@@ -106,7 +113,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/rbldb \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
-	install -m 755 $(BUILD)/rbldbd $(BUILD)/rbldb $(BUILD)/rbldb-web $(DESTDIR)$(PREFIX)/sbin/
+	install -m 755 $(BUILD)/rbldbd $(BUILD)/rbldb $(BUILD)/rbldb-web $(BUILD)/rbldb-verify \
+	    $(DESTDIR)$(PREFIX)/sbin/
 	install -m 644 zones/relays.example.org.zone $(DESTDIR)$(PREFIX)/share/rbldb/
 	@# Copied to /etc/rbldb, the example's ../var/db would be /etc/var/db: the
 	@# installed copy names the service's store (rbldbd.service, StateDirectory).
@@ -115,19 +123,20 @@ install: all
 	chmod 644 $(DESTDIR)$(PREFIX)/share/rbldb/example.conf
 	grep -q '^db = /var/lib/rbldb$$' $(DESTDIR)$(PREFIX)/share/rbldb/example.conf
 	install -m 644 man/rbldb.conf.5 $(DESTDIR)$(MANDIR)/man5/
-	install -m 644 man/rbldbd.8 man/rbldb.8 man/rbldb-web.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 man/rbldbd.8 man/rbldb.8 man/rbldb-web.8 man/rbldb-verify.8 \
+	    $(DESTDIR)$(MANDIR)/man8/
 	for u in $(UNITS); do \
 	    sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|g' dist/systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u && \
 	    chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	done
 	install -m 644 dist/systemd/rbldb.sysusers $(DESTDIR)$(SYSUSERSDIR)/rbldb.conf
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/rbldbd $(DESTDIR)$(PREFIX)/sbin/rbldb
-	rm -f $(DESTDIR)$(PREFIX)/sbin/rbldb-web
+	rm -f $(DESTDIR)$(PREFIX)/sbin/rbldbd $(DESTDIR)$(PREFIX)/sbin/rbldb \
+	    $(DESTDIR)$(PREFIX)/sbin/rbldb-web $(DESTDIR)$(PREFIX)/sbin/rbldb-verify
 	rm -rf $(DESTDIR)$(PREFIX)/share/rbldb
 	rm -f $(DESTDIR)$(MANDIR)/man5/rbldb.conf.5
-	rm -f $(DESTDIR)$(MANDIR)/man8/rbldbd.8 $(DESTDIR)$(MANDIR)/man8/rbldb.8
-	rm -f $(DESTDIR)$(MANDIR)/man8/rbldb-web.8
+	rm -f $(DESTDIR)$(MANDIR)/man8/rbldbd.8 $(DESTDIR)$(MANDIR)/man8/rbldb.8 \
+	    $(DESTDIR)$(MANDIR)/man8/rbldb-web.8 $(DESTDIR)$(MANDIR)/man8/rbldb-verify.8
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/rbldb.conf
 clean:

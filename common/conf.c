@@ -10,6 +10,7 @@
 #include <ini.h>
 
 #include "conf.h"
+#include "conf_verify.h"
 #include "conf_parse.h"
 #include "policy.h"
 #include "privs.h"
@@ -27,7 +28,7 @@
 #define CONF_DEFAULT_MAX_CHANGE_PCT 5
 #define CONF_MAX_TTL 0x7fffffffu		/* RFC 2181 s8 */
 
-enum section { SEC_NONE, SEC_SERVER, SEC_ZONE, SEC_KEY, SEC_WEB };
+enum section { SEC_NONE, SEC_SERVER, SEC_ZONE, SEC_KEY, SEC_WEB, SEC_VERIFY };
 
 enum keykind {
 	KEY_SCALAR,		/* one value; given twice is an error */
@@ -121,6 +122,7 @@ static const struct keydef zone_keys[] = {
 	{ "never-list-names", KEY_LIST, .set = set_never_names },
 	{ "zones", KEY_LIST, .set = set_members },
 	{ "answer", KEY_SCALAR, .set = set_answer },
+	{ "verify", KEY_SCALAR, .set = conf_verify_zone },
 	{ "allow-transfer", KEY_LIST, .hook = CONF_HOOK_ALLOW_TRANSFER },
 	{ "notify", KEY_LIST, .hook = CONF_HOOK_NOTIFY },
 	{ "journal-max", KEY_SCALAR, .hook = CONF_HOOK_JOURNAL_MAX },
@@ -153,6 +155,24 @@ static const struct keydef web_keys[] = {
 static const struct keydef key_keys[] = {
 	{ "algorithm", KEY_SCALAR, .hook = CONF_HOOK_ALGORITHM },
 	{ "secret", KEY_SCALAR, .hook = CONF_HOOK_SECRET },
+	{ .name = NULL },
+};
+
+/* The relay tester's keys (conf_verify.c). */
+static const struct keydef verify_keys[] = {
+	{ "secret", KEY_SCALAR, .set = conf_verify_secret },
+	{ "dropbox", KEY_SCALAR, .set = conf_verify_dropbox },
+	{ "helo", KEY_SCALAR, .set = conf_verify_helo },
+	{ "url", KEY_SCALAR, .set = conf_verify_url },
+	{ "from", KEY_SCALAR, .set = conf_verify_from },
+	{ "port", KEY_SCALAR, .set = conf_verify_port },
+	{ "min-interval", KEY_SCALAR, .set = conf_verify_min_interval },
+	{ "timeout", KEY_SCALAR, .set = conf_verify_timeout },
+	{ "data-timeout", KEY_SCALAR, .set = conf_verify_data_timeout },
+	{ "window", KEY_SCALAR, .set = conf_verify_window },
+	{ "concurrency", KEY_SCALAR, .set = conf_verify_concurrency },
+	{ "rate", KEY_SCALAR, .set = conf_verify_rate },
+	{ "never-test", KEY_LIST, .set = conf_verify_never },
 	{ .name = NULL },
 };
 
@@ -678,8 +698,12 @@ open_section(struct conf_parse *p, const char *line)
 		p->sec = SEC_WEB;
 		return 0;
 	}
+	if (strcasecmp(s, "verify") == 0 && *arg == '\0') {
+		p->sec = SEC_VERIFY;
+		return 0;
+	}
 	return conf_fail(p, "unknown section [%s] (use [server], [zone NAME], [aggregate NAME], "
-	    "[key NAME] or [web])", p->secname);
+	    "[key NAME], [web] or [verify])", p->secname);
 }
 
 /*
@@ -736,6 +760,8 @@ section_label(enum section sec)
 		return "[zone NAME]";
 	case SEC_WEB:
 		return "[web]";
+	case SEC_VERIFY:
+		return "[verify]";
 	default:
 		return "[key NAME]";
 	}
@@ -772,6 +798,10 @@ handler(void *arg, const char *section, const char *name, const char *value)
 		break;
 	case SEC_WEB:
 		defs = web_keys;
+		seen = p->seen;
+		break;
+	case SEC_VERIFY:
+		defs = verify_keys;
 		seen = p->seen;
 		break;
 	default:
@@ -862,7 +892,7 @@ finish(struct conf_parse *p)
 	}
 	if (c->db == NULL && (c->db = strdup(CONF_DEFAULT_DB)) == NULL)
 		return nomem(p);
-	return 0;
+	return conf_verify_finish(p);
 }
 
 struct conf *
@@ -949,6 +979,7 @@ conf_free(struct conf *c)
 	}
 	free(c->zones);
 	conf_web_free(c);
+	conf_verify_free(c->verify);
 	free(c->db);
 	free(c->default_zone);
 	free(c->dir);

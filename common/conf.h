@@ -46,6 +46,7 @@ struct conf_zone {
 	uint32_t max_change_pct;	/* percent of the zone's listings */
 	struct addr *never;	/* never-list prefixes */
 	size_t nnever;
+	bool verify_required;	/* verify = required: publish only confirmed relays */
 	struct conf_zone_server *server;	/* transfers, journal, NOTIFY, ACL, RRL */
 	int removal;		/* CONF_REMOVAL_*: what a removal request does (rbldb-web) */
 	uint32_t removal_interval;	/* self: at most one removal per address per this */
@@ -91,6 +92,7 @@ struct conf {
 	size_t nzones;
 	struct conf_server *server;	/* listen, threads, user, limits, logs, TSIG keys */
 	struct conf_web web;		/* [web] */
+	struct conf_verify *verify;	/* the [verify] section (conf_verify.h), never NULL */
 	const struct conf_hooks *hooks;	/* what read the server part, NULL for none */
 };
 

@@ -19,6 +19,7 @@ const char *const db_names[DB_COUNT] = {
 	"keys",
 	"requests",
 	"names",
+	"verify",
 };
 
 int
@@ -164,7 +165,8 @@ check_schema(MDB_txn *txn, unsigned *version)
  * Version 4 added the query keys of keyed access (DB_KEYS, starts empty)
  * and their hash secret.  Version 5 added the removal requests of rbldb-web
  * (DB_REQUESTS, starts empty); version 6 the names of name-based zones
- * (DB_NAMES, starts empty: upgrade_add_names).
+ * (DB_NAMES, starts empty: upgrade_add_names); version 7 the relay tests'
+ * jobs (DB_VERIFY).
  */
 static int
 count_listings(struct store *s, MDB_txn *txn)
@@ -205,6 +207,17 @@ count_listings(struct store *s, MDB_txn *txn)
 	return from_mdb(rc);
 }
 
+/* Version 5: the relay tests' database, created by store_open, starts with job 1. */
+static int
+upgrade_add_verify(struct store *s, MDB_txn *txn)
+{
+	unsigned char vb[8];
+	MDB_val k = { 1, "n" }, v = { 8, vb };
+
+	put64(vb, 1);
+	return from_mdb(mdb_put(txn, s->dbi[DB_VERIFY], &k, &v, MDB_NOOVERWRITE));
+}
+
 static int
 upgrade(struct store *s, MDB_txn *txn, unsigned from)
 {
@@ -229,6 +242,10 @@ upgrade(struct store *s, MDB_txn *txn, unsigned from)
 		/* FALLTHROUGH */
 	case 5:
 		if ((rc = upgrade_add_names(s, txn)) != 0)
+			return rc;
+		/* FALLTHROUGH */
+	case 6:
+		if ((rc = upgrade_add_verify(s, txn)) != 0)
 			return rc;
 		/* FALLTHROUGH */
 	default:

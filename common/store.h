@@ -33,7 +33,7 @@
 
 #include "addr.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 #define STORE_DEFAULT_MAPSIZE ((size_t)16 << 30)	/* 16 GiB, sparse */
 #define STORE_MAX_ZONES 4096
 #define STORE_MAX_TEXT 4000		/* reasons and other texts, octets */
@@ -274,6 +274,7 @@ enum history_op {
 	 */
 	HISTORY_REQUEST,
 	HISTORY_DECISION,
+	HISTORY_VERIFY,		/* a relay test's job changed state (store_verify.c) */
 };
 
 struct history {
@@ -375,6 +376,7 @@ enum store_outcome {
 	STORE_DELISTED,		/* entry removed */
 	STORE_EXCEPTED,		/* an exception inside a listed range */
 	STORE_NOT_LISTED,	/* delisting of something not listed: recorded */
+	STORE_PENDING,		/* held for a relay test (verify = required; verify_apply.h) */
 };
 
 int store_report(struct store_wr *w, uint16_t zone, const struct report *r,
@@ -688,5 +690,80 @@ int store_request_walk(struct store_reader *r, store_request_cb cb, void *arg);
 
 /* A zone's count of listings (not exceptions) as of the reader's snapshot. */
 int store_zone_listings(struct store_reader *r, uint16_t zone, uint64_t *n);
+/* ---- Relay verification (store_verify.c; SPEC "Relay verification") ---- */
+
+/* A job's state.  Only CONFIRMED publishes (through store_report). */
+enum verify_state {
+	VERIFY_PENDING = 1,	/* waiting for the tester */
+	VERIFY_TESTING,		/* the tester holds it, or a message is on its way */
+	VERIFY_CONFIRMED,	/* a relayed message with a valid cookie arrived */
+	VERIFY_CLOSED,		/* every relay form was refused */
+	VERIFY_INCONCLUSIVE,	/* timeout, 4xx, no connection, or accepted but never arrived */
+};
+enum verify_trigger {
+	VERIFY_BY_REPORT = 1,	/* a report on a verify = required zone */
+	VERIFY_BY_RETEST,	/* a removal request or rbldb verify on a listed address */
+	VERIFY_BY_OPERATOR,	/* rbldb verify on an address not listed */
+};
+/* A test job.  Strings may be NULL; from store_verify_get they point into the snapshot. */
+struct verify_job {
+	uint64_t id;		/* set by store_verify_add */
+	uint16_t zone;
+	struct addr addr;	/* a host address */
+	uint8_t state, trigger;	/* enum verify_state, enum verify_trigger */
+	uint8_t form;		/* relay form whose message was sent, 0 none */
+	int64_t created, due, started, sent, finished;
+	int64_t report_at;	/* the report's `at` that is published on confirmation */
+	uint32_t code, lifetime;	/* the report's; lifetime 0 = the zone's */
+	int64_t cookie_time;	/* the time the cookies of this run were made with */
+	const char *reason, *source;	/* the report's */
+	const char *connect;	/* --connect HOST:PORT, lab path */
+	const char *note;	/* one line: why this state */
+	const char *transcript;	/* the whole SMTP dialogue, escaped; TRANSCRIPT_LEN octets */
+	size_t transcript_len;
+};
+/* Names of states and triggers ("pending", "report"); "?" for others. */
+const char *verify_state_name(unsigned state);
+const char *verify_trigger_name(unsigned trigger);
+/*
+ * Add job J (PENDING, due J->due) in W; J->id gets its number.  A history
+ * record (HISTORY_VERIFY) notes it.
+ */
+int store_verify_add(struct store_wr *w, struct verify_job *j);
+/*
+ * Write job J again with its new state and texts (copied before writing);
+ * the queue and the address's latest job follow it; a change of state is
+ * noted in the history with J->note.
+ */
+int store_verify_put(struct store_wr *w, const struct verify_job *j);
+/*
+ * Job ID; RB_ENOTFOUND when none.  Its texts are copied into one buffer
+ * that the next read of a job overwrites (single-threaded callers only:
+ * rbldb, rbldb-verify); the transcript points into R's snapshot.
+ */
+int store_verify_get(struct store_reader *r, uint64_t id, struct verify_job *out);
+/*
+ * The latest job of ADDR in ZONE, and how many times a confirmed listing
+ * of it was delisted after a clean retest (relapses count from these).
+ * RB_ENOTFOUND when it was never tested.
+ */
+int store_verify_latest(struct store_reader *r, uint16_t zone, const struct addr *a,
+    struct verify_job *out, uint32_t *delistings);
+/* Count one delisting after a clean retest of ADDR in ZONE. */
+int store_verify_count_delisting(struct store_wr *w, uint16_t zone, const struct addr *a);
+/*
+ * The first PENDING job due at NOW or before (by due time) that SKIP (may
+ * be NULL) does not pass over, RB_ENOTFOUND when none.
+ */
+typedef bool (*store_verify_skip)(void *arg, const struct verify_job *j);
+int store_verify_next(struct store_reader *r, int64_t now, store_verify_skip skip, void *arg,
+    struct verify_job *out);
+/* Each job of ADDR (every zone), oldest first; a non-zero CB return stops the walk. */
+typedef int (*store_verify_cb)(void *arg, const struct verify_job *j);
+int store_verify_foreach(struct store_reader *r, const struct addr *a, store_verify_cb cb,
+    void *arg);
+/* Each job in state STATE (0: all), by id. */
+int store_verify_foreach_state(struct store_reader *r, unsigned state, store_verify_cb cb,
+    void *arg);
 
 #endif

@@ -104,6 +104,17 @@
  *           exceptions, expired ones until removed) lie strictly under
  *           it, as count(4); "*.x" counts under x.  Written at a name's first report or
  *           delisting, never removed, shared by every zone (version 6)
+ * verify     relay tests (store_verify.c; version 7), keys by their first octet:
+ *           'n' -> next job id(8)
+ *           'j' id(8) -> a job: zone(2) fam(1) plen(1) addr(16) state(1)
+ *             trigger(1) form(1) pad(1) created(8) due(8) started(8) sent(8)
+ *             finished(8) report_at(8) cookie_time(8) code(4) lifetime(4)
+ *             [VJOB_HDR_LEN 92], then reason, source, connect, note as
+ *             len(2) octets, then the transcript as len(4) octets (kept
+ *             whole: it is the evidence)
+ *           'q' due(8) id(8) -> empty: the PENDING jobs by due time
+ *           'a' zone(2) fam(1) addr(16) -> latest id(8) delistings(4)
+ *           'x' fam(1) addr(16) id(8) -> empty: each address's jobs
  *
  * A listing inside a journal record (LISTING_LEN 32): fam(1) plen(1)
  * addr(16) flags(1) code(4) expires(4) reason(4) pad(1).
@@ -116,6 +127,7 @@ enum {
 	DB_BATCHES, DB_KEYS,
 	DB_REQUESTS,
 	DB_NAMES,
+	DB_VERIFY,
 	DB_COUNT
 };
 extern const char *const db_names[DB_COUNT];
@@ -147,6 +159,7 @@ enum undo_state { UNDO_KEPT = 0, UNDO_TOO_LARGE = 1 };
 #define KEYREC_LEN 88		/* a keys value up to the customer */
 #define KEY_F_DISABLED 0x01
 #define KEYSECRET_LEN 16
+#define VJOB_HDR_LEN 92		/* a verify job's fixed part */
 
 struct store {
 	MDB_env *env;

@@ -19,7 +19,8 @@ int apply_zone(const struct loader *L, const char *name, size_t *zi, char *why,
 
 /*
  * Check report R for zone L->conf->zones[ZI] against the listing policy at
- * NOW and, when it passes, write it in W (store_report).  FORCE allows
+ * NOW and, when it passes, write it in W (store_report; on a zone with
+ * verify = required, verify_hold keeps it for a relay test, STORE_PENDING).  FORCE allows
  * ranges wider than max-range.  Returns 0 with *out set; RB_EPOLICY with
  * the reason in WHY and nothing written; or a store error, after which W
  * only aborts (the store's errors are sticky).
@@ -35,7 +36,7 @@ int apply_delist(const struct loader *L, struct store_wr *w, size_t zi,
 
 /* How many reports and delistings ended in each outcome. */
 struct apply_counts {
-	uint64_t n[STORE_NOT_LISTED + 1];	/* indexed by enum store_outcome */
+	uint64_t n[STORE_PENDING + 1];	/* indexed by enum store_outcome */
 };
 
 /*

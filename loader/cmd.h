@@ -65,6 +65,8 @@ int cmd_init(struct loader *L, int argc, char **argv);	/* cmd_init.c */
 int cmd_key(struct loader *L, int argc, char **argv);		/* cmd_key.c */
 int cmd_requests(struct loader *L, int argc, char **argv);	/* cmd_request.c */
 int cmd_request(struct loader *L, int argc, char **argv);	/* cmd_request.c */
+int cmd_verify(struct loader *L, int argc, char **argv);	/* cmd_verify.c */
+int cmd_verify_receive(struct loader *L, int argc, char **argv);	/* cmd_verify.c */
 
 /*
  * Helpers for the commands (output.c).  Each prints at most one line,

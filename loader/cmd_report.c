@@ -10,6 +10,7 @@
 #include "names.h"
 #include "rb.h"
 #include "timeutil.h"
+#include "verify_show.h"
 
 /* Option values past any octet, so only the long forms exist. */
 enum {
@@ -60,6 +61,9 @@ report_message(struct store_wr *w, const char *zname, uint16_t zone, const struc
 		break;
 	case STORE_DUPLICATE:
 		snprintf(msg, len, "%s duplicate report, nothing changed", a);
+		break;
+	case STORE_PENDING:
+		verify_held_message(rd, zname, zone, net, msg, len);
 		break;
 	case STORE_OUTRANKED:
 		if (store_detail(rd, zone, net, &d) == 0 && d.delisted_at != 0)

@@ -10,6 +10,7 @@
 #include "output.h"
 #include "rb.h"
 #include "timeutil.h"
+#include "verify_show.h"
 
 enum { OPT_JSON = 256, OPT_ZONE };
 
@@ -26,6 +27,7 @@ op_name(uint8_t op)
 	case HISTORY_RECOUNT: return "recount";
 	case HISTORY_REQUEST: return "removal-request";
 	case HISTORY_DECISION: return "request-decision";
+	case HISTORY_VERIFY: return "verify";
 	}
 	return "unknown";
 }
@@ -534,6 +536,9 @@ cmd_show(struct loader *L, int argc, char **argv)
 		else
 			show_history_text(L, &rd, &hv.v[i].h);
 	}
+	if ((rc = json ? verify_show_json(L, &rd, &a, root) :
+	    verify_show_text(L, &rd, &a)) != 0)
+		goto out;
 	if (json) {
 		json_object_set_new(root, "zones", zones);
 		json_object_set_new(root, "history", hist);

@@ -49,6 +49,10 @@ static const struct command commands[] = {
 	    cmd_key, false },
 	{ "requests", "[--zone Z] [--all] [--json]", cmd_requests, false },
 	{ "request", "accept|reject ID [--reason T] [--dry-run]", cmd_request, false },
+	{ "verify", "ADDR [--zone Z] [--connect HOST:PORT] [--json] [--force] [--queue-only]\n"
+	    "          [--dry-run]",
+	    cmd_verify, false },
+	{ "verify-receive", "[--quiet-refusal]", cmd_verify_receive, false },
 };
 
 static void

@@ -480,7 +480,7 @@ answer_zone(struct query_ctx *q, const struct dns_msg *m, enum query_transport t
 		/* Names and aggregates answer in query_kinds.c. */
 		rc = query_answer_kind(q, z, m->lname, nbelow, qtype, serial, r);
 		if (rc >= 0 && slot != NULL && q->info.lookup == QUERY_LOOKUP_HIT)
-			bump(&slot->hits);
+			keyed_hit(slot);
 	} else if ((rc = dnsbl_lookup(q, z, m->lname, nbelow, &h)) == 0) {
 		/* An empty non-terminal is not listed either: a miss, as NXDOMAIN is. */
 		q->info.lookup = h.kind == HIT_LISTED ? QUERY_LOOKUP_HIT : QUERY_LOOKUP_MISS;

@@ -8,17 +8,19 @@
 
 need_tool readelf binutils
 need_tool nm binutils
-need_binaries "$RBLDBD" "$RBLDB"
+need_binaries "$RBLDBD" "$RBLDB" "$BUILD/rbldb-verify"
 
 # includes DIR FILE: the project include paths make passes when compiling FILE.
 includes() {
 	make -s -C "$TOP" -n BUILD="$BUILD" -W "$1/$2" "$BUILD/$1/${2%.c}.o" 2>/dev/null |
-	    grep -oE ' -I(common|server|loader|web)\b' | tr -d ' ' | sort -u | tr '\n' ' '
+	    grep -oE ' -I(common|server|loader|web|verify)\b' | tr -d ' ' | sort -u | tr '\n' ' '
 }
 expect_eq "common/ sees only itself" "-Icommon " "$(includes common store.c)"
 expect_eq "server/ sees itself and common/" "-Icommon -Iserver " "$(includes server door.c)"
 expect_eq "loader/ sees itself and common/" "-Icommon -Iloader " "$(includes loader cmd_show.c)"
 expect_eq "web/ sees itself and common/" "-Icommon -Iweb " "$(includes web lookup.c)"
+expect_eq "verify/ (the relay tester) sees itself and common/" "-Icommon -Iverify " \
+    "$(includes verify smtp.c)"
 
 needed=$(readelf -d "$RBLDB" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
 for lib in libuv libmicrohttpd libcrypto; do
@@ -41,4 +43,10 @@ expect_eq "rbldb carries no code of server/" "" \
     "$(comm -12 <(echo "$server_syms") <(defined "$RBLDB") | tr '\n' ' ')"
 expect_eq "rbldb-web carries no code of server/" "" \
     "$(comm -12 <(echo "$server_syms") <(defined "$RBLDB_WEB") | tr '\n' ' ')"
+# The relay tester speaks SMTP on libuv and carries nothing of the DNS server.
+vneeded=$(readelf -d "$BUILD/rbldb-verify" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+expect_match "rbldb-verify links libuv" 'libuv' "$vneeded"
+check_not "rbldb-verify does not link libmicrohttpd ($vneeded)" grep -q libmicrohttpd <<<"$vneeded"
+expect_eq "rbldb-verify carries no code of server/" "" \
+    "$(comm -12 <(echo "$server_syms") <(defined "$BUILD/rbldb-verify") | tr '\n' ' ')"
 finish

@@ -14,7 +14,7 @@ need_binaries "$RBLDBD" "$RBLDB"
 make_tmp
 
 MAN=$TOP/man
-PAGES="rbldbd.8 rbldb.8 rbldb.conf.5 rbldb-web.8"
+PAGES="rbldbd.8 rbldb.8 rbldb.conf.5 rbldb-web.8 rbldb-verify.8"
 
 # ---- mandoc -T lint ----
 

@@ -117,7 +117,7 @@ def targets(tests):
     """The make targets the tests need."""
     t = ['build/tests/' + x for x in tests if is_unit(x)]
     if any(not is_unit(x) for x in tests):
-        t += ['build/rbldbd', 'build/rbldb', 'build/rbldb-web']
+        t += ['build/rbldbd', 'build/rbldb', 'build/rbldb-web', 'build/rbldb-verify']
     return t
 
 
@@ -169,6 +169,9 @@ def main():
     timeout = int(os.environ.get('MUTANT_TIMEOUT', '300'))
     t0 = time.monotonic()
     scratch = tempfile.mkdtemp(prefix='rbldb-mutants.')
+    # Tests run as root hand the store to an unprivileged user (t_verify.sh),
+    # which must reach the scratch build's binaries as a normal build's.
+    os.chmod(scratch, 0o755)
     log = os.path.join(scratch, 'last.log')
     env = dict(os.environ, BUILD=os.path.join(scratch, 'build'))
     errors, caught, survived = [], {}, []
