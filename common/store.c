@@ -278,9 +278,11 @@ store_open(struct store **out, const char *dir, size_t mapsize, unsigned flags)
 	mdb_env_set_mapsize(s->env, mapsize ? mapsize : STORE_DEFAULT_MAPSIZE);
 	/* MDB_NOTLS: read transactions belong to our objects, not to threads. */
 	if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS |
-	    (flags & STORE_RANDOM_READS ? MDB_NORDAHEAD : 0), 0600)) != 0)
+	    (flags & STORE_RANDOM_READS ? MDB_NORDAHEAD : 0) |
+	    (flags & STORE_BULK ? MDB_WRITEMAP : 0), 0600)) != 0)
 		goto fail;
 	mdb_reader_check(s->env, &dead);
+	s->bulk = (flags & STORE_BULK) != 0;
 
 	/*
 	 * A store that exists opens in a read transaction, so opening never

@@ -51,6 +51,14 @@ struct store_wr;	/* a write transaction */
 /* Flags of store_open. */
 #define STORE_RANDOM_READS 0x01	/* a server: no read-ahead (see store_drop_cache) */
 #define STORE_CREATE 0x02	/* create DIR and the store when missing (rbldb init, tests) */
+/*
+ * A bulk loader (import, ingest): LMDB's write-map mode, so that a write
+ * transaction's pages are written into the map (the page cache) instead of
+ * being held in the process's heap until commit, and the process lets go
+ * of them as it goes (store_write.c, wr_release_pages): peak memory stays
+ * bounded whatever the size of the one commit.
+ */
+#define STORE_BULK 0x04
 
 /*
  * Open the store in directory DIR.  Without STORE_CREATE the store must

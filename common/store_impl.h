@@ -106,6 +106,8 @@ extern const char *const db_names[DB_COUNT];
 #define JOURNAL_MAX_CHANGES 100000	/* larger commits force AXFR */
 /* Changed entries that make a commit a bulk write (store_wr_commit). */
 #define BULK_CHANGES 10000
+/* Puts between two releases of a bulk load's mapped pages (wr_release_pages). */
+#define BULK_RELEASE_PUTS 200000
 #define KEY_MAX 32
 /* Undo records (store_undo.c). */
 #define UNDO_HOT_LEN 13		/* flags(1) code(4) expires(4) reason(4) */
@@ -136,6 +138,9 @@ struct store {
 	struct store_change_over over;	/* what the last commit had over its limit */
 	bool has_over;
 	uint8_t keysecret[KEYSECRET_LEN];	/* meta "keysecret", read at open */
+	bool bulk;		/* opened with STORE_BULK (MDB_WRITEMAP) */
+	void *map;		/* ... then where the data file is mapped, found on first use */
+	size_t maplen;
 };
 
 struct zone_change {
@@ -177,6 +182,7 @@ struct store_wr {
 	struct undo_cap *undo;	/* before-images of the entries changed (store_undo.c) */
 	uint64_t reverts;	/* the commit this transaction reverts, 0 none */
 	bool batch;		/* an ingested file to record at commit (batches) */
+	uint64_t puts;		/* puts so far, for wr_release_pages (STORE_BULK) */
 	unsigned char batch_digest[BATCH_DIGEST_LEN];
 };
 
