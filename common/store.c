@@ -201,6 +201,21 @@ count_listings(struct store *s, MDB_txn *txn)
 	return from_mdb(rc);
 }
 
+/*
+ * Version 5 (issue 23) writes history records with their texts as ids into
+ * strings (HIST_OP_IDS, store_history.c).  The records written before keep
+ * their inline texts, which store_history reads as before, so the step
+ * rewrites nothing: the version only keeps an older rbldb, which could not
+ * read the new records, from opening the store.
+ */
+static int
+upgrade_compact_history(struct store *s, MDB_txn *txn)
+{
+	(void)s;
+	(void)txn;
+	return RB_OK;
+}
+
 static int
 upgrade(struct store *s, MDB_txn *txn, unsigned from)
 {
@@ -217,6 +232,10 @@ upgrade(struct store *s, MDB_txn *txn, unsigned from)
 		/* FALLTHROUGH */
 	case 3:
 		if ((rc = keys_secret_init(s, txn)) != 0)
+			return rc;
+		/* FALLTHROUGH */
+	case 4:
+		if ((rc = upgrade_compact_history(s, txn)) != 0)
 			return rc;
 		/* FALLTHROUGH */
 	default:

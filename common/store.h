@@ -31,7 +31,7 @@
 
 #include "addr.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 #define STORE_DEFAULT_MAPSIZE ((size_t)16 << 30)	/* 16 GiB, sparse */
 #define STORE_MAX_ZONES 4096
 #define STORE_MAX_TEXT 4000		/* reasons and other texts, octets */
@@ -277,7 +277,7 @@ struct history {
 	int64_t recorded;	/* when it was committed */
 	uint32_t code;
 	uint32_t lifetime;
-	const char *reason;	/* each may be NULL; point into the snapshot */
+	const char *reason;	/* each may be NULL; valid only during the callback */
 	const char *source;
 	const char *evidence;
 	const char *by;

@@ -43,8 +43,10 @@
  *           after(32); n is 0 for a commit too large to journal (AXFR)
  * history   fam(1) addr(4|16) plen(1) | seq(8) -> at(8) committed(8)
  *           zone(2) op(1) code(4) lifetime(4), then reason, source,
- *           evidence, by: each length(2) (0: none, else with its NUL) and
- *           the octets with the NUL; every zone's changes of an address
+ *           evidence, by: since version 5 (op has HIST_OP_IDS) each an
+ *           id(4) into strings (0: none), HIST_IDS_LEN in all; before,
+ *           each length(2) (0: none, else with its NUL) and the octets
+ *           with the NUL; every zone's changes of an address
  * strings   id(4) -> text (no NUL); ids grow from 1, appended
  * strindex  hash(8) -> id(4), DUPSORT: the ids of the texts with that hash
  * below     zone(2) fam(1) plen(1) addr(4|16) -> the latest expiry(4)
@@ -123,6 +125,9 @@ extern const char *const db_names[DB_COUNT];
 enum undo_state { UNDO_KEPT = 0, UNDO_TOO_LARGE = 1 };
 #define BATCH_DIGEST_LEN 32
 #define KEYREC_LEN 88		/* a keys value up to the customer */
+/* history since version 5: op has this bit, and the texts are four ids (store_history.c). */
+#define HIST_OP_IDS 0x80
+#define HIST_IDS_LEN (27 + 16)
 #define KEY_F_DISABLED 0x01
 #define KEYSECRET_LEN 16
 
