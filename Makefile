@@ -38,7 +38,7 @@ LOADER_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(filter-out loader/main.c,$(wildcard l
 UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 LIB_OBJ = $(SERVER_OBJ) $(LOADER_OBJ) $(COMMON_OBJ)
 
-.PHONY: all run test unit e2e deps deps-test asan mutants bench install uninstall clean
+.PHONY: all run test unit e2e deps deps-test asan mutants bench bench-scale install uninstall clean
 all: $(BUILD)/rbldbd $(BUILD)/rbldb
 
 $(BUILD)/%.o: %.c
@@ -85,6 +85,9 @@ mutants:
 
 bench: all $(BUILD)/bench/qcount $(BUILD)/bench/nullresp
 	@BUILD=$(BUILD) sh tests/bench/run.sh
+# The scale run of issue 23 (SIZE=1M, 10M, 100M; never in `make test`).
+bench-scale: all
+	@BUILD=$(BUILD) SIZE=$(or $(SIZE),1M) sh tests/bench/scale.sh
 $(BUILD)/bench/qcount: $(BUILD)/tests/bench/qcount.o $(SERVER_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
