@@ -108,7 +108,7 @@ extern const char *const db_names[DB_COUNT];
 #define JOURNAL_MAX_CHANGES 100000	/* larger commits force AXFR */
 /* Changed entries that make a commit a bulk write (store_wr_commit). */
 #define BULK_CHANGES 10000
-/* Puts between two releases of a bulk load's mapped pages (wr_release_pages). */
+/* Reads and writes between two releases of a bulk load's mapped pages (bulk_tick). */
 #define BULK_RELEASE_PUTS 50000
 #define KEY_MAX 32
 /* Undo records (store_undo.c). */
@@ -187,7 +187,7 @@ struct store_wr {
 	struct undo_cap *undo;	/* before-images of the entries changed (store_undo.c) */
 	uint64_t reverts;	/* the commit this transaction reverts, 0 none */
 	bool batch;		/* an ingested file to record at commit (batches) */
-	uint64_t puts;		/* puts so far, for wr_release_pages (STORE_BULK) */
+	uint64_t puts;		/* wget/wput/wdel calls so far, for bulk_tick (STORE_BULK) */
 	unsigned char batch_digest[BATCH_DIGEST_LEN];
 };
 

@@ -173,18 +173,22 @@ find_map(struct store *s)
 /*
  * A bulk load (STORE_BULK) writes its pages into LMDB's shared map of the
  * file, where they count as this process's memory while it maps them.
- * Every BULK_RELEASE_PUTS puts it unmaps them all (MADV_DONTNEED): for a
+ * Every BULK_RELEASE_PUTS reads and writes (wget, wput, wdel: bulk_tick)
+ * it unmaps them all (MADV_DONTNEED): for a
  * shared file mapping that drops only the process's page table entries,
  * the written pages stay in the page cache, dirty, for the kernel to write
  * back (or for LMDB to map again when it reads or changes them).  So the
- * process holds at most what some 50,000 puts touch (at 10M entries, some 200 MiB), whatever
- * the size of the commit, and the commit stays one transaction.
+ * process holds at most what some 50,000 of them touch (at 10M entries a
+ * few hundred MiB), whatever the size of the commit, and the commit stays
+ * one transaction.
  */
 static void
-wr_release_pages(struct store_wr *w)
+bulk_tick(struct store_wr *w)
 {
 	struct store *s = w->s;
 
+	if (!s->bulk || ++w->puts % BULK_RELEASE_PUTS != 0)
+		return;
 	if (s->map == NULL && !find_map(s))
 		return;
 	(void)madvise(s->map, s->maplen, MADV_DONTNEED);
@@ -207,8 +211,7 @@ wput(struct store_wr *w, int db, const void *kd, size_t kl, const void *vd, size
 		w->last[db].len = kl;
 		memcpy(w->last[db].k, kd, kl);
 	}
-	if (rc == 0 && w->s->bulk && ++w->puts % BULK_RELEASE_PUTS == 0)
-		wr_release_pages(w);
+	bulk_tick(w);
 	return sticky(w, from_mdb(rc));
 }
 
@@ -219,6 +222,7 @@ wget(struct store_wr *w, int db, const void *kd, size_t kl, MDB_val *v)
 	MDB_val k = { kl, (void *)kd };
 	int rc = mdb_cursor_get(w->cur[db], &k, v, MDB_SET_KEY);
 
+	bulk_tick(w);
 	return rc == MDB_NOTFOUND ? RB_ENOTFOUND : sticky(w, from_mdb(rc));
 }
 
@@ -230,6 +234,7 @@ wdel(struct store_wr *w, int db, const void *kd, size_t kl)
 
 	if (rc == 0)
 		rc = mdb_cursor_del(w->cur[db], db == DB_STRINDEX ? MDB_NODUPDATA : 0);
+	bulk_tick(w);
 	return rc == MDB_NOTFOUND ? RB_OK : sticky(w, from_mdb(rc));
 }
 
