@@ -47,7 +47,8 @@ VERIFY_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(filter-out verify/main.c,$(wildcard v
 UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 LIB_OBJ = $(SERVER_OBJ) $(LOADER_OBJ) $(WEB_OBJ) $(VERIFY_OBJ) $(COMMON_OBJ)
 
-.PHONY: all run test unit e2e deps deps-test asan mutants bench bench-names install uninstall clean
+.PHONY: all run test unit e2e deps deps-test asan mutants bench bench-names bench-scale install \
+	uninstall clean
 all: $(BUILD)/rbldbd $(BUILD)/rbldb $(BUILD)/rbldb-web $(BUILD)/rbldb-verify
 
 $(BUILD)/%.o: %.c
@@ -102,6 +103,9 @@ bench: all $(BUILD)/bench/qcount $(BUILD)/bench/nullresp
 # Instructions per query of a names zone alone (issue 21).
 bench-names: all $(BUILD)/bench/qcount
 	@BUILD=$(abspath $(BUILD)) bash tests/bench/names.sh
+# The scale run of issue 23 (SIZE=1M, 10M, 100M; never in `make test`).
+bench-scale: all
+	@BUILD=$(BUILD) SIZE=$(or $(SIZE),1M) sh tests/bench/scale.sh
 $(BUILD)/bench/qcount: $(BUILD)/tests/bench/qcount.o $(SERVER_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)

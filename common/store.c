@@ -218,6 +218,21 @@ upgrade_add_verify(struct store *s, MDB_txn *txn)
 	return from_mdb(mdb_put(txn, s->dbi[DB_VERIFY], &k, &v, MDB_NOOVERWRITE));
 }
 
+/*
+ * Version 8 (issue 23) writes history records with their texts as ids into
+ * strings (HIST_OP_IDS, store_history.c).  The records written before keep
+ * their inline texts, which store_history reads as before, so the step
+ * rewrites nothing: the version only keeps an older rbldb, which could not
+ * read the new records, from opening the store.
+ */
+static int
+upgrade_compact_history(struct store *s, MDB_txn *txn)
+{
+	(void)s;
+	(void)txn;
+	return RB_OK;
+}
+
 static int
 upgrade(struct store *s, MDB_txn *txn, unsigned from)
 {
@@ -246,6 +261,10 @@ upgrade(struct store *s, MDB_txn *txn, unsigned from)
 		/* FALLTHROUGH */
 	case 6:
 		if ((rc = upgrade_add_verify(s, txn)) != 0)
+			return rc;
+		/* FALLTHROUGH */
+	case 7:
+		if ((rc = upgrade_compact_history(s, txn)) != 0)
 			return rc;
 		/* FALLTHROUGH */
 	default:
@@ -295,7 +314,8 @@ env_open(struct store *s, const char *dir, size_t mapsize, unsigned flags)
 	/* MDB_NOTLS: read transactions belong to our objects, not to threads. */
 	if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS |
 	    (flags & STORE_RANDOM_READS ? MDB_NORDAHEAD : 0) |
-	    (s->read_only ? MDB_RDONLY : 0), 0600)) != 0)
+	    (s->read_only ? MDB_RDONLY : 0) |
+	    (flags & STORE_BULK ? MDB_WRITEMAP : 0), 0600)) != 0)
 		return rc;
 	mdb_reader_check(s->env, &dead);
 	return 0;
@@ -340,6 +360,7 @@ store_open(struct store **out, const char *dir, size_t mapsize, unsigned flags)
 		return -ENOMEM;
 	}
 	s->read_only = (flags & STORE_READ_ONLY) != 0;
+	s->bulk = (flags & STORE_BULK) != 0;
 	if ((rc = env_open(s, dir, mapsize, flags)) != 0)
 		goto fail;
 

@@ -21,9 +21,10 @@
  * ingested files).  Schema versions: 1 the first; 2 added below and
  * commits; 3 added undo, batches and each zone's count of listings; 4 the
  * query keys; 5 requests (rbldb-web's removal requests); 6 the names of
- * name-based zones (store_names.c).  The first process that opens an
- * older store upgrades it in one write
- * transaction (store.c, upgrade()).
+ * name-based zones (store_names.c); 7 relay tests (store_verify.c); 8
+ * history texts as string ids (store_history.c).  The first process that
+ * opens an older store upgrades it in one write transaction (store.c,
+ * upgrade()).
  */
 
 #include <stdatomic.h>
@@ -33,7 +34,7 @@
 
 #include "addr.h"
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 #define STORE_DEFAULT_MAPSIZE ((size_t)16 << 30)	/* 16 GiB, sparse */
 #define STORE_MAX_ZONES 4096
 #define STORE_MAX_TEXT 4000		/* reasons and other texts, octets */
@@ -54,6 +55,14 @@ struct store_wr;	/* a write transaction */
 #define STORE_RANDOM_READS 0x01	/* a server: no read-ahead (see store_drop_cache) */
 #define STORE_CREATE 0x02	/* create DIR and the store when missing (rbldb init, tests) */
 #define STORE_READ_ONLY 0x04	/* never write data.mdb: serving a backup (not with CREATE) */
+/*
+ * A bulk loader (import, ingest): LMDB's write-map mode, so that a write
+ * transaction's pages are written into the map (the page cache) instead of
+ * being held in the process's heap until commit, and the process lets go
+ * of them as it goes (store_write.c, wr_release_pages): peak memory stays
+ * bounded whatever the size of the one commit.
+ */
+#define STORE_BULK 0x08
 
 /*
  * Open the store in directory DIR.  Without STORE_CREATE the store must
@@ -285,7 +294,7 @@ struct history {
 	int64_t recorded;	/* when it was committed */
 	uint32_t code;
 	uint32_t lifetime;
-	const char *reason;	/* each may be NULL; point into the snapshot */
+	const char *reason;	/* each may be NULL; valid only during the callback */
 	const char *source;
 	const char *evidence;
 	const char *by;

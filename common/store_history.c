@@ -22,10 +22,52 @@ hist_str(const unsigned char **p, const unsigned char *end)
 	return s[n - 1] == '\0' ? s : NULL;
 }
 
+/*
+ * A compact record's text: its id in strings, copied with a NUL into BUF
+ * (texts are stored without one).  NULL for id 0 or a text that is gone.
+ */
+static const char *
+hist_text(struct store_reader *r, uint32_t id, char *buf)
+{
+	const char *t;
+	size_t n;
+
+	if (store_text(r, id, &t, &n) != 0)
+		return NULL;
+	if (n > STORE_MAX_TEXT)
+		n = STORE_MAX_TEXT;
+	memcpy(buf, t, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* The texts of a record: compact (HIST_OP_IDS, four ids) or inline (version 4 and before). */
+static int
+hist_texts(struct store_reader *r, struct history *h, const unsigned char *p,
+    const unsigned char *end, char (*buf)[STORE_MAX_TEXT + 1])
+{
+	if (!(h->op & HIST_OP_IDS)) {
+		h->reason = hist_str(&p, end);
+		h->source = hist_str(&p, end);
+		h->evidence = hist_str(&p, end);
+		h->by = hist_str(&p, end);
+		return RB_OK;
+	}
+	if (end - p < 16)
+		return RB_ESTORE;
+	h->op &= (uint8_t)~HIST_OP_IDS;
+	h->reason = hist_text(r, get32(p), buf[0]);
+	h->source = hist_text(r, get32(p + 4), buf[1]);
+	h->evidence = hist_text(r, get32(p + 8), buf[2]);
+	h->by = hist_text(r, get32(p + 12), buf[3]);
+	return RB_OK;
+}
+
 int
 store_history(struct store_reader *r, const struct addr *net, store_history_cb cb,
     void *arg)
 {
+	static __thread char texts[4][STORE_MAX_TEXT + 1];
 	unsigned char kb[KEY_MAX];
 	MDB_cursor *cur;
 	MDB_val k, v;
@@ -55,11 +97,7 @@ store_history(struct store_reader *r, const struct addr *net, store_history_cb c
 		h.code = get32(p + 19);
 		h.lifetime = get32(p + 23);
 		p += 27;
-		h.reason = hist_str(&p, end);
-		h.source = hist_str(&p, end);
-		h.evidence = hist_str(&p, end);
-		h.by = hist_str(&p, end);
-		if ((rc = cb(arg, &h)) != 0)
+		if ((rc = hist_texts(r, &h, p, end, texts)) != 0 || (rc = cb(arg, &h)) != 0)
 			break;
 		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 	}
@@ -69,34 +107,43 @@ store_history(struct store_reader *r, const struct addr *net, store_history_cb c
 	return rc < 0 ? rc : from_mdb(rc);
 }
 
+/*
+ * One record per change of an address.  Since version 8 its texts are ids
+ * into strings (HIST_OP_IDS): a feed repeats a few hundred reasons and
+ * sources over millions of addresses, and each record then costs 43
+ * octets of value instead of the texts again (issue 23).
+ */
 int
 history_add(struct store_wr *w, uint16_t zone, const struct addr *net, uint8_t op,
     int64_t at, uint32_t code, uint32_t lifetime, const struct hist_text *t)
 {
-	unsigned char kb[KEY_MAX], vb[27 + 4 * (3 + STORE_MAX_TEXT)];
+	unsigned char kb[KEY_MAX], vb[HIST_IDS_LEN];
 	const char *strs[4] = { t->reason, t->source, t->evidence, t->by };
-	size_t klen, vlen = 27;
+	size_t klen;
 	unsigned i;
+	int rc;
 
 	klen = addr_key(kb, net);
 	put64(kb + klen, ++w->hist_seq);
 	put64(vb, (uint64_t)at);
 	put64(vb + 8, (uint64_t)w->now);
 	put16(vb + 16, zone);
-	vb[18] = op;
+	vb[18] = op | HIST_OP_IDS;
 	put32(vb + 19, code);
 	put32(vb + 23, lifetime);
 	for (i = 0; i < 4; i++) {
-		size_t n = strs[i] ? strlen(strs[i]) : 0;
+		uint32_t id = 0;
+		char cut[STORE_MAX_TEXT + 1];
+		const char *s = strs[i];
 
-		if (n > STORE_MAX_TEXT)
-			n = STORE_MAX_TEXT;
-		/* Stored with their NUL so readers get C strings from the map. */
-		put16(vb + vlen, (uint16_t)(n ? n + 1 : 0));
-		memcpy(vb + vlen + 2, strs[i] ? strs[i] : "", n);
-		if (n > 0)
-			vb[vlen + 2 + n++] = '\0';
-		vlen += 2 + n;
+		if (s != NULL && strlen(s) > STORE_MAX_TEXT) {
+			memcpy(cut, s, STORE_MAX_TEXT);
+			cut[STORE_MAX_TEXT] = '\0';
+			s = cut;
+		}
+		if ((rc = intern(w, s, &id)) != 0)
+			return rc;
+		put32(vb + 27 + 4 * i, id);
 	}
-	return wput(w, DB_HISTORY, kb, klen + 8, vb, vlen, 0);
+	return wput(w, DB_HISTORY, kb, klen + 8, vb, HIST_IDS_LEN, 0);
 }

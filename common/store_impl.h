@@ -43,8 +43,10 @@
  *           after(32); n is 0 for a commit too large to journal (AXFR)
  * history   fam(1) addr(4|16) plen(1) | seq(8) -> at(8) committed(8)
  *           zone(2) op(1) code(4) lifetime(4), then reason, source,
- *           evidence, by: each length(2) (0: none, else with its NUL) and
- *           the octets with the NUL; every zone's changes of an address
+ *           evidence, by: since version 8 (op has HIST_OP_IDS) each an
+ *           id(4) into strings (0: none), HIST_IDS_LEN in all; before,
+ *           each length(2) (0: none, else with its NUL) and the octets
+ *           with the NUL; every zone's changes of an address
  * strings   id(4) -> text (no NUL); ids grow from 1, appended
  * strindex  hash(8) -> id(4), DUPSORT: the ids of the texts with that hash
  * below     zone(2) fam(1) plen(1) addr(4|16) -> the latest expiry(4)
@@ -141,6 +143,8 @@ extern const char *const db_names[DB_COUNT];
 #define JOURNAL_MAX_CHANGES 100000	/* larger commits force AXFR */
 /* Changed entries that make a commit a bulk write (store_wr_commit). */
 #define BULK_CHANGES 10000
+/* Reads and writes between two releases of a bulk load's mapped pages (bulk_tick). */
+#define BULK_RELEASE_PUTS 50000
 #define KEY_MAX 32
 /* Undo records (store_undo.c). */
 #define UNDO_HOT_LEN 13		/* flags(1) code(4) expires(4) reason(4) */
@@ -157,6 +161,9 @@ extern const char *const db_names[DB_COUNT];
 enum undo_state { UNDO_KEPT = 0, UNDO_TOO_LARGE = 1 };
 #define BATCH_DIGEST_LEN 32
 #define KEYREC_LEN 88		/* a keys value up to the customer */
+/* history since version 8: op has this bit, and the texts are four ids (store_history.c). */
+#define HIST_OP_IDS 0x80
+#define HIST_IDS_LEN (27 + 16)
 #define KEY_F_DISABLED 0x01
 #define KEYSECRET_LEN 16
 #define VJOB_HDR_LEN 92		/* a verify job's fixed part */
@@ -174,6 +181,9 @@ struct store {
 	struct store_change_over over;	/* what the last commit had over its limit */
 	bool has_over;
 	uint8_t keysecret[KEYSECRET_LEN];	/* meta "keysecret", read at open */
+	bool bulk;		/* opened with STORE_BULK (MDB_WRITEMAP) */
+	void *map;		/* ... then where the data file is mapped, found on first use */
+	size_t maplen;
 };
 
 struct zone_change {
@@ -215,6 +225,7 @@ struct store_wr {
 	struct undo_cap *undo;	/* before-images of the entries changed (store_undo.c) */
 	uint64_t reverts;	/* the commit this transaction reverts, 0 none */
 	bool batch;		/* an ingested file to record at commit (batches) */
+	uint64_t puts;		/* wget/wput/wdel calls so far, for bulk_tick (STORE_BULK) */
 	unsigned char batch_digest[BATCH_DIGEST_LEN];
 };
 

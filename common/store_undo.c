@@ -1,6 +1,7 @@
 /* Undo records: what each commit changed, entry by entry, before and after (revert is store_revert.c). */
 
 #include <stdio.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,6 +112,8 @@ overflow(struct undo_cap *u)
 	cap_clear(u);
 	memset(u, 0, sizeof(*u));
 	u->overflow = true;
+	/* Give the captured images back to the system: a bulk load goes on for long (issue 23). */
+	malloc_trim(0);
 }
 
 static int

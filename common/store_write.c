@@ -1,6 +1,10 @@
 /* Write transactions: begin and commit, puts with append hints, interned texts, entry primitives. */
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -141,6 +145,57 @@ beyond_last(struct store_wr *w, int db, const MDB_val *k)
 	return c > 0 || (c == 0 && k->mv_size > h->len);
 }
 
+/*
+ * Where LMDB mapped the data file: the line of /proc/self/maps with its
+ * device and inode (LMDB tells the address only for MDB_FIXEDMAP).
+ */
+static bool
+find_map(struct store *s)
+{
+	unsigned long lo, hi, ino, maj, min;
+	struct stat st;
+	char line[512];
+	FILE *f;
+	int fd;
+
+	if (mdb_env_get_fd(s->env, &fd) != 0 || fstat(fd, &st) != 0 ||
+	    (f = fopen("/proc/self/maps", "r")) == NULL)
+		return false;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "%lx-%lx %*s %*s %lx:%lx %lu", &lo, &hi, &maj, &min, &ino) == 5 &&
+		    ino == st.st_ino && makedev(maj, min) == st.st_dev) {
+			s->map = (void *)lo;
+			s->maplen = hi - lo;
+			break;
+		}
+	fclose(f);
+	return s->map != NULL;
+}
+
+/*
+ * A bulk load (STORE_BULK) writes its pages into LMDB's shared map of the
+ * file, where they count as this process's memory while it maps them.
+ * Every BULK_RELEASE_PUTS reads and writes (wget, wput, wdel: bulk_tick)
+ * it unmaps them all (MADV_DONTNEED): for a
+ * shared file mapping that drops only the process's page table entries,
+ * the written pages stay in the page cache, dirty, for the kernel to write
+ * back (or for LMDB to map again when it reads or changes them).  So the
+ * process holds at most what some 50,000 of them touch (at 10M entries a
+ * few hundred MiB), whatever the size of the commit, and the commit stays
+ * one transaction.
+ */
+static void
+bulk_tick(struct store_wr *w)
+{
+	struct store *s = w->s;
+
+	if (!s->bulk || ++w->puts % BULK_RELEASE_PUTS != 0)
+		return;
+	if (s->map == NULL && !find_map(s))
+		return;
+	(void)madvise(s->map, s->maplen, MADV_DONTNEED);
+}
+
 int
 wput(struct store_wr *w, int db, const void *kd, size_t kl, const void *vd, size_t vl,
     unsigned flags)
@@ -158,6 +213,7 @@ wput(struct store_wr *w, int db, const void *kd, size_t kl, const void *vd, size
 		w->last[db].len = kl;
 		memcpy(w->last[db].k, kd, kl);
 	}
+	bulk_tick(w);
 	return sticky(w, from_mdb(rc));
 }
 
@@ -168,6 +224,7 @@ wget(struct store_wr *w, int db, const void *kd, size_t kl, MDB_val *v)
 	MDB_val k = { kl, (void *)kd };
 	int rc = mdb_cursor_get(w->cur[db], &k, v, MDB_SET_KEY);
 
+	bulk_tick(w);
 	return rc == MDB_NOTFOUND ? RB_ENOTFOUND : sticky(w, from_mdb(rc));
 }
 
@@ -179,6 +236,7 @@ wdel(struct store_wr *w, int db, const void *kd, size_t kl)
 
 	if (rc == 0)
 		rc = mdb_cursor_del(w->cur[db], db == DB_STRINDEX ? MDB_NODUPDATA : 0);
+	bulk_tick(w);
 	return rc == MDB_NOTFOUND ? RB_OK : sticky(w, from_mdb(rc));
 }
 

@@ -55,7 +55,7 @@ code_of(const struct conf_zone *z, uint32_t code)
 
 /* History records gathered from the address and every prefix covering it. */
 struct hist_item {
-	struct history h;	/* strings point into the reader's snapshot */
+	struct history h;	/* strings are copies, freed by hist_vec_free */
 	size_t order;		/* arrival, so equal times keep the store's order */
 };
 
@@ -63,6 +63,20 @@ struct hist_vec {
 	struct hist_item *v;
 	size_t n, cap;
 };
+
+static void
+hist_vec_free(struct hist_vec *hv)
+{
+	size_t i;
+
+	for (i = 0; i < hv->n; i++) {
+		free((char *)hv->v[i].h.reason);
+		free((char *)hv->v[i].h.source);
+		free((char *)hv->v[i].h.evidence);
+		free((char *)hv->v[i].h.by);
+	}
+	free(hv->v);
+}
 
 static int
 hist_cb(void *arg, const struct history *h)
@@ -74,6 +88,11 @@ hist_cb(void *arg, const struct history *h)
 		hv->v = xrealloc(hv->v, hv->cap * sizeof(*hv->v));
 	}
 	hv->v[hv->n].h = *h;
+	/* The texts are valid only during the call (store_history): keep copies. */
+	hv->v[hv->n].h.reason = h->reason ? xstrdup(h->reason) : NULL;
+	hv->v[hv->n].h.source = h->source ? xstrdup(h->source) : NULL;
+	hv->v[hv->n].h.evidence = h->evidence ? xstrdup(h->evidence) : NULL;
+	hv->v[hv->n].h.by = h->by ? xstrdup(h->by) : NULL;
 	hv->v[hv->n].order = hv->n;
 	hv->n++;
 	return 0;
@@ -550,7 +569,7 @@ out:
 	json_decref(hist);
 	json_decref(zones);
 	json_decref(root);
-	free(hv.v);
+	hist_vec_free(&hv);
 	store_reader_fini(&rd);
 	if (rc != 0)
 		return cmd_fail("show", CMD_FAIL, "%s", rb_strerror(rc));

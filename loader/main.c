@@ -55,6 +55,13 @@ static const struct command commands[] = {
 	{ "verify-receive", "[--quiet-refusal]", cmd_verify_receive, false },
 };
 
+/* The bulk loaders, whose one commit may be any size: the store opened with STORE_BULK. */
+static bool
+bulk_command(const char *name)
+{
+	return strcmp(name, "ingest") == 0 || strcmp(name, "import") == 0;
+}
+
 static void
 usage(FILE *f)
 {
@@ -200,7 +207,7 @@ main(int argc, char **argv)
 	L.dbdir = dbdir != NULL ? dbdir : L.conf->db;
 	L.origin = origin = command_line(argc, argv);
 	if ((rc = become_store_owner(L.dbdir)) == 0 &&
-	    (cmd->opens_itself || (rc = loader_open(&L, 0)) == 0))
+	    (cmd->opens_itself || (rc = loader_open(&L, bulk_command(cmd->name) ? STORE_BULK : 0)) == 0))
 		rc = cmd->run(&L, argc - optind, argv + optind);
 	free(origin);
 

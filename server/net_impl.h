@@ -37,6 +37,7 @@ struct tsig_keyring;
 #define NET_BATCH 64		/* UDP datagrams per recvmmsg/sendmmsg */
 #define NET_UDP_BUFSIZE 4096	/* per datagram; query.c keeps answers to the client's size */
 #define NET_UDP_ROUNDS 16	/* batches per wake-up before TCP gets the loop again */
+#define NET_UDP_BACKLOG 8	/* datagrams the first read must find for udp-batch-wait to pause */
 #define NET_UDP_WAITS 4		/* udp-batch-wait pauses per wake-up, likewise */
 #define NET_UDP_NOPAUSE_MIN_NS 1000000	/* no pauses this long once batches fill by themselves, */
 #define NET_UDP_NOPAUSE_MAX_NS 128000000	/* doubling up to this while they keep doing so */

@@ -1,0 +1,247 @@
+#!/bin/sh
+# The scale run (issue 23): rbldb at 1M, 10M or 100M listings beside
+# Debian's rbldnsd on the same files, in the same run.  Never part of
+# `make test`; `make bench-scale SIZE=10M` or:
+#
+#   SIZE=10M sh tests/bench/scale.sh
+#
+# Environment (defaults in brackets):
+#   SIZE [1M]          listings: 1M, 10M, 100M or a number
+#   DURATION [10]      seconds of each dnsperf run (hit10-a, uncapped)
+#   SAMPLE [2000]      queries whose answers are compared with rbldnsd's
+#   MAPSIZE            [server] mapsize for the store (default: 16G, 64G at 100M)
+#   BUILD [build]  OUT [$BUILD/scale-$SIZE]   results, data and the store
+#   SRV_CPU [1] CLI_CPU [0]   cores of the servers and of dnsperf
+#
+# Prints a table (figure, rbldb, rbldnsd, ratio, target, met) and writes it
+# to $OUT/summary.txt; every figure is one measurement (a scale run is long).
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+SIZE=${SIZE:-1M}
+case $SIZE in
+*M) ENTRIES=$((${SIZE%M} * 1000000)) ;;
+*) ENTRIES=$SIZE ;;
+esac
+DURATION=${DURATION:-10}
+SAMPLE=${SAMPLE:-2000}
+BUILD=${BUILD:-build}
+OUT=${OUT:-$BUILD/scale-$SIZE}
+SRV_CPU=${SRV_CPU:-1}
+CLI_CPU=${CLI_CPU:-0}
+[ "$ENTRIES" -ge 50000000 ] && MAPSIZE=${MAPSIZE:-64G} || MAPSIZE=${MAPSIZE:-16G}
+BENCH=tests/bench
+PY="python3 $ROOT/$BENCH/dnsbench.py"
+ZONE=relays.example.org
+
+say() { printf '%s\n' "scale: $*" >&2; }
+die() { say "$*"; exit 1; }
+for t in dnsperf dig python3 taskset; do
+	command -v "$t" >/dev/null 2>&1 || die "missing $t: apt-get install -y dnsperf bind9-dnsutils python3 util-linux"
+done
+RBLDNSD=$(command -v rbldnsd || echo /usr/sbin/rbldnsd)
+[ -x "$RBLDNSD" ] || die "missing rbldnsd: apt-get install -y rbldnsd"
+make --no-print-directory BUILD="$BUILD" all >&2
+RBLDB=$ROOT/$BUILD/rbldb
+RBLDBD=$ROOT/$BUILD/rbldbd
+
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+DATA=$OUT/data
+stamp="$ENTRIES $(md5sum < $BENCH/gen.py | cut -c1-32)"
+if [ "$(cat "$DATA/stamp" 2>/dev/null)" != "$stamp" ]; then
+	say "generating $ENTRIES listings in $DATA"
+	rm -rf "$DATA"
+	python3 $BENCH/gen.py --entries "$ENTRIES" --queries 200000 "$DATA"
+	echo "$stamp" > "$DATA/stamp"
+fi
+. "$DATA/meta.txt"
+
+W=$OUT/work
+rm -rf "$W"
+mkdir -p "$W"
+chmod 755 "$OUT" "$W"	# rbldnsd reads its data as nobody
+PIDS=
+stop() {
+	kill "$1" 2>/dev/null || return 0
+	for i in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.05; done
+	kill -9 "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+cleanup() { for p in $PIDS; do stop "$p"; done; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+PORT=$($PY port)
+RPORT=$($PY port)
+while [ "$RPORT" = "$PORT" ]; do RPORT=$($PY port); done
+cp zones/relays.example.org.zone "$W/$ZONE.zone"
+cat > "$W/scale.conf" <<EOF
+[server]
+listen = 127.0.0.1:$PORT
+db = db
+threads = 1
+mapsize = $MAPSIZE
+
+[zone $ZONE]
+apex = $ZONE.zone
+family = ipv4
+code = 127.0.0.2
+text = Listed as an open relay, see https://$ZONE/lookup?ip=\$
+ttl = 2100
+lifetime = 30d
+max-range = 16
+allow-transfer = 127.0.0.1
+EOF
+RES=$OUT/results.tsv
+: > "$RES"
+rec() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$RES"; }	# FIGURE SERVER VALUE
+now() { date +%s.%N; }
+since() { echo "$1 $(now)" | awk '{printf "%.3f", $2 - $1}'; }
+kib() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
+TCK=$(getconf CLK_TCK)
+# peak RSS of a command run under /usr/bin/time -v, in MiB
+peak() { awk -F': ' '/Maximum resident/ {printf "%.0f", $2 / 1024}' "$1"; }
+
+# ---- Load ----
+cd "$W"
+"$RBLDB" -c scale.conf init >/dev/null
+say "ingest of $ENTRIES listings"
+t0=$(now)
+/usr/bin/time -v "$RBLDB" -c scale.conf ingest --force "$DATA/data.jsonl" > ingest.out 2> ingest.time ||
+    die "ingest failed: $(tail -3 ingest.time)"
+rec ingest_s rbldb "$(since "$t0")"
+rec ingest_peak_mib rbldb "$(peak ingest.time)"
+bytes=$(du -sb db/data.mdb | cut -f1)
+used=$(mdb_stat -e db 2>/dev/null | awk '/Number of pages used/ {print $5}')
+psize=$(mdb_stat -e db 2>/dev/null | awk '/Page size/ {print $3}')
+rec store_mib rbldb "$(echo "$used $psize" | awk '{printf "%.0f", $1 * $2 / 1048576}')"
+rec store_bytes_per_entry rbldb "$(echo "$used $psize $ENTRIES" | awk '{printf "%.0f", $1 * $2 / $3}')"
+# Each database's share, for the README's per-entry costs.
+mdb_stat -a db | awk -v n="$ENTRIES" '/^Status of/ {d = $3}
+    /Branch pages|Leaf pages|Overflow pages/ {p[d] += $3}
+    END {for (k in p) if (p[k] > 1) printf "db_%s_bytes_per_entry\t%.1f\n", k, p[k] * 4096 / n}' |
+    while IFS='	' read -r f v; do rec "$f" rbldb "$v"; done
+say "  ingest: $(tail -1 "$RES")"
+
+t0=$(now)
+/usr/bin/time -v "$RBLDB" -c scale.conf export --format rbldnsd --zone "$ZONE" -o rbldnsd.data \
+    2> export.time >/dev/null || die "export failed: $(tail -3 export.time)"
+rec export_s rbldb "$(since "$t0")"
+rec export_peak_mib rbldb "$(peak export.time)"
+chmod 644 rbldnsd.data
+
+# ---- Servers: time to first answer ----
+launch() {	# NAME PORT CMD...; sets SPID and FIRST
+	name=$1 port=$2
+	shift 2
+	rm -f ready spid t0 t1
+	$PY first "$port" "$PROBE" ready spid > t1 & poller=$!
+	while [ ! -e ready ]; do sleep 0.01; done
+	(date +%s.%N > t0; exec "$@") > "$name.log" 2>&1 & SPID=$!
+	PIDS="$PIDS $SPID"
+	echo "$SPID" > spid
+	wait "$poller" || die "$name did not start: $(tail -3 "$name.log")"
+	FIRST=$(cat t0 t1 | tr '\n' ' ' | awk '{printf "%.3f", $2 - $1}')
+}
+launch rbldbd "$PORT" taskset -c "$SRV_CPU" "$RBLDBD" -c scale.conf
+SPID_D=$SPID
+rec first_answer_s rbldb "$FIRST"
+rec rss_start_mib rbldb "$(($(kib "$SPID_D" VmRSS) / 1024))"
+launch rbldnsd "$RPORT" taskset -c "$SRV_CPU" "$RBLDNSD" -n -a -u nobody -c 0 \
+    -b "127.0.0.1/$RPORT" "$ZONE:ip4trie:$W/rbldnsd.data"
+SPID_R=$SPID
+rec first_answer_s rbldnsd "$FIRST"
+rec rss_start_mib rbldnsd "$(($(kib "$SPID_R" VmRSS) / 1024))"
+
+# ---- Answers: the same as rbldnsd's on a sample ----
+for q in hit-a hit10-a hit-txt; do head -n "$((SAMPLE / 3))" "$DATA/q-$q.txt"; done |
+    awk '{print $1, $2}' > sample.txt
+ans() {	# PORT -> sorted "name type rdata" lines
+	dig -p "$1" @127.0.0.1 +noall +answer +norec +tries=3 -f sample.txt |
+	    awk '{$2 = ""; print}' | sort
+}
+ans "$PORT" > ans.rbldb
+ans "$RPORT" > ans.rbldnsd
+rec sample_answers rbldb "$(wc -l < ans.rbldb)"
+rec sample_answers rbldnsd "$(wc -l < ans.rbldnsd)"
+rec sample_mismatches rbldb "$(diff ans.rbldb ans.rbldnsd | grep -c '^[<>]' || true)"
+
+# ---- Queries per second and CPU per query, uncapped ----
+perf() {	# SERVER PID PORT QFILE
+	c0=$(awk '{print $14 + $15}' "/proc/$2/stat")
+	taskset -c "$CLI_CPU" dnsperf -c 4 -T 1 -q 100 -s 127.0.0.1 -p "$3" \
+	    -d "$DATA/q-$4.txt" -l "$DURATION" > perf.out 2>&1 || die "dnsperf failed"
+	c1=$(awk '{print $14 + $15}' "/proc/$2/stat")
+	$PY dnsperf perf.out > perf.kv
+	. ./perf.kv
+	rec "$4/qps" "$1" "$qps"
+	rec "$4/cpu_us" "$1" "$(awk -v t=$((c1 - c0)) -v k="$TCK" -v n="$completed" \
+	    'BEGIN {printf "%.3f", t / k * 1e6 / n}')"
+}
+for q in hit10-a hit-txt; do
+	perf rbldb "$SPID_D" "$PORT" "$q"
+	perf rbldnsd "$SPID_R" "$RPORT" "$q"
+done
+rec rss_queries_mib rbldb "$(($(kib "$SPID_D" VmRSS) / 1024))"
+rec rss_queries_mib rbldnsd "$(($(kib "$SPID_R" VmRSS) / 1024))"
+
+# ---- AXFR: streaming time and rbldbd's memory (rbldnsd has no AXFR) ----
+t0=$(now)
+records=$(dig -p "$PORT" @127.0.0.1 "$ZONE" AXFR +noall +answer | wc -l)
+rec axfr_s rbldb "$(since "$t0")"
+rec axfr_records rbldb "$records"
+rec rss_after_axfr_mib rbldb "$(($(kib "$SPID_D" VmRSS) / 1024))"
+rec hwm_mib rbldb "$(($(kib "$SPID_D" VmHWM) / 1024))"
+
+# ---- IXFR of a 1,000-change commit ----
+serial=$(dig -p "$PORT" @127.0.0.1 "$ZONE" SOA +short | awk '{print $3}')
+python3 - > changes.jsonl <<'EOF'
+import random
+r = random.Random(23)
+for i in range(1000):	# scattered, as a day's reports are (runs would share wildcards)
+    print('{"op":"report","addr":"%d.%d.%d.%d","zone":"relays.example.org",'
+          '"reason":"scale run change","source":"scale","lifetime":"30d"}' %
+          (r.randint(11, 99), r.randint(0, 255), r.randint(0, 255), r.randint(1, 254)))
+EOF
+"$RBLDB" -c scale.conf ingest --force changes.jsonl > /dev/null 2>&1 || die "ingest of 1,000 changes failed"
+for i in $(seq 100); do
+	s2=$(dig -p "$PORT" @127.0.0.1 "$ZONE" SOA +short | awk '{print $3}')
+	[ "$s2" != "$serial" ] && break
+	sleep 0.1
+done
+dig -p "$PORT" @127.0.0.1 "$ZONE" IXFR="$serial" +noall +stats > ixfr.out 2>&1 || true
+rec ixfr_bytes rbldb "$(sed -n 's/.*XFR size: .* bytes \([0-9]*\).*/\1/p' ixfr.out | head -1)"
+rec ixfr_records rbldb "$(sed -n 's/.*XFR size: \([0-9]*\) records.*/\1/p' ixfr.out | head -1)"
+
+# ---- The table ----
+python3 - "$RES" "$ENTRIES" <<'EOF' | tee "$OUT/summary.txt"
+import sys
+res, n = sys.argv[1], int(sys.argv[2])
+vals, order = {}, []
+for line in open(res):
+    f, srv, v = line.rstrip('\n').split('\t')
+    if f not in order:
+        order.append(f)
+    vals[(f, srv)] = float(v) if v else None
+# (kind, bound): "<=" rbldb's own figure, "ratio<=" rbldb / rbldnsd
+targets = {'ingest_peak_mib': ('<=', 1024), 'store_bytes_per_entry': ('<=', 100),
+           'sample_mismatches': ('<=', 0), 'hit10-a/cpu_us': ('ratio<=', 1.0),
+           'hit-txt/cpu_us': ('ratio<=', 1.0), 'rss_queries_mib': ('ratio<=', 1.0),
+           'first_answer_s': ('<=', 1.0)}
+def fmt(x):
+    return '-' if x is None else ('%.0f' % x if abs(x) >= 100 else '%.3g' % x)
+print('scale run: %d listings; ratio = rbldb/rbldnsd' % n)
+print('| figure | rbldb | rbldnsd | ratio | target | met |')
+print('| --- | ---: | ---: | ---: | --- | --- |')
+for f in order:
+    a, b = vals.get((f, 'rbldb')), vals.get((f, 'rbldnsd'))
+    r = a / b if a is not None and b else None
+    t, met = '', ''
+    if f in targets:
+        kind, bound = targets[f]
+        x = r if kind.startswith('ratio') else a
+        t = '%s %g' % (kind, bound)
+        met = '' if x is None else ('yes' if x <= bound else 'NO')
+    print('| %s | %s | %s | %s | %s | %s |' % (f, fmt(a), fmt(b), fmt(r), t, met))
+EOF
