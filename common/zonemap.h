@@ -72,7 +72,8 @@ struct zonemap_src {
 	/*
 	 * Optional: the zone's entries in key order (IPv4 first, then by
 	 * address and prefix length) instead of the store's, e.g. the state
-	 * before a journalled change, for IXFR.
+	 * before a journalled change, for IXFR.  NULL means the store's: an
+	 * empty state needs a non-NULL ENTRIES with NENTRIES 0.
 	 */
 	const struct listing *entries;
 	size_t nentries;

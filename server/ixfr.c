@@ -264,18 +264,25 @@ pass_cb(void *arg, const struct zonemap_rr *rr)
 	return put_mapped(p->j, rr);
 }
 
+/* A state of the zone as a source; empty is an array of none, as NULL means the store's. */
+static void
+map_state(struct xfr_job *j, struct zonemap_src *src, const struct listing_vec *state)
+{
+	static const struct listing none[1];
+
+	map_src(j, src, state->v != NULL ? state->v : none, state->n);
+}
+
 static int
 walk(const struct zonemap_src *src, struct pass *p)
 {
-	int rc;
-
 	size_t i;
+	int rc;
 
 	if (atomic_load(&p->j->abandoned))
 		return -ECANCELED;
-	if (p->regions == NULL)
-		rc = zonemap_zone(src, pass_cb, p);
-	for (i = 0, rc = 0; p->regions != NULL && i < p->nregions && rc == 0; i++)
+	rc = p->regions == NULL ? zonemap_zone(src, pass_cb, p) : 0;
+	for (i = 0; p->regions != NULL && i < p->nregions && rc == 0; i++)
 		rc = p->regions[i].shallow ? zonemap_shallow(src, &p->regions[i].r, pass_cb, p) :
 		    zonemap_region(src, &p->regions[i].r, pass_cb, p);
 	if (rc != 0)
@@ -298,8 +305,8 @@ ixfr_diff(struct xfr_job *j, const struct listing_vec *then, const struct listin
 	struct pass p;
 	int rc;
 
-	map_src(j, &sthen, then->v, then->n);
-	map_src(j, &snow, now->v, now->n);
+	map_state(j, &sthen, then);
+	map_state(j, &snow, now);
 	p.j = j;
 	p.regions = regions;
 	p.nregions = nregions;
@@ -417,8 +424,8 @@ ixfr_regions(struct xfr_job *j, const struct listing_vec *then, const struct lis
 		return 0;
 	if (nch > XFR_MAX_REGIONS)
 		return 0;
-	map_src(j, &sthen, then->v, then->n);
-	map_src(j, &snow, now->v, now->n);
+	map_state(j, &sthen, then);
+	map_state(j, &snow, now);
 	for (i = 0; i < nch && rc == 0; i++) {
 		if (i > 0 && zonemap_cmp(change_key(&ch[i]), change_key(&ch[i - 1])) == 0)
 			continue;	/* sorted by revert(): one climb per entry */

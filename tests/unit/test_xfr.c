@@ -527,6 +527,23 @@ test_ixfr_one_commit_two_names(void **state)
 	ldns_rr_list_deep_free(rrs);
 }
 
+/*
+ * From the zone's first serial, when it listed nothing: the difference is
+ * every entry since (an empty state once read as "the store's", which made
+ * the difference empty).
+ */
+static void
+test_ixfr_from_the_empty_zone(void **state)
+{
+	struct fixture *f = *state;
+	ldns_rr_list *rrs = ixfr_from(f, APEX_SERIAL);
+
+	assert_int_equal(soa_serial(ldns_rr_list_rr(rrs, 1)), APEX_SERIAL);
+	assert_true(has_owner(rrs, "5.2.0.192." ZONE "."));
+	assert_true(has_owner(rrs, "*.100.51.198." ZONE "."));
+	ldns_rr_list_deep_free(rrs);
+}
+
 /* RFC 1982: after serial 4294967295 comes 0, and IXFR from the one to the other is incremental. */
 static void
 test_ixfr_across_the_serial_wrap(void **state)
@@ -611,6 +628,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ixfr_at_current_serial_is_soa_alone, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ixfr_one_report_is_one_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ixfr_from_the_empty_zone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ixfr_from_unknown_serial_is_full, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ixfr_past_journal_max_is_full, setup,
