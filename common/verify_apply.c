@@ -186,6 +186,50 @@ verify_request(struct store_wr *w, const struct conf *c, uint16_t zone,
 	return store_verify_add(w, out);
 }
 
+/* The removal requests of one address waiting for its relay test (removal = retest). */
+struct waiting {
+	uint16_t zone;
+	struct addr addr;
+	uint64_t ids[16];
+	size_t n;
+};
+
+static int
+waiting_cb(void *arg, const struct store_request *rq)
+{
+	struct waiting *wt = arg;
+
+	if (rq->state == STORE_REQ_RETEST && rq->zone == wt->zone &&
+	    rq->net.plen == wt->addr.plen && addr_contains(&rq->net, &wt->addr) &&
+	    wt->n < RB_ARRAY_LEN(wt->ids))
+		wt->ids[wt->n++] = rq->id;
+	return 0;
+}
+
+/*
+ * Job J's verdict decides the removal requests that wait for it: ACCEPTED
+ * (the retest found the relay closed and delisted it) or REJECTED (still
+ * open), each with the job named, so the lookup page tells the requester.
+ */
+static int
+settle_requests(struct store_wr *w, const struct verify_job *j, uint8_t state)
+{
+	struct waiting wt = { .zone = j->zone, .addr = j->addr };
+	char why[160];
+	size_t i;
+	int rc;
+
+	if ((rc = store_request_walk(store_wr_reader(w), waiting_cb, &wt)) != 0)
+		return rc;
+	snprintf(why, sizeof(why), state == STORE_REQ_ACCEPTED ?
+	    "relay test job %llu found no open relay: delisted" :
+	    "relay test job %llu found the relay still open: fix it and ask again",
+	    (unsigned long long)j->id);
+	for (i = 0; i < wt.n && rc == 0; i++)
+		rc = store_request_decide(w, wt.ids[i], state, why, "rbldb-verify");
+	return rc;
+}
+
 int
 verify_confirm(struct store_wr *w, const struct conf_zone *z, struct verify_job *j,
     unsigned form, const char *note, int64_t now, enum store_outcome *out)
@@ -215,7 +259,9 @@ verify_confirm(struct store_wr *w, const struct conf_zone *z, struct verify_job 
 	r.reason = j->reason;
 	r.source = j->source != NULL ? j->source : "rbldb-verify";
 	r.evidence = evidence;
-	return store_report(w, j->zone, &r, out);
+	if ((rc = store_report(w, j->zone, &r, out)) != 0)
+		return rc;
+	return j->trigger == VERIFY_BY_RETEST ? settle_requests(w, j, STORE_REQ_REJECTED) : 0;
 }
 
 int
@@ -245,5 +291,7 @@ verify_close(struct store_wr *w, const struct conf_zone *z, struct verify_job *j
 	if ((rc = store_delist(w, j->zone, &d, &out)) != 0)
 		return rc;
 	*delisted = out == STORE_DELISTED;
-	return store_verify_count_delisting(w, j->zone, &j->addr);
+	if ((rc = store_verify_count_delisting(w, j->zone, &j->addr)) != 0)
+		return rc;
+	return settle_requests(w, j, STORE_REQ_ACCEPTED);
 }

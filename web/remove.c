@@ -13,6 +13,7 @@
 #include "policy.h"
 #include "rb.h"
 #include "timeutil.h"
+#include "verify_apply.h"
 
 /* ---- CSRF: a token is TIME.HMAC(secret, TIME | client), bound to the client and an age ---- */
 
@@ -221,6 +222,19 @@ write_request(struct web *w, const struct lookup *L, const struct zone_view *v,
 		return rc;
 	if ((rc = store_request_add(wr, &rq)) != 0)
 		goto fail;
+	if (verdict == REMOVAL_RETEST) {
+		struct verify_job job;
+		bool cached;
+
+		/*
+		 * The relay tester decides (verify_apply.c settles the request
+		 * with its verdict).  A test running now, or a recent verdict,
+		 * leaves the request waiting for the next one.
+		 */
+		rc = verify_request(wr, w->conf, v->id, &L->a, NULL, false, rq.at, &job, &cached);
+		if (rc != 0 && rc != RB_EBUSY)
+			goto fail;
+	}
 	if (verdict == REMOVAL_SELF_NOW) {
 		snprintf(why, sizeof(why), "self-removal, request #%" PRIu64, rq.id);
 		memset(&d, 0, sizeof(d));

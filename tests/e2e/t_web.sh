@@ -164,6 +164,32 @@ expect_match "retest: the page shows it waits for a relay test" 'waiting for a r
 rb_ok "retest: rbldb requests shows pending-retest" requests --zone $ZRETEST
 expect_match "retest: state pending-retest" 'pending-retest' "$RB_OUT"
 check "retest: still listed until a test decides" dns_is 127.0.0.2 9.113.0.203.$ZRETEST A
+# The request queued a retest for the relay tester, which then decides it.
+job_state() {
+	"$RBLDB" -c "$CONF" show 203.0.113.9 --json | python3 -c '
+import json, sys
+t = json.load(sys.stdin).get("relay_tests") or [{}]
+print(t[-1].get("state"), t[-1].get("trigger"))'
+}
+expect_eq "retest: the request queued a relay test of the address" "pending retest" "$(job_state)"
+# The tester never runs as root: as root, the store becomes nobody's (as in t_verify).
+if [ "$(id -u)" -eq 0 ]; then
+	chmod 755 "$T"
+	chown -R nobody "$T/db"
+fi
+python3 "$E2E_DIR/fakemta.py" closed >"$T/mta.out" 2>&1 &
+MTA_PID=$!
+poll_until 20 grep -q '^ready ' "$T/mta.out"
+rb verify 203.0.113.9 --zone "$ZRETEST" --connect "127.0.0.1:$(awk '/^ready/ {print $2}' "$T/mta.out")"
+kill "$MTA_PID" 2>/dev/null; wait "$MTA_PID" 2>/dev/null
+[ "$(id -u)" -eq 0 ] && chown -R root "$T/db"	# root's again, for the sections below
+expect_match "retest: the relay is closed now" "closed" "$RB_OUT $RB_ERR"
+check "retest: the closed relay is delisted" poll_until 10 dns_status_is NXDOMAIN \
+    9.113.0.203.$ZRETEST A
+rb_ok "retest: rbldb requests --all" requests --zone $ZRETEST --all
+expect_match "retest: the request is accepted by the test" 'accepted' "$RB_OUT"
+wf "/lookup?ip=203.0.113.9"
+expect_match "retest: the page tells the requester the verdict" 'found no open relay' "$BODY"
 
 # ---- not listed ----
 wr 192.0.2.6 $ZONE "x" "$(web_token 198.51.100.7)"

@@ -35,6 +35,11 @@ removal = retest
 [server]
 default-zone = $ZONE
 
+[verify]
+secret = e2e-secret-0123456789abcdef
+dropbox = verify@dropbox.test
+timeout = 2
+
 [web]
 listen = 127.0.0.1:0
 title = Example Relay List
