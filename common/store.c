@@ -512,8 +512,13 @@ store_size(struct store *s, uint64_t *file_bytes, uint64_t *map_bytes)
 	mdb_env_stat(s->env, &st);
 	*map_bytes = info.me_mapsize;
 	snprintf(path, sizeof(path), "%s/data.mdb", s->dir);
-	*file_bytes = stat(path, &sb) == 0 ? (uint64_t)sb.st_size
-	    : (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+	*file_bytes = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+	if (stat(path, &sb) == 0) {
+		/* A bulk load (MDB_WRITEMAP) leaves the file as long as the map, sparse. */
+		*file_bytes = (uint64_t)sb.st_size;
+		if ((uint64_t)sb.st_blocks * 512 < *file_bytes)
+			*file_bytes = (uint64_t)sb.st_blocks * 512;
+	}
 	return RB_OK;
 }
 

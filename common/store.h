@@ -119,7 +119,11 @@ bool store_max_change_over(const struct store *s, struct store_change_over *out)
 /* A consistent, compacted copy of the store into directory DIR (created 0700, copy 0600). */
 int store_backup(struct store *s, const char *dir);
 
-/* Size of the data file in bytes and the map size, for stats and metrics. */
+/*
+ * Size of the data file in bytes (what it takes on disk when sparse, as a
+ * bulk load leaves it as long as the map) and the map size, for stats and
+ * metrics.
+ */
 int store_size(struct store *s, uint64_t *file_bytes, uint64_t *map_bytes);
 
 /* A zone as the store knows it. */
