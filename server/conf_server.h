@@ -142,6 +142,12 @@ struct conf *conf_server_load(const char *path, char *err, size_t errlen);
 int conf_server_set_listen(struct conf *c, const char **texts, size_t n, char *err,
     size_t errlen);
 
+/*
+ * Append the listen address TEXT to *ARR[*N] (conf_listen.c); -1 with *MSG
+ * set for the caller's error (bad address, given twice, out of memory).
+ */
+int conf_server_add_listen(struct conf_listen **arr, size_t *n, const char *text,
+    const char **msg);
 /* Parse "ADDR:PORT" / "[V6]:PORT" into a socket address; without a port, 53. */
 int conf_server_parse_sockaddr(const char *text, struct sockaddr_storage *sa, socklen_t *len);
 /* SA as "ADDR:PORT" or "[V6]:PORT" into BUF. */

@@ -395,6 +395,25 @@ rname_add(struct rname **v, size_t *n, size_t *cap, const struct addr *r, bool s
 	return 0;
 }
 
+/* The regions of V[NV] (sorted here) that no other kept one covers, into OUT[*N]. */
+static void
+keep_uncovered(struct rname *v, size_t nv, struct region *out, size_t *n)
+{
+	size_t i, k;
+
+	if (nv > 1)
+		qsort(v, nv, sizeof(*v), rname_cmp);
+	for (i = 0; i < nv; i++) {
+		for (k = 0; k < *n; k++)
+			if (rname_covers(&v[k], &v[i]))
+				break;
+		if (k == *n) {
+			v[*n] = v[i];
+			out[(*n)++] = v[i].g;
+		}
+	}
+}
+
 /*
  * Where records may differ between THEN and NOW.  From each changed
  * entry's name go up while the name's answer as a whole differs
@@ -411,7 +430,7 @@ ixfr_regions(struct xfr_job *j, const struct listing_vec *then, const struct lis
 	struct zonemap_src sthen, snow;
 	struct zonemap_answer a, b;
 	struct rname *v = NULL;
-	size_t i, k, nv = 0, cap = 0;
+	size_t i, nv = 0, cap = 0;
 	unsigned step;
 	struct addr r, prev;
 	bool climbed;
@@ -468,17 +487,7 @@ ixfr_regions(struct xfr_job *j, const struct listing_vec *then, const struct lis
 	 * Drop what a kept region covers: an IPv4 and an IPv6 name can be the
 	 * same labels (digits), and many changes the same region.
 	 */
-	if (nv > 1)
-		qsort(v, nv, sizeof(*v), rname_cmp);
-	for (i = 0; i < nv; i++) {
-		for (k = 0; k < *n; k++)
-			if (rname_covers(&v[k], &v[i]))
-				break;
-		if (k == *n) {
-			v[*n] = v[i];
-			(*out)[(*n)++] = v[i].g;
-		}
-	}
+	keep_uncovered(v, nv, *out, n);
 	free(v);
 	if (*n == 0) {
 		free(*out);

@@ -510,6 +510,37 @@ say_ready(struct net *net, const struct options *o, const struct conf *conf)
 	sdnotify("READY=1\nSTATUS=serving");
 }
 
+/*
+ * From open sockets to serving: drop privileges (chroot, user), point the
+ * query log inside the chroot, hand SIGHUP to RELOAD, start the workers.
+ * RELOAD lives as long as NET.  Says what failed; -1 then.
+ */
+static int
+start_serving(struct net *net, const struct options *o, const struct conf *conf,
+    const char *realconf, struct reload *reload)
+{
+	char err[512];
+
+	reload_init(reload, o, conf);
+	if (drop_privileges(conf->server->user, conf->server->chroot, realconf, reload, err,
+	    sizeof err) != 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	if (conf->server->chroot != NULL && reload->query_log_inside != NULL &&
+	    net_querylog_path(net, reload->query_log_inside) != 0) {
+		log_warnx("out of memory");
+		return -1;
+	}
+	net_on_reload(net, reload_conf, reload);
+	if (net_start(net, err, sizeof err) != 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	say_ready(net, o, conf);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -559,23 +590,8 @@ main(int argc, char **argv)
 		querylog_set_owner(owner.uid, owner.gid);
 	if ((net = open_net(conf, store, zt, presence, o.read_only)) == NULL)
 		goto out;
-	reload_init(&reload, &o, conf);
-	if (drop_privileges(conf->server->user, conf->server->chroot, realconf, &reload, err,
-	    sizeof err) != 0) {
-		log_warnx("%s", err);
+	if (start_serving(net, &o, conf, realconf, &reload) != 0)
 		goto out;
-	}
-	if (conf->server->chroot != NULL && reload.query_log_inside != NULL &&
-	    net_querylog_path(net, reload.query_log_inside) != 0) {
-		log_warnx("out of memory");
-		goto out;
-	}
-	net_on_reload(net, reload_conf, &reload);
-	if (net_start(net, err, sizeof err) != 0) {
-		log_warnx("%s", err);
-		goto out;
-	}
-	say_ready(net, &o, conf);
 	store_thread_start(&store_thread, store, presence);
 	net_run(net);
 	log_info("stopped");

@@ -336,6 +336,35 @@ render_peers(struct metrics *m, FILE *f, const struct mzone *z, size_t n)
 	pthread_mutex_unlock(&m->mu);
 }
 
+/* The gauges of zone state ST[i] (read from the store) for Z[i], N of them. */
+static void
+render_zone_state(FILE *f, const struct mzone *z, const struct zone_state *st, size_t n,
+    int64_t now)
+{
+	size_t i;
+
+	head(f, "rbldb_zone_serial", "gauge", "SOA serial of the zone.");
+	for (i = 0; i < n; i++)
+		if (st[i].ok)
+			sample1(f, "rbldb_zone_serial", "zone", z[i].name, st[i].sz.serial);
+	head(f, "rbldb_zone_entries", "gauge",
+	    "Listed entries served (a minute late at most while the zone changes).");
+	for (i = 0; i < n; i++)
+		if (st[i].ok)
+			sample1(f, "rbldb_zone_entries", "zone", z[i].name, st[i].entries);
+	head(f, "rbldb_zone_last_change_age_seconds", "gauge",
+	    "Seconds since the last commit that changed the zone.");
+	for (i = 0; i < n; i++)
+		if (st[i].ok && st[i].sz.changed > 0)
+			sample1(f, "rbldb_zone_last_change_age_seconds", "zone", z[i].name,
+			    now > st[i].sz.changed ? (uint64_t)(now - st[i].sz.changed) : 0);
+	head(f, "rbldb_zone_journal_commits", "gauge",
+	    "Commits kept in the zone's IXFR journal.");
+	for (i = 0; i < n; i++)
+		if (st[i].ok)
+			sample1(f, "rbldb_zone_journal_commits", "zone", z[i].name, st[i].journal);
+}
+
 static void
 render_zones(struct metrics *m, FILE *f, int64_t now)
 {
@@ -383,26 +412,7 @@ render_zones(struct metrics *m, FILE *f, int64_t now)
 		if (z[i].name != NULL)
 			sample1(f, "rbldb_zone_misses_total", "zone", z[i].name,
 			    SUM(m, zone[z[i].id].misses));
-	head(f, "rbldb_zone_serial", "gauge", "SOA serial of the zone.");
-	for (i = 0; i < n; i++)
-		if (st[i].ok)
-			sample1(f, "rbldb_zone_serial", "zone", z[i].name, st[i].sz.serial);
-	head(f, "rbldb_zone_entries", "gauge",
-	    "Listed entries served (a minute late at most while the zone changes).");
-	for (i = 0; i < n; i++)
-		if (st[i].ok)
-			sample1(f, "rbldb_zone_entries", "zone", z[i].name, st[i].entries);
-	head(f, "rbldb_zone_last_change_age_seconds", "gauge",
-	    "Seconds since the last commit that changed the zone.");
-	for (i = 0; i < n; i++)
-		if (st[i].ok && st[i].sz.changed > 0)
-			sample1(f, "rbldb_zone_last_change_age_seconds", "zone", z[i].name,
-			    now > st[i].sz.changed ? (uint64_t)(now - st[i].sz.changed) : 0);
-	head(f, "rbldb_zone_journal_commits", "gauge",
-	    "Commits kept in the zone's IXFR journal.");
-	for (i = 0; i < n; i++)
-		if (st[i].ok)
-			sample1(f, "rbldb_zone_journal_commits", "zone", z[i].name, st[i].journal);
+	render_zone_state(f, z, st, n, now);
 	head(f, "rbldb_zone_presence_marked", "gauge",
 	    "IPv4 /24s marked in the zone's presence map: those with entries, and those "
 	    "whose entries went since the start.");

@@ -419,6 +419,30 @@ worker_free(struct worker *w)
 	free(w);
 }
 
+/* N's listen addresses from C's [server] listen, each probed for binding. */
+static int
+listen_addrs_init(struct net *n, const struct conf *c, char *err, size_t errlen)
+{
+	size_t j;
+	int rc;
+
+	for (j = 0; j < n->nla; j++) {
+		struct listen_addr *la = &n->la[j];
+		la->sa = c->server->listen[j].sa;
+		la->salen = c->server->listen[j].salen;
+		if (la->sa.ss_family == AF_INET6)
+			la->wildcard = IN6_IS_ADDR_UNSPECIFIED(
+			    &((struct sockaddr_in6 *)&la->sa)->sin6_addr);
+		else
+			la->wildcard = ((struct sockaddr_in *)&la->sa)->sin_addr.s_addr ==
+			    htonl(INADDR_ANY);
+		sockaddr_text(&la->sa, la->text, sizeof la->text);
+		if ((rc = probe_addr(la, err, errlen)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* ---- API ---- */
 
 int
@@ -428,7 +452,6 @@ net_open(struct net **out, const struct conf *c, struct store *s, const struct z
 	struct net *n;
 	struct served *sv;
 	unsigned i;
-	size_t j;
 	int rc;
 
 	*out = NULL;
@@ -452,20 +475,8 @@ net_open(struct net **out, const struct conf *c, struct store *s, const struct z
 	if ((n->la = calloc(c->server->nlisten, sizeof *n->la)) == NULL)
 		goto nomem;
 	n->nla = c->server->nlisten;
-	for (j = 0; j < n->nla; j++) {
-		struct listen_addr *la = &n->la[j];
-		la->sa = c->server->listen[j].sa;
-		la->salen = c->server->listen[j].salen;
-		if (la->sa.ss_family == AF_INET6)
-			la->wildcard = IN6_IS_ADDR_UNSPECIFIED(
-			    &((struct sockaddr_in6 *)&la->sa)->sin6_addr);
-		else
-			la->wildcard = ((struct sockaddr_in *)&la->sa)->sin_addr.s_addr ==
-			    htonl(INADDR_ANY);
-		sockaddr_text(&la->sa, la->text, sizeof la->text);
-		if ((rc = probe_addr(la, err, errlen)) != 0)
-			goto fail;
-	}
+	if ((rc = listen_addrs_init(n, c, err, errlen)) != 0)
+		goto fail;
 
 	if ((n->rrl = rrl_new(0)) == NULL)
 		goto nomem;

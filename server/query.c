@@ -406,6 +406,53 @@ keyed(struct query_ctx *q, const struct zt_zone *z, const struct dns_msg *m, siz
 }
 
 /*
+ * A name below zone Z's apex: keys, then the lookup of the zone's kind;
+ * a failed lookup becomes SERVFAIL with nothing in the sections.
+ */
+static void
+answer_below(struct query_ctx *q, const struct zt_zone *z, const struct dns_msg *m,
+    size_t above, uint16_t qtype, uint32_t serial, struct reply *r)
+{
+	struct keyuse_slot *slot = NULL;
+	unsigned nbelow;
+	struct hit h;
+	int rc;
+
+	nbelow = m->qlabels - z->nlabels;
+	/* Out of line: a zone without keys pays this one test. */
+	if (__builtin_expect(z->keys != CONF_KEYS_OFF, 0) &&
+	    keyed(q, z, m, above, qtype, serial, r, &nbelow, &slot))
+		return;
+	if (z->kind != ZONE_KIND_ADDRESSES) {
+		/* Names and aggregates answer in query_kinds.c. */
+		rc = query_answer_kind(q, z, m->lname, nbelow, qtype, serial, r);
+		if (rc >= 0 && slot != NULL && q->info.lookup == QUERY_LOOKUP_HIT)
+			keyed_hit(slot);
+	} else if ((rc = dnsbl_lookup(q, z, m->lname, nbelow, &h)) == 0) {
+		/* An empty non-terminal is not listed either: a miss, as NXDOMAIN is. */
+		q->info.lookup = h.kind == HIT_LISTED ? QUERY_LOOKUP_HIT : QUERY_LOOKUP_MISS;
+		if (slot != NULL && h.kind == HIT_LISTED)
+			keyed_hit(slot);
+		if (h.kind == HIT_LISTED) {
+			rc = answer_listed(q, z, qtype, &h, serial, r);
+		} else {
+			/* RFC 8020: an empty non-terminal is NODATA, never NXDOMAIN. */
+			if (h.kind == HIT_NONE)
+				r->rcode = DNS_NXDOMAIN;
+			put_neg_soa(r, z, serial);
+		}
+	}
+	if (rc < 0) {
+		r->w.err = false;
+		r->w.len = r->qend;
+		r->an = r->ns = 0;
+		r->aa = false;
+		r->rcode = DNS_SERVFAIL;
+		q->info.lookup = QUERY_LOOKUP_NONE;
+	}
+}
+
+/*
  * A class IN QUERY with one question: find the zone, ask the ACL about
  * CLIENT (when known) and answer.  *ZI gets the zone's index or -1.
  */
@@ -415,13 +462,10 @@ answer_zone(struct query_ctx *q, const struct dns_msg *m, enum query_transport t
 {
 	const struct acl_rule *rule = NULL;
 	const struct zt_zone *z;
-	struct keyuse_slot *slot = NULL;
 	uint16_t qtype = m->qtype;
-	unsigned nbelow;
-	struct hit h;
 	uint32_t serial;
 	size_t off = 0, above = 0;
-	int zi, rc;
+	int zi;
 
 	*zip = zi = find_zone(q->zt, m, &off, &above);
 	if (zi >= 0)
@@ -471,38 +515,7 @@ answer_zone(struct query_ctx *q, const struct dns_msg *m, enum query_transport t
 		answer_fixed(z, qtype, rule, serial, r);
 		return QUERY_ANSWER;
 	}
-	nbelow = m->qlabels - z->nlabels;
-	/* Out of line: a zone without keys pays this one test. */
-	if (__builtin_expect(z->keys != CONF_KEYS_OFF, 0) &&
-	    keyed(q, z, m, above, qtype, serial, r, &nbelow, &slot))
-		return QUERY_ANSWER;
-	if (z->kind != ZONE_KIND_ADDRESSES) {
-		/* Names and aggregates answer in query_kinds.c. */
-		rc = query_answer_kind(q, z, m->lname, nbelow, qtype, serial, r);
-		if (rc >= 0 && slot != NULL && q->info.lookup == QUERY_LOOKUP_HIT)
-			keyed_hit(slot);
-	} else if ((rc = dnsbl_lookup(q, z, m->lname, nbelow, &h)) == 0) {
-		/* An empty non-terminal is not listed either: a miss, as NXDOMAIN is. */
-		q->info.lookup = h.kind == HIT_LISTED ? QUERY_LOOKUP_HIT : QUERY_LOOKUP_MISS;
-		if (slot != NULL && h.kind == HIT_LISTED)
-			keyed_hit(slot);
-		if (h.kind == HIT_LISTED) {
-			rc = answer_listed(q, z, qtype, &h, serial, r);
-		} else {
-			/* RFC 8020: an empty non-terminal is NODATA, never NXDOMAIN. */
-			if (h.kind == HIT_NONE)
-				r->rcode = DNS_NXDOMAIN;
-			put_neg_soa(r, z, serial);
-		}
-	}
-	if (rc < 0) {
-		r->w.err = false;
-		r->w.len = r->qend;
-		r->an = r->ns = 0;
-		r->aa = false;
-		r->rcode = DNS_SERVFAIL;
-		q->info.lookup = QUERY_LOOKUP_NONE;
-	}
+	answer_below(q, z, m, above, qtype, serial, r);
 	return QUERY_ANSWER;
 }
 

@@ -40,8 +40,13 @@ bad(const char *fmt, const char *arg)
 	return 2;
 }
 
-int
-main(int argc, char **argv)
+/*
+ * The command line into O, *CONFPATH and *DIR: -1 to go on, else the exit
+ * status (help given, or a mistake said).
+ */
+static int
+parse_args(int argc, char **argv, struct run_opts *o, const char **confpath,
+    const char **dir)
 {
 	static const struct option opts[] = {
 		{ "job", required_argument, NULL, OPT_JOB },
@@ -53,36 +58,29 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct run_opts o = { .poll = 60 };
-	const char *confpath = NULL, *dir = NULL;
-	struct conf *c;
-	struct store *s;
-	struct store_zone sz;
-	uint16_t *ids;
-	char err[1024], *end;
-	size_t i;
-	int ch, rc;
+	char *end;
+	int ch;
 
 	while ((ch = getopt_long(argc, argv, ":c:D:h", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': confpath = optarg; break;
-		case 'D': dir = optarg; break;
+		case 'c': *confpath = optarg; break;
+		case 'D': *dir = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case OPT_JOB:
-			o.job = strtoull(optarg, &end, 10);
-			if (*end != '\0' || o.job == 0)
+			o->job = strtoull(optarg, &end, 10);
+			if (*end != '\0' || o->job == 0)
 				return bad("--job %s is not a job number", optarg);
 			break;
-		case OPT_ONCE: o.once = true; break;
-		case OPT_JSON: o.json = true; break;
-		case OPT_CONNECT: o.connect = optarg; break;
+		case OPT_ONCE: o->once = true; break;
+		case OPT_JSON: o->json = true; break;
+		case OPT_CONNECT: o->connect = optarg; break;
 		case OPT_AT:
-			if (time_parse_rfc3339(optarg, &o.at) != 0)
+			if (time_parse_rfc3339(optarg, &o->at) != 0)
 				return bad("--at %s is not an RFC 3339 time", optarg);
 			break;
 		case OPT_POLL:
-			o.poll = (unsigned)strtoul(optarg, &end, 10);
-			if (*end != '\0' || o.poll == 0)
+			o->poll = (unsigned)strtoul(optarg, &end, 10);
+			if (*end != '\0' || o->poll == 0)
 				return bad("--poll %s is not a number of seconds", optarg);
 			break;
 		case ':': return bad("option %s needs a value", argv[optind - 1]);
@@ -91,8 +89,26 @@ main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return bad("unexpected argument %s", argv[optind]);
-	if (confpath == NULL)
+	if (*confpath == NULL)
 		return bad("%s", "-c CONF is required");
+	return -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct run_opts o = { .poll = 60 };
+	const char *confpath = NULL, *dir = NULL;
+	struct conf *c;
+	struct store *s;
+	struct store_zone sz;
+	uint16_t *ids;
+	char err[1024];
+	size_t i;
+	int rc;
+
+	if ((rc = parse_args(argc, argv, &o, &confpath, &dir)) >= 0)
+		return rc;
 	if ((c = conf_load(confpath, NULL, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "rbldb-verify: %s\n", err);
 		return 1;

@@ -214,24 +214,12 @@ banner_host(struct smtp_session *s, const char *line, size_t len)
 		snprintf(s->host, sizeof(s->host), "%s", s->literal);
 }
 
-/* A complete reply with code CODE: what to do next. */
+/* A reply to the banner, EHLO, HELO or RSET: on to a form, or a verdict. */
 static void
-on_reply(struct smtp_session *s, int code, const char *first, size_t firstlen)
+on_greeting_reply(struct smtp_session *s, int code, const char *first, size_t firstlen)
 {
 	int cls = code / 100;
 
-	if (code == 421) {
-		decide(s, SMTP_INCONCLUSIVE, "421 at %s: the server is closing the connection",
-		    step_names[s->step]);
-		session_end(s);
-		return;
-	}
-	if (code == 530 && s->step != ST_QUIT) {
-		decide(s, SMTP_CLOSED, "530 at %s: authentication required",
-		    step_names[s->step]);
-		quit(s);
-		return;
-	}
 	switch (s->step) {
 	case ST_BANNER:
 		if (cls == 2) {
@@ -270,6 +258,21 @@ on_reply(struct smtp_session *s, int code, const char *first, size_t firstlen)
 			quit(s);
 		}
 		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * A reply to MAIL FROM, RCPT TO, DATA or the end of data: on to the next
+ * step, or the next form when this one is refused.
+ */
+static void
+on_transaction_reply(struct smtp_session *s, int code)
+{
+	int cls = code / 100;
+
+	switch (s->step) {
 	case ST_MAIL:
 		if (cls == 2)
 			sendf(s, ST_RCPT, "RCPT TO:%s\r\n", s->rcpt);
@@ -304,6 +307,40 @@ on_reply(struct smtp_session *s, int code, const char *first, size_t firstlen)
 			s->saw_temp |= cls == 4;
 			next_form(s);
 		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* A complete reply with code CODE: what to do next. */
+static void
+on_reply(struct smtp_session *s, int code, const char *first, size_t firstlen)
+{
+	if (code == 421) {
+		decide(s, SMTP_INCONCLUSIVE, "421 at %s: the server is closing the connection",
+		    step_names[s->step]);
+		session_end(s);
+		return;
+	}
+	if (code == 530 && s->step != ST_QUIT) {
+		decide(s, SMTP_CLOSED, "530 at %s: authentication required",
+		    step_names[s->step]);
+		quit(s);
+		return;
+	}
+	switch (s->step) {
+	case ST_BANNER:
+	case ST_EHLO:
+	case ST_HELO:
+	case ST_RSET:
+		on_greeting_reply(s, code, first, firstlen);
+		break;
+	case ST_MAIL:
+	case ST_RCPT:
+	case ST_DATA:
+	case ST_BODY:
+		on_transaction_reply(s, code);
 		break;
 	case ST_QUIT:
 	default:
