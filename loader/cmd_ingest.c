@@ -316,7 +316,7 @@ apply_chunk(struct ingest *in, const struct loader *L, struct store_wr *w, int64
  * is not to be applied.
  */
 static bool
-take_line(struct ingest *in, const struct loader *L, const char *buf, ssize_t len,
+take_line(struct ingest *in, const struct loader *L, char *buf, ssize_t len,
     bool toolong, struct pending *q)
 {
 	char why[JSONL_WHYLEN];
