@@ -344,8 +344,14 @@ write_rbldnsd(struct export *ex, const char *target)
 
 /* ---- The command ---- */
 
-int
-cmd_export(struct loader *L, int argc, char **argv)
+/* The command line of `export`: --format zone|rbldnsd [--zone Z] [--family F] [-o FILE]. */
+struct export_opts {
+	const char *format, *zone, *family, *out;
+	bool zonefile;		/* --format zone */
+};
+
+static int
+export_options(int argc, char **argv, struct export_opts *o)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, OPT_FORMAT },
@@ -354,29 +360,23 @@ cmd_export(struct loader *L, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *format = NULL, *zone = NULL, *family = NULL, *out = NULL;
-	struct export ex;
-	struct atomicfile af = { NULL, NULL, NULL };
-	struct store_reader rd;
-	struct store_zone sz;
-	bool zonefile;
-	size_t zi;
-	int c, rc;
+	int c;
 
+	memset(o, 0, sizeof(*o));
 	optind = 0;
 	while ((c = getopt_long(argc, argv, ":o:", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_FORMAT:
-			format = optarg;
+			o->format = optarg;
 			break;
 		case OPT_ZONE:
-			zone = optarg;
+			o->zone = optarg;
 			break;
 		case OPT_FAMILY:
-			family = optarg;
+			o->family = optarg;
 			break;
 		case 'o':
-			out = optarg;
+			o->out = optarg;
 			break;
 		default:
 			return cmd_bad_option("export", c, argv);
@@ -384,29 +384,59 @@ cmd_export(struct loader *L, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cmd_fail("export", CMD_USAGE, "unexpected argument %s", argv[optind]);
-	if (format == NULL || (strcmp(format, "zone") != 0 && strcmp(format, "rbldnsd") != 0))
+	if (o->format == NULL ||
+	    (strcmp(o->format, "zone") != 0 && strcmp(o->format, "rbldnsd") != 0))
 		return cmd_fail("export", CMD_USAGE, "--format zone or --format rbldnsd is needed");
-	zonefile = strcmp(format, "zone") == 0;
-	if ((rc = cmd_zone(L, "export", zone, &zi)) != 0)
+	o->zonefile = strcmp(o->format, "zone") == 0;
+	return 0;
+}
+
+/* Narrow EX to the address family asked for with --family, if any. */
+static int
+export_family(struct export *ex, const struct export_opts *o)
+{
+	if (o->family == NULL)
+		return 0;
+	if (o->zonefile)
+		return cmd_fail("export", CMD_USAGE, "--family is for --format rbldnsd");
+	if (strcmp(o->family, "ipv4") == 0)
+		ex->family = ZONE_FAMILY_V4;
+	else if (strcmp(o->family, "ipv6") == 0)
+		ex->family = ZONE_FAMILY_V6;
+	else
+		return cmd_fail("export", CMD_USAGE, "--family ipv4 or --family ipv6");
+	if (!(ex->cz->family & ex->family))
+		return cmd_fail("export", CMD_USAGE, "zone %s does not list %s", ex->cz->name,
+		    o->family);
+	return 0;
+}
+
+int
+cmd_export(struct loader *L, int argc, char **argv)
+{
+	struct export_opts o;
+	const char *out;
+	bool zonefile;
+	struct export ex;
+	struct atomicfile af = { NULL, NULL, NULL };
+	struct store_reader rd;
+	struct store_zone sz;
+	size_t zi;
+	int rc;
+
+	if ((rc = export_options(argc, argv, &o)) != 0)
+		return rc;
+	out = o.out;
+	zonefile = o.zonefile;
+	if ((rc = cmd_zone(L, "export", o.zone, &zi)) != 0)
 		return rc;
 
 	memset(&ex, 0, sizeof(ex));
 	ex.cz = &L->conf->zones[zi];
 	ex.zone = L->zone_ids[zi];
 	ex.family = ex.cz->family;
-	if (family != NULL) {
-		if (zonefile)
-			return cmd_fail("export", CMD_USAGE, "--family is for --format rbldnsd");
-		if (strcmp(family, "ipv4") == 0)
-			ex.family = ZONE_FAMILY_V4;
-		else if (strcmp(family, "ipv6") == 0)
-			ex.family = ZONE_FAMILY_V6;
-		else
-			return cmd_fail("export", CMD_USAGE, "--family ipv4 or --family ipv6");
-		if (!(ex.cz->family & ex.family))
-			return cmd_fail("export", CMD_USAGE, "zone %s does not list %s", ex.cz->name,
-			    family);
-	}
+	if ((rc = export_family(&ex, &o)) != 0)
+		return rc;
 
 	if ((rc = cmd_reader(L, "export", &rd)) != 0)
 		return rc;

@@ -310,6 +310,41 @@ apply_chunk(struct ingest *in, const struct loader *L, struct store_wr *w, int64
 	return rc == 0 ? 0 : CMD_FAIL;
 }
 
+/*
+ * Parse the line in BUF (LEN octets) into Q, with its zone looked up.
+ * False, after saying why (or quietly for a blank line), when the line
+ * is not to be applied.
+ */
+static bool
+take_line(struct ingest *in, const struct loader *L, char *buf, ssize_t len,
+    bool toolong, struct pending *q)
+{
+	char why[JSONL_WHYLEN];
+	int rc;
+
+	if (toolong) {
+		line_error(in, in->line, "line longer than %d octets", INGEST_MAX_LINE);
+		return false;
+	}
+	/* A byte order mark, as some editors write, is no part of the first object. */
+	if (in->line == 1 && len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		rc = jsonl_parse_in(buf + 3, (size_t)len - 3, &q->op, why, sizeof(why));
+	else
+		rc = jsonl_parse_in(buf, (size_t)len, &q->op, why, sizeof(why));
+	if (rc == JSONL_BLANK)
+		return false;
+	if (rc != 0) {
+		line_error(in, in->line, "%s", why);
+		return false;
+	}
+	if (apply_zone(L, q->op.zone, &q->zi, why, sizeof(why)) != 0) {
+		line_error(in, in->line, "%s", why);
+		jsonl_op_fini(&q->op);
+		return false;
+	}
+	return true;
+}
+
 /* Read and apply every line; a store error stops the batch (the transaction is lost). */
 static int
 ingest_lines(struct ingest *in, const struct loader *L, struct store_wr *w, int64_t now)
@@ -318,7 +353,7 @@ ingest_lines(struct ingest *in, const struct loader *L, struct store_wr *w, int6
 	struct pending *p;
 	struct sort_key *keys;
 	size_t n = 0, used = 0;
-	char why[JSONL_WHYLEN], *text, *buf;
+	char *text, *buf;
 	bool toolong;
 	ssize_t len;
 	int rc = 0;
@@ -341,29 +376,8 @@ ingest_lines(struct ingest *in, const struct loader *L, struct store_wr *w, int6
 		in->line++;
 		if ((in->line & 255) == 0)
 			progress(in, false);
-		if (toolong) {
-			line_error(in, in->line, "line longer than %d octets", INGEST_MAX_LINE);
+		if (!take_line(in, L, buf, len, toolong, &p[n]))
 			continue;
-		}
-		/* A byte order mark, as some editors write, is no part of the first object. */
-		if (in->line == 1 && len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
-			rc = jsonl_parse_in(buf + 3, (size_t)len - 3, &p[n].op, why, sizeof(why));
-		else
-			rc = jsonl_parse_in(buf, (size_t)len, &p[n].op, why, sizeof(why));
-		if (rc == JSONL_BLANK) {
-			rc = 0;
-			continue;
-		}
-		if (rc != 0) {
-			line_error(in, in->line, "%s", why);
-			rc = 0;
-			continue;
-		}
-		if (apply_zone(L, p[n].op.zone, &p[n].zi, why, sizeof(why)) != 0) {
-			line_error(in, in->line, "%s", why);
-			jsonl_op_fini(&p[n].op);
-			continue;
-		}
 		p[n++].line = in->line;
 		used += (size_t)len;
 		/*
@@ -450,8 +464,14 @@ seen_before(const struct loader *L, const struct ingest *in, const unsigned char
 	return true;
 }
 
-int
-cmd_ingest(struct loader *L, int argc, char **argv)
+/* The command line of `ingest`: [--keep-going] [--dry-run] [--force] FILE. */
+struct ingest_opts {
+	bool keep_going, dry_run, force;
+	const char *file;	/* FILE, or "-" for standard input */
+};
+
+static int
+ingest_options(int argc, char **argv, struct ingest_opts *o)
 {
 	static const struct option opts[] = {
 		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
@@ -459,24 +479,15 @@ cmd_ingest(struct loader *L, int argc, char **argv)
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ingest in = { 0 };
-	ldns_sha256_CTX hash;
-	unsigned char digest[LDNS_SHA256_DIGEST_LENGTH];
-	struct store_wr *w = NULL;
-	struct stat st;
-	bool keep_going = false, dry_run = false, force = false;
-	char counts[256];
-	const char *what;
-	unsigned changed;
-	int64_t now;
-	int c, rc;
+	int c;
 
+	memset(o, 0, sizeof(*o));
 	optind = 0;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
-		case OPT_KEEP_GOING: keep_going = true; break;
-		case OPT_DRY_RUN: dry_run = true; break;
-		case OPT_FORCE: force = true; break;
+		case OPT_KEEP_GOING: o->keep_going = true; break;
+		case OPT_DRY_RUN: o->dry_run = true; break;
+		case OPT_FORCE: o->force = true; break;
 		default: return cmd_bad_option("ingest", c, argv);
 		}
 	}
@@ -484,16 +495,95 @@ cmd_ingest(struct loader *L, int argc, char **argv)
 		return cmd_fail("ingest", CMD_USAGE, "missing FILE (or - for standard input)");
 	if (optind + 1 < argc)
 		return cmd_fail("ingest", CMD_USAGE, "unexpected argument %s", argv[optind + 1]);
-	if (strcmp(argv[optind], "-") == 0) {
-		in.name = "<stdin>";
-		in.f = stdin;
+	o->file = argv[optind];
+	return 0;
+}
+
+/* Open FILE ("-": standard input) into IN, with its size when it is a regular file. */
+static int
+open_input(struct ingest *in, const char *file)
+{
+	struct stat st;
+
+	if (strcmp(file, "-") == 0) {
+		in->name = "<stdin>";
+		in->f = stdin;
 	} else {
-		in.name = argv[optind];
-		if ((in.f = privs_fopen_read(in.name)) == NULL)
-			return cmd_fail("ingest", CMD_FAIL, "%s: %s", in.name, rb_strerror(-errno));
+		in->name = file;
+		if ((in->f = privs_fopen_read(in->name)) == NULL)
+			return cmd_fail("ingest", CMD_FAIL, "%s: %s", in->name, rb_strerror(-errno));
 	}
-	if (fstat(fileno(in.f), &st) == 0 && S_ISREG(st.st_mode))
-		in.size = st.st_size;
+	if (fstat(fileno(in->f), &st) == 0 && S_ISREG(st.st_mode))
+		in->size = st.st_size;
+	return 0;
+}
+
+/*
+ * Remember the batch by DIGEST, then commit it, or abort it (a dry run, or
+ * bad lines without --keep-going), and say what happened.  Ends W either way.
+ */
+static int
+finish_batch(const struct loader *L, const struct ingest *in, struct store_wr *w,
+    const unsigned char *digest, const struct ingest_opts *o)
+{
+	char counts[256];
+	const char *what;
+	unsigned changed;
+	int rc;
+
+	/* A batch that applied nothing (an empty file) is not remembered. */
+	if (in->ops > 0 && (rc = store_batch_add(w, digest)) != 0) {
+		store_wr_abort(w);
+		return cmd_fail("ingest", CMD_FAIL, "store: %s", rb_strerror(rc));
+	}
+	if (in->bad > INGEST_MAX_ERRORS)
+		fprintf(stderr, "%s: %llu more bad %s suppressed\n", in->name,
+		    (unsigned long long)(in->bad - INGEST_MAX_ERRORS),
+		    cmd_plural(in->bad - INGEST_MAX_ERRORS, "line", "lines"));
+
+	changed = store_wr_changed_zones(w);
+	if (o->dry_run || (in->bad > 0 && !o->keep_going)) {
+		if (o->dry_run)
+			cmd_dry_run_guard(L, w);
+		store_wr_abort(w);
+		what = o->dry_run ? "dry run, nothing committed" : "nothing committed";
+	} else {
+		rc = store_wr_commit(w);
+		if (rc == RB_EMAXCHANGE)
+			return cmd_commit_fail(L, "ingest", rc, in->name);
+		if (rc != 0)
+			return cmd_fail("ingest", CMD_FAIL, "%s: commit: %s; nothing committed",
+			    in->name, rb_strerror(rc));
+		what = "committed";
+	}
+	printf("%s: %llu %s, %llu applied: %s; %llu bad; %s, %u zone%s %s\n", in->name,
+	    (unsigned long long)in->line, cmd_plural(in->line, "line", "lines"),
+	    (unsigned long long)in->ops,
+	    apply_counts_text(&in->counts, counts, sizeof(counts)), (unsigned long long)in->bad,
+	    what, changed, changed == 1 ? "" : "s",
+	    o->dry_run || (in->bad > 0 && !o->keep_going) ? "would change" : "changed");
+	if (in->bad > 0 && !o->keep_going)
+		return cmd_fail("ingest", CMD_FAIL, "%llu bad line%s, nothing committed (fix %s, "
+		    "or use --keep-going to commit the good lines)", (unsigned long long)in->bad,
+		    in->bad == 1 ? "" : "s", in->bad == 1 ? "it" : "them");
+	return in->bad > 0 ? CMD_PARTIAL : CMD_OK;
+}
+
+int
+cmd_ingest(struct loader *L, int argc, char **argv)
+{
+	struct ingest_opts o;
+	struct ingest in = { 0 };
+	ldns_sha256_CTX hash;
+	unsigned char digest[LDNS_SHA256_DIGEST_LENGTH];
+	struct store_wr *w = NULL;
+	int64_t now;
+	int rc;
+
+	if ((rc = ingest_options(argc, argv, &o)) != 0)
+		return rc;
+	if ((rc = open_input(&in, o.file)) != 0)
+		return rc;
 	if (in.size > 0 && digest_file(in.f, digest) == 0) {
 		if (seen_before(L, &in, digest)) {
 			rc = CMD_OK;
@@ -521,7 +611,7 @@ cmd_ingest(struct loader *L, int argc, char **argv)
 		goto out;
 	}
 	store_wr_set_now(w, now);
-	store_set_force(L->store, force);
+	store_set_force(L->store, o.force);
 	if ((rc = ingest_lines(&in, L, w, now)) != 0)
 		goto out;
 	if (in.hash != NULL) {
@@ -531,49 +621,8 @@ cmd_ingest(struct loader *L, int argc, char **argv)
 			goto out;
 		}
 	}
-	/* A batch that applied nothing (an empty file) is not remembered. */
-	if (in.ops > 0 && (rc = store_batch_add(w, digest)) != 0) {
-		rc = cmd_fail("ingest", CMD_FAIL, "store: %s", rb_strerror(rc));
-		goto out;
-	}
-	if (in.bad > INGEST_MAX_ERRORS)
-		fprintf(stderr, "%s: %llu more bad %s suppressed\n", in.name,
-		    (unsigned long long)(in.bad - INGEST_MAX_ERRORS),
-		    cmd_plural(in.bad - INGEST_MAX_ERRORS, "line", "lines"));
-
-	changed = store_wr_changed_zones(w);
-	if (dry_run || (in.bad > 0 && !keep_going)) {
-		if (dry_run)
-			cmd_dry_run_guard(L, w);
-		store_wr_abort(w);
-		w = NULL;
-		what = dry_run ? "dry run, nothing committed" : "nothing committed";
-	} else {
-		rc = store_wr_commit(w);
-		w = NULL;
-		if (rc == RB_EMAXCHANGE) {
-			rc = cmd_commit_fail(L, "ingest", rc, in.name);
-			goto out;
-		}
-		if (rc != 0) {
-			rc = cmd_fail("ingest", CMD_FAIL, "%s: commit: %s; nothing committed",
-			    in.name, rb_strerror(rc));
-			goto out;
-		}
-		what = "committed";
-	}
-	printf("%s: %llu %s, %llu applied: %s; %llu bad; %s, %u zone%s %s\n", in.name,
-	    (unsigned long long)in.line, cmd_plural(in.line, "line", "lines"),
-	    (unsigned long long)in.ops,
-	    apply_counts_text(&in.counts, counts, sizeof(counts)), (unsigned long long)in.bad,
-	    what, changed, changed == 1 ? "" : "s",
-	    dry_run || (in.bad > 0 && !keep_going) ? "would change" : "changed");
-	if (in.bad > 0 && !keep_going)
-		rc = cmd_fail("ingest", CMD_FAIL, "%llu bad line%s, nothing committed (fix %s, "
-		    "or use --keep-going to commit the good lines)", (unsigned long long)in.bad,
-		    in.bad == 1 ? "" : "s", in.bad == 1 ? "it" : "them");
-	else
-		rc = in.bad > 0 ? CMD_PARTIAL : CMD_OK;
+	rc = finish_batch(L, &in, w, digest, &o);
+	w = NULL;
 out:
 	if (w != NULL)
 		store_wr_abort(w);

@@ -490,6 +490,30 @@ show_history_json(const struct loader *L, struct store_reader *rd, const struct 
 	return o;
 }
 
+/* What each zone holds for A: appended to ZONES with JSON, else as text. */
+static int
+show_zones(const struct loader *L, struct store_reader *rd, const struct addr *a,
+    uint32_t now, bool json, json_t *zones)
+{
+	struct zone_state st;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < L->conf->nzones; i++) {
+		rc = zone_state(L, rd, i, a, now, &st);
+		if (rc == 0 && json)
+			json_array_append_new(zones, show_zone_json(rd, &st, a, now));
+		else if (rc == 0)
+			show_zone_text(rd, &st);
+		if (rc == 0 && !json && !addr_is_host(a))
+			show_inside_text(rd, &st, a, now);
+		zone_state_fini(&st);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 int
 cmd_show(struct loader *L, int argc, char **argv)
 {
@@ -499,7 +523,6 @@ cmd_show(struct loader *L, int argc, char **argv)
 	};
 	struct store_reader rd;
 	struct hist_vec hv = { 0 };
-	struct zone_state st;
 	struct addr a;
 	json_t *root = NULL, *zones = NULL, *hist = NULL;
 	char text[NAME_TEXTLEN];
@@ -533,18 +556,8 @@ cmd_show(struct loader *L, int argc, char **argv)
 	} else {
 		printf("%s\n", text);
 	}
-	for (i = 0; i < L->conf->nzones; i++) {
-		rc = zone_state(L, &rd, i, &a, now, &st);
-		if (rc == 0 && json)
-			json_array_append_new(zones, show_zone_json(&rd, &st, &a, now));
-		else if (rc == 0)
-			show_zone_text(&rd, &st);
-		if (rc == 0 && !json && !addr_is_host(&a))
-			show_inside_text(&rd, &st, &a, now);
-		zone_state_fini(&st);
-		if (rc != 0)
-			goto out;
-	}
+	if ((rc = show_zones(L, &rd, &a, now, json, zones)) != 0)
+		goto out;
 	if ((rc = hist_collect(&rd, &a, &hv)) != 0)
 		goto out;
 	if (!json)

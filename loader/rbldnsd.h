@@ -111,6 +111,18 @@ void rbldnsd_set_dnset(struct rbldnsd_parser *p);
 /* rbldnsd_dnset.c: the names of one dnset entry TOK..E into OUT->names. */
 int rbldnsd_dnset_entry(const char *tok, const char *e, struct rbldnsd_line *out, char *err,
     size_t errlen);
+/*
+ * rbldnsd_addr.c: one IP dataset entry S..END of section TYPE into OUT->nets
+ * (ACCEPT_IN_CIDR: host bits set are cleared, as rbldnsd -e, not refused).
+ * An IPv4 range may give several nets; *SIZE gets its number of addresses.
+ * Returns 0 or RB_ESYNTAX with ERR saying why.
+ */
+int rbldnsd_parse_v4(const char *s, const char *end, enum rbldnsd_dataset type,
+    bool accept_in_cidr, struct rbldnsd_line *out, uint64_t *size, char *err, size_t errlen);
+int rbldnsd_parse_v6(const char *s, const char *end, enum rbldnsd_dataset type,
+    bool accept_in_cidr, struct rbldnsd_line *out, char *err, size_t errlen);
+/* rbldnsd_addr.c: a prefix length S..END of at most MAX into *PLEN; 0 or -1. */
+int rbldnsd_parse_plen(const char *s, const char *end, unsigned max, unsigned *plen);
 
 /* Parse an A value as rbldnsd does: "3" is 127.0.0.3, "127.0.0.3" itself. */
 int rbldnsd_parse_code(const char *s, size_t len, uint32_t *code);
