@@ -26,7 +26,6 @@
 #define CONF_DEFAULT_MAX_RANGE6 48
 #define CONF_DEFAULT_MAX_CHANGE 1000		/* the same as the store's default */
 #define CONF_DEFAULT_MAX_CHANGE_PCT 5
-#define CONF_MAX_TTL 0x7fffffffu		/* RFC 2181 s8 */
 
 enum section { SEC_NONE, SEC_SERVER, SEC_ZONE, SEC_KEY, SEC_WEB, SEC_VERIFY };
 
@@ -70,8 +69,7 @@ struct conf_parse {
 };
 
 static conf_set_fn set_db, set_mapsize, set_default_zone;
-static conf_set_fn set_apex, set_family, set_code, set_text, set_ttl, set_lifetime;
-static conf_set_fn set_max_range, set_max_range6, set_max_change, set_never;
+static conf_set_fn set_apex;
 
 /*
  * Every key of every section.  Those with a hook are rbldbd's: named here
@@ -109,15 +107,15 @@ static const struct keydef server_keys[] = {
 
 static const struct keydef zone_keys[] = {
 	{ "apex", KEY_SCALAR, .set = set_apex },
-	{ "family", KEY_SCALAR, .set = set_family },
-	{ "code", KEY_SCALAR, .set = set_code },
-	{ "text", KEY_TEXT, .set = set_text },
-	{ "ttl", KEY_SCALAR, .set = set_ttl },
-	{ "lifetime", KEY_SCALAR, .set = set_lifetime },
-	{ "max-range", KEY_SCALAR, .set = set_max_range },
-	{ "max-range6", KEY_SCALAR, .set = set_max_range6 },
-	{ "max-change", KEY_SCALAR, .set = set_max_change },
-	{ "never-list", KEY_LIST, .set = set_never },
+	{ "family", KEY_SCALAR, .set = conf_zone_family },
+	{ "code", KEY_SCALAR, .set = conf_zone_code },
+	{ "text", KEY_TEXT, .set = conf_zone_text },
+	{ "ttl", KEY_SCALAR, .set = conf_zone_ttl },
+	{ "lifetime", KEY_SCALAR, .set = conf_zone_lifetime },
+	{ "max-range", KEY_SCALAR, .set = conf_zone_max_range },
+	{ "max-range6", KEY_SCALAR, .set = conf_zone_max_range6 },
+	{ "max-change", KEY_SCALAR, .set = conf_zone_max_change },
+	{ "never-list", KEY_LIST, .set = conf_zone_never },
 	{ "kind", KEY_SCALAR, .set = set_kind },
 	{ "never-list-names", KEY_LIST, .set = set_never_names },
 	{ "zones", KEY_LIST, .set = set_members },
@@ -243,6 +241,12 @@ int
 conf_parse_line(const struct conf_parse *p)
 {
 	return p->line;
+}
+
+bool
+conf_parse_continued(const struct conf_parse *p)
+{
+	return p->cont;
 }
 
 void *
@@ -420,163 +424,6 @@ set_apex(struct conf_parse *p, const char *v)
 	if ((z->apex_path = conf_resolve_path(p->c, v)) == NULL)
 		return nomem(p);
 	p->apex_line[p->cur] = p->line;
-	return 0;
-}
-
-static int
-set_family(struct conf_parse *p, const char *v)
-{
-	struct conf_zone *z = cur_zone(p);
-
-	if (strcasecmp(v, "ipv4") == 0)
-		z->family = ZONE_FAMILY_V4;
-	else if (strcasecmp(v, "ipv6") == 0)
-		z->family = ZONE_FAMILY_V6;
-	else if (strcasecmp(v, "both") == 0)
-		z->family = ZONE_FAMILY_BOTH;
-	else
-		return conf_fail(p, "family '%s' is unknown (use ipv4, ipv6 or both)", v);
-	return 0;
-}
-
-static int
-set_code(struct conf_parse *p, const char *v)
-{
-	struct addr a;
-
-	if (addr_parse(v, &a) != 0 || a.fam != ADDR_V4)
-		return conf_fail(p, "code '%s' is not an IPv4 address (use 127.0.0.N)", v);
-	/* RFC 5782 s2.1: DNSBL answers are in 127.0.0.0/8. */
-	if (a.a[0] != 127)
-		return conf_fail(p,
-		    "code %s is outside 127.0.0.0/8 (use 127.0.0.N, e.g. 127.0.0.2)", v);
-	cur_zone(p)->code = (uint32_t)a.a[0] << 24 | (uint32_t)a.a[1] << 16 |
-	    (uint32_t)a.a[2] << 8 | a.a[3];
-	return 0;
-}
-
-static int
-set_text(struct conf_parse *p, const char *v)
-{
-	struct conf_zone *z = cur_zone(p);
-	char *s, why[512];
-
-	if (p->cont && z->text != NULL) {
-		/* A long text goes on over indented lines, joined by a space. */
-		if (asprintf(&s, "%s %s", z->text, v) < 0)
-			return nomem(p);
-		free(z->text);
-		z->text = s;
-	} else {
-		free(z->text);
-		z->text = NULL;
-		if (*v != '\0' && (z->text = strdup(v)) == NULL)
-			return nomem(p);
-	}
-	/* The rule every text meets (UTF-8, no control characters, '$' and "$$"). */
-	if (policy_check_text("text", z->text, POLICY_TEXT_TEMPLATE, why, sizeof(why)) != 0)
-		return conf_fail(p, "%s", why);
-	return 0;
-}
-
-static int
-set_ttl(struct conf_parse *p, const char *v)
-{
-	uint32_t secs;
-
-	if (time_parse_duration(v, &secs) != 0 || secs > CONF_MAX_TTL)
-		return conf_fail(p,
-		    "ttl '%s' is not a duration (use seconds or 90s, 15m, 12h, 1d)", v);
-	cur_zone(p)->ttl = secs;
-	return 0;
-}
-
-static int
-set_lifetime(struct conf_parse *p, const char *v)
-{
-	uint32_t secs;
-
-	if (time_parse_duration(v, &secs) != 0)
-		return conf_fail(p,
-		    "lifetime '%s' is not a positive duration (use 90s, 15m, 12h, 30d)", v);
-	cur_zone(p)->lifetime = secs;
-	return 0;
-}
-
-static int
-set_max_range(struct conf_parse *p, const char *v)
-{
-	unsigned long n;
-
-	if (!conf_parse_uint(v, 32, &n))
-		return conf_fail(p, "max-range '%s' is not a prefix length from 0 to 32", v);
-	cur_zone(p)->max_range4 = (uint8_t)n;
-	return 0;
-}
-
-static int
-set_max_range6(struct conf_parse *p, const char *v)
-{
-	unsigned long n;
-
-	if (!conf_parse_uint(v, 128, &n))
-		return conf_fail(p, "max-range6 '%s' is not a prefix length from 0 to 128", v);
-	cur_zone(p)->max_range6 = (uint8_t)n;
-	return 0;
-}
-
-/*
- * "N", "P%" or "N P%": a commit may add or remove the larger of N listings
- * and P% of the zone's; a term left out keeps its default (1000, 5%).
- */
-static int
-set_max_change(struct conf_parse *p, const char *v)
-{
-	struct conf_zone *z = cur_zone(p);
-	const char *rest = v;
-	char item[64];
-	size_t n;
-	unsigned long x;
-	bool count = false, pct = false, bad = false;
-
-	while (!bad && conf_next_item(&rest, item, sizeof(item))) {
-		n = strlen(item);
-		if (n > 1 && item[n - 1] == '%' && !pct) {
-			item[n - 1] = '\0';
-			bad = !conf_parse_uint(item, 100, &x);
-			z->max_change_pct = (uint32_t)x;
-			pct = true;
-		} else if (!count && item[n - 1] != '%') {
-			bad = !conf_parse_uint(item, 1000000000, &x);
-			z->max_change = (uint32_t)x;
-			count = true;
-		} else {
-			bad = true;
-		}
-	}
-	if (bad || (!count && !pct))
-		return conf_fail(p, "max-change '%s' is not a number of listings and/or a share "
-		    "of the zone's listings (1000, 5%%, or 1000 5%%)", v);
-	return 0;
-}
-
-static int
-set_never(struct conf_parse *p, const char *v)
-{
-	struct conf_zone *z = cur_zone(p);
-	struct addr a, *arr;
-	const char *why = NULL;
-	char item[256];
-
-	while (conf_next_item(&v, item, sizeof(item))) {
-		if (addr_parse_cidr(item, &a, &why) != 0)
-			return conf_fail(p, "never-list '%s' is not an address or CIDR range: %s",
-			    item, why != NULL ? why : "syntax error");
-		if ((arr = conf_push(z->never, z->nnever, sizeof(*arr))) == NULL)
-			return nomem(p);
-		z->never = arr;
-		z->never[z->nnever++] = a;
-	}
 	return 0;
 }
 
@@ -767,14 +614,52 @@ section_label(enum section sec)
 	}
 }
 
+/* The keys of the section being read, and where their first lines are noted; NULL outside one. */
+static const struct keydef *
+section_keys(struct conf_parse *p, int **seen)
+{
+	*seen = p->sec == SEC_SERVER ? p->server_seen : p->seen;
+	switch (p->sec) {
+	case SEC_SERVER:
+		return server_keys;
+	case SEC_ZONE:
+		return zone_keys;
+	case SEC_KEY:
+		return key_keys;
+	case SEC_WEB:
+		return web_keys;
+	case SEC_VERIFY:
+		return verify_keys;
+	default:
+		return NULL;
+	}
+}
+
+/* NAME among DEFS; NULL after telling it is unknown, with the keys that are. */
+static const struct keydef *
+find_key(struct conf_parse *p, const struct keydef *defs, const char *name)
+{
+	const struct keydef *d;
+	char known[512];
+	size_t n = 0;
+
+	for (d = defs; d->name != NULL; d++)
+		if (strcasecmp(d->name, name) == 0)
+			return d;
+	known[0] = '\0';
+	for (d = defs; d->name != NULL && n < sizeof(known); d++)
+		n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s",
+		    n > 0 ? ", " : "", d->name);
+	conf_fail(p, "unknown key '%s' in %s (known: %s)", name, section_label(p->sec), known);
+	return NULL;
+}
+
 static int
 handler(void *arg, const char *section, const char *name, const char *value)
 {
 	struct conf_parse *p = arg;
 	const struct keydef *defs, *d;
 	conf_set_fn *set;
-	char known[512];
-	size_t n = 0;
 	int *seen;
 
 	(void)section;		/* inih cuts it at 50 characters; the reader has it whole */
@@ -783,44 +668,13 @@ handler(void *arg, const char *section, const char *name, const char *value)
 	if (!p->cont && value_end(p) != 0)
 		return 0;
 	p->keyed = true;
-	switch (p->sec) {
-	case SEC_SERVER:
-		defs = server_keys;
-		seen = p->server_seen;
-		break;
-	case SEC_ZONE:
-		defs = zone_keys;
-		seen = p->seen;
-		break;
-	case SEC_KEY:
-		defs = key_keys;
-		seen = p->seen;
-		break;
-	case SEC_WEB:
-		defs = web_keys;
-		seen = p->seen;
-		break;
-	case SEC_VERIFY:
-		defs = verify_keys;
-		seen = p->seen;
-		break;
-	default:
+	if ((defs = section_keys(p, &seen)) == NULL) {
 		conf_fail(p, "'%s' outside any section (put it under [server], [zone NAME] or "
 		    "[key NAME])", name);
 		return 0;
 	}
-	for (d = defs; d->name != NULL; d++)
-		if (strcasecmp(d->name, name) == 0)
-			break;
-	if (d->name == NULL) {
-		known[0] = '\0';
-		for (d = defs; d->name != NULL && n < sizeof(known); d++)
-			n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s",
-			    n > 0 ? ", " : "", d->name);
-		conf_fail(p, "unknown key '%s' in %s (known: %s)", name, section_label(p->sec),
-		    known);
+	if ((d = find_key(p, defs, name)) == NULL)
 		return 0;
-	}
 	if (d->kind != KEY_LIST) {
 		if (p->cont && d->kind == KEY_SCALAR) {
 			conf_fail(p, "'%s' takes one value (remove the indentation if this line "

@@ -86,6 +86,8 @@ struct conf *conf_parse_conf(struct conf_parse *p);
 struct conf_zone *conf_parse_zone(struct conf_parse *p);
 /* The line being read. */
 int conf_parse_line(const struct conf_parse *p);
+/* Whether that line is an indented one continuing the previous key's value. */
+bool conf_parse_continued(const struct conf_parse *p);
 
 /*
  * Record the parse's first error, "FILE:LINE: message", and return -1
@@ -133,6 +135,11 @@ void conf_web_free(struct conf *c);
  * names the apex file's line, or APEX_LINE of the configuration.
  */
 int conf_apex_load(struct conf_parse *p, struct conf_zone *z, int apex_line);
+
+/* conf_zone.c: the keys of [zone NAME] both programs read, but apex (conf.c) and those below. */
+extern conf_set_fn conf_zone_family, conf_zone_code, conf_zone_text, conf_zone_ttl,
+    conf_zone_lifetime, conf_zone_max_range, conf_zone_max_range6, conf_zone_max_change,
+    conf_zone_never;
 
 /* conf_kind.c: the keys of name-based and aggregate zones, checked at the end of the file. */
 conf_set_fn set_kind, set_never_names, set_members, set_answer;

@@ -568,7 +568,13 @@ void undo_hot_listing(const unsigned char *p, uint16_t zone, const struct addr *
 int detail_del(struct store_wr *w, uint16_t zone, const struct addr *net);
 int report_put(struct store_wr *w, const unsigned char *rk, size_t rklen, const unsigned char *rv, bool absent);
 int report_del(struct store_wr *w, const unsigned char *rk, size_t rklen);
+
+/* store_guard.c */
 int zone_listings(struct store_wr *w, uint16_t zone, uint64_t *n);
 int zone_listings_put(struct store_wr *w, uint16_t zone, uint64_t n);
+/* The max-change guard over the transaction's changes: RB_EMAXCHANGE when refused. */
+int max_change_check(struct store_wr *w);
+/* Each changed zone's count of listings made to follow the commit. */
+int count_listings_commit(struct store_wr *w);
 
 #endif

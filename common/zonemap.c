@@ -5,6 +5,7 @@
 
 #include "rb.h"
 #include "zonemap.h"
+#include "zonemap_impl.h"
 
 /*
  * The name tree below the apex: a node at depth k is an IPv4 prefix of 8k
@@ -100,196 +101,6 @@ struct ctx {
 };
 
 static const struct result MIXED = { true, NX };
-
-/* ---- Entries ---- */
-
-int
-zonemap_cmp(const struct listing *a, const struct listing *b)
-{
-	int d;
-
-	if (a->net.fam != b->net.fam)
-		return a->net.fam < b->net.fam ? -1 : 1;
-	if ((d = memcmp(a->net.a, b->net.a, 16)) != 0)
-		return d;
-	return (int)a->net.plen - (int)b->net.plen;
-}
-
-static int
-cmp_qsort(const void *a, const void *b)
-{
-	return zonemap_cmp(a, b);
-}
-
-/* The listings gathered for a mapping, and what decides which are kept. */
-struct vec {
-	struct listing_vec l;
-	uint32_t now;
-	int family;
-};
-
-/* Keep live entries of the zone's families. */
-static int
-collect_cb(void *arg, const struct listing *l)
-{
-	struct vec *vc = arg;
-	int want = l->net.fam == ADDR_V4 ? ZONE_FAMILY_V4 : ZONE_FAMILY_V6;
-
-	if (l->expires != 0 && l->expires <= vc->now)
-		return 0;
-	if (!(vc->family & want))
-		return 0;
-	return listing_vec_push(&vc->l, l);
-}
-
-/* Put L in its key order place, replacing an entry with the same key. */
-static int
-vec_overlay(struct vec *vc, const struct listing *l)
-{
-	size_t lo = 0, hi = vc->l.n, mid;
-	int d;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if ((d = zonemap_cmp(&vc->l.v[mid], l)) == 0) {
-			vc->l.v[mid] = *l;
-			return 0;
-		}
-		if (d < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (listing_vec_push(&vc->l, l) != 0)
-		return -ENOMEM;
-	memmove(&vc->l.v[lo + 1], &vc->l.v[lo], (vc->l.n - 1 - lo) * sizeof(*l));
-	vc->l.v[lo] = *l;
-	return 0;
-}
-
-/* RFC 5782 s5: the test points, served with the zone's code and text. */
-static int
-overlay_test_points(struct vec *vc, uint16_t zone)
-{
-	static const uint8_t v6[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0x7f, 0, 0, 0 };
-	struct listing l;
-	int rc = 0;
-
-	memset(&l, 0, sizeof(l));
-	l.zone = zone;
-	if (vc->family & ZONE_FAMILY_V4) {
-		l.net.fam = ADDR_V4;
-		l.net.plen = 32;
-		l.net.a[0] = 127;
-		l.net.a[3] = 1;
-		l.flags = LISTING_EXCEPTION;
-		rc = vec_overlay(vc, &l);
-		l.net.a[3] = 2;
-		l.flags = 0;
-		rc = rc ? rc : vec_overlay(vc, &l);
-	}
-	if (vc->family & ZONE_FAMILY_V6) {
-		memset(&l.net, 0, sizeof(l.net));
-		l.net.fam = ADDR_V6;
-		l.net.plen = 128;
-		memcpy(l.net.a, v6, 16);
-		l.net.a[15] = 1;
-		l.flags = LISTING_EXCEPTION;
-		rc = rc ? rc : vec_overlay(vc, &l);
-		l.net.a[15] = 2;
-		l.flags = 0;
-		rc = rc ? rc : vec_overlay(vc, &l);
-	}
-	return rc;
-}
-
-/*
- * The entries of the key-ordered array A[0..n) overlapping NET, as
- * store_foreach_overlapping finds them in the store: one binary search per
- * shorter prefix for those covering NET, then the run of those inside it,
- * which key order keeps together from NET's own key on.
- */
-static int
-array_overlapping(const struct listing *a, size_t n, const struct addr *net, struct vec *vc)
-{
-	struct listing key;
-	const struct listing *hit;
-	size_t lo = 0, hi = n, mid;
-	unsigned plen;
-	int rc = 0;
-
-	memset(&key, 0, sizeof(key));
-	for (plen = 0; plen < net->plen && rc == 0; plen++) {
-		key.net = *net;
-		addr_mask(&key.net, plen);
-		if ((hit = bsearch(&key, a, n, sizeof(*a), cmp_qsort)) != NULL)
-			rc = collect_cb(vc, hit);
-	}
-	key.net = *net;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (zonemap_cmp(&a[mid], &key) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < n && rc == 0 && addr_contains(net, &a[lo].net); lo++)
-		rc = collect_cb(vc, &a[lo]);
-	return rc;
-}
-
-/* The array or the store's entries (those overlapping NETS if given) filtered, sorted, overlaid. */
-static int
-gather(const struct zonemap_src *src, const struct addr *nets, size_t nnets, struct vec *vc)
-{
-	size_t i;
-	int rc = 0;
-
-	memset(vc, 0, sizeof(*vc));
-	vc->now = src->now;
-	vc->family = src->cz->family;
-	if (src->entries != NULL && nets != NULL) {
-		for (i = 0; i < nnets && rc == 0; i++)
-			rc = array_overlapping(src->entries, src->nentries, &nets[i], vc);
-	} else if (src->entries != NULL) {
-		for (i = 0; i < src->nentries && rc == 0; i++)
-			rc = collect_cb(vc, &src->entries[i]);
-	} else if (nets == NULL) {
-		rc = store_foreach(src->rd, src->zone, collect_cb, vc);
-	} else {
-		for (i = 0; i < nnets && rc == 0; i++)
-			rc = store_foreach_overlapping(src->rd, src->zone, &nets[i], collect_cb, vc);
-	}
-	if (rc != 0) {
-		free(vc->l.v);
-		vc->l.v = NULL;
-		return rc;
-	}
-	/* The store walks in key order; a caller's array or two walks may not be. */
-	for (i = 1; i < vc->l.n; i++)
-		if (zonemap_cmp(&vc->l.v[i - 1], &vc->l.v[i]) >= 0)
-			break;
-	if (i < vc->l.n)
-		qsort(vc->l.v, vc->l.n, sizeof(*vc->l.v), cmp_qsort);
-	if ((rc = overlay_test_points(vc, src->zone)) != 0) {
-		free(vc->l.v);
-		vc->l.v = NULL;
-	}
-	return rc;
-}
-
-int
-zonemap_entries(const struct zonemap_src *src, struct listing **out, size_t *n)
-{
-	struct vec vc;
-	int rc;
-
-	if ((rc = gather(src, NULL, 0, &vc)) != 0)
-		return rc;
-	*out = vc.l.v;
-	*n = vc.l.n;
-	return 0;
-}
 
 /* ---- Answers ---- */
 
@@ -809,11 +620,69 @@ choose_wildcard(struct ctx *c, const struct group *gr, size_t ng)
 	return w;
 }
 
+/* The region's parent, probed: the group holding the region tells its result. */
+static void
+probe_parent(struct ctx *c, unsigned k, const struct group *gr, size_t ng)
+{
+	struct label l = c->fpath[k];
+	size_t i;
+
+	for (i = 0; i < ng; i++) {
+		if (l.v >= gr[i].first && l.v <= gr[i].last &&
+		    (gr[i].fam == FBOTH || gr[i].fam == l.fam)) {
+			c->pres = gr[i].res;
+			c->phit = true;
+			return;
+		}
+	}
+}
+
+/*
+ * A mixed node's records (its NG groups of children solved): its own name
+ * when it is a target listed (OWN), the wildcard most children share, and a
+ * name for each child of a uniform group answering otherwise.
+ */
+static void
+write_mixed(struct ctx *c, const struct node *nd, enum mode mode, int own, const struct run *r4,
+    size_t n4, const struct run *r6, size_t n6, size_t ng)
+{
+	unsigned k = nd->depth, x;
+	const struct group *gr = c->groups[k];
+	char sub[ADDR_STRLEN];
+	struct label l;
+	struct node ch;
+	size_t i;
+	int w;
+
+	w = choose_wildcard(c, gr, ng);
+	if (mode == EMIT_ALL || mode == SHALLOW) {
+		if (!is_nx(c, own)) {
+			target_text(c, nd, sub, sizeof(sub));
+			put_listed(c, k, false, own, sub);
+		}
+		if (!is_nx(c, w))
+			put_wildcard(c, k, w);
+	}
+	for (i = 0; i < ng; i++) {
+		if (gr[i].res.mixed || same(c, gr[i].res.v, w))
+			continue;
+		for (x = gr[i].first; x <= gr[i].last; x++) {
+			l.v = (uint8_t)x;
+			l.fam = (uint8_t)gr[i].fam;
+			if (mode == FOCUS && !label_is_focus(c, k, l))
+				continue;
+			child_node(nd, l, r4, n4, r6, n6, &ch);
+			c->path[k] = l;
+			materialize(c, &ch, gr[i].res.v);
+		}
+	}
+}
+
 static struct result
 solve(struct ctx *c, const struct node *nd, enum mode mode)
 {
 	const struct part *p4 = &nd->part[F4], *p6 = &nd->part[F6];
-	unsigned k = nd->depth, x;
+	unsigned k = nd->depth;
 	bool kids4 = p4->on && k < DEPTH4, kids6 = p6->on && k < DEPTH6;
 	const struct run *r4 = NULL, *r6 = NULL;
 	size_t n4 = 0, n6 = 0, ng, i;
@@ -821,8 +690,7 @@ solve(struct ctx *c, const struct node *nd, enum mode mode)
 	struct result res;
 	struct label l;
 	struct node ch;
-	char sub[ADDR_STRLEN];
-	int own = NX, w;
+	int own = NX;
 	bool target = is_target(nd), uniform;
 
 	if (c->err != 0)
@@ -859,16 +727,7 @@ solve(struct ctx *c, const struct node *nd, enum mode mode)
 	ng = solve_children(c, nd, mode, r4, n4, r6, n6);
 	gr = c->groups[k];
 	if (c->probe && mode == FOCUS) {
-		/* The region's parent: its group tells the region's result. */
-		for (i = 0; i < ng; i++) {
-			l = c->fpath[k];
-			if (l.v >= gr[i].first && l.v <= gr[i].last &&
-			    (gr[i].fam == FBOTH || gr[i].fam == l.fam)) {
-				c->pres = gr[i].res;
-				c->phit = true;
-				break;
-			}
-		}
+		probe_parent(c, k, gr, ng);
 		return MIXED;
 	}
 	if (target)
@@ -886,28 +745,7 @@ solve(struct ctx *c, const struct node *nd, enum mode mode)
 	if (mode == EMIT_NONE || c->err != 0)
 		return MIXED;
 
-	w = choose_wildcard(c, gr, ng);
-	if (mode == EMIT_ALL || mode == SHALLOW) {
-		if (target && !is_nx(c, own)) {
-			target_text(c, nd, sub, sizeof(sub));
-			put_listed(c, k, false, own, sub);
-		}
-		if (!is_nx(c, w))
-			put_wildcard(c, k, w);
-	}
-	for (i = 0; i < ng; i++) {
-		if (gr[i].res.mixed || same(c, gr[i].res.v, w))
-			continue;
-		for (x = gr[i].first; x <= gr[i].last; x++) {
-			l.v = (uint8_t)x;
-			l.fam = (uint8_t)gr[i].fam;
-			if (mode == FOCUS && !label_is_focus(c, k, l))
-				continue;
-			child_node(nd, l, r4, n4, r6, n6, &ch);
-			c->path[k] = l;
-			materialize(c, &ch, gr[i].res.v);
-		}
-	}
+	write_mixed(c, nd, mode, own, r4, n4, r6, n6, ng);
 	return MIXED;
 }
 
@@ -975,20 +813,20 @@ run_map(const struct zonemap_src *src, const struct addr *nets, size_t nnets, un
     bool shallow)
 {
 	struct ctx *c;
-	struct vec vc;
+	struct listing_vec vc;
 	struct node root;
 	struct result r = MIXED;
 	int rc;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return -ENOMEM;
-	if ((rc = gather(src, nets, nnets, &vc)) != 0) {
+	if ((rc = zonemap_gather(src, nets, nnets, &vc)) != 0) {
 		free(c);
 		return rc;
 	}
 	c->src = src;
-	c->e = vc.l.v;
-	c->n = vc.l.n;
+	c->e = vc.v;
+	c->n = vc.n;
 	c->cb = probe != NULL ? no_records : cb;
 	c->arg = arg;
 	c->fdepth = fdepth;
@@ -996,11 +834,11 @@ run_map(const struct zonemap_src *src, const struct addr *nets, size_t nnets, un
 	c->shallow = shallow;
 	if (fdepth > 0)
 		memcpy(c->fpath, fpath, fdepth * sizeof(*fpath));
-	if ((c->dollar = malloc(vc.l.n ? vc.l.n : 1)) == NULL) {
+	if ((c->dollar = malloc(vc.n ? vc.n : 1)) == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	memset(c->dollar, -1, vc.l.n);
+	memset(c->dollar, -1, vc.n);
 	root_node(c, &root);
 	if (root.part[F4].on || root.part[F6].on)
 		r = solve(c, &root, fdepth > 0 ? FOCUS : probe != NULL ? EMIT_NONE :
@@ -1010,7 +848,7 @@ run_map(const struct zonemap_src *src, const struct addr *nets, size_t nnets, un
 	rc = c->err;
 out:
 	free(c->dollar);
-	free(vc.l.v);
+	free(vc.v);
 	free(c);
 	return rc;
 }
