@@ -7,298 +7,7 @@
 #include "zonemap.h"
 #include "zonemap_impl.h"
 
-/*
- * The name tree below the apex: a node at depth k is an IPv4 prefix of 8k
- * bits when its labels are octets and k <= 4, and an IPv6 prefix of 4k bits
- * when they are nibbles; the labels 0-9 are both.  A node's "part" of a
- * family is that prefix with the entries strictly inside it (a contiguous
- * slice of the key-ordered array) and the entry governing the prefix as a
- * whole (the most specific one covering it).
- *
- * solve() works bottom-up.  A node whose addresses all answer alike is
- * "uniform" and writes nothing: its parent decides whether it needs a name.
- * Otherwise it is "mixed": it writes its own records, a wildcard with the
- * answer most of its children share, and a name (or wildcard) for each
- * uniform child that answers otherwise; mixed children wrote their own.
- */
-
-#define NX (-1)			/* no entry governs: not listed */
-#define DEPTH4 4		/* labels of an IPv4 address */
-#define DEPTH6 32		/* labels of an IPv6 address */
-#define RDATA_MAX 65535
-
-enum fam { F4 = 0, F6 = 1, FBOTH = 2 };	/* a label's family: 0-9 are both */
-/* SHALLOW: a node's own records and the names it gives its children, not theirs. */
-enum mode { EMIT_NONE, EMIT_ALL, FOCUS, SHALLOW };
-
-struct part {
-	bool on;
-	struct addr p;
-	int g;			/* governing entry or NX */
-	size_t lo, hi;		/* entries strictly inside p */
-};
-
-struct node {
-	unsigned depth;
-	struct part part[2];	/* [F4], [F6] */
-};
-
-struct result {
-	bool mixed;
-	int v;			/* the one answer of a uniform node */
-};
-
-/* Children first..last of a node that answer alike, or one child with entries inside. */
-struct run {
-	unsigned first, last;
-	int g;
-	size_t lo, hi;
-};
-
-/* Children of a node with their result, in label order. */
-struct group {
-	unsigned first, last;
-	enum fam fam;
-	struct result res;
-};
-
-struct label {
-	uint8_t v;
-	uint8_t fam;
-};
-
-/* One uniform group's answer as a sortable key, for choosing a wildcard. */
-struct tally {
-	uint8_t kind;		/* 0 not listed, 1 listed by code and reason, 2 an entry's own */
-	uint32_t a, b;
-	int v;			/* a representative entry */
-	size_t n;		/* children */
-	size_t order;		/* first group, for ties */
-};
-
-struct ctx {
-	const struct zonemap_src *src;
-	const struct listing *e;
-	size_t n;
-	int8_t *dollar;		/* per entry: -1 not yet known, else whether its text has '$' */
-	zonemap_cb cb;
-	void *arg;
-	int err;
-	unsigned fdepth;	/* FOCUS: depth of the region's name */
-	bool probe;		/* zonemap_node: find the region's result, write nothing */
-	bool shallow;		/* zonemap_shallow: the region's node in SHALLOW mode */
-	bool phit;		/* the probe found it: PRES */
-	struct result pres;
-	struct label fpath[DEPTH6];
-	struct label path[DEPTH6];	/* labels from the apex down to the current node */
-	struct run runs4[DEPTH4][256];
-	struct run runs6[DEPTH6][16];
-	struct group groups[DEPTH6 + 1][10 + 256 + 16];
-	struct tally tally[10 + 256 + 16];
-	char name[2 * DEPTH6 + 8];
-	uint8_t wire[2 * DEPTH6 + 8];
-	uint8_t rdata[RDATA_MAX];
-};
-
 static const struct result MIXED = { true, NX };
-
-/* ---- Answers ---- */
-
-static bool
-is_nx(const struct ctx *c, int v)
-{
-	return v < 0 || (c->e[v].flags & LISTING_EXCEPTION);
-}
-
-static uint32_t
-code_of(const struct ctx *c, int v)
-{
-	return c->e[v].code != 0 ? c->e[v].code : c->src->cz->code;
-}
-
-/* The TXT template of listed entry V: its reason, else the zone's text (may be empty). */
-static void
-text_of(struct ctx *c, int v, const char **t, size_t *n)
-{
-	uint32_t id = c->e[v].reason_id;
-	int rc;
-
-	if (id != 0 && c->src->rd != NULL) {
-		rc = store_text(c->src->rd, id, t, n);
-		if (rc == 0 && *n > 0)
-			return;
-		if (rc < 0 && rc != RB_ENOTFOUND && c->err == 0)
-			c->err = rc;
-	}
-	*t = c->src->cz->text;
-	*n = *t != NULL ? strlen(*t) : 0;
-}
-
-static bool
-has_dollar(struct ctx *c, int v)
-{
-	const char *t;
-	size_t n;
-
-	if (c->dollar[v] < 0) {
-		text_of(c, v, &t, &n);
-		c->dollar[v] = n > 0 && memchr(t, '$', n) != NULL;
-	}
-	return c->dollar[v] != 0;
-}
-
-/*
- * Do A and B give the same answer everywhere?  Not listed equals not
- * listed; two entries do when code and text agree and the text has no '$'
- * (which would show each one's own range).
- */
-static bool
-same(struct ctx *c, int a, int b)
-{
-	if (is_nx(c, a) || is_nx(c, b))
-		return is_nx(c, a) && is_nx(c, b);
-	if (a == b)
-		return true;
-	return code_of(c, a) == code_of(c, b) && c->e[a].reason_id == c->e[b].reason_id &&
-	    !has_dollar(c, a);
-}
-
-/* ---- Writing records ---- */
-
-static size_t
-label_text(struct label l, char *buf)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t n = 0;
-
-	if (l.fam == F6) {
-		buf[0] = hex[l.v & 15];
-		return 1;
-	}
-	if (l.v >= 100)
-		buf[n++] = (char)('0' + l.v / 100);
-	if (l.v >= 10)
-		buf[n++] = (char)('0' + l.v / 10 % 10);
-	buf[n++] = (char)('0' + l.v % 10);
-	return n;
-}
-
-/* The owner of depth DEPTH (or the wildcard below it) into c->name and c->wire. */
-static size_t
-owner(struct ctx *c, unsigned depth, bool wild)
-{
-	size_t t = 0, w = 0, n;
-	unsigned i;
-
-	if (wild) {
-		c->name[t++] = '*';
-		c->wire[w++] = 1;
-		c->wire[w++] = '*';
-	}
-	for (i = depth; i-- > 0;) {
-		if (t > 0)
-			c->name[t++] = '.';
-		n = label_text(c->path[i], c->name + t);
-		c->wire[w++] = (uint8_t)n;
-		memcpy(c->wire + w, c->name + t, n);
-		w += n;
-		t += n;
-	}
-	c->name[t] = '\0';
-	return w;
-}
-
-static void
-put(struct ctx *c, size_t wirelen, uint16_t type, const uint8_t *rdata, size_t rdlen)
-{
-	struct zonemap_rr rr;
-	int rc;
-
-	if (c->err != 0)
-		return;
-	rr.name = c->name;
-	rr.wire = c->wire;
-	rr.wirelen = wirelen;
-	rr.type = type;
-	rr.ttl = c->src->cz->ttl;
-	rr.rdata = rdata;
-	rr.rdlen = rdlen;
-	if ((rc = c->cb(c->arg, &rr)) != 0)
-		c->err = rc;
-}
-
-/*
- * TXT RDATA from template T[0..N) with each '$' replaced by SUB and each
- * "$$" by a literal '$', in character-strings of at most 255 octets (RFC
- * 1035 s3.3.14), as rbldbd sends it; cut at the RDATA limit.
- */
-size_t
-zonemap_txt_rdata(uint8_t *out, const char *t, size_t n, const char *sub)
-{
-	size_t len = 0, lenpos = 0, i, j, k, sublen = strlen(sub);
-	const char *s;
-	unsigned cur = 256;
-
-	for (i = 0; i < n; i++) {
-		if (t[i] == '$' && i + 1 < n && t[i + 1] == '$') {
-			s = t + i++;
-			k = 1;
-		} else {
-			s = t[i] == '$' ? sub : t + i;
-			k = t[i] == '$' ? sublen : 1;
-		}
-		for (j = 0; j < k; j++) {
-			if (cur >= 255) {
-				if (len + 2 > RDATA_MAX)
-					return len;
-				lenpos = len;
-				out[len++] = 0;
-				cur = 0;
-			} else if (len + 1 > RDATA_MAX) {
-				return len;
-			}
-			out[len++] = (uint8_t)s[j];
-			out[lenpos] = (uint8_t)++cur;
-		}
-	}
-	return len;
-}
-
-/* A and TXT of listed entry V at the name of DEPTH (or its wildcard); '$' shows SUB. */
-static void
-put_listed(struct ctx *c, unsigned depth, bool wild, int v, const char *sub)
-{
-	uint32_t code = code_of(c, v);
-	uint8_t a[4] = { (uint8_t)(code >> 24), (uint8_t)(code >> 16), (uint8_t)(code >> 8),
-	    (uint8_t)code };
-	size_t wl = owner(c, depth, wild), n;
-	const char *t;
-
-	put(c, wl, ZONEMAP_TYPE_A, a, 4);
-	text_of(c, v, &t, &n);
-	if (n > 0)
-		put(c, wl, ZONEMAP_TYPE_TXT, c->rdata, zonemap_txt_rdata(c->rdata, t, n, sub));
-}
-
-/* A name that must exist without listing anything: only a TXT saying so. */
-static void
-put_unlisted(struct ctx *c, unsigned depth, int v)
-{
-	const char *t = v >= 0 ? ZONEMAP_TXT_EXCEPTED : ZONEMAP_TXT_UNLISTED;
-	size_t wl = owner(c, depth, false);
-
-	put(c, wl, ZONEMAP_TYPE_TXT, c->rdata, zonemap_txt_rdata(c->rdata, t, strlen(t), ""));
-}
-
-/* Listed entry V as a wildcard below the name of DEPTH; '$' shows V's range. */
-static void
-put_wildcard(struct ctx *c, unsigned depth, int v)
-{
-	char range[ADDR_STRLEN];
-
-	addr_format(&c->e[v].net, range, sizeof(range));
-	put_listed(c, depth, true, v, range);
-}
 
 /* ---- The tree ---- */
 
@@ -465,18 +174,18 @@ materialize(struct ctx *c, const struct node *ch, int v)
 {
 	char sub[ADDR_STRLEN];
 
-	if (is_nx(c, v)) {
+	if (zm_is_nx(c, v)) {
 		/* Without a wildcard below it, every name under it is NXDOMAIN. */
-		put_unlisted(c, ch->depth, v);
+		zm_put_unlisted(c, ch->depth, v);
 		return;
 	}
 	if (is_target(ch)) {
 		target_text(c, ch, sub, sizeof(sub));
-		put_listed(c, ch->depth, false, v, sub);
+		zm_put_listed(c, ch->depth, false, v, sub);
 		if (!has_children(ch))
 			return;
 	}
-	put_wildcard(c, ch->depth, v);
+	zm_put_wildcard(c, ch->depth, v);
 }
 
 static bool
@@ -560,14 +269,14 @@ solve_children(struct ctx *c, const struct node *nd, enum mode mode, const struc
 }
 
 /*
- * Answers as sortable keys: equal keys are same() answers.  Texts with '$'
+ * Answers as sortable keys: equal keys are zm_same() answers.  Texts with '$'
  * make every entry an answer of its own.
  */
 static void
 answer_key(struct ctx *c, int v, struct tally *t)
 {
-	t->kind = is_nx(c, v) ? 0 : has_dollar(c, v) ? 2 : 1;
-	t->a = t->kind == 1 ? code_of(c, v) : t->kind == 2 ? (uint32_t)v : 0;
+	t->kind = zm_is_nx(c, v) ? 0 : zm_has_dollar(c, v) ? 2 : 1;
+	t->a = t->kind == 1 ? zm_code_of(c, v) : t->kind == 2 ? (uint32_t)v : 0;
 	t->b = t->kind == 1 ? c->e[v].reason_id : 0;
 	t->v = v;
 }
@@ -611,7 +320,7 @@ choose_wildcard(struct ctx *c, const struct group *gr, size_t ng)
 		    t[j].b == t[i].b; j++)
 			cnt += t[j].n;
 		if (cnt > best || (cnt == best && (t[i].kind == 0 ||
-		    (!is_nx(c, w) && t[i].order < bestorder)))) {
+		    (!zm_is_nx(c, w) && t[i].order < bestorder)))) {
 			best = cnt;
 			bestorder = t[i].order;
 			w = t[i].v;
@@ -656,15 +365,15 @@ write_mixed(struct ctx *c, const struct node *nd, enum mode mode, int own, const
 
 	w = choose_wildcard(c, gr, ng);
 	if (mode == EMIT_ALL || mode == SHALLOW) {
-		if (!is_nx(c, own)) {
+		if (!zm_is_nx(c, own)) {
 			target_text(c, nd, sub, sizeof(sub));
-			put_listed(c, k, false, own, sub);
+			zm_put_listed(c, k, false, own, sub);
 		}
-		if (!is_nx(c, w))
-			put_wildcard(c, k, w);
+		if (!zm_is_nx(c, w))
+			zm_put_wildcard(c, k, w);
 	}
 	for (i = 0; i < ng; i++) {
-		if (gr[i].res.mixed || same(c, gr[i].res.v, w))
+		if (gr[i].res.mixed || zm_same(c, gr[i].res.v, w))
 			continue;
 		for (x = gr[i].first; x <= gr[i].last; x++) {
 			l.v = (uint8_t)x;
@@ -699,7 +408,7 @@ solve(struct ctx *c, const struct node *nd, enum mode mode)
 	if ((!kids4 || p4->lo == p4->hi) && (!kids6 || p6->lo == p6->hi)) {
 		res.mixed = false;
 		res.v = p4->on ? p4->g : p6->g;
-		if (!(p4->on && p6->on) || same(c, p4->g, p6->g)) {
+		if (!(p4->on && p6->on) || zm_same(c, p4->g, p6->g)) {
 			if (c->probe && mode == FOCUS) {
 				/* The region lies in a part that answers alike throughout. */
 				c->pres = res;
@@ -737,7 +446,7 @@ solve(struct ctx *c, const struct node *nd, enum mode mode)
 	res.v = target ? own : gr[0].res.v;
 	uniform = true;
 	for (i = 0; i < ng && uniform; i++)
-		uniform = !gr[i].res.mixed && same(c, res.v, gr[i].res.v);
+		uniform = !gr[i].res.mixed && zm_same(c, res.v, gr[i].res.v);
 	if (uniform) {
 		res.mixed = false;
 		return res;
@@ -798,9 +507,9 @@ answer_of(struct ctx *c, struct result r, struct zonemap_answer *out)
 		return;
 	}
 	out->kind = ZONEMAP_LISTED;
-	out->code = code_of(c, r.v);
+	out->code = zm_code_of(c, r.v);
 	out->reason_id = c->e[r.v].reason_id;
-	if (has_dollar(c, r.v)) {
+	if (zm_has_dollar(c, r.v)) {
 		out->own = true;
 		out->entry = c->e[r.v].net;
 	}
