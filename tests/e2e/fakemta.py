@@ -16,6 +16,8 @@ MODE says what it relays:
   busy      421 instead of a banner
   tempfail  450 to every RCPT
   tarpit    never says anything
+  hold      like tarpit; LOG gets "max N" each time the number of
+            connections held at once reaches a new maximum N
 Each message it relays goes to CMD's standard input (a drop box's pipe);
 LOG gets one line per accepted RCPT.
 """
@@ -23,6 +25,10 @@ import socket
 import subprocess
 import sys
 import threading
+
+HELD = 0
+MAX_HELD = 0
+HELD_LOCK = threading.Lock()
 
 MODE = sys.argv[1]
 DELIVER = None
@@ -59,7 +65,7 @@ def serve(conn):
     def say(line):
         conn.sendall(line.encode() + b'\r\n')
 
-    if MODE == 'tarpit':
+    if MODE in ('tarpit', 'hold'):
         while f.readline():
             pass
         return
@@ -124,13 +130,29 @@ def serve(conn):
             say('502 5.5.2 not implemented')
 
 
+def held(delta):
+    """hold mode: count the connections open now, log each new maximum."""
+    global HELD, MAX_HELD
+    with HELD_LOCK:
+        HELD += delta
+        if HELD > MAX_HELD:
+            MAX_HELD = HELD
+            if LOG:
+                with open(LOG, 'a') as lf:
+                    lf.write('max %d\n' % MAX_HELD)
+
+
 def handle(conn):
+    if MODE == 'hold':
+        held(1)
     try:
         serve(conn)
     except OSError:
         pass
     finally:
         conn.close()
+        if MODE == 'hold':
+            held(-1)
 
 
 def main():
