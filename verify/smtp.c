@@ -42,6 +42,7 @@ struct smtp_session {
 	char note[256];
 	char literal[ADDR_STRLEN + 8], host[256];
 	char rcpt[600];		/* RCPT TO of the form being tried */
+	char rand[17];		/* the random label of the random-subdomain sender */
 	char in[REPLY_MAX];
 	size_t inlen, scan;	/* input held; how far it was read into lines */
 	bool ended;		/* session_end was called */
@@ -158,6 +159,7 @@ try_form(struct smtp_session *s)
 	fp.from = s->p.from;
 	fp.literal = s->literal;
 	fp.host = s->host;
+	fp.rand = s->rand;
 	if (form_build(s->form, &fp, mail, sizeof(mail), rcpt, sizeof(rcpt)) != 0) {
 		decide(s, SMTP_INCONCLUSIVE, "form %u does not fit a command", s->form);
 		quit(s);
@@ -462,6 +464,21 @@ free_on_close(uv_handle_t *h)
 	free(h->data);
 }
 
+/* A DNS label no filter can know beforehand: "r" and 14 random hex digits. */
+static void
+random_label(char *out, size_t len, uint64_t job)
+{
+	unsigned char b[7];
+	size_t i;
+
+	if (uv_random(NULL, NULL, b, sizeof(b), 0, NULL) != 0)
+		for (i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)((job * 0x9e3779b97f4a7c15ULL) >> (8 * i));
+	out[0] = 'r';
+	for (i = 0; i < sizeof(b) && 2 * i + 2 < len; i++)
+		snprintf(out + 1 + 2 * i, len - 1 - 2 * i, "%02x", b[i]);
+}
+
 int
 smtp_start(uv_loop_t *loop, const struct smtp_params *p, smtp_done_cb cb, void *arg)
 {
@@ -480,6 +497,7 @@ smtp_start(uv_loop_t *loop, const struct smtp_params *p, smtp_done_cb cb, void *
 	snprintf(s->literal, sizeof(s->literal), p->target.fam == ADDR_V4 ? "[%s]" :
 	    "[IPv6:%s]", a);
 	snprintf(s->host, sizeof(s->host), "%s", s->literal);
+	random_label(s->rand, sizeof(s->rand), p->job);
 	if ((rc = uv_timer_init(loop, &s->timer)) < 0) {
 		free(s);
 		return rc;

@@ -11,6 +11,7 @@ MODE says what it relays:
   bang      only UUCP bang paths (domain!user)
   route     only RFC 821 source routes (<@host:user@domain>)
   quoted    only quoted local parts ("user@domain")
+  subdomain only from a sender in a subdomain of the recipient's domain
   helo      like open, but answers EHLO with 500 (HELO fallback)
   auth      530 to MAIL (authentication required)
   busy      421 instead of a banner
@@ -45,7 +46,10 @@ while args:
         sys.exit('fakemta.py: unknown argument ' + args[0])
 
 
-def accepts(rcpt):
+def accepts(rcpt, sender):
+    if MODE == 'subdomain':
+        domain = rcpt.strip('<>').rpartition('@')[2]
+        return bool(domain) and sender.strip('<>').endswith('.' + domain)
     if MODE in ('open', 'discard', 'helo'):
         return True
     if MODE == 'percent':
@@ -74,6 +78,7 @@ def serve(conn):
         return
     say('220 fake.mta.test ESMTP fake')
     rcpts = []
+    sender = ''
     while True:
         line = f.readline()
         if not line:
@@ -93,12 +98,13 @@ def serve(conn):
                 say('530 5.7.0 Authentication required')
             else:
                 rcpts = []
+                sender = cmd[10:].strip()
                 say('250 2.1.0 ok')
         elif verb == 'RCPT':
             rcpt = cmd[8:].strip()
             if MODE == 'tempfail':
                 say('450 4.7.1 try again later')
-            elif accepts(rcpt):
+            elif accepts(rcpt, sender):
                 rcpts.append(rcpt)
                 if LOG:
                     with open(LOG, 'a') as lf:
