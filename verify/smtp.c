@@ -5,7 +5,9 @@
  * forms.c are tried in order on one connection (RSET between them); the
  * first RCPT accepted gets DATA and the message, and the test stops there:
  * at most one relayed message per run.  530 anywhere means authentication
- * is required (closed); 421 ends the test as inconclusive.
+ * is required (closed); 421 ends the test as inconclusive, except a 421
+ * greeting, after which the tester connects once more, RETRY_PAUSE later
+ * (RFC 5321 s3.8: 421 closes the session, a client may try again later).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -18,6 +20,7 @@
 #include "smtp.h"
 #include "verify_cookie.h"
 
+#define RETRY_PAUSE 5		/* seconds before the one new connection after a 421 greeting */
 #define REPLY_MAX 65536		/* a longer reply is not SMTP (RFC 5321 s4.5.3.1.5: 512 a line) */
 
 enum step { ST_CONNECT, ST_BANNER, ST_EHLO, ST_HELO, ST_RSET, ST_MAIL, ST_RCPT, ST_DATA,
@@ -36,6 +39,7 @@ struct smtp_session {
 	enum step step;
 	unsigned form;		/* the form being tried */
 	bool saw_temp;		/* a 4xx to some form: the server did not say no */
+	bool retried;		/* the one new connection after a 421 greeting was made */
 	bool decided;
 	enum smtp_outcome out;
 	unsigned out_form;
@@ -56,6 +60,7 @@ struct wreq {
 };
 
 static void session_end(struct smtp_session *s);
+static void on_close(uv_handle_t *h);
 
 static void
 decide(struct smtp_session *s, enum smtp_outcome out, const char *fmt, ...)
@@ -216,12 +221,67 @@ banner_host(struct smtp_session *s, const char *line, size_t len)
 		snprintf(s->host, sizeof(s->host), "%s", s->literal);
 }
 
+static void on_connect(uv_connect_t *req, int status);
+
+static void
+on_retry(uv_timer_t *t)
+{
+	struct smtp_session *s = t->data;
+	int rc;
+
+	transcript_note(&s->tr, "connecting again");
+	s->step = ST_CONNECT;
+	if ((rc = uv_tcp_connect(&s->creq, &s->tcp, (const struct sockaddr *)&s->p.peer,
+	    on_connect)) < 0) {
+		decide(s, SMTP_INCONCLUSIVE, "no connection: %s", uv_strerror(rc));
+		session_end(s);
+		return;
+	}
+	arm(s, s->p.timeout);
+}
+
+static void
+on_retry_closed(uv_handle_t *h)
+{
+	struct smtp_session *s = h->data;
+	int rc;
+
+	s->inlen = s->scan = 0;
+	if ((rc = uv_tcp_init(s->loop, &s->tcp)) < 0) {
+		/* No TCP handle to close: only the timer is left. */
+		decide(s, SMTP_INCONCLUSIVE, "no new connection: %s", uv_strerror(rc));
+		s->ended = true;
+		s->closing = 1;
+		uv_close((uv_handle_t *)&s->timer, on_close);
+		return;
+	}
+	s->tcp.data = s;
+	uv_timer_start(&s->timer, on_retry, (uint64_t)RETRY_PAUSE * 1000, 0);
+}
+
+/* A 421 greeting: this connection is closed, one more is made later. */
+static void
+retry_later(struct smtp_session *s)
+{
+	s->retried = true;
+	s->step = ST_CONNECT;	/* no more replies are read from this connection */
+	transcript_note(&s->tr, "421 greeting: the server closes the connection; trying "
+	    "once more in %u s", (unsigned)RETRY_PAUSE);
+	uv_timer_stop(&s->timer);
+	uv_read_stop((uv_stream_t *)&s->tcp);
+	uv_close((uv_handle_t *)&s->tcp, on_retry_closed);
+}
+
 /* A complete reply with code CODE: what to do next. */
 static void
 on_reply(struct smtp_session *s, int code, const char *first, size_t firstlen)
 {
 	int cls = code / 100;
 
+	if (code == 421 && s->step == ST_BANNER && !s->retried) {
+		retry_later(s);
+		return;
+	}
 	if (code == 421) {
 		decide(s, SMTP_INCONCLUSIVE, "421 at %s: the server is closing the connection",
 		    step_names[s->step]);
@@ -342,7 +402,7 @@ parse_input(struct smtp_session *s)
 	size_t firstlen = 0;
 	int code;
 
-	while (!s->ended) {
+	while (!s->ended && s->step != ST_CONNECT) {
 		nl = memchr(s->in + s->scan, '\n', s->inlen - s->scan);
 		if (nl == NULL) {
 			if (s->inlen == sizeof(s->in)) {

@@ -15,6 +15,7 @@ MODE says what it relays:
   helo      like open, but answers EHLO with 500 (HELO fallback)
   auth      530 to MAIL (authentication required)
   busy      421 instead of a banner
+  busyonce  421 instead of the first connection's banner, then like open
   tempfail  450 to every RCPT
   tarpit    never says anything
   hold      like tarpit; LOG gets "max N" each time the number of
@@ -46,11 +47,20 @@ while args:
         sys.exit('fakemta.py: unknown argument ' + args[0])
 
 
+CONNECTIONS = []
+
+
+def first_connection():
+    with HELD_LOCK:
+        CONNECTIONS.append(1)
+        return len(CONNECTIONS) == 1
+
+
 def accepts(rcpt, sender):
     if MODE == 'subdomain':
         domain = rcpt.strip('<>').rpartition('@')[2]
         return bool(domain) and sender.strip('<>').endswith('.' + domain)
-    if MODE in ('open', 'discard', 'helo'):
+    if MODE in ('open', 'discard', 'helo', 'busyonce'):
         return True
     if MODE == 'percent':
         return '%' in rcpt
@@ -73,7 +83,7 @@ def serve(conn):
         while f.readline():
             pass
         return
-    if MODE == 'busy':
+    if MODE == 'busy' or (MODE == 'busyonce' and first_connection()):
         say('421 fake.mta.test busy, try later')
         return
     say('220 fake.mta.test ESMTP fake')

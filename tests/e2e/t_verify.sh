@@ -130,7 +130,10 @@ expect_match "a closed relay's transcript has all 20 forms" \
     'form 20: sender in a random subdomain' "$(job_field 192.0.2.17 transcript)"
 verdict "authentication required (530)" 192.0.2.18 auth closed
 expect_match "the note says 530" '530' "$(job_field 192.0.2.18 note)"
-verdict "421 instead of a banner" 192.0.2.19 busy inconclusive
+verdict "421 instead of a banner, twice" 192.0.2.19 busy inconclusive
+expect_match "a 421 greeting gets one more connection" \
+    'connecting again.*421 at banner' "$(job_field 192.0.2.19 transcript | tr '\n' ' ')"
+verdict "421 greeting, then open on the next connection" 192.0.2.24 busyonce confirmed 1
 verdict "a tarpit: the timeout is inconclusive, never closed" 192.0.2.20 tarpit inconclusive
 expect_match "the note says timeout" 'timeout waiting for the reply to banner' \
     "$(job_field 192.0.2.20 note)"
