@@ -3,7 +3,9 @@
  * mistake, then the routing tricks RFC 2505 s2.1 names (the percent hack,
  * source routes, UUCP bang paths) and quoted local parts, each against the
  * target's address literal and its banner name.  In the order the known
- * testers used, plain forms first, so a wide-open relay is found at once.
+ * testers used, plain forms first, so a wide-open relay is found at once;
+ * the random-subdomain sender came later and is last, so that the stored
+ * numbers of the older forms keep their meaning.
  */
 #include <stdio.h>
 
@@ -11,7 +13,7 @@
 
 struct form {
 	const char *name;
-	const char *mail;	/* printf-like: %L %D %F %T %H */
+	const char *mail;	/* printf-like: %L %D %F %T %H %R */
 	const char *rcpt;
 };
 
@@ -35,6 +37,7 @@ static const struct form forms[FORM_COUNT] = {
 	{ "bang path", "<%F@%T>", "<%D!%L>" },
 	{ "bang path, literal", "<%F@%T>", "<%D!%L@%T>" },
 	{ "bang path, host name", "<%F@%T>", "<%D!%L@%H>" },
+	{ "sender in a random subdomain", "<%F@%R.%D>", "<%L@%D>" },
 };
 
 const char *
@@ -43,7 +46,7 @@ form_name(unsigned n)
 	return n >= 1 && n <= FORM_COUNT ? forms[n - 1].name : "?";
 }
 
-/* Expand TEMPLATE: %L %D %F %T %H as in struct form_parts, %% a percent sign. */
+/* Expand TEMPLATE: %L %D %F %T %H %R as in struct form_parts, %% a percent sign. */
 static int
 expand(const char *t, const struct form_parts *p, char *out, size_t len)
 {
@@ -60,6 +63,7 @@ expand(const char *t, const struct form_parts *p, char *out, size_t len)
 			case 'F': s = p->from; break;
 			case 'T': s = p->literal; break;
 			case 'H': s = p->host; break;
+			case 'R': s = p->rand != NULL ? p->rand : "r"; break;
 			default: s = "%"; break;
 			}
 		}

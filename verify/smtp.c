@@ -5,7 +5,9 @@
  * forms.c are tried in order on one connection (RSET between them); the
  * first RCPT accepted gets DATA and the message, and the test stops there:
  * at most one relayed message per run.  530 anywhere means authentication
- * is required (closed); 421 ends the test as inconclusive.
+ * is required (closed); 421 ends the test as inconclusive, except a 421
+ * greeting, after which the tester connects once more, RETRY_PAUSE later
+ * (RFC 5321 s3.8: 421 closes the session, a client may try again later).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -18,6 +20,7 @@
 #include "smtp.h"
 #include "verify_cookie.h"
 
+#define RETRY_PAUSE 5		/* seconds before the one new connection after a 421 greeting */
 #define REPLY_MAX 65536		/* a longer reply is not SMTP (RFC 5321 s4.5.3.1.5: 512 a line) */
 
 enum step { ST_CONNECT, ST_BANNER, ST_EHLO, ST_HELO, ST_RSET, ST_MAIL, ST_RCPT, ST_DATA,
@@ -36,12 +39,14 @@ struct smtp_session {
 	enum step step;
 	unsigned form;		/* the form being tried */
 	bool saw_temp;		/* a 4xx to some form: the server did not say no */
+	bool retried;		/* the one new connection after a 421 greeting was made */
 	bool decided;
 	enum smtp_outcome out;
 	unsigned out_form;
 	char note[256];
 	char literal[ADDR_STRLEN + 8], host[256];
 	char rcpt[600];		/* RCPT TO of the form being tried */
+	char rand[17];		/* the random label of the random-subdomain sender */
 	char in[REPLY_MAX];
 	size_t inlen, scan;	/* input held; how far it was read into lines */
 	bool ended;		/* session_end was called */
@@ -55,6 +60,7 @@ struct wreq {
 };
 
 static void session_end(struct smtp_session *s);
+static void on_close(uv_handle_t *h);
 
 static void
 decide(struct smtp_session *s, enum smtp_outcome out, const char *fmt, ...)
@@ -158,6 +164,7 @@ try_form(struct smtp_session *s)
 	fp.from = s->p.from;
 	fp.literal = s->literal;
 	fp.host = s->host;
+	fp.rand = s->rand;
 	if (form_build(s->form, &fp, mail, sizeof(mail), rcpt, sizeof(rcpt)) != 0) {
 		decide(s, SMTP_INCONCLUSIVE, "form %u does not fit a command", s->form);
 		quit(s);
@@ -212,6 +219,57 @@ banner_host(struct smtp_session *s, const char *line, size_t len)
 	s->host[n] = '\0';
 	if (n == 0 || strchr(s->host, '.') == NULL)
 		snprintf(s->host, sizeof(s->host), "%s", s->literal);
+}
+
+static void on_connect(uv_connect_t *req, int status);
+
+static void
+on_retry(uv_timer_t *t)
+{
+	struct smtp_session *s = t->data;
+	int rc;
+
+	transcript_note(&s->tr, "connecting again");
+	s->step = ST_CONNECT;
+	if ((rc = uv_tcp_connect(&s->creq, &s->tcp, (const struct sockaddr *)&s->p.peer,
+	    on_connect)) < 0) {
+		decide(s, SMTP_INCONCLUSIVE, "no connection: %s", uv_strerror(rc));
+		session_end(s);
+		return;
+	}
+	arm(s, s->p.timeout);
+}
+
+static void
+on_retry_closed(uv_handle_t *h)
+{
+	struct smtp_session *s = h->data;
+	int rc;
+
+	s->inlen = s->scan = 0;
+	if ((rc = uv_tcp_init(s->loop, &s->tcp)) < 0) {
+		/* No TCP handle to close: only the timer is left. */
+		decide(s, SMTP_INCONCLUSIVE, "no new connection: %s", uv_strerror(rc));
+		s->ended = true;
+		s->closing = 1;
+		uv_close((uv_handle_t *)&s->timer, on_close);
+		return;
+	}
+	s->tcp.data = s;
+	uv_timer_start(&s->timer, on_retry, (uint64_t)RETRY_PAUSE * 1000, 0);
+}
+
+/* A 421 greeting: this connection is closed, one more is made later. */
+static void
+retry_later(struct smtp_session *s)
+{
+	s->retried = true;
+	s->step = ST_CONNECT;	/* no more replies are read from this connection */
+	transcript_note(&s->tr, "421 greeting: the server closes the connection; trying "
+	    "once more in %u s", (unsigned)RETRY_PAUSE);
+	uv_timer_stop(&s->timer);
+	uv_read_stop((uv_stream_t *)&s->tcp);
+	uv_close((uv_handle_t *)&s->tcp, on_retry_closed);
 }
 
 /* A reply to the banner, EHLO, HELO or RSET: on to a form, or a verdict. */
@@ -317,6 +375,10 @@ on_transaction_reply(struct smtp_session *s, int code)
 static void
 on_reply(struct smtp_session *s, int code, const char *first, size_t firstlen)
 {
+	if (code == 421 && s->step == ST_BANNER && !s->retried) {
+		retry_later(s);
+		return;
+	}
 	if (code == 421) {
 		decide(s, SMTP_INCONCLUSIVE, "421 at %s: the server is closing the connection",
 		    step_names[s->step]);
@@ -377,7 +439,7 @@ parse_input(struct smtp_session *s)
 	size_t firstlen = 0;
 	int code;
 
-	while (!s->ended) {
+	while (!s->ended && s->step != ST_CONNECT) {
 		nl = memchr(s->in + s->scan, '\n', s->inlen - s->scan);
 		if (nl == NULL) {
 			if (s->inlen == sizeof(s->in)) {
@@ -499,6 +561,21 @@ free_on_close(uv_handle_t *h)
 	free(h->data);
 }
 
+/* A DNS label no filter can know beforehand: "r" and 14 random hex digits. */
+static void
+random_label(char *out, size_t len, uint64_t job)
+{
+	unsigned char b[7];
+	size_t i;
+
+	if (uv_random(NULL, NULL, b, sizeof(b), 0, NULL) != 0)
+		for (i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)((job * 0x9e3779b97f4a7c15ULL) >> (8 * i));
+	out[0] = 'r';
+	for (i = 0; i < sizeof(b) && 2 * i + 2 < len; i++)
+		snprintf(out + 1 + 2 * i, len - 1 - 2 * i, "%02x", b[i]);
+}
+
 int
 smtp_start(uv_loop_t *loop, const struct smtp_params *p, smtp_done_cb cb, void *arg)
 {
@@ -517,6 +594,7 @@ smtp_start(uv_loop_t *loop, const struct smtp_params *p, smtp_done_cb cb, void *
 	snprintf(s->literal, sizeof(s->literal), p->target.fam == ADDR_V4 ? "[%s]" :
 	    "[IPv6:%s]", a);
 	snprintf(s->host, sizeof(s->host), "%s", s->literal);
+	random_label(s->rand, sizeof(s->rand), p->job);
 	if ((rc = uv_timer_init(loop, &s->timer)) < 0) {
 		free(s);
 		return rc;

@@ -11,11 +11,15 @@ MODE says what it relays:
   bang      only UUCP bang paths (domain!user)
   route     only RFC 821 source routes (<@host:user@domain>)
   quoted    only quoted local parts ("user@domain")
+  subdomain only from a sender in a subdomain of the recipient's domain
   helo      like open, but answers EHLO with 500 (HELO fallback)
   auth      530 to MAIL (authentication required)
   busy      421 instead of a banner
+  busyonce  421 instead of the first connection's banner, then like open
   tempfail  450 to every RCPT
   tarpit    never says anything
+  hold      like tarpit; LOG gets "max N" each time the number of
+            connections held at once reaches a new maximum N
 Each message it relays goes to CMD's standard input (a drop box's pipe);
 LOG gets one line per accepted RCPT.
 """
@@ -23,6 +27,10 @@ import socket
 import subprocess
 import sys
 import threading
+
+HELD = 0
+MAX_HELD = 0
+HELD_LOCK = threading.Lock()
 
 MODE = sys.argv[1]
 DELIVER = None
@@ -39,8 +47,20 @@ while args:
         sys.exit('fakemta.py: unknown argument ' + args[0])
 
 
-def accepts(rcpt):
-    if MODE in ('open', 'discard', 'helo'):
+CONNECTIONS = []
+
+
+def first_connection():
+    with HELD_LOCK:
+        CONNECTIONS.append(1)
+        return len(CONNECTIONS) == 1
+
+
+def accepts(rcpt, sender):
+    if MODE == 'subdomain':
+        domain = rcpt.strip('<>').rpartition('@')[2]
+        return bool(domain) and sender.strip('<>').endswith('.' + domain)
+    if MODE in ('open', 'discard', 'helo', 'busyonce'):
         return True
     if MODE == 'percent':
         return '%' in rcpt
@@ -59,15 +79,16 @@ def serve(conn):
     def say(line):
         conn.sendall(line.encode() + b'\r\n')
 
-    if MODE == 'tarpit':
+    if MODE in ('tarpit', 'hold'):
         while f.readline():
             pass
         return
-    if MODE == 'busy':
+    if MODE == 'busy' or (MODE == 'busyonce' and first_connection()):
         say('421 fake.mta.test busy, try later')
         return
     say('220 fake.mta.test ESMTP fake')
     rcpts = []
+    sender = ''
     while True:
         line = f.readline()
         if not line:
@@ -87,12 +108,13 @@ def serve(conn):
                 say('530 5.7.0 Authentication required')
             else:
                 rcpts = []
+                sender = cmd[10:].strip()
                 say('250 2.1.0 ok')
         elif verb == 'RCPT':
             rcpt = cmd[8:].strip()
             if MODE == 'tempfail':
                 say('450 4.7.1 try again later')
-            elif accepts(rcpt):
+            elif accepts(rcpt, sender):
                 rcpts.append(rcpt)
                 if LOG:
                     with open(LOG, 'a') as lf:
@@ -124,13 +146,29 @@ def serve(conn):
             say('502 5.5.2 not implemented')
 
 
+def held(delta):
+    """hold mode: count the connections open now, log each new maximum."""
+    global HELD, MAX_HELD
+    with HELD_LOCK:
+        HELD += delta
+        if HELD > MAX_HELD:
+            MAX_HELD = HELD
+            if LOG:
+                with open(LOG, 'a') as lf:
+                    lf.write('max %d\n' % MAX_HELD)
+
+
 def handle(conn):
+    if MODE == 'hold':
+        held(1)
     try:
         serve(conn)
     except OSError:
         pass
     finally:
         conn.close()
+        if MODE == 'hold':
+            held(-1)
 
 
 def main():

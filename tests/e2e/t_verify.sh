@@ -122,12 +122,18 @@ verdict "percent hack only" 192.0.2.13 percent confirmed 8
 verdict "quoted local part only" 192.0.2.14 quoted confirmed 10
 verdict "source route only" 192.0.2.15 route confirmed 15
 verdict "bang path only" 192.0.2.16 bang confirmed 17
+verdict "sender in a random subdomain only" 192.0.2.23 subdomain confirmed 20
+expect_match "the sender's subdomain is a random label" \
+    '>>> MAIL FROM:<[^@]*@r[0-9a-f]{14}\.dropbox\.test>' "$(job_field 192.0.2.23 transcript)"
 verdict "closed relay" 192.0.2.17 closed closed
-expect_match "a closed relay's transcript has all 19 forms" 'form 19: bang path, host name' \
-    "$(job_field 192.0.2.17 transcript)"
+expect_match "a closed relay's transcript has all 20 forms" \
+    'form 20: sender in a random subdomain' "$(job_field 192.0.2.17 transcript)"
 verdict "authentication required (530)" 192.0.2.18 auth closed
 expect_match "the note says 530" '530' "$(job_field 192.0.2.18 note)"
-verdict "421 instead of a banner" 192.0.2.19 busy inconclusive
+verdict "421 instead of a banner, twice" 192.0.2.19 busy inconclusive
+expect_match "a 421 greeting gets one more connection" \
+    'connecting again.*421 at banner' "$(job_field 192.0.2.19 transcript | tr '\n' ' ')"
+verdict "421 greeting, then open on the next connection" 192.0.2.24 busyonce confirmed 1
 verdict "a tarpit: the timeout is inconclusive, never closed" 192.0.2.20 tarpit inconclusive
 expect_match "the note says timeout" 'timeout waiting for the reply to banner' \
     "$(job_field 192.0.2.20 note)"

@@ -23,6 +23,8 @@ rb_ok "report a listed address" report 192.0.2.5 --reason "open relay $XSS" \
 rb_ok "report an IPv6 range" report 2001:db8::/48 --reason "v6 relay range"
 rb_ok "report in the self zone" report 198.51.100.7 --zone $ZSELF --reason "relay"
 rb_ok "report in the retest zone" report 203.0.113.9 --zone $ZRETEST --reason "relay"
+rb_ok "report in the retest zone, still open later" report 203.0.113.10 --zone $ZRETEST \
+    --reason "relay"
 rb_ok "report to reject later" report 192.0.2.77 --reason "relay"
 start_server || finish
 start_web || finish
@@ -190,6 +192,28 @@ rb_ok "retest: rbldb requests --all" requests --zone $ZRETEST --all
 expect_match "retest: the request is accepted by the test" 'accepted' "$RB_OUT"
 wf "/lookup?ip=203.0.113.9"
 expect_match "retest: the page tells the requester the verdict" 'found no open relay' "$BODY"
+
+# A retest that finds the relay still open rejects the request: the fake
+# MTA relays the test message to the drop box (verify-receive).
+tok=$(web_token 203.0.113.10)
+wr 203.0.113.10 $ZRETEST "closed, honest" "$tok"
+expect_eq "retest, still open: POST redirects" 303 "$WEB_STATUS"
+if [ "$(id -u)" -eq 0 ]; then
+	chown -R nobody "$T/db"
+fi
+python3 "$E2E_DIR/fakemta.py" open --deliver "$RBLDB -c $CONF verify-receive" \
+    >"$T/mta-open.out" 2>&1 &
+MTA_PID=$!
+poll_until 20 grep -q '^ready ' "$T/mta-open.out"
+rb verify 203.0.113.10 --zone "$ZRETEST" \
+    --connect "127.0.0.1:$(awk '/^ready/ {print $2}' "$T/mta-open.out")"
+kill "$MTA_PID" 2>/dev/null; wait "$MTA_PID" 2>/dev/null
+[ "$(id -u)" -eq 0 ] && chown -R root "$T/db"
+expect_match "retest, still open: the relay test confirms it" "confirmed" "$RB_OUT $RB_ERR"
+rb_ok "retest, still open: rbldb requests --all" requests --zone $ZRETEST --all
+expect_match "retest, still open: the request is rejected by the test" \
+    '203\.0\.113\.10.*rejected|rejected.*203\.0\.113\.10' "$RB_OUT"
+check "retest, still open: still listed in the DNS" dns_is 127.0.0.2 10.113.0.203.$ZRETEST A
 
 # ---- not listed ----
 wr 192.0.2.6 $ZONE "x" "$(web_token 198.51.100.7)"

@@ -79,7 +79,7 @@ static void
 test_forms_build_the_catalogue(void **state)
 {
 	struct form_parts p = { "verify", "dropbox.test", "relaytest", "[192.0.2.7]",
-		"mx.example.net" };
+		"mx.example.net", "r0123abcd" };
 	char mail[256], rcpt[256];
 
 	(void)state;
@@ -94,8 +94,11 @@ test_forms_build_the_catalogue(void **state)
 	assert_string_equal(rcpt, "<@mx.example.net:verify@dropbox.test>");
 	assert_int_equal(form_build(17, &p, mail, sizeof(mail), rcpt, sizeof(rcpt)), 0);
 	assert_string_equal(rcpt, "<dropbox.test!verify>");
-	assert_int_equal(form_build(FORM_COUNT, &p, mail, sizeof(mail), rcpt, sizeof(rcpt)), 0);
+	assert_int_equal(form_build(19, &p, mail, sizeof(mail), rcpt, sizeof(rcpt)), 0);
 	assert_string_equal(rcpt, "<dropbox.test!verify@mx.example.net>");
+	assert_int_equal(form_build(FORM_COUNT, &p, mail, sizeof(mail), rcpt, sizeof(rcpt)), 0);
+	assert_string_equal(mail, "<relaytest@r0123abcd.dropbox.test>");
+	assert_string_equal(rcpt, "<verify@dropbox.test>");
 	assert_int_equal(form_build(0, &p, mail, sizeof(mail), rcpt, sizeof(rcpt)), -1);
 	assert_int_equal(form_build(FORM_COUNT + 1, &p, mail, sizeof(mail), rcpt,
 	    sizeof(rcpt)), -1);
