@@ -249,104 +249,6 @@ conf_parse_continued(const struct conf_parse *p)
 	return p->cont;
 }
 
-void *
-conf_push(void *arr, size_t n, size_t size)
-{
-	char *a = realloc(arr, (n + 1) * size);
-
-	if (a != NULL)
-		memset(a + n * size, 0, size);
-	return a;
-}
-
-char *
-conf_resolve_path(const struct conf *c, const char *path)
-{
-	char *s;
-
-	if (path[0] == '/' || strcmp(c->dir, ".") == 0)
-		return strdup(path);
-	if (asprintf(&s, "%s/%s", c->dir, path) < 0)
-		return NULL;
-	return s;
-}
-
-bool
-conf_next_item(const char **s, char *buf, size_t len)
-{
-	const char *p = *s;
-	size_t n = 0;
-
-	while (*p != '\0' && (isspace((unsigned char)*p) || *p == ','))
-		p++;
-	if (*p == '\0')
-		return false;
-	while (*p != '\0' && !isspace((unsigned char)*p) && *p != ',') {
-		if (n + 1 < len)
-			buf[n++] = *p;
-		p++;
-	}
-	buf[n] = '\0';
-	*s = p;
-	return true;
-}
-
-/*
- * Zone names are kept lower case without the trailing dot.  Returns false
- * when IN is not a domain name (or is the root).
- */
-static bool
-norm_zone_name(const char *in, char *out, size_t len)
-{
-	size_t n = strlen(in), i;
-	ldns_rdf *d;
-
-	if (n > 0 && in[n - 1] == '.')
-		n--;
-	if (n == 0 || n >= len || n > 253)
-		return false;
-	for (i = 0; i < n; i++) {
-		if (isspace((unsigned char)in[i]) || in[i] == '\\')
-			return false;
-		out[i] = (char)tolower((unsigned char)in[i]);
-	}
-	out[n] = '\0';
-	if ((d = ldns_dname_new_frm_str(out)) == NULL)
-		return false;
-	ldns_rdf_deep_free(d);
-	/* ldns takes "a..b"; an empty label is no name (RFC 1035 s3.1). */
-	return strstr(out, "..") == NULL && out[0] != '.';
-}
-
-bool
-conf_norm_key_name(const char *in, char *out, size_t len)
-{
-	size_t n;
-
-	if (!norm_zone_name(in, out, len - 1))
-		return false;
-	n = strlen(out);
-	out[n] = '.';
-	out[n + 1] = '\0';
-	return true;
-}
-
-bool
-conf_parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (!isdigit((unsigned char)s[0]))
-		return false;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* ---- [server] ---- */
 
 static int
@@ -397,7 +299,7 @@ set_default_zone(struct conf_parse *p, const char *v)
 {
 	char name[256];
 
-	if (!norm_zone_name(v, name, sizeof(name)))
+	if (!conf_norm_zone_name(v, name, sizeof(name)))
 		return conf_fail(p, "default-zone '%s' is not a zone name", v);
 	free(p->c->default_zone);
 	if ((p->c->default_zone = strdup(name)) == NULL)
@@ -440,7 +342,7 @@ open_zone(struct conf_parse *p, const char *arg)
 
 	if (*arg == '\0')
 		return conf_fail(p, "[zone] needs the zone's name ([zone relays.example.org])");
-	if (!norm_zone_name(arg, name, sizeof(name)))
+	if (!conf_norm_zone_name(arg, name, sizeof(name)))
 		return conf_fail(p, "[zone %s]: '%s' is not a domain name", arg, arg);
 	for (i = 0; i < c->nzones; i++)
 		if (strcmp(c->zones[i].name, name) == 0)

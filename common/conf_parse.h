@@ -116,6 +116,8 @@ char *conf_resolve_path(const struct conf *c, const char *path);
 void *conf_push(void *arr, size_t n, size_t size);
 /* A TSIG key's name (RFC 8945 s4.2) into OUT: lower case, trailing dot.  False when no name. */
 bool conf_norm_key_name(const char *in, char *out, size_t len);
+/* A zone name IN as stored (lower case, no trailing dot) into OUT; false if it is none. */
+bool conf_norm_zone_name(const char *in, char *out, size_t len);
 
 /* ---- common/conf_web.c: [web] and the zones' removal keys ---- */
 
