@@ -322,16 +322,13 @@ parse_file(struct import *im, const struct loader *L, FILE *f)
 	return rc;
 }
 
-/* Key order, then listings before exceptions (so an exception of the same net wins), then line. */
+/* Key order only, then listings before exceptions, then line (store_sync's order). */
 static int
-item_cmp(const void *pa, const void *pb)
+item_key_cmp(const void *pa, const void *pb)
 {
 	const struct item *a = pa, *b = pb;
 	int d;
 
-	/* Names do not nest by key: every listing first, so an exception finds its wildcard. */
-	if (a->name != NULL && b->name != NULL && a->exception != b->exception)
-		return a->exception ? 1 : -1;
 	if (a->net.fam != b->net.fam)
 		return a->net.fam < b->net.fam ? -1 : 1;
 	if ((d = memcmp(a->net.a, b->net.a, sizeof(a->net.a))) != 0)
@@ -341,6 +338,18 @@ item_cmp(const void *pa, const void *pb)
 	if (a->exception != b->exception)
 		return a->exception ? 1 : -1;
 	return a->line < b->line ? -1 : a->line > b->line;
+}
+
+/* Key order, then listings before exceptions (so an exception of the same net wins), then line. */
+static int
+item_cmp(const void *pa, const void *pb)
+{
+	const struct item *a = pa, *b = pb;
+
+	/* Names do not nest by key: every listing first, so an exception finds its wildcard. */
+	if (a->name != NULL && b->name != NULL && a->exception != b->exception)
+		return a->exception ? 1 : -1;
+	return item_key_cmp(pa, pb);
 }
 
 static bool
@@ -454,6 +463,9 @@ apply_replace(const struct loader *L, struct import *im, size_t zi, int64_t at, 
 	snprintf(source, sizeof(source), "import:%s", base != NULL ? base + 1 : im->name);
 	if ((v = calloc(im->n + 1, sizeof(*v))) == NULL)
 		return -ENOMEM;
+	/* store_sync takes key order (a names zone's exceptions it takes last itself). */
+	if (im->cz->kind == ZONE_KIND_NAMES)
+		qsort(im->items, im->n, sizeof(*im->items), item_key_cmp);
 	for (i = 0; i < im->n; i++) {
 		const struct item *it = &im->items[i];
 
@@ -466,6 +478,7 @@ apply_replace(const struct loader *L, struct import *im, size_t zi, int64_t at, 
 		v[n].exception = it->exception;
 		v[n].code = it->exception ? 0 : it->code;
 		v[n].reason = it->exception ? NULL : item_text(im, it);
+		v[n].name = it->name;
 		n++;
 	}
 	if ((rc = store_wr_begin(L->store, &w)) != 0) {
@@ -588,9 +601,6 @@ cmd_import(struct loader *L, int argc, char **argv)
 	memset(&im, 0, sizeof(im));
 	memset(&counts, 0, sizeof(counts));
 	im.cz = &L->conf->zones[zi];
-	if (replace && im.cz->kind == ZONE_KIND_NAMES)
-		return cmd_fail("import", CMD_USAGE, "--replace takes address zones only; %s lists "
-		    "names (import the dnset file without --replace)", im.cz->name);
 	im.keep_going = keep_going;
 	im.apex_from_file = apex_from_file;
 	if ((im.p = rbldnsd_new()) == NULL)
