@@ -570,8 +570,8 @@ import_options(int argc, char **argv, struct import_opts *o)
 		return cmd_fail("import", CMD_USAGE, "want one FILE (or - for stdin)");
 	if (rbldnsd_dataset_type(o->dataset, strlen(o->dataset), &o->dtype) != 0)
 		return cmd_fail("import", CMD_USAGE, "--dataset %s: not an IP dataset (want ip4set, "
-		    "ip4tset, ip4trie, ip6tset, ip6trie or combined; name zones such as dnset are "
-		    "not imported: a zone lists addresses)", o->dataset);
+		    "ip4tset, ip4trie, ip6tset, ip6trie or combined; a names zone reads its file "
+		    "as dnset, with no --dataset)", o->dataset);
 	return CMD_OK;
 }
 
