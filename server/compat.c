@@ -9,6 +9,8 @@
  * on SIGHUP) the files are checked; a changed one is taken in again by
  * `rbldb import --replace` on the same store while the server answers:
  * one commit of the difference, no gap in answers, an IXFR for secondaries.
+ * A zone of dnset files is a names zone (`kind = names`, its files read as
+ * dnset, with no --dataset); one mixing dnset with IP datasets is refused.
  */
 #include <errno.h>
 #include <fcntl.h>
