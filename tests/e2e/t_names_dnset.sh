@@ -142,8 +142,9 @@ kill -TERM "$DROPIN_PID"
 wait "$DROPIN_PID"
 DROPIN_PID=""
 printf '192.0.2.1\n' >"$T/rbldnsd/ip"
-"$RBLDBD" -n -b "127.0.0.1/$DPORT" -w "$T/rbldnsd" "$DBL:dnset:dnset" "$DBL:ip4set:ip" \
-    >"$T/mixed.log" 2>&1
+# (timeout: a drop-in that wrongly starts would serve on; refused, it exits at once.)
+timeout 60 "$RBLDBD" -n -b "127.0.0.1/$DPORT" -w "$T/rbldnsd" "$DBL:dnset:dnset" \
+    "$DBL:ip4set:ip" >"$T/mixed.log" 2>&1
 expect_eq "a zone mixing dnset with an IP dataset is refused" 2 "$?"
 expect_match "with the reason" "mixes dnset with ip4set: an rbldb zone lists names or addresses" \
     "$(cat "$T/mixed.log")"
