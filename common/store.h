@@ -434,6 +434,7 @@ struct store_sync_item {
 	uint32_t code;		/* 0 = zone default */
 	const char *reason;	/* NULL or the public text */
 	bool exception;		/* NET excluded (an exception where a range covers it) */
+	const char *name;	/* a names zone's entry: its stored text (NET its key); else NULL */
 };
 struct store_sync_counts {
 	uint64_t added, changed, unchanged;

@@ -514,6 +514,13 @@ int keys_secret_load(struct store *s, MDB_txn *txn);
 int upgrade_add_requests(struct store *s, MDB_txn *txn);
 /* store.c's upgrade step to version 6: DB_NAMES starts empty (store_names.c). */
 int upgrade_add_names(struct store *s, MDB_txn *txn);
+/*
+ * store_names.c, for store_sync on a names zone: NAME's text recorded
+ * under KEY (once), and whether a live listed wildcard lies above NAME
+ * (1, else 0, or an error).
+ */
+int names_sync_register(struct store_wr *w, const char *name, const struct addr *key);
+int names_sync_covered(struct store_wr *w, uint16_t zone, const char *name);
 /* store_names.c: the counts of listed names under each name (below, fam ADDR_NAME). */
 int names_below_update(struct store_wr *w, uint16_t zone, const struct addr *net, uint32_t o,
     uint32_t n);

@@ -80,6 +80,26 @@ wildcard_above(struct store_reader *r, uint16_t zone, const char *text, uint32_t
 }
 
 int
+names_sync_register(struct store_wr *w, const char *name, const struct addr *key)
+{
+	return name_register(w, name, key);
+}
+
+int
+names_sync_covered(struct store_wr *w, uint16_t zone, const char *name)
+{
+	struct listing cover;
+	int rc;
+
+	rc = wildcard_above(&w->rd, zone, name, clamp_time(w->now), &cover);
+	if (rc == RB_ENOTFOUND)
+		return 0;
+	if (rc != RB_OK)
+		return sticky(w, rc);
+	return !(cover.flags & LISTING_EXCEPTION);
+}
+
+int
 store_name_report(struct store_wr *w, uint16_t zone, const struct report *rep,
     enum store_outcome *out)
 {

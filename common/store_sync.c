@@ -6,7 +6,11 @@
  * longer has is withdrawn (removed when no other source reports it, as
  * purge does, with no exception written), and what is the same is not
  * touched at all (no history, no journal), so the commit's journal record,
- * and the IXFR built from it, holds the difference only.
+ * and the IXFR built from it, holds the difference only.  A names zone's
+ * items carry their text, recorded in the names db first, so the counts
+ * of listed names below each name follow the entries; its exceptions are
+ * taken after every listing, as a name's exception means something under
+ * a listed wildcard which, by key, may come later in the pass.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -257,7 +261,9 @@ want_exception(struct sync *s, const struct store_sync_item *it)
 		return rc;
 	if (found && (rc = drop_own(s, &it->net, d.first_seen, &dropped, &left)) != 0)
 		return rc;
-	if ((rc = covered(s, &it->net)) < 0)
+	rc = it->name != NULL ? names_sync_covered(s->w, s->zone, it->name) :
+	    covered(s, &it->net);
+	if (rc < 0)
 		return rc;
 	if (rc == 0 && !found) {
 		s->c->unchanged++;	/* nothing listed there: nothing to except */
@@ -287,6 +293,19 @@ want_exception(struct sync *s, const struct store_sync_item *it)
 	if ((rc = detail_put(s->w, s->zone, &it->net, &d)) != 0)
 		return rc;
 	return history_add(s->w, s->zone, &it->net, HISTORY_DELIST, s->at, 0, 0, &ht);
+}
+
+/* The list's item IT (a name's text recorded first); a name's exception waits (LATE). */
+static int
+want(struct sync *s, const struct store_sync_item *it, bool late)
+{
+	int rc;
+
+	if (it->name != NULL && (rc = names_sync_register(s->w, it->name, &it->net)) != 0)
+		return rc;
+	if (it->exception && it->name != NULL && !late)
+		return RB_OK;
+	return it->exception ? want_exception(s, it) : want_listing(s, it);
 }
 
 static int
@@ -328,9 +347,13 @@ store_sync(struct store_wr *w, uint16_t zone, const char *source, int64_t at,
 		}
 		if (d == 0)
 			i++;
-		rc = items[j].exception ? want_exception(&s, &items[j]) : want_listing(&s, &items[j]);
+		rc = want(&s, &items[j], false);
 		j++;
 	}
+	/* A names zone's exceptions once its wildcards are in: they do not nest by key. */
+	for (j = 0; j < n && rc == 0; j++)
+		if (items[j].name != NULL && items[j].exception)
+			rc = want(&s, &items[j], true);
 	free(old.v);
 	return rc != 0 ? sticky(w, rc) : RB_OK;
 }

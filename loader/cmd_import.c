@@ -322,16 +322,13 @@ parse_file(struct import *im, const struct loader *L, FILE *f)
 	return rc;
 }
 
-/* Key order, then listings before exceptions (so an exception of the same net wins), then line. */
+/* Key order only, then listings before exceptions, then line (store_sync's order). */
 static int
-item_cmp(const void *pa, const void *pb)
+item_key_cmp(const void *pa, const void *pb)
 {
 	const struct item *a = pa, *b = pb;
 	int d;
 
-	/* Names do not nest by key: every listing first, so an exception finds its wildcard. */
-	if (a->name != NULL && b->name != NULL && a->exception != b->exception)
-		return a->exception ? 1 : -1;
 	if (a->net.fam != b->net.fam)
 		return a->net.fam < b->net.fam ? -1 : 1;
 	if ((d = memcmp(a->net.a, b->net.a, sizeof(a->net.a))) != 0)
@@ -341,6 +338,18 @@ item_cmp(const void *pa, const void *pb)
 	if (a->exception != b->exception)
 		return a->exception ? 1 : -1;
 	return a->line < b->line ? -1 : a->line > b->line;
+}
+
+/* Key order, then listings before exceptions (so an exception of the same net wins), then line. */
+static int
+item_cmp(const void *pa, const void *pb)
+{
+	const struct item *a = pa, *b = pb;
+
+	/* Names do not nest by key: every listing first, so an exception finds its wildcard. */
+	if (a->name != NULL && b->name != NULL && a->exception != b->exception)
+		return a->exception ? 1 : -1;
+	return item_key_cmp(pa, pb);
 }
 
 static bool
@@ -454,6 +463,9 @@ apply_replace(const struct loader *L, struct import *im, size_t zi, int64_t at, 
 	snprintf(source, sizeof(source), "import:%s", base != NULL ? base + 1 : im->name);
 	if ((v = calloc(im->n + 1, sizeof(*v))) == NULL)
 		return -ENOMEM;
+	/* store_sync takes key order (a names zone's exceptions it takes last itself). */
+	if (im->cz->kind == ZONE_KIND_NAMES)
+		qsort(im->items, im->n, sizeof(*im->items), item_key_cmp);
 	for (i = 0; i < im->n; i++) {
 		const struct item *it = &im->items[i];
 
@@ -466,6 +478,7 @@ apply_replace(const struct loader *L, struct import *im, size_t zi, int64_t at, 
 		v[n].exception = it->exception;
 		v[n].code = it->exception ? 0 : it->code;
 		v[n].reason = it->exception ? NULL : item_text(im, it);
+		v[n].name = it->name;
 		n++;
 	}
 	if ((rc = store_wr_begin(L->store, &w)) != 0) {
@@ -507,8 +520,16 @@ import_free(struct import *im)
 	rbldnsd_free(im->p);
 }
 
-int
-cmd_import(struct loader *L, int argc, char **argv)
+/* import's command line. */
+struct import_opts {
+	const char *format, *zone, *dataset;
+	enum rbldnsd_dataset dtype;
+	bool keep_going, accept_in_cidr, replace, apex_from_file, dry_run, force;
+};
+
+/* ARGV into O; CMD_OK with the FILE argument at argv[optind], else the failure (said). */
+static int
+import_options(int argc, char **argv, struct import_opts *o)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, OPT_FORMAT },
@@ -522,151 +543,157 @@ cmd_import(struct loader *L, int argc, char **argv)
 		{ "apex-from-file", no_argument, NULL, OPT_APEX_FROM_FILE },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *format = NULL, *zone = NULL, *path, *dataset = "combined";
-	enum rbldnsd_dataset dtype;
-	bool keep_going = false, accept_in_cidr = false, replace = false, apex_from_file = false;
-	struct store_sync_counts sc;
-	struct import im;
-	struct apply_counts counts;
-	struct store_reader rd;
-	struct store_zone sz;
-	struct stat st;
-	char why[256], ctext[256];
-	bool dry_run = false, force = false;
-	int64_t now = time_now(), at = now;
-	size_t zi, listings = 0, i;
-	FILE *f;
-	int c, rc;
+	int c;
 
+	memset(o, 0, sizeof(*o));
+	o->dataset = "combined";
 	optind = 0;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
-		case OPT_FORMAT:
-			format = optarg;
-			break;
-		case OPT_ZONE:
-			zone = optarg;
-			break;
-		case OPT_DRY_RUN:
-			dry_run = true;
-			break;
-		case OPT_FORCE:
-			force = true;
-			break;
-		case OPT_KEEP_GOING:
-			keep_going = true;
-			break;
-		case OPT_DATASET:
-			dataset = optarg;
-			break;
-		case OPT_ACCEPT_IN_CIDR:
-			accept_in_cidr = true;
-			break;
-		case OPT_REPLACE:
-			replace = true;
-			break;
-		case OPT_APEX_FROM_FILE:
-			apex_from_file = true;
-			break;
+		case OPT_FORMAT: o->format = optarg; break;
+		case OPT_ZONE: o->zone = optarg; break;
+		case OPT_DRY_RUN: o->dry_run = true; break;
+		case OPT_FORCE: o->force = true; break;
+		case OPT_KEEP_GOING: o->keep_going = true; break;
+		case OPT_DATASET: o->dataset = optarg; break;
+		case OPT_ACCEPT_IN_CIDR: o->accept_in_cidr = true; break;
+		case OPT_REPLACE: o->replace = true; break;
+		case OPT_APEX_FROM_FILE: o->apex_from_file = true; break;
 		default:
 			return cmd_bad_option("import", c, argv);
 		}
 	}
-	if (format == NULL || strcmp(format, "rbldnsd") != 0)
+	if (o->format == NULL || strcmp(o->format, "rbldnsd") != 0)
 		return cmd_fail("import", CMD_USAGE, "--format rbldnsd is needed (the only format "
 		    "import reads)");
 	if (optind + 1 != argc)
 		return cmd_fail("import", CMD_USAGE, "want one FILE (or - for stdin)");
-	if (rbldnsd_dataset_type(dataset, strlen(dataset), &dtype) != 0)
+	if (rbldnsd_dataset_type(o->dataset, strlen(o->dataset), &o->dtype) != 0)
 		return cmd_fail("import", CMD_USAGE, "--dataset %s: not an IP dataset (want ip4set, "
-		    "ip4tset, ip4trie, ip6tset, ip6trie or combined; name zones such as dnset are "
-		    "not imported: a zone lists addresses)", dataset);
-	if ((rc = cmd_zone(L, "import", zone, &zi)) != 0)
-		return rc;
-	path = argv[optind];
+		    "ip4tset, ip4trie, ip6tset, ip6trie or combined; a names zone reads its file "
+		    "as dnset, with no --dataset)", o->dataset);
+	return CMD_OK;
+}
 
-	memset(&im, 0, sizeof(im));
-	memset(&counts, 0, sizeof(counts));
-	im.cz = &L->conf->zones[zi];
-	if (replace && im.cz->kind == ZONE_KIND_NAMES)
-		return cmd_fail("import", CMD_USAGE, "--replace takes address zones only; %s lists "
-		    "names (import the dnset file without --replace)", im.cz->name);
-	im.keep_going = keep_going;
-	im.apex_from_file = apex_from_file;
-	if ((im.p = rbldnsd_new()) == NULL)
+/* PATH (or - for stdin) read whole into IM, *AT its time; CMD_OK, else the failure (said). */
+static int
+import_read(struct import *im, const struct loader *L, const struct import_opts *o,
+    const char *path, int64_t now, int64_t *at)
+{
+	struct stat st;
+	FILE *f;
+	int rc;
+
+	if ((im->p = rbldnsd_new()) == NULL)
 		return cmd_fail("import", CMD_FAIL, "%s", rb_strerror(-ENOMEM));
-	rbldnsd_set_dataset(im.p, dtype);
-	rbldnsd_set_accept_in_cidr(im.p, accept_in_cidr);
+	rbldnsd_set_dataset(im->p, o->dtype);
+	rbldnsd_set_accept_in_cidr(im->p, o->accept_in_cidr);
 	if (strcmp(path, "-") == 0) {
-		im.name = "<stdin>";
+		im->name = "<stdin>";
 		f = stdin;
 	} else if ((f = privs_fopen_read(path)) == NULL) {
 		return cmd_fail("import", CMD_FAIL, "%s: %s", path, rb_strerror(-errno));
 	} else {
-		im.name = path;
+		im->name = path;
 		/*
 		 * The file's time is the reports' time: importing it again is
 		 * recognised as the same reports, and a later delisting outranks it.
 		 */
 		if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_mtime < now)
-			at = st.st_mtime;
+			*at = st.st_mtime;
 	}
-	rc = parse_file(&im, L, f);
+	rc = parse_file(im, L, f);
 	if (f != stdin)
 		fclose(f);
-	if (rc != 0) {
-		import_free(&im);
-		return cmd_fail("import", CMD_FAIL, "%s: %s", im.name, rb_strerror(rc));
-	}
-	if (im.messages > IMPORT_MAX_MESSAGES)
-		fprintf(stderr, "%s: %llu more %s suppressed\n", im.name,
-		    (unsigned long long)(im.messages - IMPORT_MAX_MESSAGES),
-		    cmd_plural(im.messages - IMPORT_MAX_MESSAGES, "message", "messages"));
-	if (im.errors > 0 && keep_going)
-		fprintf(stderr, "%s: %llu bad line%s skipped (--keep-going)\n", im.name,
-		    (unsigned long long)im.errors, im.errors == 1 ? "" : "s");
-	if (im.errors > 0 && !keep_going) {
-		import_free(&im);
+	if (rc != 0)
+		return cmd_fail("import", CMD_FAIL, "%s: %s", im->name, rb_strerror(rc));
+	if (im->messages > IMPORT_MAX_MESSAGES)
+		fprintf(stderr, "%s: %llu more %s suppressed\n", im->name,
+		    (unsigned long long)(im->messages - IMPORT_MAX_MESSAGES),
+		    cmd_plural(im->messages - IMPORT_MAX_MESSAGES, "message", "messages"));
+	if (im->errors > 0 && o->keep_going)
+		fprintf(stderr, "%s: %llu bad line%s skipped (--keep-going)\n", im->name,
+		    (unsigned long long)im->errors, im->errors == 1 ? "" : "s");
+	if (im->errors > 0 && !o->keep_going)
 		return cmd_fail("import", CMD_FAIL, "%s: %llu bad line%s, nothing imported",
-		    im.name, (unsigned long long)im.errors, im.errors == 1 ? "" : "s");
-	}
+		    im->name, (unsigned long long)im->errors, im->errors == 1 ? "" : "s");
+	return CMD_OK;
+}
 
+/* The import's one line of result (and the note on entries given the zone's text). */
+static void
+import_said(const struct loader *L, const struct import *im, size_t zi,
+    const struct import_opts *o, size_t listings, size_t n, const char *ctext)
+{
+	struct store_reader rd;
+	struct store_zone sz;
+
+	printf("%s %s into %s: %zu %s, %zu %s: %s", o->dry_run ? "would import" : o->replace ?
+	    "replaced" : "imported",
+	    im->name, im->cz->name, listings, cmd_plural(listings, "listing", "listings"),
+	    n - listings, cmd_plural(n - listings, "exception", "exceptions"), ctext);
+	if (!o->dry_run && cmd_reader(L, "import", &rd) == 0) {
+		if (store_zone_get(&rd, L->zone_ids[zi], &sz) == 0)
+			printf("; serial %u", sz.serial);
+		store_reader_fini(&rd);
+	}
+	putchar('\n');
+	if (im->nozonetext > 0)
+		printf("%llu %s without a TXT of %s own %s the zone's text\n",
+		    (unsigned long long)im->nozonetext, cmd_plural(im->nozonetext, "entry", "entries"),
+		    cmd_plural(im->nozonetext, "its", "their"),
+		    cmd_plural(im->nozonetext, "gets", "get"));
+}
+
+int
+cmd_import(struct loader *L, int argc, char **argv)
+{
+	struct store_sync_counts sc;
+	struct import_opts o;
+	struct import im;
+	struct apply_counts counts;
+	char why[256], ctext[256];
+	int64_t now = time_now(), at = now;
+	size_t zi, listings = 0, n, i;
+	const char *path;
+	int rc;
+
+	if ((rc = import_options(argc, argv, &o)) != CMD_OK ||
+	    (rc = cmd_zone(L, "import", o.zone, &zi)) != 0)
+		return rc;
+	path = argv[optind];
+	memset(&im, 0, sizeof(im));
+	memset(&counts, 0, sizeof(counts));
+	im.cz = &L->conf->zones[zi];
+	im.keep_going = o.keep_going;
+	im.apex_from_file = o.apex_from_file;
+	if ((rc = import_read(&im, L, &o, path, now, &at)) != CMD_OK) {
+		import_free(&im);
+		return rc;
+	}
 	qsort(im.items, im.n, sizeof(*im.items), item_cmp);
 	note_repeats(&im);
 	for (i = 0; i < im.n; i++)
 		listings += !im.items[i].exception;
-	store_set_force(L->store, force);
-	if (replace)
-		rc = apply_replace(L, &im, zi, at, now, dry_run, &sc, why, sizeof(why));
+	n = im.n;
+	store_set_force(L->store, o.force);
+	if (o.replace)
+		rc = apply_replace(L, &im, zi, at, now, o.dry_run, &sc, why, sizeof(why));
 	else
-		rc = apply(L, &im, zi, at, now, dry_run, &counts, why, sizeof(why));
-	import_free(&im);
-	if (rc == RB_EMAXCHANGE)
-		return cmd_commit_fail(L, "import", rc, path);
-	if (rc != 0)
-		return cmd_fail("import", CMD_FAIL, "%s: %s, nothing imported", path, why);
-
-	if (replace)
+		rc = apply(L, &im, zi, at, now, o.dry_run, &counts, why, sizeof(why));
+	if (rc == RB_EMAXCHANGE || rc != 0) {
+		import_free(&im);
+		return rc == RB_EMAXCHANGE ? cmd_commit_fail(L, "import", rc, path) :
+		    cmd_fail("import", CMD_FAIL, "%s: %s, nothing imported", path, why);
+	}
+	if (o.replace)
 		snprintf(ctext, sizeof(ctext), "%llu added, %llu changed, %llu withdrawn, "
 		    "%llu unchanged", (unsigned long long)sc.added, (unsigned long long)sc.changed,
 		    (unsigned long long)(sc.withdrawn + sc.withdrawn_kept),
 		    (unsigned long long)sc.unchanged);
 	else
 		apply_counts_text(&counts, ctext, sizeof(ctext));
-	printf("%s %s into %s: %zu %s, %zu %s: %s", dry_run ? "would import" : replace ?
-	    "replaced" : "imported",
-	    im.name, im.cz->name, listings, cmd_plural(listings, "listing", "listings"),
-	    im.n - listings, cmd_plural(im.n - listings, "exception", "exceptions"), ctext);
-	if (!dry_run && cmd_reader(L, "import", &rd) == 0) {
-		if (store_zone_get(&rd, L->zone_ids[zi], &sz) == 0)
-			printf("; serial %u", sz.serial);
-		store_reader_fini(&rd);
-	}
-	putchar('\n');
-	if (im.nozonetext > 0)
-		printf("%llu %s without a TXT of %s own %s the zone's text\n",
-		    (unsigned long long)im.nozonetext, cmd_plural(im.nozonetext, "entry", "entries"),
-		    cmd_plural(im.nozonetext, "its", "their"),
-		    cmd_plural(im.nozonetext, "gets", "get"));
+	import_said(L, &im, zi, &o, listings, n, ctext);
+	import_free(&im);
 	return CMD_OK;
 }

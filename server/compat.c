@@ -9,6 +9,8 @@
  * on SIGHUP) the files are checked; a changed one is taken in again by
  * `rbldb import --replace` on the same store while the server answers:
  * one commit of the difference, no gap in answers, an IXFR for secondaries.
+ * A zone of dnset files is a names zone (`kind = names`, its files read as
+ * dnset, with no --dataset); one mixing dnset with IP datasets is refused.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,9 +39,9 @@
 #define COMPAT_DEFAULT_CHECK 60
 
 static const char *const compat_types[] = {
-	"ip4set", "ip4tset", "ip4trie", "ip6tset", "ip6trie", "combined", "acl",
+	"ip4set", "ip4tset", "ip4trie", "ip6tset", "ip6trie", "combined", "acl", "dnset",
 };
-static const char *const compat_refused[] = { "dnset", "generic" };
+static const char *const compat_refused[] = { "generic" };
 
 struct compat_file {
 	const char *zone, *type;
@@ -129,8 +131,8 @@ add_zone_arg(struct compat *c, char *arg)
 	if (known(type, strlen(type), compat_refused, RB_ARRAY_LEN(compat_refused))) {
 		log_warnx("%s:%s: the %s dataset is not served in rbldnsd mode: rbldb zones list "
 		    "addresses (ip4set, ip4tset, ip4trie, ip6tset, ip6trie, combined; acl for "
-		    "the clients' answers), not names or arbitrary records; serve this zone "
-		    "with rbldnsd, or its addresses from a configured rbldb", zone, type, type);
+		    "the clients' answers) or names (dnset), not arbitrary records; serve this "
+		    "zone with rbldnsd", zone, type, type);
 		return false;
 	}
 	for (f = strtok_r(files, ",", &save); f != NULL; f = strtok_r(NULL, ",", &save)) {
@@ -142,6 +144,49 @@ add_zone_arg(struct compat *c, char *arg)
 		c->files[c->nfiles].type = type;
 		c->files[c->nfiles].path = resolve(c, f);
 		c->nfiles++;
+	}
+	return true;
+}
+
+static bool
+is_dnset(const struct compat_file *f)
+{
+	return strcasecmp(f->type, "dnset") == 0;
+}
+
+static bool
+is_acl(const struct compat_file *f)
+{
+	return strcasecmp(f->type, "acl") == 0;
+}
+
+/* Does ZONE list names (its data files are dnset)? */
+static bool
+names_zone(const struct compat *c, const char *zone)
+{
+	size_t i;
+
+	for (i = 0; i < c->nfiles; i++)
+		if (strcmp(c->files[i].zone, zone) == 0 && is_dnset(&c->files[i]))
+			return true;
+	return false;
+}
+
+/* A zone lists names or addresses, not both: false with a reason on stderr. */
+static bool
+kinds_agree(const struct compat *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nfiles; i++) {
+		const struct compat_file *f = &c->files[i];
+
+		if (is_acl(f) || is_dnset(f) || !names_zone(c, f->zone))
+			continue;
+		log_warnx("%s: zone %s mixes dnset with %s: an rbldb zone lists names or "
+		    "addresses, not both; give the names and the addresses zones of their own",
+		    f->path, f->zone, f->type);
+		return false;
 	}
 	return true;
 }
@@ -227,7 +272,7 @@ parse(struct compat *c, int argc, char **argv)
 		if (!add_zone_arg(c, argv[i]))
 			return false;
 	}
-	return true;
+	return kinds_agree(c);
 }
 
 /* rbldnsd's ADDR/PORT as rbldb's ADDR:PORT or [ADDR]:PORT. */
@@ -313,12 +358,6 @@ write_apex(const struct compat *c, const char *zone, const char *path, time_t ne
 	return fclose(fp) == 0 ? 0 : -errno;
 }
 
-static bool
-is_acl(const struct compat_file *f)
-{
-	return strcasecmp(f->type, "acl") == 0;
-}
-
 /* ZONE's acl files as its query rules; 0 or -1 (said). */
 static int
 write_acls(const struct compat *c, const char *zone, FILE *fp)
@@ -386,10 +425,13 @@ write_conf(const struct compat *c, const char *dir)
 			;
 		if (j < i)
 			continue;	/* the zone is written */
-		fprintf(fp, "\n[zone %s]\napex = %s.zone\nfamily = %s\ncode = 127.0.0.2\n"
+		fprintf(fp, "\n[zone %s]\napex = %s.zone\n", c->files[i].zone, c->files[i].zone);
+		if (names_zone(c, c->files[i].zone))
+			fprintf(fp, "kind = names\n");
+		fprintf(fp, "family = %s\ncode = 127.0.0.2\n"
 		    "ttl = %s\nmax-range = 0\nmax-range6 = 0\n"
 		    /* rbldnsd transfers nothing; a secondary on this host may (IXFR of each change). */
-		    "allow-transfer = 127.0.0.1 ::1\n", c->files[i].zone, c->files[i].zone,
+		    "allow-transfer = 127.0.0.1 ::1\n",
 		    family(c, c->files[i].zone), ttl[0] != '\0' ? ttl : "2100");
 		if (write_acls(c, c->files[i].zone, fp) != 0) {
 			fclose(fp);
@@ -438,8 +480,10 @@ import_file(struct compat *c, size_t i, const char *conf, bool replace)
 	argv[n++] = "import";
 	argv[n++] = "--format";
 	argv[n++] = "rbldnsd";
-	argv[n++] = "--dataset";
-	argv[n++] = (char *)c->files[i].type;
+	if (!is_dnset(&c->files[i])) {	/* a names zone reads its files as dnset */
+		argv[n++] = "--dataset";
+		argv[n++] = (char *)c->files[i].type;
+	}
 	argv[n++] = "--keep-going";
 	argv[n++] = "--force";
 	argv[n++] = "--apex-from-file";	/* write_apex applies $SOA and $NS */

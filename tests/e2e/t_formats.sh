@@ -66,7 +66,7 @@ expect_match "--keep-going warns FILE:LINE and says the line is skipped" \
     "formats-bad.rbldnsd:3: warning: host bits set.* \\(skipped\\)" "$RB_ERR"
 expect_match "--keep-going counts the skipped lines" "10 bad lines skipped" "$RB_ERR"
 rb import --format rbldnsd --dataset dnset "$BAD"
-expect_match "a dnset is refused with the reason" "name zones such as dnset are not imported" "$RB_ERR"
+expect_match "a dnset is refused with the reason" "a names zone reads its file as dnset, with no --dataset" "$RB_ERR"
 
 rb_ok "rbldb import --format rbldnsd" import --format rbldnsd --zone "$ZONE" "$DATA"
 expect_match "import counts listings and exceptions" \

@@ -2,7 +2,8 @@
 # rbldnsd dnset files: rbldb imports one into a `kind = names` zone and
 # exports it again; rbldnsd serving the file and rbldbd serving the import
 # answer a sample of names alike (A and TXT), and rbldnsd serves the export
-# alike too.
+# alike too; so does the drop-in (rbldbd with rbldnsd's command line) serving
+# the dnset file itself, which refuses a zone mixing dnset with IP datasets.
 . "$(dirname "$0")/lib.sh"
 
 need_tool dig dnsutils
@@ -18,9 +19,11 @@ stop_rbldnsd() {
 	fi
 	RBLDNSD_PID=""
 }
+DROPIN_PID=""
 dnset_cleanup() {
 	local rc=$?
 	stop_rbldnsd
+	if [ -n "$DROPIN_PID" ]; then kill -TERM "$DROPIN_PID" 2>/dev/null; wait "$DROPIN_PID" 2>/dev/null; fi
 	(exit $rc)
 	cleanup
 }
@@ -110,6 +113,39 @@ for file in dnset export; do
 	done
 	stop_rbldnsd
 done
-
 stop_server
+
+# The drop-in: rbldbd started with rbldnsd's command line serves the dnset file itself.
+DROPIN_LOG=$T/dropin.log
+dropin_up() { grep -q '^rbldbd ready: ' "$DROPIN_LOG" || ! kill -0 "$DROPIN_PID" 2>/dev/null; }
+for attempt in 1 2 3 4 5; do
+	DPORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+	"$RBLDBD" -n -b "127.0.0.1/$DPORT" -w "$T/rbldnsd" "$DBL:dnset:dnset" >"$DROPIN_LOG" 2>&1 &
+	DROPIN_PID=$!
+	poll_until 60 dropin_up
+	grep -q '^rbldbd ready: ' "$DROPIN_LOG" && break
+	kill -TERM "$DROPIN_PID" 2>/dev/null
+	wait "$DROPIN_PID" 2>/dev/null
+	DROPIN_PID=""
+	grep -q 'Address already in use' "$DROPIN_LOG" || break
+done
+if [ -n "$DROPIN_PID" ]; then ok "the drop-in serves a dnset zone"; else
+	not_ok "the drop-in serves a dnset zone" "$(cat "$DROPIN_LOG")"; finish; fi
+if start_rbldnsd dnset; then
+	for n in $NAMES; do
+		expect_eq "$n: the drop-in answers as rbldnsd on the dnset file" \
+		    "$(answer "$RPORT" "$n")" "$(answer "$DPORT" "$n")"
+	done
+	stop_rbldnsd
+fi
+kill -TERM "$DROPIN_PID"
+wait "$DROPIN_PID"
+DROPIN_PID=""
+printf '192.0.2.1\n' >"$T/rbldnsd/ip"
+# (timeout: a drop-in that wrongly starts would serve on; refused, it exits at once.)
+timeout 60 "$RBLDBD" -n -b "127.0.0.1/$DPORT" -w "$T/rbldnsd" "$DBL:dnset:dnset" \
+    "$DBL:ip4set:ip" >"$T/mixed.log" 2>&1
+expect_eq "a zone mixing dnset with an IP dataset is refused" 2 "$?"
+expect_match "with the reason" "mixes dnset with ip4set: an rbldb zone lists names or addresses" \
+    "$(cat "$T/mixed.log")"
 finish

@@ -48,7 +48,7 @@ teardown(void **state)
 static struct store_sync_item
 item(const char *cidr, uint32_t code, const char *reason, bool exception)
 {
-	struct store_sync_item it = { testdir_net(cidr), code, reason, exception };
+	struct store_sync_item it = { testdir_net(cidr), code, reason, exception, NULL };
 
 	return it;
 }
