@@ -1,6 +1,7 @@
 # Shared steps of the tests with real Postfix instances (t_postfix.sh,
 # t_postfix_rhsbl.sh, t_verify_postfix.sh): source after lib.sh.
 #
+#   pf_need_mx                      # the tools of an MTA test, or fail naming them
 #   pf_namespace SECONDS FLAGS...   # run the script again in private namespaces
 #                                   # (unshare FLAGS), under a timeout; a no-op inside
 #   pf_loopback ADDR...             # inside: loopback up, carrying ADDR/32 each
@@ -47,6 +48,17 @@ pf_cleanup() {
 	cleanup
 }
 trap pf_cleanup EXIT
+
+# pf_need_mx: what a test of an MTA in front of rbldbd (pf_mx, pf_unbound,
+# pf_swaks) needs; a missing piece fails the script, naming its package.
+pf_need_mx() {
+	need_binaries "$RBLDBD" "$RBLDB"
+	need_tool postfix postfix
+	need_tool swaks swaks
+	need_tool unbound unbound
+	need_tool unbound-control unbound
+	need_tool dig dnsutils
+}
 
 # pf_namespace SECONDS FLAGS...: outside, run this script again in new
 # namespaces (unshare FLAGS) with RBLDB_PF_NS set, killed after SECONDS;

@@ -22,12 +22,7 @@ SMTP_PORT=2525
 KEYED_PORT=2526
 KEY=postfix0test0key
 
-need_binaries "$RBLDBD" "$RBLDB"
-need_tool postfix postfix
-need_tool swaks swaks
-need_tool unbound unbound
-need_tool unbound-control unbound
-need_tool dig dnsutils
+pf_need_mx
 pf_namespace 55 --net --mount --propagation private
 
 # ---- inside the namespaces ----

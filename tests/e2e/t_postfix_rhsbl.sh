@@ -13,12 +13,7 @@ CLIENT=192.0.2.67
 SMTP_PORT=2525
 DBL=dbl.example.org
 
-need_binaries "$RBLDBD" "$RBLDB"
-need_tool postfix postfix
-need_tool swaks swaks
-need_tool unbound unbound
-need_tool unbound-control unbound
-need_tool dig dnsutils
+pf_need_mx
 pf_namespace 55 --net --mount --propagation private
 
 # ---- inside the namespaces ----

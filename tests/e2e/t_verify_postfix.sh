@@ -4,8 +4,9 @@
 # 192.0.2.25, compatibility_level 3.6, everything trusted) relays the test
 # message to a Postfix drop box (192.0.2.99) whose pipe hands it to `rbldb
 # verify-receive`: confirmed, listed in DNS and on an NSD secondary.  The
-# relay is closed (postconf, reload); a retest finds it closed and delists
-# it, in DNS and on the secondary by IXFR.  Beside the open one, a closed
+# relay is closed (postconf, reload) and its removal is requested on
+# rbldb-web's lookup page (removal = retest); the retest finds it closed,
+# delists it, in DNS and on the secondary by IXFR, and accepts the request.  Beside the open one, a closed
 # Postfix (192.0.2.27: its own configuration, queue and address, Postfix's
 # stock reject_unauth_destination) is tested too: closed, with its refusals
 # in the transcript, never listed, nothing through the drop box's pipe.
@@ -15,6 +16,7 @@
 # Everything runs in a private network namespace (unshare -n) whose
 # loopback carries the TEST-NET addresses; nothing leaves the machine.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/web_lib.sh"
 . "$(dirname "$0")/postfix_lib.sh"
 
 RELAY=192.0.2.25
@@ -27,6 +29,7 @@ need_tool postfix postfix
 need_tool smtp-sink postfix
 need_tool nsd nsd
 need_tool dig dnsutils
+need_tool curl curl
 pf_namespace 200 --net
 
 # ---- inside the namespace ----
@@ -36,6 +39,7 @@ make_tmp
 SEC_PORT=5399
 cat >>"$CONF" <<EOF
 verify = required
+removal = retest
 notify = 127.0.0.1:$SEC_PORT
 
 [verify]
@@ -44,6 +48,11 @@ dropbox = verify@dropbox.test
 helo = tester.e2e.test
 url = https://relays.example.org/relay-tests
 timeout = 10
+
+[web]
+listen = 127.0.0.1:0
+title = Example Relay List
+user = nobody
 EOF
 # The pipe runs as nobody: the store is nobody's, and rbldb, rbldbd and
 # rbldb-verify become nobody to use it.  Postfix's daemons read under $T.
@@ -121,6 +130,8 @@ zone:
 EOF
 
 start_server || finish
+start_web || finish
+PF_PIDS="$PF_PIDS $WEB_PID"
 
 job_field() {
 	"$RBLDB" -c "$CONF" show "$1" --json | python3 -c '
@@ -184,11 +195,23 @@ check "the open Postfix is still listed" dns_is 127.0.0.2 "$N" A
 # ---- the relay is closed; a retest delists ----
 postconf -c "$T/pf-relay" -e "mynetworks = 192.0.2.200/32"
 postfix -c "$T/pf-relay" reload >/dev/null 2>&1
+wr $RELAY $ZONE "relay closed: mynetworks fixed" "$(web_token $RELAY)"
+expect_eq "a removal request on the lookup page is taken (303)" 303 "$WEB_STATUS"
+rb_ok "rbldb requests" requests --zone $ZONE
+expect_match "the request waits for a relay test" "$RELAY.*pending-retest" "$RB_OUT"
+check "still listed until a test decides" dns_is 127.0.0.2 "$N" A
+# Within min-interval of the confirming test the request waits for the next
+# test; the operator's retest (--force: before min-interval) decides it.
 rb verify $RELAY --force --connect "$RELAY:25"
 expect_match "the retest finds the closed Postfix closed and delists" \
     "$RELAY closed in $ZONE .*delisted" "$RB_OUT"
 expect_match "its transcript has Postfix's refusal" "Access denied" \
     "$(job_field $RELAY transcript)"
+expect_eq "the test was a retest" retest "$(job_field $RELAY trigger)"
+rb_ok "rbldb requests --all" requests --zone $ZONE --all
+expect_match "the retest accepts the removal request" "$RELAY.*accepted" "$RB_OUT"
+wf "/lookup?ip=$RELAY"
+expect_match "the lookup page tells the requester the verdict" 'found no open relay' "$BODY"
 check "delisted in DNS" poll_until 10 dns_status_is NXDOMAIN "$N" A
 check "delisted on the secondary" poll_until 30 sec_nx "$N"
 check "the secondary learnt it by IXFR" grep -q "xfr: IXFR $ZONE serial $(soa_serial)" "$SERVER_LOG"
@@ -201,5 +224,6 @@ later=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
 expect_eq "no arrival: inconclusive" inconclusive "$(job_field $SINK state)"
 check "accept-and-discard is not in DNS" dns_status_is NXDOMAIN "$(rname $SINK)" A
 
+stop_web
 stop_server
 finish
