@@ -168,7 +168,6 @@ sec_is() { local want=$1; shift; [ "$(sq_short "$@")" = "$want" ]; }
 sec_nx() { dig @127.0.0.1 -p "$SEC_PORT" +tries=1 +time=2 +norec "$1" A | grep -q 'status: NXDOMAIN'; }
 check "NSD takes the zone with the confirmed relay" poll_until 30 sec_is 127.0.0.2 "$N" A
 
-
 # ---- a closed Postfix beside the open one: closed, never listed ----
 C=$(rname $CLOSED)
 closed_log() { cat "$T/postfix-closed.log" 2>/dev/null; }
@@ -192,7 +191,7 @@ check "the closed Postfix is not in DNS" dns_status_is NXDOMAIN "$C" A
 check "nor on the secondary" sec_nx "$C"
 check "the open Postfix is still listed" dns_is 127.0.0.2 "$N" A
 
-# ---- the relay is closed; a retest delists ----
+# ---- the relay is closed; a removal request; the retest delists ----
 postconf -c "$T/pf-relay" -e "mynetworks = 192.0.2.200/32"
 postfix -c "$T/pf-relay" reload >/dev/null 2>&1
 wr $RELAY $ZONE "relay closed: mynetworks fixed" "$(web_token $RELAY)"
