@@ -476,6 +476,65 @@ test_key_change_seen_on_refresh(void **state)
 	assert_int_equal(f->a, REFUSAL_A);
 }
 
+/* KEY: a valid key label of LEN octets, one for each length. */
+static void
+key_of_len(char *key, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		key[i] = (char)('a' + (len + i) % 26);
+	key[len] = '\0';
+}
+
+/* Ask 5.2.0.192.LABEL.keyed.example.org A; true when answered as a good key. */
+static bool
+keyed_ok(struct fixture *f, const char *label)
+{
+	char name[256];
+
+	snprintf(name, sizeof(name), "5.2.0.192.%s.keyed.example.org", label);
+	ask(f, name, 1);
+	return f->q.info.key == QUERY_KEY_OK && f->a == 0x7f000002;
+}
+
+/*
+ * The worker's cache of keys compares every octet: with a key of each
+ * length cached, a label one octet away from it, one octet longer or one
+ * shorter is not that key; the key in upper case is.
+ */
+static void
+test_cache_compares_every_octet(void **state)
+{
+	struct fixture *f = *state;
+	char key[STORE_KEY_MAX + 1], near[STORE_KEY_MAX + 2];
+	size_t len, i;
+
+	for (len = STORE_KEY_MIN; len <= STORE_KEY_MAX; len++) {
+		key_of_len(key, len);
+		add_key(f, key, 0, 0, NULL, false);
+	}
+	assert_int_equal(query_ctx_refresh(&f->q), 0);
+	for (len = STORE_KEY_MIN; len <= STORE_KEY_MAX; len++) {
+		key_of_len(key, len);
+		for (i = 0; i < len; i++) {
+			assert_true(keyed_ok(f, key));
+			memcpy(near, key, len + 1);
+			near[i] = '7';
+			assert_false(keyed_ok(f, near));
+			assert_int_equal(f->q.info.key, QUERY_KEY_UNKNOWN);
+		}
+		assert_true(keyed_ok(f, key));
+		snprintf(near, sizeof(near), "%s7", key);
+		assert_false(keyed_ok(f, near));
+		assert_true(keyed_ok(f, key));
+		near[len - 1] = '\0';
+		assert_false(keyed_ok(f, near));
+		for (i = 0; i < len; i++)
+			near[i] = (char)(key[i] - 'a' + 'A');
+		near[len] = '\0';
+		assert_true(keyed_ok(f, near));
+	}
+}
+
 /* The configuration's keys: bad values are refused with what to write instead. */
 static void
 test_conf_refuses_bad_values(void **state)
@@ -603,6 +662,7 @@ main(void)
 		cmocka_unit_test(test_over_quota),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_key_change_seen_on_refresh),
+		cmocka_unit_test(test_cache_compares_every_octet),
 		cmocka_unit_test(test_usage_folded_into_store),
 		cmocka_unit_test(test_conf_refuses_bad_values),
 		cmocka_unit_test(test_conf_server_defaults),
