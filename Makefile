@@ -66,6 +66,8 @@ $(BUILD)/rbldb-verify: $(BUILD)/verify/main.o $(VERIFY_OBJ) $(COMMON_OBJ)
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/testdir.o $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+# The front door's tests' shared fixture (tests/unit/fixture.h), linked into every unit test.
+$(UNIT_BIN): $(BUILD)/tests/unit/fixture.o
 
 deps:
 	@sh tests/deps.sh build

@@ -17,26 +17,23 @@ keyed_cache_free(struct query_keycache *c)
 }
 
 __attribute__((cold)) void
-keyed_cache_fill(struct query_ctx *q, struct query_keycache *e, const uint8_t *label, size_t len)
+keyed_cache_fill(struct query_ctx *q, struct query_keycache *e, const uint8_t *wire)
 {
-	unsigned i, n = (unsigned)(len / 8);
-	int rc = store_key_find(&q->rd, label, len, &e->k);
+	size_t len = wire[0];
+	int rc = store_key_find(&q->rd, wire + 1, len, &e->k);
 
+	memset(e->wire, 0, sizeof(e->wire));
 	if (rc != 0 && rc != RB_ENOTFOUND) {
-		e->len = 0;	/* no label: never a hit */
-		e->found = e->plain = false;
+		e->found = e->plain = false;	/* length 0: never a hit */
 		return;
 	}
 	e->txnid = q->rd.txnid;
-	for (i = 0; i < n; i++)
-		e->word[i] = keyed_word(label + 8 * i);
-	e->word[n] = keyed_word(label + len - 8);
-	e->len = (uint8_t)len;
+	memcpy(e->wire, wire, 1 + len);
 	e->found = rc == 0;
 	e->limited = e->found && (e->k.qps != 0 || e->k.daily != 0);
 	e->plain = e->found && !e->k.disabled && e->k.nzones == 0 && !e->limited;
 	e->slot = e->found && q->keyuse != NULL ?
-	    keyuse_slot(q->keyuse, e->k.hash, (const char *)label, true) : NULL;
+	    keyuse_slot(q->keyuse, e->k.hash, (const char *)wire + 1, true) : NULL;
 }
 
 /* A limited key's query: true when within its limits (then counted), else a refusal counted. */

@@ -14,20 +14,20 @@
 /*
  * A key looked up in a worker's current snapshot (query_ctx's keycache,
  * KEYED_CACHE_SLOTS entries), found by a cheap hash of the label: a client
- * repeating its key costs a compare of the label's words instead of a
+ * repeating its key costs a compare of the label's octets instead of a
  * keyed hash and a B-tree descent.  An entry is good for one snapshot
  * (txnid), so a key change is seen with the next.  The label is kept as
- * words: its full 8-octet words, then its last 8 octets (labels have 8 or
- * more), which with the length name it exactly.  SLOT, the key's counters
- * in this worker's table, is claimed when the entry is filled: slots are
- * never given back, so the pointer stays good.  Whether a label is cached
- * tells a client only about labels it asked.
+ * it was asked, in lower case, with its length octet first (so that one
+ * compare covers the length too) and zeros after.  SLOT, the key's
+ * counters in this worker's table, is claimed when the entry is filled:
+ * slots are never given back, so the pointer stays good.  Whether a label
+ * is cached tells a client only about labels it asked.
  */
-#define KEYED_CACHE_SLOTS 256
+#define KEYED_CACHE_BITS 8
+#define KEYED_CACHE_SLOTS (1u << KEYED_CACHE_BITS)
 struct query_keycache {
+	uint8_t wire[1 + STORE_KEY_MAX];	/* [0] the length; [0] = 0: nothing cached */
 	uint64_t txnid;
-	uint64_t word[8];
-	uint8_t len;
 	bool found;
 	bool limited;			/* the key has a qps or daily limit */
 	bool plain;			/* found, enabled, every zone, no limit: the fast path */
@@ -39,9 +39,8 @@ struct query_keycache {
 struct query_keycache *keyed_cache_new(void);
 void keyed_cache_free(struct query_keycache *c);
 
-/* keyed.c: fill E with the key of LABEL (LEN octets) in Q's snapshot. */
-void keyed_cache_fill(struct query_ctx *q, struct query_keycache *e, const uint8_t *label,
-    size_t len);
+/* keyed.c: fill E with the key of the label WIRE (its length octet first) in Q's snapshot. */
+void keyed_cache_fill(struct query_ctx *q, struct query_keycache *e, const uint8_t *wire);
 /* keyed.c: keyed_gate for anything but a plain key (unknown, disabled, some zones, limited). */
 enum query_key keyed_gate_slow(struct query_ctx *q, const struct zt_zone *z,
     const struct query_keycache *e, struct keyuse_slot **slotp);
@@ -56,25 +55,63 @@ keyed_word(const uint8_t *p)
 	return w;
 }
 
+/* 16 octets as one vector (GCC's vector extensions: SSE2, NEON, or words). */
+typedef uint64_t keyed_v16 __attribute__((vector_size(16)));
+
+/* The octets that differ between the 16 at A and the 16 at B, as a vector. */
+static inline keyed_v16
+keyed_xor16(const uint8_t *a, const uint8_t *b)
+{
+	keyed_v16 x, y;
+
+	memcpy(&x, a, 16);
+	memcpy(&y, b, 16);
+	return x ^ y;
+}
+
 /*
- * The entry of LABEL (LEN octets, STORE_KEY_MIN to 63), looked up when not
- * cached.  The label is compared as its full words and its last 8 octets,
- * every one whatever differs first: no timing says how much matched.
+ * Nonzero when the N octets at A and at B differ (N from 9 to 64).  Every
+ * octet is compared whatever differs first, in 16-octet chunks (the last
+ * overlapping the one before) or, for fewer, two words: no timing says how
+ * much matched (only how long the label is).
+ */
+static inline uint64_t
+keyed_diff(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	keyed_v16 d;
+
+	if (n < 16)
+		return (keyed_word(a) ^ keyed_word(b)) | (keyed_word(a + n - 8) ^ keyed_word(b + n - 8));
+	d = keyed_xor16(a + n - 16, b + n - 16);
+	if (n > 16)
+		d |= keyed_xor16(a, b);
+	if (n > 32)
+		d |= keyed_xor16(a + 16, b + 16);
+	if (n > 48)
+		d |= keyed_xor16(a + 32, b + 32);
+	return d[0] | d[1];
+}
+
+/* The cache entry of the label WIRE: its length octet and first 7 octets picked it. */
+static inline struct query_keycache *
+keyed_cache_slot(struct query_keycache *cache, const uint8_t *wire)
+{
+	return &cache[(keyed_word(wire) * 0x9e3779b97f4a7c15ULL) >> (64 - KEYED_CACHE_BITS)];
+}
+
+/*
+ * The entry of the label WIRE (a length octet of STORE_KEY_MIN to
+ * STORE_KEY_MAX, then the octets), looked up when not cached.  Comparing
+ * the length octet with the rest tells a label from a longer one.
  */
 static inline const struct query_keycache *
-keyed_cache_get(struct query_ctx *q, const uint8_t *label, size_t len)
+keyed_cache_get(struct query_ctx *q, const uint8_t *wire)
 {
-	/* Labels are random: their first 8 octets pick the entry well enough. */
-	uint64_t h = (keyed_word(label) ^ len) * 0x9e3779b97f4a7c15ULL;
-	struct query_keycache *e = &q->keycache[(h >> 32) & (KEYED_CACHE_SLOTS - 1)];
-	unsigned i, n = (unsigned)(len / 8);
-	uint64_t diff = e->len ^ len;
+	struct query_keycache *e = keyed_cache_slot(q->keycache, wire);
 
-	for (i = 0; i < n; i++)
-		diff |= e->word[i] ^ keyed_word(label + 8 * i);
-	diff |= e->word[n] ^ keyed_word(label + len - 8);
-	if (__builtin_expect(e->txnid != q->rd.txnid || diff != 0, 0))
-		keyed_cache_fill(q, e, label, len);
+	if (__builtin_expect(keyed_diff(e->wire, wire, (size_t)wire[0] + 1) != 0 ||
+	    e->txnid != q->rd.txnid, 0))
+		keyed_cache_fill(q, e, wire);
 	return e;
 }
 
@@ -100,7 +137,7 @@ keyed_gate(struct query_ctx *q, const struct zt_zone *z, const uint8_t *label, s
 		return z->keys == CONF_KEYS_REQUIRED ? QUERY_KEY_MISSING : QUERY_KEY_NONE;
 	q->info.keyoff = (uint16_t)(loff + 1);
 	q->info.keylen = (uint8_t)len;
-	e = keyed_cache_get(q, label + 1, len);
+	e = keyed_cache_get(q, label);
 	if (__builtin_expect(!e->plain, 0))
 		return keyed_gate_slow(q, z, e, slotp);
 	/* A plain key counts only its total: no window to keep. */

@@ -23,16 +23,11 @@
 #include "door.h"
 #include "rrl.h"
 #include "store.h"
+#include "fixture.h"
 #include "testdir.h"
 
 #define ZONE "relays.example.org"
 #define ZONE2 "other.example.org"
-
-static const char apex_fmt[] =
-	"$ORIGIN %s.\n"
-	"$TTL 3600\n"
-	"@ SOA ns1.example.org. hostmaster.example.org. 2026112801 3600 600 1209600 300\n"
-	"@ NS ns1.example.org.\n";
 
 /* The configuration the query tests run on. */
 static const char query_conf[] =
@@ -53,17 +48,10 @@ static const char query_conf[] =
 	"rrl-rate = 0\n";
 
 struct fixture {
-	char dir[TESTDIR_LEN];
+	struct fx fx;		/* dir, conf, store, zone table, query context */
 	char err[512];
-	struct conf *c;
-	struct store *s;
-	struct zonetab *zt;
 	struct acl *acl;
 	struct rrl *rrl;
-	struct query_ctx q;
-	bool q_init;
-	uint8_t out[QUERY_BUFSIZE];
-	size_t outlen;
 	uint8_t pkt[512];
 	size_t pktlen;
 };
@@ -72,14 +60,11 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	char text[512];
 
 	assert_non_null(f);
-	testdir_make(f->dir, "acl");
-	snprintf(text, sizeof(text), apex_fmt, ZONE);
-	testdir_write(f->dir, "a.zone", text);
-	snprintf(text, sizeof(text), apex_fmt, ZONE2);
-	testdir_write(f->dir, "b.zone", text);
+	fx_open(&f->fx, "acl");
+	fx_apex(&f->fx, "a.zone", ZONE, "");
+	fx_apex(&f->fx, "b.zone", ZONE2, "");
 	*state = f;
 	return 0;
 }
@@ -89,16 +74,9 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	if (f->q_init) {
-		query_ctx_release(&f->q);
-		query_ctx_fini(&f->q);
-	}
 	acl_free(f->acl);
 	rrl_free(f->rrl);
-	zonetab_free(f->zt);
-	store_close(f->s);
-	conf_free(f->c);
-	testdir_remove(f->dir);
+	fx_close(&f->fx);
 	free(f);
 	return 0;
 }
@@ -109,11 +87,11 @@ load(struct fixture *f, const char *text)
 {
 	char path[128];
 
-	testdir_write(f->dir, "t.conf", text);
-	snprintf(path, sizeof(path), "%s/t.conf", f->dir);
-	conf_free(f->c);
-	f->c = conf_server_load(path, f->err, sizeof(f->err));
-	return f->c;
+	testdir_write(f->fx.dir, "t.conf", text);
+	snprintf(path, sizeof(path), "%s/t.conf", f->fx.dir);
+	conf_free(f->fx.c);
+	f->fx.c = conf_server_load(path, f->err, sizeof(f->err));
+	return f->fx.c;
 }
 
 static void
@@ -155,25 +133,25 @@ test_acl_rules_parse(void **state)
 	    "acl = 203.0.113.9 allow\n"
 	    "acl = 10.0.0.0/8 answer 127.0.0.10\n") == NULL)
 		fail_msg("%s", f->err);
-	assert_int_equal(f->c->server->nacl, 4);
-	r = &f->c->server->acl[0];
+	assert_int_equal(f->fx.c->server->nacl, 4);
+	r = &f->fx.c->server->acl[0];
 	assert_string_equal(addr_format(&r->net, buf, sizeof(buf)), "192.0.2.0/24");
 	assert_int_equal(r->action, CONF_QACL_REFUSE);
 	assert_int_equal(r->line, 2);
-	assert_string_equal(addr_format(&f->c->server->acl[1].net, buf, sizeof(buf)), "2001:db8::/32");
-	assert_int_equal(f->c->server->acl[1].action, CONF_QACL_REFUSE);
-	r = &f->c->server->acl[2];
+	assert_string_equal(addr_format(&f->fx.c->server->acl[1].net, buf, sizeof(buf)), "2001:db8::/32");
+	assert_int_equal(f->fx.c->server->acl[1].action, CONF_QACL_REFUSE);
+	r = &f->fx.c->server->acl[2];
 	assert_int_equal(r->action, CONF_QACL_ANSWER);
 	assert_int_equal(r->code, 0x7ffffffe);
 	assert_string_equal(r->text, "See \"why\", https://x/?ip=$");
-	assert_int_equal(f->c->server->acl[3].action, CONF_QACL_DROP);
-	assert_int_equal(f->c->server->acl[3].line, 4);
-	assert_int_equal(f->c->zones[0].server->nacl, 2);
-	assert_int_equal(f->c->zones[0].server->acl[0].action, CONF_QACL_ALLOW);
-	assert_string_equal(addr_format(&f->c->zones[0].server->acl[0].net, buf, sizeof(buf)),
+	assert_int_equal(f->fx.c->server->acl[3].action, CONF_QACL_DROP);
+	assert_int_equal(f->fx.c->server->acl[3].line, 4);
+	assert_int_equal(f->fx.c->zones[0].server->nacl, 2);
+	assert_int_equal(f->fx.c->zones[0].server->acl[0].action, CONF_QACL_ALLOW);
+	assert_string_equal(addr_format(&f->fx.c->zones[0].server->acl[0].net, buf, sizeof(buf)),
 	    "203.0.113.9");
-	assert_int_equal(f->c->zones[0].server->acl[1].code, 0x7f00000a);
-	assert_null(f->c->zones[0].server->acl[1].text);
+	assert_int_equal(f->fx.c->zones[0].server->acl[1].code, 0x7f00000a);
+	assert_null(f->fx.c->zones[0].server->acl[1].text);
 }
 
 static void
@@ -209,8 +187,8 @@ test_same_range_in_server_and_zone_is_fine(void **state)
 	if (load(f, "[server]\nacl = 192.0.2.0/24 refuse\n" ZONE_A
 	    "acl = 192.0.2.0/24 allow\n") == NULL)
 		fail_msg("%s", f->err);
-	assert_int_equal(f->c->server->nacl, 1);
-	assert_int_equal(f->c->zones[0].server->nacl, 1);
+	assert_int_equal(f->fx.c->server->nacl, 1);
+	assert_int_equal(f->fx.c->zones[0].server->nacl, 1);
 }
 
 static void
@@ -220,10 +198,10 @@ test_rrl_defaults_off_with_slip_2(void **state)
 
 	if (load(f, "[server]\n" ZONE_A) == NULL)
 		fail_msg("%s", f->err);
-	assert_int_equal(f->c->server->rrl_rate, 0);
-	assert_int_equal(f->c->server->rrl_slip, 2);
-	assert_int_equal(f->c->zones[0].server->rrl_rate, 0);
-	assert_int_equal(f->c->zones[0].server->rrl_slip, 2);
+	assert_int_equal(f->fx.c->server->rrl_rate, 0);
+	assert_int_equal(f->fx.c->server->rrl_slip, 2);
+	assert_int_equal(f->fx.c->zones[0].server->rrl_rate, 0);
+	assert_int_equal(f->fx.c->zones[0].server->rrl_slip, 2);
 }
 
 static void
@@ -234,11 +212,11 @@ test_zones_inherit_or_override_rrl(void **state)
 	if (load(f, "[server]\nrrl-rate = 50\nrrl-slip = 3\nrrl-exempt = 192.0.2.0/24 ::1\n"
 	    ZONE_A "[zone " ZONE2 "]\napex = b.zone\nrrl-rate = 0\nrrl-slip = 0\n") == NULL)
 		fail_msg("%s", f->err);
-	assert_int_equal(f->c->zones[0].server->rrl_rate, 50);
-	assert_int_equal(f->c->zones[0].server->rrl_slip, 3);
-	assert_int_equal(f->c->zones[1].server->rrl_rate, 0);
-	assert_int_equal(f->c->zones[1].server->rrl_slip, 0);
-	assert_int_equal(f->c->server->nrrl_exempt, 2);
+	assert_int_equal(f->fx.c->zones[0].server->rrl_rate, 50);
+	assert_int_equal(f->fx.c->zones[0].server->rrl_slip, 3);
+	assert_int_equal(f->fx.c->zones[1].server->rrl_rate, 0);
+	assert_int_equal(f->fx.c->zones[1].server->rrl_slip, 0);
+	assert_int_equal(f->fx.c->server->nrrl_exempt, 2);
 }
 
 static void
@@ -260,23 +238,23 @@ test_tcp_limits_defaults_and_keys(void **state)
 
 	if (load(f, "[server]\n" ZONE_A) == NULL)
 		fail_msg("%s", f->err);
-	assert_int_equal(f->c->server->tcp_max_conns, 256);
-	assert_int_equal(f->c->server->tcp_max_conns_client, 16);
-	assert_int_equal(f->c->server->tcp_idle, 10);
-	assert_int_equal(f->c->server->tcp_message, 10);
-	assert_int_equal(f->c->server->tcp_max_queries, 0);
-	assert_null(f->c->server->chroot);
+	assert_int_equal(f->fx.c->server->tcp_max_conns, 256);
+	assert_int_equal(f->fx.c->server->tcp_max_conns_client, 16);
+	assert_int_equal(f->fx.c->server->tcp_idle, 10);
+	assert_int_equal(f->fx.c->server->tcp_message, 10);
+	assert_int_equal(f->fx.c->server->tcp_max_queries, 0);
+	assert_null(f->fx.c->server->chroot);
 	if (load(f, "[server]\ntcp-max-conns = 8\ntcp-max-conns-per-client = 2\n"
 	    "tcp-idle-timeout = 2m\ntcp-message-timeout = 3s\ntcp-max-queries = 100\n"
 	    "chroot = jail\n" ZONE_A) == NULL)
 		fail_msg("%s", f->err);
-	assert_int_equal(f->c->server->tcp_max_conns, 8);
-	assert_int_equal(f->c->server->tcp_max_conns_client, 2);
-	assert_int_equal(f->c->server->tcp_idle, 120);
-	assert_int_equal(f->c->server->tcp_message, 3);
-	assert_int_equal(f->c->server->tcp_max_queries, 100);
-	assert_non_null(f->c->server->chroot);
-	assert_true(strstr(f->c->server->chroot, "/jail") != NULL && f->c->server->chroot[0] == '/');
+	assert_int_equal(f->fx.c->server->tcp_max_conns, 8);
+	assert_int_equal(f->fx.c->server->tcp_max_conns_client, 2);
+	assert_int_equal(f->fx.c->server->tcp_idle, 120);
+	assert_int_equal(f->fx.c->server->tcp_message, 3);
+	assert_int_equal(f->fx.c->server->tcp_max_queries, 100);
+	assert_non_null(f->fx.c->server->chroot);
+	assert_true(strstr(f->fx.c->server->chroot, "/jail") != NULL && f->fx.c->server->chroot[0] == '/');
 }
 
 static void
@@ -305,10 +283,10 @@ build_policy(struct fixture *f, const char *conf)
 
 	if (load(f, conf) == NULL)
 		fail_msg("%s", f->err);
-	snprintf(path, sizeof(path), "%s/db", f->dir);
-	assert_int_equal(store_open(&f->s, path, 64 << 20, STORE_CREATE), 0);
-	f->zt = testdir_zonetab(f->c, f->s);
-	if ((f->acl = acl_new(f->c, f->zt, f->err, sizeof(f->err))) == NULL)
+	snprintf(path, sizeof(path), "%s/db", f->fx.dir);
+	assert_int_equal(store_open(&f->fx.s, path, 64 << 20, STORE_CREATE), 0);
+	f->fx.zt = testdir_zonetab(f->fx.c, f->fx.s);
+	if ((f->acl = acl_new(f->fx.c, f->fx.zt, f->err, sizeof(f->err))) == NULL)
 		fail_msg("acl_new: %s", f->err);
 }
 
@@ -420,11 +398,10 @@ query_setup(void **state)
 	f = *state;
 	build_policy(f, query_conf);
 	assert_non_null(f->rrl = rrl_new(1));
-	assert_int_equal(query_ctx_init(&f->q, f->zt, f->s), 0);
-	f->q_init = true;
-	f->q.acl = f->acl;
-	f->q.rrl = f->rrl;
-	assert_int_equal(query_ctx_refresh(&f->q), 0);
+	fx_query(&f->fx);
+	f->fx.q.acl = f->acl;
+	f->fx.q.rrl = f->rrl;
+	assert_int_equal(query_ctx_refresh(&f->fx.q), 0);
 	return 0;
 }
 
@@ -466,10 +443,10 @@ ask_from(struct fixture *f, const char *client, enum query_transport t)
 		s4->sin_family = AF_INET;
 		assert_int_equal(inet_pton(AF_INET, client, &s4->sin_addr), 1);
 	}
-	f->outlen = 0;
+	f->fx.outlen = 0;
 	/* Through the front door, which applies the ACL and RRL to every reply. */
-	r = door_answer(&f->q, NULL, NULL, (struct sockaddr *)&ss, f->pkt, f->pktlen, t, f->out,
-	    t == QUERY_TCP ? sizeof(f->out) : 4096, &f->outlen, &job);
+	r = door_answer(&f->fx.q, NULL, NULL, (struct sockaddr *)&ss, f->pkt, f->pktlen, t, f->fx.out,
+	    t == QUERY_TCP ? sizeof(f->fx.out) : 4096, &f->fx.outlen, &job);
 	assert_null(job);
 	return r;
 }
@@ -479,7 +456,7 @@ parsed(struct fixture *f)
 {
 	ldns_pkt *p = NULL;
 
-	assert_int_equal(ldns_wire2pkt(&p, f->out, f->outlen), LDNS_STATUS_OK);
+	assert_int_equal(ldns_wire2pkt(&p, f->fx.out, f->fx.outlen), LDNS_STATUS_OK);
 	return p;
 }
 
@@ -540,9 +517,9 @@ test_refuse_rule_answers_refused(void **state)
 	make_query(f, LISTED, LDNS_RR_TYPE_A, false);
 	f->pkt[5] = 2;
 	assert_int_equal(ask_from(f, "203.0.113.5", QUERY_TCP), QUERY_ANSWER);
-	assert_int_equal(f->out[3] & 0x0f, LDNS_RCODE_REFUSED);
+	assert_int_equal(f->fx.out[3] & 0x0f, LDNS_RCODE_REFUSED);
 	assert_int_equal(ask_from(f, "192.0.2.1", QUERY_TCP), QUERY_ANSWER);
-	assert_int_equal(f->out[3] & 0x0f, LDNS_RCODE_FORMERR);
+	assert_int_equal(f->fx.out[3] & 0x0f, LDNS_RCODE_FORMERR);
 }
 
 static void
@@ -552,12 +529,12 @@ test_drop_rule_is_silent_even_for_malformed(void **state)
 
 	make_query(f, LISTED, LDNS_RR_TYPE_A, false);
 	assert_int_equal(ask_from(f, "233.252.0.9", QUERY_UDP), QUERY_DROP);
-	assert_int_equal(f->outlen, 0);
+	assert_int_equal(f->fx.outlen, 0);
 	make_query(f, "example.com", LDNS_RR_TYPE_A, false);
 	assert_int_equal(ask_from(f, "233.252.0.9", QUERY_TCP), QUERY_DROP);
 	f->pkt[5] = 2;		/* QDCOUNT 2: FORMERR for anyone else */
 	assert_int_equal(ask_from(f, "233.252.0.9", QUERY_TCP), QUERY_DROP);
-	assert_int_equal(f->q.acl_dropped, 3);
+	assert_int_equal(f->fx.q.acl_dropped, 3);
 	assert_int_equal(ask_from(f, "192.0.2.1", QUERY_TCP), QUERY_ANSWER);
 }
 
@@ -619,9 +596,9 @@ test_without_a_peer_no_policy_applies(void **state)
 	char d[256];
 
 	make_query(f, LISTED, LDNS_RR_TYPE_A, false);
-	assert_null(f->q.peer);
-	assert_int_equal(query_answer(&f->q, f->pkt, f->pktlen, QUERY_UDP, f->out, 4096,
-	    &f->outlen), QUERY_ANSWER);
+	assert_null(f->fx.q.peer);
+	assert_int_equal(query_answer(&f->fx.q, f->pkt, f->pktlen, QUERY_UDP, f->fx.out, 4096,
+	    &f->fx.outlen), QUERY_ANSWER);
 	assert_string_equal(describe(f, d, sizeof(d)), "NOERROR 1 0 127.0.0.2");
 }
 
@@ -642,12 +619,12 @@ test_rrl_drops_and_slips_over_the_rate(void **state)
 	assert_int_equal(ask_from(f, "192.0.2.12", QUERY_UDP), QUERY_ANSWER);
 	assert_string_equal(describe(f, d, sizeof(d)), "NOERROR TC 0 0");
 	/* Question and OPT only: no larger than the query. */
-	assert_true(f->outlen <= f->pktlen);
-	assert_int_equal(f->out[5], 1);
-	assert_int_equal(f->out[11], 1);
+	assert_true(f->fx.outlen <= f->pktlen);
+	assert_int_equal(f->fx.out[5], 1);
+	assert_int_equal(f->fx.out[11], 1);
 	assert_int_equal(ask_from(f, "192.0.2.13", QUERY_UDP), QUERY_DROP);
-	assert_int_equal(f->q.rrl_dropped, 2);
-	assert_int_equal(f->q.rrl_slipped, 1);
+	assert_int_equal(f->fx.q.rrl_dropped, 2);
+	assert_int_equal(f->fx.q.rrl_slipped, 1);
 	/* Another /24, TCP, an exempt client and a zone without a rate are answered. */
 	assert_int_equal(ask_from(f, "192.0.3.10", QUERY_UDP), QUERY_ANSWER);
 	assert_string_equal(describe(f, d, sizeof(d)), "NOERROR 1 0 127.0.0.2");
@@ -685,9 +662,9 @@ test_rrl_slip_resumes_after_refill(void **state)
 	assert_int_equal(ask_from(f, "192.0.2.30", QUERY_UDP), QUERY_ANSWER);
 	assert_int_equal(ask_from(f, "192.0.2.30", QUERY_UDP), QUERY_DROP);
 	/* Half a second later one token is back (2 per second). */
-	f->q.ticks += RRL_TICKS / 2;
+	f->fx.q.ticks += RRL_TICKS / 2;
 	assert_int_equal(ask_from(f, "192.0.2.30", QUERY_UDP), QUERY_ANSWER);
-	assert_int_equal(f->out[2] & 0x02, 0);
+	assert_int_equal(f->fx.out[2] & 0x02, 0);
 }
 
 int

@@ -22,6 +22,7 @@
 #include "query.h"
 #include "rrl.h"
 #include "store.h"
+#include "fixture.h"
 #include "testdir.h"
 #include "timeutil.h"
 #include "tsig.h"
@@ -33,17 +34,10 @@
 #define WRONG "d3Jvbmctc2VjcmV0LWtleS1mb3ItdGVzdGluZy10c2lnMQ=="
 
 struct fixture {
-	char dir[TESTDIR_LEN];
-	struct conf *c;
-	struct store *s;
-	struct zonetab *zt;
-	struct tsig_keyring *kr;
+	struct fx fx;		/* dir, conf, store, zone table, keyring, query context */
 	struct xfr *x;
 	struct acl *acl;
 	struct rrl *rrl;
-	struct query_ctx q;
-	uint8_t out[QUERY_BUFSIZE];
-	size_t outlen;
 };
 
 static int
@@ -51,32 +45,26 @@ setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	char err[256];
-	uint16_t zone;
 
 	assert_non_null(f);
-	testdir_make(f->dir, "door");
-	testdir_write(f->dir, ZONE ".zone",
-	    "$ORIGIN " ZONE ".\n$TTL 3600\n"
-	    "@ IN SOA ns1.example.org. hostmaster.example.org. 2026112801 3600 600 1209600 300\n"
-	    "@ IN NS ns1.example.org.\n");
+	fx_open(&f->fx, "door");
+	fx_apex(&f->fx, ZONE ".zone", ZONE, "");
 	/* RRL on for 192.0.2.0/24 only: every other client is exempt. */
-	testdir_write(f->dir, "test.conf",
+	fx_conf(&f->fx,
 	    "[server]\ndb = db\nrrl-rate = 2\nrrl-slip = 0\n"
 	    "rrl-exempt = 0.0.0.0/1 128.0.0.0/2 198.0.0.0/8 203.0.0.0/8\n"
 	    "acl = 203.0.113.6/32 drop\n  203.0.113.5/32 refuse\n"
 	    "[zone " ZONE "]\napex = " ZONE ".zone\n"
 	    "allow-transfer = 127.0.0.1, 192.0.2.0/24 key xfr, 198.51.100.0/24 key xfr\n"
 	    "[key xfr]\nalgorithm = hmac-sha256\nsecret = " SECRET "\n");
-	f->c = testdir_conf(f->dir, "test.conf");
-	f->s = testdir_store(f->c->db, ZONE, 2026112801, &zone);
-	f->zt = testdir_zonetab(f->c, f->s);
-	assert_non_null(f->kr = tsig_keyring_new(f->c, err, sizeof(err)));
-	assert_non_null(f->x = xfr_new(f->c, f->zt, f->s, f->kr));
-	assert_non_null(f->acl = acl_new(f->c, f->zt, err, sizeof(err)));
+	fx_store(&f->fx, ZONE, FX_SERIAL);
+	fx_keyring(&f->fx);
+	assert_non_null(f->x = xfr_new(f->fx.c, f->fx.zt, f->fx.s, f->fx.kr));
+	assert_non_null(f->acl = acl_new(f->fx.c, f->fx.zt, err, sizeof(err)));
 	assert_non_null(f->rrl = rrl_new(1));
-	assert_int_equal(query_ctx_init(&f->q, f->zt, f->s), 0);
-	f->q.acl = f->acl;
-	f->q.rrl = f->rrl;
+	fx_query(&f->fx);
+	f->fx.q.acl = f->acl;
+	f->fx.q.rrl = f->rrl;
 	*state = f;
 	return 0;
 }
@@ -86,15 +74,10 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	query_ctx_fini(&f->q);
 	rrl_free(f->rrl);
 	acl_free(f->acl);
 	xfr_free(f->x);
-	tsig_keyring_free(f->kr);
-	zonetab_free(f->zt);
-	store_close(f->s);
-	conf_free(f->c);
-	testdir_remove(f->dir);
+	fx_close(&f->fx);
 	free(f);
 	return 0;
 }
@@ -134,11 +117,11 @@ ask(struct fixture *f, const char *ip, const uint8_t *pkt, size_t len, enum quer
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons(5353);
 	assert_int_equal(inet_pton(AF_INET, ip, &sa.sin_addr), 1);
-	assert_int_equal(query_ctx_refresh(&f->q), 0);
-	f->outlen = 0;
-	r = door_answer(&f->q, f->x, f->kr, (struct sockaddr *)&sa, pkt, len, tr, f->out,
-	    tr == QUERY_TCP ? sizeof(f->out) : 4096, &f->outlen, &job);
-	query_ctx_release(&f->q);
+	assert_int_equal(query_ctx_refresh(&f->fx.q), 0);
+	f->fx.outlen = 0;
+	r = door_answer(&f->fx.q, f->x, f->fx.kr, (struct sockaddr *)&sa, pkt, len, tr, f->fx.out,
+	    tr == QUERY_TCP ? sizeof(f->fx.out) : 4096, &f->fx.outlen, &job);
+	query_ctx_release(&f->fx.q);
 	xfr_job_free(job);
 	return r;
 }
@@ -168,8 +151,8 @@ test_truncated_mac_is_no_oracle(void **state)
 				memcpy(msg, base, len);
 				r[right] = ask(f, "198.51.100.7", msg, testdir_remac(msg, base, &t, n, right),
 				    (enum query_transport)tr);
-				memcpy(rep[right], f->out, f->outlen);
-				replen[right] = f->outlen;
+				memcpy(rep[right], f->fx.out, f->fx.outlen);
+				replen[right] = f->fx.outlen;
 			}
 			if (r[0] != r[1] || replen[0] != replen[1] ||
 			    memcmp(rep[0], rep[1], replen[0]) != 0)
@@ -195,13 +178,13 @@ test_acl_comes_before_tsig(void **state)
 	size_t len = request(msg, ZONE ".", LDNS_RR_TYPE_SOA, true, "xfr.", WRONG);
 
 	assert_int_equal(ask(f, "198.51.100.9", msg, len, QUERY_UDP), QUERY_ANSWER);
-	assert_int_equal(f->out[3] & 0x0f, DNS_NOTAUTH);
+	assert_int_equal(f->fx.out[3] & 0x0f, DNS_NOTAUTH);
 	assert_int_equal(ask(f, "203.0.113.6", msg, len, QUERY_UDP), QUERY_DROP);
-	assert_int_equal(f->outlen, 0);
+	assert_int_equal(f->fx.outlen, 0);
 	assert_int_equal(ask(f, "203.0.113.5", msg, len, QUERY_UDP), QUERY_ANSWER);
-	assert_int_equal(f->out[3] & 0x0f, DNS_REFUSED);
-	assert_int_equal(f->out[10] << 8 | f->out[11], 1);	/* the OPT, no TSIG */
-	assert_int_equal(f->q.info.action, QUERY_ACT_ACL_REFUSE);
+	assert_int_equal(f->fx.out[3] & 0x0f, DNS_REFUSED);
+	assert_int_equal(f->fx.out[10] << 8 | f->fx.out[11], 1);	/* the OPT, no TSIG */
+	assert_int_equal(f->fx.q.info.action, QUERY_ACT_ACL_REFUSE);
 }
 
 /* RRL limits TSIG errors like any other reply (here: drop all over 2 a second). */
@@ -216,7 +199,7 @@ test_rrl_limits_tsig_errors(void **state)
 	for (i = 0; i < 20; i++)
 		answered += ask(f, "192.0.2.9", msg, len, QUERY_UDP) == QUERY_ANSWER;
 	assert_true(answered >= 2 && answered <= 3);
-	assert_true(f->q.rrl_dropped >= 17);
+	assert_true(f->fx.q.rrl_dropped >= 17);
 	/* Over TCP, which cannot be spoofed, every one is answered. */
 	assert_int_equal(ask(f, "192.0.2.9", msg, len, QUERY_TCP), QUERY_ANSWER);
 }
@@ -259,9 +242,9 @@ test_error_reply_not_larger_than_request(void **state)
 	for (int tr = 0; tr < 2; tr++) {
 		assert_int_equal(ask(f, "198.51.100.9", msg, len, (enum query_transport)tr),
 		    QUERY_ANSWER);
-		assert_int_equal(f->out[3] & 0x0f, DNS_NOTAUTH);
-		if (f->outlen > len)
-			fail_msg("a %zu-octet NOTAUTH to a %zu-octet request", f->outlen, len);
+		assert_int_equal(f->fx.out[3] & 0x0f, DNS_NOTAUTH);
+		if (f->fx.outlen > len)
+			fail_msg("a %zu-octet NOTAUTH to a %zu-octet request", f->fx.outlen, len);
 	}
 }
 
@@ -279,7 +262,7 @@ test_bad_requests_log_rate_limited(void **state)
 	int saved = dup(2), fd, lines = 0, i;
 	FILE *log;
 
-	snprintf(path, sizeof(path), "%s/stderr", f->dir);
+	snprintf(path, sizeof(path), "%s/stderr", f->fx.dir);
 	assert_non_null(log = fopen(path, "w+"));
 	fd = fileno(log);
 	fflush(stderr);

@@ -17,6 +17,7 @@
 #include "query.h"
 #include "rb.h"
 #include "store.h"
+#include "fixture.h"
 #include "testdir.h"
 #include "timeutil.h"
 
@@ -24,15 +25,9 @@
 #define REFUSAL_A 0x7ffffffeu	/* 127.255.255.254 */
 
 struct fixture {
-	char dir[TESTDIR_LEN];
-	struct conf *c;
-	struct store *s;
-	struct zonetab *zt;
-	struct query_ctx q;
+	struct fx fx;		/* dir, conf, store, zone table, query context */
 	struct keyuse *ku;
 	struct keyuse_set set;
-	uint8_t out[QUERY_BUFSIZE];
-	size_t outlen;
 	/* The last answer: rcode, first A (0: none), TXT seen. */
 	unsigned rcode, an;
 	uint32_t a;
@@ -54,11 +49,11 @@ append(const char *dir, const char *file, const char *text)
 static uint16_t
 zone_id(struct fixture *f, const char *name)
 {
-	const struct conf_zone *cz = conf_zone(f->c, name);
+	const struct conf_zone *cz = conf_zone(f->fx.c, name);
 	struct store_zone sz;
 
 	assert_non_null(cz);
-	assert_int_equal(store_zone_ensure(f->s, cz->name, cz->apex_serial, &sz), 0);
+	assert_int_equal(store_zone_ensure(f->fx.s, cz->name, cz->apex_serial, &sz), 0);
 	return sz.id;
 }
 
@@ -77,7 +72,7 @@ add_key(struct fixture *f, const char *label, uint32_t qps, uint32_t daily, cons
 	k.created = time_now();
 	if (zone != NULL)
 		k.zones[k.nzones++] = zone_id(f, zone);
-	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	assert_int_equal(store_wr_begin(f->fx.s, &w), 0);
 	assert_int_equal(store_key_add(w, &k), 0);
 	assert_int_equal(store_wr_commit(w), 0);
 }
@@ -94,7 +89,7 @@ report(struct fixture *f, const char *zone, const char *addr)
 	r.at = time_now();
 	r.lifetime = 86400;
 	r.reason = "spam";
-	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	assert_int_equal(store_wr_begin(f->fx.s, &w), 0);
 	assert_int_equal(store_report(w, zone_id(f, zone), &r, &outcome), 0);
 	assert_int_equal(store_wr_commit(w), 0);
 }
@@ -103,63 +98,29 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	static const char *const zones[] = { "keyed.example.org", "required.example.org",
-		"nx.example.org", "plain.example.org", "other.example.org" };
-	char line[512];
-	size_t i;
+	/* Each zone and the keys of its section. */
+	static const char *const zones[][2] = {
+		{ "keyed.example.org", "keys = allowed\nkey-refusal = 127.255.255.254 \"key over quota\"\n" },
+		{ "required.example.org", "keys = required\n" },
+		{ "nx.example.org", "keys = allowed\nkey-refusal = nxdomain\n" },
+		{ "plain.example.org", "" },
+		{ "other.example.org", "keys = allowed\n" },
+	};
+	char conf[4096], file[256];
+	size_t i, n;
 
 	assert_non_null(f);
-	testdir_make(f->dir, "keys");
-	append(f->dir, "t.conf", "[server]\ndb = db\nlisten = 127.0.0.1:5300");
+	fx_open(&f->fx, "keys");
+	n = (size_t)snprintf(conf, sizeof(conf), "[server]\ndb = db\nlisten = 127.0.0.1:5300\n");
 	for (i = 0; i < RB_ARRAY_LEN(zones); i++) {
-		snprintf(line, sizeof(line), "[zone %s]\napex = %s.zone\nfamily = both\n"
-		    "text = listed\nttl = 60", zones[i], zones[i]);
-		append(f->dir, "t.conf", line);
-		snprintf(line, sizeof(line), "@ 3600 IN SOA ns.%s. h.%s. 1 3600 600 86400 300\n"
-		    "@ 3600 IN NS ns.%s.", zones[i], zones[i], zones[i]);
-		snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s", "");
-		{
-			char file[256];
-
-			snprintf(file, sizeof(file), "%s.zone", zones[i]);
-			append(f->dir, file, line);
-		}
+		snprintf(file, sizeof(file), "%s.zone", zones[i][0]);
+		fx_apex(&f->fx, file, zones[i][0], "");
+		n += (size_t)snprintf(conf + n, sizeof(conf) - n, "[zone %s]\napex = %s\n"
+		    "family = both\ntext = listed\nttl = 60\n%s", zones[i][0], file, zones[i][1]);
+		assert_true(n < sizeof(conf));
 	}
-	/* Appended to each section in order: keyed, required, nx, plain, other. */
-	f->c = NULL;
-	{
-		char path[512];
-		FILE *fp;
-		char *buf = NULL, *out;
-		size_t cap = 0, len = 0;
-		ssize_t n;
-
-		snprintf(path, sizeof(path), "%s/t.conf", f->dir);
-		assert_non_null(fp = fopen(path, "r"));
-		out = calloc(1, 8192);
-		while ((n = getline(&buf, &cap, fp)) >= 0) {
-			memcpy(out + len, buf, (size_t)n);
-			len += (size_t)n;
-			if (strncmp(buf, "[zone keyed.", 12) == 0)
-				len += (size_t)sprintf(out + len, "keys = allowed\nkey-refusal = "
-				    "127.255.255.254 \"key over quota\"\n");
-			else if (strncmp(buf, "[zone required.", 15) == 0)
-				len += (size_t)sprintf(out + len, "keys = required\n");
-			else if (strncmp(buf, "[zone nx.", 9) == 0)
-				len += (size_t)sprintf(out + len, "keys = allowed\nkey-refusal = nxdomain\n");
-			else if (strncmp(buf, "[zone other.", 12) == 0)
-				len += (size_t)sprintf(out + len, "keys = allowed\n");
-		}
-		free(buf);
-		fclose(fp);
-		assert_non_null(fp = fopen(path, "w"));
-		fwrite(out, 1, len, fp);
-		fclose(fp);
-		free(out);
-	}
-	f->c = testdir_conf(f->dir, "t.conf");
-	assert_int_equal(store_open(&f->s, f->c->db, 64 << 20, STORE_CREATE), 0);
-	f->zt = testdir_zonetab(f->c, f->s);
+	fx_conf(&f->fx, conf);
+	fx_store(&f->fx, NULL, 0);
 	report(f, "keyed.example.org", "192.0.2.5");
 	report(f, "required.example.org", "192.0.2.5");
 	report(f, "plain.example.org", "192.0.2.5");
@@ -172,10 +133,10 @@ setup(void **state)
 	assert_non_null(f->ku = keyuse_new());
 	f->set.n = 1;
 	f->set.t = &f->ku;
-	assert_int_equal(query_ctx_init(&f->q, f->zt, f->s), 0);
-	f->q.keyuse = f->ku;
-	f->q.keyset = &f->set;
-	assert_int_equal(query_ctx_refresh(&f->q), 0);
+	fx_query(&f->fx);
+	f->fx.q.keyuse = f->ku;
+	f->fx.q.keyset = &f->set;
+	assert_int_equal(query_ctx_refresh(&f->fx.q), 0);
 	*state = f;
 	return 0;
 }
@@ -185,13 +146,8 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	query_ctx_release(&f->q);
-	query_ctx_fini(&f->q);
+	fx_close(&f->fx);
 	keyuse_free(f->ku);
-	zonetab_free(f->zt);
-	store_close(f->s);
-	conf_free(f->c);
-	testdir_remove(f->dir);
 	free(f);
 	return 0;
 }
@@ -222,26 +178,26 @@ ask(struct fixture *f, const char *name, uint16_t qtype)
 	pkt[n++] = (uint8_t)qtype;
 	pkt[n++] = 0;
 	pkt[n++] = 1;
-	assert_int_equal(query_answer(&f->q, pkt, n, QUERY_UDP, f->out, 4096, &f->outlen),
+	assert_int_equal(query_answer(&f->fx.q, pkt, n, QUERY_UDP, f->fx.out, 4096, &f->fx.outlen),
 	    QUERY_ANSWER);
-	f->rcode = f->out[3] & 0x0f;
-	f->an = an = (unsigned)f->out[6] << 8 | f->out[7];
+	f->rcode = f->fx.out[3] & 0x0f;
+	f->an = an = (unsigned)f->fx.out[6] << 8 | f->fx.out[7];
 	f->a = 0;
 	f->txt[0] = '\0';
 	/* Skip the question (its name is uncompressed, as asked). */
-	for (o = 12; f->out[o] != 0; o += 1 + f->out[o])
+	for (o = 12; f->fx.out[o] != 0; o += 1 + f->fx.out[o])
 		;
 	o += 5;
 	for (i = 0; i < an; i++) {
 		o += 2;	/* a pointer to the question name */
-		type = (unsigned)f->out[o] << 8 | f->out[o + 1];
-		rdlen = (unsigned)f->out[o + 8] << 8 | f->out[o + 9];
+		type = (unsigned)f->fx.out[o] << 8 | f->fx.out[o + 1];
+		rdlen = (unsigned)f->fx.out[o + 8] << 8 | f->fx.out[o + 9];
 		o += 10;
 		if (type == 1 && rdlen == 4)
-			f->a = (uint32_t)f->out[o] << 24 | (uint32_t)f->out[o + 1] << 16 |
-			    (uint32_t)f->out[o + 2] << 8 | f->out[o + 3];
+			f->a = (uint32_t)f->fx.out[o] << 24 | (uint32_t)f->fx.out[o + 1] << 16 |
+			    (uint32_t)f->fx.out[o + 2] << 8 | f->fx.out[o + 3];
 		if (type == 16)
-			snprintf(f->txt, sizeof(f->txt), "%.*s", f->out[o], (const char *)f->out + o + 1);
+			snprintf(f->txt, sizeof(f->txt), "%.*s", f->fx.out[o], (const char *)f->fx.out + o + 1);
 		o += rdlen;
 	}
 }
@@ -272,7 +228,7 @@ test_store_add_find_disable_remove(void **state)
 	struct store_key k;
 	struct store_wr *w;
 
-	assert_int_equal(store_reader_init(f->s, &rd), 0);
+	assert_int_equal(store_reader_init(f->fx.s, &rd), 0);
 	assert_int_equal(store_key_find(&rd, (const uint8_t *)"GoodKey123", 10, &k), 0);
 	assert_string_equal(k.label, GOOD);
 	assert_false(k.disabled);
@@ -282,20 +238,20 @@ test_store_add_find_disable_remove(void **state)
 	store_reader_fini(&rd);
 
 	add_key(f, "temporary-key", 0, 0, NULL, false);
-	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	assert_int_equal(store_wr_begin(f->fx.s, &w), 0);
 	assert_int_equal(store_key_add(w, &(struct store_key){ .label = "temporary-key" }),
 	    RB_EPOLICY);
 	assert_int_equal(store_key_set_disabled(w, "temporary-key", true), 0);
 	assert_int_equal(store_wr_commit(w), 0);
-	assert_int_equal(store_reader_init(f->s, &rd), 0);
+	assert_int_equal(store_reader_init(f->fx.s, &rd), 0);
 	assert_int_equal(store_key_get(&rd, "temporary-key", &k), 0);
 	assert_true(k.disabled);
 	store_reader_fini(&rd);
-	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	assert_int_equal(store_wr_begin(f->fx.s, &w), 0);
 	assert_int_equal(store_key_remove(w, "temporary-key"), 0);
 	assert_int_equal(store_key_remove(w, "temporary-key"), RB_ENOTFOUND);
 	assert_int_equal(store_wr_commit(w), 0);
-	assert_int_equal(store_reader_init(f->s, &rd), 0);
+	assert_int_equal(store_reader_init(f->fx.s, &rd), 0);
 	assert_int_equal(store_key_get(&rd, "temporary-key", &k), RB_ENOTFOUND);
 	store_reader_fini(&rd);
 }
@@ -308,7 +264,7 @@ test_valid_key_answers_as_without(void **state)
 	ask(f, "5.2.0.192." GOOD ".keyed.example.org", 1);
 	assert_int_equal(f->rcode, 0);
 	assert_int_equal(f->a, 0x7f000002);
-	assert_int_equal(f->q.info.key, QUERY_KEY_OK);
+	assert_int_equal(f->fx.q.info.key, QUERY_KEY_OK);
 	ask(f, "5.2.0.192.GOODKEY123.keyed.example.org", 16);
 	assert_string_equal(f->txt, "spam");
 	ask(f, "6.2.0.192." GOOD ".keyed.example.org", 1);
@@ -316,7 +272,7 @@ test_valid_key_answers_as_without(void **state)
 	/* Without a key where keys are allowed: as always. */
 	ask(f, "5.2.0.192.keyed.example.org", 1);
 	assert_int_equal(f->a, 0x7f000002);
-	assert_int_equal(f->q.info.key, QUERY_KEY_NONE);
+	assert_int_equal(f->fx.q.info.key, QUERY_KEY_NONE);
 }
 
 static void
@@ -344,7 +300,7 @@ test_unknown_key_gets_refusal_answer(void **state)
 	ask(f, "5.2.0.192.unknownkey.keyed.example.org", 1);
 	assert_int_equal(f->rcode, 0);
 	assert_int_equal(f->a, REFUSAL_A);
-	assert_int_equal(f->q.info.key, QUERY_KEY_UNKNOWN);
+	assert_int_equal(f->fx.q.info.key, QUERY_KEY_UNKNOWN);
 	ask(f, "5.2.0.192.unknownkey.keyed.example.org", 16);
 	assert_string_equal(f->txt, "key over quota");
 	/* The test point too: never the data. */
@@ -378,7 +334,7 @@ test_required_refuses_without_key(void **state)
 
 	ask(f, "5.2.0.192.required.example.org", 1);
 	assert_int_equal(f->rcode, 5);
-	assert_int_equal(f->q.info.key, QUERY_KEY_MISSING);
+	assert_int_equal(f->fx.q.info.key, QUERY_KEY_MISSING);
 	ask(f, "5.2.0.192." GOOD ".required.example.org", 1);
 	assert_int_equal(f->a, 0x7f000002);
 	/* The apex stays open: SOA and NS need no key. */
@@ -394,7 +350,7 @@ test_unkeyed_zone_ignores_key_labels(void **state)
 
 	ask(f, "5.2.0.192." GOOD ".plain.example.org", 1);
 	assert_int_equal(f->rcode, 3);
-	assert_int_equal(f->q.info.key, QUERY_KEY_NONE);
+	assert_int_equal(f->fx.q.info.key, QUERY_KEY_NONE);
 	ask(f, "5.2.0.192.plain.example.org", 1);
 	assert_int_equal(f->a, 0x7f000002);
 }
@@ -406,27 +362,27 @@ test_over_quota(void **state)
 	int i;
 
 	/* qps 2: the third in the same second is refused, the next second answered. */
-	f->q.now = 1000000;
+	f->fx.q.now = 1000000;
 	for (i = 0; i < 2; i++) {
 		ask(f, "5.2.0.192.limited-qps1.keyed.example.org", 1);
 		assert_int_equal(f->a, 0x7f000002);
 	}
 	ask(f, "5.2.0.192.limited-qps1.keyed.example.org", 1);
 	assert_int_equal(f->a, REFUSAL_A);
-	assert_int_equal(f->q.info.key, QUERY_KEY_OVER);
-	f->q.now++;
+	assert_int_equal(f->fx.q.info.key, QUERY_KEY_OVER);
+	f->fx.q.now++;
 	ask(f, "5.2.0.192.limited-qps1.keyed.example.org", 1);
 	assert_int_equal(f->a, 0x7f000002);
 
 	/* daily 3: refused for the rest of the UTC day, answered the next. */
-	f->q.now = 86400 * 20000 + 10;
-	for (i = 0; i < 3; i++, f->q.now += 100) {
+	f->fx.q.now = 86400 * 20000 + 10;
+	for (i = 0; i < 3; i++, f->fx.q.now += 100) {
 		ask(f, "5.2.0.192.limited-day1.keyed.example.org", 1);
 		assert_int_equal(f->a, 0x7f000002);
 	}
 	ask(f, "5.2.0.192.limited-day1.keyed.example.org", 1);
 	assert_int_equal(f->a, REFUSAL_A);
-	f->q.now = 86400 * 20001;
+	f->fx.q.now = 86400 * 20001;
 	ask(f, "5.2.0.192.limited-day1.keyed.example.org", 1);
 	assert_int_equal(f->a, 0x7f000002);
 }
@@ -440,7 +396,7 @@ test_counters(void **state)
 	struct keyuse_slot *s;
 	uint64_t q0, h0, r0;
 
-	assert_int_equal(store_reader_init(f->s, &rd), 0);
+	assert_int_equal(store_reader_init(f->fx.s, &rd), 0);
 	assert_int_equal(store_key_get(&rd, "onlykeyed123", &k), 0);
 	store_reader_fini(&rd);
 	/* Earlier tests of the group asked with this key too: count from here. */
@@ -465,15 +421,74 @@ test_key_change_seen_on_refresh(void **state)
 	ask(f, "5.2.0.192.latecomer1.keyed.example.org", 1);
 	assert_int_equal(f->a, REFUSAL_A);
 	add_key(f, "latecomer1", 0, 0, NULL, false);
-	assert_int_equal(query_ctx_refresh(&f->q), 0);
+	assert_int_equal(query_ctx_refresh(&f->fx.q), 0);
 	ask(f, "5.2.0.192.latecomer1.keyed.example.org", 1);
 	assert_int_equal(f->a, 0x7f000002);
-	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	assert_int_equal(store_wr_begin(f->fx.s, &w), 0);
 	assert_int_equal(store_key_set_disabled(w, "latecomer1", true), 0);
 	assert_int_equal(store_wr_commit(w), 0);
-	assert_int_equal(query_ctx_refresh(&f->q), 0);
+	assert_int_equal(query_ctx_refresh(&f->fx.q), 0);
 	ask(f, "5.2.0.192.latecomer1.keyed.example.org", 1);
 	assert_int_equal(f->a, REFUSAL_A);
+}
+
+/* KEY: a valid key label of LEN octets, one for each length. */
+static void
+key_of_len(char *key, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		key[i] = (char)('a' + (len + i) % 26);
+	key[len] = '\0';
+}
+
+/* Ask 5.2.0.192.LABEL.keyed.example.org A; true when answered as a good key. */
+static bool
+keyed_ok(struct fixture *f, const char *label)
+{
+	char name[256];
+
+	snprintf(name, sizeof(name), "5.2.0.192.%s.keyed.example.org", label);
+	ask(f, name, 1);
+	return f->fx.q.info.key == QUERY_KEY_OK && f->a == 0x7f000002;
+}
+
+/*
+ * The worker's cache of keys compares every octet: with a key of each
+ * length cached, a label one octet away from it, one octet longer or one
+ * shorter is not that key; the key in upper case is.
+ */
+static void
+test_cache_compares_every_octet(void **state)
+{
+	struct fixture *f = *state;
+	char key[STORE_KEY_MAX + 1], near[STORE_KEY_MAX + 2];
+	size_t len, i;
+
+	for (len = STORE_KEY_MIN; len <= STORE_KEY_MAX; len++) {
+		key_of_len(key, len);
+		add_key(f, key, 0, 0, NULL, false);
+	}
+	assert_int_equal(query_ctx_refresh(&f->fx.q), 0);
+	for (len = STORE_KEY_MIN; len <= STORE_KEY_MAX; len++) {
+		key_of_len(key, len);
+		for (i = 0; i < len; i++) {
+			assert_true(keyed_ok(f, key));
+			memcpy(near, key, len + 1);
+			near[i] = '7';
+			assert_false(keyed_ok(f, near));
+			assert_int_equal(f->fx.q.info.key, QUERY_KEY_UNKNOWN);
+		}
+		assert_true(keyed_ok(f, key));
+		snprintf(near, sizeof(near), "%s7", key);
+		assert_false(keyed_ok(f, near));
+		assert_true(keyed_ok(f, key));
+		near[len - 1] = '\0';
+		assert_false(keyed_ok(f, near));
+		for (i = 0; i < len; i++)
+			near[i] = (char)(key[i] - 'a' + 'A');
+		near[len] = '\0';
+		assert_true(keyed_ok(f, near));
+	}
 }
 
 /* The configuration's keys: bad values are refused with what to write instead. */
@@ -562,24 +577,24 @@ test_usage_folded_into_store(void **state)
 	struct store_wr *w;
 	uint64_t rows;
 
-	assert_int_equal(store_reader_init(f->s, &rd), 0);
+	assert_int_equal(store_reader_init(f->fx.s, &rd), 0);
 	assert_int_equal(store_key_get(&rd, "onlykeyed123", &k), 0);
 	store_reader_fini(&rd);
-	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	assert_int_equal(store_wr_begin(f->fx.s, &w), 0);
 	assert_int_equal(keyuse_fold(&f->set, (const uint64_t (*)[3])seen, next, 20000, w, &rows),
 	    0);
 	assert_true(rows > 0);
 	assert_int_equal(store_wr_commit(w), 0);
 	memcpy(seen, next, sizeof(seen));
 	/* Nothing new: nothing to fold. */
-	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	assert_int_equal(store_wr_begin(f->fx.s, &w), 0);
 	assert_int_equal(keyuse_fold(&f->set, (const uint64_t (*)[3])seen, next, 20000, w, &rows),
 	    0);
 	assert_int_equal(rows, 0);
 	store_wr_abort(w);
 
 	memset(&u, 0, sizeof(u));
-	assert_int_equal(store_reader_init(f->s, &rd), 0);
+	assert_int_equal(store_reader_init(f->fx.s, &rd), 0);
 	assert_int_equal(store_key_usage_walk(&rd, k.hash, 19999, usage_cb, &u), 0);
 	store_reader_fini(&rd);
 	assert_int_equal(u.day, 20000);
@@ -603,6 +618,7 @@ main(void)
 		cmocka_unit_test(test_over_quota),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_key_change_seen_on_refresh),
+		cmocka_unit_test(test_cache_compares_every_octet),
 		cmocka_unit_test(test_usage_folded_into_store),
 		cmocka_unit_test(test_conf_refuses_bad_values),
 		cmocka_unit_test(test_conf_server_defaults),

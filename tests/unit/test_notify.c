@@ -18,6 +18,7 @@
 #include "query.h"
 #include "rb.h"
 #include "store.h"
+#include "fixture.h"
 #include "testdir.h"
 #include "timeutil.h"
 #include "tsig.h"
@@ -32,14 +33,9 @@ struct sent {
 };
 
 struct fixture {
-	char dir[TESTDIR_LEN];
-	struct conf *c;
-	struct store *s;
-	struct zonetab *zt;
-	struct tsig_keyring *kr;
+	struct fx fx;		/* dir, conf, store (zone: ZONE's id), zone table, keyring */
 	struct notify *n;
 	struct store_reader rd;
-	uint16_t zone;
 	struct sent sent[64];
 	size_t nsent;
 };
@@ -76,8 +72,8 @@ commit(struct fixture *f, const char *addr)
 	assert_int_equal(addr_parse_cidr(addr, &r.net, NULL), 0);
 	r.at = time_now();
 	r.lifetime = 3600;
-	assert_int_equal(store_wr_begin(f->s, &w), 0);
-	assert_int_equal(store_report(w, f->zone, &r, &out), 0);
+	assert_int_equal(store_wr_begin(f->fx.s, &w), 0);
+	assert_int_equal(store_report(w, f->fx.zone, &r, &out), 0);
 	assert_int_equal(store_wr_commit(w), 0);
 }
 
@@ -100,7 +96,7 @@ ack_msg(struct fixture *f, size_t i, uint8_t *a, size_t cap)
 	a[6] = a[7] = a[10] = a[11] = 0;
 	dns_parse(&m, s->pkt, s->len);
 	if (tsig_parse(&m, &t) == 1) {
-		assert_int_equal(tsig_verify(f->kr, &m, &t, time_now(), &ctx), TSIG_NOERROR);
+		assert_int_equal(tsig_verify(f->fx.kr, &m, &t, time_now(), &ctx), TSIG_NOERROR);
 		assert_int_equal(tsig_sign(&ctx, a, &len, cap, 0, time_now()), 0);
 	}
 	return len;
@@ -129,23 +125,18 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	char err[256];
 
 	assert_non_null(f);
-	testdir_make(f->dir, "notify");
-	testdir_write(f->dir, ZONE ".zone", "$ORIGIN " ZONE ".\n$TTL 3600\n"
-	    "@ IN SOA ns1.example.org. hostmaster.example.org. 2026112801 3600 600 1209600 300\n"
-	    "@ IN NS ns1.example.org.\n");
-	testdir_write(f->dir, "test.conf", "[server]\ndb = db\n[zone " ZONE "]\napex = " ZONE ".zone\n"
+	fx_open(&f->fx, "notify");
+	fx_apex(&f->fx, ZONE ".zone", ZONE, "");
+	fx_conf(&f->fx, "[server]\ndb = db\n[zone " ZONE "]\napex = " ZONE ".zone\n"
 	    "notify = 127.0.0.1:5354, 127.0.0.2:5355 key xfr\n"
 	    "[key xfr]\nalgorithm = hmac-sha256\n"
 	    "secret = c2VjcmV0LWtleS1mb3ItdGVzdGluZy10c2lnLXNoYTI1Ng==\n");
-	f->c = testdir_conf(f->dir, "test.conf");
-	f->s = testdir_store(f->c->db, ZONE, 2026112801, &f->zone);
-	f->zt = testdir_zonetab(f->c, f->s);
-	assert_non_null(f->kr = tsig_keyring_new(f->c, err, sizeof(err)));
-	assert_non_null(f->n = notify_new(f->c, f->zt, f->kr));
-	assert_int_equal(store_reader_init(f->s, &f->rd), 0);
+	fx_store(&f->fx, ZONE, FX_SERIAL);
+	fx_keyring(&f->fx);
+	assert_non_null(f->n = notify_new(f->fx.c, f->fx.zt, f->fx.kr));
+	assert_int_equal(store_reader_init(f->fx.s, &f->rd), 0);
 	store_reader_release(&f->rd);
 	*state = f;
 	return 0;
@@ -158,11 +149,7 @@ teardown(void **state)
 
 	store_reader_fini(&f->rd);
 	notify_free(f->n);
-	tsig_keyring_free(f->kr);
-	zonetab_free(f->zt);
-	store_close(f->s);
-	conf_free(f->c);
-	testdir_remove(f->dir);
+	fx_close(&f->fx);
 	free(f);
 	return 0;
 }

@@ -23,25 +23,18 @@
 #include "store.h"
 #include "timeutil.h"
 #include "tsig.h"
+#include "fixture.h"
 #include "testdir.h"
 #include "xfr.h"
 #include "zonetab.h"
 
 #define ZONE "relays.example.org"
 #define SECRET "c2VjcmV0LWtleS1mb3ItdGVzdGluZy10c2lnLXNoYTI1Ng=="
-#define APEX_SERIAL 2026112801u
+#define APEX_SERIAL FX_SERIAL
 
 struct fixture {
-	char dir[TESTDIR_LEN];
-	struct conf *c;
-	struct store *s;
-	struct zonetab *zt;
-	struct tsig_keyring *kr;
+	struct fx fx;		/* dir, conf, store (zone: ZONE's id), zone table, keyring, query context */
 	struct xfr *x;
-	struct query_ctx q;
-	uint16_t zone;
-	uint8_t out[QUERY_BUFSIZE];
-	size_t outlen;
 };
 
 /* Report N addresses (CIDR, or 11.x.y.1 for k < N when N > 1) in one commit. */
@@ -54,7 +47,7 @@ report_n(struct fixture *f, const char *cidr, const char *reason, int n)
 	char a[32];
 	int k;
 
-	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	assert_int_equal(store_wr_begin(f->fx.s, &w), 0);
 	for (k = 0; k < n; k++) {
 		memset(&r, 0, sizeof(r));
 		snprintf(a, sizeof(a), "11.%d.%d.1", k / 100, k % 100);
@@ -63,7 +56,7 @@ report_n(struct fixture *f, const char *cidr, const char *reason, int n)
 		r.lifetime = 86400;
 		r.reason = reason;
 		r.source = "test";
-		assert_int_equal(store_report(w, f->zone, &r, &out), 0);
+		assert_int_equal(store_report(w, f->fx.zone, &r, &out), 0);
 	}
 	assert_int_equal(store_wr_commit(w), 0);
 }
@@ -79,9 +72,9 @@ serial(struct fixture *f)
 {
 	struct store_zone sz;
 
-	assert_int_equal(query_ctx_refresh(&f->q), 0);
-	assert_int_equal(store_zone_get(&f->q.rd, f->zone, &sz), 0);
-	query_ctx_release(&f->q);
+	assert_int_equal(query_ctx_refresh(&f->fx.q), 0);
+	assert_int_equal(store_zone_get(&f->fx.q.rd, f->fx.zone, &sz), 0);
+	query_ctx_release(&f->fx.q);
 	return sz.serial;
 }
 
@@ -89,25 +82,19 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	char err[256];
 
 	assert_non_null(f);
-	testdir_make(f->dir, "xfr");
-	testdir_write(f->dir, ZONE ".zone",
-	    "$ORIGIN " ZONE ".\n$TTL 3600\n"
-	    "@ IN SOA ns1.example.org. hostmaster.example.org. 2026112801 3600 600 1209600 300\n"
-	    "@ IN NS ns1.example.org.\n@ IN NS ns2.example.org.\n");
-	testdir_write(f->dir, "test.conf",
+	fx_open(&f->fx, "xfr");
+	fx_apex(&f->fx, ZONE ".zone", ZONE, "@ IN NS ns2.example.org.\n");
+	fx_conf(&f->fx,
 	    "[server]\ndb = db\nlisten = 127.0.0.1:5300\n"
 	    "[zone " ZONE "]\napex = " ZONE ".zone\nfamily = both\n"
 	    "allow-transfer = 127.0.0.1, 192.0.2.0/24 key xfr\n"
 	    "[key xfr]\nalgorithm = hmac-sha256\nsecret = " SECRET "\n");
-	f->c = testdir_conf(f->dir, "test.conf");
-	f->s = testdir_store(f->c->db, ZONE, APEX_SERIAL, &f->zone);
-	f->zt = testdir_zonetab(f->c, f->s);
-	assert_non_null(f->kr = tsig_keyring_new(f->c, err, sizeof(err)));
-	assert_non_null(f->x = xfr_new(f->c, f->zt, f->s, f->kr));
-	assert_int_equal(query_ctx_init(&f->q, f->zt, f->s), 0);
+	fx_store(&f->fx, ZONE, APEX_SERIAL);
+	fx_keyring(&f->fx);
+	assert_non_null(f->x = xfr_new(f->fx.c, f->fx.zt, f->fx.s, f->fx.kr));
+	fx_query(&f->fx);
 	report(f, "192.0.2.5", "one");
 	report(f, "198.51.100.0/24", "range");
 	*state = f;
@@ -119,13 +106,8 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	query_ctx_fini(&f->q);
 	xfr_free(f->x);
-	tsig_keyring_free(f->kr);
-	zonetab_free(f->zt);
-	store_close(f->s);
-	conf_free(f->c);
-	testdir_remove(f->dir);
+	fx_close(&f->fx);
 	free(f);
 	return 0;
 }
@@ -175,10 +157,10 @@ ask(struct fixture *f, const char *ip, const uint8_t *q, size_t len, enum query_
 	struct sockaddr_in sa = peer(ip);
 	enum query_result r;
 
-	assert_int_equal(query_ctx_refresh(&f->q), 0);
-	r = door_answer(&f->q, f->x, f->kr, (struct sockaddr *)&sa, q, len, tr, f->out,
-	    sizeof(f->out), &f->outlen, job);
-	query_ctx_release(&f->q);
+	assert_int_equal(query_ctx_refresh(&f->fx.q), 0);
+	r = door_answer(&f->fx.q, f->x, f->fx.kr, (struct sockaddr *)&sa, q, len, tr, f->fx.out,
+	    sizeof(f->fx.out), &f->fx.outlen, job);
+	query_ctx_release(&f->fx.q);
 	return r;
 }
 
@@ -260,8 +242,8 @@ test_axfr_refused_outside_allow_transfer(void **state)
 
 	assert_int_equal(ask(f, "203.0.113.1", q, len, QUERY_TCP, &j), QUERY_ANSWER);
 	assert_null(j);
-	assert_int_equal(f->out[3] & 15, 5);	/* REFUSED */
-	assert_int_equal(f->out[5], 1);		/* question echoed */
+	assert_int_equal(f->fx.out[3] & 15, 5);	/* REFUSED */
+	assert_int_equal(f->fx.out[5], 1);		/* question echoed */
 }
 
 static void
@@ -273,7 +255,7 @@ test_axfr_unsigned_where_key_needed_refused(void **state)
 	struct xfr_job *j;
 
 	assert_int_equal(ask(f, "192.0.2.53", q, len, QUERY_TCP, &j), QUERY_ANSWER);
-	assert_int_equal(f->out[3] & 15, 5);
+	assert_int_equal(f->fx.out[3] & 15, 5);
 }
 
 static void
@@ -309,8 +291,8 @@ test_unknown_key_gets_notauth_badkey(void **state)
 	struct dns_msg m;
 
 	assert_int_equal(ask(f, "192.0.2.53", q, len, QUERY_TCP, &j), QUERY_ANSWER);
-	assert_int_equal(f->out[3] & 15, TSIG_RCODE_NOTAUTH);
-	dns_parse(&m, f->out, f->outlen);
+	assert_int_equal(f->fx.out[3] & 15, TSIG_RCODE_NOTAUTH);
+	dns_parse(&m, f->fx.out, f->fx.outlen);
 	assert_int_equal(tsig_parse(&m, &t), 1);
 	assert_int_equal(t.error, TSIG_BADKEY);
 }
@@ -385,7 +367,7 @@ test_ixfr_past_journal_max_is_full(void **state)
 	struct xfr_job *j;
 	ldns_rr_list *rrs = ldns_rr_list_new();
 
-	conf_zone(f->c, ZONE)->server->journal_max = 1;
+	conf_zone(f->fx.c, ZONE)->server->journal_max = 1;
 	report(f, "203.0.113.1", NULL);
 	report(f, "203.0.113.2", NULL);
 	len = xfr_msg(q, LDNS_RR_TYPE_IXFR, old, NULL, NULL);
@@ -413,7 +395,7 @@ test_ixfr_without_soa_is_formerr(void **state)
 
 	q[12 + strlen(ZONE) + 3] = 251;		/* the type becomes IXFR, no SOA follows */
 	assert_int_equal(ask(f, "127.0.0.1", q, len, QUERY_TCP, &j), QUERY_ANSWER);
-	assert_int_equal(f->out[3] & 15, 1);
+	assert_int_equal(f->fx.out[3] & 15, 1);
 }
 
 static void
@@ -426,7 +408,7 @@ test_signed_udp_query_gets_signed_answer(void **state)
 	ldns_pkt *p;
 
 	assert_int_equal(ask(f, "198.18.0.1", q, len, QUERY_UDP, &j), QUERY_ANSWER);
-	assert_int_equal(ldns_wire2pkt(&p, f->out, f->outlen), LDNS_STATUS_OK);
+	assert_int_equal(ldns_wire2pkt(&p, f->fx.out, f->fx.outlen), LDNS_STATUS_OK);
 	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
 	assert_int_equal(ldns_pkt_ancount(p), 1);
 	assert_non_null(ldns_pkt_tsig(p));
@@ -442,20 +424,20 @@ test_journal_cutoff_keeps_max_commits(void **state)
 
 	report(f, "203.0.113.1", NULL);
 	report(f, "203.0.113.2", NULL);
-	assert_int_equal(query_ctx_refresh(&f->q), 0);
-	assert_int_equal(store_zone_get(&f->q.rd, f->zone, &sz), 0);
-	assert_int_equal(xfr_journal_cutoff(&f->q.rd, f->zone, sz.seq, 2, 0, time_now(), &keep),
+	assert_int_equal(query_ctx_refresh(&f->fx.q), 0);
+	assert_int_equal(store_zone_get(&f->fx.q.rd, f->fx.zone, &sz), 0);
+	assert_int_equal(xfr_journal_cutoff(&f->fx.q.rd, f->fx.zone, sz.seq, 2, 0, time_now(), &keep),
 	    0);
 	assert_int_equal(keep, sz.seq - 1);
 	/* All younger than a day: nothing to trim by age. */
-	assert_int_equal(xfr_journal_cutoff(&f->q.rd, f->zone, sz.seq, 0, 86400, time_now(),
+	assert_int_equal(xfr_journal_cutoff(&f->fx.q.rd, f->fx.zone, sz.seq, 0, 86400, time_now(),
 	    &keep), 0);
 	assert_int_equal(keep, 1);
 	/* A day later every commit is too old. */
-	assert_int_equal(xfr_journal_cutoff(&f->q.rd, f->zone, sz.seq, 0, 86400,
+	assert_int_equal(xfr_journal_cutoff(&f->fx.q.rd, f->fx.zone, sz.seq, 0, 86400,
 	    time_now() + 2 * 86400, &keep), 0);
 	assert_int_equal(keep, sz.seq + 1);
-	query_ctx_release(&f->q);
+	query_ctx_release(&f->fx.q);
 }
 
 /* Report each of the N addresses ADDRS in one commit dated WHEN (0: now). */
@@ -466,7 +448,7 @@ commit_reports(struct fixture *f, const char *const *addrs, int n, int64_t when)
 	enum store_outcome out;
 	int k;
 
-	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	assert_int_equal(store_wr_begin(f->fx.s, &w), 0);
 	if (when != 0)
 		store_wr_set_now(w, when);
 	for (k = 0; k < n; k++) {
@@ -474,7 +456,7 @@ commit_reports(struct fixture *f, const char *const *addrs, int n, int64_t when)
 		    .source = "test" };
 
 		assert_int_equal(addr_parse_cidr(addrs[k], &r.net, NULL), 0);
-		assert_int_equal(store_report(w, f->zone, &r, &out), 0);
+		assert_int_equal(store_report(w, f->fx.zone, &r, &out), 0);
 	}
 	assert_int_equal(store_wr_commit(w), 0);
 }
@@ -554,8 +536,8 @@ test_ixfr_across_the_serial_wrap(void **state)
 	ldns_rr_list *rrs;
 
 	/* The apex file's serial moves ahead twice (each step less than 2^31). */
-	assert_int_equal(store_zone_ensure(f->s, ZONE, serial(f) + 0x7fffffffu, &z), 0);
-	assert_int_equal(store_zone_ensure(f->s, ZONE, UINT32_MAX, &z), 0);
+	assert_int_equal(store_zone_ensure(f->fx.s, ZONE, serial(f) + 0x7fffffffu, &z), 0);
+	assert_int_equal(store_zone_ensure(f->fx.s, ZONE, UINT32_MAX, &z), 0);
 	assert_int_equal(serial(f), UINT32_MAX);
 	commit_reports(f, addrs, 1, 0);
 	assert_int_equal(serial(f), 0);
@@ -583,7 +565,7 @@ test_ixfr_across_an_apex_serial_move_is_full(void **state)
 
 	commit_reports(f, a, 1, 0);
 	from = serial(f);
-	assert_int_equal(store_zone_ensure(f->s, ZONE, from + 2, &z), 0);
+	assert_int_equal(store_zone_ensure(f->fx.s, ZONE, from + 2, &z), 0);
 	commit_reports(f, b, 1, 0);
 	assert_int_equal(serial(f), from + 3);
 	rrs = ixfr_from(f, from);
@@ -600,7 +582,7 @@ test_ixfr_past_journal_age_is_full(void **state)
 	uint32_t old = serial(f);
 	ldns_rr_list *rrs;
 
-	conf_zone(f->c, ZONE)->server->journal_age = 3600;
+	conf_zone(f->fx.c, ZONE)->server->journal_age = 3600;
 	commit_reports(f, a, 1, time_now() - 7200);
 	commit_reports(f, b, 1, 0);
 	rrs = ixfr_from(f, old);
