@@ -138,12 +138,10 @@ sec_has_serial() { [ "$(sec_serial)" = "$1" ]; }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# The configuration: transfers and NOTIFY signed with the key, and data
-# covering single addresses, ranges (on and off label boundaries),
-# exceptions, codes and both families.
-mirror_setup() {
-	make_tmp
-	need_binaries "$RBLDBD" "$RBLDB"
+# mirror_conf: a new key, the secondary's port and directory ($SEC_NAME
+# under $T), and the last zone section of $CONF made its primary:
+# transfers and NOTIFY signed with the key.
+mirror_conf() {
 	KEY_SECRET=$(python3 -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')
 	SEC_PORT=$(free_port)
 	SEC_DIR=$T/$SEC_NAME
@@ -156,6 +154,15 @@ notify = 127.0.0.1:$SEC_PORT key $KEY_NAME
 algorithm = hmac-sha256
 secret = $KEY_SECRET
 EOF
+}
+
+# The configuration: transfers and NOTIFY signed with the key, and data
+# covering single addresses, ranges (on and off label boundaries),
+# exceptions, codes and both families.
+mirror_setup() {
+	make_tmp
+	need_binaries "$RBLDBD" "$RBLDB"
+	mirror_conf
 	# the allow-transfer line of make_tmp lets unsigned 127.0.0.1 in too: drop it
 	sed -i '0,/^allow-transfer = 127.0.0.1$/{/^allow-transfer = 127.0.0.1$/d}' "$CONF"
 	rb_ok "seed: single IPv4" report 192.0.2.5 --reason "spam relay"

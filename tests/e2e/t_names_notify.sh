@@ -15,10 +15,6 @@ make_tmp
 DBL=dbl.example.org
 SEC_NAME=nsd
 NSD_ZONE=$DBL
-KEY_SECRET=$(python3 -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')
-SEC_PORT=$(free_port)
-SEC_DIR=$T/nsd
-mkdir -p "$SEC_DIR"
 write_apex "$T/$DBL.zone" "$DBL"
 cat >>"$CONF" <<EOF
 
@@ -27,13 +23,8 @@ apex = $DBL.zone
 kind = names
 code = 127.0.1.4
 ttl = 300
-allow-transfer = 127.0.0.1 key $KEY_NAME
-notify = 127.0.0.1:$SEC_PORT key $KEY_NAME
-
-[key $KEY_NAME]
-algorithm = hmac-sha256
-secret = $KEY_SECRET
 EOF
+mirror_conf
 init_store
 
 rb_ok "seed: a name" report --zone $DBL spam.example --reason spam
