@@ -15,15 +15,7 @@ make_tmp
 DBL=dbl.example.org
 SEC_NAME=nsd
 NSD_ZONE=$DBL
-write_apex "$T/$DBL.zone" "$DBL"
-cat >>"$CONF" <<EOF
-
-[zone $DBL]
-apex = $DBL.zone
-kind = names
-code = 127.0.1.4
-ttl = 300
-EOF
+names_zone $DBL "code = 127.0.1.4" "ttl = 300"
 mirror_conf
 init_store
 

@@ -13,16 +13,7 @@ need_binaries "$RBLDBD" "$RBLDB"
 make_tmp
 
 DBL=dbl.example.org
-write_apex "$T/$DBL.zone" "$DBL"
-cat >>"$CONF" <<EOF
-
-[zone $DBL]
-apex = $DBL.zone
-kind = names
-code = 127.0.1.2
-text = listed
-ttl = 300
-EOF
+names_zone $DBL "code = 127.0.1.2" "text = listed" "ttl = 300"
 init_store
 for n in spam.example '*.bad.example' a.b.bad.example '*.deep.bad.example' plain.example \
     '*.wild.test2' x.y.wild.test2; do

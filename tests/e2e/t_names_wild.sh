@@ -11,15 +11,7 @@ need_binaries "$RBLDBD" "$RBLDB"
 make_tmp
 
 DBL=dbl.example.org
-write_apex "$T/$DBL.zone" "$DBL"
-cat >>"$CONF" <<EOF
-
-[zone $DBL]
-apex = $DBL.zone
-kind = names
-code = 127.0.1.4
-ttl = 300
-EOF
+names_zone $DBL "code = 127.0.1.4" "ttl = 300"
 init_store
 
 # zone_fields JSON FIELD...: the names zone's FIELDs in show --json output, on one line.
