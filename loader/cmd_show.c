@@ -202,6 +202,12 @@ name_state(struct store_reader *rd, const char *name, uint32_t now, struct zone_
 	if ((rc = store_name_match(rd, st->id, name, now, &st->l)) < 0)
 		return rc;
 	st->match = rc;
+	if (st->match == STORE_MATCH_NONE) {
+		/* A wildcard past its expiry, until expire removes it (at time 0 every entry is live). */
+		rc = store_name_cover(rd, st->id, name, 0, &st->gone);
+		st->expired = rc == 0 && st->gone.expires != 0 && st->gone.expires <= now;
+		return rc == RB_ENOTFOUND ? 0 : rc;
+	}
 	if (st->match != STORE_MATCH_EXCEPTED)
 		return 0;
 	rc = store_name_cover(rd, st->id, name, now, &st->range);

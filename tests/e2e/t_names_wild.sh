@@ -56,12 +56,20 @@ expect_eq "show: a name under the exception is the wildcard's again (RFC 4592, a
 expect_eq "show: the wildcard's own name is not listed" "not listed null" "$(state wild.example)"
 expect_eq "show: a name elsewhere is not listed" "not listed null" "$(state a.other.example)"
 
+rb_ok "a wildcard past its lifetime, not yet expired" report --zone $DBL '*.old.example' \
+    --at 2020-01-01T00:00:00Z --lifetime 1s
+rb_ok "show a name under it" show a.old.example
+expect_match "show: not listed, the wildcard expired (not yet removed)" \
+    "^$DBL \\(serial [0-9]+\\): not listed: entry \\*\\.old\\.example expired at 2020-01-01T00:00:01Z \\(not yet removed\\)$" "$RB_OUT"
+
 start_server -R || finish
 expect_eq "rbldbd answers the name as show says (code)" 127.0.1.8 "$(dns_short a.b.wild.example.$DBL A)"
 expect_eq "rbldbd answers the name as show says (reason)" '"wild reason"' "$(dns_short a.b.wild.example.$DBL TXT)"
 expect_eq "rbldbd answers the exception as show says" NXDOMAIN "$(dns_status good.wild.example.$DBL A)"
 expect_eq "rbldbd answers a name under the exception as show says" 127.0.1.8 \
     "$(dns_short x.good.wild.example.$DBL A)"
+expect_eq "rbldbd answers the name under the expired wildcard as show says" NXDOMAIN \
+    "$(dns_status a.old.example.$DBL A)"
 stop_server
 
 # ---- an exception goes with its wildcard ----
