@@ -33,6 +33,8 @@ state() {
 rb_ok "report a wildcard" report --zone $DBL '*.wild.example' --reason "wild reason" \
     --code 127.0.1.8 --lifetime 10d
 rb_ok "delist a name under it (an exception)" delist --zone $DBL good.wild.example --reason fp
+expect_eq "delist says which wildcard the name is excepted from" \
+    "good.wild.example excepted under listed wildcard *.wild.example in $DBL" "$RB_OUT"
 rb_ok "show a name under the wildcard, never reported itself" show --json a.b.wild.example
 js=$RB_OUT
 expect_match "show --json names the name as given, not '?'" '"name": "a.b.wild.example"' "$js"
