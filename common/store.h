@@ -565,6 +565,21 @@ int store_name_lookup(struct store_reader *r, uint16_t zone, const uint8_t *name
     unsigned nlabels, uint32_t now, struct listing *out);
 
 /*
+ * store_name_lookup for NAME, a name in stored form ("a.example.com", not a
+ * wildcard): what a query for it under the zone is answered from (show).
+ */
+int store_name_match(struct store_reader *r, uint16_t zone, const char *name, uint32_t now,
+    struct listing *out);
+
+/*
+ * The nearest live wildcard that lists NAME (stored form) from strictly
+ * above it, passing over wildcards that are exceptions: what an exception
+ * at NAME excepts it from.  RB_OK with *out, RB_ENOTFOUND, or an error.
+ */
+int store_name_cover(struct store_reader *r, uint16_t zone, const char *name, uint32_t now,
+    struct listing *out);
+
+/*
  * Whether some listed entry of ZONE lies strictly under the name of the
  * NLABELS wire labels at NAME (any case): it is then an empty non-terminal
  * (RFC 8020), NODATA rather than NXDOMAIN.  1, 0 or a negative error.

@@ -194,6 +194,8 @@ struct zone_change {
 	uint32_t ops[4];	/* changes by enum journal_op, journalled or not (commit log) */
 	/* Listings (entries that are not exceptions) gone in and out: max-change. */
 	uint32_t listed_added, listed_removed;
+	/* A listed wildcard of a names zone went: names_settle (store_names.c) at commit. */
+	bool names_orphans;
 };
 
 /* A zone's max-change limit (store_set_max_change). */
@@ -524,6 +526,12 @@ int names_sync_covered(struct store_wr *w, uint16_t zone, const char *name);
 /* store_names.c: the counts of listed names under each name (below, fam ADDR_NAME). */
 int names_below_update(struct store_wr *w, uint16_t zone, const struct addr *net, uint32_t o,
     uint32_t n);
+/*
+ * store_names.c, called by store_wr_commit first: in each zone that lost a
+ * listed wildcard in this transaction, the exceptions no listed wildcard
+ * covers any more are removed (SPEC: an exception lives under its wildcard).
+ */
+int names_settle(struct store_wr *w);
 /* store_keys.c: SipHash-2-4 of IN under KEY. */
 uint64_t keys_siphash(const uint8_t key[16], const uint8_t *in, size_t len);
 

@@ -55,12 +55,13 @@ name_register(struct store_wr *w, const char *name, const struct addr *key)
 
 /*
  * The nearest live wildcard entry strictly above TEXT (stored form): for
- * "a.b.c" or "*.a.b.c" the wildcards "*.b.c", then "*.c".  RB_OK with *out,
- * or RB_ENOTFOUND.
+ * "a.b.c" or "*.a.b.c" the wildcards "*.b.c", then "*.c".  With LISTED,
+ * wildcards that are exceptions are passed over.  RB_OK with *out, or
+ * RB_ENOTFOUND.
  */
 static int
-wildcard_above(struct store_reader *r, uint16_t zone, const char *text, uint32_t now,
-    struct listing *out)
+wildcard_find(struct store_reader *r, uint16_t zone, const char *text, uint32_t now,
+    bool listed, struct listing *out)
 {
 	const char *p = name_is_wild(text) ? text + 2 : text;
 	struct addr k;
@@ -71,12 +72,27 @@ wildcard_above(struct store_reader *r, uint16_t zone, const char *text, uint32_t
 		p++;
 		name_key(r->s, p, strlen(p), true, &k);
 		rc = get_entry(r, zone, &k, 128, out, &parent);
-		if (rc == RB_OK && is_live(out, now))
+		if (rc == RB_OK && is_live(out, now) &&
+		    !(listed && (out->flags & LISTING_EXCEPTION)))
 			return RB_OK;
 		if (rc != RB_OK && rc != RB_ENOTFOUND)
 			return rc;
 	}
 	return RB_ENOTFOUND;
+}
+
+static int
+wildcard_above(struct store_reader *r, uint16_t zone, const char *text, uint32_t now,
+    struct listing *out)
+{
+	return wildcard_find(r, zone, text, now, false, out);
+}
+
+int
+store_name_cover(struct store_reader *r, uint16_t zone, const char *name, uint32_t now,
+    struct listing *out)
+{
+	return wildcard_find(r, zone, name, now, true, out);
 }
 
 int
@@ -299,6 +315,31 @@ store_name_lookup(struct store_reader *r, uint16_t zone, const uint8_t *name,
 	return STORE_MATCH_NONE;
 }
 
+int
+store_name_match(struct store_reader *r, uint16_t zone, const char *name, uint32_t now,
+    struct listing *out)
+{
+	uint8_t wire[NAME_TEXTLEN + 1], *p = wire;
+	const char *l = name, *dot;
+	unsigned nlabels = 0;
+	size_t len;
+
+	/* The stored form in wire labels: what a query for it under the zone carries. */
+	for (; *l != '\0'; l = *dot != '\0' ? dot + 1 : dot) {
+		dot = strchr(l, '.');
+		if (dot == NULL)
+			dot = l + strlen(l);
+		len = (size_t)(dot - l);
+		if (len == 0 || len > 63 || (size_t)(p - wire) + len + 1 > sizeof(wire))
+			return STORE_MATCH_NONE;
+		*p++ = (uint8_t)len;
+		memcpy(p, l, len);
+		p += len;
+		nlabels++;
+	}
+	return store_name_lookup(r, zone, wire, nlabels, now, out);
+}
+
 /* Add DELTA to the count of listed names under TEXT (LEN octets). */
 static int
 below_add(struct store_wr *w, uint16_t zone, const char *text, size_t len, int delta)
@@ -324,6 +365,87 @@ below_add(struct store_wr *w, uint16_t zone, const char *text, size_t len, int d
 	return wput(w, DB_BELOW, kb, klen, vb, 4, 0);
 }
 
+/* An exception of a names zone (a walk's callback): gathered into the vector ARG. */
+static int
+exception_cb(void *arg, const struct listing *l)
+{
+	if (l->net.fam != ADDR_NAME || !(l->flags & LISTING_EXCEPTION))
+		return 0;
+	return listing_vec_push(arg, l);
+}
+
+/*
+ * Remove the exceptions of ZONE that no listed wildcard covers any more:
+ * an exception only means "not under the wildcard", so one whose wildcard
+ * went (delisted, expired, purged, replaced) would otherwise linger and
+ * punch a hole in a later listing of the same wildcard.  One walk of the
+ * zone's entries a commit (not a wildcard): a feed that drops many
+ * wildcards at once pays it once.
+ */
+static int
+drop_orphans(struct store_wr *w, uint16_t zone)
+{
+	struct listing_vec ex = { NULL, 0, 0 };
+	struct listing cover;
+	char t[NAME_TEXTLEN];
+	MDB_val v;
+	size_t i;
+	int rc;
+
+	rc = store_foreach(&w->rd, zone, exception_cb, &ex);
+	for (i = 0; rc == 0 && i < ex.n; i++) {
+		if ((rc = wget(w, DB_NAMES, ex.v[i].net.a, 16, &v)) == RB_ENOTFOUND) {
+			rc = 0;		/* no text, no name to judge: left as it is */
+			continue;
+		}
+		if (rc != RB_OK)
+			break;
+		if (v.mv_size >= sizeof(t)) {
+			rc = RB_ESTORE;
+			break;
+		}
+		memcpy(t, v.mv_data, v.mv_size);
+		t[v.mv_size] = '\0';
+		rc = wildcard_find(&w->rd, zone, t, clamp_time(w->now), true, &cover);
+		if (rc == RB_ENOTFOUND)
+			rc = entry_remove(w, zone, &ex.v[i]);
+	}
+	free(ex.v);
+	return rc != 0 ? sticky(w, rc) : RB_OK;
+}
+
+/* Note that ZONE lost a listed wildcard in this transaction: names_settle looks at it. */
+static int
+orphans_note(struct store_wr *w, uint16_t zone)
+{
+	unsigned i;
+
+	for (i = 0; i < w->nzc; i++)
+		if (w->zc[i].zone == zone) {
+			w->zc[i].names_orphans = true;
+			return RB_OK;
+		}
+	/* Every change is journalled before it gets here; without a record, look now. */
+	return drop_orphans(w, zone);
+}
+
+int
+names_settle(struct store_wr *w)
+{
+	unsigned i;
+	int rc;
+
+	/* By index: a removal's journal record finds its zone's, w->zc does not move. */
+	for (i = 0; i < w->nzc; i++) {
+		if (!w->zc[i].names_orphans)
+			continue;
+		w->zc[i].names_orphans = false;
+		if ((rc = drop_orphans(w, w->zc[i].zone)) != 0)
+			return rc;
+	}
+	return RB_OK;
+}
+
 int
 names_below_update(struct store_wr *w, uint16_t zone, const struct addr *net, uint32_t o,
     uint32_t n)
@@ -343,6 +465,9 @@ names_below_update(struct store_wr *w, uint16_t zone, const struct addr *net, ui
 		return sticky(w, RB_ESTORE);
 	memcpy(t, v.mv_data, v.mv_size);
 	t[v.mv_size] = '\0';
+	/* A wildcard no longer listed: the exceptions under it may be left alone (names_settle). */
+	if (delta < 0 && name_is_wild(t) && (rc = orphans_note(w, zone)) != 0)
+		return rc;
 	/* Every name above it: for "*.x", x too. */
 	p = name_is_wild(t) ? t + 2 : strchr(t, '.');
 	for (; p != NULL; p = strchr(p, '.')) {

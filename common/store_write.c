@@ -700,6 +700,8 @@ store_wr_commit(struct store_wr *w)
 	int rc = w->err;
 
 	if (rc == 0)
+		rc = names_settle(w);
+	if (rc == 0)
 		rc = max_change_check(w);
 	if (rc == 0)
 		rc = below_settle(w);

@@ -94,7 +94,11 @@ delist_message(struct store_wr *w, const char *zname, uint16_t zone, const struc
 		snprintf(msg, len, "%s delisted from %s", a, zname);
 		break;
 	case STORE_EXCEPTED:
-		if (cmd_find_entry(store_wr_reader(w), zone, net, true, now, &range) == 0)
+		if (net->fam == ADDR_NAME &&
+		    store_name_cover(store_wr_reader(w), zone, a, now, &range) == 0)
+			snprintf(msg, len, "%s excepted under listed wildcard %s in %s", a,
+			    store_net_text(store_wr_reader(w), &range.net, r, sizeof(r)), zname);
+		else if (cmd_find_entry(store_wr_reader(w), zone, net, true, now, &range) == 0)
 			snprintf(msg, len, "%s excepted inside listed range %s in %s", a,
 			    addr_format(&range.net, r, sizeof(r)), zname);
 		else

@@ -189,9 +189,36 @@ zone_state_fini(struct zone_state *st)
 	st->inside.v = NULL;
 }
 
+/*
+ * A name in a names zone, as rbldbd answers it: its own entry, else the
+ * wildcard above that lists it; an exception, with the wildcard it is
+ * excepted from as its "range".
+ */
+static int
+name_state(struct store_reader *rd, const char *name, uint32_t now, struct zone_state *st)
+{
+	int rc;
+
+	if ((rc = store_name_match(rd, st->id, name, now, &st->l)) < 0)
+		return rc;
+	st->match = rc;
+	if (st->match == STORE_MATCH_NONE) {
+		/* A wildcard past its expiry, until expire removes it (at time 0 every entry is live). */
+		rc = store_name_cover(rd, st->id, name, 0, &st->gone);
+		st->expired = rc == 0 && st->gone.expires != 0 && st->gone.expires <= now;
+		return rc == RB_ENOTFOUND ? 0 : rc;
+	}
+	if (st->match != STORE_MATCH_EXCEPTED)
+		return 0;
+	rc = store_name_cover(rd, st->id, name, now, &st->range);
+	if (rc == 0)
+		st->have_range = true;
+	return rc == RB_ENOTFOUND ? 0 : rc;
+}
+
 static int
 zone_state(const struct loader *L, struct store_reader *rd, size_t zi, const struct addr *a,
-    uint32_t now, struct zone_state *st)
+    const char *name, uint32_t now, struct zone_state *st)
 {
 	struct overlap_walk ow = { a, now, st };
 	int rc;
@@ -201,10 +228,15 @@ zone_state(const struct loader *L, struct store_reader *rd, size_t zi, const str
 	st->id = L->zone_ids[zi];
 	if ((rc = store_zone_get(rd, st->id, &st->sz)) != 0)
 		return rc;
-	if ((rc = store_lookup(rd, st->id, a, now, &st->l)) < 0)
+	if (name[0] != '\0' && !name_is_wild(name) && st->z->kind == ZONE_KIND_NAMES) {
+		if ((rc = name_state(rd, name, now, st)) != 0)
+			return rc;
+	} else if ((rc = store_lookup(rd, st->id, a, now, &st->l)) < 0) {
 		return rc;
-	st->match = rc;
-	if (st->match == STORE_MATCH_EXCEPTED) {
+	} else {
+		st->match = rc;
+	}
+	if (st->match == STORE_MATCH_EXCEPTED && a->fam != ADDR_NAME) {
 		rc = cmd_find_entry(rd, st->id, &st->l.net, true, now, &st->range);
 		if (rc == 0)
 			st->have_range = true;
@@ -254,7 +286,8 @@ show_zone_text(struct store_reader *rd, const struct zone_state *st)
 		    output_entry(rd, &st->gone.net, net, sizeof(net)),
 		    time_format(st->gone.expires, t1, sizeof(t1)));
 	if (st->have_range)
-		printf(" inside listed range %s", output_entry(rd, &st->range.net, net, sizeof(net)));
+		printf(st->range.net.fam == ADDR_NAME ? " under listed wildcard %s" :
+		    " inside listed range %s", output_entry(rd, &st->range.net, net, sizeof(net)));
 	if (st->match == STORE_MATCH_LISTED) {
 		printf(", code %s, ", output_code(code_of(st->z, st->l.code), code,
 		    sizeof(code)));
@@ -397,7 +430,7 @@ show_zone_json(struct store_reader *rd, const struct zone_state *st, const struc
 		json_object_set_new(o, "entry",
 		    json_string(output_entry(rd, &st->l.net, net, sizeof(net))));
 	if (st->have_range)
-		json_object_set_new(o, "range",
+		json_object_set_new(o, st->range.net.fam == ADDR_NAME ? "wildcard" : "range",
 		    json_string(output_entry(rd, &st->range.net, net, sizeof(net))));
 	if (st->expired) {
 		json_object_set_new(o, "entry",
@@ -493,14 +526,14 @@ show_history_json(const struct loader *L, struct store_reader *rd, const struct 
 /* What each zone holds for A: appended to ZONES with JSON, else as text. */
 static int
 show_zones(const struct loader *L, struct store_reader *rd, const struct addr *a,
-    uint32_t now, bool json, json_t *zones)
+    const char *name, uint32_t now, bool json, json_t *zones)
 {
 	struct zone_state st;
 	size_t i;
 	int rc;
 
 	for (i = 0; i < L->conf->nzones; i++) {
-		rc = zone_state(L, rd, i, a, now, &st);
+		rc = zone_state(L, rd, i, a, name, now, &st);
 		if (rc == 0 && json)
 			json_array_append_new(zones, show_zone_json(rd, &st, a, now));
 		else if (rc == 0)
@@ -525,7 +558,7 @@ cmd_show(struct loader *L, int argc, char **argv)
 	struct hist_vec hv = { 0 };
 	struct addr a;
 	json_t *root = NULL, *zones = NULL, *hist = NULL;
-	char text[NAME_TEXTLEN];
+	char text[NAME_TEXTLEN], name[NAME_TEXTLEN];
 	bool json = false;
 	uint32_t now;
 	size_t i;
@@ -541,12 +574,16 @@ cmd_show(struct loader *L, int argc, char **argv)
 		return cmd_fail("show", CMD_USAGE, "missing ADDR (see rbldb --help)");
 	if (optind + 1 < argc)
 		return cmd_fail("show", CMD_USAGE, "unexpected argument %s", argv[optind + 1]);
-	if ((rc = show_target(L, argv[optind], &a)) != 0)
+	if ((rc = show_target(L, argv[optind], &a, name)) != 0)
 		return rc;
 	if ((rc = cmd_reader(L, "show", &rd)) != 0)
 		return rc;
 	now = (uint32_t)time_now();
-	store_net_text(&rd, &a, text, sizeof(text));
+	/* A name the store has never seen has no text there: the name as given. */
+	if (name[0] != '\0')
+		snprintf(text, sizeof(text), "%s", name);
+	else
+		store_net_text(&rd, &a, text, sizeof(text));
 
 	if (json) {
 		root = json_object();
@@ -556,7 +593,7 @@ cmd_show(struct loader *L, int argc, char **argv)
 	} else {
 		printf("%s\n", text);
 	}
-	if ((rc = show_zones(L, &rd, &a, now, json, zones)) != 0)
+	if ((rc = show_zones(L, &rd, &a, name, now, json, zones)) != 0)
 		goto out;
 	if ((rc = hist_collect(&rd, &a, &hv)) != 0)
 		goto out;

@@ -65,13 +65,14 @@ cmd_target(const struct loader *L, const char *cmd, size_t zi, const char *text,
 }
 
 int
-show_target(const struct loader *L, const char *text, struct addr *out)
+show_target(const struct loader *L, const char *text, struct addr *out, char *name)
 {
-	char name[NAME_TEXTLEN], why[512];
+	char why[512];
 	const char *reason;
 	struct addr a;
 	size_t i;
 
+	name[0] = '\0';
 	if (addr_parse_cidr(text, &a, &reason) == 0)
 		return cmd_addr("show", text, out);
 	/* Not an address: a name, when some zone lists names (keys are the same in every zone). */

@@ -26,7 +26,10 @@ struct addr;
 int cmd_target(const struct loader *L, const char *cmd, size_t zi, const char *text,
     struct addr *net, char *namebuf, const char **name);
 
-/* show's ADDR: an address or range, else a name of the zones that list names. */
-int show_target(const struct loader *L, const char *text, struct addr *out);
+/*
+ * show's ADDR: an address or range, else a name of the zones that list
+ * names, its stored form into NAME (NAME_TEXTLEN; "" for an address).
+ */
+int show_target(const struct loader *L, const char *text, struct addr *out, char *name);
 
 #endif

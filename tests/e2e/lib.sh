@@ -211,6 +211,18 @@ EOF
 	init_store
 }
 
+# names_zone NAME [LINE...]: a `kind = names` zone NAME appended to $CONF,
+# with its apex file; each LINE ("key = value") goes into its section.
+names_zone() {
+	local z=$1 line
+	shift
+	write_apex "$T/$z.zone" "$z"
+	printf '\n[zone %s]\napex = %s.zone\nkind = names\n' "$z" "$z" >>"$CONF"
+	for line in "$@"; do
+		printf '%s\n' "$line" >>"$CONF"
+	done
+}
+
 # init_store [-D DIR]: rbldb init on $CONF (or DIR); failing it ends the script.
 init_store() {
 	local out

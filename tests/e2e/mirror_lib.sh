@@ -15,10 +15,35 @@ SEC_PID=""
 EXPIRING=192.0.2.99
 
 # start_nsd: NSD as the secondary (SEC_NAME=nsd): TSIG-signed transfers and
-# NOTIFY from rbldbd at 127.0.0.1:$PORT, its files in $SEC_DIR.
+# NOTIFY from rbldbd at 127.0.0.1:$PORT, its files in $SEC_DIR.  The zone
+# is $NSD_ZONE when set, else $ZONE; with NSD_ZONEFILE set (a file in
+# $SEC_DIR) NSD serves that master file instead, no transfers and no key.
 start_nsd() {
+	local zone=${NSD_ZONE:-$ZONE}
 	SEC_LOG=$SEC_DIR/nsd.log
-	cat >"$SEC_DIR/nsd.conf" <<EOT
+	nsd_server_conf >"$SEC_DIR/nsd.conf"
+	if [ -n "${NSD_ZONEFILE:-}" ]; then
+		printf 'zone:\n  name: "%s"\n  zonefile: "%s"\n' "$zone" "$NSD_ZONEFILE" \
+		    >>"$SEC_DIR/nsd.conf"
+	else
+		cat >>"$SEC_DIR/nsd.conf" <<EOT
+key:
+  name: $KEY_NAME
+  algorithm: hmac-sha256
+  secret: "$KEY_SECRET"
+zone:
+  name: $zone
+  request-xfr: 127.0.0.1@$PORT $KEY_NAME
+  allow-notify: 127.0.0.1 $KEY_NAME
+EOT
+	fi
+	nsd -d -c "$SEC_DIR/nsd.conf" >>"$SEC_LOG" 2>&1 &
+	SEC_PID=$!
+}
+
+# nsd_server_conf: NSD's server and remote-control sections for start_nsd.
+nsd_server_conf() {
+	cat <<EOT
 server:
   port: $SEC_PORT
   ip-address: 127.0.0.1
@@ -36,18 +61,29 @@ server:
   logfile: "$SEC_LOG"
 remote-control:
   control-enable: no
-key:
-  name: $KEY_NAME
-  algorithm: hmac-sha256
-  secret: "$KEY_SECRET"
-zone:
-  name: $ZONE
-  request-xfr: 127.0.0.1@$PORT $KEY_NAME
-  allow-notify: 127.0.0.1 $KEY_NAME
 EOT
-	nsd -d -c "$SEC_DIR/nsd.conf" >>"$SEC_LOG" 2>&1 &
-	SEC_PID=$!
 }
+
+# serve_file_nsd ZONE DIR FILE: NSD serving the master file DIR/FILE for
+# ZONE on a free port (a port taken meanwhile is tried again), its files in
+# DIR.  Returns 0 once it answers ZONE's SOA, with SEC_PORT and SEC_PID
+# set (stop_secondary stops it); 1 when it never does (its log in SEC_LOG).
+serve_file_nsd() {
+	local attempt
+	SEC_DIR=$2
+	for attempt in 1 2 3 4 5; do
+		SEC_PORT=$(free_port)
+		NSD_ZONE=$1 NSD_ZONEFILE=$3 start_nsd
+		poll_until 20 nsd_up_or_gone "$1"
+		if kill -0 "$SEC_PID" 2>/dev/null && nsd_answers_soa "$1"; then
+			return 0
+		fi
+		stop_secondary
+	done
+	return 1
+}
+nsd_answers_soa() { [ -n "$(sq "$1" SOA +short)" ]; }
+nsd_up_or_gone() { nsd_answers_soa "$1" || ! kill -0 "$SEC_PID" 2>/dev/null; }
 
 # free_port: a port free for UDP and TCP on 127.0.0.1.
 free_port() {
@@ -102,12 +138,10 @@ sec_has_serial() { [ "$(sec_serial)" = "$1" ]; }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# The configuration: transfers and NOTIFY signed with the key, and data
-# covering single addresses, ranges (on and off label boundaries),
-# exceptions, codes and both families.
-mirror_setup() {
-	make_tmp
-	need_binaries "$RBLDBD" "$RBLDB"
+# mirror_conf: a new key, the secondary's port and directory ($SEC_NAME
+# under $T), and the last zone section of $CONF made its primary:
+# transfers and NOTIFY signed with the key.
+mirror_conf() {
 	KEY_SECRET=$(python3 -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')
 	SEC_PORT=$(free_port)
 	SEC_DIR=$T/$SEC_NAME
@@ -120,6 +154,15 @@ notify = 127.0.0.1:$SEC_PORT key $KEY_NAME
 algorithm = hmac-sha256
 secret = $KEY_SECRET
 EOF
+}
+
+# The configuration: transfers and NOTIFY signed with the key, and data
+# covering single addresses, ranges (on and off label boundaries),
+# exceptions, codes and both families.
+mirror_setup() {
+	make_tmp
+	need_binaries "$RBLDBD" "$RBLDB"
+	mirror_conf
 	# the allow-transfer line of make_tmp lets unsigned 127.0.0.1 in too: drop it
 	sed -i '0,/^allow-transfer = 127.0.0.1$/{/^allow-transfer = 127.0.0.1$/d}' "$CONF"
 	rb_ok "seed: single IPv4" report 192.0.2.5 --reason "spam relay"

@@ -4,6 +4,7 @@
 # rbldbd's A answers (and TXT where SPEC says they match) for each range's
 # edges, every exception and the test points.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mirror_lib.sh"
 
 need_binaries "$RBLDBD" "$RBLDB"
 need_tool dig dnsutils
@@ -17,18 +18,17 @@ make_tmp
 DATA=$E2E_DIR/data/formats.rbldnsd
 BAD=$E2E_DIR/data/formats-bad.rbldnsd
 RBLDNSD_PID=""
-NSD_PID=""
 
 # Stop what this script started, then lib.sh's cleanup (rbldbd, $T).
 stop_others() {
 	local pid
-	for pid in $RBLDNSD_PID $NSD_PID; do
+	for pid in $RBLDNSD_PID; do
 		kill -TERM "$pid" 2>/dev/null
 		poll_until 10 pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
 	RBLDNSD_PID=""
-	NSD_PID=""
+	stop_secondary
 }
 pid_gone() { ! kill -0 "$1" 2>/dev/null; }
 formats_cleanup() {
@@ -143,39 +143,9 @@ done
 if [ -n "$RBLDNSD_PID" ]; then ok "rbldnsd serves the rbldnsd export"; else
 	not_ok "rbldnsd serves the rbldnsd export" "$(cat "$T/rbldnsd.log")"; finish; fi
 
-for attempt in 1 2 3 4 5; do
-	NSD_PORT=$(random_port)
-	cat >"$T/nsd/nsd.conf" <<EOF
-server:
-	ip-address: 127.0.0.1
-	port: $NSD_PORT
-	do-ip6: no
-	username: ""
-	chroot: ""
-	zonesdir: "$T/nsd"
-	database: ""
-	zonelistfile: "$T/nsd/zone.list"
-	xfrdfile: "$T/nsd/xfrd.state"
-	xfrdir: "$T/nsd"
-	pidfile: "$T/nsd/nsd.pid"
-	logfile: "$T/nsd/nsd.log"
-	server-count: 1
-	verbosity: 1
-remote-control:
-	control-enable: no
-zone:
-	name: "$ZONE"
-	zonefile: "zone.db"
-EOF
-	nsd -d -c "$T/nsd/nsd.conf" >"$T/nsd/stdout.log" 2>&1 &
-	NSD_PID=$!
-	poll_until 20 up_or_gone "$NSD_PORT" "$NSD_PID"
-	answers_soa "$NSD_PORT" && break
-	wait "$NSD_PID" 2>/dev/null
-	NSD_PID=""
-done
-if [ -n "$NSD_PID" ]; then ok "NSD serves the master file export"; else
-	not_ok "NSD serves the master file export" "$(cat "$T/nsd/nsd.log" "$T/nsd/stdout.log" 2>/dev/null)"; finish; fi
+if serve_file_nsd "$ZONE" "$T/nsd" zone.db; then ok "NSD serves the master file export"; else
+	not_ok "NSD serves the master file export" "$(cat "$SEC_LOG" 2>/dev/null)"; finish; fi
+NSD_PORT=$SEC_PORT
 
 # ---- the comparison ----
 

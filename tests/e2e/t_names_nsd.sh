@@ -5,35 +5,15 @@
 # wildcards below names that stop them (RFC 4592), empty non-terminals.
 # Exceptions are the documented difference: rbldbd NXDOMAIN, NSD NODATA.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mirror_lib.sh"
 
 need_tool dig dnsutils
 need_tool nsd nsd
 need_binaries "$RBLDBD" "$RBLDB"
 make_tmp
 
-NSD_PID=""
-nsd_cleanup() {
-	local rc=$?
-	if [ -n "$NSD_PID" ] && kill -0 "$NSD_PID" 2>/dev/null; then
-		kill -TERM "$NSD_PID"
-		wait "$NSD_PID" 2>/dev/null
-	fi
-	(exit $rc)
-	cleanup
-}
-trap nsd_cleanup EXIT
-
 DBL=dbl.example.org
-write_apex "$T/$DBL.zone" "$DBL"
-cat >>"$CONF" <<EOF
-
-[zone $DBL]
-apex = $DBL.zone
-kind = names
-code = 127.0.1.2
-text = listed
-ttl = 300
-EOF
+names_zone $DBL "code = 127.0.1.2" "text = listed" "ttl = 300"
 init_store
 for n in spam.example '*.bad.example' a.b.bad.example '*.deep.bad.example' plain.example \
     '*.wild.test2' x.y.wild.test2; do
@@ -45,38 +25,8 @@ mkdir -p "$T/nsd"
 rb_ok "export the names zone as a master file" export --format zone --zone $DBL -o "$T/nsd/zone.db"
 start_server || finish
 
-for attempt in 1 2 3 4 5; do
-	NSD_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-	cat >"$T/nsd/nsd.conf" <<EOF
-server:
-	ip-address: 127.0.0.1
-	port: $NSD_PORT
-	do-ip6: no
-	username: ""
-	chroot: ""
-	zonesdir: "$T/nsd"
-	database: ""
-	zonelistfile: "$T/nsd/zone.list"
-	xfrdfile: "$T/nsd/xfrd.state"
-	xfrdir: "$T/nsd"
-	pidfile: "$T/nsd/nsd.pid"
-	logfile: "$T/nsd/nsd.log"
-	server-count: 1
-	verbosity: 1
-remote-control:
-	control-enable: no
-zone:
-	name: "$DBL"
-	zonefile: "zone.db"
-EOF
-	nsd -d -c "$T/nsd/nsd.conf" >"$T/nsd/stdout.log" 2>&1 &
-	NSD_PID=$!
-	poll_until 20 eval '[ -n "$(dig @127.0.0.1 -p $NSD_PORT +tries=1 +time=1 +short '$DBL' SOA)" ] || ! kill -0 $NSD_PID'
-	kill -0 "$NSD_PID" 2>/dev/null && break
-	wait "$NSD_PID" 2>/dev/null
-	NSD_PID=""
-done
-[ -n "$NSD_PID" ] || { not_ok "NSD serves the export" "$(cat "$T/nsd/nsd.log" "$T/nsd/stdout.log" 2>/dev/null)"; finish; }
+serve_file_nsd $DBL "$T/nsd" zone.db ||
+	{ not_ok "NSD serves the export" "$(cat "$SEC_LOG" 2>/dev/null)"; finish; }
 ok "NSD serves the export"
 
 # answer PORT NAME: status, A and TXT on one line.
@@ -91,15 +41,16 @@ for n in spam.example www.spam.example bad.example x.bad.example b.bad.example c
     ok.deep.bad.example x.good.bad.example plain.example \
     y.wild.test2 wild.test2 q.y.wild.test2 x.y.wild.test2 test example other.test3; do
 	a=$(answer "$PORT" "$n")
-	b=$(answer "$NSD_PORT" "$n")
+	b=$(answer "$SEC_PORT" "$n")
 	# The TXT of a wildcard answer differs where the text shows the name: compare A and status.
 	expect_eq "$n: NSD on the export answers as rbldbd (status, A)" "$(echo "$a" | cut -d' ' -f1-2)" \
 	    "$(echo "$b" | cut -d' ' -f1-2)"
 done
 for n in good.bad.example x.ok.deep.bad.example; do
 	expect_eq "$n, excepted: rbldbd NXDOMAIN, NSD NODATA (the name must hold a record)" \
-	    "NXDOMAIN/NOERROR" "$(answer "$PORT" $n | cut -d' ' -f1)/$(answer "$NSD_PORT" $n | cut -d' ' -f1)"
+	    "NXDOMAIN/NOERROR" "$(answer "$PORT" $n | cut -d' ' -f1)/$(answer "$SEC_PORT" $n | cut -d' ' -f1)"
 done
 
+stop_secondary
 stop_server
 finish
