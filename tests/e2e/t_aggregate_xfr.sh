@@ -138,6 +138,8 @@ else
 	not_ok "NSD follows the member's change" "NSD '$(sec_zen_serial)', rbldbd $new" \
 	    "$(tail -n 20 "$SEC_LOG")" "$(grep 'xfr\|notify' "$SERVER_LOG" | tail -n 5)"
 fi
+check "rbldbd sent NOTIFY of the new serial, acknowledged" \
+    grep -q "notify: $ZEN serial $new acknowledged" "$SERVER_LOG"
 expect_eq "NSD lists the new range" "127.0.0.3" "$(sec_short "$(zname 45.0.1.1)" A)"
 ixfr=$(kdig @127.0.0.1 -p "$PORT" -y "$KDIG_KEY" $ZEN IXFR=$serial +nostats 2>&1)
 expect_match "IXFR from an older serial: the whole zone" "\*\.1\.44\.$ZEN\." "$ixfr"
