@@ -1,7 +1,7 @@
 #!/bin/bash
-# An [aggregate NAME] transferred to a stock secondary (NSD): the union of
+# An [aggregate NAME] transferred to stock secondaries (NSD, and Knot when installed): the union of
 # its members written as records (names and RFC 4592 wildcards), so that
-# NSD answers a few hundred sampled names (listed in one member, in
+# they answer a few hundred sampled names (listed in one member, in
 # several, in none, under wildcards, empty non-terminals, exceptions) with
 # the A and TXT sets and rcode rbldbd gives; a member's change moves the
 # aggregate's serial, NOTIFY goes out and NSD follows; kdig AXFR and IXFR.
@@ -18,6 +18,67 @@ SEC_NAME=nsd
 SEC_PORT=$(free_port)
 SEC_DIR=$T/nsd
 mkdir -p "$SEC_DIR"
+KNOT_PORT=""
+KNOT_PID=""
+if command -v knotd >/dev/null 2>&1; then
+	KNOT_PORT=$(free_port)
+	mkdir -p "$T/knot"
+fi
+
+# start_knot: Knot as a second secondary of the aggregate, on $KNOT_PORT.
+start_knot() {
+	cat >"$T/knot/knot.conf" <<EOT
+server:
+    rundir: "$T/knot"
+    listen: 127.0.0.1@$KNOT_PORT
+    background-workers: 1
+    udp-workers: 1
+    tcp-workers: 1
+database:
+    storage: "$T/knot"
+log:
+  - target: stderr
+    any: info
+key:
+  - id: $KEY_NAME
+    algorithm: hmac-sha256
+    secret: $KEY_SECRET
+remote:
+  - id: primary
+    address: 127.0.0.1@$PORT
+    key: $KEY_NAME
+acl:
+  - id: notify_from_primary
+    address: 127.0.0.1
+    key: $KEY_NAME
+    action: notify
+zone:
+  - domain: $ZEN
+    storage: "$T/knot"
+    file: "$ZEN.zone"
+    master: primary
+    acl: notify_from_primary
+    zonefile-sync: -1
+    zonefile-load: none
+    journal-content: none
+EOT
+	knotd -c "$T/knot/knot.conf" >>"$T/knot/knot.log" 2>&1 &
+	KNOT_PID=$!
+}
+stop_knot() {
+	[ -n "$KNOT_PID" ] || return 0
+	kill -TERM "$KNOT_PID" 2>/dev/null
+	poll_until 10 sh -c "! kill -0 $KNOT_PID 2>/dev/null" || kill -KILL "$KNOT_PID" 2>/dev/null
+	wait "$KNOT_PID" 2>/dev/null
+	KNOT_PID=""
+}
+agg_cleanup() {
+	local rc=$?
+	stop_knot
+	(exit $rc)
+	mirror_cleanup
+}
+trap agg_cleanup EXIT
 
 BIG=big.example.org
 DBL=dbl.example.org
@@ -48,6 +109,7 @@ apex = $ZEN.zone
 zones = $ZONE, $BIG, $DBL
 allow-transfer = 127.0.0.1 key $KEY_NAME
 notify = 127.0.0.1:$SEC_PORT key $KEY_NAME
+${KNOT_PORT:+notify = 127.0.0.1:$KNOT_PORT key $KEY_NAME}
 
 [key $KEY_NAME]
 algorithm = hmac-sha256
@@ -84,6 +146,7 @@ python3 "$E2E_DIR/aggsample.py" $ZEN >"$T/names"
 
 start_server -d || finish
 ZONE=$ZEN start_nsd || finish
+[ -z "$KNOT_PORT" ] || start_knot
 zen_serial() { dns_short $ZEN SOA | awk '{ print $3 }'; }
 sec_zen_serial() { sec_short $ZEN SOA | awk '{ print $3 }'; }
 sec_has() { [ "$(sec_zen_serial)" = "$1" ]; }
@@ -96,17 +159,33 @@ else
 	finish
 fi
 
+# compare WHAT [PORT NAME]: the secondary at PORT (NSD's) answers the sample as rbldbd.
 compare() {
-	local what=$1 out
-	out=$(python3 "$E2E_DIR/aggcompare.py" "$PORT" "$SEC_PORT" "$T/names")
+	local what=$1 port=${2:-$SEC_PORT} who=${3:-NSD} out
+	out=$(python3 "$E2E_DIR/aggcompare.py" "$PORT" "$port" "$T/names")
 	if [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ]; then
-		ok "$what: NSD answers as rbldbd ($out)"
+		ok "$what: $who answers as rbldbd ($out)"
 	else
-		not_ok "$what: NSD answers as rbldbd" "$out"
+		not_ok "$what: $who answers as rbldbd" "$out"
 	fi
+}
+knot_has() {
+	[ "$(dig @127.0.0.1 -p "$KNOT_PORT" +tries=1 +time=2 +norec +short $ZEN SOA |
+	    awk '{ print $3 }')" = "$1" ]
+}
+# compare_knot WHAT: Knot has rbldbd's serial and answers the sample as rbldbd.
+compare_knot() {
+	[ -n "$KNOT_PORT" ] || { echo "# knotd not installed: Knot not checked"; return 0; }
+	if poll_until 60 knot_has "$(zen_serial)"; then
+		ok "$1: Knot has serial $(zen_serial)"
+	else
+		not_ok "$1: Knot has serial $(zen_serial)" "$(tail -n 20 "$T/knot/knot.log")"
+	fi
+	compare "$1" "$KNOT_PORT" Knot
 }
 zname() { ZONE=$ZEN rname "$1"; }
 compare "aggregate"
+compare_knot "aggregate"
 expect_eq "NSD: the /8 and the /25 both answer (one A per member)" "127.0.0.2
 127.0.0.3" "$(sec_short "$(zname 44.1.2.9)" A)"
 expect_eq "NSD: big's exception is the relays' listing alone" "127.0.0.2" \
@@ -152,6 +231,7 @@ else
 	not_ok "NSD follows the delistings" "NSD '$(sec_zen_serial)', rbldbd $new"
 fi
 compare "after the changes"
+compare_knot "after the changes"
 stop_secondary
 stop_server
 finish
