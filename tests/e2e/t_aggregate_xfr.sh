@@ -72,9 +72,18 @@ stop_knot() {
 	wait "$KNOT_PID" 2>/dev/null
 	KNOT_PID=""
 }
+BITS_PID=""
+stop_bits() {
+	[ -n "$BITS_PID" ] || return 0
+	kill -TERM "$BITS_PID" 2>/dev/null
+	poll_until 10 sh -c "! kill -0 $BITS_PID 2>/dev/null" || kill -KILL "$BITS_PID" 2>/dev/null
+	wait "$BITS_PID" 2>/dev/null
+	BITS_PID=""
+}
 agg_cleanup() {
 	local rc=$?
 	stop_knot
+	stop_bits
 	(exit $rc)
 	mirror_cleanup
 }
@@ -86,6 +95,8 @@ ZEN=zen.example.org
 write_apex "$T/$BIG.zone" "$BIG"
 write_apex "$T/$DBL.zone" "$DBL"
 write_apex "$T/$ZEN.zone" "$ZEN"
+BITS=zenbits.example.org
+write_apex "$T/$BITS.zone" "$BITS"
 # Texts without '$': a wildcard's TXT shows its range where rbldbd shows the address.
 sed -i 's/^text = .*/text = relay listed/; s/^never-list = .*//' "$CONF"
 cat >>"$CONF" <<EOT
@@ -110,6 +121,12 @@ zones = $ZONE, $BIG, $DBL
 allow-transfer = 127.0.0.1 key $KEY_NAME
 notify = 127.0.0.1:$SEC_PORT key $KEY_NAME
 ${KNOT_PORT:+notify = 127.0.0.1:$KNOT_PORT key $KEY_NAME}
+
+[aggregate $BITS]
+apex = $BITS.zone
+zones = $ZONE, $BIG, $DBL
+answer = bitmask
+allow-transfer = 127.0.0.1 key $KEY_NAME
 
 [key $KEY_NAME]
 algorithm = hmac-sha256
@@ -206,6 +223,49 @@ check "AXFR unsigned is refused" sh -c "! dig @127.0.0.1 -p $PORT +tcp $ZEN AXFR
 ixfr=$(kdig @127.0.0.1 -p "$PORT" -y "$KDIG_KEY" $ZEN IXFR=$serial +nostats 2>&1)
 expect_eq "IXFR from the current serial: the SOA alone" 1 \
     "$(printf '%s\n' "$ixfr" | grep -c "SOA")"
+
+# ---- a bitmask aggregate: its AXFR served from a file by NSD answers as rbldbd ----
+BITS_PORT=$(free_port)
+mkdir -p "$T/bits"
+kdig @127.0.0.1 -p "$PORT" -y "$KDIG_KEY" $BITS AXFR +nostats +nocomments |
+    grep -v '^;' | awk 'NR == 1 || ($4 != "SOA" && $4 != "TSIG")' >"$T/bits/$BITS.zone"
+cat >"$T/bits/nsd.conf" <<EOT
+server:
+  port: $BITS_PORT
+  ip-address: 127.0.0.1
+  do-ip6: no
+  zonesdir: "$T/bits"
+  database: ""
+  pidfile: "$T/bits/nsd.pid"
+  xfrdfile: "$T/bits/xfrd.state"
+  zonelistfile: "$T/bits/zone.list"
+  username: ""
+  chroot: ""
+  server-count: 1
+  logfile: "$T/bits/nsd.log"
+remote-control:
+  control-enable: no
+zone:
+  name: $BITS
+  zonefile: "$BITS.zone"
+EOT
+nsd -d -c "$T/bits/nsd.conf" >>"$T/bits/nsd.log" 2>&1 &
+BITS_PID=$!
+bits_up() { [ -n "$(dig @127.0.0.1 -p "$BITS_PORT" +tries=1 +time=2 +short $BITS SOA)" ]; }
+if poll_until 30 bits_up; then
+	sed "s/\.$ZEN\$/.$BITS/" "$T/names" >"$T/bits/names"
+	out=$(python3 "$E2E_DIR/aggcompare.py" "$PORT" "$BITS_PORT" "$T/bits/names")
+	if [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ]; then
+		ok "bitmask aggregate: its AXFR served by NSD answers as rbldbd ($out)"
+	else
+		not_ok "bitmask aggregate: its AXFR served by NSD answers as rbldbd" "$out"
+	fi
+	expect_eq "bitmask aggregate: one A, the members' bits ORed" 127.0.0.7 \
+	    "$(dig @127.0.0.1 -p "$BITS_PORT" +short "$(ZONE=$BITS rname 44.1.9.9)" A)"
+else
+	not_ok "NSD serves the bitmask aggregate's AXFR" "$(tail -n 20 "$T/bits/nsd.log")"
+fi
+stop_bits
 
 # ---- a member changes: the serial moves, NOTIFY, NSD follows ----
 rb_ok "report into a member" report --zone $BIG 45.0.0.0/16
