@@ -48,6 +48,12 @@ for a in addrs:
     for k in (1, 2, 3, 8, 16, 20):
         if k < len(labels):
             names.add(".".join(labels[k:]))
+# Every name above an exception both members stop a wildcard with is an
+# empty non-terminal in each of them (NODATA), not a wildcard's answer.
+for a in ("44.1.2.3", "2001:db8:1::9"):
+    labels = rn(a).split(".")
+    for k in range(1, len(labels)):
+        names.add(".".join(labels[k:]))
 names.update(["spam.example.com", "x.spam.example.com", "example.com", "bad.example",
               "a.bad.example", "b.c.bad.example", "good.bad.example", "x.good.bad.example",
               "5.2.0.192", "x.5.2.0.192", "test", "invalid", "nothing.example",
