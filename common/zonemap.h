@@ -161,4 +161,25 @@ size_t zonemap_txt_rdata(uint8_t *out, const char *t, size_t n, const char *sub)
  */
 int zonemap_names(const struct zonemap_src *src, zonemap_cb cb, void *arg);
 
+/*
+ * The records of an aggregate zone (zonemap_aggregate.c) over the zones
+ * MEMBERS[0..N), all with TTL: a stock secondary serving them answers
+ * every name as rbldbd answers the aggregate (the union of the members'
+ * answers), but where a member's own mapping already differs.  O0 is
+ * every owner name of the members' mappings and every name above one;
+ * each name of O0 and the wildcard below it ("*.P", unless it is in O0)
+ * gets the union of what each member's records answer for it under
+ * RFC 4592 (a query for "*.P" as any other): A and TXT of the members
+ * that list it (with BITMASK one A whose last octet ORs theirs), or, when
+ * only placeholders ("excepted", "not listed") answer, one of them.  A
+ * name outside O then finds its closest encloser P in O, no member has a
+ * name between, and "*.P" answers what each member answers for it.  Only
+ * queries with a literal "*" label below such a written "*.P" differ.
+ * The members' records are held in memory while the union is written;
+ * RR.name is NULL in the callback (the owner is in RR.wire).
+ */
+#define ZONEMAP_AGG_MAX 32
+int zonemap_aggregate(const struct zonemap_src *members, size_t n, uint32_t ttl, bool bitmask,
+    zonemap_cb cb, void *arg);
+
 #endif

@@ -37,6 +37,7 @@ struct nzone {
 };
 
 struct notify {
+	const struct zonetab *zt;
 	struct nzone *zones;
 	size_t nzones;
 };
@@ -52,6 +53,7 @@ notify_new(const struct conf *c, const struct zonetab *zt, const struct tsig_key
 	if (zt->nzones > 0 && (n->zones = calloc(zt->nzones, sizeof(*n->zones))) == NULL)
 		goto fail;
 	n->nzones = zt->nzones;
+	n->zt = zt;
 	for (i = 0; i < zt->nzones; i++) {
 		const struct conf_zone *cz = conf_zone(c, zt->zones[i].name);
 		struct nzone *nz = &n->zones[i];
@@ -140,7 +142,6 @@ notify_tick(struct notify *n, struct store_reader *rd, uint64_t now_ms, notify_s
     void *arg)
 {
 	uint8_t buf[1024];
-	struct store_zone sz;
 	size_t i, k, len;
 
 	for (i = 0; i < n->nzones; i++) {
@@ -149,7 +150,8 @@ notify_tick(struct notify *n, struct store_reader *rd, uint64_t now_ms, notify_s
 
 		if (nz->nt == 0)
 			continue;
-		serial = store_zone_get(rd, nz->z->id, &sz) == 0 ? sz.serial : nz->z->apex_serial;
+		/* An aggregate's serial moves with its members' commits (xfr_aggregate.c). */
+		serial = xfr_zone_serial(n->zt, i, rd);
 		/* A new serial starts a round, but bursts of commits make one round a second. */
 		if ((!nz->announced || serial != nz->serial) &&
 		    (!nz->announced || now_ms - nz->round_ms >= NOTIFY_COALESCE_MS)) {

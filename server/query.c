@@ -14,6 +14,7 @@
 #include "timeutil.h"
 #include "query_impl.h"
 #include "wire.h"
+#include "xfr.h"
 #include "zonetab.h"
 
 
@@ -143,6 +144,8 @@ zone_serial(struct query_ctx *q, size_t zi)
 
 	if (q->serials != NULL && q->serial_gen == q->zt->gen && q->serial_txnid == q->rd.txnid)
 		return q->serials[zi];
+	if (z->kind == ZONE_KIND_AGGREGATE)
+		return xfr_zone_serial(q->zt, zi, &q->rd);	/* moves with its members' */
 	if (store_zone_get(&q->rd, z->id, &sz) == 0)
 		return sz.serial;
 	return z->apex_serial;
@@ -488,13 +491,8 @@ answer_zone(struct query_ctx *q, const struct dns_msg *m, enum query_transport t
 	z = &q->zt->zones[zi];
 	if (qtype == DNS_T_AXFR || qtype == DNS_T_IXFR) {
 		/* RFC 5936 s4.2: AXFR is TCP only; transfers are of whole zones. */
-		/*
-		 * An aggregate is not transferred: a master file cannot say
-		 * "the union of these zones" (one member's name stops another's
-		 * wildcard, RFC 4592); secondaries transfer its members.
-		 */
-		if (off != 0 || (qtype == DNS_T_AXFR && transport == QUERY_UDP) ||
-		    z->kind == ZONE_KIND_AGGREGATE) {
+		/* An aggregate is transferred as the union of its members (xfr_aggregate.c). */
+		if (off != 0 || (qtype == DNS_T_AXFR && transport == QUERY_UDP)) {
 			r->rcode = DNS_REFUSED;
 			return QUERY_ANSWER;
 		}
@@ -721,6 +719,10 @@ query_ctx_refresh(struct query_ctx *q)
 	for (i = 0; i < q->zt->nzones; i++)
 		q->serials[i] = store_zone_get(&q->rd, q->zt->zones[i].id, &sz) == 0 ?
 		    sz.serial : q->zt->zones[i].apex_serial;
+	/* An aggregate's serial: its own plus its members' (xfr_aggregate.c). */
+	for (i = 0; i < q->zt->nzones; i++)
+		if (q->zt->zones[i].kind == ZONE_KIND_AGGREGATE)
+			q->serials[i] = xfr_zone_serial(q->zt, i, &q->rd);
 	q->serial_gen = q->zt->gen;
 	q->serial_txnid = q->rd.txnid;
 	return 0;

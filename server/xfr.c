@@ -208,12 +208,13 @@ put_key_dname(void *arg, const struct store_key *k)
 int
 axfr_run(struct xfr_job *j)
 {
+	bool aggregate = j->x->zt->zones[j->zi].kind == ZONE_KIND_AGGREGATE;
 	struct zonemap_src src;
 	int rc;
 
 	map_src(j, &src, NULL, 0);
 	if ((rc = put_soa(j, j->sz.serial)) != 0 || (rc = put_apex(j)) != 0 ||
-	    (rc = zonemap_zone(&src, put_mapped, j)) != 0 ||
+	    (rc = aggregate ? xfr_aggregate_map(j) : zonemap_zone(&src, put_mapped, j)) != 0 ||
 	    (j->serve_keys && (rc = store_key_walk(&j->rd, put_key_dname, j)) != 0) ||
 	    (rc = put_soa(j, j->sz.serial)) != 0)
 		return rc;
@@ -250,7 +251,9 @@ producer(void *arg)
 	 * Key changes move no serial, so the journal has none: a secondary that
 	 * serves keys gets the whole zone (RFC 1995 s4 allows it) every time.
 	 */
-	if (j->ixfr && !j->serve_keys)
+	if (j->ixfr && x->zt->zones[j->zi].kind == ZONE_KIND_AGGREGATE)
+		kind = ixfr_aggregate_run(j, &rc);
+	else if (j->ixfr && !j->serve_keys)
 		kind = ixfr_run(j, &rc);
 	else
 		rc = axfr_run(j);
@@ -413,6 +416,8 @@ job_run(struct xfr *x, struct xfr_job *j)
 		log_warnx("xfr: %s: %s", x->zt->zones[zi].name, rb_strerror(rc));
 		goto fail;
 	}
+	/* An aggregate's serial moves with its members' (xfr_aggregate.c). */
+	j->sz.serial = xfr_zone_serial(x->zt, zi, &j->rd);
 	pthread_mutex_init(&j->mu, NULL);
 	pthread_cond_init(&j->cv, NULL);
 	j->refs = 2;

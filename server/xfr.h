@@ -91,4 +91,12 @@ int xfr_journal_cutoff(struct store_reader *r, uint16_t zone, uint64_t seq, uint
  */
 int xfr_journal_trim(const struct xfr *x, struct store_wr *w, int64_t now, uint64_t *n);
 
+/*
+ * The serial of zone ZI of ZT in RD: the store's, and for an aggregate
+ * its own plus its members' (xfr_aggregate.c), so that it moves whenever
+ * a member commits.
+ */
+struct zonetab;
+uint32_t xfr_zone_serial(const struct zonetab *zt, size_t zi, struct store_reader *rd);
+
 #endif

@@ -76,6 +76,10 @@ int put_mapped(void *arg, const struct zonemap_rr *rr);
 int put_soa(struct xfr_job *j, uint32_t serial);
 bool serial_lt(uint32_t a, uint32_t b);
 
+/* xfr_aggregate.c: an aggregate's records (the members' union); its IXFR, in full */
+int xfr_aggregate_map(struct xfr_job *j);
+const char *ixfr_aggregate_run(struct xfr_job *j, int *rcp);
+
 /* ixfr.c: the answer to an IXFR from the journal; *RC gets the rcode when it fails */
 const char * ixfr_run(struct xfr_job *j, int *rcp);
 
