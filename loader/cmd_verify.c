@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -217,6 +218,51 @@ read_message(size_t *len)
 	return buf;
 }
 
+/* The end of the line at P (past its LF), or END. */
+static const char *
+line_end(const char *p, const char *end)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	return nl != NULL ? nl + 1 : end;
+}
+
+/*
+ * The message's Received: fields in their order (the last hop first), each
+ * whole with its folded lines and escaped (verify_escape_octet), one field
+ * a line: the evidence of the path the relayed message took.  The header
+ * ends at the first empty line.  NULL when out of memory.
+ */
+static char *
+received_chain(const char *msg, size_t len, size_t *outlen, unsigned *count)
+{
+	const char *p = msg, *end = msg + len, *next;
+	char *out = malloc(4 * len + 1);
+	size_t n = 0, i, flen;
+
+	*count = 0;
+	while (out != NULL && p < end && *p != '\n' && !(*p == '\r' && p + 1 < end &&
+	    p[1] == '\n')) {
+		next = line_end(p, end);
+		while (next < end && (*next == ' ' || *next == '\t'))
+			next = line_end(next, end);
+		if ((size_t)(next - p) >= 9 && strncasecmp(p, "Received:", 9) == 0) {
+			for (flen = (size_t)(next - p); flen > 0 && (p[flen - 1] == '\n' ||
+			    p[flen - 1] == '\r'); flen--)
+				;
+			for (i = 0; i < flen; i++)
+				n += verify_escape_octet((unsigned char)p[i], out + n);
+			out[n++] = '\n';
+			(*count)++;
+		}
+		p = next;
+	}
+	if (out != NULL)
+		out[n] = '\0';
+	*outlen = n;
+	return out;
+}
+
 /*
  * Check cookie CK against its job: the MAC for the job's address, the
  * run's time, and a job still waiting (a replay finds it confirmed or
@@ -247,9 +293,13 @@ check_cookie(const struct loader *L, const struct verify_cookie *ck, const struc
 	return 0;
 }
 
-/* Confirm the job of cookie CK in one write transaction; prints the outcome. */
+/*
+ * Confirm the job of cookie CK in one write transaction, keeping the
+ * message's Received chain RCVD (NRCVD fields) with it; prints the outcome.
+ */
 static int
-confirm(struct loader *L, const struct verify_cookie *ck, int64_t now, char *why, size_t len)
+confirm(struct loader *L, const struct verify_cookie *ck, const char *rcvd, size_t rcvd_len,
+    unsigned nrcvd, int64_t now, char *why, size_t len)
 {
 	const struct conf_zone *z;
 	struct store_wr *w;
@@ -279,7 +329,10 @@ confirm(struct loader *L, const struct verify_cookie *ck, int64_t now, char *why
 		return rc;
 	}
 	snprintf(note, sizeof(note), "the message relayed with form %u arrived at the drop box "
-	    "with a valid cookie", ck->form);
+	    "with a valid cookie; its %u Received field%s kept", ck->form, nrcvd,
+	    nrcvd == 1 ? " is" : "s are");
+	j.received = rcvd;
+	j.received_len = rcvd_len;
 	if ((rc = verify_confirm(w, z, &j, ck->form, note, now, &out)) != 0 ||
 	    (rc = store_wr_commit(w)) != 0) {
 		if (rc != 0)
@@ -302,8 +355,9 @@ cmd_verify_receive(struct loader *L, int argc, char **argv)
 	};
 	struct verify_cookie ck;
 	bool quiet = false;
-	char *msg, why[512] = "";
-	size_t len = 0;
+	char *msg, *rcvd, why[512] = "";
+	size_t len = 0, rcvd_len = 0;
+	unsigned nrcvd = 0;
 	int c, rc;
 
 	optind = 0;
@@ -327,8 +381,12 @@ cmd_verify_receive(struct loader *L, int argc, char **argv)
 		    "nothing confirmed");
 		return quiet ? CMD_OK : CMD_FAIL;
 	}
+	rcvd = received_chain(msg, len, &rcvd_len, &nrcvd);
 	free(msg);
-	rc = confirm(L, &ck, time_now(), why, sizeof(why));
+	if (rcvd == NULL)
+		return cmd_fail("verify-receive", 75, "out of memory (the MTA should try again)");
+	rc = confirm(L, &ck, rcvd, rcvd_len, nrcvd, time_now(), why, sizeof(why));
+	free(rcvd);
 	if (rc == RB_EPOLICY) {
 		cmd_fail("verify-receive", CMD_FAIL, "%s; nothing confirmed", why);
 		return quiet ? CMD_OK : CMD_FAIL;

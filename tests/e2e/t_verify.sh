@@ -84,6 +84,27 @@ expect_eq "a relay message is sent once per run" 1 "$(wc -l <"$T/mta-discard.log
 check "the drop box's mail for a confirmed test went through verify-receive" \
     grep -q '^X-Rbldb-Verify: rbldb1-' "$T/last.msg"
 
+# ---- the Received chain at arrival is kept with the job ----
+# Two hops before the fake MTA's own Received line, the first one folded.
+hops='printf "Received: from hop2.test (hop2.test [192.0.2.200])\\r\\n\\tby hop3.test with ESMTP; Mon, 7 Dec 2026 12:00:00 +0000\\r\\nReceived: from hop1.test by hop2.test\\r\\n"'
+start_fake mta-hops open --deliver "{ $hops; cat; } | $RBLDB -c $CONF verify-receive"
+rb verify 192.0.2.25 --connect "127.0.0.1:$MTA_PORT"
+expect_eq "a relayed message with three Received fields confirms" confirmed \
+    "$(job_field 192.0.2.25 state)"
+rcvd=$(job_field 192.0.2.25 received)
+expect_eq "show --json keeps all three Received fields, one a line" 3 \
+    "$(printf '%s\n' "$rcvd" | grep -c '^Received: ')"
+expect_match "... in their order, the folded field whole and escaped" \
+    '^Received: from hop2.test \(hop2.test \[192.0.2.200\]\)\\r\\n\\tby hop3.test with ESMTP' \
+    "$(printf '%s\n' "$rcvd" | head -n 1)"
+expect_match "... the fake MTA's own field last" 'Received: from tester by fake.mta.test$' \
+    "$(printf '%s\n' "$rcvd" | tail -n 1)"
+rb show 192.0.2.25
+expect_match "show prints the chain with the test" \
+    'received at the drop box:.*Received: from hop1.test by hop2.test' "$(printf '%s' "$RB_OUT" | tr '\n' ' ')"
+expect_match "the history says the chain was kept" \
+    'relay test confirmed.*3 Received fields are kept' "$RB_OUT"
+
 # ---- cookies ----
 rb verify-receive <"$T/last.msg"
 expect_match "a replayed cookie confirms nothing" "nothing confirmed" "$RB_ERR"
