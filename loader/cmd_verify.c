@@ -14,8 +14,7 @@
 #include "verify_apply.h"
 #include "verify_cookie.h"
 
-enum { OPT_ZONE = 256, OPT_CONNECT, OPT_JSON, OPT_DRY_RUN, OPT_QUEUE_ONLY, OPT_QUIET,
-	OPT_FORCE };
+enum { OPT_CONNECT = 256, OPT_JSON, OPT_QUEUE_ONLY, OPT_QUIET };
 
 /* The largest message verify-receive reads; a test message is under 2 KB. */
 #define RECEIVE_MAX (1 << 20)
@@ -132,49 +131,52 @@ queue_job(const struct loader *L, size_t zi, const struct addr *a, const char *c
 	return 0;
 }
 
+struct verify_args {
+	const char *connect;
+	bool json, queue_only;
+};
+
+static int
+verify_opt(void *arg, int opt, const char *val)
+{
+	struct verify_args *a = arg;
+
+	switch (opt) {
+	case OPT_CONNECT: a->connect = val; return 0;
+	case OPT_JSON: a->json = true; return 0;
+	case OPT_QUEUE_ONLY: a->queue_only = true; return 0;
+	default: return cmd_fail("verify", CMD_USAGE, "option not handled");
+	}
+}
+
 int
 cmd_verify(struct loader *L, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "zone", required_argument, NULL, OPT_ZONE },
 		{ "connect", required_argument, NULL, OPT_CONNECT },
 		{ "json", no_argument, NULL, OPT_JSON },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "queue-only", no_argument, NULL, OPT_QUEUE_ONLY },
-		{ "force", no_argument, NULL, OPT_FORCE },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *zname = NULL, *connect = NULL;
-	bool json = false, dry_run = false, queue_only = false, force = false;
+	struct verify_args va = { NULL, false, false };
+	struct cmd_args o;
+	const char *connect;
 	struct addr a;
 	char why[512];
 	uint64_t id;
 	int64_t now = time_now();
 	size_t zi;
-	int c, rc;
+	int rc;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_ZONE: zname = optarg; break;
-		case OPT_CONNECT: connect = optarg; break;
-		case OPT_JSON: json = true; break;
-		case OPT_DRY_RUN: dry_run = true; break;
-		case OPT_QUEUE_ONLY: queue_only = true; break;
-		case OPT_FORCE: force = true; break;
-		default: return cmd_bad_option("verify", c, argv);
-		}
-	}
-	if (optind >= argc)
-		return cmd_fail("verify", CMD_USAGE, "missing ADDR (see rbldb --help)");
-	if (optind + 1 < argc)
-		return cmd_fail("verify", CMD_USAGE, "unexpected argument %s", argv[optind + 1]);
+	if ((rc = cmd_args_addr("verify", argc, argv, opts, verify_opt, &va, &o)) != CMD_OK)
+		return rc;
+	connect = va.connect;
 	if (connect != NULL && !connect_ok(connect))
 		return cmd_fail("verify", CMD_USAGE, "--connect %s is not HOST:PORT "
 		    "(e.g. 127.0.0.1:2525 or [::1]:2525)", connect);
-	if ((rc = cmd_addr("verify", argv[optind], &a)) != 0)
+	if ((rc = cmd_addr("verify", o.addr, &a)) != 0)
 		return rc;
-	if ((rc = cmd_zone(L, "verify", zname, &zi)) != 0)
+	if ((rc = cmd_zone(L, "verify", o.zone, &zi)) != 0)
 		return rc;
 	if (L->conf->verify->secret == NULL || L->conf->verify->dropbox == NULL)
 		return cmd_fail("verify", CMD_FAIL, "[verify] needs secret and dropbox before a "
@@ -182,13 +184,13 @@ cmd_verify(struct loader *L, int argc, char **argv)
 	if (verify_check_target(L->conf->verify, &L->conf->zones[zi], &a, connect != NULL, why,
 	    sizeof(why)) != 0)
 		return cmd_fail("verify", CMD_FAIL, "%s", why);
-	if ((rc = queue_job(L, zi, &a, connect, dry_run, force, now, &id)) != 0 || id == 0)
+	if ((rc = queue_job(L, zi, &a, connect, o.dry_run, o.force, now, &id)) != 0 || id == 0)
 		return rc;
-	if (queue_only) {
+	if (va.queue_only) {
 		printf("job %llu queued\n", (unsigned long long)id);
 		return CMD_OK;
 	}
-	return exec_tester(L, id, json);
+	return exec_tester(L, id, va.json);
 }
 
 /* The message on standard input, NUL-terminated; NULL when too large or unreadable. */
