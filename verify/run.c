@@ -469,7 +469,8 @@ on_tick(uv_timer_t *h)
 	if (r->o->job != 0) {
 		if (!r->job_started) {
 			r->job_started = true;
-			if ((rc = start_job(r, r->o->job)) != 0)
+			/* Refused or no longer pending: nothing runs, nothing will wake us. */
+			if ((rc = start_job(r, r->o->job)) != 0 || r->nflight == 0)
 				stop(r, rc);
 		} else if (r->nflight == 0) {
 			stop(r, 0);
