@@ -25,6 +25,7 @@ get(struct conf_parse *p)
 	v->window = VERIFY_DEFAULT_WINDOW;
 	v->concurrency = VERIFY_DEFAULT_CONCURRENCY;
 	v->rate = VERIFY_DEFAULT_RATE;
+	v->rate_period = 1;
 	c->verify = v;
 	return v;
 }
@@ -124,10 +125,36 @@ conf_verify_concurrency(struct conf_parse *p, const char *v)
 	return set_uint(p, "concurrency", v, 1, 1000, get(p) ? &get(p)->concurrency : NULL);
 }
 
+/*
+ * `rate = N` (new connections per second) or `N/s`, `N/m`, `N/h`: at most
+ * N connections begin in any such period, spaced evenly.
+ */
 int
 conf_verify_rate(struct conf_parse *p, const char *v)
 {
-	return set_uint(p, "rate", v, 1, 1000, get(p) ? &get(p)->rate : NULL);
+	struct conf_verify *cv = get(p);
+	const char *slash = strchr(v, '/');
+	char num[16];
+	uint32_t period = 1;
+	size_t n = slash != NULL ? (size_t)(slash - v) : strlen(v);
+
+	if (cv == NULL)
+		return conf_fail(p, "out of memory");
+	if (slash != NULL && strcmp(slash + 1, "m") == 0)
+		period = 60;
+	else if (slash != NULL && strcmp(slash + 1, "h") == 0)
+		period = 3600;
+	else if (slash != NULL && strcmp(slash + 1, "s") != 0)
+		n = sizeof(num);
+	if (n == 0 || n >= sizeof(num))
+		return conf_fail(p, "rate '%s' is not N, N/s, N/m or N/h (new connections per "
+		    "second, minute or hour, e.g. 2 or 30/m)", v);
+	memcpy(num, v, n);
+	num[n] = '\0';
+	if (set_uint(p, "rate", num, 1, 1000, &cv->rate) != 0)
+		return -1;
+	cv->rate_period = period;
+	return 0;
 }
 
 static int

@@ -27,6 +27,7 @@ struct conf_verify {
 	uint16_t port;
 	uint32_t min_interval, timeout, data_timeout, window;
 	uint32_t concurrency, rate;
+	uint32_t rate_period;	/* seconds: at most `rate` new connections per period */
 	struct addr *never;	/* never-test prefixes */
 	size_t nnever;
 };

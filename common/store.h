@@ -435,6 +435,7 @@ struct store_sync_item {
 	const char *reason;	/* NULL or the public text */
 	bool exception;		/* NET excluded (an exception where a range covers it) */
 	const char *name;	/* a names zone's entry: its stored text (NET its key); else NULL */
+	const char *evidence;	/* NULL or private: the history of an added or changed entry */
 };
 struct store_sync_counts {
 	uint64_t added, changed, unchanged;
@@ -750,6 +751,9 @@ struct verify_job {
 	const char *note;	/* one line: why this state */
 	const char *transcript;	/* the whole SMTP dialogue, escaped; TRANSCRIPT_LEN octets */
 	size_t transcript_len;
+	/* The delivered message's Received: fields, escaped, one a line; NULL before arrival. */
+	const char *received;
+	size_t received_len;
 };
 /* Names of states and triggers ("pending", "report"); "?" for others. */
 const char *verify_state_name(unsigned state);

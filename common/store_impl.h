@@ -113,7 +113,9 @@
  *             finished(8) report_at(8) cookie_time(8) code(4) lifetime(4)
  *             [VJOB_HDR_LEN 92], then reason, source, connect, note as
  *             len(2) octets, then the transcript as len(4) octets (kept
- *             whole: it is the evidence)
+ *             whole: it is the evidence), then, once the message arrived,
+ *             its Received: chain as len(4) octets (escaped, one field a
+ *             line; absent in older values, which read as none)
  *           'q' due(8) id(8) -> empty: the PENDING jobs by due time
  *           'a' zone(2) fam(1) addr(16) -> latest id(8) delistings(4)
  *           'x' fam(1) addr(16) id(8) -> empty: each address's jobs

@@ -175,7 +175,7 @@ put_own(struct sync *s, const struct store_sync_item *it, uint32_t reason,
 static int
 want_listing(struct sync *s, const struct store_sync_item *it)
 {
-	struct hist_text ht = { it->reason, s->source, NULL, NULL };
+	struct hist_text ht = { it->reason, s->source, it->evidence, NULL };
 	struct listing_detail d;
 	struct listing cur, l;
 	int64_t ats[1];

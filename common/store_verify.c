@@ -79,7 +79,7 @@ static unsigned char *
 job_encode(const struct verify_job *j, size_t *len)
 {
 	const char *strs[4] = { j->reason, j->source, j->connect, j->note };
-	size_t n = VJOB_HDR_LEN + 4 + j->transcript_len;
+	size_t n = VJOB_HDR_LEN + 4 + j->transcript_len + 4 + j->received_len;
 	unsigned char *b, *p;
 	unsigned i;
 
@@ -109,7 +109,13 @@ job_encode(const struct verify_job *j, size_t *len)
 	put32(p, (uint32_t)j->transcript_len);
 	if (j->transcript_len > 0)
 		memcpy(p + 4, j->transcript, j->transcript_len);
-	*len = (size_t)(p + 4 - b) + j->transcript_len;
+	p += 4 + j->transcript_len;
+	if (j->received_len > 0) {
+		put32(p, (uint32_t)j->received_len);
+		memcpy(p + 4, j->received, j->received_len);
+		p += 4 + j->received_len;
+	}
+	*len = (size_t)(p - b);
 	return b;
 }
 
@@ -178,6 +184,13 @@ job_decode(uint64_t id, const MDB_val *v, struct verify_job *j)
 		return RB_ESTORE;
 	j->transcript_len = get32(p);
 	j->transcript = j->transcript_len ? (const char *)p + 4 : NULL;
+	p += 4 + j->transcript_len;
+	if (end - p >= 4) {
+		if ((size_t)(end - p - 4) < get32(p))
+			return RB_ESTORE;
+		j->received_len = get32(p);
+		j->received = j->received_len ? (const char *)p + 4 : NULL;
+	}
 	return RB_OK;
 }
 

@@ -295,3 +295,26 @@ verify_close(struct store_wr *w, const struct conf_zone *z, struct verify_job *j
 		return rc;
 	return settle_requests(w, j, STORE_REQ_ACCEPTED);
 }
+
+size_t
+verify_escape_octet(unsigned char c, char out[4])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	out[0] = '\\';
+	switch (c) {
+	case '\r': out[1] = 'r'; return 2;
+	case '\n': out[1] = 'n'; return 2;
+	case '\t': out[1] = 't'; return 2;
+	case '\\': out[1] = '\\'; return 2;
+	default:
+		if (c >= 0x20 && c < 0x7f) {
+			out[0] = (char)c;
+			return 1;
+		}
+		out[1] = 'x';
+		out[2] = hex[c >> 4];
+		out[3] = hex[c & 15];
+		return 4;
+	}
+}

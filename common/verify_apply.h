@@ -10,6 +10,13 @@
 #include "conf_verify.h"
 #include "store.h"
 
+/*
+ * The escape of one octet of evidence (transcripts, Received chains): CR,
+ * LF, TAB and backslash as \r \n \t \\, other octets outside 0x20-0x7e
+ * as \xNN, the rest as they are.  OUT gets it (no NUL); returns its length.
+ */
+size_t verify_escape_octet(unsigned char c, char out[4]);
+
 /* Longest lifetime a relapsing relay's listing gets (verify_lifetime). */
 #define VERIFY_MAX_LIFETIME (365u * 86400u)
 

@@ -83,6 +83,24 @@ const char *cmd_plural(uint64_t n, const char *one, const char *many);
 int cmd_bad_option(const char *cmd, int opt, char **argv);
 
 /*
+ * The command line of a command on one ADDR (report, delist, verify;
+ * cmd_args.c): --zone, --force and --dry-run are read into O, the
+ * command's own long options OWN (up to CMD_ARGS_OWN_MAX, ended by a
+ * zeroed entry, values from 256 up) go to OPT(ARG, value, optarg), whose
+ * non-zero return stops the parse and is returned; then exactly one ADDR,
+ * O->addr.  CMD_OK, else the failure (said).
+ */
+#define CMD_ARGS_OWN_MAX 16
+struct cmd_args {
+	const char *zone, *addr;
+	bool force, dry_run;
+};
+struct option;
+typedef int (*cmd_args_fn)(void *arg, int opt, const char *val);
+int cmd_args_addr(const char *cmd, int argc, char **argv, const struct option *own,
+    cmd_args_fn opt, void *arg, struct cmd_args *o);
+
+/*
  * The zone named NAME, or the default zone when NAME is NULL; *idx gets its
  * index in conf->zones.  Returns 0 or, after the message, CMD_USAGE.
  */

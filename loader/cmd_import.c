@@ -23,7 +23,11 @@
 
 enum { OPT_FORMAT = 256, OPT_ZONE, OPT_DRY_RUN, OPT_FORCE, OPT_KEEP_GOING, OPT_DATASET,
 	OPT_ACCEPT_IN_CIDR, OPT_REPLACE,
-	OPT_APEX_FROM_FILE };
+	OPT_APEX_FROM_FILE, OPT_VERIFIED };
+
+/* Each entry's private evidence under --verified (its history shows it). */
+#define VERIFIED_EVIDENCE "imported with --verified: confirmed as an open relay " \
+	"elsewhere, not tested by rbldb-verify"
 
 /* An item without a text of its own (it may still get the base template's). */
 #define NOTEXT UINT32_MAX
@@ -53,6 +57,7 @@ struct import {
 	uint64_t errors, messages, nozonetext;
 	bool testpoint_noted, keep_going;
 	bool apex_from_file;	/* $SOA and $NS are the caller's (rbldbd's rbldnsd mode) */
+	const char *evidence;	/* each listing's private evidence (--verified), or NULL */
 };
 
 static void __attribute__((format(printf, 4, 5)))
@@ -411,8 +416,8 @@ apply(const struct loader *L, struct import *im, size_t zi, int64_t at, int64_t 
 		const struct item *it = &im->items[i];
 
 		if (!it->exception) {
-			struct report r = { it->net, at, it->code, 0, item_text(im, it), source, NULL,
-			    true, it->name };
+			struct report r = { it->net, at, it->code, 0, item_text(im, it), source,
+			    im->evidence, true, it->name };
 
 			rc = it->name != NULL ? store_name_report(w, L->zone_ids[zi], &r, &out) :
 			    store_report(w, L->zone_ids[zi], &r, &out);
@@ -478,6 +483,7 @@ apply_replace(const struct loader *L, struct import *im, size_t zi, int64_t at, 
 		v[n].exception = it->exception;
 		v[n].code = it->exception ? 0 : it->code;
 		v[n].reason = it->exception ? NULL : item_text(im, it);
+		v[n].evidence = it->exception ? NULL : im->evidence;
 		v[n].name = it->name;
 		n++;
 	}
@@ -524,7 +530,7 @@ import_free(struct import *im)
 struct import_opts {
 	const char *format, *zone, *dataset;
 	enum rbldnsd_dataset dtype;
-	bool keep_going, accept_in_cidr, replace, apex_from_file, dry_run, force;
+	bool keep_going, accept_in_cidr, replace, apex_from_file, dry_run, force, verified;
 };
 
 /* ARGV into O; CMD_OK with the FILE argument at argv[optind], else the failure (said). */
@@ -541,6 +547,7 @@ import_options(int argc, char **argv, struct import_opts *o)
 		{ "accept-in-cidr", no_argument, NULL, OPT_ACCEPT_IN_CIDR },
 		{ "replace", no_argument, NULL, OPT_REPLACE },
 		{ "apex-from-file", no_argument, NULL, OPT_APEX_FROM_FILE },
+		{ "verified", no_argument, NULL, OPT_VERIFIED },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -559,6 +566,7 @@ import_options(int argc, char **argv, struct import_opts *o)
 		case OPT_ACCEPT_IN_CIDR: o->accept_in_cidr = true; break;
 		case OPT_REPLACE: o->replace = true; break;
 		case OPT_APEX_FROM_FILE: o->apex_from_file = true; break;
+		case OPT_VERIFIED: o->verified = true; break;
 		default:
 			return cmd_bad_option("import", c, argv);
 		}
@@ -620,6 +628,28 @@ import_read(struct import *im, const struct loader *L, const struct import_opts 
 	return CMD_OK;
 }
 
+/*
+ * A zone with verify = required publishes only what a relay test confirmed
+ * (SPEC "Relay verification"): an import, which publishes at once, is
+ * refused there unless the operator states with --verified that the list
+ * was verified elsewhere (a migration); each entry's history then says so.
+ * Reports to be tested go through rbldb report or ingest, which queue them.
+ */
+static int
+import_verify_gate(const struct conf_zone *z, const struct import_opts *o)
+{
+	if (z->verify_required && !o->verified)
+		return cmd_fail("import", CMD_FAIL, "zone %s has verify = required: an import "
+		    "would publish its entries without a relay test; nothing imported (to migrate "
+		    "a list verified elsewhere, give --verified, which each entry's history "
+		    "records; to have addresses tested, report them with rbldb report or "
+		    "ingest)", z->name);
+	if (!z->verify_required && o->verified)
+		return cmd_fail("import", CMD_USAGE, "--verified is for zones with verify = "
+		    "required, and zone %s has verify = off; nothing imported", z->name);
+	return CMD_OK;
+}
+
 /* The import's one line of result (and the note on entries given the zone's text). */
 static void
 import_said(const struct loader *L, const struct import *im, size_t zi,
@@ -659,7 +689,8 @@ cmd_import(struct loader *L, int argc, char **argv)
 	int rc;
 
 	if ((rc = import_options(argc, argv, &o)) != CMD_OK ||
-	    (rc = cmd_zone(L, "import", o.zone, &zi)) != 0)
+	    (rc = cmd_zone(L, "import", o.zone, &zi)) != 0 ||
+	    (rc = import_verify_gate(&L->conf->zones[zi], &o)) != CMD_OK)
 		return rc;
 	path = argv[optind];
 	memset(&im, 0, sizeof(im));
@@ -667,6 +698,7 @@ cmd_import(struct loader *L, int argc, char **argv)
 	im.cz = &L->conf->zones[zi];
 	im.keep_going = o.keep_going;
 	im.apex_from_file = o.apex_from_file;
+	im.evidence = o.verified ? VERIFIED_EVIDENCE : NULL;
 	if ((rc = import_read(&im, L, &o, path, now, &at)) != CMD_OK) {
 		import_free(&im);
 		return rc;

@@ -14,8 +14,7 @@
 
 /* Option values past any octet, so only the long forms exist. */
 enum {
-	OPT_ZONE = 256, OPT_REASON, OPT_CODE, OPT_SOURCE, OPT_EVIDENCE, OPT_AT,
-	OPT_LIFETIME, OPT_FORCE, OPT_BY, OPT_DRY_RUN,
+	OPT_REASON = 256, OPT_CODE, OPT_SOURCE, OPT_EVIDENCE, OPT_AT, OPT_LIFETIME, OPT_BY,
 };
 
 /* "127.0.0.2" into host order; any dotted quad parses, the policy judges it. */
@@ -241,116 +240,109 @@ out:
 	return CMD_OK;
 }
 
+/* What report and delist read besides cmd_args. */
+struct change_args {
+	struct report *r;
+	struct delisting *d;
+	const char *at, *lifetime;
+};
+
+static int
+change_opt(void *arg, int opt, const char *val)
+{
+	struct change_args *a = arg;
+	int rc;
+
+	switch (opt) {
+	case OPT_REASON:
+		if (a->r != NULL)
+			a->r->reason = val;
+		else
+			a->d->reason = val;
+		return 0;
+	case OPT_CODE:
+		if ((rc = parse_code(val, &a->r->code)) != 0)
+			return rc;
+		/* Code 0 means "zone default" inside the store. */
+		if (a->r->code == 0)
+			return cmd_fail("report", CMD_FAIL, "code 0.0.0.0 is outside 127.0.0.0/8");
+		return 0;
+	case OPT_SOURCE: a->r->source = val; return 0;
+	case OPT_EVIDENCE: a->r->evidence = val; return 0;
+	case OPT_AT: a->at = val; return 0;
+	case OPT_LIFETIME: a->lifetime = val; return 0;
+	case OPT_BY: a->d->by = val; return 0;
+	default: return cmd_fail(a->r != NULL ? "report" : "delist", CMD_USAGE,
+	    "option not handled");
+	}
+}
+
 int
 cmd_report(struct loader *L, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "zone", required_argument, NULL, OPT_ZONE },
 		{ "reason", required_argument, NULL, OPT_REASON },
 		{ "code", required_argument, NULL, OPT_CODE },
 		{ "source", required_argument, NULL, OPT_SOURCE },
 		{ "evidence", required_argument, NULL, OPT_EVIDENCE },
 		{ "at", required_argument, NULL, OPT_AT },
 		{ "lifetime", required_argument, NULL, OPT_LIFETIME },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *zname = NULL, *at = NULL, *lifetime = NULL;
 	struct report r = { 0 };
+	struct change_args ca = { &r, NULL, NULL, NULL };
+	struct cmd_args o;
 	char name[NAME_TEXTLEN];
 	const struct conf_zone *z;
-	bool force = false, dry_run = false;
 	int64_t now;
 	size_t zi;
-	int c, rc;
+	int rc;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_ZONE: zname = optarg; break;
-		case OPT_REASON: r.reason = optarg; break;
-		case OPT_CODE:
-			if ((rc = parse_code(optarg, &r.code)) != 0)
-				return rc;
-			/* Code 0 means "zone default" inside the store. */
-			if (r.code == 0)
-				return cmd_fail("report", CMD_FAIL,
-				    "code 0.0.0.0 is outside 127.0.0.0/8");
-			break;
-		case OPT_SOURCE: r.source = optarg; break;
-		case OPT_EVIDENCE: r.evidence = optarg; break;
-		case OPT_AT: at = optarg; break;
-		case OPT_LIFETIME: lifetime = optarg; break;
-		case OPT_FORCE: force = true; break;
-		case OPT_DRY_RUN: dry_run = true; break;
-		default: return cmd_bad_option("report", c, argv);
-		}
-	}
-	if (optind >= argc)
-		return cmd_fail("report", CMD_USAGE, "missing ADDR (see rbldb --help)");
-	if (optind + 1 < argc)
-		return cmd_fail("report", CMD_USAGE, "unexpected argument %s", argv[optind + 1]);
-	if ((rc = cmd_zone(L, "report", zname, &zi)) != 0 ||
-	    (rc = cmd_target(L, "report", zi, argv[optind], &r.net, name, &r.name)) != 0)
+	if ((rc = cmd_args_addr("report", argc, argv, opts, change_opt, &ca, &o)) != CMD_OK)
+		return rc;
+	if ((rc = cmd_zone(L, "report", o.zone, &zi)) != 0 ||
+	    (rc = cmd_target(L, "report", zi, o.addr, &r.net, name, &r.name)) != 0)
 		return rc;
 	z = &L->conf->zones[zi];
 
 	now = time_now();
 	r.at = now;
 	r.lifetime = z->lifetime;
-	if ((at != NULL && (rc = cmd_time("report", "--at", at, &r.at)) != 0) ||
-	    (lifetime != NULL &&
-	    (rc = cmd_duration("report", "--lifetime", lifetime, &r.lifetime)) != 0))
+	if ((ca.at != NULL && (rc = cmd_time("report", "--at", ca.at, &r.at)) != 0) ||
+	    (ca.lifetime != NULL &&
+	    (rc = cmd_duration("report", "--lifetime", ca.lifetime, &r.lifetime)) != 0))
 		return rc;
-	return commit_one(L, "report", zi, now, &r, force, NULL, dry_run);
+	return commit_one(L, "report", zi, now, &r, o.force, NULL, o.dry_run);
 }
 
 int
 cmd_delist(struct loader *L, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "zone", required_argument, NULL, OPT_ZONE },
 		{ "reason", required_argument, NULL, OPT_REASON },
 		{ "by", required_argument, NULL, OPT_BY },
 		{ "at", required_argument, NULL, OPT_AT },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *zname = NULL, *at = NULL;
 	struct delisting d = { 0 };
+	struct change_args ca = { NULL, &d, NULL, NULL };
+	struct cmd_args o;
 	char name[NAME_TEXTLEN];
-	bool force = false, dry_run = false;
 	int64_t now;
 	size_t zi;
-	int c, rc;
+	int rc;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_ZONE: zname = optarg; break;
-		case OPT_REASON: d.reason = optarg; break;
-		case OPT_BY: d.by = optarg; break;
-		case OPT_AT: at = optarg; break;
-		case OPT_FORCE: force = true; break;
-		case OPT_DRY_RUN: dry_run = true; break;
-		default: return cmd_bad_option("delist", c, argv);
-		}
-	}
-	if (optind >= argc)
-		return cmd_fail("delist", CMD_USAGE, "missing ADDR (see rbldb --help)");
-	if (optind + 1 < argc)
-		return cmd_fail("delist", CMD_USAGE, "unexpected argument %s", argv[optind + 1]);
+	if ((rc = cmd_args_addr("delist", argc, argv, opts, change_opt, &ca, &o)) != CMD_OK)
+		return rc;
 	if (d.reason == NULL)
 		return cmd_fail("delist", CMD_USAGE, "--reason is required");
-	if ((rc = cmd_zone(L, "delist", zname, &zi)) != 0 ||
-	    (rc = cmd_target(L, "delist", zi, argv[optind], &d.net, name, &d.name)) != 0)
+	if ((rc = cmd_zone(L, "delist", o.zone, &zi)) != 0 ||
+	    (rc = cmd_target(L, "delist", zi, o.addr, &d.net, name, &d.name)) != 0)
 		return rc;
 
 	now = time_now();
 	d.at = now;
-	if (at != NULL && (rc = cmd_time("delist", "--at", at, &d.at)) != 0)
+	if (ca.at != NULL && (rc = cmd_time("delist", "--at", ca.at, &d.at)) != 0)
 		return rc;
-	return commit_one(L, "delist", zi, now, NULL, force, &d, dry_run);
+	return commit_one(L, "delist", zi, now, NULL, o.force, &d, o.dry_run);
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -13,8 +14,7 @@
 #include "verify_apply.h"
 #include "verify_cookie.h"
 
-enum { OPT_ZONE = 256, OPT_CONNECT, OPT_JSON, OPT_DRY_RUN, OPT_QUEUE_ONLY, OPT_QUIET,
-	OPT_FORCE };
+enum { OPT_CONNECT = 256, OPT_JSON, OPT_QUEUE_ONLY, OPT_QUIET };
 
 /* The largest message verify-receive reads; a test message is under 2 KB. */
 #define RECEIVE_MAX (1 << 20)
@@ -131,49 +131,52 @@ queue_job(const struct loader *L, size_t zi, const struct addr *a, const char *c
 	return 0;
 }
 
+struct verify_args {
+	const char *connect;
+	bool json, queue_only;
+};
+
+static int
+verify_opt(void *arg, int opt, const char *val)
+{
+	struct verify_args *a = arg;
+
+	switch (opt) {
+	case OPT_CONNECT: a->connect = val; return 0;
+	case OPT_JSON: a->json = true; return 0;
+	case OPT_QUEUE_ONLY: a->queue_only = true; return 0;
+	default: return cmd_fail("verify", CMD_USAGE, "option not handled");
+	}
+}
+
 int
 cmd_verify(struct loader *L, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "zone", required_argument, NULL, OPT_ZONE },
 		{ "connect", required_argument, NULL, OPT_CONNECT },
 		{ "json", no_argument, NULL, OPT_JSON },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "queue-only", no_argument, NULL, OPT_QUEUE_ONLY },
-		{ "force", no_argument, NULL, OPT_FORCE },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *zname = NULL, *connect = NULL;
-	bool json = false, dry_run = false, queue_only = false, force = false;
+	struct verify_args va = { NULL, false, false };
+	struct cmd_args o;
+	const char *connect;
 	struct addr a;
 	char why[512];
 	uint64_t id;
 	int64_t now = time_now();
 	size_t zi;
-	int c, rc;
+	int rc;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_ZONE: zname = optarg; break;
-		case OPT_CONNECT: connect = optarg; break;
-		case OPT_JSON: json = true; break;
-		case OPT_DRY_RUN: dry_run = true; break;
-		case OPT_QUEUE_ONLY: queue_only = true; break;
-		case OPT_FORCE: force = true; break;
-		default: return cmd_bad_option("verify", c, argv);
-		}
-	}
-	if (optind >= argc)
-		return cmd_fail("verify", CMD_USAGE, "missing ADDR (see rbldb --help)");
-	if (optind + 1 < argc)
-		return cmd_fail("verify", CMD_USAGE, "unexpected argument %s", argv[optind + 1]);
+	if ((rc = cmd_args_addr("verify", argc, argv, opts, verify_opt, &va, &o)) != CMD_OK)
+		return rc;
+	connect = va.connect;
 	if (connect != NULL && !connect_ok(connect))
 		return cmd_fail("verify", CMD_USAGE, "--connect %s is not HOST:PORT "
 		    "(e.g. 127.0.0.1:2525 or [::1]:2525)", connect);
-	if ((rc = cmd_addr("verify", argv[optind], &a)) != 0)
+	if ((rc = cmd_addr("verify", o.addr, &a)) != 0)
 		return rc;
-	if ((rc = cmd_zone(L, "verify", zname, &zi)) != 0)
+	if ((rc = cmd_zone(L, "verify", o.zone, &zi)) != 0)
 		return rc;
 	if (L->conf->verify->secret == NULL || L->conf->verify->dropbox == NULL)
 		return cmd_fail("verify", CMD_FAIL, "[verify] needs secret and dropbox before a "
@@ -181,13 +184,13 @@ cmd_verify(struct loader *L, int argc, char **argv)
 	if (verify_check_target(L->conf->verify, &L->conf->zones[zi], &a, connect != NULL, why,
 	    sizeof(why)) != 0)
 		return cmd_fail("verify", CMD_FAIL, "%s", why);
-	if ((rc = queue_job(L, zi, &a, connect, dry_run, force, now, &id)) != 0 || id == 0)
+	if ((rc = queue_job(L, zi, &a, connect, o.dry_run, o.force, now, &id)) != 0 || id == 0)
 		return rc;
-	if (queue_only) {
+	if (va.queue_only) {
 		printf("job %llu queued\n", (unsigned long long)id);
 		return CMD_OK;
 	}
-	return exec_tester(L, id, json);
+	return exec_tester(L, id, va.json);
 }
 
 /* The message on standard input, NUL-terminated; NULL when too large or unreadable. */
@@ -215,6 +218,51 @@ read_message(size_t *len)
 	buf[n] = '\0';
 	*len = n;
 	return buf;
+}
+
+/* The end of the line at P (past its LF), or END. */
+static const char *
+line_end(const char *p, const char *end)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	return nl != NULL ? nl + 1 : end;
+}
+
+/*
+ * The message's Received: fields in their order (the last hop first), each
+ * whole with its folded lines and escaped (verify_escape_octet), one field
+ * a line: the evidence of the path the relayed message took.  The header
+ * ends at the first empty line.  NULL when out of memory.
+ */
+static char *
+received_chain(const char *msg, size_t len, size_t *outlen, unsigned *count)
+{
+	const char *p = msg, *end = msg + len, *next;
+	char *out = malloc(4 * len + 1);
+	size_t n = 0, i, flen;
+
+	*count = 0;
+	while (out != NULL && p < end && *p != '\n' && !(*p == '\r' && p + 1 < end &&
+	    p[1] == '\n')) {
+		next = line_end(p, end);
+		while (next < end && (*next == ' ' || *next == '\t'))
+			next = line_end(next, end);
+		if ((size_t)(next - p) >= 9 && strncasecmp(p, "Received:", 9) == 0) {
+			for (flen = (size_t)(next - p); flen > 0 && (p[flen - 1] == '\n' ||
+			    p[flen - 1] == '\r'); flen--)
+				;
+			for (i = 0; i < flen; i++)
+				n += verify_escape_octet((unsigned char)p[i], out + n);
+			out[n++] = '\n';
+			(*count)++;
+		}
+		p = next;
+	}
+	if (out != NULL)
+		out[n] = '\0';
+	*outlen = n;
+	return out;
 }
 
 /*
@@ -247,9 +295,13 @@ check_cookie(const struct loader *L, const struct verify_cookie *ck, const struc
 	return 0;
 }
 
-/* Confirm the job of cookie CK in one write transaction; prints the outcome. */
+/*
+ * Confirm the job of cookie CK in one write transaction, keeping the
+ * message's Received chain RCVD (NRCVD fields) with it; prints the outcome.
+ */
 static int
-confirm(struct loader *L, const struct verify_cookie *ck, int64_t now, char *why, size_t len)
+confirm(struct loader *L, const struct verify_cookie *ck, const char *rcvd, size_t rcvd_len,
+    unsigned nrcvd, int64_t now, char *why, size_t len)
 {
 	const struct conf_zone *z;
 	struct store_wr *w;
@@ -279,7 +331,10 @@ confirm(struct loader *L, const struct verify_cookie *ck, int64_t now, char *why
 		return rc;
 	}
 	snprintf(note, sizeof(note), "the message relayed with form %u arrived at the drop box "
-	    "with a valid cookie", ck->form);
+	    "with a valid cookie; its %u Received field%s kept", ck->form, nrcvd,
+	    nrcvd == 1 ? " is" : "s are");
+	j.received = rcvd;
+	j.received_len = rcvd_len;
 	if ((rc = verify_confirm(w, z, &j, ck->form, note, now, &out)) != 0 ||
 	    (rc = store_wr_commit(w)) != 0) {
 		if (rc != 0)
@@ -302,8 +357,9 @@ cmd_verify_receive(struct loader *L, int argc, char **argv)
 	};
 	struct verify_cookie ck;
 	bool quiet = false;
-	char *msg, why[512] = "";
-	size_t len = 0;
+	char *msg, *rcvd, why[512] = "";
+	size_t len = 0, rcvd_len = 0;
+	unsigned nrcvd = 0;
 	int c, rc;
 
 	optind = 0;
@@ -327,8 +383,12 @@ cmd_verify_receive(struct loader *L, int argc, char **argv)
 		    "nothing confirmed");
 		return quiet ? CMD_OK : CMD_FAIL;
 	}
+	rcvd = received_chain(msg, len, &rcvd_len, &nrcvd);
 	free(msg);
-	rc = confirm(L, &ck, time_now(), why, sizeof(why));
+	if (rcvd == NULL)
+		return cmd_fail("verify-receive", 75, "out of memory (the MTA should try again)");
+	rc = confirm(L, &ck, rcvd, rcvd_len, nrcvd, time_now(), why, sizeof(why));
+	free(rcvd);
 	if (rc == RB_EPOLICY) {
 		cmd_fail("verify-receive", CMD_FAIL, "%s; nothing confirmed", why);
 		return quiet ? CMD_OK : CMD_FAIL;

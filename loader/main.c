@@ -36,8 +36,8 @@ static const struct command commands[] = {
 	{ "show", "ADDR [--json]", cmd_show, false },
 	{ "list", "[--zone Z] [--json]", cmd_list, false },
 	{ "import", "--format rbldnsd [--zone Z] [--dataset TYPE] [--keep-going] "
-	    "[--accept-in-cidr] [--replace]\n          [--apex-from-file] [--dry-run] [--force] "
-	    "FILE|-", cmd_import, false },
+	    "[--accept-in-cidr] [--replace]\n          [--apex-from-file] [--verified] [--dry-run] "
+	    "[--force] FILE|-", cmd_import, false },
 	{ "export", "--format rbldnsd|zone [--zone Z] [--family ipv4|ipv6] [-o FILE]",
 	    cmd_export, false },
 	{ "purge", "--source S [--since TIME] [--dry-run] [--force]", cmd_purge, false },

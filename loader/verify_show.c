@@ -91,6 +91,10 @@ text_cb(void *arg, const struct verify_job *j)
 		printf("    transcript:\n");
 		print_transcript(j->transcript, j->transcript_len);
 	}
+	if (j->received_len > 0) {
+		printf("    received at the drop box:\n");
+		print_transcript(j->received, j->received_len);
+	}
 	return 0;
 }
 
@@ -121,6 +125,8 @@ json_cb(void *arg, const struct verify_job *j)
 	json_object_set_new(o, "note", output_json_str(j->note));
 	json_object_set_new(o, "transcript", j->transcript_len ?
 	    json_stringn(j->transcript, j->transcript_len) : json_null());
+	json_object_set_new(o, "received", j->received_len ?
+	    json_stringn(j->received, j->received_len) : json_null());
 	json_array_append_new(sa->arr, o);
 	return 0;
 }

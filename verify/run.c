@@ -3,8 +3,12 @@
  * PENDING job is leased (TESTING, committed before any connection, so the
  * drop box can confirm it at any time after), tested, and its verdict and
  * whole transcript written.  At most `concurrency` tests at once, one per
- * address, new connections at `rate` per second; never-test, never-list and
- * reserved targets are refused before any connection.  A sent message that
+ * address, new connections evenly spaced at `rate` per `rate_period` (a
+ * token bucket one token deep: no burst), the one reconnect after a 421
+ * greeting counted too; never-test, never-list and reserved targets are
+ * refused before any connection.  The loop sleeps on one timer: until the
+ * next connection may begin, until a test ends, or `poll` seconds when
+ * nothing is due.  A sent message that
  * has not arrived within `window` makes the job inconclusive: a server
  * that accepts and discards is never listed.
  */
@@ -39,9 +43,14 @@ struct runner {
 	struct addr flight[MAX_FLIGHT];	/* addresses under test now */
 	unsigned nflight;
 	bool job_started;	/* --job: the one job was taken */
+	bool stopped;
+	uint64_t next_start;	/* loop time (ms) from which a new connection may begin */
+	uint64_t spacing;	/* ms between two new connections: rate_period / rate */
 	int64_t last_sweep;
 	int failed;
 };
+
+static void on_tick(uv_timer_t *h);
 
 struct test {
 	struct runner *r;
@@ -75,6 +84,34 @@ in_flight(const struct runner *r, const struct addr *a)
 		if (r->flight[i].fam == a->fam && memcmp(r->flight[i].a, a->a, 16) == 0)
 			return true;
 	return false;
+}
+
+/* Wake the loop after MS milliseconds (the one timer; a later call replaces it). */
+static void
+schedule(struct runner *r, uint64_t ms)
+{
+	if (!r->stopped)
+		uv_timer_start(&r->tick, on_tick, ms, 0);
+}
+
+/*
+ * The rate of new connections: 0 when one may begin now (it is counted),
+ * else the milliseconds to wait.  The loop's time is brought up to date
+ * first, so the spacing holds between the connections themselves and not
+ * only between the ticks that led to them.
+ */
+static uint64_t
+rate_take(void *arg)
+{
+	struct runner *r = arg;
+	uint64_t now;
+
+	uv_update_time(r->loop);
+	now = uv_now(r->loop);
+	if (now < r->next_start)
+		return r->next_start - now;
+	r->next_start = now + r->spacing;
+	return 0;
 }
 
 static void
@@ -177,6 +214,7 @@ test_done(struct smtp_session *ss, void *arg, enum smtp_outcome out, unsigned fo
 			break;
 		}
 	free(t);
+	schedule(r, 0);	/* a slot is free, or --once / --job may be done */
 }
 
 /* HOST:PORT or [HOST]:PORT, a numeric address. */
@@ -294,12 +332,15 @@ start_job(struct runner *r, uint64_t id)
 	p.data_timeout = v->data_timeout;
 	p.first_form = 1;
 	p.last_form = FORM_COUNT;
+	p.gate = rate_take;
+	p.gate_arg = r;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return -ENOMEM;
 	t->r = r;
 	t->job = j.id;
 	t->addr = j.addr;
 	r->flight[r->nflight++] = j.addr;
+	(void)rate_take(r);	/* on_tick waited for it: the connection begins now */
 	if ((rc = smtp_start(r->loop, &p, test_done, t)) != 0) {
 		r->nflight--;
 		free(t);
@@ -391,53 +432,80 @@ stop(struct runner *r, int rc)
 		fprintf(stderr, "rbldb-verify: store: %s\n", rb_strerror(rc));
 		r->failed = 1;
 	}
+	if (r->stopped)
+		return;
+	r->stopped = true;
 	uv_timer_stop(&r->tick);
 	uv_close((uv_handle_t *)&r->tick, NULL);
 }
 
-/* One new connection per tick at most: the rate limit. */
+/* The queue's next due job not under test now: 0 (in *J), RB_ENOTFOUND or an error. */
+static int
+next_due(struct runner *r, struct verify_job *j)
+{
+	struct store_reader rd;
+	int rc;
+
+	if ((rc = store_reader_init(r->s, &rd)) != 0)
+		return rc;
+	if ((rc = store_reader_refresh(&rd)) == 0)
+		rc = store_verify_next(&rd, clock_now(r), skip_flying, r, j);
+	store_reader_fini(&rd);
+	return rc;
+}
+
+/*
+ * One look at the queue: start the next due job when a slot is free and
+ * the rate allows a connection, and say when to look again.
+ */
 static void
 on_tick(uv_timer_t *h)
 {
 	struct runner *r = h->data;
-	struct store_reader rd;
 	struct verify_job j;
-	int rc = 0, found;
+	uint64_t wait;
+	int rc;
 
 	if (r->o->job != 0) {
 		if (!r->job_started) {
 			r->job_started = true;
-			if ((rc = start_job(r, r->o->job)) != 0)
+			/* Refused or no longer pending: nothing runs, nothing will wake us. */
+			if ((rc = start_job(r, r->o->job)) != 0 || r->nflight == 0)
 				stop(r, rc);
 		} else if (r->nflight == 0) {
 			stop(r, 0);
 		}
 		return;
 	}
+	/* Full: the end of a test wakes the loop (test_done). */
 	if (r->nflight >= r->c->verify->concurrency || r->nflight >= MAX_FLIGHT)
 		return;
-	if ((rc = store_reader_init(r->s, &rd)) != 0) {
+	uv_update_time(r->loop);
+	if (uv_now(r->loop) < r->next_start) {
+		wait = r->next_start - uv_now(r->loop);
+		schedule(r, wait);
+		return;
+	}
+	if ((rc = next_due(r, &j)) == 0) {
+		if ((rc = start_job(r, j.id)) != 0)
+			stop(r, rc);
+		else
+			schedule(r, 0);	/* the rate decides when the next may begin */
+		return;
+	}
+	if (rc != RB_ENOTFOUND) {
 		stop(r, rc);
 		return;
 	}
-	if ((rc = store_reader_refresh(&rd)) == 0)
-		rc = store_verify_next(&rd, clock_now(r), skip_flying, r, &j);
-	found = rc == 0;
-	store_reader_fini(&rd);
-	if (rc != 0 && rc != RB_ENOTFOUND) {
-		stop(r, rc);
-		return;
-	}
-	if (found && (rc = start_job(r, j.id)) != 0) {
-		stop(r, rc);
-		return;
-	}
-	if (!found && r->nflight == 0 && (r->o->once ||
+	if (r->nflight == 0 && (r->o->once ||
 	    clock_now(r) - r->last_sweep >= (int64_t)r->o->poll)) {
 		r->last_sweep = clock_now(r);
-		if ((rc = sweep(r)) != 0 || r->o->once)
+		if ((rc = sweep(r)) != 0 || r->o->once) {
 			stop(r, rc);
+			return;
+		}
 	}
+	schedule(r, (uint64_t)r->o->poll * 1000);
 }
 
 int
@@ -445,7 +513,6 @@ run_queue(const struct conf *c, struct store *s, const uint16_t *zone_ids,
     const struct run_opts *o)
 {
 	struct runner r;
-	uint64_t ms;
 
 	memset(&r, 0, sizeof(r));
 	r.c = c;
@@ -458,11 +525,10 @@ run_queue(const struct conf *c, struct store *s, const uint16_t *zone_ids,
 		    "rbldb.conf(5))\n", c->path);
 		return 1;
 	}
-	ms = 1000 / c->verify->rate;
+	r.spacing = (uint64_t)c->verify->rate_period * 1000 / c->verify->rate;
 	uv_timer_init(r.loop, &r.tick);
 	r.tick.data = &r;
-	/* Idle: a look at the queue every poll seconds; busy: one start per tick. */
-	uv_timer_start(&r.tick, on_tick, 0, ms > 0 ? ms : 1);
+	schedule(&r, 0);
 	uv_run(r.loop, UV_RUN_DEFAULT);
 	uv_loop_close(r.loop);
 	return r.failed;

@@ -227,8 +227,13 @@ static void
 on_retry(uv_timer_t *t)
 {
 	struct smtp_session *s = t->data;
+	uint64_t wait;
 	int rc;
 
+	if (s->p.gate != NULL && (wait = s->p.gate(s->p.gate_arg)) > 0) {
+		uv_timer_start(&s->timer, on_retry, wait, 0);
+		return;
+	}
 	transcript_note(&s->tr, "connecting again");
 	s->step = ST_CONNECT;
 	if ((rc = uv_tcp_connect(&s->creq, &s->tcp, (const struct sockaddr *)&s->p.peer,

@@ -32,6 +32,13 @@ struct smtp_params {
 	unsigned timeout;		/* seconds per step */
 	unsigned data_timeout;		/* seconds after the final dot */
 	unsigned first_form, last_form;	/* forms to try, 1..FORM_COUNT */
+	/*
+	 * The rate of new connections, asked before the reconnect after a 421
+	 * greeting (the first connection is the caller's): 0 to connect now,
+	 * else milliseconds to wait.  NULL: no limit.
+	 */
+	uint64_t (*gate)(void *arg);
+	void *gate_arg;
 };
 
 struct smtp_session;

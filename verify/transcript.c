@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "transcript.h"
+#include "verify_apply.h"
 
 static void
 put(struct transcript *t, const char *s, size_t n)
@@ -33,28 +34,13 @@ put(struct transcript *t, const char *s, size_t n)
 void
 transcript_add(struct transcript *t, const char *dir, const char *data, size_t len)
 {
-	char esc[8];
+	char esc[4];
 	size_t i;
 
 	put(t, dir, strlen(dir));
 	put(t, " ", 1);
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)data[i];
-
-		switch (c) {
-		case '\r': put(t, "\\r", 2); break;
-		case '\n': put(t, "\\n", 2); break;
-		case '\t': put(t, "\\t", 2); break;
-		case '\\': put(t, "\\\\", 2); break;
-		default:
-			if (c >= 0x20 && c < 0x7f) {
-				put(t, (const char *)&data[i], 1);
-			} else {
-				snprintf(esc, sizeof(esc), "\\x%02x", c);
-				put(t, esc, 4);
-			}
-		}
-	}
+	for (i = 0; i < len; i++)
+		put(t, esc, verify_escape_octet((unsigned char)data[i], esc));
 	put(t, "\n", 1);
 }
 

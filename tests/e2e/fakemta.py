@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A scripted fake MTA for the relay tester's tests (loopback only).
 
-fakemta.py MODE [--deliver CMD] [--log FILE]
+fakemta.py MODE [--deliver CMD] [--log FILE] [--conns FILE]
 Listens on 127.0.0.1, an ephemeral port, and prints "ready PORT" once bound.
 MODE says what it relays:
   open      every recipient, delivering each message through CMD
@@ -21,12 +21,14 @@ MODE says what it relays:
   hold      like tarpit; LOG gets "max N" each time the number of
             connections held at once reaches a new maximum N
 Each message it relays goes to CMD's standard input (a drop box's pipe);
-LOG gets one line per accepted RCPT.
+LOG gets one line per accepted RCPT; CONNS (if given) one line per accepted
+connection: its time in seconds on a monotonic clock.
 """
 import socket
 import subprocess
 import sys
 import threading
+import time
 
 HELD = 0
 MAX_HELD = 0
@@ -35,10 +37,14 @@ HELD_LOCK = threading.Lock()
 MODE = sys.argv[1]
 DELIVER = None
 LOG = None
+CONNS = None
 args = sys.argv[2:]
 while args:
     if args[0] == '--deliver':
         DELIVER = args[1]
+        args = args[2:]
+    elif args[0] == '--conns':
+        CONNS = args[1]
         args = args[2:]
     elif args[0] == '--log':
         LOG = args[1]
@@ -179,6 +185,9 @@ def main():
     print('ready', s.getsockname()[1], flush=True)
     while True:
         conn, _ = s.accept()
+        if CONNS:
+            with open(CONNS, 'a') as cf:
+                cf.write('%.3f\n' % time.monotonic())
         threading.Thread(target=handle, args=(conn,), daemon=True).start()
 
 

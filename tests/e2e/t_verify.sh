@@ -9,74 +9,15 @@
 # never-test, reserved addresses without --connect, and a second test too early.
 # The listed addresses are TEST-NET ones, reached only through --connect.
 . "$(dirname "$0")/lib.sh"
+. "$E2E_DIR/verify_lib.sh"
 
-VERIFY=$BUILD/rbldb-verify
 need_binaries "$RBLDBD" "$RBLDB" "$VERIFY"
 need_tool dig dnsutils
 need_tool python3 python3
 
-make_tmp
-cat >>"$CONF" <<EOF
-verify = required
-
-[verify]
-secret = e2e-secret-0123456789abcdef
-dropbox = verify@dropbox.test
-helo = tester.e2e.test
-url = https://relays.example.org/relay-tests
-timeout = 2
-never-test = 198.51.100.0/24
-EOF
-
-# The tester never runs as root: as root, the store is given to nobody,
-# whom rbldb, rbldbd and rbldb-verify then become.
-if [ "$(id -u)" -eq 0 ]; then
-	chmod 755 "$T"
-	chown -R nobody "$T/db"
-fi
-
-MTA_PIDS=""
-verify_cleanup() {
-	local rc=$? p
-	for p in $MTA_PIDS; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	(exit $rc)
-	cleanup
-}
-trap verify_cleanup EXIT
-
-# start_mta MODE: a fake MTA whose relayed messages go to the drop box
-# (verify-receive), each one also kept in $T/last.msg; $MTA_PORT.
-start_mta() {
-	local out=$T/mta-$1.out
-	python3 "$E2E_DIR/fakemta.py" "$1" --log "$T/mta-$1.log" \
-	    --deliver "tee $T/last.msg | $RBLDB -c $CONF verify-receive" >"$out" 2>&1 &
-	MTA_PIDS="$MTA_PIDS $!"
-	poll_until 20 grep -q '^ready ' "$out" || { not_ok "fake MTA $1 starts" "$(cat "$out")"; finish; }
-	MTA_PORT=$(awk '/^ready/ {print $2}' "$out")
-}
-
-# rb_refused WHAT ARGS...: an rbldb command that must fail (RB_OUT, RB_ERR kept).
-rb_refused() {
-	local what=$1
-	shift
-	if rb "$@"; then
-		not_ok "$what" "rbldb $* succeeded" "$RB_OUT"
-	else
-		ok "$what"
-	fi
-}
-
-# job_field ADDR KEY: KEY of the latest relay test of ADDR (show --json).
-job_field() {
-	"$RBLDB" -c "$CONF" show "$1" --json | python3 -c '
-import json, sys
-t = json.load(sys.stdin)["relay_tests"]
-v = t[-1].get(sys.argv[1]) if t else None
-print("" if v is None else v)' "$2"
-}
+verify_conf "url = https://relays.example.org/relay-tests" "timeout = 2" \
+    "never-test = 198.51.100.0/24"
+verify_store
 
 # verdict WHAT ADDR MODE STATE [FORM]: rbldb verify ADDR against a fake MTA in MODE.
 verdict() {
@@ -142,6 +83,27 @@ verdict "accept-then-discard waits for its message" 192.0.2.22 discard testing 1
 expect_eq "a relay message is sent once per run" 1 "$(wc -l <"$T/mta-discard.log")"
 check "the drop box's mail for a confirmed test went through verify-receive" \
     grep -q '^X-Rbldb-Verify: rbldb1-' "$T/last.msg"
+
+# ---- the Received chain at arrival is kept with the job ----
+# Two hops before the fake MTA's own Received line, the first one folded.
+hops='printf "Received: from hop2.test (hop2.test [192.0.2.200])\\r\\n\\tby hop3.test with ESMTP; Mon, 7 Dec 2026 12:00:00 +0000\\r\\nReceived: from hop1.test by hop2.test\\r\\n"'
+start_fake mta-hops open --deliver "{ $hops; cat; } | $RBLDB -c $CONF verify-receive"
+rb verify 192.0.2.25 --connect "127.0.0.1:$MTA_PORT"
+expect_eq "a relayed message with three Received fields confirms" confirmed \
+    "$(job_field 192.0.2.25 state)"
+rcvd=$(job_field 192.0.2.25 received)
+expect_eq "show --json keeps all three Received fields, one a line" 3 \
+    "$(printf '%s\n' "$rcvd" | grep -c '^Received: ')"
+expect_match "... in their order, the folded field whole and escaped" \
+    '^Received: from hop2.test \(hop2.test \[192.0.2.200\]\)\\r\\n\\tby hop3.test with ESMTP' \
+    "$(printf '%s\n' "$rcvd" | head -n 1)"
+expect_match "... the fake MTA's own field last" 'Received: from tester by fake.mta.test$' \
+    "$(printf '%s\n' "$rcvd" | tail -n 1)"
+rb show 192.0.2.25
+expect_match "show prints the chain with the test" \
+    'received at the drop box:.*Received: from hop1.test by hop2.test' "$(printf '%s' "$RB_OUT" | tr '\n' ' ')"
+expect_match "the history says the chain was kept" \
+    'relay test confirmed.*3 Received fields are kept' "$RB_OUT"
 
 # ---- cookies ----
 rb verify-receive <"$T/last.msg"

@@ -4,61 +4,30 @@
 # `concurrency = N` caps the tests under way at N however many are due,
 # and an address is never tested twice at once (one job per zone here).
 # The run ends when the tester's timeout closes the held connections;
-# nothing is timed.
+# nothing is timed.  `rate = 120/m` is shown from the times a fake MTA
+# recorded for each connection: never more than two (and one for a
+# window's edges) begin within a second; the run's speed is not asserted.
 . "$(dirname "$0")/lib.sh"
+. "$E2E_DIR/verify_lib.sh"
 
-VERIFY=$BUILD/rbldb-verify
 need_binaries "$RBLDB" "$VERIFY"
 need_tool python3 python3
 
-make_tmp
 ZONE2=relays2.test
+verify_conf "timeout = 3" "rate = 50" "concurrency = 2"
 write_apex "$T/$ZONE2.zone" "$ZONE2"
 cat >>"$CONF" <<EOF
-verify = required
 
 [zone $ZONE2]
 apex = $ZONE2.zone
 code = 127.0.0.2
 lifetime = 30d
 verify = required
-
-[verify]
-secret = e2e-secret-0123456789abcdef
-dropbox = verify@dropbox.test
-helo = tester.e2e.test
-timeout = 3
-rate = 50
-concurrency = 2
 EOF
-rm -rf "$T/db"
-init_store
+verify_store
 
-if [ "$(id -u)" -eq 0 ]; then
-	chmod 755 "$T"
-	chown -R nobody "$T/db"
-fi
-
-MTA_PIDS=""
-limits_cleanup() {
-	local rc=$? p
-	for p in $MTA_PIDS; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	(exit $rc)
-	cleanup
-}
-trap limits_cleanup EXIT
-
-# start_hold NAME: a fake MTA holding every connection, logging to $T/NAME.log; $MTA_PORT.
-start_hold() {
-	local out=$T/$1.out
-	python3 "$E2E_DIR/fakemta.py" hold --log "$T/$1.log" >"$out" 2>&1 &
-	MTA_PIDS="$MTA_PIDS $!"
-	poll_until 20 grep -q '^ready ' "$out" || { not_ok "fake MTA $1 starts" "$(cat "$out")"; finish; }
-	MTA_PORT=$(awk '/^ready/ {print $2}' "$out")
-}
+# start_hold NAME: a fake MTA holding every connection; $MTA_PORT.
+start_hold() { start_fake "$1" hold; }
 
 # max_held NAME: the most connections the fake MTA NAME held at once.
 max_held() {
@@ -83,5 +52,35 @@ out=$("$VERIFY" -c "$CONF" --once --connect "127.0.0.1:$MTA_PORT" 2>&1)
 expect_eq "both zones' tests of the address ran" 2 \
     "$(printf '%s\n' "$out" | grep -c '^192.0.2.50 inconclusive in ')"
 expect_eq "one connection per address, though concurrency = 4" 1 "$(max_held addr)"
+
+# ---- rate = 120/m: at most 2 new connections in any second ----
+# Six tests due, concurrency high enough for all; a fake MTA that refuses
+# every form (each test ends at once) records when each connection came.
+# Counted per one-second window, with one to spare for a window's edges;
+# the run's speed is never asserted.
+sed -i -e 's/^concurrency = 4$/concurrency = 10/' -e 's|^rate = 50$|rate = 120/m|' "$CONF"
+for a in 192.0.2.60 192.0.2.61 192.0.2.62 192.0.2.63 192.0.2.64 192.0.2.65; do
+	rb report "$a" --zone "$ZONE" --reason "open relay" --source feed
+done
+start_fake rate closed --conns "$T/rate.conns"
+out=$("$VERIFY" -c "$CONF" --once --connect "127.0.0.1:$MTA_PORT" 2>&1)
+expect_eq "all six due tests ran" 6 "$(printf '%s\n' "$out" | grep -c '^192.0.2.6[0-5] closed in ')"
+expect_eq "each made one connection" 6 "$(wc -l <"$T/rate.conns")"
+most=$(sort -n "$T/rate.conns" | awk '{ t[NR] = $1 } END {
+	m = 0
+	for (i = 1; i <= NR; i++) {
+		n = 0
+		for (k = i; k <= NR && t[k] - t[i] < 1; k++)
+			n++
+		if (n > m) m = n
+	}
+	print m }')
+if [ "$most" -le 3 ]; then
+	ok "rate = 120/m: at most $most connections began within a second (limit 2, edge 1)"
+else
+	not_ok "rate = 120/m: connections within a second" "most $most" "$(cat "$T/rate.conns")"
+fi
+check "rbldb-verify rejects a rate without a unit it knows" \
+    bash -c "sed 's|^rate = .*|rate = 5/d|' '$CONF' >'$T/bad.conf' && ! '$VERIFY' -c '$T/bad.conf' --once 2>'$T/bad.err' && grep -q 'rate .5/d. is not N, N/s, N/m or N/h' '$T/bad.err'"
 
 finish
