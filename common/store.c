@@ -20,6 +20,7 @@ const char *const db_names[DB_COUNT] = {
 	"requests",
 	"names",
 	"verify",
+	"bulk",
 };
 
 int
@@ -265,6 +266,10 @@ upgrade(struct store *s, MDB_txn *txn, unsigned from)
 		/* FALLTHROUGH */
 	case 7:
 		if ((rc = upgrade_compact_history(s, txn)) != 0)
+			return rc;
+		/* FALLTHROUGH */
+	case 8:
+		if ((rc = upgrade_compact_bulk(s, txn)) != 0)
 			return rc;
 		/* FALLTHROUGH */
 	default:

@@ -236,6 +236,9 @@ undo_note_hot(struct store_wr *w, uint16_t zone, const struct addr *net,
 	struct undo_slot *sl;
 	int rc;
 
+	/* A new compact entry keeps no undo record: revert finds it by its bulk record. */
+	if (before == NULL && after != NULL && after->bulk != 0)
+		return RB_OK;
 	if ((sl = slot(w, kb, entry_key(kb, zone, net, net->plen), &rc)) == NULL)
 		return rc;
 	if (!(sl->have & UNDO_HOT_KEPT)) {
