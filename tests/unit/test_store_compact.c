@@ -98,7 +98,37 @@ report_both(struct pair *p, const char *net, const char *source, int64_t at)
 	assert_int_equal(out[0], out[1]);
 }
 
-/* The bulk load: [0] compact, [1] in full; 10.0.0.7 was listed before it. */
+static uint64_t last_of(struct pair *p, int i);
+
+/*
+ * What comes before the load: 10.0.0.7 listed; 10.0.0.11 delisted while
+ * not listed (details with no report); 10.0.0.12 listed and reverted (a
+ * history, no details).
+ */
+static void
+before_load(struct pair *p)
+{
+	struct delisting d = { testdir_net("10.0.0.11"), NOW - 500, "fixed", "me", NULL };
+	struct store_revert_counts c;
+	enum store_outcome out;
+	struct store_wr *w;
+	uint64_t id;
+	int i;
+
+	report_both(p, "10.0.0.7", "old", NOW - 500);
+	report_both(p, "10.0.0.12", "old", NOW - 400);
+	for (i = 0; i < 2; i++) {
+		id = last_of(p, i);
+		assert_int_equal(store_wr_begin(p->s[i], &w), 0);
+		store_wr_set_now(w, NOW);
+		assert_int_equal(store_delist(w, p->zone[i], &d, &out), 0);
+		assert_int_equal(out, STORE_NOT_LISTED);
+		assert_int_equal(store_revert(w, id, 0, NULL, NULL, &c), 0);
+		assert_int_equal(store_wr_commit(w), 0);
+	}
+}
+
+/* The bulk load: [0] compact, [1] in full (before_load first). */
 static void
 load(struct pair *p)
 {
@@ -109,7 +139,7 @@ load(struct pair *p)
 	unsigned i;
 	int s;
 
-	report_both(p, "10.0.0.7", "old", NOW - 500);
+	before_load(p);
 	for (s = 0; s < 2; s++) {
 		assert_int_equal(store_wr_begin(p->s[s], &w), 0);
 		store_wr_set_now(w, NOW);
@@ -227,11 +257,11 @@ test_a_compact_load_reads_as_one_in_full(void **state)
 
 	load(p);
 	compare(p);
-	/* Only 10.0.0.7 (listed before) and 10.0.0.8 (reported twice) in full. */
-	assert_int_equal(records(p, 0, "details"), 2);
+	/* In full: 10.0.0.7 (listed before), .8 (reported twice), .11 (delisted before). */
+	assert_int_equal(records(p, 0, "details"), 3);
 	assert_int_equal(records(p, 1, "details"), N);
-	assert_true(records(p, 0, "history") < 10);
-	assert_true(records(p, 0, "undo") < 10);
+	assert_true(records(p, 0, "history") < 12);
+	assert_true(records(p, 0, "undo") < 16);
 	tell(p, 0, "10.0.0.1", a, sizeof(a));
 	assert_non_null(strstr(a, "[spam trap hit] [s1]"));	/* the story is told */
 }
