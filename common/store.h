@@ -43,6 +43,8 @@
  * keeps none, and they are deleted this long after their commit.
  */
 #define STORE_UNDO_MAX_ENTRIES 1000000
+/* ... in a bulk load (store_wr_set_compact), whose new entries need none: its memory bound. */
+#define STORE_UNDO_MAX_BULK 250000
 #define STORE_UNDO_KEEP (30 * 86400)
 /* The max-change guard's default: the larger of 1000 listings and 5% of the zone. */
 #define STORE_MAX_CHANGE_COUNT 1000

@@ -612,12 +612,12 @@ int max_change_check(struct store_wr *w);
 int count_listings_commit(struct store_wr *w);
 
 /* store_compact.c */
-/* Write report R of a bulk load as a compact entry if it can be: 1 done (*OUT), 0 not, or an error. */
+/* Report R of a bulk load as a compact entry if it can be: 1 done (*OUT), 0 not, or an error. */
 int compact_report(struct store_wr *w, uint16_t zone, const struct report *r, uint32_t reason,
     uint32_t source, uint32_t evidence, uint8_t parent, enum store_outcome *out);
 /* Give NET's entry, if compact, the records it stands for (RB_OK also when not compact). */
 int compact_expand(struct store_wr *w, uint16_t zone, const struct addr *net);
-/* Expand the compact entries of the bulk records of SOURCE at or after SINCE (purge, a zone scan). */
+/* Expand the compact entries of SOURCE's bulk records at or after SINCE (purge: a scan). */
 int compact_expand_source(struct store_wr *w, uint32_t source, int64_t since);
 /* NET's details as a compact entry of ZONE has them: RB_ENOTFOUND when it is not one. */
 int compact_detail(struct store_reader *r, uint16_t zone, const struct addr *net,

@@ -736,7 +736,8 @@ store_wr_commit(struct store_wr *w)
 	/* A commit that changed a zone is logged, with what undoes it. */
 	if (rc == 0 && w->nzc > 0) {
 		id = commit_next_id(w);
-		if ((rc = compact_commit(w, id)) == 0 && (rc = undo_write(w, id)) == 0 && (rc = commit_log_write(w, id)) == 0)
+		if ((rc = compact_commit(w, id)) == 0 && (rc = undo_write(w, id)) == 0 &&
+		    (rc = commit_log_write(w, id)) == 0)
 			rc = undo_trim(w);
 	}
 	if (rc == 0 && w->batch)
