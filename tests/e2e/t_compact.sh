@@ -7,6 +7,7 @@
 # ingest) and $T/db2 (the same lines in three ingests of at most 5,000).
 . "$(dirname "$0")/lib.sh"
 need_tool python3 python3
+need_tool mdb_stat lmdb-utils
 need_binaries "$RBLDB"
 make_tmp
 init_store -D "$T/db2"
@@ -38,7 +39,7 @@ norm() { python3 -c '
 import json, sys
 def strip(o):
     if isinstance(o, dict):
-        # when each record was committed, and purge's own time (its `at` is now)
+        # when each record was committed, and the time of purge itself (at = now)
         drop = ("recorded", "committed", "serial", "commit", "time")
         if o.get("op") in ("purge", "recount"):
             drop += ("at",)
@@ -60,6 +61,10 @@ same_story() {
 	done
 	ok "$what: show --json of $# addresses"
 }
+# details records: the compact store has only the entry reported twice.
+nrec() { mdb_stat -s "$2" "$1" | awk '/Entries:/ {print $2}'; }
+expect_eq "the bulk ingest wrote one details record (172.16.0.8)" 1 "$(nrec "$T/db" details)"
+expect_eq "the same reports in full wrote one each" 10050 "$(nrec "$T/db2" details)"
 SAMPLE="172.16.0.1 172.16.0.2 172.16.0.7 172.16.0.8 172.16.0.9 172.16.1.44 172.20.0.5 172.20.3.0/24 172.16.39.66 172.16.5.5"
 same_story "after the ingest" $SAMPLE
 rb_ok "show 172.16.0.1" show 172.16.0.1
