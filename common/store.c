@@ -20,6 +20,7 @@ const char *const db_names[DB_COUNT] = {
 	"requests",
 	"names",
 	"verify",
+	"bulk",
 };
 
 int
@@ -166,7 +167,9 @@ check_schema(MDB_txn *txn, unsigned *version)
  * and their hash secret.  Version 5 added the removal requests of rbldb-web
  * (DB_REQUESTS, starts empty); version 6 the names of name-based zones
  * (DB_NAMES, starts empty: upgrade_add_names); version 7 the relay tests'
- * jobs (DB_VERIFY).
+ * jobs (DB_VERIFY).  Version 9 the bulk records of compact entries
+ * (DB_BULK, starts empty; the hot value's pad, always 0 before, is the
+ * bulk id: upgrade_compact_bulk in store_compact.c).
  */
 static int
 count_listings(struct store *s, MDB_txn *txn)
@@ -265,6 +268,10 @@ upgrade(struct store *s, MDB_txn *txn, unsigned from)
 		/* FALLTHROUGH */
 	case 7:
 		if ((rc = upgrade_compact_history(s, txn)) != 0)
+			return rc;
+		/* FALLTHROUGH */
+	case 8:
+		if ((rc = upgrade_compact_bulk(s, txn)) != 0)
 			return rc;
 		/* FALLTHROUGH */
 	default:

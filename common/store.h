@@ -34,7 +34,7 @@
 
 #include "addr.h"
 
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 #define STORE_DEFAULT_MAPSIZE ((size_t)16 << 30)	/* 16 GiB, sparse */
 #define STORE_MAX_ZONES 4096
 #define STORE_MAX_TEXT 4000		/* reasons and other texts, octets */
@@ -43,6 +43,8 @@
  * keeps none, and they are deleted this long after their commit.
  */
 #define STORE_UNDO_MAX_ENTRIES 1000000
+/* ... in a bulk load (store_wr_set_compact), whose new entries need none: its memory bound. */
+#define STORE_UNDO_MAX_BULK 250000
 #define STORE_UNDO_KEEP (30 * 86400)
 /* The max-change guard's default: the larger of 1000 listings and 5% of the zone. */
 #define STORE_MAX_CHANGE_COUNT 1000
@@ -152,6 +154,7 @@ struct listing {
 	uint16_t zone;
 	struct addr net;
 	uint8_t flags;
+	uint16_t bulk;		/* a compact entry's bulk record (store_compact.c), 0 none */
 	uint32_t code;		/* 127.x.y.z in host order; 0 = zone default */
 	uint32_t expires;	/* seconds since the epoch; 0 = never */
 	uint32_t reason_id;	/* 0 = none (the zone's text is served) */
@@ -352,6 +355,13 @@ int store_wr_commit(struct store_wr *w);
 void store_wr_abort(struct store_wr *w);
 /* The time writes judge liveness by (default: the clock at begin). */
 void store_wr_set_now(struct store_wr *w, int64_t now);
+/*
+ * A bulk load (import or ingest of more than BULK_CHANGES reports): the
+ * new entries it lists are written compact, their details, report and
+ * history kept once per commit in a bulk record (store_compact.c).
+ */
+void store_wr_set_compact(struct store_wr *w);
+#define STORE_BULK_REPORTS 10000	/* reports that make a load a bulk load (= BULK_CHANGES) */
 /* The write transaction's view, for reads inside it (same API as a reader). */
 struct store_reader *store_wr_reader(struct store_wr *w);
 /* Number of zones whose serial the commit will move. */

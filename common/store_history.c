@@ -63,6 +63,20 @@ hist_texts(struct store_reader *r, struct history *h, const unsigned char *p,
 	return RB_OK;
 }
 
+/* Zones whose compact entries one history walk merges in (one per zone at most). */
+#define COMPACT_HIST_MAX 64
+
+static int
+pend_emit(struct store_reader *r, struct compact_hist *c, store_history_cb cb, void *arg,
+    char texts[4][STORE_MAX_TEXT + 1])
+{
+	c->h.reason = hist_text(r, c->ids[0], texts[0]);
+	c->h.source = hist_text(r, c->ids[1], texts[1]);
+	c->h.evidence = hist_text(r, c->ids[2], texts[2]);
+	c->h.by = hist_text(r, c->ids[3], texts[3]);
+	return cb(arg, &c->h);
+}
+
 int
 store_history(struct store_reader *r, const struct addr *net, store_history_cb cb,
     void *arg)
@@ -72,9 +86,12 @@ store_history(struct store_reader *r, const struct addr *net, store_history_cb c
 	MDB_cursor *cur;
 	MDB_val k, v;
 	struct history h;
-	size_t klen;
+	struct compact_hist pend[COMPACT_HIST_MAX];
+	size_t klen, npend, ipend = 0;
 	int rc;
 
+	/* The records compact entries stand for, merged in by seq (store_compact.c). */
+	npend = compact_history(r, net, pend, COMPACT_HIST_MAX);
 	klen = addr_key(kb, net);
 	if ((rc = mdb_cursor_open(r->txn, r->s->dbi[DB_HISTORY], &cur)) != 0)
 		return from_mdb(rc);
@@ -97,12 +114,19 @@ store_history(struct store_reader *r, const struct addr *net, store_history_cb c
 		h.code = get32(p + 19);
 		h.lifetime = get32(p + 23);
 		p += 27;
-		if ((rc = hist_texts(r, &h, p, end, texts)) != 0 || (rc = cb(arg, &h)) != 0)
+		while (ipend < npend && pend[ipend].seq < get64((const unsigned char *)k.mv_data +
+		    klen) && (rc = pend_emit(r, &pend[ipend++], cb, arg, texts)) == 0)
+			;
+		if (rc != 0 || (rc = hist_texts(r, &h, p, end, texts)) != 0 || (rc = cb(arg, &h)) != 0)
 			break;
 		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 	}
 	mdb_cursor_close(cur);
-	if (rc == MDB_NOTFOUND || rc == 0)
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	while (rc == 0 && ipend < npend)
+		rc = pend_emit(r, &pend[ipend++], cb, arg, texts);
+	if (rc == 0)
 		return RB_OK;
 	return rc < 0 ? rc : from_mdb(rc);
 }

@@ -26,9 +26,11 @@
  *           'z' id(2) -> zone record: serial(4) changed(8) seq(8) pad(2) NAME
  *           'l' id(2) -> listings(8): the zone's entries that are not
  *           exceptions, kept by store_wr_commit for the max-change guard
- * entries   entry key -> hot value (HOT_LEN 16): flags(1) parent(1) pad(2)
+ * entries   entry key -> hot value (HOT_LEN 16): flags(1) parent(1) bulk(2)
  *           code(4) expires(4) reason(4); what the server reads.  parent is
- *           the plen of the entry's nearest enclosing entry, NO_PARENT none
+ *           the plen of the entry's nearest enclosing entry, NO_PARENT none;
+ *           bulk (since version 9; before, a zero pad) is 0, or the id of
+ *           the bulk record of a compact entry (below)
  * details   entry key -> cold value (DETAIL_LEN 40): first_seen(8)
  *           last_seen(8) delisted_at(8) count(4) nsources(4)
  *           delist_reason(4) delist_by(4)
@@ -120,6 +122,24 @@
  *           'a' zone(2) fam(1) addr(16) -> latest id(8) delistings(4)
  *           'x' fam(1) addr(16) id(8) -> empty: each address's jobs
  *
+ * bulk      id(2) -> BULK_LEN 67 (version 9, store_compact.c): at(8)
+ *           committed(8) seq(8) commit(8) zone(2) op(1) lifetime(4)
+ *           source(4) evidence(4) by(4) count(8) total(8).  A bulk load
+ *           (store_wr_set_compact) writes each NEW entry (no entry, no
+ *           details) of its reports that share zone, at, source, evidence,
+ *           lifetime and op as a compact entry: only its hot value (bulk =
+ *           id; code and reason are the report's), expiry and below; no
+ *           details, reports, bysource, history or undo record.  Readers
+ *           take it as if it had them: details first_seen = last_seen = at,
+ *           count = nsources = 1; one report (source, at) -> (reason,
+ *           evidence, code, lifetime); one history record of seq seq.  A
+ *           write that touches it first expands it (compact_expand writes
+ *           those records, the history under seq, and sets bulk to 0);
+ *           count is the compact entries left of the total the commit wrote;
+ *           the record goes at 0.  Revert of commit removes its entries
+ *           still compact; total - count were changed since (conflicts).
+ *           Meta "bulknext" -> the next id to try(2).
+ *
  * A listing inside a journal record (LISTING_LEN 32): fam(1) plen(1)
  * addr(16) flags(1) code(4) expires(4) reason(4) pad(1).
  */
@@ -132,6 +152,7 @@ enum {
 	DB_REQUESTS,
 	DB_NAMES,
 	DB_VERIFY,
+	DB_BULK,
 	DB_COUNT
 };
 extern const char *const db_names[DB_COUNT];
@@ -139,6 +160,7 @@ extern const char *const db_names[DB_COUNT];
 #define NO_PARENT 0xff
 #define HOT_LEN 16		/* flags, parent, pad2, code, expires, reason */
 #define DETAIL_LEN 40
+#define BULK_LEN 67		/* a bulk record (store_compact.c) */
 #define ZONE_REC_LEN 22		/* serial, changed, seq, pad */
 #define LISTING_LEN 32		/* a listing inside a journal record */
 #define JOURNAL_HDR_LEN 20
@@ -226,6 +248,8 @@ struct store_wr {
 	MDB_cursor *scan;	/* on entries, for below_scan() alone */
 	struct below_node *dirty;	/* nodes to read again at commit (below_settle) */
 	size_t ndirty, capdirty;
+	bool has_bulk;		/* DB_BULK holds records: compact entries may exist */
+	struct compact *compact;	/* a bulk load's bulk records (store_compact.c), NULL none */
 	struct undo_cap *undo;	/* before-images of the entries changed (store_undo.c) */
 	uint64_t reverts;	/* the commit this transaction reverts, 0 none */
 	bool batch;		/* an ingested file to record at commit (batches) */
@@ -281,6 +305,7 @@ static inline uint64_t get64(const unsigned char *p)
 
 struct hot {
 	uint8_t flags, parent;
+	uint16_t bulk;
 	uint32_t code, expires, reason_id;
 };
 
@@ -337,7 +362,7 @@ hot_encode(unsigned char *v, const struct hot *h)
 {
 	v[0] = h->flags;
 	v[1] = h->parent;
-	v[2] = v[3] = 0;
+	put16(v + 2, h->bulk);
 	put32(v + 4, h->code);
 	put32(v + 8, h->expires);
 	put32(v + 12, h->reason_id);
@@ -352,6 +377,7 @@ hot_decode(const MDB_val *v, struct hot *h)
 		return false;
 	h->flags = p[0];
 	h->parent = p[1];
+	h->bulk = get16(p + 2);
 	h->code = get32(p + 4);
 	h->expires = get32(p + 8);
 	h->reason_id = get32(p + 12);
@@ -362,6 +388,7 @@ static inline void
 hot_to_listing(const struct hot *h, struct listing *l)
 {
 	l->flags = h->flags;
+	l->bulk = h->bulk;
 	l->code = h->code;
 	l->expires = h->expires;
 	l->reason_id = h->reason_id;
@@ -593,5 +620,33 @@ int zone_listings_put(struct store_wr *w, uint16_t zone, uint64_t n);
 int max_change_check(struct store_wr *w);
 /* Each changed zone's count of listings made to follow the commit. */
 int count_listings_commit(struct store_wr *w);
+
+/* store_compact.c */
+/* Report R of a bulk load as a compact entry if it can be: 1 done (*OUT), 0 not, or an error. */
+int compact_report(struct store_wr *w, uint16_t zone, const struct report *r, uint32_t reason,
+    uint32_t source, uint32_t evidence, uint8_t parent, enum store_outcome *out);
+/* Give NET's entry, if compact, the records it stands for (RB_OK also when not compact). */
+int compact_expand(struct store_wr *w, uint16_t zone, const struct addr *net);
+/* Expand the compact entries of SOURCE's bulk records at or after SINCE (purge: a scan). */
+int compact_expand_source(struct store_wr *w, uint32_t source, int64_t since);
+/* NET's details as a compact entry of ZONE has them: RB_ENOTFOUND when it is not one. */
+int compact_detail(struct store_reader *r, uint16_t zone, const struct addr *net,
+    struct listing_detail *d);
+/* The history records compact entries of NET stand for, in seq order, at most MAX. */
+struct compact_hist {
+	uint64_t seq;
+	struct history h;
+	uint32_t ids[4];	/* reason, source, evidence, by */
+};
+size_t compact_history(struct store_reader *r, const struct addr *net, struct compact_hist *out,
+    size_t max);
+/* Remove commit COMMIT's entries still compact (revert); counts into C, each through CB. */
+int compact_revert(struct store_wr *w, uint64_t commit, bool apply, store_revert_cb cb,
+    void *arg, struct store_revert_counts *c);
+/* At commit: the bulk records of this transaction, with commit ID. */
+int compact_commit(struct store_wr *w, uint64_t id);
+void compact_free(struct compact *c);
+/* The upgrade step to version 9: DB_BULK starts empty, old pads are zero. */
+int upgrade_compact_bulk(struct store *s, MDB_txn *txn);
 
 #endif

@@ -107,6 +107,10 @@ store_report(struct store_wr *w, uint16_t zone, const struct report *r,
 
 	if ((rc = entry_find(w, zone, &r->net, &cur, &found, &parent)) != 0)
 		return rc;
+	/* A bulk load's new entry (nothing known of it before) may be written compact. */
+	if (!found && d.first_seen == 0 && d.count == 0 && d.delisted_at == 0 &&
+	    (rc = compact_report(w, zone, r, reason, source, evidence, parent, out)) != 0)
+		return rc < 0 ? rc : RB_OK;
 	live = found && is_live(&cur, clamp_time(w->now));
 	listed = live && !(cur.flags & LISTING_EXCEPTION);
 	if ((rc = details_count(w, &d, r, rk, rklen, listed)) != 0)
@@ -414,6 +418,9 @@ store_expire(struct store_wr *w, uint32_t now, bool dry_run, store_entry_cb cb, 
 			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 			continue;
 		}
+		/* A compact entry gets the records it stood for first (store_compact.c). */
+		if ((rc = compact_expand(w, key.zone, &key.net)) != 0)
+			break;
 		rc = get_entry(&w->rd, key.zone, &key.net, key.net.plen, &l, &parent);
 		if (rc == RB_OK) {
 			if (cb != NULL && (rc = cb(arg, &l)) != 0)
@@ -543,6 +550,9 @@ store_purge(struct store_wr *w, const char *source, int64_t since, bool dry_run,
 	if (w->err != 0)
 		return w->err;
 	if ((rc = intern_find(w, source, &sid, false)) != 0 || sid == 0)
+		return rc;
+	/* Compact entries of SOURCE's bulk records get their reports first (a scan of entries). */
+	if ((rc = compact_expand_source(w, sid, since)) != 0)
 		return rc;
 	/* bysource: source | entry key | at.  Collect first; the deletes follow. */
 	put32(kb, sid);

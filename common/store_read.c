@@ -260,7 +260,9 @@ store_detail(struct store_reader *r, uint16_t zone, const struct addr *net,
 	memset(out, 0, sizeof(*out));
 	k.mv_size = entry_key(kb, zone, net, net->plen);
 	k.mv_data = kb;
-	if ((rc = mdb_get(r->txn, r->s->dbi[DB_DETAILS], &k, &v)) != 0)
+	if ((rc = mdb_get(r->txn, r->s->dbi[DB_DETAILS], &k, &v)) == MDB_NOTFOUND)
+		return compact_detail(r, zone, net, out);	/* a compact entry's, if it is one */
+	if (rc != 0)
 		return from_mdb(rc);
 	detail_decode(&v, out);
 	return RB_OK;

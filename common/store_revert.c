@@ -365,11 +365,13 @@ store_revert(struct store_wr *w, uint64_t commit, unsigned flags, store_revert_c
 		return RB_ENOUNDO;
 	}
 	/* Classify everything first: a refusal writes nothing. */
-	if ((rc = revert_pass(w, &rw, 0)) == 0 && c->conflicts > 0 &&
-	    !(flags & STORE_REVERT_FORCE))
+	if ((rc = revert_pass(w, &rw, 0)) == 0)
+		rc = compact_revert(w, commit, false, cb, arg, c);
+	if (rc == 0 && c->conflicts > 0 && !(flags & STORE_REVERT_FORCE))
 		rc = RB_ECONFLICT;
 	/* Removals first: a range that goes takes its orphan exceptions along. */
-	if (rc == 0 && (rc = revert_pass(w, &rw, 1)) == 0 && (rc = revert_pass(w, &rw, 2)) == 0) {
+	if (rc == 0 && (rc = revert_pass(w, &rw, 1)) == 0 && (rc = revert_pass(w, &rw, 2)) == 0 &&
+	    (rc = compact_revert(w, commit, true, NULL, NULL, c)) == 0) {
 		w->reverts = commit;
 		rc = batch_forget(w, commit);
 	}

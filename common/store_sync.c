@@ -56,6 +56,8 @@ reports_of(struct sync *s, const struct addr *net, int64_t since, int64_t *ats, 
 
 	*n = 0;
 	*others = false;
+	if ((rc = compact_expand(s->w, s->zone, net)) != 0)	/* a compact entry's report */
+		return rc;
 	if ((rc = mdb_cursor_open(s->w->txn, s->w->s->dbi[DB_REPORTS], &cur)) != 0)
 		return sticky(s->w, from_mdb(rc));
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);

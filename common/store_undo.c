@@ -22,7 +22,8 @@
  * The notes live in memory: a table of entry slots with an open-addressing
  * index, and the reports in a side array chained per slot.  A commit of
  * more than STORE_UNDO_MAX_ENTRIES entries drops them (UNDO_TOO_LARGE),
- * which bounds the memory to some 200 MB.
+ * which bounds the memory to some 200 MB; a bulk load's at
+ * STORE_UNDO_MAX_BULK (some 40 MB): its new entries, compact, need none.
  */
 
 struct undo_slot {
@@ -178,7 +179,8 @@ slot(struct store_wr *w, const unsigned char *k, size_t klen, int *rc)
 			}
 		}
 	}
-	if (u->n >= STORE_UNDO_MAX_ENTRIES) {
+	/* A bulk load keeps fewer: its new entries are compact, and it must fit in memory. */
+	if (u->n >= (w->compact != NULL ? STORE_UNDO_MAX_BULK : STORE_UNDO_MAX_ENTRIES)) {
 		overflow(u);
 		return NULL;
 	}
@@ -236,6 +238,9 @@ undo_note_hot(struct store_wr *w, uint16_t zone, const struct addr *net,
 	struct undo_slot *sl;
 	int rc;
 
+	/* A new compact entry keeps no undo record: revert finds it by its bulk record. */
+	if (before == NULL && after != NULL && after->bulk != 0)
+		return RB_OK;
 	if ((sl = slot(w, kb, entry_key(kb, zone, net, net->plen), &rc)) == NULL)
 		return rc;
 	if (!(sl->have & UNDO_HOT_KEPT)) {

@@ -43,6 +43,11 @@ store_wr_begin(struct store *s, struct store_wr **out)
 	w->rd.txnid = mdb_txn_id(w->txn);
 	if (mdb_get(w->txn, s->dbi[DB_META], &k, &v) == 0 && v.mv_size == 8)
 		w->hist_seq = get64(v.mv_data);
+	{
+		MDB_stat st;
+
+		w->has_bulk = mdb_stat(w->txn, s->dbi[DB_BULK], &st) == 0 && st.ms_entries > 0;
+	}
 	*out = w;
 	return RB_OK;
 fail:
@@ -67,6 +72,7 @@ wr_free(struct store_wr *w)
 	free(w->tc);
 	free(w->last);
 	undo_free(w->undo);
+	compact_free(w->compact);
 	free(w);
 }
 
@@ -351,7 +357,7 @@ static int
 put_hot(struct store_wr *w, uint16_t zone, const struct listing *l, uint8_t parent)
 {
 	unsigned char kb[KEY_MAX], vb[HOT_LEN];
-	struct hot h = { l->flags, parent, l->code, l->expires, l->reason_id };
+	struct hot h = { l->flags, parent, l->bulk, l->code, l->expires, l->reason_id };
 	size_t klen = entry_key(kb, zone, &l->net, l->net.plen);
 
 	hot_encode(vb, &h);
@@ -610,6 +616,9 @@ detail_get(struct store_wr *w, uint16_t zone, const struct addr *net,
 
 	memset(d, 0, sizeof(*d));
 	rc = wget(w, DB_DETAILS, kb, klen, &v);
+	/* A compact entry gets its records first (store_compact.c), then reads as any. */
+	if (rc == RB_ENOTFOUND && w->has_bulk && (rc = compact_expand(w, zone, net)) == RB_OK)
+		rc = wget(w, DB_DETAILS, kb, klen, &v);
 	if (rc == RB_OK)
 		detail_decode(&v, d);
 	/* A write that follows takes this as its before-image (undo). */
@@ -729,7 +738,8 @@ store_wr_commit(struct store_wr *w)
 	/* A commit that changed a zone is logged, with what undoes it. */
 	if (rc == 0 && w->nzc > 0) {
 		id = commit_next_id(w);
-		if ((rc = undo_write(w, id)) == 0 && (rc = commit_log_write(w, id)) == 0)
+		if ((rc = compact_commit(w, id)) == 0 && (rc = undo_write(w, id)) == 0 &&
+		    (rc = commit_log_write(w, id)) == 0)
 			rc = undo_trim(w);
 	}
 	if (rc == 0 && w->batch)

@@ -412,6 +412,8 @@ apply(const struct loader *L, struct import *im, size_t zi, int64_t at, int64_t 
 	if ((rc = store_wr_begin(L->store, &w)) != 0)
 		return rc;
 	store_wr_set_now(w, now);
+	if (im->n > STORE_BULK_REPORTS)
+		store_wr_set_compact(w);	/* a bulk load: its new entries go in compact */
 	for (i = 0; i < im->n && rc == 0; i++) {
 		const struct item *it = &im->items[i];
 

@@ -215,8 +215,8 @@ apply_line(struct ingest *in, const struct loader *L, struct store_wr *w, struct
  * bound the memory whatever the input's length.  The lines are parsed in
  * place in one text buffer (jsonl_parse_in), reused by the next chunk.
  */
-#define INGEST_CHUNK (1 << 20)		/* lines */
-#define INGEST_CHUNK_TEXT (256 << 20)	/* octets of text */
+#define INGEST_CHUNK (1 << 19)		/* lines */
+#define INGEST_CHUNK_TEXT (128 << 20)	/* octets of text */
 
 struct pending {
 	struct jsonl_op op;
@@ -285,6 +285,9 @@ apply_chunk(struct ingest *in, const struct loader *L, struct store_wr *w, int64
 	size_t i;
 	int rc = 0;
 
+	/* A chunk this large makes the batch a bulk load: its new entries go in compact. */
+	if (n > STORE_BULK_REPORTS)
+		store_wr_set_compact(w);
 	for (i = 0; i < n; i++)
 		sort_key(&keys[i], &p[i], (uint32_t)i);
 	qsort(keys, n, sizeof(*keys), sort_key_cmp);

@@ -168,8 +168,9 @@ revert_failed(struct store_wr *w, int rc, const struct revert_run *rr,
 	if (rc == RB_ENOUNDO) {
 		if (n->too_large)
 			return cmd_fail("revert", CMD_FAIL, "commit %llu (%s) changed more than %d "
-			    "entries, too many to keep its undo record; restore a backup instead",
-			    (unsigned long long)rr->commit, t, STORE_UNDO_MAX_ENTRIES);
+			    "entries (%d in a bulk load), too many to keep its undo record; restore "
+			    "a backup instead", (unsigned long long)rr->commit, t,
+			    STORE_UNDO_MAX_ENTRIES, STORE_UNDO_MAX_BULK);
 		return cmd_fail("revert", CMD_FAIL, "commit %llu (%s) has no undo record: undo "
 		    "records are kept %d days, and not for commits made before rbldb kept them",
 		    (unsigned long long)rr->commit, t, STORE_UNDO_KEEP / 86400);
