@@ -502,6 +502,45 @@ import_file(struct compat *c, size_t i, const char *conf, bool replace)
 	return 0;
 }
 
+/* Does dnset file I hold an exclusion ("!name", "!*.name", "!.name")? */
+static bool
+has_exclusion(const struct compat *c, size_t i)
+{
+	char line[1024];
+	bool found = false;
+	FILE *f;
+
+	if (!is_dnset(&c->files[i]) || (f = fopen(c->files[i].path, "r")) == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = line[strspn(line, " \t")] == '!';
+	fclose(f);
+	return found;
+}
+
+/*
+ * rbldnsd applies a dnset's exclusions to the names of every file of the
+ * zone whatever their order, where an import excepts only what is listed
+ * when it runs: once the files of ZONE (NULL: every zone) are in, those
+ * with exclusions are taken in again as their difference (nothing, or the
+ * exceptions that now have a listing above them), when the zone has more
+ * than one file.
+ */
+static void
+resync_exclusions(struct compat *c, const char *zone, const char *conf)
+{
+	size_t i, j, n;
+
+	for (i = 0; i < c->nfiles; i++) {
+		if (zone != NULL && strcmp(c->files[i].zone, zone) != 0)
+			continue;
+		for (j = 0, n = 0; j < c->nfiles; j++)
+			n += strcmp(c->files[j].zone, c->files[i].zone) == 0 && is_dnset(&c->files[j]);
+		if (n > 1 && has_exclusion(c, i))
+			import_file(c, i, conf, true);
+	}
+}
+
 /* A new store in base/GEN from the files as they are now; 0 or -1 (said). */
 static int
 build(struct compat *c, unsigned gen)
@@ -535,6 +574,7 @@ build(struct compat *c, unsigned gen)
 	for (i = 0; i < c->nfiles; i++)
 		if (!is_acl(&c->files[i]) && import_file(c, i, conf, false) != 0)
 			return -1;
+	resync_exclusions(c, NULL, conf);
 	return 0;
 }
 
@@ -597,9 +637,9 @@ static void
 refresh(struct compat *c, pid_t child)
 {
 	char conf[PATH_MAX], dir[PATH_MAX - 16];
+	bool acl = false, redo[COMPAT_MAX] = { false };
 	struct stat st;
-	bool acl = false;
-	size_t i;
+	size_t i, j;
 
 	if (snprintf(dir, sizeof(dir), "%s/%u", c->base, c->gen) >= (int)sizeof(dir))
 		return;
@@ -617,6 +657,13 @@ refresh(struct compat *c, pid_t child)
 			c->files[i].st = st;
 		else
 			log_warnx("%s: the old data of this file is served", c->files[i].path);
+		redo[i] = is_dnset(&c->files[i]);
+	}
+	for (i = 0; i < c->nfiles; i++) {
+		for (j = 0; j < i && !(redo[j] && strcmp(c->files[j].zone, c->files[i].zone) == 0); j++)
+			;
+		if (redo[i] && j == i)	/* each zone once */
+			resync_exclusions(c, c->files[i].zone, conf);
 	}
 	/* An acl is the configuration's: written again, and the server reloads it. */
 	if (acl && write_conf(c, dir) == 0) {

@@ -122,4 +122,36 @@ kill -TERM "$SERVER_PID"
 check "the drop-in stops on SIGTERM" poll_until 20 sh -c "! kill -0 $SERVER_PID 2>/dev/null"
 wait "$SERVER_PID"
 SERVER_PID=""
+
+# ---- exclusions across the files of one dnset ("zone:dnset:ex,wild") ----
+# rbldnsd applies "!*.name" to the names of every file of the dataset,
+# whatever the order of the files and whichever file changes; the answers
+# below are Debian rbldnsd's for the same files.
+printf '!*.q.x.example\n!*.r.y.example\n' >"$T/data/ex"
+printf ':127.0.1.2:listed\n*.x.example\n' >"$T/data/wild"
+for attempt in 1 2 3 4 5; do
+	PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+	"$RBLDBD" -n -b "127.0.0.1/$PORT" -w "$T/data" -c 1 "$DZ:dnset:ex,wild" >"$DROPIN_LOG" 2>&1 &
+	SERVER_PID=$!
+	poll_until 60 dropin_up
+	grep -q '^rbldbd ready: ' "$DROPIN_LOG" && break
+	kill -TERM "$SERVER_PID" 2>/dev/null
+	wait "$SERVER_PID" 2>/dev/null
+	SERVER_PID=""
+	grep -q 'Address already in use' "$DROPIN_LOG" || break
+done
+if [ -n "$SERVER_PID" ]; then ok "the drop-in starts on two dnset files"; else
+	not_ok "the drop-in starts on two dnset files" "$(cat "$DROPIN_LOG")"; finish; fi
+expect_eq "an exclusion of the first file excepts names of the second's wildcard" \
+    NXDOMAIN "$(status b.q.x.example)"
+check "the wildcard lists the rest" listed c.x.example 127.0.1.2
+printf ':127.0.1.2:listed\n*.x.example\n*.y.example\n' >"$T/data/.wild.tmp"
+mv "$T/data/.wild.tmp" "$T/data/wild"
+check "a wildcard added to the second file is served" poll_until 30 listed c.y.example 127.0.1.2
+check "the first file's exclusion under it holds after the reload" poll_until 5 \
+    eval '[ "$(status b.r.y.example)" = NXDOMAIN ]'
+expect_eq "and the older one still" NXDOMAIN "$(status b.q.x.example)"
+kill -TERM "$SERVER_PID"
+wait "$SERVER_PID"
+SERVER_PID=""
 finish
