@@ -57,6 +57,7 @@ struct compat {
 	const char *ttl, *logarg;
 	unsigned check;
 	bool foreground, accept_in_cidr;
+	bool lazy;		/* -a: no NS in the authority of positive answers; -A (the default) */
 	struct compat_file files[COMPAT_MAX];
 	size_t nfiles;
 	char self[PATH_MAX], rbldb[PATH_MAX];
@@ -232,8 +233,8 @@ parse(struct compat *c, int argc, char **argv)
 		case 'l': c->logarg = optarg[0] == '+' ? optarg + 1 : optarg; break;
 		case 's': log_info("-s %s: no statistics file; rbldbd has metrics ([server] "
 		    "metrics)", optarg); break;
-		case 'A': log_info("-A: rbldbd answers as rbldnsd -a does (NS records in the "
-		    "authority section only when asked for)"); break;
+		case 'a': c->lazy = true; break;
+		case 'A': c->lazy = false; break;
 		case 'n': c->foreground = true; break;
 		case 'e': c->accept_in_cidr = true; break;
 		case 'd':
@@ -250,7 +251,7 @@ parse(struct compat *c, int argc, char **argv)
 			log_warnx("unknown option -%c", optopt);
 			usage();
 			return false;
-		default:	/* -E -f -q -v -C -a -A -4 -6 -F: nothing to do, see README */
+		default:	/* -E -f -q -v -C -4 -6 -F: nothing to do, see README */
 			break;
 		}
 	}
@@ -313,6 +314,16 @@ find_soa_ns(const struct compat *c, const char *zone, char *soa, size_t soalen, 
 	}
 }
 
+/* Do ZONE's files give its NS records ($NS)?  rbldnsd has none to add without. */
+static bool
+has_ns(const struct compat *c, const char *zone)
+{
+	char soa[1024], ns[1024];
+
+	find_soa_ns(c, zone, soa, sizeof(soa), ns, sizeof(ns));
+	return ns[0] != '\0';
+}
+
 /* NAME as an absolute name into OUT. */
 static const char *
 absolute(const char *name, char *out, size_t len)
@@ -326,6 +337,7 @@ static int
 write_apex(const struct compat *c, const char *zone, const char *path, time_t newest)
 {
 	char soa[1024], ns[1024], f[8][256], a[256], b[256], *tok, *save = NULL;
+	const char *nsttl = "3600";
 	unsigned long serial;
 	int n = 0;
 	FILE *fp;
@@ -349,12 +361,14 @@ write_apex(const struct compat *c, const char *zone, const char *path, time_t ne
 		    zone, serial, c->ttl != NULL ? c->ttl : "2100");
 	/* "$NS ttl name name...": the first word is the TTL when it is a number. */
 	tok = strtok_r(ns, " \t", &save);
-	if (tok != NULL && strspn(tok, "0123456789") == strlen(tok))
+	if (tok != NULL && strspn(tok, "0123456789") == strlen(tok)) {
+		nsttl = tok;
 		tok = strtok_r(NULL, " \t", &save);
+	}
 	if (tok == NULL)
 		fprintf(fp, "@ 3600 IN NS ns.%s.\n", zone);
 	for (; tok != NULL; tok = strtok_r(NULL, " \t", &save))
-		fprintf(fp, "@ 3600 IN NS %s\n", absolute(tok, a, sizeof(a)));
+		fprintf(fp, "@ %s IN NS %s\n", nsttl, absolute(tok, a, sizeof(a)));
 	return fclose(fp) == 0 ? 0 : -errno;
 }
 
@@ -428,6 +442,9 @@ write_conf(const struct compat *c, const char *dir)
 		fprintf(fp, "\n[zone %s]\napex = %s.zone\n", c->files[i].zone, c->files[i].zone);
 		if (names_zone(c, c->files[i].zone))
 			fprintf(fp, "kind = names\n");
+		/* rbldnsd -A, its default: the $NS records in the authority of positive answers. */
+		if (!c->lazy && has_ns(c, c->files[i].zone))
+			fprintf(fp, "authority-ns = yes\n");
 		fprintf(fp, "family = %s\ncode = 127.0.0.2\n"
 		    "ttl = %s\nmax-range = 0\nmax-range6 = 0\n"
 		    /* rbldnsd transfers nothing; a secondary on this host may (IXFR of each change). */
