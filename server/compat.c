@@ -64,15 +64,21 @@ struct compat {
 	char base[1024];	/* the private directory; stores in base/1, base/2, ... */
 	unsigned gen;
 	time_t apex_time;	/* the files' newest time at start: a $SOA serial of 0 */
+	const char *statsarg;	/* -s STATSFILE as given */
+	struct compat_stats stats;
 };
 
-static volatile sig_atomic_t got_stop, got_hup;
+static volatile sig_atomic_t got_stop, got_hup, got_usr1, got_usr2;
 
 static void
 on_signal(int sig)
 {
 	if (sig == SIGHUP)
 		got_hup = 1;
+	else if (sig == SIGUSR1)
+		got_usr1 = 1;
+	else if (sig == SIGUSR2)
+		got_usr2 = 1;
 	else
 		got_stop = 1;
 }
@@ -192,6 +198,30 @@ kinds_agree(const struct compat *c)
 	return true;
 }
 
+/* -s [+]STATSFILE: where (as rbldnsd opens it), the zones in order, the child's metrics port. */
+static bool
+stats_setup(struct compat *c)
+{
+	struct compat_stats *st = &c->stats;
+	size_t i, j;
+
+	if (c->statsarg == NULL)
+		return true;
+	st->delta = c->statsarg[0] == '+';
+	st->path = resolve(c, c->statsarg + st->delta);
+	for (i = 0; i < c->nfiles; i++) {
+		for (j = 0; j < st->nzones && strcmp(st->zones[j], c->files[i].zone) != 0; j++)
+			;
+		if (j == st->nzones && st->nzones < COMPAT_STATS_MAX)
+			st->zones[st->nzones++] = c->files[i].zone;
+	}
+	if ((st->port = compat_stats_port()) == 0) {
+		log_warnx("-s %s: no loopback port for the server's counters", c->statsarg);
+		return false;
+	}
+	return true;
+}
+
 static void
 usage(void)
 {
@@ -231,8 +261,7 @@ parse(struct compat *c, int argc, char **argv)
 			break;
 		case 'p': c->pidfile = optarg; break;
 		case 'l': c->logarg = optarg[0] == '+' ? optarg + 1 : optarg; break;
-		case 's': log_info("-s %s: no statistics file; rbldbd has metrics ([server] "
-		    "metrics)", optarg); break;
+		case 's': c->statsarg = optarg; break;
 		case 'a': c->lazy = true; break;
 		case 'A': c->lazy = false; break;
 		case 'n': c->foreground = true; break;
@@ -273,7 +302,7 @@ parse(struct compat *c, int argc, char **argv)
 		if (!add_zone_arg(c, argv[i]))
 			return false;
 	}
-	return kinds_agree(c);
+	return kinds_agree(c) && stats_setup(c);
 }
 
 /* rbldnsd's ADDR/PORT as rbldb's ADDR:PORT or [ADDR]:PORT. */
@@ -432,6 +461,8 @@ write_conf(const struct compat *c, const char *dir)
 		fprintf(fp, "user = %.*s\n", (int)strcspn(c->user, ":"), c->user);
 	if (c->logfile != NULL)
 		fprintf(fp, "query-log = %s\nquery-log-format = rbldnsd\n", c->logfile);
+	if (c->stats.path != NULL)	/* -s: the counters compat_stats.c reads */
+		fprintf(fp, "metrics = 127.0.0.1:%u\n", c->stats.port);
 	snprintf(ttl, sizeof(ttl), "%.*s", c->ttl != NULL ? (int)strcspn(c->ttl, ":") : 0,
 	    c->ttl != NULL ? c->ttl : "");
 	for (i = 0; i < c->nfiles; i++) {
@@ -709,20 +740,29 @@ loop(struct compat *c)
 	time_t next = time(NULL) + c->check;
 	int st;
 
+	compat_stats_mark(&c->stats);
 	while (!got_stop) {
 		sleep(1);
 		if ((p = waitpid(child, &st, WNOHANG)) == child) {
 			log_warnx("the server exited (status %d)", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 			return EXIT_FAILURE;
 		}
+		if (got_usr1 || got_usr2) {	/* rbldnsd's: the counters now (USR2: then from zero) */
+			compat_stats_write(&c->stats, got_usr2 != 0);
+			got_usr1 = got_usr2 = 0;
+		}
 		if (!got_hup && (c->check == 0 || time(NULL) < next))
 			continue;
+		if (!got_hup)
+			compat_stats_write(&c->stats, false);	/* -s: a line every -c interval */
 		next = time(NULL) + c->check;
 		if (got_hup)	/* rbldnsd's SIGHUP also reopens the query log */
 			kill(child, SIGHUP);
 		got_hup = 0;
 		refresh(c, child);
 	}
+	compat_stats_write(&c->stats, false);	/* at exit: the last line, then a bare mark */
+	compat_stats_mark(&c->stats);
 	stop_child(child);
 	return EXIT_SUCCESS;
 }
@@ -773,6 +813,8 @@ compat_main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGHUP, on_signal);
+	signal(SIGUSR1, on_signal);
+	signal(SIGUSR2, on_signal);
 	status = loop(&c);
 out:
 	remove_tree(c.base);
