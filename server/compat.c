@@ -34,39 +34,12 @@
 #include "rb.h"
 #include "timeutil.h"
 
-#define COMPAT_MAX 64		/* -b addresses, zones, files */
-#define COMPAT_DEFAULT_TTL 2100	/* rbldnsd's 35m */
-#define COMPAT_DEFAULT_CHECK 60
+#include "compat_impl.h"
 
 static const char *const compat_types[] = {
 	"ip4set", "ip4tset", "ip4trie", "ip6tset", "ip6trie", "combined", "acl", "dnset",
 };
 static const char *const compat_refused[] = { "generic" };
-
-struct compat_file {
-	const char *zone, *type;
-	char *path;		/* as opened: rootdir and workdir applied */
-	struct stat st;		/* when last built */
-};
-
-struct compat {
-	const char *listen[COMPAT_MAX];
-	size_t nlisten;
-	const char *user, *rootdir, *workdir, *pidfile;
-	char *logfile;		/* resolved as the data files are (rbldnsd opens it in its jail) */
-	const char *ttl, *logarg;
-	unsigned check;
-	bool foreground, accept_in_cidr;
-	bool lazy;		/* -a: no NS in the authority of positive answers; -A (the default) */
-	struct compat_file files[COMPAT_MAX];
-	size_t nfiles;
-	char self[PATH_MAX], rbldb[PATH_MAX];
-	char base[1024];	/* the private directory; stores in base/1, base/2, ... */
-	unsigned gen;
-	time_t apex_time;	/* the files' newest time at start: a $SOA serial of 0 */
-	const char *statsarg;	/* -s STATSFILE as given */
-	struct compat_stats stats;
-};
 
 static volatile sig_atomic_t got_stop, got_hup, got_usr1, got_usr2;
 
@@ -319,88 +292,6 @@ listen_text(const char *b, char *out, size_t len)
 		snprintf(out, len, "%.*s:%s", n, b, port);
 }
 
-/* The first "$SOA ..." and "$NS ..." of ZONE's files, for its apex file. */
-static void
-find_soa_ns(const struct compat *c, const char *zone, char *soa, size_t soalen, char *ns,
-    size_t nslen)
-{
-	char line[1024];
-	size_t i;
-	FILE *f;
-
-	soa[0] = ns[0] = '\0';
-	for (i = 0; i < c->nfiles; i++) {
-		if (strcmp(c->files[i].zone, zone) != 0 || (f = fopen(c->files[i].path, "r")) == NULL)
-			continue;
-		while (fgets(line, sizeof(line), f) != NULL) {
-			line[strcspn(line, "\r\n")] = '\0';
-			if (soa[0] == '\0' && strncasecmp(line, "$SOA ", 5) == 0)
-				snprintf(soa, soalen, "%s", line + 5);
-			else if (ns[0] == '\0' && strncasecmp(line, "$NS ", 4) == 0)
-				snprintf(ns, nslen, "%s", line + 4);
-		}
-		fclose(f);
-	}
-}
-
-/* Do ZONE's files give its NS records ($NS)?  rbldnsd has none to add without. */
-static bool
-has_ns(const struct compat *c, const char *zone)
-{
-	char soa[1024], ns[1024];
-
-	find_soa_ns(c, zone, soa, sizeof(soa), ns, sizeof(ns));
-	return ns[0] != '\0';
-}
-
-/* NAME as an absolute name into OUT. */
-static const char *
-absolute(const char *name, char *out, size_t len)
-{
-	snprintf(out, len, "%s%s", name, name[0] != '\0' && name[strlen(name) - 1] == '.' ? "" : ".");
-	return out;
-}
-
-/* ZONE's apex file: rbldnsd's $SOA and $NS when the files give them, else ones of its own. */
-static int
-write_apex(const struct compat *c, const char *zone, const char *path, time_t newest)
-{
-	char soa[1024], ns[1024], f[8][256], a[256], b[256], *tok, *save = NULL;
-	const char *nsttl = "3600";
-	unsigned long serial;
-	int n = 0;
-	FILE *fp;
-
-	find_soa_ns(c, zone, soa, sizeof(soa), ns, sizeof(ns));
-	if ((fp = fopen(path, "w")) == NULL)
-		return -errno;
-	fprintf(fp, "$ORIGIN %s.\n", zone);
-	/* "$SOA ttl origin person serial refresh retry expire minttl"; serial 0 = the files' time. */
-	if (soa[0] != '\0')
-		n = sscanf(soa, "%255s %255s %255s %255s %255s %255s %255s %255s", f[0], f[1], f[2],
-		    f[3], f[4], f[5], f[6], f[7]);
-	serial = n == 8 ? strtoul(f[3], NULL, 10) : 0;
-	if (serial == 0)
-		serial = (unsigned long)newest;
-	if (n == 8)
-		fprintf(fp, "@ %s IN SOA %s %s %lu %s %s %s %s\n", f[0], absolute(f[1], a, sizeof(a)),
-		    absolute(f[2], b, sizeof(b)), serial, f[4], f[5], f[6], f[7]);
-	else
-		fprintf(fp, "@ 3600 IN SOA ns.%s. hostmaster.%s. %lu 3600 600 86400 %s\n", zone,
-		    zone, serial, c->ttl != NULL ? c->ttl : "2100");
-	/* "$NS ttl name name...": the first word is the TTL when it is a number. */
-	tok = strtok_r(ns, " \t", &save);
-	if (tok != NULL && strspn(tok, "0123456789") == strlen(tok)) {
-		nsttl = tok;
-		tok = strtok_r(NULL, " \t", &save);
-	}
-	if (tok == NULL)
-		fprintf(fp, "@ 3600 IN NS ns.%s.\n", zone);
-	for (; tok != NULL; tok = strtok_r(NULL, " \t", &save))
-		fprintf(fp, "@ %s IN NS %s\n", nsttl, absolute(tok, a, sizeof(a)));
-	return fclose(fp) == 0 ? 0 : -errno;
-}
-
 /* ZONE's acl files as its query rules; 0 or -1 (said). */
 static int
 write_acls(const struct compat *c, const char *zone, FILE *fp)
@@ -474,7 +365,7 @@ write_conf(const struct compat *c, const char *dir)
 		if (names_zone(c, c->files[i].zone))
 			fprintf(fp, "kind = names\n");
 		/* rbldnsd -A, its default: the $NS records in the authority of positive answers. */
-		if (!c->lazy && has_ns(c, c->files[i].zone))
+		if (!c->lazy && compat_has_ns(c, c->files[i].zone))
 			fprintf(fp, "authority-ns = yes\n");
 		fprintf(fp, "family = %s\ncode = 127.0.0.2\n"
 		    "ttl = %s\nmax-range = 0\nmax-range6 = 0\n"
@@ -486,7 +377,7 @@ write_conf(const struct compat *c, const char *dir)
 			return -EINVAL;
 		}
 		rc = snprintf(path, sizeof(path), "%s/%s.zone", dir, c->files[i].zone) >=
-		    (int)sizeof(path) ? -ENAMETOOLONG : write_apex(c, c->files[i].zone, path, newest);
+		    (int)sizeof(path) ? -ENAMETOOLONG : compat_write_apex(c, c->files[i].zone, path, newest);
 		if (rc != 0) {
 			fclose(fp);
 			return rc;
