@@ -141,6 +141,36 @@ fi
 kill -TERM "$DROPIN_PID"
 wait "$DROPIN_PID"
 DROPIN_PID=""
+
+# One dnset of two files, the exclusions first: they still except the
+# names of the second file's wildcards, as in rbldnsd.
+printf '!*.a.under.example\n!.b.under.example\n!x.deep.example\n' >"$T/rbldnsd/excl"
+chmod 644 "$T/rbldnsd/excl"
+for attempt in 1 2 3 4 5; do
+	DPORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+	"$RBLDBD" -n -b "127.0.0.1/$DPORT" -w "$T/rbldnsd" "$DBL:dnset:excl,dnset" \
+	    >"$DROPIN_LOG" 2>&1 &
+	DROPIN_PID=$!
+	poll_until 60 dropin_up
+	grep -q '^rbldbd ready: ' "$DROPIN_LOG" && break
+	kill -TERM "$DROPIN_PID" 2>/dev/null
+	wait "$DROPIN_PID" 2>/dev/null
+	DROPIN_PID=""
+	grep -q 'Address already in use' "$DROPIN_LOG" || break
+done
+if [ -n "$DROPIN_PID" ]; then ok "the drop-in serves one dnset of two files"; else
+	not_ok "the drop-in serves one dnset of two files" "$(cat "$DROPIN_LOG")"; finish; fi
+if start_rbldnsd excl,dnset; then
+	for n in $NAMES z.a.under.example y.z.a.under.example b.under.example \
+	    c.b.under.example c.under.example x.deep.example y.x.deep.example; do
+		expect_eq "$n: the drop-in answers as rbldnsd on excl,dnset" \
+		    "$(answer "$RPORT" "$n")" "$(answer "$DPORT" "$n")"
+	done
+	stop_rbldnsd
+fi
+kill -TERM "$DROPIN_PID"
+wait "$DROPIN_PID"
+DROPIN_PID=""
 printf '192.0.2.1\n' >"$T/rbldnsd/ip"
 # (timeout: a drop-in that wrongly starts would serve on; refused, it exits at once.)
 timeout 60 "$RBLDBD" -n -b "127.0.0.1/$DPORT" -w "$T/rbldnsd" "$DBL:dnset:dnset" \
