@@ -5,6 +5,7 @@
 # alike too; so does the drop-in (rbldbd with rbldnsd's command line) serving
 # the dnset file itself, which refuses a zone mixing dnset with IP datasets.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dropin_lib.sh"
 
 need_tool dig dnsutils
 need_tool rbldnsd rbldnsd
@@ -146,18 +147,8 @@ DROPIN_PID=""
 # names of the second file's wildcards, as in rbldnsd.
 printf '!*.a.under.example\n!.b.under.example\n!x.deep.example\n' >"$T/rbldnsd/excl"
 chmod 644 "$T/rbldnsd/excl"
-for attempt in 1 2 3 4 5; do
-	DPORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-	"$RBLDBD" -n -b "127.0.0.1/$DPORT" -w "$T/rbldnsd" "$DBL:dnset:excl,dnset" \
-	    >"$DROPIN_LOG" 2>&1 &
-	DROPIN_PID=$!
-	poll_until 60 dropin_up
-	grep -q '^rbldbd ready: ' "$DROPIN_LOG" && break
-	kill -TERM "$DROPIN_PID" 2>/dev/null
-	wait "$DROPIN_PID" 2>/dev/null
-	DROPIN_PID=""
-	grep -q 'Address already in use' "$DROPIN_LOG" || break
-done
+dropin_start "$DROPIN_LOG" -w "$T/rbldnsd" "$DBL:dnset:excl,dnset"
+DROPIN_PID=$SERVER_PID DPORT=$PORT SERVER_PID=""
 if [ -n "$DROPIN_PID" ]; then ok "the drop-in serves one dnset of two files"; else
 	not_ok "the drop-in serves one dnset of two files" "$(cat "$DROPIN_LOG")"; finish; fi
 if start_rbldnsd excl,dnset; then

@@ -5,6 +5,7 @@
 # (rbldbd with rbldnsd's command line) serves the change within its -c
 # interval, an IXFR from the serial before holding the difference only.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dropin_lib.sh"
 
 need_binaries "$RBLDBD" "$RBLDB"
 need_tool dig dnsutils
@@ -129,17 +130,7 @@ SERVER_PID=""
 # below are Debian rbldnsd's for the same files.
 printf '!*.q.x.example\n!*.r.y.example\n' >"$T/data/ex"
 printf ':127.0.1.2:listed\n*.x.example\n' >"$T/data/wild"
-for attempt in 1 2 3 4 5; do
-	PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-	"$RBLDBD" -n -b "127.0.0.1/$PORT" -w "$T/data" -c 1 "$DZ:dnset:ex,wild" >"$DROPIN_LOG" 2>&1 &
-	SERVER_PID=$!
-	poll_until 60 dropin_up
-	grep -q '^rbldbd ready: ' "$DROPIN_LOG" && break
-	kill -TERM "$SERVER_PID" 2>/dev/null
-	wait "$SERVER_PID" 2>/dev/null
-	SERVER_PID=""
-	grep -q 'Address already in use' "$DROPIN_LOG" || break
-done
+dropin_start "$DROPIN_LOG" -w "$T/data" -c 1 "$DZ:dnset:ex,wild"
 if [ -n "$SERVER_PID" ]; then ok "the drop-in starts on two dnset files"; else
 	not_ok "the drop-in starts on two dnset files" "$(cat "$DROPIN_LOG")"; finish; fi
 expect_eq "an exclusion of the first file excepts names of the second's wildcard" \

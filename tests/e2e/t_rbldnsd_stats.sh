@@ -7,6 +7,7 @@
 # bout aside: answers differ in their authority section, see README).
 # The drop-in also writes a line every -c interval, and "+FILE" deltas.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dropin_lib.sh"
 
 need_binaries "$RBLDBD" "$RBLDB"
 need_tool dig dnsutils
@@ -42,39 +43,15 @@ chmod 777 "$T/r"
 chmod 644 "$T/r"/*
 ZONES=(s.stats.test:ip4set:s4 n.stats.test:dnset:dn)
 if [ "$(id -u)" -eq 0 ]; then rbl_dir=(-r "$T/r" -w /); else rbl_dir=(-w "$T/r"); fi
-for attempt in 1 2 3 4 5; do
-	RPORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-	rbldnsd -n -a -c 60 -s stats -b "127.0.0.1/$RPORT" "${rbl_dir[@]}" "${ZONES[@]}" \
-	    >"$T/rbldnsd.log" 2>&1 &
-	RBLDNSD_PID=$!
-	# Ready when it says so: a query would be counted.
-	poll_until 10 sh -c "grep -q ' started' $T/rbldnsd.log || ! kill -0 $RBLDNSD_PID 2>/dev/null"
-	kill -0 "$RBLDNSD_PID" 2>/dev/null && break
-	wait "$RBLDNSD_PID" 2>/dev/null
-	RBLDNSD_PID=""
-done
+# Ready when it says so: a query would be counted.
+rbldnsd_start "$T/rbldnsd.log" -a -c 60 -s stats "${rbl_dir[@]}" "${ZONES[@]}"
+RPORT=$RBLDNSD_PORT
 if [ -n "$RBLDNSD_PID" ]; then ok "rbldnsd -s serves the files"; else
 	not_ok "rbldnsd -s serves the files" "$(cat "$T/rbldnsd.log")"; finish; fi
 
 DROPIN_LOG=$T/dropin.log
-dropin_up() { grep -q '^rbldbd ready: ' "$DROPIN_LOG" || ! kill -0 "$SERVER_PID" 2>/dev/null; }
 # start_dropin ARG...: the drop-in on PORT with ARGs before the zones.
-start_dropin() {
-	local attempt
-	for attempt in 1 2 3 4 5; do
-		PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-		"$RBLDBD" -n -q -a "$@" -b "127.0.0.1/$PORT" -w "$T/d" "${ZONES[@]}" \
-		    >"$DROPIN_LOG" 2>&1 &
-		SERVER_PID=$!
-		poll_until 60 dropin_up
-		grep -q '^rbldbd ready: ' "$DROPIN_LOG" && return 0
-		kill -TERM "$SERVER_PID" 2>/dev/null
-		wait "$SERVER_PID" 2>/dev/null
-		SERVER_PID=""
-		grep -q 'Address already in use' "$DROPIN_LOG" || return 1
-	done
-	return 1
-}
+start_dropin() { dropin_start "$DROPIN_LOG" -q -a "$@" -w "$T/d" "${ZONES[@]}"; }
 if start_dropin -c 60 -s stats; then ok "the drop-in starts with -s"; else
 	not_ok "the drop-in starts with -s" "$(cat "$DROPIN_LOG")"; finish; fi
 
