@@ -132,6 +132,7 @@ static const struct keydef zone_keys[] = {
 	{ "rrl-slip", KEY_SCALAR, .hook = CONF_HOOK_RRL_SLIP },
 	{ "removal", KEY_SCALAR, .set = conf_zone_removal },
 	{ "removal-interval", KEY_SCALAR, .set = conf_zone_removal_interval },
+	{ "authority-ns", KEY_SCALAR, .set = conf_zone_authority_ns },
 	{ .name = NULL },
 };
 

@@ -51,6 +51,7 @@ struct conf_zone {
 	int removal;		/* CONF_REMOVAL_*: what a removal request does (rbldb-web) */
 	uint32_t removal_interval;	/* self: at most one removal per address per this */
 	int kind;		/* ZONE_KIND_* */
+	bool authority_ns;	/* authority-ns = yes: the apex NS in positive answers (rbldnsd -A) */
 	char **never_names;	/* kind = names: never-list-names, stored form (name.h) */
 	size_t nnever_names;
 	/* An aggregate: its member zones (indices into conf.zones), checked at load. */

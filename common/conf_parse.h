@@ -142,6 +142,8 @@ int conf_apex_load(struct conf_parse *p, struct conf_zone *z, int apex_line);
 extern conf_set_fn conf_zone_family, conf_zone_code, conf_zone_text, conf_zone_ttl,
     conf_zone_lifetime, conf_zone_max_range, conf_zone_max_range6, conf_zone_max_change,
     conf_zone_never;
+/* conf_zone.c: authority-ns = yes|no (rbldnsd's -A and -a). */
+extern conf_set_fn conf_zone_authority_ns;
 
 /* conf_kind.c: the keys of name-based and aggregate zones, checked at the end of the file. */
 conf_set_fn set_kind, set_never_names, set_members, set_answer;

@@ -168,3 +168,16 @@ conf_zone_never(struct conf_parse *p, const char *v)
 	}
 	return 0;
 }
+
+/* authority-ns = yes|no: the apex's NS records in the authority section of positive answers. */
+int
+conf_zone_authority_ns(struct conf_parse *p, const char *v)
+{
+	if (strcasecmp(v, "yes") == 0)
+		conf_parse_zone(p)->authority_ns = true;
+	else if (strcasecmp(v, "no") == 0)
+		conf_parse_zone(p)->authority_ns = false;
+	else
+		return conf_fail(p, "authority-ns '%s' is not yes or no", v);
+	return 0;
+}

@@ -8,6 +8,7 @@
 
 #include "rb.h"
 #include "rbldnsd.h"
+#include "rbldnsd_impl.h"
 #include "store.h"
 
 struct rbldnsd_parser {
@@ -27,12 +28,8 @@ struct rbldnsd_parser {
 	bool dnset;		/* entries are names (rbldnsd_set_dnset) */
 };
 
-static int
-fail(char *err, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t len, const char *fmt, ...)
+int
+rbldnsd_fail(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -46,12 +43,6 @@ static bool
 is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
-
-static bool
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
 }
 
 static const char *
@@ -145,7 +136,7 @@ rbldnsd_parse_code(const char *s, size_t len, uint32_t *code)
 	while (i < len) {
 		if (n == 4)
 			return -1;
-		for (part[n] = 0, digits = 0; i < len && is_digit(s[i]); i++, digits++) {
+		for (part[n] = 0, digits = 0; i < len && rbldnsd_is_digit(s[i]); i++, digits++) {
 			part[n] = part[n] * 10 + (uint32_t)(s[i] - '0');
 			if (part[n] > 0xffffff)
 				return -1;
@@ -208,7 +199,7 @@ parse_value(const struct rbldnsd_parser *p, const char *v, uint32_t *code, const
 		;
 	/* rbldnsd refuses an A of 0 before it reads a lone N as 127.0.0.N. */
 	if (rbldnsd_parse_code(v, (size_t)(e - v), code) != 0 || strspn(v, "0.") >= (size_t)(e - v))
-		return fail(err, errlen, "bad A value \"%.*s\" (want 127.0.0.N or N)",
+		return rbldnsd_fail(err, errlen, "bad A value \"%.*s\" (want 127.0.0.N or N)",
 		    (int)(e - v), v);
 	e = skip_space(e);
 	if (*e == ':') {
@@ -216,7 +207,7 @@ parse_value(const struct rbldnsd_parser *p, const char *v, uint32_t *code, const
 		*textlen = strlen(*text);
 	} else if (*e != '\0') {
 		/* Not even a comment: rbldnsd refuses "ENTRY :A ; comment". */
-		return fail(err, errlen, "unrecognized value after the A (want :A:TXT, :A: or :A)");
+		return rbldnsd_fail(err, errlen, "unrecognized value after the A (want :A:TXT, :A: or :A)");
 	}
 	return 0;
 }
@@ -287,7 +278,7 @@ rbldnsd_expand(struct rbldnsd_parser *p, const char *raw, const char **out, char
 		} else if (t[1] == '$') {
 			rc = append(p, &n, "$$", 2);
 			t++;
-		} else if (is_digit(t[1])) {
+		} else if (rbldnsd_is_digit(t[1])) {
 			rc = p->vars[t[1] - '0'] != NULL ? append_literal(p, &n, p->vars[t[1] - '0']) :
 			    append(p, &n, "$$", 2) || append(p, &n, t + 1, 1);
 			t++;
@@ -301,7 +292,7 @@ rbldnsd_expand(struct rbldnsd_parser *p, const char *raw, const char **out, char
 	if (rc != 0)
 		return -ENOMEM;
 	if (n > STORE_MAX_TEXT)
-		return fail(err, errlen, "text longer than %d octets after expansion", STORE_MAX_TEXT);
+		return rbldnsd_fail(err, errlen, "text longer than %d octets after expansion", STORE_MAX_TEXT);
 	if (n > 0)
 		*out = p->text;
 	return 0;
@@ -394,23 +385,23 @@ special(struct rbldnsd_parser *p, const char *s, bool lenient, struct rbldnsd_li
 	if (word_is(w, n, "MAXRANGE4")) {
 		if (*arg == '/') {
 			if (rbldnsd_parse_plen(arg + 1, arg + strlen(arg), 32, &plen) != 0)
-				return fail(err, errlen, "bad $MAXRANGE4 %s", arg);
+				return rbldnsd_fail(err, errlen, "bad $MAXRANGE4 %s", arg);
 			count = 1ull << (32 - plen);
 		} else {
 			count = strtoull(arg, &c, 10);
 			if (c == arg || *c != '\0' || count == 0)
-				return fail(err, errlen, "bad $MAXRANGE4 %s", arg);
+				return rbldnsd_fail(err, errlen, "bad $MAXRANGE4 %s", arg);
 		}
 		/* It may lower the limit, never raise it. */
 		if (p->maxrange4 == 0 || count < p->maxrange4)
 			p->maxrange4 = count;
 		return 0;
 	}
-	if (n == 1 && (is_digit(*w) || *w == '=')) {
+	if (n == 1 && (rbldnsd_is_digit(*w) || *w == '=')) {
 		char **var = *w == '=' ? &p->base : &p->vars[*w - '0'];
 
 		if (*arg == '\0')
-			return fail(err, errlen, "$%c without a text", *w);
+			return rbldnsd_fail(err, errlen, "$%c without a text", *w);
 		/* The first definition wins, as in rbldnsd; a later one is ignored. */
 		if (*var == NULL && (*var = dup_n(arg, strlen(arg))) == NULL)
 			return -ENOMEM;
@@ -418,7 +409,7 @@ special(struct rbldnsd_parser *p, const char *s, bool lenient, struct rbldnsd_li
 	}
 	if (lenient)
 		return 0;	/* "#$..." that is not ours is a comment */
-	return fail(err, errlen, "unknown special $%.*s", (int)n, w);
+	return rbldnsd_fail(err, errlen, "unknown special $%.*s", (int)n, w);
 }
 
 static bool
@@ -450,7 +441,7 @@ address_end(const struct rbldnsd_parser *p, const char *s)
 	for (q = s; q < c; q++) {
 		if (*q == '.')
 			dot = true;
-		else if (!is_digit(*q) && *q != '/' && *q != '-')
+		else if (!rbldnsd_is_digit(*q) && *q != '/' && *q != '-')
 			return e;
 	}
 	return dot ? c : e;
@@ -470,7 +461,7 @@ dnset_line(struct rbldnsd_parser *p, const char *s, struct rbldnsd_line *out, ch
 	for (e = s; *e != '\0' && !is_space(*e); e++)
 		;
 	if (s == e)
-		return fail(err, errlen, "no name after '!'");
+		return rbldnsd_fail(err, errlen, "no name after '!'");
 	if ((rc = rbldnsd_dnset_entry(s, e, out, err, errlen)) != 0)
 		return rc;
 	out->kind = RBLDNSD_ENTRIES;
@@ -491,24 +482,24 @@ entry_line(struct rbldnsd_parser *p, const char *s, struct rbldnsd_line *out, ch
 	if ((out->exception = *s == '!'))
 		s = skip_space(s + 1);
 	if (out->exception && p->type == RBLDNSD_IP4TSET)
-		return fail(err, errlen, "ip4tset has no exclusions (use ip4set)");
+		return rbldnsd_fail(err, errlen, "ip4tset has no exclusions (use ip4set)");
 	if (p->dnset)
 		return dnset_line(p, s, out, err, errlen);
 	e = address_end(p, s);
 	v6 = memchr(s, ':', (size_t)(e - s)) != NULL;
 	if (s == e)
-		return fail(err, errlen, "no address after '!'");
+		return rbldnsd_fail(err, errlen, "no address after '!'");
 	if (v6 && (p->type == RBLDNSD_IP4SET || p->type == RBLDNSD_IP4TRIE ||
 	    p->type == RBLDNSD_IP4TSET))
-		return fail(err, errlen, "an IPv6 address in an IPv4 dataset");
-	if (!v6 && is_digit(*s) && (p->type == RBLDNSD_IP6TSET || p->type == RBLDNSD_IP6TRIE))
-		return fail(err, errlen, "not an IPv6 address: \"%.*s\"", (int)(e - s), s);
+		return rbldnsd_fail(err, errlen, "an IPv6 address in an IPv4 dataset");
+	if (!v6 && rbldnsd_is_digit(*s) && (p->type == RBLDNSD_IP6TSET || p->type == RBLDNSD_IP6TRIE))
+		return rbldnsd_fail(err, errlen, "not an IPv6 address: \"%.*s\"", (int)(e - s), s);
 	if (v6)
 		rc = rbldnsd_parse_v6(s, e, p->type, p->accept_in_cidr, out, err, errlen);
-	else if (is_digit(*s))
+	else if (rbldnsd_is_digit(*s))
 		rc = rbldnsd_parse_v4(s, e, p->type, p->accept_in_cidr, out, &size, err, errlen);
 	else
-		rc = fail(err, errlen, "not an address: \"%.*s\"", (int)(e - s), s);
+		rc = rbldnsd_fail(err, errlen, "not an address: \"%.*s\"", (int)(e - s), s);
 	if (rc != 0)
 		return rc;
 	out->kind = RBLDNSD_ENTRIES;
@@ -540,7 +531,7 @@ entry_value(struct rbldnsd_parser *p, const char *v, struct rbldnsd_line *out, c
 	if (rc != 0 || text == NULL || textlen == 0)
 		return rc;
 	if (textlen > STORE_MAX_TEXT)
-		return fail(err, errlen, "text longer than %d octets", STORE_MAX_TEXT);
+		return rbldnsd_fail(err, errlen, "text longer than %d octets", STORE_MAX_TEXT);
 	free(p->raw);
 	if ((p->raw = dup_n(text, textlen)) == NULL)
 		return -ENOMEM;

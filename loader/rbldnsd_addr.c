@@ -1,32 +1,11 @@
 /* rbldnsd's IP dataset entries: IPv4 prefixes, addresses, CIDRs and ranges; IPv6 nets. */
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "rb.h"
 #include "rbldnsd.h"
-
-static int
-fail(char *err, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return RB_ESYNTAX;
-}
-
-static bool
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
+#include "rbldnsd_impl.h"
 
 /* Up to four decimal octets ("127", "10.0.3", "010.1.1.1"); returns the count, 0 if bad. */
 static int
@@ -38,7 +17,7 @@ parse_octets(const char *s, const char *end, uint8_t oct[4])
 	while (s < end) {
 		if (n == 4)
 			return 0;
-		for (v = 0, digits = 0; s < end && is_digit(*s); s++, digits++) {
+		for (v = 0, digits = 0; s < end && rbldnsd_is_digit(*s); s++, digits++) {
 			v = v * 10 + (unsigned)(*s - '0');
 			if (v > 255)
 				return 0;
@@ -114,7 +93,7 @@ rbldnsd_parse_plen(const char *s, const char *end, unsigned max, unsigned *plen)
 	if (s == end || end - s > 3)
 		return -1;
 	for (; s < end; s++) {
-		if (!is_digit(*s))
+		if (!rbldnsd_is_digit(*s))
 			return -1;
 		v = v * 10 + (unsigned)(*s - '0');
 	}
@@ -137,13 +116,13 @@ rbldnsd_parse_v4(const char *s, const char *end, enum rbldnsd_dataset type,
 	unsigned plen;
 
 	if (dash != NULL && (type == RBLDNSD_IP4TRIE || type == RBLDNSD_IP4TSET))
-		return fail(err, errlen, "%s takes no a-b ranges (write CIDR prefixes)",
+		return rbldnsd_fail(err, errlen, "%s takes no a-b ranges (write CIDR prefixes)",
 		    type == RBLDNSD_IP4TRIE ? "ip4trie" : "ip4tset");
 	if (dash != NULL) {
 		if (slash != NULL)
-			return fail(err, errlen, "a range takes no /length");
+			return rbldnsd_fail(err, errlen, "a range takes no /length");
 		if ((na = parse_octets(s, dash, a)) == 0 || (nb = parse_octets(dash + 1, end, b)) == 0)
-			return fail(err, errlen, "bad IPv4 range");
+			return rbldnsd_fail(err, errlen, "bad IPv4 range");
 		lo = octets_u32(a, na, 0);
 		if (nb == 1 && na > 1) {
 			/* "10.31.0.1-5": the end replaces the last octet given first. */
@@ -155,23 +134,23 @@ rbldnsd_parse_v4(const char *s, const char *end, enum rbldnsd_dataset type,
 		}
 		hi = octets_u32(b, nb, 255);
 		if (lo > hi)
-			return fail(err, errlen, "range ends before it starts");
+			return rbldnsd_fail(err, errlen, "range ends before it starts");
 		out->nnets = split_range(lo, hi, out->nets);
 		*size = (uint64_t)hi - lo + 1;
 		return 0;
 	}
 	if ((na = parse_octets(s, slash != NULL ? slash : end, a)) == 0)
-		return fail(err, errlen, "bad IPv4 address");
+		return rbldnsd_fail(err, errlen, "bad IPv4 address");
 	plen = 8u * (unsigned)na;
 	if (slash != NULL && rbldnsd_parse_plen(slash + 1, end, 32, &plen) != 0)
-		return fail(err, errlen, "bad prefix length");
+		return rbldnsd_fail(err, errlen, "bad prefix length");
 	if (type == RBLDNSD_IP4TSET && (na != 4 || slash != NULL))
-		return fail(err, errlen, "ip4tset takes single addresses only (a.b.c.d)");
+		return rbldnsd_fail(err, errlen, "ip4tset takes single addresses only (a.b.c.d)");
 	set_v4(&out->nets[0], octets_u32(a, na, 0), plen);
 	if (accept_in_cidr)
 		addr_mask(&out->nets[0], plen);
 	else if (!host_bits_clear(&out->nets[0]))
-		return fail(err, errlen, "host bits set beyond /%u (rbldnsd skips the line "
+		return rbldnsd_fail(err, errlen, "host bits set beyond /%u (rbldnsd skips the line "
 		    "without -e)", plen);
 	out->nnets = 1;
 	*size = 1ull << (32 - plen);
@@ -191,30 +170,30 @@ rbldnsd_parse_v6(const char *s, const char *end, enum rbldnsd_dataset type,
 	char buf[INET6_ADDRSTRLEN + 1];
 
 	if (memchr(s, '-', (size_t)(end - s)) != NULL)
-		return fail(err, errlen, "IPv6 ranges are not rbldnsd syntax (write CIDR prefixes)");
+		return rbldnsd_fail(err, errlen, "IPv6 ranges are not rbldnsd syntax (write CIDR prefixes)");
 	memset(a, 0, sizeof(*a));
 	a->fam = ADDR_V6;
 	if ((size_t)(aend - s) < sizeof(buf) && memmem(s, (size_t)(aend - s), "::", 2) != NULL) {
 		memcpy(buf, s, (size_t)(aend - s));
 		buf[aend - s] = '\0';
 		if (inet_pton(AF_INET6, buf, a->a) != 1)
-			return fail(err, errlen, "bad IPv6 address");
+			return rbldnsd_fail(err, errlen, "bad IPv6 address");
 		plen = 128;
 		compressed = true;
 	} else {
 		for (q = s; q < aend;) {
 			if (groups == 8)
-				return fail(err, errlen, "bad IPv6 address");
+				return rbldnsd_fail(err, errlen, "bad IPv6 address");
 			for (v = 0, digits = 0; q < aend && *q != ':'; q++, digits++) {
 				int h = *q >= '0' && *q <= '9' ? *q - '0' :
 				    *q >= 'a' && *q <= 'f' ? *q - 'a' + 10 :
 				    *q >= 'A' && *q <= 'F' ? *q - 'A' + 10 : -1;
 				if (h < 0 || digits == 4)
-					return fail(err, errlen, "bad IPv6 address");
+					return rbldnsd_fail(err, errlen, "bad IPv6 address");
 				v = v << 4 | (unsigned)h;
 			}
 			if (digits == 0 || (q < aend && q + 1 == aend))
-				return fail(err, errlen, "bad IPv6 address");
+				return rbldnsd_fail(err, errlen, "bad IPv6 address");
 			a->a[2 * groups] = (uint8_t)(v >> 8);
 			a->a[2 * groups + 1] = (uint8_t)v;
 			groups++;
@@ -222,22 +201,22 @@ rbldnsd_parse_v6(const char *s, const char *end, enum rbldnsd_dataset type,
 				q++;
 		}
 		if (groups == 0)
-			return fail(err, errlen, "bad IPv6 address");
+			return rbldnsd_fail(err, errlen, "bad IPv6 address");
 		plen = 16 * groups;
 	}
 	if (slash != NULL && rbldnsd_parse_plen(slash + 1, end, 128, &plen) != 0)
-		return fail(err, errlen, "bad prefix length");
+		return rbldnsd_fail(err, errlen, "bad prefix length");
 	if (type == RBLDNSD_IP6TSET && !out->exception && (compressed || groups != 4 ||
 	    slash != NULL))
-		return fail(err, errlen, "ip6tset lists /64s written as four groups (2001:db8:1:2)");
+		return rbldnsd_fail(err, errlen, "ip6tset lists /64s written as four groups (2001:db8:1:2)");
 	if (type == RBLDNSD_IP6TSET && out->exception && (slash != NULL ||
 	    (!compressed && groups != 8)))
-		return fail(err, errlen, "ip6tset excepts single addresses only");
+		return rbldnsd_fail(err, errlen, "ip6tset excepts single addresses only");
 	a->plen = (uint8_t)plen;
 	if (accept_in_cidr)
 		addr_mask(a, plen);
 	else if (!host_bits_clear(a))
-		return fail(err, errlen, "host bits set beyond /%u (rbldnsd skips the line "
+		return rbldnsd_fail(err, errlen, "host bits set beyond /%u (rbldnsd skips the line "
 		    "without -e)", plen);
 	out->nnets = 1;
 	return 0;

@@ -34,44 +34,24 @@
 #include "rb.h"
 #include "timeutil.h"
 
-#define COMPAT_MAX 64		/* -b addresses, zones, files */
-#define COMPAT_DEFAULT_TTL 2100	/* rbldnsd's 35m */
-#define COMPAT_DEFAULT_CHECK 60
+#include "compat_impl.h"
 
 static const char *const compat_types[] = {
 	"ip4set", "ip4tset", "ip4trie", "ip6tset", "ip6trie", "combined", "acl", "dnset",
 };
 static const char *const compat_refused[] = { "generic" };
 
-struct compat_file {
-	const char *zone, *type;
-	char *path;		/* as opened: rootdir and workdir applied */
-	struct stat st;		/* when last built */
-};
-
-struct compat {
-	const char *listen[COMPAT_MAX];
-	size_t nlisten;
-	const char *user, *rootdir, *workdir, *pidfile;
-	char *logfile;		/* resolved as the data files are (rbldnsd opens it in its jail) */
-	const char *ttl, *logarg;
-	unsigned check;
-	bool foreground, accept_in_cidr;
-	struct compat_file files[COMPAT_MAX];
-	size_t nfiles;
-	char self[PATH_MAX], rbldb[PATH_MAX];
-	char base[1024];	/* the private directory; stores in base/1, base/2, ... */
-	unsigned gen;
-	time_t apex_time;	/* the files' newest time at start: a $SOA serial of 0 */
-};
-
-static volatile sig_atomic_t got_stop, got_hup;
+static volatile sig_atomic_t got_stop, got_hup, got_usr1, got_usr2;
 
 static void
 on_signal(int sig)
 {
 	if (sig == SIGHUP)
 		got_hup = 1;
+	else if (sig == SIGUSR1)
+		got_usr1 = 1;
+	else if (sig == SIGUSR2)
+		got_usr2 = 1;
 	else
 		got_stop = 1;
 }
@@ -191,6 +171,30 @@ kinds_agree(const struct compat *c)
 	return true;
 }
 
+/* -s [+]STATSFILE: where (as rbldnsd opens it), the zones in order, the child's metrics port. */
+static bool
+stats_setup(struct compat *c)
+{
+	struct compat_stats *st = &c->stats;
+	size_t i, j;
+
+	if (c->statsarg == NULL)
+		return true;
+	st->delta = c->statsarg[0] == '+';
+	st->path = resolve(c, c->statsarg + st->delta);
+	for (i = 0; i < c->nfiles; i++) {
+		for (j = 0; j < st->nzones && strcmp(st->zones[j], c->files[i].zone) != 0; j++)
+			;
+		if (j == st->nzones && st->nzones < COMPAT_STATS_MAX)
+			st->zones[st->nzones++] = c->files[i].zone;
+	}
+	if ((st->port = compat_stats_port()) == 0) {
+		log_warnx("-s %s: no loopback port for the server's counters", c->statsarg);
+		return false;
+	}
+	return true;
+}
+
 static void
 usage(void)
 {
@@ -230,10 +234,9 @@ parse(struct compat *c, int argc, char **argv)
 			break;
 		case 'p': c->pidfile = optarg; break;
 		case 'l': c->logarg = optarg[0] == '+' ? optarg + 1 : optarg; break;
-		case 's': log_info("-s %s: no statistics file; rbldbd has metrics ([server] "
-		    "metrics)", optarg); break;
-		case 'A': log_info("-A: rbldbd answers as rbldnsd -a does (NS records in the "
-		    "authority section only when asked for)"); break;
+		case 's': c->statsarg = optarg; break;
+		case 'a': c->lazy = true; break;
+		case 'A': c->lazy = false; break;
 		case 'n': c->foreground = true; break;
 		case 'e': c->accept_in_cidr = true; break;
 		case 'd':
@@ -250,7 +253,7 @@ parse(struct compat *c, int argc, char **argv)
 			log_warnx("unknown option -%c", optopt);
 			usage();
 			return false;
-		default:	/* -E -f -q -v -C -a -A -4 -6 -F: nothing to do, see README */
+		default:	/* -E -f -q -v -C -4 -6 -F: nothing to do, see README */
 			break;
 		}
 	}
@@ -272,7 +275,7 @@ parse(struct compat *c, int argc, char **argv)
 		if (!add_zone_arg(c, argv[i]))
 			return false;
 	}
-	return kinds_agree(c);
+	return kinds_agree(c) && stats_setup(c);
 }
 
 /* rbldnsd's ADDR/PORT as rbldb's ADDR:PORT or [ADDR]:PORT. */
@@ -287,75 +290,6 @@ listen_text(const char *b, char *out, size_t len)
 		snprintf(out, len, "[%.*s]:%s", n, b, port);
 	else
 		snprintf(out, len, "%.*s:%s", n, b, port);
-}
-
-/* The first "$SOA ..." and "$NS ..." of ZONE's files, for its apex file. */
-static void
-find_soa_ns(const struct compat *c, const char *zone, char *soa, size_t soalen, char *ns,
-    size_t nslen)
-{
-	char line[1024];
-	size_t i;
-	FILE *f;
-
-	soa[0] = ns[0] = '\0';
-	for (i = 0; i < c->nfiles; i++) {
-		if (strcmp(c->files[i].zone, zone) != 0 || (f = fopen(c->files[i].path, "r")) == NULL)
-			continue;
-		while (fgets(line, sizeof(line), f) != NULL) {
-			line[strcspn(line, "\r\n")] = '\0';
-			if (soa[0] == '\0' && strncasecmp(line, "$SOA ", 5) == 0)
-				snprintf(soa, soalen, "%s", line + 5);
-			else if (ns[0] == '\0' && strncasecmp(line, "$NS ", 4) == 0)
-				snprintf(ns, nslen, "%s", line + 4);
-		}
-		fclose(f);
-	}
-}
-
-/* NAME as an absolute name into OUT. */
-static const char *
-absolute(const char *name, char *out, size_t len)
-{
-	snprintf(out, len, "%s%s", name, name[0] != '\0' && name[strlen(name) - 1] == '.' ? "" : ".");
-	return out;
-}
-
-/* ZONE's apex file: rbldnsd's $SOA and $NS when the files give them, else ones of its own. */
-static int
-write_apex(const struct compat *c, const char *zone, const char *path, time_t newest)
-{
-	char soa[1024], ns[1024], f[8][256], a[256], b[256], *tok, *save = NULL;
-	unsigned long serial;
-	int n = 0;
-	FILE *fp;
-
-	find_soa_ns(c, zone, soa, sizeof(soa), ns, sizeof(ns));
-	if ((fp = fopen(path, "w")) == NULL)
-		return -errno;
-	fprintf(fp, "$ORIGIN %s.\n", zone);
-	/* "$SOA ttl origin person serial refresh retry expire minttl"; serial 0 = the files' time. */
-	if (soa[0] != '\0')
-		n = sscanf(soa, "%255s %255s %255s %255s %255s %255s %255s %255s", f[0], f[1], f[2],
-		    f[3], f[4], f[5], f[6], f[7]);
-	serial = n == 8 ? strtoul(f[3], NULL, 10) : 0;
-	if (serial == 0)
-		serial = (unsigned long)newest;
-	if (n == 8)
-		fprintf(fp, "@ %s IN SOA %s %s %lu %s %s %s %s\n", f[0], absolute(f[1], a, sizeof(a)),
-		    absolute(f[2], b, sizeof(b)), serial, f[4], f[5], f[6], f[7]);
-	else
-		fprintf(fp, "@ 3600 IN SOA ns.%s. hostmaster.%s. %lu 3600 600 86400 %s\n", zone,
-		    zone, serial, c->ttl != NULL ? c->ttl : "2100");
-	/* "$NS ttl name name...": the first word is the TTL when it is a number. */
-	tok = strtok_r(ns, " \t", &save);
-	if (tok != NULL && strspn(tok, "0123456789") == strlen(tok))
-		tok = strtok_r(NULL, " \t", &save);
-	if (tok == NULL)
-		fprintf(fp, "@ 3600 IN NS ns.%s.\n", zone);
-	for (; tok != NULL; tok = strtok_r(NULL, " \t", &save))
-		fprintf(fp, "@ 3600 IN NS %s\n", absolute(tok, a, sizeof(a)));
-	return fclose(fp) == 0 ? 0 : -errno;
 }
 
 /* ZONE's acl files as its query rules; 0 or -1 (said). */
@@ -418,6 +352,8 @@ write_conf(const struct compat *c, const char *dir)
 		fprintf(fp, "user = %.*s\n", (int)strcspn(c->user, ":"), c->user);
 	if (c->logfile != NULL)
 		fprintf(fp, "query-log = %s\nquery-log-format = rbldnsd\n", c->logfile);
+	if (c->stats.path != NULL)	/* -s: the counters compat_stats.c reads */
+		fprintf(fp, "metrics = 127.0.0.1:%u\n", c->stats.port);
 	snprintf(ttl, sizeof(ttl), "%.*s", c->ttl != NULL ? (int)strcspn(c->ttl, ":") : 0,
 	    c->ttl != NULL ? c->ttl : "");
 	for (i = 0; i < c->nfiles; i++) {
@@ -428,6 +364,9 @@ write_conf(const struct compat *c, const char *dir)
 		fprintf(fp, "\n[zone %s]\napex = %s.zone\n", c->files[i].zone, c->files[i].zone);
 		if (names_zone(c, c->files[i].zone))
 			fprintf(fp, "kind = names\n");
+		/* rbldnsd -A, its default: the $NS records in the authority of positive answers. */
+		if (!c->lazy && compat_has_ns(c, c->files[i].zone))
+			fprintf(fp, "authority-ns = yes\n");
 		fprintf(fp, "family = %s\ncode = 127.0.0.2\n"
 		    "ttl = %s\nmax-range = 0\nmax-range6 = 0\n"
 		    /* rbldnsd transfers nothing; a secondary on this host may (IXFR of each change). */
@@ -438,7 +377,7 @@ write_conf(const struct compat *c, const char *dir)
 			return -EINVAL;
 		}
 		rc = snprintf(path, sizeof(path), "%s/%s.zone", dir, c->files[i].zone) >=
-		    (int)sizeof(path) ? -ENAMETOOLONG : write_apex(c, c->files[i].zone, path, newest);
+		    (int)sizeof(path) ? -ENAMETOOLONG : compat_write_apex(c, c->files[i].zone, path, newest);
 		if (rc != 0) {
 			fclose(fp);
 			return rc;
@@ -502,6 +441,45 @@ import_file(struct compat *c, size_t i, const char *conf, bool replace)
 	return 0;
 }
 
+/* Does dnset file I hold an exclusion ("!name", "!*.name", "!.name")? */
+static bool
+has_exclusion(const struct compat *c, size_t i)
+{
+	char line[1024];
+	bool found = false;
+	FILE *f;
+
+	if (!is_dnset(&c->files[i]) || (f = fopen(c->files[i].path, "r")) == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = line[strspn(line, " \t")] == '!';
+	fclose(f);
+	return found;
+}
+
+/*
+ * rbldnsd applies a dnset's exclusions to the names of every file of the
+ * zone whatever their order, where an import excepts only what is listed
+ * when it runs: once the files of ZONE (NULL: every zone) are in, those
+ * with exclusions are taken in again as their difference (nothing, or the
+ * exceptions that now have a listing above them), when the zone has more
+ * than one file.
+ */
+static void
+resync_exclusions(struct compat *c, const char *zone, const char *conf)
+{
+	size_t i, j, n;
+
+	for (i = 0; i < c->nfiles; i++) {
+		if (zone != NULL && strcmp(c->files[i].zone, zone) != 0)
+			continue;
+		for (j = 0, n = 0; j < c->nfiles; j++)
+			n += strcmp(c->files[j].zone, c->files[i].zone) == 0 && is_dnset(&c->files[j]);
+		if (n > 1 && has_exclusion(c, i))
+			import_file(c, i, conf, true);
+	}
+}
+
 /* A new store in base/GEN from the files as they are now; 0 or -1 (said). */
 static int
 build(struct compat *c, unsigned gen)
@@ -535,6 +513,7 @@ build(struct compat *c, unsigned gen)
 	for (i = 0; i < c->nfiles; i++)
 		if (!is_acl(&c->files[i]) && import_file(c, i, conf, false) != 0)
 			return -1;
+	resync_exclusions(c, NULL, conf);
 	return 0;
 }
 
@@ -597,9 +576,9 @@ static void
 refresh(struct compat *c, pid_t child)
 {
 	char conf[PATH_MAX], dir[PATH_MAX - 16];
+	bool acl = false, redo[COMPAT_MAX] = { false };
 	struct stat st;
-	bool acl = false;
-	size_t i;
+	size_t i, j;
 
 	if (snprintf(dir, sizeof(dir), "%s/%u", c->base, c->gen) >= (int)sizeof(dir))
 		return;
@@ -617,6 +596,13 @@ refresh(struct compat *c, pid_t child)
 			c->files[i].st = st;
 		else
 			log_warnx("%s: the old data of this file is served", c->files[i].path);
+		redo[i] = is_dnset(&c->files[i]);
+	}
+	for (i = 0; i < c->nfiles; i++) {
+		for (j = 0; j < i && !(redo[j] && strcmp(c->files[j].zone, c->files[i].zone) == 0); j++)
+			;
+		if (redo[i] && j == i)	/* each zone once */
+			resync_exclusions(c, c->files[i].zone, conf);
 	}
 	/* An acl is the configuration's: written again, and the server reloads it. */
 	if (acl && write_conf(c, dir) == 0) {
@@ -645,20 +631,29 @@ loop(struct compat *c)
 	time_t next = time(NULL) + c->check;
 	int st;
 
+	compat_stats_mark(&c->stats);
 	while (!got_stop) {
 		sleep(1);
 		if ((p = waitpid(child, &st, WNOHANG)) == child) {
 			log_warnx("the server exited (status %d)", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 			return EXIT_FAILURE;
 		}
+		if (got_usr1 || got_usr2) {	/* rbldnsd's: the counters now (USR2: then from zero) */
+			compat_stats_write(&c->stats, got_usr2 != 0);
+			got_usr1 = got_usr2 = 0;
+		}
 		if (!got_hup && (c->check == 0 || time(NULL) < next))
 			continue;
+		if (!got_hup)
+			compat_stats_write(&c->stats, false);	/* -s: a line every -c interval */
 		next = time(NULL) + c->check;
 		if (got_hup)	/* rbldnsd's SIGHUP also reopens the query log */
 			kill(child, SIGHUP);
 		got_hup = 0;
 		refresh(c, child);
 	}
+	compat_stats_write(&c->stats, false);	/* at exit: the last line, then a bare mark */
+	compat_stats_mark(&c->stats);
 	stop_child(child);
 	return EXIT_SUCCESS;
 }
@@ -709,6 +704,8 @@ compat_main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGHUP, on_signal);
+	signal(SIGUSR1, on_signal);
+	signal(SIGUSR2, on_signal);
 	status = loop(&c);
 out:
 	remove_tree(c.base);

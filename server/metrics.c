@@ -58,10 +58,23 @@ metrics_count(struct metrics_worker *w, unsigned transport, uint16_t qtype, unsi
 		metrics_add(&w->rcode[metrics_rcode_index(rcode)], 1);
 	z = &w->zone[zone <= STORE_MAX_ZONES ? zone : 0];
 	metrics_add(&z->queries, 1);
+	if (action != MA_ACL_DROP && action != MA_RRL_DROP && rcode == 0)
+		metrics_add(&z->noerror, 1);
+	else if (action != MA_ACL_DROP && action != MA_RRL_DROP && rcode == 3)
+		metrics_add(&z->nxdomain, 1);
 	if (lookup == ML_HIT)
 		metrics_add(&z->hits, 1);
 	else if (lookup == ML_MISS)
 		metrics_add(&z->misses, 1);
+}
+
+void
+metrics_count_bytes(struct metrics_worker *w, uint16_t zone, size_t in, size_t out)
+{
+	struct metrics_zone_ctr *z = &w->zone[zone <= STORE_MAX_ZONES ? zone : 0];
+
+	metrics_add(&z->bytes_in, in);
+	metrics_add(&z->bytes_out, out);
 }
 
 void

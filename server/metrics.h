@@ -60,6 +60,8 @@ enum metrics_lookup { ML_NONE = 0, ML_HIT, ML_MISS };
 
 struct metrics_zone_ctr {
 	_Atomic uint64_t queries, hits, misses;
+	/* Answers sent NOERROR and NXDOMAIN, and the octets of the queries answered and of their answers. */
+	_Atomic uint64_t noerror, nxdomain, bytes_in, bytes_out;
 };
 
 /* One worker's counters: written by that worker only. */
@@ -123,6 +125,9 @@ void metrics_watch_presence(struct metrics *m, const struct presence *p);
  */
 void metrics_count(struct metrics_worker *w, unsigned transport, uint16_t qtype,
     unsigned rcode, uint16_t zone, enum metrics_lookup lookup, enum metrics_action action);
+
+/* An answer of OUT octets sent to a query of IN octets for the zone of store id ZONE (0: none). */
+void metrics_count_bytes(struct metrics_worker *w, uint16_t zone, size_t in, size_t out);
 
 /* N answers of TRANSPORT took NS nanoseconds each (a UDP batch, or one TCP answer). */
 void metrics_observe(struct metrics_worker *w, unsigned transport, uint64_t ns, uint64_t n);

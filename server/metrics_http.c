@@ -365,6 +365,42 @@ render_zone_state(FILE *f, const struct mzone *z, const struct zone_state *st, s
 			sample1(f, "rbldb_zone_journal_commits", "zone", z[i].name, st[i].journal);
 }
 
+/* Per zone and over all (zone "*", outside every zone too): rbldnsd's -s statistics. */
+static void
+render_zone_answers(struct metrics *m, FILE *f, const struct mzone *z, size_t n)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} fam[] = {
+		{ "rbldb_zone_noerror_total", "Answers sent NOERROR.",
+		    offsetof(struct metrics_zone_ctr, noerror) },
+		{ "rbldb_zone_nxdomain_total", "Answers sent NXDOMAIN.",
+		    offsetof(struct metrics_zone_ctr, nxdomain) },
+		{ "rbldb_zone_bytes_in_total", "Octets of the queries answered.",
+		    offsetof(struct metrics_zone_ctr, bytes_in) },
+		{ "rbldb_zone_bytes_out_total", "Octets of the answers sent.",
+		    offsetof(struct metrics_zone_ctr, bytes_out) },
+	};
+	size_t i, k, zi, base;
+	uint64_t all;
+
+	for (k = 0; k < RB_ARRAY_LEN(fam); k++) {
+		head(f, fam[k].name, "counter", fam[k].help);
+		for (i = 0; i < n; i++) {
+			if (z[i].name == NULL || z[i].id > STORE_MAX_ZONES)
+				continue;
+			base = offsetof(struct metrics_worker, zone) +
+			    z[i].id * sizeof(struct metrics_zone_ctr);
+			sample1(f, fam[k].name, "zone", z[i].name, sum_at(m, base + fam[k].off));
+		}
+		for (zi = 0, all = 0; zi <= STORE_MAX_ZONES; zi++)
+			all += sum_at(m, offsetof(struct metrics_worker, zone) +
+			    zi * sizeof(struct metrics_zone_ctr) + fam[k].off);
+		sample1(f, fam[k].name, "zone", "*", all);
+	}
+}
+
 static void
 render_zones(struct metrics *m, FILE *f, int64_t now)
 {
@@ -412,6 +448,7 @@ render_zones(struct metrics *m, FILE *f, int64_t now)
 		if (z[i].name != NULL)
 			sample1(f, "rbldb_zone_misses_total", "zone", z[i].name,
 			    SUM(m, zone[z[i].id].misses));
+	render_zone_answers(m, f, z, n);
 	render_zone_state(f, z, st, n, now);
 	head(f, "rbldb_zone_presence_marked", "gauge",
 	    "IPv4 /24s marked in the zone's presence map: those with entries, and those "

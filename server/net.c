@@ -242,6 +242,8 @@ worker_answer(struct worker *w, const struct sockaddr *peer, const uint8_t *pkt,
 
 	r = door_answer(&w->q, w->sv->xfr, w->sv->kr, peer, pkt, len, tr, out, cap, olen, job);
 	account(w, peer, pkt, tr, r, out, *olen);
+	if (w->m != NULL && r == QUERY_ANSWER)	/* rbldnsd's -s statistics count these */
+		metrics_count_bytes(w->m, w->q.info.zone, len, *olen);
 	return r;
 }
 

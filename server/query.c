@@ -455,6 +455,20 @@ answer_below(struct query_ctx *q, const struct zt_zone *z, const struct dns_msg 
 	}
 }
 
+/* authority-ns = yes (rbldnsd -A): the apex's NS records in the authority of a positive answer. */
+static void
+put_authority_ns(struct reply *r, const struct zt_zone *z, uint32_t serial)
+{
+	size_t i;
+
+	for (i = 0; i < z->nrrs; i++) {
+		if (z->rrs[i].type == DNS_T_NS) {
+			put_rr(r, r->apex, &z->rrs[i], z->rrs[i].ttl, serial);
+			r->ns++;
+		}
+	}
+}
+
 /*
  * A class IN QUERY with one question: find the zone, ask the ACL about
  * CLIENT (when known) and answer.  *ZI gets the zone's index or -1.
@@ -506,14 +520,14 @@ answer_zone(struct query_ctx *q, const struct dns_msg *m, enum query_transport t
 
 	if (off == 0) {
 		answer_apex(z, qtype, serial, r);
-		return QUERY_ANSWER;
-	}
-	if (rule != NULL && rule->action == CONF_QACL_ANSWER) {
+	} else if (rule != NULL && rule->action == CONF_QACL_ANSWER) {
 		q->info.action = QUERY_ACT_ACL_ANSWER;
 		answer_fixed(z, qtype, rule, serial, r);
-		return QUERY_ANSWER;
+	} else {
+		answer_below(q, z, m, above, qtype, serial, r);
 	}
-	answer_below(q, z, m, above, qtype, serial, r);
+	if (__builtin_expect(z->authority_ns, 0) && r->an > 0 && r->rcode == DNS_NOERROR)
+		put_authority_ns(r, z, serial);
 	return QUERY_ANSWER;
 }
 

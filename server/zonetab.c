@@ -211,6 +211,7 @@ zone_kind_build(struct zt_zone *z, const struct conf_zone *cz, char *err, size_t
 	size_t i;
 
 	z->kind = (uint8_t)cz->kind;
+	z->authority_ns = cz->authority_ns;
 	z->answer = (uint8_t)cz->answer;
 	/*
 	 * Under a names zone the label below the apex is a name's last label

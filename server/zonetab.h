@@ -63,6 +63,7 @@ struct zt_zone {
 	uint8_t answer;			/* an aggregate: ZONE_ANSWER_EACH or _BITMASK */
 	uint8_t nmembers;		/* an aggregate: its members, indices into zones */
 	uint16_t members[ZT_MAX_MEMBERS];
+	bool authority_ns;		/* the apex NS in positive answers (rbldnsd -A) */
 };
 
 struct zonetab {

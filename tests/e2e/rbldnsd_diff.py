@@ -8,7 +8,7 @@ the addresses just outside them, and COUNT random addresses near the
 entries (a fixed SEED, so a failure repeats).  Each name is asked for A and
 TXT over UDP on 127.0.0.1; the rcode, the A addresses and the TXT strings
 (TTL aside) must be the same.  With AUTH=1 in the environment the authority
-sections must be too: their NS names, and the SOA's fields and TTL but its
+sections must be too: their NS names and TTLs, and the SOA's fields and TTL but its
 serial (rbldbd's moves with each commit of a changed file); for a zone
 whose file has no $SOA, rbldbd's SOA in negative answers is left out (rbldnsd
 has none to give; rbldbd's zone always has one, RFC 2308: README).  Prints "compared N names" and one line per
@@ -82,7 +82,7 @@ def authority(msg, i, ns):
         t, _c, ttl, rdlen = struct.unpack('>HHIH', msg[i:i + 10])
         rd = i + 10
         if t == 2:
-            out.append('%s NS %s' % (owner, read_name(msg, rd)))
+            out.append('%s %d NS %s' % (owner, ttl, read_name(msg, rd)))
         elif t == 6:
             j = skip_name(msg, skip_name(msg, rd))
             refresh, retry, expire, minimum = struct.unpack('>IIII', msg[j + 4:j + 20])

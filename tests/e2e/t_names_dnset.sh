@@ -5,6 +5,7 @@
 # alike too; so does the drop-in (rbldbd with rbldnsd's command line) serving
 # the dnset file itself, which refuses a zone mixing dnset with IP datasets.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dropin_lib.sh"
 
 need_tool dig dnsutils
 need_tool rbldnsd rbldnsd
@@ -131,16 +132,33 @@ for attempt in 1 2 3 4 5; do
 done
 if [ -n "$DROPIN_PID" ]; then ok "the drop-in serves a dnset zone"; else
 	not_ok "the drop-in serves a dnset zone" "$(cat "$DROPIN_LOG")"; finish; fi
-if start_rbldnsd dnset; then
-	for n in $NAMES; do
-		expect_eq "$n: the drop-in answers as rbldnsd on the dnset file" \
-		    "$(answer "$RPORT" "$n")" "$(answer "$DPORT" "$n")"
-	done
-	stop_rbldnsd
-fi
-kill -TERM "$DROPIN_PID"
-wait "$DROPIN_PID"
-DROPIN_PID=""
+# dropin_as_rbldnsd FILES NAME...: rbldnsd on FILES and the drop-in answer NAMEs alike; both stop.
+dropin_as_rbldnsd() {
+	local files=$1 n
+	shift
+	if start_rbldnsd "$files"; then
+		for n in "$@"; do
+			expect_eq "$n: the drop-in answers as rbldnsd on $files" \
+			    "$(answer "$RPORT" "$n")" "$(answer "$DPORT" "$n")"
+		done
+		stop_rbldnsd
+	fi
+	kill -TERM "$DROPIN_PID"
+	wait "$DROPIN_PID"
+	DROPIN_PID=""
+}
+dropin_as_rbldnsd dnset $NAMES
+
+# One dnset of two files, the exclusions first: they still except the
+# names of the second file's wildcards, as in rbldnsd.
+printf '!*.a.under.example\n!.b.under.example\n!x.deep.example\n' >"$T/rbldnsd/excl"
+chmod 644 "$T/rbldnsd/excl"
+dropin_start "$DROPIN_LOG" -w "$T/rbldnsd" "$DBL:dnset:excl,dnset"
+DROPIN_PID=$SERVER_PID DPORT=$PORT SERVER_PID=""
+if [ -n "$DROPIN_PID" ]; then ok "the drop-in serves one dnset of two files"; else
+	not_ok "the drop-in serves one dnset of two files" "$(cat "$DROPIN_LOG")"; finish; fi
+dropin_as_rbldnsd excl,dnset $NAMES z.a.under.example y.z.a.under.example b.under.example \
+    c.b.under.example c.under.example x.deep.example y.x.deep.example
 printf '192.0.2.1\n' >"$T/rbldnsd/ip"
 # (timeout: a drop-in that wrongly starts would serve on; refused, it exits at once.)
 timeout 60 "$RBLDBD" -n -b "127.0.0.1/$DPORT" -w "$T/rbldnsd" "$DBL:dnset:dnset" \

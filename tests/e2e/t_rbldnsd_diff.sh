@@ -6,6 +6,7 @@
 # (tests/e2e/rbldnsd_diff.py).  rbldbd's side is `rbldb import --dataset
 # TYPE --keep-going` into a zone per file.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dropin_lib.sh"
 
 need_binaries "$RBLDBD" "$RBLDB"
 need_tool dig dnsutils
@@ -105,18 +106,10 @@ done
 # The acl dataset: a zone whose answers depend on the client (queried below).
 args+=("a.diff.test:ip4set:ip4set" "a.diff.test:acl:acl")
 if [ "$(id -u)" -eq 0 ]; then rbl_dir=(-r "$T/data" -w /); else rbl_dir=(-w "$T/data"); fi
-for attempt in 1 2 3 4 5; do
-	RBLDNSD_PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-	# -a: no NS in the authority of positive answers (rbldbd's way; the authority is compared).
-	rbldnsd -n -q -a -b "127.0.0.1/$RBLDNSD_PORT" "${rbl_dir[@]}" "${args[@]}" \
-	    >"$T/rbldnsd.log" 2>&1 &
-	RBLDNSD_PID=$!
-	poll_until 10 sh -c "dig @127.0.0.1 -p $RBLDNSD_PORT +tries=1 +time=1 +short \
-	    s4.diff.test SOA | grep -q . || ! kill -0 $RBLDNSD_PID 2>/dev/null"
-	kill -0 "$RBLDNSD_PID" 2>/dev/null && break
-	wait "$RBLDNSD_PID" 2>/dev/null
-	RBLDNSD_PID=""
-done
+# start_rbldnsd OPTION...: rbldnsd on the files, on RBLDNSD_PORT.
+start_rbldnsd() { rbldnsd_start "$T/rbldnsd.log" "$@" "${rbl_dir[@]}" "${args[@]}"; }
+# -a: no NS in the authority of positive answers (the authority is compared).
+start_rbldnsd -a
 if [ -n "$RBLDNSD_PID" ]; then ok "rbldnsd serves the same files"; else
 	not_ok "rbldnsd serves the same files" "$(cat "$T/rbldnsd.log")"; finish; fi
 
@@ -139,19 +132,9 @@ stop_server
 # ---- the drop-in: rbldbd started with rbldnsd's own command line ----
 
 DROPIN_LOG=$T/dropin.log
-dropin_up() { grep -q '^rbldbd ready: ' "$DROPIN_LOG" || ! kill -0 "$SERVER_PID" 2>/dev/null; }
-for attempt in 1 2 3 4 5; do
-	PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-	"$RBLDBD" -n -q -a -b "127.0.0.1/$PORT" -w "$T/data" -c 1 -t 25m -l "+$T/dropin-query.log" \
-	    "${args[@]}" >"$DROPIN_LOG" 2>&1 &
-	SERVER_PID=$!
-	poll_until 60 dropin_up
-	grep -q '^rbldbd ready: ' "$DROPIN_LOG" && break
-	kill -TERM "$SERVER_PID" 2>/dev/null
-	wait "$SERVER_PID" 2>/dev/null
-	SERVER_PID=""
-	grep -q 'Address already in use' "$DROPIN_LOG" || break
-done
+# start_dropin OPTION...: rbldbd with rbldnsd's command line on PORT.
+start_dropin() { dropin_start "$DROPIN_LOG" -q "$@" -w "$T/data" "${args[@]}"; }
+start_dropin -a -c 1 -t 25m -l "+$T/dropin-query.log"
 if [ -n "$SERVER_PID" ]; then ok "rbldbd starts with rbldnsd's command line"; else
 	not_ok "rbldbd starts with rbldnsd's command line" "$(cat "$DROPIN_LOG")"; finish; fi
 expect_match "a bad line is a FILE:LINE warning, as in rbldnsd" \
@@ -205,4 +188,33 @@ private=$(sed -n 's|^created store \(.*\)/[0-9]*/db .*|\1|p' "$DROPIN_LOG" | hea
 expect_match "the drop-in said where its private store was" "rbldbd-rbldnsd\." "$private"
 [ -n "$private" ] && [ ! -e "$private" ] && ok "its private store is removed" ||
     not_ok "its private store is removed" "$(ls -la "$private" 2>&1)"
+
+# ---- -A (rbldnsd's default): the $NS records in the authority of positive answers ----
+kill -TERM "$RBLDNSD_PID"
+wait "$RBLDNSD_PID" 2>/dev/null
+RBLDNSD_PID=""
+start_rbldnsd -A || { not_ok "rbldnsd -A serves the files" "$(cat "$T/rbldnsd.log")"; finish; }
+if start_dropin -A; then ok "the drop-in starts with -A"; else
+	not_ok "the drop-in starts with -A" "$(cat "$DROPIN_LOG")"; finish; fi
+expect_match "rbldnsd -A puts the zone's NS in the authority of a listed name" \
+    "IN[[:space:]]NS[[:space:]]ns1\.example\.org\." \
+    "$(dig @127.0.0.1 -p "$RBLDNSD_PORT" +noall +authority 106.2.0.192.s4.diff.test A)"
+if AUTH=1 python3 "$E2E_DIR/rbldnsd_diff.py" "$RBLDNSD_PORT" "$PORT" 24 200 "${specs[@]}" \
+    >"$T/diff3.out" 2>&1; then
+	ok "the drop-in answers as rbldnsd -A, authority sections too: $(head -n 1 "$T/diff3.out")"
+else
+	not_ok "the drop-in answers as rbldnsd -A, authority sections too" \
+	    "$(head -n 40 "$T/diff3.out")"
+fi
+# (NODATA too: MX at the apex and below it; the NS records compared, with their TTL.)
+for q in "s4.diff.test SOA" "s4.diff.test NS" "t4.diff.test SOA" "s4.diff.test MX" \
+    "106.2.0.192.s4.diff.test MX"; do
+	set -- $q
+	expect_eq "-A: the NS in the authority of $1 $2 as rbldnsd's" \
+	    "$(dig @127.0.0.1 -p "$RBLDNSD_PORT" +noall +authority "$1" "$2" | grep -w NS | sort)" \
+	    "$(dig @127.0.0.1 -p "$PORT" +noall +authority "$1" "$2" | grep -w NS | sort)"
+done
+kill -TERM "$SERVER_PID"
+wait "$SERVER_PID"
+SERVER_PID=""
 finish

@@ -5,6 +5,7 @@
 # (rbldbd with rbldnsd's command line) serves the change within its -c
 # interval, an IXFR from the serial before holding the difference only.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dropin_lib.sh"
 
 need_binaries "$RBLDBD" "$RBLDB"
 need_tool dig dnsutils
@@ -120,6 +121,28 @@ expect_no_match "and not an unchanged one" "^spam\.example\.$DZ\." "$ixfr"
 
 kill -TERM "$SERVER_PID"
 check "the drop-in stops on SIGTERM" poll_until 20 sh -c "! kill -0 $SERVER_PID 2>/dev/null"
+wait "$SERVER_PID"
+SERVER_PID=""
+
+# ---- exclusions across the files of one dnset ("zone:dnset:ex,wild") ----
+# rbldnsd applies "!*.name" to the names of every file of the dataset,
+# whatever the order of the files and whichever file changes; the answers
+# below are Debian rbldnsd's for the same files.
+printf '!*.q.x.example\n!*.r.y.example\n' >"$T/data/ex"
+printf ':127.0.1.2:listed\n*.x.example\n' >"$T/data/wild"
+dropin_start "$DROPIN_LOG" -w "$T/data" -c 1 "$DZ:dnset:ex,wild"
+if [ -n "$SERVER_PID" ]; then ok "the drop-in starts on two dnset files"; else
+	not_ok "the drop-in starts on two dnset files" "$(cat "$DROPIN_LOG")"; finish; fi
+expect_eq "an exclusion of the first file excepts names of the second's wildcard" \
+    NXDOMAIN "$(status b.q.x.example)"
+check "the wildcard lists the rest" listed c.x.example 127.0.1.2
+printf ':127.0.1.2:listed\n*.x.example\n*.y.example\n' >"$T/data/.wild.tmp"
+mv "$T/data/.wild.tmp" "$T/data/wild"
+check "a wildcard added to the second file is served" poll_until 30 listed c.y.example 127.0.1.2
+check "the first file's exclusion under it holds after the reload" poll_until 5 \
+    eval '[ "$(status b.r.y.example)" = NXDOMAIN ]'
+expect_eq "and the older one still" NXDOMAIN "$(status b.q.x.example)"
+kill -TERM "$SERVER_PID"
 wait "$SERVER_PID"
 SERVER_PID=""
 finish
