@@ -63,3 +63,24 @@ bench_rbldnsd() {
 	bench_launch "$1" rbldnsd "$2" taskset -c "$3" "$RBLDNSD" -n -a -u nobody -c 0 \
 	    -b "127.0.0.1/$2" "$ZONE:$4:$5"
 }
+
+# bench_conf PORT THREADS [LINE...]: the benchmarks' rbldbd configuration on
+# stdout: 127.0.0.1:PORT, the store in ./db, $ZONE as gen.py's data wants it
+# (its apex file $ZONE.zone beside the configuration).  Each LINE goes into
+# [server]; the zone's section comes last, so lines appended go into it.
+bench_conf() {
+	printf '[server]\nlisten = 127.0.0.1:%s\ndb = db\nthreads = %s\n' "$1" "$2"
+	shift 2
+	for l in "$@"; do printf '%s\n' "$l"; done
+	cat <<EOF
+
+[zone $ZONE]
+apex = $ZONE.zone
+family = ipv4
+code = 127.0.0.2
+text = Listed as an open relay, see https://$ZONE/lookup?ip=\$
+ttl = 2100
+lifetime = 30d
+max-range = 16
+EOF
+}

@@ -136,27 +136,10 @@ set -- $PORTS
 PORT=$1 RPORT=$2 NPORT=$3 PORT2=$4
 cp zones/relays.example.org.zone "$TMP/$ZONE.zone" 2>/dev/null ||
     die "no apex file for $ZONE"
-conf() {	# THREADS -> configuration on $PORT with the store in $TMP/db
-	cat <<EOF
-[server]
-listen = 127.0.0.1:$PORT
-db = db
-threads = $1
-
-[zone $ZONE]
-apex = $ZONE.zone
-family = ipv4
-code = 127.0.0.2
-text = Listed as an open relay, see https://$ZONE/lookup?ip=\$
-ttl = 2100
-lifetime = 30d
-max-range = 16
-EOF
-}
-conf 1 > "$TMP/bench.conf"
+bench_conf "$PORT" 1 > "$TMP/bench.conf"
 # The same without coalescing of wake-ups (udp-batch-wait = 0), to show what it does.
-conf 1 | sed 's/^threads = 1$/&\nudp-batch-wait = 0/' > "$TMP/nowait.conf"
-conf "$SCALE_THREADS" > "$TMP/scale.conf"
+bench_conf "$PORT" 1 "udp-batch-wait = 0" > "$TMP/nowait.conf"
+bench_conf "$PORT" "$SCALE_THREADS" > "$TMP/scale.conf"
 RES=$OUT/results.tsv
 : > "$RES"
 rec() { printf '%s\t%s\t%s\t%s\n' "$RUN" "$1" "$2" "$3" >> "$RES"; }

@@ -71,23 +71,10 @@ bench_ports 2
 set -- $PORTS
 PORT=$1 RPORT=$2
 cp zones/relays.example.org.zone "$W/$ZONE.zone"
-cat > "$W/scale.conf" <<EOF
-[server]
-listen = 127.0.0.1:$PORT
-db = db
-threads = 1
-mapsize = $MAPSIZE
-
-[zone $ZONE]
-apex = $ZONE.zone
-family = ipv4
-code = 127.0.0.2
-text = Listed as an open relay, see https://$ZONE/lookup?ip=\$
-ttl = 2100
-lifetime = 30d
-max-range = 16
-allow-transfer = 127.0.0.1
-EOF
+{
+	bench_conf "$PORT" 1 "mapsize = $MAPSIZE"
+	echo "allow-transfer = 127.0.0.1"
+} > "$W/scale.conf"
 RES=$OUT/results.tsv
 : > "$RES"
 rec() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$RES"; }	# FIGURE SERVER VALUE

@@ -100,25 +100,8 @@ bench_ports 2
 set -- $PORTS
 PORT1=$1 PORT2=$2
 cp zones/relays.example.org.zone "$TMP/$ZONE.zone"
-conf() {	# THREADS PORT
-	cat <<EOF
-[server]
-listen = 127.0.0.1:$2
-db = db
-threads = $1
-
-[zone $ZONE]
-apex = $ZONE.zone
-family = ipv4
-code = 127.0.0.2
-text = Listed as an open relay, see https://$ZONE/lookup?ip=\$
-ttl = 2100
-lifetime = 30d
-max-range = 16
-EOF
-}
-conf 1 "$PORT1" > "$TMP/w1.conf"
-conf 2 "$PORT2" > "$TMP/w2.conf"
+bench_conf "$PORT1" 1 > "$TMP/w1.conf"
+bench_conf "$PORT2" 2 > "$TMP/w2.conf"
 say "ingest of $ENTRIES listings"
 "$RBLDB" -c "$TMP/w1.conf" init > /dev/null 2>&1 || die "init failed"
 "$RBLDB" -c "$TMP/w1.conf" ingest --force "$DATA/data.jsonl" > /dev/null 2> "$TMP/ingest.log" ||
