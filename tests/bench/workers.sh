@@ -14,7 +14,7 @@
 #   SHARE [0.5]              share of a core each worker may use
 #   QFILE [hit-a]            query file (hit-a, hit10-a, hit-txt)
 #   ENTRIES [1000000] QUERIES [1000000]   data, shared with run.sh's
-#   CLIENTS [16] CLIENT_THREADS [2] OUTSTANDING [100]   dnsperf -c, -T, -q
+#   CLIENTS [64] CLIENT_THREADS [2] OUTSTANDING [100]   dnsperf -c, -T, -q
 #                            (several clients per worker: SO_REUSEPORT spreads
 #                            queries over the workers' sockets by client port)
 #   TARGET [1.8]             2-worker rate over 1-worker rate to meet
@@ -35,7 +35,7 @@ SHARE=${SHARE:-0.5}
 QFILE=${QFILE:-hit-a}
 ENTRIES=${ENTRIES:-1000000}
 QUERIES=${QUERIES:-1000000}
-CLIENTS=${CLIENTS:-16}
+CLIENTS=${CLIENTS:-64}
 CLIENT_THREADS=${CLIENT_THREADS:-2}
 OUTSTANDING=${OUTSTANDING:-100}
 TARGET=${TARGET:-1.8}
@@ -112,6 +112,17 @@ ticks() { awk '{print $14 + $15}' "$1"; }	# /proc/.../stat -> utime + stime
 child_ticks() { awk '{print $16 + $17}' "/proc/$$/stat"; }
 DNSPERF="dnsperf -c $CLIENTS -T $CLIENT_THREADS -q $OUTSTANDING"
 
+# settle PID: wait until PID is idle (at most a tick in a second): after the
+# start its store thread reads the listings in, and would pass for a worker.
+settle() {
+	for i in $(seq 180); do
+		a=$(ticks "/proc/$1/stat")
+		sleep 1
+		[ $(($(ticks "/proc/$1/stat") - a)) -le 1 ] && return 0
+	done
+	die "rbldbd $1 still busy 180 s after its start"
+}
+
 # busiest PID N SECONDS: the N threads of PID that used most CPU while dnsperf
 # ran SECONDS against it (the workers: the other threads are idle under queries).
 busiest() {
@@ -128,6 +139,7 @@ for n in 1 2; do
 	eval port=\$PORT$n
 	bench_launch "$TMP" "rbldbd-$n" "$port" "$RBLDBD" -c "$TMP/w$n.conf"
 	eval PID$n=$SPID
+	settle "$SPID"
 	WORKERS=$(busiest "$SPID" "$n" 2 "$port" | tr '\n' ' ')
 	[ "$(echo $WORKERS | wc -w)" = "$n" ] || die "rbldbd-$n: did not find $n busy threads"
 	eval TIDS$n=\"$WORKERS\"
