@@ -11,7 +11,9 @@
 # Environment (defaults in brackets):
 #   RUNS [5]  DURATION [8]   runs (the two servers alternate which goes first)
 #                            and seconds per dnsperf run; figures are medians
-#   SHARE [0.5]              share of a core each worker may use
+#   SHARE [0.5]              share of a core each worker may use; on a loaded
+#                            machine set it below what a thread gets anyway
+#                            (the summary says whether the workers used it all)
 #   QFILE [hit-a]            query file (hit-a, hit10-a, hit-txt)
 #   ENTRIES [1000000] QUERIES [1000000]   data, shared with run.sh's
 #   CLIENTS [64] CLIENT_THREADS [2] OUTSTANDING [100]   dnsperf -c, -T, -q
@@ -73,7 +75,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# cg_new NAME CORES: a cgroup allowed CORES of a core per 10 ms; path in CG.
+# cg_new NAME CORES: a cgroup allowed CORES of a core per 100 ms (a long
+# period, so that small shares stay above the kernel's 1 ms least quota); path in CG.
 CGV=
 if [ -w /sys/fs/cgroup/cpu/cgroup.procs ]; then
 	CGV=1 CG_TOP=/sys/fs/cgroup/cpu
@@ -86,12 +89,12 @@ cg_new() {
 	CG=$CG_TOP/rbldb-workers.$$.$1
 	mkdir "$CG" || die "cannot make cgroup $CG"
 	CGS="$CGS $CG"
-	q=$(awk -v h="$2" 'BEGIN {print int(h * 10000)}')
+	q=$(awk -v h="$2" 'BEGIN {print int(h * 100000)}')
 	if [ "$CGV" = 1 ]; then
-		echo 10000 > "$CG/cpu.cfs_period_us"
+		echo 100000 > "$CG/cpu.cfs_period_us"
 		echo "$q" > "$CG/cpu.cfs_quota_us"
 	else
-		echo "$q 10000" > "$CG/cpu.max"
+		echo "$q 100000" > "$CG/cpu.max"
 	fi
 }
 
