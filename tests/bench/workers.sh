@@ -19,6 +19,9 @@
 #   CLIENTS [64] CLIENT_THREADS [2] OUTSTANDING [100]   dnsperf -c, -T, -q
 #                            (several clients per worker: SO_REUSEPORT spreads
 #                            queries over the workers' sockets by client port)
+#   WORKER_CPUS []           cores to pin the workers to, the i-th worker of
+#                            each server to the i-th core (e.g. "1 0"); unpinned
+#                            when empty
 #   TARGET [1.8]             2-worker rate over 1-worker rate to meet
 #   CORES [16]               the machine size the expected rate is stated for
 #   BUILD [build]  OUT [$BUILD/workers]   results
@@ -42,6 +45,7 @@ CLIENT_THREADS=${CLIENT_THREADS:-2}
 OUTSTANDING=${OUTSTANDING:-100}
 TARGET=${TARGET:-1.8}
 CORES=${CORES:-16}
+WORKER_CPUS=${WORKER_CPUS:-}
 BUILD=${BUILD:-build}
 OUT=${OUT:-$BUILD/workers}
 BENCH=tests/bench
@@ -146,6 +150,12 @@ for n in 1 2; do
 	WORKERS=$(busiest "$SPID" "$n" 2 "$port" | tr '\n' ' ')
 	[ "$(echo $WORKERS | wc -w)" = "$n" ] || die "rbldbd-$n: did not find $n busy threads"
 	eval TIDS$n=\"$WORKERS\"
+	i=0
+	for tid in $WORKERS; do
+		i=$((i + 1))
+		cpu=$(echo $WORKER_CPUS | awk -v i="$i" '{print $i}')
+		[ -z "$cpu" ] || taskset -p -c "$cpu" "$tid" > /dev/null || die "cannot pin $tid to $cpu"
+	done
 	if [ "$CGV" = 1 ]; then
 		i=0
 		for tid in $WORKERS; do
@@ -204,7 +214,7 @@ done
 
 {
 	echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); nproc $(nproc); load average at end $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "limit: $HOW; query file q-$QFILE ($ENTRIES listings); dnsperf -c $CLIENTS -T $CLIENT_THREADS -q $OUTSTANDING -l $DURATION"
+	echo "limit: $HOW; workers pinned to: ${WORKER_CPUS:-none}; query file q-$QFILE ($ENTRIES listings); dnsperf -c $CLIENTS -T $CLIENT_THREADS -q $OUTSTANDING -l $DURATION"
 	python3 - "$RES" "$SHARE" "$TARGET" "$CORES" "$RUNS" <<'EOF'
 import statistics
 import sys
