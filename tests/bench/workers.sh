@@ -22,6 +22,7 @@
 #   WORKER_CPUS []           cores to pin the workers to, the i-th worker of
 #                            each server to the i-th core (e.g. "1 0"); unpinned
 #                            when empty
+#   CLI_CPUS []              cores for dnsperf (taskset -c list); unpinned when empty
 #   TARGET [1.8]             2-worker rate over 1-worker rate to meet
 #   CORES [16]               the machine size the expected rate is stated for
 #   BUILD [build]  OUT [$BUILD/workers]   results
@@ -117,7 +118,7 @@ say "ingest of $ENTRIES listings"
 TCK=$(getconf CLK_TCK)
 ticks() { awk '{print $14 + $15}' "$1"; }	# /proc/.../stat -> utime + stime
 child_ticks() { awk '{print $16 + $17}' "/proc/$$/stat"; }
-DNSPERF="dnsperf -c $CLIENTS -T $CLIENT_THREADS -q $OUTSTANDING"
+DNSPERF="${CLI_CPUS:+taskset -c $CLI_CPUS }dnsperf -c $CLIENTS -T $CLIENT_THREADS -q $OUTSTANDING"
 
 # settle PID: wait until PID is idle (at most a tick in a second): after the
 # start its store thread reads the listings in, and would pass for a worker.
@@ -214,7 +215,7 @@ done
 
 {
 	echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); nproc $(nproc); load average at end $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "limit: $HOW; workers pinned to: ${WORKER_CPUS:-none}; query file q-$QFILE ($ENTRIES listings); dnsperf -c $CLIENTS -T $CLIENT_THREADS -q $OUTSTANDING -l $DURATION"
+	echo "limit: $HOW; workers pinned to: ${WORKER_CPUS:-none}; dnsperf on: ${CLI_CPUS:-any core}; query file q-$QFILE ($ENTRIES listings); dnsperf -c $CLIENTS -T $CLIENT_THREADS -q $OUTSTANDING -l $DURATION"
 	python3 - "$RES" "$SHARE" "$TARGET" "$CORES" "$RUNS" <<'EOF'
 import statistics
 import sys
