@@ -49,6 +49,7 @@ LIB_OBJ = $(SERVER_OBJ) $(LOADER_OBJ) $(WEB_OBJ) $(VERIFY_OBJ) $(COMMON_OBJ)
 
 .PHONY: all run test unit e2e deps deps-test asan mutants bench bench-names bench-scale install \
 	uninstall clean
+.PHONY: bench-workers
 all: $(BUILD)/rbldbd $(BUILD)/rbldb $(BUILD)/rbldb-web $(BUILD)/rbldb-verify
 
 $(BUILD)/%.o: %.c
@@ -108,6 +109,9 @@ bench-names: all $(BUILD)/bench/qcount
 # The scale run of issue 23 (SIZE=1M, 10M, 100M; never in `make test`).
 bench-scale: all
 	@BUILD=$(BUILD) SIZE=$(or $(SIZE),1M) sh tests/bench/scale.sh
+# Scaling with cores of issue 23: 1 against 2 workers, each held to half a core.
+bench-workers: all
+	@BUILD=$(BUILD) sh tests/bench/workers.sh
 $(BUILD)/bench/qcount: $(BUILD)/tests/bench/qcount.o $(SERVER_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)

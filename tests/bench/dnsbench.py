@@ -16,6 +16,8 @@
   dnsbench.py callgrind FILE...          per callgrind dump: class, instructions,
                                          calls to the allocator
   dnsbench.py summary TSV JSON           medians, ratios and targets of the runs
+  dnsbench.py rbldnsd-data JSONL         gen.py's reports as rbldnsd data lines
+                                         (address :code:reason), on stdout
 """
 import json
 import os
@@ -276,6 +278,15 @@ def cmd_summary(tsv, jsonpath):
             '%*s' % (w, x) for (_, w), x in zip(cols, cells)) + ' |')
 
 
+def cmd_rbldnsd_data(path):
+    # One line per report; the caller puts an export's $SOA/$NS header first.
+    out = sys.stdout
+    with open(path) as f:
+        for line in f:
+            r = json.loads(line)
+            out.write('%s :%s:%s\n' % (r['addr'], r.get('code', '127.0.0.2'), r['reason']))
+
+
 def main():
     a = sys.argv[1:]
     if not a:
@@ -290,6 +301,8 @@ def main():
         cmd_dnsperf(a[1])
     elif a[0] == 'callgrind' and len(a) >= 2:
         cmd_callgrind(a[1:])
+    elif a[0] == 'rbldnsd-data' and len(a) == 2:
+        cmd_rbldnsd_data(a[1])
     elif a[0] == 'summary' and len(a) == 3:
         cmd_summary(a[1], a[2])
     else:

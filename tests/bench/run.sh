@@ -54,6 +54,7 @@ QFILES="hit-a hit10-a hit-txt"
 
 say() { printf '%s\n' "bench: $*" >&2; }
 die() { say "$*"; exit 1; }
+. "$BENCH/lib.sh"
 
 # ---- Tools ----
 missing=
@@ -69,7 +70,6 @@ if [ -n "$missing" ]; then
 		die "missing$missing: run  sudo apt-get install -y$pkgs"
 	fi
 fi
-RBLDNSD=$(command -v rbldnsd || echo /usr/sbin/rbldnsd)
 [ "$(nproc)" -ge 2 ] || say "only one core: server and dnsperf share it, figures mean little"
 
 # ---- Build ----
@@ -103,14 +103,7 @@ RBLDBD=$ROOT/$BUILD/rbldbd
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 DATA=$OUT/data
-stamp="$ENTRIES $QUERIES $(md5sum < $BENCH/gen.py | cut -c1-32)"
-if [ "$(cat "$DATA/stamp" 2>/dev/null)" != "$stamp" ]; then
-	say "generating $ENTRIES listings and 3 x $QUERIES queries in $DATA"
-	rm -rf "$DATA"
-	python3 $BENCH/gen.py --entries "$ENTRIES" --queries "$QUERIES" "$DATA"
-	echo "$stamp" > "$DATA/stamp"
-fi
-. "$DATA/meta.txt"
+bench_data "$DATA" "$ENTRIES" "$QUERIES"
 
 # ---- Work directory, and nothing left running ----
 TMP=$(mktemp -d /tmp/rbldb-bench.XXXXXX)
@@ -139,38 +132,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-PORT=$($PY port)
-RPORT=$($PY port)
-while [ "$RPORT" = "$PORT" ]; do RPORT=$($PY port); done
-NPORT=$($PY port)
-while [ "$NPORT" = "$PORT" ] || [ "$NPORT" = "$RPORT" ]; do NPORT=$($PY port); done
-PORT2=$($PY port)
-while [ "$PORT2" = "$PORT" ] || [ "$PORT2" = "$RPORT" ] || [ "$PORT2" = "$NPORT" ]; do
-	PORT2=$($PY port)
-done
+bench_ports 4
+set -- $PORTS
+PORT=$1 RPORT=$2 NPORT=$3 PORT2=$4
 cp zones/relays.example.org.zone "$TMP/$ZONE.zone" 2>/dev/null ||
     die "no apex file for $ZONE"
-conf() {	# THREADS -> configuration on $PORT with the store in $TMP/db
-	cat <<EOF
-[server]
-listen = 127.0.0.1:$PORT
-db = db
-threads = $1
-
-[zone $ZONE]
-apex = $ZONE.zone
-family = ipv4
-code = 127.0.0.2
-text = Listed as an open relay, see https://$ZONE/lookup?ip=\$
-ttl = 2100
-lifetime = 30d
-max-range = 16
-EOF
-}
-conf 1 > "$TMP/bench.conf"
+bench_conf "$PORT" 1 > "$TMP/bench.conf"
 # The same without coalescing of wake-ups (udp-batch-wait = 0), to show what it does.
-conf 1 | sed 's/^threads = 1$/&\nudp-batch-wait = 0/' > "$TMP/nowait.conf"
-conf "$SCALE_THREADS" > "$TMP/scale.conf"
+bench_conf "$PORT" 1 "udp-batch-wait = 0" > "$TMP/nowait.conf"
+bench_conf "$PORT" "$SCALE_THREADS" > "$TMP/scale.conf"
 RES=$OUT/results.tsv
 : > "$RES"
 rec() { printf '%s\t%s\t%s\t%s\n' "$RUN" "$1" "$2" "$3" >> "$RES"; }
@@ -181,38 +151,14 @@ child_ticks() { awk '{print $16 + $17}' "/proc/$$/stat"; }
 TCK=$(getconf CLK_TCK)
 mib() { awk -v k="$2:" '$1 == k {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 
-# launch NAME CMD...: start a server on core(s) as given in CMD, measure the
-# time from its exec to its first answer to $PROBE into $FIRST; sets SPID.
-launch() {
-	name=$1 port=$2
-	shift 2
-	rm -f "$TMP/ready" "$TMP/spid" "$TMP/t0"
-	$PY first "$port" "$PROBE" "$TMP/ready" "$TMP/spid" > "$TMP/t1" & poller=$!
-	while [ ! -e "$TMP/ready" ]; do sleep 0.01; done
-	(date +%s.%N > "$TMP/t0"; exec "$@") > "$TMP/$name.log" 2>&1 & SPID=$!
-	PIDS="$PIDS $SPID"
-	echo "$SPID" > "$TMP/spid"
-	wait "$poller" || die "$name did not start: $(tail -3 "$TMP/$name.log")"
-	FIRST=$(cat "$TMP/t0" "$TMP/t1" | tr '\n' ' ' | awk '{printf "%.4f", $2 - $1}')
-}
+launch() { bench_launch "$TMP" "$@"; }	# NAME PORT CMD...: sets SPID, FIRST
 start_rbldb() {	# CONF CPUS
 	launch rbldbd "$PORT" taskset -c "$2" "$RBLDBD" -c "$1"
 }
 start_rbldnsd() {	# CPUS
-	launch rbldnsd "$RPORT" taskset -c "$1" "$RBLDNSD" -n -a -u nobody -c 0 \
-	    -b "127.0.0.1/$RPORT" "$ZONE:$RBLDNSD_TYPE:$TMP/rbldnsd.data"
+	bench_rbldnsd "$TMP" "$RPORT" "$1" "$RBLDNSD_TYPE" "$TMP/rbldnsd.data"
 }
-# stop PID: TERM, wait for it (it is our child), KILL after 5 s.
-stop() {
-	kill "$1" 2>/dev/null || return 0
-	for i in $(seq 100); do
-		kill -0 "$1" 2>/dev/null || break
-		[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ] && break
-		sleep 0.05
-	done
-	kill -9 "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
+stop() { bench_stop "$1"; }
 
 # perf SERVER PID PORT QFILE MODE [dnsperf options]: one dnsperf run, recorded as QFILE/MODE/*
 perf() {
@@ -269,7 +215,8 @@ while [ "$RUN" -lt "$RUNS" ]; do
 	echo "run $RUN: load average at start $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 	rm -rf "$TMP/db"
 
-	# Bulk load: one ingest of every listing, history included.
+	# Bulk load: one ingest of every listing, history included, into a new store.
+	"$RBLDB" -c "$TMP/bench.conf" init > /dev/null 2>&1 || die "init of the store failed"
 	t0=$(now)
 	"$RBLDB" -c "$TMP/bench.conf" ingest --force "$DATA/data.jsonl" 2> "$TMP/ingest.log" ||
 	    die "ingest failed: $(tail -3 "$TMP/ingest.log")"
