@@ -25,7 +25,7 @@ for i in range(60):
                  % (addr, i % 4, i, iso(now - 1800 + 20 * i)))
     if i == 17:
         lines.append('{"op":"report","addr":"172.19.0.1", oops\n')
-    if i == 29:
+    if i == 27:
         lines.append('{"op":"delist","addr":"172.19.0.2","reason":"fixed","by":"me","at":"%s"}\n'
                      % iso(now - 1800 + 20 * i + 1))
     if i == 41:
