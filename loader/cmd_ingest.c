@@ -12,6 +12,7 @@
 
 #include "apply.h"
 #include "cmd.h"
+#include "ingest_sort.h"
 #include "jsonl.h"
 #include "names.h"
 #include "privs.h"
@@ -218,56 +219,6 @@ apply_line(struct ingest *in, const struct loader *L, struct store_wr *w, struct
 #define INGEST_CHUNK (1 << 19)		/* lines */
 #define INGEST_CHUNK_TEXT (128 << 20)	/* octets of text */
 
-struct pending {
-	struct jsonl_op op;
-	size_t zi;		/* its zone, L->conf->zones[zi] */
-	uint64_t line;
-};
-
-static const struct addr *
-op_net(const struct jsonl_op *op)
-{
-	return op->kind == JSONL_REPORT ? &op->report.net : &op->delist.net;
-}
-
-/*
- * What a chunk is sorted by, packed for cheap comparisons: zone, family,
- * the 16 address octets, prefix length, then the line's index in the
- * chunk, which keeps the sort stable.  The chunk's lines stay where they
- * are; only these 24 octets each move.
- */
-struct sort_key {
-	uint64_t w[3];
-};
-
-static void
-sort_key(struct sort_key *k, const struct pending *p, uint32_t idx)
-{
-	const struct addr *a = op_net(&p->op);
-	unsigned i;
-
-	k->w[0] = (uint64_t)p->zi << 48 | (uint64_t)a->fam << 40;
-	for (i = 0; i < 5; i++)
-		k->w[0] |= (uint64_t)a->a[i] << (32 - 8 * i);
-	k->w[1] = 0;
-	for (i = 5; i < 13; i++)
-		k->w[1] = k->w[1] << 8 | a->a[i];
-	k->w[2] = (uint64_t)a->a[13] << 56 | (uint64_t)a->a[14] << 48 |
-	    (uint64_t)a->a[15] << 40 | (uint64_t)a->plen << 32 | idx;
-}
-
-static int
-sort_key_cmp(const void *a, const void *b)
-{
-	const struct sort_key *x = a, *y = b;
-	unsigned i;
-
-	for (i = 0; i < 3; i++)
-		if (x->w[i] != y->w[i])
-			return x->w[i] < y->w[i] ? -1 : 1;
-	return 0;
-}
-
 static void
 prefetch_texts(const struct jsonl_op *op)
 {
@@ -288,19 +239,17 @@ apply_chunk(struct ingest *in, const struct loader *L, struct store_wr *w, int64
 	/* A chunk this large makes the batch a bulk load: its new entries go in compact. */
 	if (n > STORE_BULK_REPORTS)
 		store_wr_set_compact(w);
-	for (i = 0; i < n; i++)
-		sort_key(&keys[i], &p[i], (uint32_t)i);
-	qsort(keys, n, sizeof(*keys), sort_key_cmp);
+	sort_chunk(p, keys, n);
 	for (i = 0; i < n; i++) {
 		/*
 		 * Lines are taken in address order, scattered over the chunk:
 		 * fetch a line's record, then its texts, ahead of their turn.
 		 */
 		if (i + 16 < n)
-			__builtin_prefetch(&p[(uint32_t)keys[i + 16].w[2]]);
+			__builtin_prefetch(&p[KEY_INDEX(keys[i + 16])]);
 		if (i + 8 < n)
-			prefetch_texts(&p[(uint32_t)keys[i + 8].w[2]].op);
-		q = &p[(uint32_t)keys[i].w[2]];
+			prefetch_texts(&p[KEY_INDEX(keys[i + 8])].op);
+		q = &p[KEY_INDEX(keys[i])];
 		if (rc == 0 && (rc = apply_line(in, L, w, &q->op, q->zi, q->line, now)) != 0) {
 			if (in->progress_shown)
 				fputs("\r\033[K", stderr);
@@ -311,6 +260,95 @@ apply_chunk(struct ingest *in, const struct loader *L, struct store_wr *w, int64
 	}
 	print_errors(in);
 	return rc == 0 ? 0 : CMD_FAIL;
+}
+
+/* A store error at line Q: the batch stops, and its transaction is lost. */
+static int
+store_failed(struct ingest *in, const struct pending *q, int rc)
+{
+	if (in->progress_shown)
+		fputs("\r\033[K", stderr);
+	return cmd_fail("ingest", CMD_FAIL, "%s:%llu: store: %s; nothing committed", in->name,
+	    (unsigned long long)q->line, rb_strerror(rc));
+}
+
+static int
+spill_failed(struct ingest *in, int rc)
+{
+	if (in->progress_shown)
+		fputs("\r\033[K", stderr);
+	return cmd_fail("ingest", CMD_FAIL, "%s: line %llu: temporary file in %s: %s; nothing "
+	    "committed (free space there, or set TMPDIR)", in->name,
+	    (unsigned long long)in->line, getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp",
+	    rb_strerror(rc));
+}
+
+/* Apply the lines of SP's runs in one key order (struct spill), and forget the runs. */
+static int
+merge_runs(struct ingest *in, const struct loader *L, struct store_wr *w, int64_t now,
+    struct spill *sp)
+{
+	struct spill_merge *m;
+	struct pending *q;
+	int rc;
+
+	if ((rc = spill_merge_begin(sp, &m)) == 0)
+		while ((rc = spill_merge_next(m, &q)) == 1)
+			if ((rc = apply_line(in, L, w, &q->op, q->zi, q->line, now)) != 0) {
+				spill_merge_end(sp, m);
+				return store_failed(in, q, rc);
+			}
+	spill_merge_end(sp, m);
+	if (rc < 0)
+		return spill_failed(in, rc);
+	print_errors(in);
+	return 0;
+}
+
+/* A full chunk of a load of several: written out sorted, as a run to merge. */
+static int
+spill_reports(struct ingest *in, const struct loader *L, struct store_wr *w, int64_t now,
+    struct spill *sp, struct pending *p, struct sort_key *keys, size_t n)
+{
+	int rc;
+
+	if (n > STORE_BULK_REPORTS)
+		store_wr_set_compact(w);
+	/* Beyond the runs one merge takes, the runs so far are applied first. */
+	if (sp->nruns == SPILL_MAX_RUNS && (rc = merge_runs(in, L, w, now, sp)) != 0) {
+		while (n > 0)
+			jsonl_op_fini(&p[--n].op);
+		return rc;
+	}
+	if ((rc = spill_chunk(sp, p, keys, n)) != 0)
+		return spill_failed(in, rc);
+	return 0;
+}
+
+/* The reports read since the last delisting: applied, with the runs before them if any. */
+static int
+flush_reports(struct ingest *in, const struct loader *L, struct store_wr *w, int64_t now,
+    struct spill *sp, struct pending *p, struct sort_key *keys, size_t n)
+{
+	int rc;
+
+	if (sp->nruns == 0)
+		return apply_chunk(in, L, w, now, p, keys, n);
+	if (n > 0 && (rc = spill_reports(in, L, w, now, sp, p, keys, n)) != 0)
+		return rc;
+	return merge_runs(in, L, w, now, sp);
+}
+
+/* Lines per chunk: INGEST_CHUNK, or fewer when RBLDB_INGEST_CHUNK says (tests). */
+static size_t
+chunk_lines(void)
+{
+	const char *e = getenv("RBLDB_INGEST_CHUNK");
+	long v;
+
+	if (e == NULL || (v = strtol(e, NULL, 10)) < 1 || v > INGEST_CHUNK)
+		return INGEST_CHUNK;
+	return (size_t)v;
 }
 
 /*
@@ -355,7 +393,8 @@ ingest_lines(struct ingest *in, const struct loader *L, struct store_wr *w, int6
 	struct reader rd;
 	struct pending *p;
 	struct sort_key *keys;
-	size_t n = 0, used = 0;
+	struct spill sp = { .nruns = 0, .maxlen = INGEST_MAX_LINE };
+	size_t n = 0, used = 0, chunk = chunk_lines();
 	char *text, *buf;
 	bool toolong;
 	ssize_t len;
@@ -389,7 +428,8 @@ ingest_lines(struct ingest *in, const struct loader *L, struct store_wr *w, int6
 		 * after the lines before it.
 		 */
 		if (p[n - 1].op.kind == JSONL_DELIST) {
-			if (n > 1 && (rc = apply_chunk(in, L, w, now, p, keys, n - 1)) != 0) {
+			if ((n > 1 || sp.nruns > 0) &&
+			    (rc = flush_reports(in, L, w, now, &sp, p, keys, n - 1)) != 0) {
 				jsonl_op_fini(&p[n - 1].op);
 				n = 0;
 				break;
@@ -397,16 +437,17 @@ ingest_lines(struct ingest *in, const struct loader *L, struct store_wr *w, int6
 			p[0] = p[n - 1];
 			rc = apply_chunk(in, L, w, now, p, keys, 1);
 			n = used = 0;
-		} else if (n == INGEST_CHUNK || used >= INGEST_CHUNK_TEXT) {
-			rc = apply_chunk(in, L, w, now, p, keys, n);
+		} else if (n == chunk || used >= INGEST_CHUNK_TEXT) {
+			rc = spill_reports(in, L, w, now, &sp, p, keys, n);
 			n = used = 0;
 		}
 	}
 	if (rc == 0)
-		rc = apply_chunk(in, L, w, now, p, keys, n);
+		rc = flush_reports(in, L, w, now, &sp, p, keys, n);
 	else
 		while (n > 0)
 			jsonl_op_fini(&p[--n].op);
+	spill_discard(&sp);
 	free(p);
 	free(keys);
 	free(text);
