@@ -41,6 +41,47 @@ EOT
 	SEC_PID=$!
 }
 
+# knot_conf DIR PORT ZONE JOURNAL: a Knot configuration in DIR/knot.conf
+# that serves ZONE as a TSIG-keyed secondary of rbldbd on $PORT, listening
+# on 127.0.0.1@PORT, NOTIFY taken from the primary, journal-content JOURNAL.
+knot_conf() {
+	cat >"$1/knot.conf" <<EOT
+server:
+    rundir: "$1"
+    listen: 127.0.0.1@$2
+    background-workers: 1
+    udp-workers: 1
+    tcp-workers: 1
+database:
+    storage: "$1"
+log:
+  - target: stderr
+    any: info
+key:
+  - id: $KEY_NAME
+    algorithm: hmac-sha256
+    secret: $KEY_SECRET
+remote:
+  - id: primary
+    address: 127.0.0.1@$PORT
+    key: $KEY_NAME
+acl:
+  - id: notify_from_primary
+    address: 127.0.0.1
+    key: $KEY_NAME
+    action: notify
+zone:
+  - domain: $3
+    storage: "$1"
+    file: "$3.zone"
+    master: primary
+    acl: notify_from_primary
+    zonefile-sync: -1
+    zonefile-load: none
+    journal-content: $4
+EOT
+}
+
 # nsd_server_conf: NSD's server and remote-control sections for start_nsd.
 nsd_server_conf() {
 	cat <<EOT

@@ -27,41 +27,7 @@ fi
 
 # start_knot: Knot as a second secondary of the aggregate, on $KNOT_PORT.
 start_knot() {
-	cat >"$T/knot/knot.conf" <<EOT
-server:
-    rundir: "$T/knot"
-    listen: 127.0.0.1@$KNOT_PORT
-    background-workers: 1
-    udp-workers: 1
-    tcp-workers: 1
-database:
-    storage: "$T/knot"
-log:
-  - target: stderr
-    any: info
-key:
-  - id: $KEY_NAME
-    algorithm: hmac-sha256
-    secret: $KEY_SECRET
-remote:
-  - id: primary
-    address: 127.0.0.1@$PORT
-    key: $KEY_NAME
-acl:
-  - id: notify_from_primary
-    address: 127.0.0.1
-    key: $KEY_NAME
-    action: notify
-zone:
-  - domain: $ZEN
-    storage: "$T/knot"
-    file: "$ZEN.zone"
-    master: primary
-    acl: notify_from_primary
-    zonefile-sync: -1
-    zonefile-load: none
-    journal-content: none
-EOT
+	knot_conf "$T/knot" "$KNOT_PORT" "$ZEN" none
 	knotd -c "$T/knot/knot.conf" >>"$T/knot/knot.log" 2>&1 &
 	KNOT_PID=$!
 }
