@@ -45,8 +45,8 @@ expect_match "errors name file:line" "all.jsonl:19: .*all.jsonl:45: " "$(echo $E
 expect_eq "list --json is the same" "$("$RBLDB" -c "$CONF" -D "$T/db2" list --json)" \
     "$("$RBLDB" -c "$CONF" list --json)"
 for a in 172.19.0.0 172.19.0.1 172.19.0.2 172.17.1.199; do
-	x=$("$RBLDB" -c "$CONF" show --json "$a" | sed 's/"\(recorded\|committed\|serial\|commit\)":[^,}]*//g')
-	y=$("$RBLDB" -c "$CONF" -D "$T/db2" show --json "$a" | sed 's/"\(recorded\|committed\|serial\|commit\)":[^,}]*//g')
+	x=$("$RBLDB" -c "$CONF" show --json "$a" | sed 's/"\(recorded\|committed\|serial\|commit\|time\)":[^,}]*//g')
+	y=$("$RBLDB" -c "$CONF" -D "$T/db2" show --json "$a" | sed 's/"\(recorded\|committed\|serial\|commit\|time\)":[^,}]*//g')
 	expect_eq "show --json $a: the same story" "$y" "$x"
 done
 rb show 172.19.0.0
