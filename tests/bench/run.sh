@@ -375,7 +375,7 @@ while [ "$RUN" -lt "$RUNS" ]; do
 	"$RBLDB" -c "$TMP/bench.conf" ingest --force "$DATA/expire.jsonl" 2> "$TMP/ingest.log" ||
 	    die "ingest of the expire set failed: $(tail -3 "$TMP/ingest.log")"
 	t0=$(now)
-	"$RBLDB" -c "$TMP/bench.conf" expire > "$TMP/expire.out" 2>&1 ||
+	"$RBLDB" -c "$TMP/bench.conf" expire --force > "$TMP/expire.out" 2>&1 ||
 	    die "expire failed: $(tail -3 "$TMP/expire.out")"
 	t1=$(now)
 	rec expire_s rbldb "$(echo "$t0 $t1" | awk '{printf "%.3f", $2 - $1}')"

@@ -15,6 +15,7 @@
 #                      `import` of an rbldnsd file made from them (faster at
 #                      10M and up on a slow machine; both servers read that file)
 #   SAMPLE [2000]      queries whose answers are compared with rbldnsd's
+#   FIRST_TIMEOUT [3600]  seconds a server may take to its first answer
 #   MAPSIZE            [server] mapsize for the store (default: 16G, 64G at 100M)
 #   BUILD [build]  OUT [$BUILD/scale-$SIZE]   results, data and the store
 #   SRV_CPU [1] CLI_CPU [0]   cores of the servers and of dnsperf
@@ -39,6 +40,7 @@ OUT=${OUT:-$BUILD/scale-$SIZE}
 SRV_CPU=${SRV_CPU:-1}
 CLI_CPU=${CLI_CPU:-0}
 [ "$ENTRIES" -ge 50000000 ] && MAPSIZE=${MAPSIZE:-64G} || MAPSIZE=${MAPSIZE:-16G}
+export FIRST_TIMEOUT=${FIRST_TIMEOUT:-3600}	# rbldnsd parses 100M listings for minutes
 BENCH=tests/bench
 PY="python3 $ROOT/$BENCH/dnsbench.py"
 ZONE=relays.example.org
@@ -205,7 +207,7 @@ for i in $(seq 100); do
 	[ "$s2" != "$serial" ] && break
 	sleep 0.1
 done
-dig -p "$PORT" @127.0.0.1 "$ZONE" IXFR="$serial" +noall +stats > ixfr.out 2>&1 || true
+dig -p "$PORT" @127.0.0.1 "$ZONE" IXFR="$serial" +time=300 +tries=1 +noall +stats > ixfr.out 2>&1 || true
 rec ixfr_bytes rbldb "$(sed -n 's/.*XFR size: .* bytes \([0-9]*\).*/\1/p' ixfr.out | head -1)"
 rec ixfr_records rbldb "$(sed -n 's/.*XFR size: \([0-9]*\) records.*/\1/p' ixfr.out | head -1)"
 
