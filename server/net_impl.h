@@ -23,6 +23,7 @@
 #include "keyuse.h"
 #include "query.h"
 #include "store.h"
+#include "udp_load.h"
 #include "xfr.h"
 
 struct acl;
@@ -170,6 +171,7 @@ struct worker {
 	uint64_t udp_last;		/* uv_hrtime when the last UDP wake-up ended */
 	uint64_t udp_nopause_until;	/* no udp-batch-wait pauses before this uv_hrtime */
 	uint64_t udp_nopause_ns;	/* the length of the last such stop */
+	struct udp_load udp_load;	/* whether pauses pay (udp_load.h) */
 	uint64_t last_errlog;
 	struct metrics_worker *m;	/* this worker's counters; NULL = no metrics */
 	struct querylog_ring *ql;	/* this worker's query log ring; NULL = none */
