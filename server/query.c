@@ -190,6 +190,26 @@ addr_equal(const struct addr *a, const struct addr *b)
 	return memcmp(a, b, sizeof(*a)) == 0;
 }
 
+/* Text ID of the snapshot, through Q's cache of where texts lie (query.h). */
+int
+query_text(struct query_ctx *q, uint32_t id, const char **text, size_t *len)
+{
+	struct query_text *t = &q->texts[id % QUERY_TEXT_SLOTS];
+	int rc;
+
+	if (t->id == id && id != 0) {
+		*text = t->text;
+		*len = t->len;
+		return RB_OK;
+	}
+	if ((rc = store_text(&q->rd, id, text, len)) == RB_OK) {
+		t->id = id;
+		t->len = (uint32_t)*len;
+		t->text = *text;
+	}
+	return rc;
+}
+
 /* Look A (an address or a prefix of the zone's family) up; raise H's kind. */
 static int
 probe(struct query_ctx *q, const struct zt_zone *z, const struct addr *a, struct hit *h)
@@ -270,7 +290,7 @@ answer_listed(struct query_ctx *q, const struct zt_zone *z, uint16_t qtype, cons
 	int rc;
 
 	if (qtype == DNS_T_TXT && h->reason_id != 0) {
-		rc = store_text(&q->rd, h->reason_id, &reason, &reasonlen);
+		rc = query_text(q, h->reason_id, &reason, &reasonlen);
 		if (rc < 0 && rc != RB_ENOTFOUND)
 			return rc;
 		if (rc == 0 && reasonlen > 0) {
@@ -694,9 +714,12 @@ query_ctx_init(struct query_ctx *q, const struct zonetab *zt, struct store *s)
 	if ((rc = store_reader_init(s, &q->rd)) < 0)
 		return rc;
 	if ((q->serials = calloc(STORE_MAX_ZONES, sizeof(*q->serials))) == NULL ||
+	    (q->texts = calloc(QUERY_TEXT_SLOTS, sizeof(*q->texts))) == NULL ||
 	    (q->keycache = keyed_cache_new()) == NULL) {
 		free(q->serials);
+		free(q->texts);
 		q->serials = NULL;
+		q->texts = NULL;
 		store_reader_fini(&q->rd);
 		return -ENOMEM;
 	}
@@ -710,8 +733,10 @@ query_ctx_fini(struct query_ctx *q)
 		return;
 	store_reader_fini(&q->rd);
 	free(q->serials);
+	free(q->texts);
 	keyed_cache_free(q->keycache);
 	q->serials = NULL;
+	q->texts = NULL;
 	q->keycache = NULL;
 }
 
@@ -724,6 +749,10 @@ query_ctx_refresh(struct query_ctx *q)
 
 	if ((rc = store_reader_refresh(&q->rd)) < 0)
 		return rc;
+	if (q->texts_txnid != q->rd.txnid) {
+		memset(q->texts, 0, QUERY_TEXT_SLOTS * sizeof(*q->texts));
+		q->texts_txnid = q->rd.txnid;
+	}
 	q->now = (uint32_t)time_now();
 	if (q->rrl != NULL)
 		q->ticks = rrl_now();

@@ -113,6 +113,22 @@ struct query_ctx {
 	const uint8_t *nsid;		/* RFC 5001: sent to clients that ask; NULL = none */
 	uint16_t nsidlen;
 	struct query_info info;		/* the last query_answer's */
+	struct query_text *texts;	/* QUERY_TEXT_SLOTS texts of the snapshot (query_text) */
+	uint64_t texts_txnid;		/* the snapshot they lie in */
+};
+
+/*
+ * Where texts lie in the snapshot's map, by id, so that a TXT answer with a
+ * shared reason (most listings share one of a few hundred) costs no B-tree
+ * descent in `strings`.  Direct-mapped; a text once written never changes
+ * under its id, and its bytes stay where they are until a commit, after
+ * which the snapshot's txnid differs and every slot is forgotten.
+ */
+#define QUERY_TEXT_SLOTS 1024
+struct query_text {
+	uint32_t id;			/* 0 = empty */
+	uint32_t len;
+	const char *text;
 };
 
 int query_ctx_init(struct query_ctx *q, const struct zonetab *zt, struct store *s);

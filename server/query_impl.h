@@ -38,6 +38,7 @@ void put_text(struct wire *w, const char *t, size_t n, const char *sub, size_t s
 /* RFC 2308 s3: the SOA in authority of NXDOMAIN and NODATA. */
 void put_neg_soa(struct reply *r, const struct zt_zone *z, uint32_t serial);
 /* What the NLABELS labels at NAME below address zone Z say (query.c). */
+int query_text(struct query_ctx *q, uint32_t id, const char **text, size_t *len);
 int dnsbl_lookup(struct query_ctx *q, const struct zt_zone *z, const uint8_t *name,
     unsigned nlabels, struct hit *h);
 

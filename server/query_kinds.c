@@ -92,7 +92,7 @@ put_hit_txt(struct query_ctx *q, const struct zt_zone *m, const struct hit *h, u
 	int rc;
 
 	if (h->reason_id != 0) {
-		rc = store_text(&q->rd, h->reason_id, &reason, &reasonlen);
+		rc = query_text(q, h->reason_id, &reason, &reasonlen);
 		if (rc < 0 && rc != RB_ENOTFOUND)
 			return rc;
 		if (rc == 0 && reasonlen > 0) {

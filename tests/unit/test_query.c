@@ -1005,6 +1005,60 @@ test_tc_when_buffer_is_512(void **state)
 	assert_int_equal(outlen, n);	/* header + question + OPT, as asked */
 }
 
+/* The TXT answer's text for NAME: its last character-string. */
+static void
+txt_answer(struct fixture *f, const char *name, char *text, size_t cap)
+{
+	uint8_t pkt[512], out[4096];
+	size_t n = simple_query(pkt, name, LDNS_RR_TYPE_TXT), outlen;
+	ldns_pkt *p = NULL;
+	ldns_rr *rr;
+	char *s;
+
+	assert_int_equal(query_answer(&f->q, pkt, n, QUERY_UDP, out, sizeof(out), &outlen),
+	    QUERY_ANSWER);
+	assert_int_equal(ldns_wire2pkt(&p, out, outlen), LDNS_STATUS_OK);
+	assert_int_equal(ldns_pkt_ancount(p), 1);
+	rr = ldns_rr_list_rr(ldns_pkt_answer(p), 0);
+	s = ldns_rdf2str(ldns_rr_rdf(rr, ldns_rr_rd_count(rr) - 1));
+	snprintf(text, cap, "%s", s);
+	free(s);
+	ldns_pkt_free(p);
+}
+
+/*
+ * query_text's cache holds where texts lie in the snapshot's map: after
+ * commits that rewrite and reuse the pages a text lay in, a new snapshot
+ * must read it again, not through the old pointer.
+ */
+static void
+test_text_cache_follows_snapshots(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[256], before[512], after[512];
+	int i, j;
+
+	snprintf(cmd, sizeof(cmd), "report 10.200.0.1 --zone " ZONE " --reason cached-text-of-10.200.0.1");
+	seed(f, cmd, 0);
+	assert_int_equal(query_ctx_refresh(&f->q), 0);
+	txt_answer(f, "1.0.200.10." ZONE, before, sizeof(before));
+	assert_non_null(strstr(before, "cached-text-of-10.200.0.1"));
+	txt_answer(f, "1.0.200.10." ZONE, before, sizeof(before));	/* from the cache */
+	assert_non_null(strstr(before, "cached-text-of-10.200.0.1"));
+	query_ctx_release(&f->q);
+	/* New texts after it: its leaf is copied on write, freed and reused. */
+	for (i = 0; i < 12; i++)
+		for (j = 0; j < 8; j++) {
+			snprintf(cmd, sizeof(cmd), "report 10.201.%d.%d --zone " ZONE " --reason "
+			    "zzzz-overwriting-text-%03d-%03d-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+			    i, j + 1, i, j);
+			seed(f, cmd, 0);
+		}
+	assert_int_equal(query_ctx_refresh(&f->q), 0);
+	txt_answer(f, "1.0.200.10." ZONE, after, sizeof(after));
+	assert_string_equal(after, before);
+}
+
 static void
 test_answer_in_the_query_buffer(void **state)
 {
@@ -1276,6 +1330,7 @@ main(void)
 		cmocka_unit_test(test_refresh_sees_new_commits),
 		cmocka_unit_test(test_clean_test_point_inside_a_stored_range),
 		cmocka_unit_test(test_refresh_moves_the_clock),
+		cmocka_unit_test(test_text_cache_follows_snapshots),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
