@@ -208,6 +208,7 @@ struct store {
 	bool bulk;		/* opened with STORE_BULK (MDB_WRITEMAP) */
 	void *map;		/* ... then where the data file is mapped, found on first use */
 	size_t maplen;
+	bool map_sought;	/* find_map was tried (it reads /proc/self/maps) */
 };
 
 struct zone_change {
