@@ -168,7 +168,7 @@ extern const char *const db_names[DB_COUNT];
 /* Changed entries that make a commit a bulk write (store_wr_commit). */
 #define BULK_CHANGES 10000
 /* Reads and writes between two releases of a bulk load's mapped pages (bulk_tick). */
-#define BULK_RELEASE_PUTS 50000
+#define BULK_RELEASE_PUTS 10000
 #define KEY_MAX 32
 /* Undo records (store_undo.c). */
 #define UNDO_HOT_LEN 13		/* flags(1) code(4) expires(4) reason(4) */

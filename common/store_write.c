@@ -186,9 +186,10 @@ find_map(struct store *s)
  * shared file mapping that drops only the process's page table entries,
  * the written pages stay in the page cache, dirty, for the kernel to write
  * back (or for LMDB to map again when it reads or changes them).  So the
- * process holds at most what some 50,000 of them touch (at 10M entries a
- * few hundred MiB), whatever the size of the commit, and the commit stays
- * one transaction.
+ * process holds at most what some 10,000 of them touch, whatever the size
+ * of the commit, and the commit stays one transaction.  A read fault maps
+ * up to 16 neighbouring cached pages too (the kernel's fault-around), so
+ * at 100M entries 50,000 touches mapped more than a GiB.
  */
 static void
 bulk_tick(struct store_wr *w)
