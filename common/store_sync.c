@@ -181,7 +181,7 @@ want_listing(struct sync *s, const struct store_sync_item *it)
 	struct listing_detail d;
 	struct listing cur, l;
 	int64_t ats[1];
-	uint32_t reason;
+	uint32_t reason, bulk_source;
 	uint8_t parent;
 	size_t dropped = 0, n;
 	bool found, listed, left;
@@ -189,8 +189,23 @@ want_listing(struct sync *s, const struct store_sync_item *it)
 
 	if ((rc = intern(s->w, it->reason, &reason)) != 0)
 		return sticky(s->w, rc);
-	if ((rc = entry_find(s->w, s->zone, &it->net, &cur, &found, &parent)) != 0 ||
-	    (rc = detail_get(s->w, s->zone, &it->net, &d)) != 0)
+	if ((rc = entry_find(s->w, s->zone, &it->net, &cur, &found, &parent)) != 0)
+		return rc;
+	/*
+	 * A compact entry (a bulk load's) this source gave just so: the same,
+	 * and left compact.  Reading its details would expand it, and a list
+	 * imported again would grow the store by every entry's records.
+	 */
+	if (found && cur.bulk != 0 && cur.code == it->code && cur.reason_id == reason &&
+	    !(cur.flags & LISTING_EXCEPTION) && is_live(&cur, clamp_time(s->w->now))) {
+		if ((rc = compact_source(s->w, &cur, &bulk_source)) != 0)
+			return rc;
+		if (bulk_source == s->sid) {
+			s->c->unchanged++;
+			return RB_OK;
+		}
+	}
+	if ((rc = detail_get(s->w, s->zone, &it->net, &d)) != 0)
 		return rc;
 	listed = found && is_live(&cur, clamp_time(s->w->now)) &&
 	    !(cur.flags & LISTING_EXCEPTION);
