@@ -797,18 +797,6 @@ import_free(struct import *im)
 	rbldnsd_free(im->p);
 }
 
-/* Items per chunk: IMPORT_CHUNK, or fewer when RBLDB_IMPORT_CHUNK says (tests). */
-static size_t
-chunk_items(void)
-{
-	const char *e = getenv("RBLDB_IMPORT_CHUNK");
-	long v;
-
-	if (e == NULL || (v = strtol(e, NULL, 10)) < 1 || v > IMPORT_CHUNK)
-		return IMPORT_CHUNK;
-	return (size_t)v;
-}
-
 /* import's command line. */
 struct import_opts {
 	const char *format, *zone, *dataset;
@@ -989,7 +977,7 @@ cmd_import(struct loader *L, int argc, char **argv)
 	im.evidence = o.verified ? VERIFIED_EVIDENCE : NULL;
 	/* store_sync takes key order (a names zone's exceptions it takes last itself). */
 	im.cmp = o.replace && im.cz->kind == ZONE_KIND_NAMES ? item_key_cmp : item_cmp;
-	im.chunk = chunk_items();
+	im.chunk = runs_chunk("RBLDB_IMPORT_CHUNK", IMPORT_CHUNK);
 	runs_init(&im.rs, sizeof(struct item), im.cmp);
 	if ((rc = import_read(&im, L, &o, path, now, &at)) != CMD_OK) {
 		import_free(&im);

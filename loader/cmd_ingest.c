@@ -339,18 +339,6 @@ flush_reports(struct ingest *in, const struct loader *L, struct store_wr *w, int
 	return merge_runs(in, L, w, now, sp);
 }
 
-/* Lines per chunk: INGEST_CHUNK, or fewer when RBLDB_INGEST_CHUNK says (tests). */
-static size_t
-chunk_lines(void)
-{
-	const char *e = getenv("RBLDB_INGEST_CHUNK");
-	long v;
-
-	if (e == NULL || (v = strtol(e, NULL, 10)) < 1 || v > INGEST_CHUNK)
-		return INGEST_CHUNK;
-	return (size_t)v;
-}
-
 /*
  * Parse the line in BUF (LEN octets) into Q, with its zone looked up.
  * False, after saying why (or quietly for a blank line), when the line
@@ -394,7 +382,7 @@ ingest_lines(struct ingest *in, const struct loader *L, struct store_wr *w, int6
 	struct pending *p;
 	struct sort_key *keys;
 	struct spill sp;
-	size_t n = 0, used = 0, chunk = chunk_lines();
+	size_t n = 0, used = 0, chunk = runs_chunk("RBLDB_INGEST_CHUNK", INGEST_CHUNK);
 	char *text, *buf;
 	bool toolong;
 	ssize_t len;

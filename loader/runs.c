@@ -8,6 +8,17 @@
 
 #include "runs.h"
 
+size_t
+runs_chunk(const char *env, size_t max)
+{
+	const char *e = getenv(env);
+	long v;
+
+	if (e == NULL || (v = strtol(e, NULL, 10)) < 1 || (unsigned long)v > max)
+		return max;
+	return (size_t)v;
+}
+
 void
 runs_init(struct runs *rs, size_t hdrlen, int (*cmp)(const void *, const void *))
 {

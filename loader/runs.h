@@ -24,6 +24,9 @@ struct runs {
 	int err;		/* the first write error, sticky until runs_end */
 };
 
+/* A load's chunk: MAX records, or fewer when the environment variable ENV says (tests). */
+size_t runs_chunk(const char *env, size_t max);
+
 /* Set RS up for headers of HDRLEN octets ordered by CMP; no file is opened yet. */
 void runs_init(struct runs *rs, size_t hdrlen, int (*cmp)(const void *, const void *));
 /* Start a new run (an unlinked file in $TMPDIR, or /tmp); 0 or -errno. */
