@@ -462,6 +462,16 @@ struct store_sync_counts {
  */
 int store_sync(struct store_wr *w, uint16_t zone, const char *source, int64_t at,
     const struct store_sync_item *items, size_t n, struct store_sync_counts *c);
+/*
+ * store_sync over a list too long to hold: NEXT(ARG, &it) gives the items
+ * one by one in the same order, returning 1 with *it valid until its next
+ * call, 0 after the last, or a negative error, which this returns.  The
+ * zone's entries are read in batches, so memory does not grow with either
+ * (a names zone's exceptions, taken last, are kept: their count).
+ */
+typedef int (*store_sync_next_cb)(void *arg, const struct store_sync_item **it);
+int store_sync_stream(struct store_wr *w, uint16_t zone, const char *source, int64_t at,
+    store_sync_next_cb next, void *arg, struct store_sync_counts *c);
 
 /*
  * Revert commit COMMIT of the commit log (rbldb revert): every entry it

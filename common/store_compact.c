@@ -381,6 +381,18 @@ compact_expand(struct store_wr *w, uint16_t zone, const struct addr *net)
 	return bulk_write(w, id, &b);
 }
 
+int
+compact_source(struct store_wr *w, const struct listing *l, uint32_t *source)
+{
+	struct bulk b;
+	int rc;
+
+	if ((rc = bulk_read(w->txn, w->s, l->bulk, &b)) != 0)
+		return sticky(w, rc == RB_ENOTFOUND ? RB_ESTORE : rc);
+	*source = b.source;
+	return RB_OK;
+}
+
 /* The ids of the bulk records MATCH takes, into SET (BULK_IDS bits): how many. */
 static int
 bulk_select(struct store_wr *w, bool (*match)(const struct bulk *, const void *),

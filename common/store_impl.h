@@ -628,6 +628,8 @@ int compact_report(struct store_wr *w, uint16_t zone, const struct report *r, ui
     uint32_t source, uint32_t evidence, uint8_t parent, enum store_outcome *out);
 /* Give NET's entry, if compact, the records it stands for (RB_OK also when not compact). */
 int compact_expand(struct store_wr *w, uint16_t zone, const struct addr *net);
+/* The source (string id) of compact entry L's report, read from its bulk record. */
+int compact_source(struct store_wr *w, const struct listing *l, uint32_t *source);
 /* Expand the compact entries of SOURCE's bulk records at or after SINCE (purge: a scan). */
 int compact_expand_source(struct store_wr *w, uint32_t source, int64_t since);
 /* NET's details as a compact entry of ZONE has them: RB_ENOTFOUND when it is not one. */

@@ -181,7 +181,7 @@ want_listing(struct sync *s, const struct store_sync_item *it)
 	struct listing_detail d;
 	struct listing cur, l;
 	int64_t ats[1];
-	uint32_t reason;
+	uint32_t reason, bulk_source;
 	uint8_t parent;
 	size_t dropped = 0, n;
 	bool found, listed, left;
@@ -189,8 +189,23 @@ want_listing(struct sync *s, const struct store_sync_item *it)
 
 	if ((rc = intern(s->w, it->reason, &reason)) != 0)
 		return sticky(s->w, rc);
-	if ((rc = entry_find(s->w, s->zone, &it->net, &cur, &found, &parent)) != 0 ||
-	    (rc = detail_get(s->w, s->zone, &it->net, &d)) != 0)
+	if ((rc = entry_find(s->w, s->zone, &it->net, &cur, &found, &parent)) != 0)
+		return rc;
+	/*
+	 * A compact entry (a bulk load's) this source gave just so: the same,
+	 * and left compact.  Reading its details would expand it, and a list
+	 * imported again would grow the store by every entry's records.
+	 */
+	if (found && cur.bulk != 0 && cur.code == it->code && cur.reason_id == reason &&
+	    !(cur.flags & LISTING_EXCEPTION) && is_live(&cur, clamp_time(s->w->now))) {
+		if ((rc = compact_source(s->w, &cur, &bulk_source)) != 0)
+			return rc;
+		if (bulk_source == s->sid) {
+			s->c->unchanged++;
+			return RB_OK;
+		}
+	}
+	if ((rc = detail_get(s->w, s->zone, &it->net, &d)) != 0)
 		return rc;
 	listed = found && is_live(&cur, clamp_time(s->w->now)) &&
 	    !(cur.flags & LISTING_EXCEPTION);
@@ -310,19 +325,126 @@ want(struct sync *s, const struct store_sync_item *it, bool late)
 	return it->exception ? want_exception(s, it) : want_listing(s, it);
 }
 
+/*
+ * The zone's entries as they are, read a batch at a time in key order
+ * ahead of the pass, so a zone of any size costs one batch of memory.  A
+ * batch is read where the pass has written nothing yet (every write is at
+ * or before the last entry read), so it sees what a snapshot taken at
+ * the start would, less what a withdrawal removed, which would have been
+ * left alone anyway.
+ */
+#define SYNC_BATCH 65536
+
+struct old_entries {
+	struct listing_vec v;
+	size_t i;
+	bool done;		/* the zone's last entry is in v */
+};
+
+/* Refill O with the entries after its last one (the first batch: from the zone's start). */
 static int
-collect_entry(void *arg, const struct listing *l)
+old_refill(struct sync *s, struct old_entries *o)
 {
-	return listing_vec_push(arg, l);
+	unsigned char kb[KEY_MAX];
+	MDB_cursor *cur;
+	MDB_val k, v;
+	struct listing l;
+	struct hot h;
+	bool first = o->v.n == 0;
+	size_t klen;
+	int rc;
+
+	if (first) {
+		put16(kb, s->zone);
+		klen = 2;
+	} else {
+		l = o->v.v[o->v.n - 1];
+		klen = entry_key(kb, s->zone, &l.net, l.net.plen);
+	}
+	k.mv_size = klen;
+	k.mv_data = kb;
+	o->v.n = o->i = 0;
+	if ((rc = mdb_cursor_open(s->w->txn, s->w->s->dbi[DB_ENTRIES], &cur)) != 0)
+		return sticky(s->w, from_mdb(rc));
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	/* Past the last entry read: the key itself (if still there) was in the batch before. */
+	if (rc == 0 && !first && k.mv_size == klen && memcmp(k.mv_data, kb, klen) == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	while (rc == 0 && k.mv_size >= 2 && get16(k.mv_data) == s->zone &&
+	    o->v.n < SYNC_BATCH) {
+		if (!entry_key_decode(&k, &l) || !hot_decode(&v, &h)) {
+			rc = RB_ESTORE;
+			break;
+		}
+		hot_to_listing(&h, &l);
+		if ((rc = listing_vec_push(&o->v, &l)) != 0)
+			break;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	/* Stopped by the zone's end rather than the batch's: nothing after. */
+	if (rc == MDB_NOTFOUND || (rc == 0 && o->v.n < SYNC_BATCH)) {
+		o->done = true;
+		rc = 0;
+	}
+	return rc == 0 ? RB_OK : sticky(s->w, rc < 0 ? rc : from_mdb(rc));
+}
+
+/* The entry the pass is at, NULL past the zone's last; *RC an error. */
+static const struct listing *
+old_peek(struct sync *s, struct old_entries *o, int *rc)
+{
+	*rc = 0;
+	if (o->i == o->v.n && !o->done && (*rc = old_refill(s, o)) != 0)
+		return NULL;
+	return o->i < o->v.n ? &o->v.v[o->i] : NULL;
+}
+
+/* A names zone's exceptions, kept for the end of the pass. */
+struct late {
+	struct store_sync_item *v;
+	size_t n, cap;
+};
+
+static int
+late_keep(struct late *lt, const struct store_sync_item *it)
+{
+	struct store_sync_item *p;
+
+	if (lt->n == lt->cap) {
+		lt->cap = lt->cap ? lt->cap * 2 : 64;
+		if ((p = realloc(lt->v, lt->cap * sizeof(*p))) == NULL)
+			return -ENOMEM;
+		lt->v = p;
+	}
+	memset(&lt->v[lt->n], 0, sizeof(lt->v[0]));
+	lt->v[lt->n].net = it->net;
+	lt->v[lt->n].exception = true;
+	if ((lt->v[lt->n].name = strdup(it->name)) == NULL)
+		return -ENOMEM;
+	lt->n++;
+	return 0;
+}
+
+static void
+late_free(struct late *lt)
+{
+	while (lt->n > 0)
+		free((char *)lt->v[--lt->n].name);
+	free(lt->v);
 }
 
 int
-store_sync(struct store_wr *w, uint16_t zone, const char *source, int64_t at,
-    const struct store_sync_item *items, size_t n, struct store_sync_counts *c)
+store_sync_stream(struct store_wr *w, uint16_t zone, const char *source, int64_t at,
+    store_sync_next_cb next, void *arg, struct store_sync_counts *c)
 {
-	struct listing_vec old = { NULL, 0, 0 };
+	struct old_entries old = { { NULL, 0, 0 }, 0, false };
+	struct late late = { NULL, 0, 0 };
 	struct sync s = { w, zone, 0, source, at, c };
-	size_t i = 0, j = 0;
+	const struct store_sync_item *it = NULL;
+	const struct listing *o;
+	struct addr prev;
+	size_t j;
 	int rc, d;
 
 	memset(c, 0, sizeof(*c));
@@ -332,30 +454,69 @@ store_sync(struct store_wr *w, uint16_t zone, const char *source, int64_t at,
 		return -EINVAL;
 	if ((rc = intern(w, source, &s.sid)) != 0)
 		return sticky(w, rc);
-	/* The zone as it is, collected first: the writes below move the cursors. */
-	if ((rc = store_foreach(&w->rd, zone, collect_entry, &old)) != 0) {
-		free(old.v);
-		return sticky(w, rc);
-	}
-	while (rc == 0 && (i < old.n || j < n)) {
-		if (j > 0 && j < n && net_cmp(&items[j - 1].net, &items[j].net) >= 0) {
-			rc = -EINVAL;	/* not in key order, or a net twice */
+	if ((rc = next(arg, &it)) < 0)
+		goto out;
+	if (rc == 0)
+		it = NULL;
+	rc = 0;
+	while (rc == 0) {
+		if ((o = old_peek(&s, &old, &rc)) == NULL && rc != 0)
 			break;
-		}
-		d = i == old.n ? 1 : j == n ? -1 : net_cmp(&old.v[i].net, &items[j].net);
+		if (o == NULL && it == NULL)
+			break;
+		d = o == NULL ? 1 : it == NULL ? -1 : net_cmp(&o->net, &it->net);
 		if (d < 0) {
-			rc = withdraw(&s, &old.v[i++]);
+			rc = withdraw(&s, o);
+			old.i++;
 			continue;
 		}
 		if (d == 0)
-			i++;
-		rc = want(&s, &items[j], false);
-		j++;
+			old.i++;
+		if ((rc = want(&s, it, false)) != 0)
+			break;
+		if (it->name != NULL && it->exception && (rc = late_keep(&late, it)) != 0)
+			break;
+		prev = it->net;
+		if ((rc = next(arg, &it)) < 0)
+			break;
+		if (rc == 0)
+			it = NULL;
+		else if (net_cmp(&prev, &it->net) >= 0)
+			rc = -EINVAL;	/* not in key order, or a net twice */
+		else
+			rc = 0;
 	}
 	/* A names zone's exceptions once its wildcards are in: they do not nest by key. */
-	for (j = 0; j < n && rc == 0; j++)
-		if (items[j].name != NULL && items[j].exception)
-			rc = want(&s, &items[j], true);
-	free(old.v);
+	for (j = 0; j < late.n && rc == 0; j++)
+		rc = want(&s, &late.v[j], true);
+out:
+	late_free(&late);
+	free(old.v.v);
 	return rc != 0 ? sticky(w, rc) : RB_OK;
+}
+
+/* An array's items, one by one. */
+struct sync_array {
+	const struct store_sync_item *items;
+	size_t n, i;
+};
+
+static int
+sync_array_next(void *arg, const struct store_sync_item **it)
+{
+	struct sync_array *a = arg;
+
+	if (a->i == a->n)
+		return 0;
+	*it = &a->items[a->i++];
+	return 1;
+}
+
+int
+store_sync(struct store_wr *w, uint16_t zone, const char *source, int64_t at,
+    const struct store_sync_item *items, size_t n, struct store_sync_counts *c)
+{
+	struct sync_array a = { items, n, 0 };
+
+	return store_sync_stream(w, zone, source, at, sync_array_next, &a, c);
 }

@@ -1,4 +1,4 @@
-/* rbldb import: an rbldnsd data file into a zone, parsed whole, sorted, then written in one commit. */
+/* rbldb import: an rbldnsd data file into a zone, parsed and sorted in chunks, merged into one commit. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -14,12 +14,19 @@
 #include "privs.h"
 #include "rb.h"
 #include "rbldnsd.h"
+#include "runs.h"
 #include "timeutil.h"
 
 /* Messages printed before the rest are only counted (rbldnsd's dswarn). */
 #define IMPORT_MAX_MESSAGES 100
 /* A longer line is refused rather than held. */
 #define IMPORT_MAX_LINE (64 * 1024)
+/*
+ * Items sorted in memory at a time (about 48 MiB of them): a file with
+ * more is sorted chunk by chunk into temporary runs and merged (runs.h),
+ * so memory follows the chunk and the file's distinct texts, not its size.
+ */
+#define IMPORT_CHUNK (1 << 20)
 
 enum { OPT_FORMAT = 256, OPT_ZONE, OPT_DRY_RUN, OPT_FORCE, OPT_KEEP_GOING, OPT_DATASET,
 	OPT_ACCEPT_IN_CIDR, OPT_REPLACE,
@@ -45,14 +52,22 @@ struct item {
 struct import {
 	const char *name;	/* FILE as given, or "<stdin>" */
 	const struct conf_zone *cz;
-	struct item *items;
-	size_t n, cap;
+	struct item *items;	/* the chunk being read (the whole file when it is one) */
+	size_t n, cap, chunk;
+	int (*cmp)(const void *, const void *);	/* the order items are written in */
+	struct runs rs;		/* the chunks before, sorted (none: the file was one chunk) */
+	bool spill_failed;	/* a run could not be written (its error says why) */
+	uint64_t nitems;	/* every item read, then those whose texts expanded */
 	struct rbldnsd_parser *p;
 	char **texts;		/* every distinct raw text, then its expansion (NULL = none) */
 	uint32_t *tline;	/* the line each text is first seen on */
+	uint64_t *tcount;	/* the items with each text */
+	uint64_t nnotext;	/* the items with NOTEXT */
 	bool *tbad;		/* its expansion was refused */
 	char *notext;		/* what NOTEXT expands to (the base template's), or NULL */
 	size_t ntexts, textcap;
+	uint32_t *thash;	/* open addressing over texts[] (index + 1, 0 empty), while read */
+	size_t thashcap;
 	uint32_t line;
 	uint64_t errors, messages, nozonetext;
 	bool testpoint_noted, keep_going;
@@ -77,18 +92,70 @@ message(struct import *im, uint32_t line, bool error, const char *fmt, ...)
 	fputs(error && im->keep_going ? " (skipped)\n" : "\n", stderr);
 }
 
-/* The index of raw TEXT (NULL = NOTEXT); one copy per distinct text in a row. */
+/* FNV-1a: the distinct texts' table. */
+static uint32_t
+text_hash(const char *t)
+{
+	uint32_t h = 2166136261u;
+
+	while (*t != '\0')
+		h = (h ^ (unsigned char)*t++) * 16777619u;
+	return h;
+}
+
+/* TEXT's slot in the table: where it is, or the empty one it would go in. */
+static size_t
+text_slot(const struct import *im, const char *text)
+{
+	size_t mask = im->thashcap - 1, i = text_hash(text) & mask;
+
+	while (im->thash[i] != 0 && strcmp(im->texts[im->thash[i] - 1], text) != 0)
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* The table grown to twice its size (kept at most half full). */
+static int
+text_rehash(struct import *im)
+{
+	size_t cap = im->thashcap ? im->thashcap * 2 : 256, i;
+	uint32_t *old = im->thash;
+
+	if ((im->thash = calloc(cap, sizeof(*im->thash))) == NULL) {
+		im->thash = old;
+		return -ENOMEM;
+	}
+	im->thashcap = cap;
+	for (i = 0; i < im->ntexts; i++)
+		im->thash[text_slot(im, im->texts[i])] = (uint32_t)(i + 1);
+	free(old);
+	return 0;
+}
+
+/*
+ * The index of raw TEXT (NULL = NOTEXT): one copy per distinct text, as
+ * a list's entries share a few texts in any order and a copy per entry
+ * would cost more than the entries.
+ */
 static int
 text_of(struct import *im, const char *text, uint32_t *out)
 {
+	size_t slot;
 	void *t;
 
 	*out = NOTEXT;
 	if (text == NULL || *text == '\0')
 		return 0;
-	/* Entries under one default line share its text: reuse the last copy. */
+	/* Entries under one default line share its text: the last one, without a lookup. */
 	if (im->ntexts > 0 && strcmp(im->texts[im->ntexts - 1], text) == 0) {
 		*out = (uint32_t)(im->ntexts - 1);
+		return 0;
+	}
+	if ((im->ntexts + 1) * 2 > im->thashcap && text_rehash(im) != 0)
+		return -ENOMEM;
+	slot = text_slot(im, text);
+	if (im->thash[slot] != 0) {
+		*out = im->thash[slot] - 1;
 		return 0;
 	}
 	if (im->ntexts == im->textcap) {
@@ -99,10 +166,15 @@ text_of(struct import *im, const char *text, uint32_t *out)
 		if ((t = realloc(im->tline, im->textcap * sizeof(*im->tline))) == NULL)
 			return -ENOMEM;
 		im->tline = t;
+		if ((t = realloc(im->tcount, im->textcap * sizeof(*im->tcount))) == NULL)
+			return -ENOMEM;
+		im->tcount = t;
 	}
 	if ((im->texts[im->ntexts] = strdup(text)) == NULL)
 		return -ENOMEM;
 	im->tline[im->ntexts] = im->line;
+	im->tcount[im->ntexts] = 0;
+	im->thash[slot] = (uint32_t)(im->ntexts + 1);
 	*out = (uint32_t)im->ntexts++;
 	return 0;
 }
@@ -119,16 +191,20 @@ item_text(const struct import *im, const struct item *it)
 /*
  * Every raw text expanded as rbldnsd expands it, now that the file's
  * variables and base template are known; a text the policy refuses is
- * reported at its first line and its entries are dropped.
+ * reported at its first line and its entries are dropped.  The table
+ * that found a text's index goes: the texts change.
  */
 static int
 expand_texts(struct import *im)
 {
 	const char *t;
 	char why[512];
-	size_t i, j;
+	size_t i;
 	int rc;
 
+	free(im->thash);
+	im->thash = NULL;
+	im->thashcap = 0;
 	if ((im->tbad = calloc(im->ntexts + 1, sizeof(*im->tbad))) == NULL)
 		return -ENOMEM;
 	for (i = 0; i <= im->ntexts; i++) {
@@ -151,32 +227,72 @@ expand_texts(struct import *im)
 		if (t != NULL && (*slot = strdup(t)) == NULL)
 			return -ENOMEM;
 	}
-	for (i = j = 0; i < im->n; i++) {
-		const struct item *it = &im->items[i];
-
-		if (it->text != NOTEXT ? im->tbad[it->text] : im->tbad[im->ntexts])
-			continue;
-		if (!it->exception && item_text(im, it) == NULL && im->cz->text != NULL &&
-		    (it->text != NOTEXT ? im->texts[it->text] : im->notext) == NULL)
-			im->nozonetext++;
-		im->items[j++] = *it;
-	}
-	im->n = j;
+	/* Their items are dropped as they are taken (item_next); they are not counted. */
+	for (i = 0; i < im->ntexts; i++)
+		if (im->tbad[i])
+			im->nitems -= im->tcount[i];
+	if (im->tbad[im->ntexts])
+		im->nitems -= im->nnotext;
 	return 0;
+}
+
+/*
+ * The chunk read so far sorted and written as a run, its names freed.
+ * Records are copied whole (padding and all, as take() zeroed it), the
+ * name left out: it follows as the record's bytes.
+ */
+static int
+spill_chunk(struct import *im)
+{
+	struct item h;
+	size_t i;
+	int rc;
+
+	qsort(im->items, im->n, sizeof(*im->items), im->cmp);
+	rc = runs_begin(&im->rs);
+	for (i = 0; i < im->n; i++) {
+		const char *name = im->items[i].name;
+
+		if (rc == 0) {
+			memcpy(&h, &im->items[i], sizeof(h));
+			h.name = NULL;
+			runs_put(&im->rs, &h, name, name != NULL ? strlen(name) : 0);
+		}
+		free(im->items[i].name);
+	}
+	im->n = 0;
+	if (rc == 0)
+		rc = runs_end(&im->rs);
+	im->spill_failed = rc != 0;
+	return rc;
 }
 
 static int
 item_add(struct import *im, const struct item *it)
 {
 	struct item *p;
+	int rc;
 
+	if (im->n == im->chunk && (rc = spill_chunk(im)) != 0) {
+		free(it->name);
+		return rc;
+	}
 	if (im->n == im->cap) {
 		im->cap = im->cap ? im->cap * 2 : 1024;
-		if ((p = realloc(im->items, im->cap * sizeof(*p))) == NULL)
+		if (im->cap > im->chunk)
+			im->cap = im->chunk;
+		if ((p = realloc(im->items, im->cap * sizeof(*p))) == NULL) {
+			free(it->name);
 			return -ENOMEM;
+		}
 		im->items = p;
 	}
-	im->items[im->n++] = *it;
+	memcpy(&im->items[im->n++], it, sizeof(*it));
+	im->nitems++;
+	if (it->text == NOTEXT)
+		im->nnotext++;
+	else
+		im->tcount[it->text]++;
 	return 0;
 }
 
@@ -280,7 +396,7 @@ take_name(struct import *im, const struct loader *L, const struct rbldnsd_line *
 	return item_add(im, &it);
 }
 
-/* Read FILE whole: items, or FILE:LINE errors. */
+/* Read FILE: items (in runs, or one chunk in memory), or FILE:LINE errors. */
 static int
 parse_file(struct import *im, const struct loader *L, FILE *f)
 {
@@ -322,6 +438,14 @@ parse_file(struct import *im, const struct loader *L, FILE *f)
 	if (rc == 0 && ferror(f))
 		rc = -errno;
 	free(line);
+	/* The last chunk of several joins the others; one alone stays in memory. */
+	if (rc == 0 && im->rs.nruns > 0 && im->n > 0)
+		rc = spill_chunk(im);
+	if (rc == 0 && im->rs.nruns > 0) {
+		free(im->items);	/* the merge needs none of it */
+		im->items = NULL;
+		im->cap = 0;
+	}
 	if (rc == 0)
 		rc = expand_texts(im);
 	return rc;
@@ -345,14 +469,18 @@ item_key_cmp(const void *pa, const void *pb)
 	return a->line < b->line ? -1 : a->line > b->line;
 }
 
-/* Key order, then listings before exceptions (so an exception of the same net wins), then line. */
+/*
+ * Key order, then listings before exceptions (so an exception of the same
+ * net wins), then line.  Items are compared as written to a run too,
+ * without their names: a name is known by its key's family.
+ */
 static int
 item_cmp(const void *pa, const void *pb)
 {
 	const struct item *a = pa, *b = pb;
 
 	/* Names do not nest by key: every listing first, so an exception finds its wildcard. */
-	if (a->name != NULL && b->name != NULL && a->exception != b->exception)
+	if (a->net.fam == ADDR_NAME && b->net.fam == ADDR_NAME && a->exception != b->exception)
 		return a->exception ? 1 : -1;
 	return item_key_cmp(pa, pb);
 }
@@ -363,29 +491,111 @@ same_net(const struct item *a, const struct item *b)
 	return memcmp(&a->net, &b->net, sizeof(a->net)) == 0;
 }
 
-/* Say what rbldnsd would have done differently with repeated nets. */
+/*
+ * The items in the order they are written: from the one chunk sorted in
+ * memory, or merged from the runs.  Items whose text was refused are
+ * dropped here; the rest are counted, and what rbldnsd would have done
+ * differently with a repeated net is said, as they go by.
+ */
+struct pass {
+	struct runs_merge *m;	/* NULL: im->items */
+	size_t i;
+	struct item cur, prev;	/* cur.name points into the merge, prev's is not kept */
+	bool started;
+	size_t listings, n;
+};
+
+static int
+pass_begin(struct import *im, struct pass *ps)
+{
+	memset(ps, 0, sizeof(*ps));
+	if (im->rs.nruns == 0) {
+		qsort(im->items, im->n, sizeof(*im->items), im->cmp);
+		return 0;
+	}
+	return runs_merge_begin(&im->rs, &ps->m);
+}
+
 static void
-note_repeats(struct import *im)
+pass_end(struct import *im, struct pass *ps)
+{
+	runs_merge_end(&im->rs, ps->m);
+	ps->m = NULL;
+}
+
+/* An item's next from PS's source, refused or not: 1, 0 at the end, or -errno. */
+static int
+pass_read(struct import *im, struct pass *ps, const struct item **it)
+{
+	const void *hdr, *data;
+	size_t len;
+	int rc;
+
+	if (ps->m == NULL) {
+		if (ps->i == im->n)
+			return 0;
+		*it = &im->items[ps->i++];
+		return 1;
+	}
+	if ((rc = runs_merge_next(ps->m, &hdr, &data, &len)) != 1)
+		return rc;
+	memcpy(&ps->cur, hdr, sizeof(ps->cur));
+	ps->cur.name = len > 0 ? (char *)data : NULL;
+	*it = &ps->cur;
+	return 1;
+}
+
+/* Say what rbldnsd would have done differently with C, which repeats the net of P. */
+static void
+note_repeat(struct import *im, const struct item *p, const struct item *c)
 {
 	char a[NAME_TEXTLEN];
-	size_t i;
 
-	for (i = 1; i < im->n; i++) {
-		const struct item *p = &im->items[i - 1], *c = &im->items[i];
+	if (c->name != NULL)
+		snprintf(a, sizeof(a), "%s", c->name);
+	else
+		addr_format(&c->net, a, sizeof(a));
+	if (c->exception && !p->exception)
+		message(im, c->line, false, "%s is listed at line %u and excepted here: "
+		    "the exception wins", a, p->line);
+	else if (!c->exception)
+		message(im, c->line, false, "%s repeats line %u: the first is kept", a, p->line);
+}
 
-		if (!same_net(p, c))
-			continue;
-		if (c->name != NULL)
-			snprintf(a, sizeof(a), "%s", c->name);
-		else
-			addr_format(&c->net, a, sizeof(a));
-		if (c->exception && !p->exception)
-			message(im, c->line, false, "%s is listed at line %u and excepted here: "
-			    "the exception wins", a, p->line);
-		else if (!c->exception)
-			message(im, c->line, false, "%s repeats line %u: the first is kept", a,
-			    p->line);
+/* The next item to write into *IT (valid until the next call): 1, 0 at the end, or -errno. */
+static int
+pass_next(struct import *im, struct pass *ps, const struct item **it)
+{
+	const struct item *c;
+	int rc;
+
+	do {
+		if ((rc = pass_read(im, ps, &c)) != 1)
+			return rc;
+	} while (c->text != NOTEXT ? im->tbad[c->text] : im->tbad[im->ntexts]);
+	if (ps->started && same_net(&ps->prev, c))
+		note_repeat(im, &ps->prev, c);
+	memcpy(&ps->prev, c, sizeof(ps->prev));
+	ps->prev.name = NULL;
+	ps->started = true;
+	ps->n++;
+	if (!c->exception) {
+		ps->listings++;
+		if (item_text(im, c) == NULL && im->cz->text != NULL &&
+		    (c->text != NOTEXT ? im->texts[c->text] : im->notext) == NULL)
+			im->nozonetext++;
 	}
+	*it = c;
+	return 1;
+}
+
+/* A failure of the pass's source: a run that could not be read back. */
+static void
+pass_failed(int rc, char *why, size_t whylen)
+{
+	snprintf(why, whylen, "reading back a temporary file in %s: %s (free space there, "
+	    "or set TMPDIR)", getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp",
+	    rb_strerror(rc));
 }
 
 /*
@@ -397,26 +607,24 @@ note_repeats(struct import *im)
  * again changes nothing).
  */
 static int
-apply(const struct loader *L, struct import *im, size_t zi, int64_t at, int64_t now,
-    bool dry_run, struct apply_counts *counts, char *why, size_t whylen)
+apply(const struct loader *L, struct import *im, struct pass *ps, size_t zi, int64_t at,
+    int64_t now, bool dry_run, struct apply_counts *counts, char *why, size_t whylen)
 {
 	struct store_wr *w = NULL;
 	struct listing l;
 	enum store_outcome out;
+	const struct item *it;
 	const char *base = strrchr(im->name, '/');
 	char source[256];
-	size_t i;
-	int rc;
+	int rc, more = 0;
 
 	snprintf(source, sizeof(source), "import:%s", base != NULL ? base + 1 : im->name);
 	if ((rc = store_wr_begin(L->store, &w)) != 0)
 		return rc;
 	store_wr_set_now(w, now);
-	if (im->n > STORE_BULK_REPORTS)
+	if (im->nitems > STORE_BULK_REPORTS)
 		store_wr_set_compact(w);	/* a bulk load: its new entries go in compact */
-	for (i = 0; i < im->n && rc == 0; i++) {
-		const struct item *it = &im->items[i];
-
+	while (rc == 0 && (more = pass_next(im, ps, &it)) == 1) {
 		if (!it->exception) {
 			struct report r = { it->net, at, it->code, 0, item_text(im, it), source,
 			    im->evidence, true, it->name };
@@ -435,6 +643,11 @@ apply(const struct loader *L, struct import *im, size_t zi, int64_t at, int64_t 
 		if (rc == 0)
 			counts->n[out]++;
 	}
+	if (rc == 0 && more < 0) {
+		pass_failed(more, why, whylen);
+		store_wr_abort(w);
+		return more;
+	}
 	if (rc != 0) {
 		snprintf(why, whylen, "%s", rb_strerror(rc));
 		store_wr_abort(w);
@@ -451,53 +664,106 @@ apply(const struct loader *L, struct import *im, size_t zi, int64_t at, int64_t 
 }
 
 /*
+ * --replace's list for store_sync_stream: one item per net, an exclusion
+ * winning over a listing of the same net and the first listing over the
+ * others, as apply() leaves them.  The item after a net's last is read
+ * ahead, so each is copied out of the pass (names too).
+ */
+struct feed {
+	struct import *im;
+	struct pass *ps;
+	struct item ahead;	/* the next net's first item, when have_ahead */
+	char ahead_name[NAME_TEXTLEN];
+	bool have_ahead, started;
+	struct store_sync_item out;
+	char out_name[NAME_TEXTLEN];
+	int err;		/* the pass's own failure (not the store's) */
+};
+
+/* The pass's next item into F->ahead: 1, 0 at the end, or -errno (kept in F->err). */
+static int
+feed_read(struct feed *f)
+{
+	const struct item *it;
+	int rc;
+
+	f->have_ahead = false;
+	if ((rc = pass_next(f->im, f->ps, &it)) != 1) {
+		if (rc < 0)
+			f->err = rc;
+		return rc;
+	}
+	memcpy(&f->ahead, it, sizeof(f->ahead));
+	if (it->name != NULL) {
+		snprintf(f->ahead_name, sizeof(f->ahead_name), "%s", it->name);
+		f->ahead.name = f->ahead_name;
+	}
+	f->have_ahead = true;
+	return 1;
+}
+
+static int
+feed_next(void *arg, const struct store_sync_item **out)
+{
+	struct feed *f = arg;
+	const struct item *it = &f->ahead;
+	struct store_sync_item *v = &f->out;
+	int rc;
+
+	if (!f->started) {
+		f->started = true;
+		if ((rc = feed_read(f)) < 0)
+			return rc;
+	}
+	if (!f->have_ahead)
+		return 0;
+	memset(v, 0, sizeof(*v));
+	v->net = it->net;
+	v->exception = it->exception;
+	v->code = it->exception ? 0 : it->code;
+	v->reason = it->exception ? NULL : item_text(f->im, it);
+	v->evidence = it->exception ? NULL : f->im->evidence;
+	if (it->name != NULL) {
+		memcpy(f->out_name, f->ahead_name, sizeof(f->out_name));
+		v->name = f->out_name;
+	}
+	while ((rc = feed_read(f)) == 1 && memcmp(&f->ahead.net, &v->net, sizeof(v->net)) == 0)
+		if (f->ahead.exception)	/* sorted last among its net: it wins */
+			v->exception = true;
+	if (rc < 0)
+		return rc;
+	*out = v;
+	return 1;
+}
+
+/*
  * --replace: the zone's entries from this file's source made equal to the
- * file in one commit (store_sync): one item per net, an exclusion winning
- * over a listing of the same net and the first listing over the others,
- * as apply() leaves them.
+ * file in one commit (store_sync_stream), fed from the pass.
  */
 static int
-apply_replace(const struct loader *L, struct import *im, size_t zi, int64_t at, int64_t now,
-    bool dry_run, struct store_sync_counts *sc, char *why, size_t whylen)
+apply_replace(const struct loader *L, struct import *im, struct pass *ps, size_t zi,
+    int64_t at, int64_t now, bool dry_run, struct store_sync_counts *sc, char *why,
+    size_t whylen)
 {
-	struct store_sync_item *v;
 	struct store_wr *w = NULL;
+	struct feed f;
 	const char *base = strrchr(im->name, '/');
 	char source[256];
-	size_t i, n = 0;
 	int rc;
 
 	snprintf(source, sizeof(source), "import:%s", base != NULL ? base + 1 : im->name);
-	if ((v = calloc(im->n + 1, sizeof(*v))) == NULL)
-		return -ENOMEM;
-	/* store_sync takes key order (a names zone's exceptions it takes last itself). */
-	if (im->cz->kind == ZONE_KIND_NAMES)
-		qsort(im->items, im->n, sizeof(*im->items), item_key_cmp);
-	for (i = 0; i < im->n; i++) {
-		const struct item *it = &im->items[i];
-
-		if (n > 0 && i > 0 && same_net(it, &im->items[i - 1])) {
-			if (it->exception)	/* sorted last among its net: it wins */
-				v[n - 1].exception = true;
-			continue;
-		}
-		v[n].net = it->net;
-		v[n].exception = it->exception;
-		v[n].code = it->exception ? 0 : it->code;
-		v[n].reason = it->exception ? NULL : item_text(im, it);
-		v[n].evidence = it->exception ? NULL : im->evidence;
-		v[n].name = it->name;
-		n++;
-	}
-	if ((rc = store_wr_begin(L->store, &w)) != 0) {
-		free(v);
+	memset(&f, 0, sizeof(f));
+	f.im = im;
+	f.ps = ps;
+	if ((rc = store_wr_begin(L->store, &w)) != 0)
 		return rc;
-	}
 	store_wr_set_now(w, now);
-	rc = store_sync(w, L->zone_ids[zi], source, at, v, n, sc);
-	free(v);
+	rc = store_sync_stream(w, L->zone_ids[zi], source, at, feed_next, &f, sc);
 	if (rc != 0) {
-		snprintf(why, whylen, "%s", rb_strerror(rc));
+		if (f.err != 0)
+			pass_failed(f.err, why, whylen);
+		else
+			snprintf(why, whylen, "%s", rb_strerror(rc));
 		store_wr_abort(w);
 		return rc;
 	}
@@ -520,11 +786,14 @@ import_free(struct import *im)
 		free(im->texts[i]);
 	free(im->texts);
 	free(im->tline);
+	free(im->tcount);
+	free(im->thash);
 	free(im->tbad);
 	free(im->notext);
 	for (i = 0; i < im->n; i++)
 		free(im->items[i].name);
 	free(im->items);
+	runs_discard(&im->rs);
 	rbldnsd_free(im->p);
 }
 
@@ -585,7 +854,7 @@ import_options(int argc, char **argv, struct import_opts *o)
 	return CMD_OK;
 }
 
-/* PATH (or - for stdin) read whole into IM, *AT its time; CMD_OK, else the failure (said). */
+/* PATH (or - for stdin) read into IM, *AT its time; CMD_OK, else the failure (said). */
 static int
 import_read(struct import *im, const struct loader *L, const struct import_opts *o,
     const char *path, int64_t now, int64_t *at)
@@ -615,6 +884,10 @@ import_read(struct import *im, const struct loader *L, const struct import_opts 
 	rc = parse_file(im, L, f);
 	if (f != stdin)
 		fclose(f);
+	if (rc != 0 && im->spill_failed)
+		return cmd_fail("import", CMD_FAIL, "%s: line %u: temporary file in %s: %s; "
+		    "nothing imported (free space there, or set TMPDIR)", im->name, im->line,
+		    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp", rb_strerror(rc));
 	if (rc != 0)
 		return cmd_fail("import", CMD_FAIL, "%s: %s", im->name, rb_strerror(rc));
 	if (im->messages > IMPORT_MAX_MESSAGES)
@@ -683,10 +956,11 @@ cmd_import(struct loader *L, int argc, char **argv)
 	struct store_sync_counts sc;
 	struct import_opts o;
 	struct import im;
+	struct pass ps;
 	struct apply_counts counts;
-	char why[256], ctext[256];
+	char why[512], ctext[256];
 	int64_t now = time_now(), at = now;
-	size_t zi, listings = 0, n, i;
+	size_t zi, listings, n;
 	const char *path;
 	int rc;
 
@@ -701,20 +975,24 @@ cmd_import(struct loader *L, int argc, char **argv)
 	im.keep_going = o.keep_going;
 	im.apex_from_file = o.apex_from_file;
 	im.evidence = o.verified ? VERIFIED_EVIDENCE : NULL;
+	/* store_sync takes key order (a names zone's exceptions it takes last itself). */
+	im.cmp = o.replace && im.cz->kind == ZONE_KIND_NAMES ? item_key_cmp : item_cmp;
+	im.chunk = runs_chunk("RBLDB_IMPORT_CHUNK", IMPORT_CHUNK);
+	runs_init(&im.rs, sizeof(struct item), im.cmp);
 	if ((rc = import_read(&im, L, &o, path, now, &at)) != CMD_OK) {
 		import_free(&im);
 		return rc;
 	}
-	qsort(im.items, im.n, sizeof(*im.items), item_cmp);
-	note_repeats(&im);
-	for (i = 0; i < im.n; i++)
-		listings += !im.items[i].exception;
-	n = im.n;
 	store_set_force(L->store, o.force);
-	if (o.replace)
-		rc = apply_replace(L, &im, zi, at, now, o.dry_run, &sc, why, sizeof(why));
+	if ((rc = pass_begin(&im, &ps)) != 0)
+		pass_failed(rc, why, sizeof(why));
+	else if (o.replace)
+		rc = apply_replace(L, &im, &ps, zi, at, now, o.dry_run, &sc, why, sizeof(why));
 	else
-		rc = apply(L, &im, zi, at, now, o.dry_run, &counts, why, sizeof(why));
+		rc = apply(L, &im, &ps, zi, at, now, o.dry_run, &counts, why, sizeof(why));
+	pass_end(&im, &ps);
+	listings = ps.listings;
+	n = ps.n;
 	if (rc == RB_EMAXCHANGE || rc != 0) {
 		import_free(&im);
 		return rc == RB_EMAXCHANGE ? cmd_commit_fail(L, "import", rc, path) :

@@ -315,7 +315,7 @@ spill_reports(struct ingest *in, const struct loader *L, struct store_wr *w, int
 	if (n > STORE_BULK_REPORTS)
 		store_wr_set_compact(w);
 	/* Beyond the runs one merge takes, the runs so far are applied first. */
-	if (sp->nruns == SPILL_MAX_RUNS && (rc = merge_runs(in, L, w, now, sp)) != 0) {
+	if (sp->rs.nruns == SPILL_MAX_RUNS && (rc = merge_runs(in, L, w, now, sp)) != 0) {
 		while (n > 0)
 			jsonl_op_fini(&p[--n].op);
 		return rc;
@@ -332,23 +332,11 @@ flush_reports(struct ingest *in, const struct loader *L, struct store_wr *w, int
 {
 	int rc;
 
-	if (sp->nruns == 0)
+	if (sp->rs.nruns == 0)
 		return apply_chunk(in, L, w, now, p, keys, n);
 	if (n > 0 && (rc = spill_reports(in, L, w, now, sp, p, keys, n)) != 0)
 		return rc;
 	return merge_runs(in, L, w, now, sp);
-}
-
-/* Lines per chunk: INGEST_CHUNK, or fewer when RBLDB_INGEST_CHUNK says (tests). */
-static size_t
-chunk_lines(void)
-{
-	const char *e = getenv("RBLDB_INGEST_CHUNK");
-	long v;
-
-	if (e == NULL || (v = strtol(e, NULL, 10)) < 1 || v > INGEST_CHUNK)
-		return INGEST_CHUNK;
-	return (size_t)v;
 }
 
 /*
@@ -393,13 +381,14 @@ ingest_lines(struct ingest *in, const struct loader *L, struct store_wr *w, int6
 	struct reader rd;
 	struct pending *p;
 	struct sort_key *keys;
-	struct spill sp = { .nruns = 0, .maxlen = INGEST_MAX_LINE };
-	size_t n = 0, used = 0, chunk = chunk_lines();
+	struct spill sp;
+	size_t n = 0, used = 0, chunk = runs_chunk("RBLDB_INGEST_CHUNK", INGEST_CHUNK);
 	char *text, *buf;
 	bool toolong;
 	ssize_t len;
 	int rc = 0;
 
+	spill_init(&sp);
 	/* Untouched memory costs nothing: a short batch uses little of either. */
 	p = calloc(INGEST_CHUNK, sizeof(*p));
 	keys = malloc(INGEST_CHUNK * sizeof(*keys));
@@ -428,7 +417,7 @@ ingest_lines(struct ingest *in, const struct loader *L, struct store_wr *w, int6
 		 * after the lines before it.
 		 */
 		if (p[n - 1].op.kind == JSONL_DELIST) {
-			if ((n > 1 || sp.nruns > 0) &&
+			if ((n > 1 || sp.rs.nruns > 0) &&
 			    (rc = flush_reports(in, L, w, now, &sp, p, keys, n - 1)) != 0) {
 				jsonl_op_fini(&p[n - 1].op);
 				n = 0;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "jsonl.h"
+#include "runs.h"
 
 /* One line of a chunk: its parsed object, zone and line number. */
 struct pending {
@@ -39,10 +40,11 @@ void sort_chunk(const struct pending *p, struct sort_key *keys, size_t n);
 #define SPILL_MAX_RUNS 64
 
 struct spill {
-	FILE *run[SPILL_MAX_RUNS];
-	size_t nruns;
-	size_t maxlen;		/* the longest line, which bounds a record's texts */
+	struct runs rs;
 };
+
+/* Ready S for a load (no run yet). */
+void spill_init(struct spill *s);
 
 /* Sort P[0..N), write it as a new run and finish its lines; 0 or -errno (ENOSPC...). */
 int spill_chunk(struct spill *s, struct pending *p, struct sort_key *keys, size_t n);

@@ -212,6 +212,79 @@ test_sync_order(void **state)
 	assert_int_equal(sync_commit(f, v, 2, 1000, &c), -EINVAL);
 }
 
+/* A list of N /32s of 10.0.0.0/8 in key order, every STEP-th; the stream form's source. */
+struct many {
+	uint32_t i, n, step;
+	struct store_sync_item it;
+};
+
+static int
+many_next(void *arg, const struct store_sync_item **out)
+{
+	struct many *m = arg;
+	uint32_t a;
+
+	if (m->i >= m->n)
+		return 0;
+	a = 10u << 24 | (m->i + 1);
+	memset(&m->it, 0, sizeof(m->it));
+	m->it.net.fam = ADDR_V4;
+	m->it.net.plen = 32;
+	m->it.net.a[0] = (uint8_t)(a >> 24);
+	m->it.net.a[1] = (uint8_t)(a >> 16);
+	m->it.net.a[2] = (uint8_t)(a >> 8);
+	m->it.net.a[3] = (uint8_t)a;
+	m->it.reason = "open relay";
+	m->i += m->step;
+	*out = &m->it;
+	return 1;
+}
+
+static int
+many_commit(struct fix *f, uint32_t n, uint32_t step, int64_t at, struct store_sync_counts *c)
+{
+	struct many m = { 0, n, step, { { 0, 0, { 0 } }, 0, NULL, false, NULL, NULL } };
+	struct store_wr *w;
+	int rc;
+
+	assert_int_equal(store_wr_begin(f->s, &w), 0);
+	store_wr_set_now(w, at);
+	if ((rc = store_sync_stream(w, f->zone, SRC, at, many_next, &m, c)) != 0) {
+		store_wr_abort(w);
+		return rc;
+	}
+	return store_wr_commit(w);
+}
+
+/*
+ * A zone larger than the batch the pass reads its entries in (65536): the
+ * batches meet without an entry read twice or skipped, withdrawals at and
+ * across their edges included.
+ */
+static void
+test_sync_stream_past_a_batch(void **state)
+{
+	struct fix *f = *state;
+	struct store_sync_counts c;
+	struct listing l;
+
+	assert_int_equal(many_commit(f, 70000, 1, 1000, &c), 0);
+	assert_int_equal(c.added, 70000);
+	assert_int_equal(many_commit(f, 70000, 1, 1000, &c), 0);
+	assert_int_equal(c.unchanged, 70000);
+	assert_int_equal(c.added + c.changed + c.withdrawn, 0);
+	/* Every other one withdrawn. */
+	assert_int_equal(many_commit(f, 70000, 2, 2000, &c), 0);
+	assert_int_equal(c.unchanged, 35000);
+	assert_int_equal(c.withdrawn, 35000);
+	assert_int_equal(c.added + c.changed, 0);
+	assert_int_equal(lookup(f, "10.0.0.1", &l), STORE_MATCH_LISTED);
+	assert_int_equal(lookup(f, "10.0.0.2", &l), STORE_MATCH_NONE);
+	/* 10.1.0.1 is the 65537th: the second batch's first. */
+	assert_int_equal(lookup(f, "10.1.0.1", &l), STORE_MATCH_LISTED);
+	assert_int_equal(lookup(f, "10.1.0.2", &l), STORE_MATCH_NONE);
+}
+
 int
 main(void)
 {
@@ -219,6 +292,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sync_difference, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sync_others_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sync_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sync_stream_past_a_batch, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
