@@ -312,10 +312,12 @@ intern_find(struct store_wr *w, const char *text, uint32_t *id, bool create)
 	put64(hk, h);
 	if ((rc = mdb_cursor_open(w->txn, w->s->dbi[DB_STRINDEX], &cur)) != 0)
 		return sticky(w, from_mdb(rc));
+	bulk_tick(w);
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
 	while (rc == 0) {
 		sk.mv_data = v.mv_data;
 		sk.mv_size = 4;
+		bulk_tick(w);	/* reads count too: a bulk load's lines mostly look texts up */
 		if (mdb_get(w->txn, w->s->dbi[DB_STRINGS], &sk, &sv) == 0 &&
 		    sv.mv_size == n && memcmp(sv.mv_data, text, n) == 0) {
 			*id = get32(v.mv_data);
