@@ -167,8 +167,9 @@ extern const char *const db_names[DB_COUNT];
 #define JOURNAL_MAX_CHANGES 100000	/* larger commits force AXFR */
 /* Changed entries that make a commit a bulk write (store_wr_commit). */
 #define BULK_CHANGES 10000
-/* Reads and writes between two releases of a bulk load's mapped pages (bulk_tick). */
-#define BULK_RELEASE_PUTS 10000
+/* A bulk load's mapped pages: looked at every so many reads and writes, released past the size (bulk_tick). */
+#define BULK_CHECK_PUTS 1000
+#define BULK_MAP_MAX (256u << 20)
 #define KEY_MAX 32
 /* Undo records (store_undo.c). */
 #define UNDO_HOT_LEN 13		/* flags(1) code(4) expires(4) reason(4) */

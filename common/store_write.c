@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "rb.h"
 #include "store_impl.h"
@@ -178,18 +179,34 @@ find_map(struct store *s)
 	return s->map != NULL;
 }
 
+/* Octets of files this process maps now (statm's "shared"), or 0 when unknown. */
+static size_t
+mapped_file_bytes(void)
+{
+	unsigned long size, resident, shared = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%lu %lu %lu", &size, &resident, &shared) != 3)
+		shared = 0;
+	fclose(f);
+	return (size_t)shared * (size_t)sysconf(_SC_PAGESIZE);
+}
+
 /*
  * A bulk load (STORE_BULK) writes its pages into LMDB's shared map of the
  * file, where they count as this process's memory while it maps them.
- * Every BULK_RELEASE_PUTS reads and writes (wget, wput, wdel: bulk_tick)
- * it unmaps them all (MADV_DONTNEED): for a
- * shared file mapping that drops only the process's page table entries,
- * the written pages stay in the page cache, dirty, for the kernel to write
- * back (or for LMDB to map again when it reads or changes them).  So the
- * process holds at most what some 10,000 of them touch, whatever the size
- * of the commit, and the commit stays one transaction.  A read fault maps
- * up to 16 neighbouring cached pages too (the kernel's fault-around), so
- * at 100M entries 50,000 touches mapped more than a GiB.
+ * Every BULK_CHECK_PUTS reads and writes (wget, wput, wdel, text lookups:
+ * bulk_tick) it looks how much of the file it maps, and past BULK_MAP_MAX
+ * unmaps it all (MADV_DONTNEED): for a shared file mapping that drops only
+ * the process's page table entries, the written pages stay in the page
+ * cache, dirty, for the kernel to write back (or for LMDB to map again when
+ * it reads or changes them).  So the process holds about BULK_MAP_MAX of the
+ * file, whatever the size of the commit, and the commit stays one
+ * transaction.  A count of touches alone did not bound it: a read fault
+ * maps up to 16 neighbouring cached pages (the kernel's fault-around), and
+ * at 100M entries 10,000 touches mapped 0.9 GiB.
  */
 static void
 bulk_tick(struct store_wr *w)
@@ -205,12 +222,13 @@ bulk_tick(struct store_wr *w)
 		/*
 		 * A kernel that maps a file's large folios whole (2 MiB each,
 		 * "FilePmdMapped") would count 2 MiB for each page touched: at
-		 * 100M entries the 50,000 touches between releases mapped the
-		 * whole 5 GiB store again.  Pages, not folios, then.
+		 * 100M entries the touches between releases mapped the whole
+		 * 5 GiB store again.  Pages, not folios, then.
 		 */
 		(void)madvise(s->map, s->maplen, MADV_NOHUGEPAGE);
 	}
-	if (s->map == NULL || ++w->puts % BULK_RELEASE_PUTS != 0)
+	if (s->map == NULL || ++w->puts % BULK_CHECK_PUTS != 0 ||
+	    mapped_file_bytes() < BULK_MAP_MAX)
 		return;
 	(void)madvise(s->map, s->maplen, MADV_DONTNEED);
 }
