@@ -16,6 +16,11 @@
 #                      10M and up on a slow machine; both servers read that file)
 #   SAMPLE [2000]      queries whose answers are compared with rbldnsd's
 #   FIRST_TIMEOUT [3600]  seconds a server may take to its first answer
+#   RBLDNSD_TYPE [ip4trie]  rbldnsd's dataset type; ip4set at 100M (ip4trie
+#                      had read 60% of the 100M file after 31 min, and then
+#                      50 MB in the next 7); `none`: rbldb alone
+#   REUSE              set: keep $OUT/work's store and rbldnsd.data and the
+#                      load's figures of the last run, and measure the servers
 #   MAPSIZE            [server] mapsize for the store (default: 16G, 64G at 100M)
 #   BUILD [build]  OUT [$BUILD/scale-$SIZE]   results, data and the store
 #   SRV_CPU [1] CLI_CPU [0]   cores of the servers and of dnsperf
@@ -41,6 +46,8 @@ SRV_CPU=${SRV_CPU:-1}
 CLI_CPU=${CLI_CPU:-0}
 [ "$ENTRIES" -ge 50000000 ] && MAPSIZE=${MAPSIZE:-64G} || MAPSIZE=${MAPSIZE:-16G}
 export FIRST_TIMEOUT=${FIRST_TIMEOUT:-3600}	# rbldnsd parses 100M listings for minutes
+RBLDNSD_TYPE=${RBLDNSD_TYPE:-ip4trie}
+REUSE=${REUSE:-}
 BENCH=tests/bench
 PY="python3 $ROOT/$BENCH/dnsbench.py"
 ZONE=relays.example.org
@@ -62,7 +69,7 @@ DATA=$OUT/data
 bench_data "$DATA" "$ENTRIES" 200000
 
 W=$OUT/work
-rm -rf "$W"
+[ -n "$REUSE" ] || rm -rf "$W"
 mkdir -p "$W"
 chmod 755 "$OUT" "$W"	# rbldnsd reads its data as nobody
 PIDS=
@@ -78,7 +85,11 @@ cp zones/relays.example.org.zone "$W/$ZONE.zone"
 	echo "allow-transfer = 127.0.0.1"
 } > "$W/scale.conf"
 RES=$OUT/results.tsv
-: > "$RES"
+if [ -n "$REUSE" ]; then	# keep the load's figures, measure the servers again
+	sed -i '/^first_answer_s/,$d' "$RES"
+else
+	: > "$RES"
+fi
 rec() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$RES"; }	# FIGURE SERVER VALUE
 now() { date +%s.%N; }
 since() { echo "$1 $(now)" | awk '{printf "%.3f", $2 - $1}'; }
@@ -89,46 +100,51 @@ peak() { awk -F': ' '/Maximum resident/ {printf "%.0f", $2 / 1024}' "$1"; }
 
 # ---- Load ----
 cd "$W"
-"$RBLDB" -c scale.conf init >/dev/null
-if [ "$LOAD" = import ]; then
-	# The export of the empty zone gives rbldnsd's $SOA/$NS header; then the lines.
-	"$RBLDB" -c scale.conf export --format rbldnsd --zone "$ZONE" -o rbldnsd.data \
-	    > /dev/null 2>&1 || die "export of the empty zone failed"
-	$PY rbldnsd-data "$DATA/data.jsonl" >> rbldnsd.data
-	chmod 644 rbldnsd.data
-	say "import of $ENTRIES listings"
-	t0=$(now)
-	/usr/bin/time -v "$RBLDB" -c scale.conf import --format rbldnsd --zone "$ZONE" --force \
-	    rbldnsd.data > ingest.out 2> ingest.time || die "import failed: $(tail -3 ingest.time)"
-	rec import_s rbldb "$(since "$t0")"
-	rec import_peak_mib rbldb "$(peak ingest.time)"
+if [ -n "$REUSE" ]; then
+	[ -d db ] && [ -s rbldnsd.data ] || die "REUSE: no store or rbldnsd.data in $W"
+	say "reusing the store and rbldnsd.data of $W"
 else
-	say "ingest of $ENTRIES listings"
-	t0=$(now)
-	/usr/bin/time -v "$RBLDB" -c scale.conf ingest --force "$DATA/data.jsonl" > ingest.out 2> ingest.time ||
-	    die "ingest failed: $(tail -3 ingest.time)"
-	rec ingest_s rbldb "$(since "$t0")"
-	rec ingest_peak_mib rbldb "$(peak ingest.time)"
-fi
-bytes=$(du -sb db/data.mdb | cut -f1)
-used=$(mdb_stat -e db 2>/dev/null | awk '/Number of pages used/ {print $5}')
-psize=$(mdb_stat -e db 2>/dev/null | awk '/Page size/ {print $3}')
-rec store_mib rbldb "$(echo "$used $psize" | awk '{printf "%.0f", $1 * $2 / 1048576}')"
-rec store_bytes_per_entry rbldb "$(echo "$used $psize $ENTRIES" | awk '{printf "%.0f", $1 * $2 / $3}')"
-# Each database's share, for the README's per-entry costs.
-mdb_stat -a db | awk -v n="$ENTRIES" '/^Status of/ {d = $3}
-    /Branch pages|Leaf pages|Overflow pages/ {p[d] += $3}
-    END {for (k in p) if (p[k] > 1) printf "db_%s_bytes_per_entry\t%.1f\n", k, p[k] * 4096 / n}' |
-    while IFS='	' read -r f v; do rec "$f" rbldb "$v"; done
-say "  $LOAD: $(tail -1 "$RES")"
+	"$RBLDB" -c scale.conf init >/dev/null
+	if [ "$LOAD" = import ]; then
+		# The export of the empty zone gives rbldnsd's $SOA/$NS header; then the lines.
+		"$RBLDB" -c scale.conf export --format rbldnsd --zone "$ZONE" -o rbldnsd.data \
+		    > /dev/null 2>&1 || die "export of the empty zone failed"
+		$PY rbldnsd-data "$DATA/data.jsonl" >> rbldnsd.data
+		chmod 644 rbldnsd.data
+		say "import of $ENTRIES listings"
+		t0=$(now)
+		/usr/bin/time -v "$RBLDB" -c scale.conf import --format rbldnsd --zone "$ZONE" --force \
+		    rbldnsd.data > ingest.out 2> ingest.time || die "import failed: $(tail -3 ingest.time)"
+		rec import_s rbldb "$(since "$t0")"
+		rec import_peak_mib rbldb "$(peak ingest.time)"
+	else
+		say "ingest of $ENTRIES listings"
+		t0=$(now)
+		/usr/bin/time -v "$RBLDB" -c scale.conf ingest --force "$DATA/data.jsonl" > ingest.out 2> ingest.time ||
+		    die "ingest failed: $(tail -3 ingest.time)"
+		rec ingest_s rbldb "$(since "$t0")"
+		rec ingest_peak_mib rbldb "$(peak ingest.time)"
+	fi
+	bytes=$(du -sb db/data.mdb | cut -f1)
+	used=$(mdb_stat -e db 2>/dev/null | awk '/Number of pages used/ {print $5}')
+	psize=$(mdb_stat -e db 2>/dev/null | awk '/Page size/ {print $3}')
+	rec store_mib rbldb "$(echo "$used $psize" | awk '{printf "%.0f", $1 * $2 / 1048576}')"
+	rec store_bytes_per_entry rbldb "$(echo "$used $psize $ENTRIES" | awk '{printf "%.0f", $1 * $2 / $3}')"
+	# Each database's share, for the README's per-entry costs.
+	mdb_stat -a db | awk -v n="$ENTRIES" '/^Status of/ {d = $3}
+	    /Branch pages|Leaf pages|Overflow pages/ {p[d] += $3}
+	    END {for (k in p) if (p[k] > 1) printf "db_%s_bytes_per_entry\t%.1f\n", k, p[k] * 4096 / n}' |
+	    while IFS='	' read -r f v; do rec "$f" rbldb "$v"; done
+	say "  $LOAD: $(tail -1 "$RES")"
 
-if [ "$LOAD" != import ]; then
-	t0=$(now)
-	/usr/bin/time -v "$RBLDB" -c scale.conf export --format rbldnsd --zone "$ZONE" -o rbldnsd.data \
-	    2> export.time >/dev/null || die "export failed: $(tail -3 export.time)"
-	rec export_s rbldb "$(since "$t0")"
-	rec export_peak_mib rbldb "$(peak export.time)"
-	chmod 644 rbldnsd.data
+	if [ "$LOAD" != import ]; then
+		t0=$(now)
+		/usr/bin/time -v "$RBLDB" -c scale.conf export --format rbldnsd --zone "$ZONE" -o rbldnsd.data \
+		    2> export.time >/dev/null || die "export failed: $(tail -3 export.time)"
+		rec export_s rbldb "$(since "$t0")"
+		rec export_peak_mib rbldb "$(peak export.time)"
+		chmod 644 rbldnsd.data
+	fi
 fi
 
 # ---- Servers: time to first answer ----
@@ -136,10 +152,14 @@ bench_launch "$W" rbldbd "$PORT" taskset -c "$SRV_CPU" "$RBLDBD" -c scale.conf
 SPID_D=$SPID
 rec first_answer_s rbldb "$FIRST"
 rec rss_start_mib rbldb "$(($(kib "$SPID_D" VmRSS) / 1024))"
-bench_rbldnsd "$W" "$RPORT" "$SRV_CPU" ip4trie "$W/rbldnsd.data"
-SPID_R=$SPID
-rec first_answer_s rbldnsd "$FIRST"
-rec rss_start_mib rbldnsd "$(($(kib "$SPID_R" VmRSS) / 1024))"
+NORBLDNSD= SPID_R=
+[ "$RBLDNSD_TYPE" != none ] || NORBLDNSD=1
+if [ -z "$NORBLDNSD" ]; then
+	bench_rbldnsd "$W" "$RPORT" "$SRV_CPU" "$RBLDNSD_TYPE" "$W/rbldnsd.data"
+	SPID_R=$SPID
+	rec first_answer_s rbldnsd "$FIRST"
+	rec rss_start_mib rbldnsd "$(($(kib "$SPID_R" VmRSS) / 1024))"
+fi
 
 # ---- Answers: the same as rbldnsd's on a sample ----
 for q in hit-a hit10-a hit-txt; do head -n "$((SAMPLE / 3))" "$DATA/q-$q.txt"; done |
@@ -149,13 +169,14 @@ ans() {	# PORT -> sorted "name type rdata" lines
 	    awk '{$2 = ""; print}' | sort
 }
 ans "$PORT" > ans.rbldb
-ans "$RPORT" > ans.rbldnsd
+if [ -n "$NORBLDNSD" ]; then cp ans.rbldb ans.rbldnsd; else ans "$RPORT" > ans.rbldnsd; fi
 rec sample_answers rbldb "$(wc -l < ans.rbldb)"
-rec sample_answers rbldnsd "$(wc -l < ans.rbldnsd)"
-rec sample_mismatches rbldb "$(diff ans.rbldb ans.rbldnsd | grep -c '^[<>]' || true)"
+[ -n "$NORBLDNSD" ] || rec sample_answers rbldnsd "$(wc -l < ans.rbldnsd)"
+[ -n "$NORBLDNSD" ] || rec sample_mismatches rbldb "$(diff ans.rbldb ans.rbldnsd | grep -c '^[<>]' || true)"
 
 # ---- Queries per second and CPU per query, uncapped ----
 perf() {	# SERVER PID PORT QFILE
+	[ "$1" = rbldb ] || [ -z "$NORBLDNSD" ] || return 0
 	c0=$(awk '{print $14 + $15}' "/proc/$2/stat")
 	taskset -c "$CLI_CPU" dnsperf -c 4 -T 1 -q 100 -s 127.0.0.1 -p "$3" \
 	    -d "$DATA/q-$4.txt" -l "$DURATION" > perf.out 2>&1 || die "dnsperf failed"
@@ -181,7 +202,7 @@ while [ "$run" -lt "$RUNS" ]; do	# each figure's median goes in the table
 	done
 done
 rec rss_queries_mib rbldb "$(($(kib "$SPID_D" VmRSS) / 1024))"
-rec rss_queries_mib rbldnsd "$(($(kib "$SPID_R" VmRSS) / 1024))"
+[ -n "$NORBLDNSD" ] || rec rss_queries_mib rbldnsd "$(($(kib "$SPID_R" VmRSS) / 1024))"
 
 # ---- AXFR: streaming time and rbldbd's memory (rbldnsd has no AXFR) ----
 t0=$(now)
