@@ -49,7 +49,7 @@ LIB_OBJ = $(SERVER_OBJ) $(LOADER_OBJ) $(WEB_OBJ) $(VERIFY_OBJ) $(COMMON_OBJ)
 
 .PHONY: all run test unit e2e deps deps-test asan mutants bench bench-names bench-scale install \
 	uninstall clean
-.PHONY: bench-workers
+.PHONY: bench-workers bench-lowload
 all: $(BUILD)/rbldbd $(BUILD)/rbldb $(BUILD)/rbldb-web $(BUILD)/rbldb-verify
 
 $(BUILD)/%.o: %.c
@@ -112,6 +112,9 @@ bench-scale: all
 # Scaling with cores of issue 23: 1 against 2 workers, each held to half a core.
 bench-workers: all
 	@BUILD=$(BUILD) sh tests/bench/workers.sh
+
+bench-lowload: all
+	@BUILD=$(BUILD) sh tests/bench/lowload.sh
 $(BUILD)/bench/qcount: $(BUILD)/tests/bench/qcount.o $(SERVER_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
