@@ -4,6 +4,23 @@
 
 RBLDNSD=$(command -v rbldnsd || echo /usr/sbin/rbldnsd)
 
+# bench_need TOOL...: die naming the Debian packages of the tools missing.
+bench_need() {
+	missing=
+	for t in "$@"; do
+		case $t in
+		rbldnsd) [ -x "$RBLDNSD" ] && continue ;;
+		*) command -v "$t" >/dev/null 2>&1 && continue ;;
+		esac
+		case $t in
+		dig) missing="$missing bind9-dnsutils" ;;
+		taskset) missing="$missing util-linux" ;;
+		*) missing="$missing $t" ;;
+		esac
+	done
+	[ -z "$missing" ] || die "missing tools: apt-get install -y$missing"
+}
+
 # bench_data DIR ENTRIES QUERIES: gen.py's listings and query files in DIR,
 # generated once per sizes and generator (the stamp says which), then its
 # meta.txt read (ZONE, PROBE, ...).

@@ -35,8 +35,7 @@ ZONE=relays.example.org
 say() { printf '%s\n' "lowload: $*" >&2; }
 die() { say "$*"; exit 1; }
 . "$BENCH/lib.sh"
-command -v dnsperf >/dev/null 2>&1 || die "missing dnsperf: apt-get install -y dnsperf"
-[ -x "$RBLDNSD" ] || die "missing rbldnsd: apt-get install -y rbldnsd"
+bench_need dnsperf taskset python3 rbldnsd
 make --no-print-directory BUILD="$BUILD" all >&2
 RBLDB=$ROOT/$BUILD/rbldb
 

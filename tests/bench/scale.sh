@@ -55,10 +55,7 @@ ZONE=relays.example.org
 say() { printf '%s\n' "scale: $*" >&2; }
 die() { say "$*"; exit 1; }
 . "$BENCH/lib.sh"
-for t in dnsperf dig python3 taskset; do
-	command -v "$t" >/dev/null 2>&1 || die "missing $t: apt-get install -y dnsperf bind9-dnsutils python3 util-linux"
-done
-[ -x "$RBLDNSD" ] || die "missing rbldnsd: apt-get install -y rbldnsd"
+bench_need dnsperf dig python3 taskset rbldnsd
 make --no-print-directory BUILD="$BUILD" all >&2
 RBLDB=$ROOT/$BUILD/rbldb
 RBLDBD=$ROOT/$BUILD/rbldbd

@@ -55,9 +55,7 @@ PY="python3 $ROOT/$BENCH/dnsbench.py"
 say() { printf '%s\n' "workers: $*" >&2; }
 die() { say "$*"; exit 1; }
 . "$BENCH/lib.sh"
-for t in dnsperf python3; do
-	command -v "$t" >/dev/null 2>&1 || die "missing $t: apt-get install -y dnsperf python3"
-done
+bench_need dnsperf python3
 [ "$(id -u)" = 0 ] || die "needs root for the cpu cgroups"
 make --no-print-directory BUILD="$BUILD" all >&2
 RBLDB=$ROOT/$BUILD/rbldb
