@@ -246,6 +246,9 @@ conn_idle(uv_timer_t *t)
  * before it) and never extended by further octets: a 65535-octet prefix
  * followed by an octet a second is closed (SPEC: TCP).  Otherwise, or when
  * the idle timeout comes first, it runs to the idle timeout from now.
+ * During a transfer it is off: the transfer has its own deadline
+ * (xfr-timeout), and a large zone may keep the producer longer than the
+ * idle timeout between two messages; stream_pump starts it again at the end.
  */
 static void
 conn_timer(struct conn *c)
@@ -255,7 +258,12 @@ conn_timer(struct conn *c)
 
 	if (c->closing)
 		return;
-	if (c->inlen > 0 && !c->writing && c->xs == NULL && !c->eof && !c->parked) {
+	if (c->xs != NULL) {
+		c->msg_start = 0;
+		uv_timer_stop(&c->idle);
+		return;
+	}
+	if (c->inlen > 0 && !c->writing && !c->eof && !c->parked) {
 		if (c->msg_start == 0)
 			c->msg_start = now;
 		spent = (now - c->msg_start) / 1000000u;
@@ -458,10 +466,10 @@ stream_pump(struct conn *c)
 			metrics_xfr_done(c->w->n->metrics, c->xs->zone,
 			    (const struct sockaddr *)&c->peer, c->xs->qtype, time_now());
 		stream_end(c);
-		/* Queries that came in behind the transfer are answered now. */
+		/* Queries that came in behind the transfer are answered now, then the idle timer runs. */
 		if (!c->eof)
 			uv_read_start((uv_stream_t *)&c->tcp, conn_alloc, conn_read);
-		conn_process(c);
+		conn_input(c);
 		break;
 	case XFR_FAIL:
 		conn_close(c);

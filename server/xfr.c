@@ -263,7 +263,11 @@ producer(void *arg)
 		    kind, x->zt->zones[j->zi].name, j->sz.serial, j->peer,
 		    (unsigned long long)j->nrr, (unsigned long long)j->nmsg,
 		    (unsigned long long)j->nbytes);
-	} else if (rc != -ECANCELED) {
+	} else if (rc == -ECANCELED) {
+		/* The connection went first: the client left, or a deadline cut it off. */
+		log_warnx("xfr: %s %s to %s abandoned, the connection closed (%llu records made)",
+		    kind, x->zt->zones[j->zi].name, j->peer, (unsigned long long)j->nrr);
+	} else {
 		log_warnx("xfr: %s %s to %s failed: %s", kind, x->zt->zones[j->zi].name, j->peer,
 		    rb_strerror(rc));
 		/* RFC 5936 s2.2: an error before any record is a message of its own. */

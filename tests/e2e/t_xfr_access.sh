@@ -83,7 +83,20 @@ check "queries answered while a transfer is stalled" dns_is 127.0.0.2 "$n" A
 wait $stall
 expect_match "the stalled transfer is closed at the deadline" "^closed after" "$(cat "$T/stall.out")"
 expect_match "rbldbd logs the deadline" "transfer not done after 3 s" "$(cat "$SERVER_LOG")"
+log_has() { grep -q "$1" "$SERVER_LOG"; }
+check "rbldbd logs the transfer it abandoned" poll_until 10 log_has \
+    "AXFR $ZONE to 127.0.0.4.* abandoned, the connection closed"
 expect_eq "a full transfer still works afterwards" "2" "$(axfr_soas -b 127.0.0.4)"
+stop_server
+
+# Only xfr-timeout bounds a transfer, not tcp-idle-timeout: a secondary that
+# pauses longer than the idle timeout (or a large zone whose next message
+# takes that long) still gets the whole zone; afterwards the connection is
+# idle again and closed on time.
+sed -i 's/^xfr-timeout = 3s$/xfr-timeout = 60s\ntcp-idle-timeout = 1s/' "$CONF"
+start_server || finish
+expect_match "a transfer paused 3 s, three times the idle timeout, completes; then the idle connection is closed" \
+    "^complete, [0-9]+ messages, then closed by the server" "$(probe --src 127.0.0.4 --pause 3)"
 
 stop_server
 finish

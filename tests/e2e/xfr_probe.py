@@ -3,9 +3,13 @@
 signed with a key (RFC 8945) at a skewed clock, or stalling without reading.
 
 usage: xfr_probe.py PORT ZONE [--src ADDR] [--key NAME:SECRET] [--skew SECONDS]
-                    [--stall SECONDS]
+                    [--stall SECONDS] [--pause SECONDS]
 Prints "rcode=NAME tsig=NAME" for the first answer, or with --stall how the
-connection ended ("closed after N bytes" / "open").
+connection ended ("closed after N bytes" / "open").  With --pause it reads
+the first message, stops reading for SECONDS, then reads on to the closing
+SOA and waits up to 10 s for the server to close the idle connection:
+"complete, N messages, then closed by the server" (or "..., left open"), or
+"cut off after N messages".
 """
 import argparse
 import base64
@@ -70,6 +74,41 @@ def tsig_error(m):
     return "none"
 
 
+def soa_count(m):
+    qd, an = struct.unpack(">HH", m[4:8])
+    off, n = 12, 0
+    for _ in range(qd):
+        off = skip_name(m, off) + 4
+    for _ in range(an):
+        off = skip_name(m, off)
+        rtype, _, _, rdlen = struct.unpack(">HHIH", m[off:off + 10])
+        n += rtype == 6
+        off += 10 + rdlen
+    return n
+
+
+def paused_transfer(s, pause):
+    msgs = soas = 0
+    try:
+        while soas < 2:
+            n = struct.unpack(">H", read_exact(s, 2))[0]
+            m = read_exact(s, n)
+            msgs += 1
+            soas += soa_count(m)
+            if msgs == 1:
+                time.sleep(pause)
+    except (EOFError, ConnectionResetError, socket.timeout):
+        return "cut off after %d messages" % msgs
+    try:
+        s.settimeout(10)
+        left = "closed by the server" if not s.recv(1) else "sent more"
+    except socket.timeout:
+        left = "left open"
+    except ConnectionResetError:
+        left = "closed by the server"
+    return "complete, %d messages, then %s" % (msgs, left)
+
+
 def read_exact(s, n):
     data = b""
     while len(data) < n:
@@ -88,10 +127,11 @@ def main():
     ap.add_argument("--key")
     ap.add_argument("--skew", type=int, default=0)
     ap.add_argument("--stall", type=float)
+    ap.add_argument("--pause", type=float)
     a = ap.parse_args()
 
     s = socket.socket()
-    if a.stall is not None:
+    if a.stall is not None or a.pause is not None:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     if a.src:
         s.bind((a.src, 0))
@@ -115,6 +155,9 @@ def main():
         print("closed after %d bytes" % got)
         return
     s.settimeout(10)
+    if a.pause is not None:
+        print(paused_transfer(s, a.pause))
+        return
     n = struct.unpack(">H", read_exact(s, 2))[0]
     m = read_exact(s, n)
     print("rcode=%s tsig=%s" % (RCODES.get(m[3] & 15, str(m[3] & 15)), tsig_error(m)))
