@@ -14,6 +14,10 @@
 #                      (with history; rbldnsd then gets its export), or
 #                      `import` of an rbldnsd file made from them (faster at
 #                      10M and up on a slow machine; both servers read that file)
+#   SHARED_TEXTS       set, with LOAD=import: the 5% of texts that name their
+#                      address become one shared text in the rbldnsd file both
+#                      servers load (rbldnsd's load is quadratic in distinct
+#                      texts: it could not load gen.py's 100M file in an hour)
 #   SAMPLE [2000]      queries whose answers are compared with rbldnsd's
 #   FIRST_TIMEOUT [3600]  seconds a server may take to its first answer
 #   RBLDNSD_TYPE [ip4trie]  rbldnsd's dataset type; ip4set at 100M (ip4trie
@@ -56,6 +60,7 @@ say() { printf '%s\n' "scale: $*" >&2; }
 die() { say "$*"; exit 1; }
 . "$BENCH/lib.sh"
 bench_need dnsperf dig python3 taskset rbldnsd
+[ -z "${SHARED_TEXTS:-}" ] || [ "$LOAD" = import ] || die "SHARED_TEXTS needs LOAD=import"
 make --no-print-directory BUILD="$BUILD" all >&2
 RBLDB=$ROOT/$BUILD/rbldb
 RBLDBD=$ROOT/$BUILD/rbldbd
@@ -106,7 +111,7 @@ else
 		# The export of the empty zone gives rbldnsd's $SOA/$NS header; then the lines.
 		"$RBLDB" -c scale.conf export --format rbldnsd --zone "$ZONE" -o rbldnsd.data \
 		    > /dev/null 2>&1 || die "export of the empty zone failed"
-		$PY rbldnsd-data "$DATA/data.jsonl" >> rbldnsd.data
+		$PY rbldnsd-data "$DATA/data.jsonl" ${SHARED_TEXTS:+--shared-texts} >> rbldnsd.data
 		chmod 644 rbldnsd.data
 		say "import of $ENTRIES listings"
 		t0=$(now)
