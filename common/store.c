@@ -321,8 +321,7 @@ env_open(struct store *s, const char *dir, size_t mapsize, unsigned flags)
 	/* MDB_NOTLS: read transactions belong to our objects, not to threads. */
 	if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS |
 	    (flags & STORE_RANDOM_READS ? MDB_NORDAHEAD : 0) |
-	    (s->read_only ? MDB_RDONLY : 0) |
-	    (flags & STORE_BULK ? MDB_WRITEMAP : 0), 0600)) != 0)
+	    (s->read_only ? MDB_RDONLY : 0), 0600)) != 0)
 		return rc;
 	mdb_reader_check(s->env, &dead);
 	return 0;
@@ -521,7 +520,7 @@ store_size(struct store *s, uint64_t *file_bytes, uint64_t *map_bytes)
 	snprintf(path, sizeof(path), "%s/data.mdb", s->dir);
 	*file_bytes = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
 	if (stat(path, &sb) == 0) {
-		/* A bulk load (MDB_WRITEMAP) leaves the file as long as the map, sparse. */
+		/* A store bulk loaded in write-map mode (older rbldb) is as long as its map, sparse. */
 		*file_bytes = (uint64_t)sb.st_size;
 		if ((uint64_t)sb.st_blocks * 512 < *file_bytes)
 			*file_bytes = (uint64_t)sb.st_blocks * 512;

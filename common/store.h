@@ -58,11 +58,10 @@ struct store_wr;	/* a write transaction */
 #define STORE_CREATE 0x02	/* create DIR and the store when missing (rbldb init, tests) */
 #define STORE_READ_ONLY 0x04	/* never write data.mdb: serving a backup (not with CREATE) */
 /*
- * A bulk loader (import, ingest): LMDB's write-map mode, so that a write
- * transaction's pages are written into the map (the page cache) instead of
- * being held in the process's heap until commit, and the process lets go
- * of them as it goes (store_write.c, wr_release_pages): peak memory stays
- * bounded whatever the size of the one commit.
+ * A bulk loader (import, ingest): the process lets go of the store pages
+ * it maps as it goes (store_write.c, bulk_tick), so that, with LMDB's own
+ * bound on the pages a transaction holds dirty, peak memory stays bounded
+ * whatever the size of the one commit.
  */
 #define STORE_BULK 0x08
 

@@ -169,7 +169,7 @@ extern const char *const db_names[DB_COUNT];
 #define BULK_CHANGES 10000
 /* A bulk load's mapped pages: looked at every so many reads and writes, released past the size (bulk_tick). */
 #define BULK_CHECK_PUTS 1000
-#define BULK_MAP_MAX (256u << 20)
+#define BULK_MAP_MAX (128u << 20)
 #define KEY_MAX 32
 /* Undo records (store_undo.c). */
 #define UNDO_HOT_LEN 13		/* flags(1) code(4) expires(4) reason(4) */
@@ -206,7 +206,7 @@ struct store {
 	struct store_change_over over;	/* what the last commit had over its limit */
 	bool has_over;
 	uint8_t keysecret[KEYSECRET_LEN];	/* meta "keysecret", read at open */
-	bool bulk;		/* opened with STORE_BULK (MDB_WRITEMAP) */
+	bool bulk;		/* opened with STORE_BULK */
 	void *map;		/* ... then where the data file is mapped, found on first use */
 	size_t maplen;
 	bool map_sought;	/* find_map was tried (it reads /proc/self/maps) */

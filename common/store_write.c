@@ -195,18 +195,20 @@ mapped_file_bytes(void)
 }
 
 /*
- * A bulk load (STORE_BULK) writes its pages into LMDB's shared map of the
- * file, where they count as this process's memory while it maps them.
- * Every BULK_CHECK_PUTS reads and writes (wget, wput, wdel, text lookups:
- * bulk_tick) it looks how much of the file it maps, and past BULK_MAP_MAX
- * unmaps it all (MADV_DONTNEED): for a shared file mapping that drops only
- * the process's page table entries, the written pages stay in the page
- * cache, dirty, for the kernel to write back (or for LMDB to map again when
- * it reads or changes them).  So the process holds about BULK_MAP_MAX of the
- * file, whatever the size of the commit, and the commit stays one
- * transaction.  A count of touches alone did not bound it: a read fault
- * maps up to 16 neighbouring cached pages (the kernel's fault-around), and
- * at 100M entries 10,000 touches mapped 0.9 GiB.
+ * A bulk load (STORE_BULK) holds two kinds of store pages.  The pages its
+ * one transaction writes are LMDB's: in its heap, at most its dirty list
+ * (131,072 pages, 512 MiB), beyond which LMDB writes the oldest to the file
+ * and frees them (spilling).  The pages it reads are the file's, in LMDB's
+ * read-only map, where they count as this process's memory while mapped;
+ * a read fault maps up to 16 neighbouring cached pages (the kernel's
+ * fault-around), so a 100M-entry load that reads all over the tree would
+ * map the whole file.  Every BULK_CHECK_PUTS reads and writes (wget, wput,
+ * wdel, text lookups: bulk_tick) it looks how much of the file it maps, and
+ * past BULK_MAP_MAX unmaps it all (MADV_DONTNEED: for a file mapping that
+ * drops only the page table entries; the pages stay in the page cache).
+ * LMDB's write map is not used: there the written pages are the file's
+ * too, and LMDB's pass over its dirty list at each spill and at commit
+ * mapped them all again, with their neighbours (3 GiB at 100M entries).
  */
 static void
 bulk_tick(struct store_wr *w)

@@ -1,7 +1,6 @@
 /* rbldb, the operator CLI: global options, the command table, start-up. */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,41 +60,6 @@ static bool
 bulk_command(const char *name)
 {
 	return strcmp(name, "ingest") == 0 || strcmp(name, "import") == 0;
-}
-
-/*
- * A bulk load writes into LMDB's map of a sparse file (MDB_WRITEMAP): when
- * the disk cannot give a page its blocks, the write faults (SIGBUS) instead
- * of returning ENOSPC.  Nothing is committed then (LMDB writes the meta
- * page, which was allocated at init, last), so say so and leave.
- */
-static char bulk_fault_msg[256];
-static size_t bulk_fault_len;
-
-static void
-bulk_fault(int sig)
-{
-	(void)sig;
-	if (write(STDERR_FILENO, bulk_fault_msg, bulk_fault_len) < 0)
-		_exit(CMD_FAIL);
-	_exit(CMD_FAIL);
-}
-
-static void
-bulk_fault_catch(const char *cmd, const char *dbdir)
-{
-	struct sigaction sa;
-	int n;
-
-	n = snprintf(bulk_fault_msg, sizeof(bulk_fault_msg), "rbldb: %s: store %s: No space "
-	    "left on device (or an I/O error) while writing the store; nothing committed\n",
-	    cmd, dbdir);
-	bulk_fault_len = n < 0 ? 0 : (size_t)n < sizeof(bulk_fault_msg) ? (size_t)n :
-	    sizeof(bulk_fault_msg) - 1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = bulk_fault;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, NULL);
 }
 
 static void
@@ -242,8 +206,6 @@ main(int argc, char **argv)
 	L.dbopt = dbdir;
 	L.dbdir = dbdir != NULL ? dbdir : L.conf->db;
 	L.origin = origin = command_line(argc, argv);
-	if (bulk_command(cmd->name))
-		bulk_fault_catch(cmd->name, L.dbdir);
 	if ((rc = become_store_owner(L.dbdir)) == 0 &&
 	    (cmd->opens_itself || (rc = loader_open(&L, bulk_command(cmd->name) ? STORE_BULK : 0)) == 0))
 		rc = cmd->run(&L, argc - optind, argv + optind);
