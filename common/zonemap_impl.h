@@ -17,6 +17,23 @@ int zonemap_gather(const struct zonemap_src *src, const struct addr *nets, size_
     struct listing_vec *out);
 
 /*
+ * For zonemap_zone, which maps the apex's children one at a time: into
+ * *OUT the entries the apex itself needs, those no longer than a label
+ * (/8 IPv4, /4 IPv6: they govern whole children), and of every child with
+ * entries inside at least one, so that the children needing a walk of
+ * their own show; test points included, in key order.  free(out->v).
+ */
+int zonemap_gather_top(const struct zonemap_src *src, struct listing_vec *out);
+
+/*
+ * Append to OUT, after its OUT->n entries (left as they are), those
+ * strictly inside one of NETS[0..nnets) as zonemap_gather gives them, in
+ * key order.  On error OUT may hold some; its owner frees OUT->v anyway.
+ */
+int zonemap_gather_inside(const struct zonemap_src *src, const struct addr *nets, size_t nnets,
+    struct listing_vec *out);
+
+/*
  * The name tree below the apex: a node at depth k is an IPv4 prefix of 8k
  * bits when its labels are octets and k <= 4, and an IPv6 prefix of 4k bits
  * when they are nibbles; the labels 0-9 are both.  A node's "part" of a
