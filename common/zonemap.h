@@ -83,6 +83,10 @@ struct zonemap_src {
  * Every record of the zone below its apex, in a fixed order for the same
  * entries (a subtree's records before its parent's wildcard).  The apex
  * records (SOA, NS) are the caller's.  Returns 0, CB's value or an error.
+ * The entries are read one child of the apex at a time (an IPv4 /8, an
+ * IPv6 /4, both where their labels are the digits), so memory follows
+ * the biggest child, not the zone, besides the few entries that span
+ * several children.
  */
 int zonemap_zone(const struct zonemap_src *src, zonemap_cb cb, void *arg);
 
