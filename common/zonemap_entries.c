@@ -122,46 +122,56 @@ vec_overlay(struct vec *vc, const struct listing *l)
 	return 0;
 }
 
-/* Overlay L when the walk wants it. */
-static int
-overlay_wanted(struct vec *vc, const struct listing *l)
-{
-	return wanted(vc, l) ? vec_overlay(vc, l) : 0;
-}
-
-/* RFC 5782 s5: the test points, served with the zone's code and text. */
-static int
-overlay_test_points(struct vec *vc, uint16_t zone)
+/*
+ * RFC 5782 s5: the test points of FAMILY (ZONE_FAMILY_*) into OUT in key
+ * order, served with the zone's code and text; returns how many.
+ */
+static size_t
+test_points(int family, uint16_t zone, struct listing out[4])
 {
 	static const uint8_t v6[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0x7f, 0, 0, 0 };
 	struct listing l;
-	int rc = 0;
+	size_t n = 0;
 
 	memset(&l, 0, sizeof(l));
 	l.zone = zone;
-	if (vc->family & ZONE_FAMILY_V4) {
+	if (family & ZONE_FAMILY_V4) {
 		l.net.fam = ADDR_V4;
 		l.net.plen = 32;
 		l.net.a[0] = 127;
 		l.net.a[3] = 1;
 		l.flags = LISTING_EXCEPTION;
-		rc = overlay_wanted(vc, &l);
+		out[n++] = l;
 		l.net.a[3] = 2;
 		l.flags = 0;
-		rc = rc ? rc : overlay_wanted(vc, &l);
+		out[n++] = l;
 	}
-	if (vc->family & ZONE_FAMILY_V6) {
+	if (family & ZONE_FAMILY_V6) {
 		memset(&l.net, 0, sizeof(l.net));
 		l.net.fam = ADDR_V6;
 		l.net.plen = 128;
 		memcpy(l.net.a, v6, 16);
 		l.net.a[15] = 1;
 		l.flags = LISTING_EXCEPTION;
-		rc = rc ? rc : overlay_wanted(vc, &l);
+		out[n++] = l;
 		l.net.a[15] = 2;
 		l.flags = 0;
-		rc = rc ? rc : overlay_wanted(vc, &l);
+		out[n++] = l;
 	}
+	return n;
+}
+
+/* The test points laid over the entries gathered, where the walk wants them. */
+static int
+overlay_test_points(struct vec *vc, uint16_t zone)
+{
+	struct listing tp[4];
+	size_t n = test_points(vc->family, zone, tp), i;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++)
+		if (wanted(vc, &tp[i]))
+			rc = vec_overlay(vc, &tp[i]);
 	return rc;
 }
 
@@ -172,7 +182,8 @@ overlay_test_points(struct vec *vc, uint16_t zone)
  * which key order keeps together from NET's own key on.
  */
 static int
-array_overlapping(const struct listing *a, size_t n, const struct addr *net, struct vec *vc)
+array_overlapping(const struct listing *a, size_t n, const struct addr *net, store_entry_cb cb,
+    void *arg)
 {
 	struct listing key;
 	const struct listing *hit;
@@ -185,7 +196,7 @@ array_overlapping(const struct listing *a, size_t n, const struct addr *net, str
 		key.net = *net;
 		addr_mask(&key.net, plen);
 		if ((hit = bsearch(&key, a, n, sizeof(*a), cmp_qsort)) != NULL)
-			rc = collect_cb(vc, hit);
+			rc = cb(arg, hit);
 	}
 	key.net = *net;
 	while (lo < hi) {
@@ -196,17 +207,17 @@ array_overlapping(const struct listing *a, size_t n, const struct addr *net, str
 			hi = mid;
 	}
 	for (; lo < n && rc == 0 && addr_contains(net, &a[lo].net); lo++)
-		rc = collect_cb(vc, &a[lo]);
+		rc = cb(arg, &a[lo]);
 	return rc;
 }
 
-/* The entries overlapping NET, from the caller's array or the store. */
+/* The entries overlapping NET, from the caller's array or the store, to CB. */
 static int
-overlapping(const struct zonemap_src *src, const struct addr *net, struct vec *vc)
+overlapping(const struct zonemap_src *src, const struct addr *net, store_entry_cb cb, void *arg)
 {
 	if (src->entries != NULL)
-		return array_overlapping(src->entries, src->nentries, net, vc);
-	return store_foreach_overlapping(src->rd, src->zone, net, collect_cb, vc);
+		return array_overlapping(src->entries, src->nentries, net, cb, arg);
+	return store_foreach_overlapping(src->rd, src->zone, net, cb, arg);
 }
 
 static void
@@ -246,7 +257,7 @@ gather(const struct zonemap_src *src, const struct addr *nets, size_t nnets, str
 
 	if (nets != NULL) {
 		for (i = 0; i < nnets && rc == 0; i++)
-			rc = overlapping(src, &nets[i], vc);
+			rc = overlapping(src, &nets[i], collect_cb, vc);
 	} else if (src->entries != NULL) {
 		for (i = 0; i < src->nentries && rc == 0; i++)
 			rc = collect_cb(vc, &src->entries[i]);
@@ -290,7 +301,7 @@ zonemap_gather_top(const struct zonemap_src *src, struct listing_vec *out)
 		for (ci = 0; ci < 1u << net.plen && rc == 0; ci++) {
 			net.a[0] = (uint8_t)(ci << (8 - net.plen));
 			vc.top = ci;
-			if ((rc = overlapping(src, &net, &vc)) == STOP)
+			if ((rc = overlapping(src, &net, collect_cb, &vc)) == STOP)
 				rc = 0;
 		}
 	}
@@ -334,5 +345,59 @@ zonemap_entries(const struct zonemap_src *src, struct listing **out, size_t *n)
 	}
 	*out = vc.l.v;
 	*n = vc.l.n;
+	return 0;
+}
+
+/* zonemap_foreach_entry's walk: live entries of the zone's families, test points merged in. */
+struct merge {
+	uint32_t now;
+	int family;
+	struct listing tp[4];
+	size_t ntp, next;
+	store_entry_cb cb;
+	void *arg;
+};
+
+static int
+merge_cb(void *arg, const struct listing *l)
+{
+	struct merge *m = arg;
+	int want = l->net.fam == ADDR_V4 ? ZONE_FAMILY_V4 : ZONE_FAMILY_V6, d = 1, rc;
+
+	if (l->expires != 0 && l->expires <= m->now)
+		return 0;
+	if (!(m->family & want))
+		return 0;
+	while (m->next < m->ntp && (d = zonemap_cmp(&m->tp[m->next], l)) < 0)
+		if ((rc = m->cb(m->arg, &m->tp[m->next++])) != 0)
+			return rc;
+	/* A test point stands in for the entry with its key, as in zonemap_entries. */
+	if (d == 0)
+		return m->cb(m->arg, &m->tp[m->next++]);
+	return m->cb(m->arg, l);
+}
+
+int
+zonemap_foreach_entry(const struct zonemap_src *src, uint8_t fam, store_entry_cb cb, void *arg)
+{
+	struct merge m;
+	struct addr all;
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	m.now = src->now;
+	m.family = src->cz->family & (fam == ADDR_V4 ? ZONE_FAMILY_V4 : ZONE_FAMILY_V6);
+	m.ntp = test_points(m.family, src->zone, m.tp);
+	m.cb = cb;
+	m.arg = arg;
+	memset(&all, 0, sizeof(all));
+	all.fam = fam;
+	if (m.family == 0)
+		return 0;
+	if ((rc = overlapping(src, &all, merge_cb, &m)) != 0)
+		return rc;
+	for (; m.next < m.ntp; m.next++)
+		if ((rc = cb(arg, &m.tp[m.next])) != 0)
+			return rc;
 	return 0;
 }

@@ -949,6 +949,49 @@ same_as_whole(const struct zonemap_src *src, unsigned long long seed, size_t *pe
 	raw_free(&want);
 }
 
+/* The entries zonemap_foreach_entry has given, against zonemap_entries'. */
+struct walked {
+	const struct listing *e;
+	size_t n, i;
+	unsigned long long seed;
+};
+
+static int
+walked_cb(void *arg, const struct listing *l)
+{
+	struct walked *w = arg;
+	const struct listing *x = &w->e[w->i];
+	char a[ADDR_STRLEN], b[ADDR_STRLEN];
+
+	if (w->i == w->n)
+		fail_msg("seed %llu: entry %zu (%s) walked, zonemap_entries has %zu", w->seed, w->i,
+		    addr_format(&l->net, a, sizeof(a)), w->n);
+	if (zonemap_cmp(x, l) != 0 || x->code != l->code || x->flags != l->flags ||
+	    x->expires != l->expires || x->reason_id != l->reason_id || x->bulk != l->bulk)
+		fail_msg("seed %llu: entry %zu walked is %s, zonemap_entries' %s", w->seed, w->i,
+		    addr_format(&l->net, a, sizeof(a)), addr_format(&x->net, b, sizeof(b)));
+	w->i++;
+	return 0;
+}
+
+/* zonemap_foreach_entry of IPv4, then IPv6, gives zonemap_entries one by one. */
+static void
+walk_same_as_entries(const struct zonemap_src *src, unsigned long long seed)
+{
+	struct listing *e;
+	struct walked w;
+
+	assert_int_equal(zonemap_entries(src, &e, &w.n), 0);
+	w.e = e;
+	w.i = 0;
+	w.seed = seed;
+	assert_int_equal(zonemap_foreach_entry(src, ADDR_V4, walked_cb, &w), 0);
+	assert_int_equal(zonemap_foreach_entry(src, ADDR_V6, walked_cb, &w), 0);
+	if (w.i != w.n)
+		fail_msg("seed %llu: %zu entries walked, zonemap_entries has %zu", seed, w.i, w.n);
+	free(e);
+}
+
 /* xorshift64*: the same zones for the same seed on every machine. */
 static uint64_t
 rnd(uint64_t *x)
@@ -1045,7 +1088,8 @@ random_zone(uint64_t seed, struct set *s, struct conf_zone *z, unsigned max,
 		l->code = below(&x, 2) ? 0 : 0x7f000002u + below(&x, 3);
 		l->flags = below(&x, 5) == 0 ? LISTING_EXCEPTION : 0;
 		l->reason_id = below(&x, 2) ? 0 : reason_ids[below(&x, RB_ARRAY_LEN(reasons))];
-		l->expires = below(&x, 4) ? 0 : below(&x, 2) ? 999 : 1001;
+		/* Expired before now (1000), at now, or live. */
+		l->expires = below(&x, 4) ? 0 : 999 + below(&x, 3);
 		for (j = 0; j < s->n; j++)
 			if (zonemap_cmp(&s->e[j], l) == 0)
 				break;
@@ -1117,6 +1161,7 @@ test_streamed_zone_is_the_whole_zone_record_by_record(void **state)
 		src.entries = s.e;
 		src.nentries = s.n;
 		same_as_whole(&src, (unsigned long long)seed, &peak);
+		walk_same_as_entries(&src, (unsigned long long)seed);
 	}
 	store_reader_fini(&rd);
 	store_close(st);
@@ -1157,7 +1202,9 @@ test_streamed_zone_from_a_store_is_the_whole_zone(void **state)
 			rep.net = s.e[i].net;
 			rep.code = s.e[i].code;
 			rep.reason = below(&x, 4) ? reasons[below(&x, RB_ARRAY_LEN(reasons))] : NULL;
-			rep.lifetime = s.e[i].expires == 0 ? 0 : s.e[i].expires == 999 ? 500 : 5000;
+			/* Reported at 1000, mapped at 2000: the same expired, at now, live. */
+			rep.lifetime = s.e[i].expires == 0 ? 0 : s.e[i].expires == 999 ? 500 :
+			    s.e[i].expires == 1000 ? 1000 : 5000;
 			d.net = s.e[i].net;
 			if (s.e[i].flags & LISTING_EXCEPTION)
 				assert_int_equal(store_delist(w, zone, &d, &out), 0);
@@ -1173,6 +1220,7 @@ test_streamed_zone_from_a_store_is_the_whole_zone(void **state)
 		src.zone = zone;
 		src.now = 2000;
 		same_as_whole(&src, (unsigned long long)seed, &peak);
+		walk_same_as_entries(&src, (unsigned long long)seed);
 		store_reader_fini(&rd);
 		store_close(st);
 		testdir_remove(dir);
