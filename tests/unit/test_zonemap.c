@@ -1099,13 +1099,22 @@ random_zone(uint64_t seed, struct set *s, struct conf_zone *z, unsigned max,
 	qsort(s->e, s->n, sizeof(s->e[0]), cmp_listing);
 }
 
-/* The seed of the first round: ZONEMAP_SEED to repeat a failure, else a fixed one. */
-static uint64_t
-first_seed(void)
+/*
+ * The first seed of a random test into *SEED, and its number of rounds:
+ * N from fixed seeds (OFFSET apart between tests), or with ZONEMAP_SEED=S
+ * in the environment the one round of seed S that a failure named.
+ */
+static unsigned
+seeds(uint64_t offset, unsigned n, uint64_t *seed)
 {
 	const char *e = getenv("ZONEMAP_SEED");
 
-	return e != NULL ? strtoull(e, NULL, 10) : 20270101;
+	if (e != NULL) {
+		*seed = strtoull(e, NULL, 10);
+		return 1;
+	}
+	*seed = 20270101 + offset;
+	return n;
 }
 
 static int
@@ -1128,9 +1137,9 @@ test_streamed_zone_is_the_whole_zone_record_by_record(void **state)
 	struct set s;
 	struct conf_zone z;
 	struct zonemap_src src;
-	uint64_t seed = first_seed();
+	uint64_t seed;
 	uint32_t ids[RB_ARRAY_LEN(reasons)];
-	unsigned round, rounds = getenv("ZONEMAP_SEED") != NULL ? 1 : 1500;
+	unsigned round, rounds = seeds(0, 1500, &seed);
 	uint16_t zone;
 	size_t i, peak;
 
@@ -1182,8 +1191,8 @@ test_streamed_zone_from_a_store_is_the_whole_zone(void **state)
 	struct conf_zone z;
 	struct set s;
 	uint16_t zone;
-	uint64_t seed = first_seed() + 1000000, x;
-	unsigned round, rounds = getenv("ZONEMAP_SEED") != NULL ? 1 : 40;
+	uint64_t seed, x;
+	unsigned round, rounds = seeds(1000000, 40, &seed);
 	size_t i, peak;
 
 	(void)state;
