@@ -209,6 +209,73 @@ focus_label(const struct ctx *c, const struct node *nd, bool kids4, bool kids6)
 
 static struct result solve(struct ctx *c, const struct node *nd, enum mode mode);
 
+/*
+ * Streaming: the entries inside child CH of the apex, loaded after those
+ * kept throughout, and CH's parts pointed at them.  The apex's entries
+ * told which parts have any (their runs have entries inside).
+ */
+static int
+load_child(struct ctx *c, struct node *ch)
+{
+	struct addr nets[2];
+	size_t nn = 0, i;
+	int8_t *d;
+	int f, rc;
+
+	c->held.n = c->base;
+	for (f = F4; f <= F6; f++)
+		if (ch->part[f].on && ch->part[f].lo < ch->part[f].hi)
+			nets[nn++] = ch->part[f].p;
+	if (nn > 0 && (rc = zonemap_gather_inside(c->src, nets, nn, &c->held)) != 0)
+		return rc;
+	if ((d = realloc(c->dollar, c->held.n ? c->held.n : 1)) == NULL)
+		return -ENOMEM;
+	c->dollar = d;
+	memset(c->dollar + c->base, -1, c->held.n - c->base);
+	c->e = c->held.v;
+	c->n = c->held.n;
+	if (c->n > c->peak)
+		c->peak = c->n;
+	for (i = c->base, f = F4; f <= F6; f++) {
+		if (!ch->part[f].on || ch->part[f].lo == ch->part[f].hi)
+			continue;
+		ch->part[f].lo = i;
+		while (i < c->n && c->e[i].net.fam == (f == F4 ? ADDR_V4 : ADDR_V6))
+			i++;
+		ch->part[f].hi = i;
+	}
+	return 0;
+}
+
+/*
+ * Solve child CH (MODE).  Streaming, a child of the apex is solved on its
+ * own entries, dropped after.  The apex's wildcard and names still read
+ * the entry the child answers with: when one of the dropped, it is kept
+ * as a copy with what is cached of it, so the answer stays addressable.
+ */
+static struct result
+solve_child(struct ctx *c, struct node *ch, enum mode mode)
+{
+	struct result res;
+	int rc;
+
+	if (!c->stream || ch->depth != 1)
+		return solve(c, ch, mode);
+	if ((rc = load_child(c, ch)) != 0) {
+		if (c->err == 0)
+			c->err = rc;
+		return MIXED;
+	}
+	res = solve(c, ch, mode);
+	if (!res.mixed && res.v >= (int)c->base) {
+		c->held.v[c->base] = c->e[res.v];
+		c->dollar[c->base] = c->dollar[res.v];
+		res.v = (int)c->base++;
+	}
+	c->n = c->held.n = c->base;
+	return res;
+}
+
 static enum mode
 child_mode(const struct ctx *c, unsigned depth, enum mode mode, struct label l)
 {
@@ -240,7 +307,7 @@ solve_children(struct ctx *c, const struct node *nd, enum mode mode, const struc
 		c->path[k] = l;
 		gr[ng].first = gr[ng].last = d;
 		gr[ng].fam = FBOTH;
-		gr[ng].res = solve(c, &ch, child_mode(c, k, mode, l));
+		gr[ng].res = solve_child(c, &ch, child_mode(c, k, mode, l));
 		ng++;
 	}
 	for (f = F4; f <= F6; f++) {
@@ -260,7 +327,7 @@ solve_children(struct ctx *c, const struct node *nd, enum mode mode, const struc
 				l.fam = (uint8_t)f;
 				child_node(nd, l, r4, n4, r6, n6, &ch);
 				c->path[k] = l;
-				gr[ng].res = solve(c, &ch, child_mode(c, k, mode, l));
+				gr[ng].res = solve_child(c, &ch, child_mode(c, k, mode, l));
 			}
 			ng++;
 		}
@@ -515,11 +582,15 @@ answer_of(struct ctx *c, struct result r, struct zonemap_answer *out)
 	}
 }
 
-/* Map the entries, all or (FDEPTH > 0) the region of FPATH; with PROBE only find its result. */
+/*
+ * Map the entries, all or (FDEPTH > 0) the region of FPATH; with PROBE
+ * only find its result.  With STREAM the apex's children one at a time
+ * (zonemap_stream), *STREAM getting the most entries held at once.
+ */
 static int
 run_map(const struct zonemap_src *src, const struct addr *nets, size_t nnets, unsigned fdepth,
     const struct label *fpath, zonemap_cb cb, void *arg, struct zonemap_answer *probe,
-    bool shallow)
+    bool shallow, size_t *stream)
 {
 	struct ctx *c;
 	struct listing_vec vc;
@@ -529,13 +600,16 @@ run_map(const struct zonemap_src *src, const struct addr *nets, size_t nnets, un
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return -ENOMEM;
-	if ((rc = zonemap_gather(src, nets, nnets, &vc)) != 0) {
+	rc = stream != NULL ? zonemap_gather_top(src, &vc) : zonemap_gather(src, nets, nnets, &vc);
+	if (rc != 0) {
 		free(c);
 		return rc;
 	}
 	c->src = src;
+	c->held = vc;
 	c->e = vc.v;
-	c->n = vc.n;
+	c->n = c->base = c->peak = vc.n;
+	c->stream = stream != NULL;
 	c->cb = probe != NULL ? no_records : cb;
 	c->arg = arg;
 	c->fdepth = fdepth;
@@ -555,19 +629,29 @@ run_map(const struct zonemap_src *src, const struct addr *nets, size_t nnets, un
 	if (probe != NULL)
 		answer_of(c, fdepth == 0 ? r : c->phit ? c->pres : MIXED, probe);
 	rc = c->err;
+	if (stream != NULL)
+		*stream = c->peak;
 out:
 	free(c->dollar);
-	free(vc.v);
+	free(c->held.v);
 	free(c);
 	return rc;
 }
 
 int
+zonemap_stream(const struct zonemap_src *src, zonemap_cb cb, void *arg, size_t *peak)
+{
+	return run_map(src, NULL, 0, 0, NULL, cb, arg, NULL, false, peak);
+}
+
+int
 zonemap_zone(const struct zonemap_src *src, zonemap_cb cb, void *arg)
 {
+	size_t peak;
+
 	if (src->cz->kind == ZONE_KIND_NAMES)
 		return zonemap_names(src, cb, arg);
-	return run_map(src, NULL, 0, 0, NULL, cb, arg, NULL, false);
+	return zonemap_stream(src, cb, arg, &peak);
 }
 
 /* The region's records, or with PROBE its result. */
@@ -585,7 +669,7 @@ map_region(const struct zonemap_src *src, const struct addr *region, zonemap_cb 
 	struct addr p;
 
 	if (depth == 0)
-		return run_map(src, NULL, 0, 0, NULL, cb, arg, probe, shallow);
+		return run_map(src, NULL, 0, 0, NULL, cb, arg, probe, shallow, NULL);
 	for (i = 0; i < depth; i++) {
 		fpath[i].v = (uint8_t)child_index(region, i * step, step);
 		fpath[i].fam = region->fam == ADDR_V4 ? F4 : F6;
@@ -603,7 +687,7 @@ map_region(const struct zonemap_src *src, const struct addr *region, zonemap_cb 
 			set_child(&p, p.fam == ADDR_V4 ? 8 : 4, fpath[i].v);
 		nets[nnets++] = p;
 	}
-	return run_map(src, nets, nnets, depth, fpath, cb, arg, probe, shallow);
+	return run_map(src, nets, nnets, depth, fpath, cb, arg, probe, shallow, NULL);
 }
 
 int

@@ -83,6 +83,10 @@ struct zonemap_src {
  * Every record of the zone below its apex, in a fixed order for the same
  * entries (a subtree's records before its parent's wildcard).  The apex
  * records (SOA, NS) are the caller's.  Returns 0, CB's value or an error.
+ * The entries are read one child of the apex at a time (an IPv4 /8, an
+ * IPv6 /4, both where their labels are the digits), so memory follows
+ * the biggest child, not the zone, besides the few entries that span
+ * several children.
  */
 int zonemap_zone(const struct zonemap_src *src, zonemap_cb cb, void *arg);
 
@@ -134,10 +138,18 @@ bool zonemap_answer_alike(const struct zonemap_answer *a, const struct zonemap_a
  * The live entries the mapping serves, in key order, test points included
  * (127.0.0.2 listed with the zone's defaults, 127.0.0.1 an exception, and
  * the same for ::ffff:7f00:2 and :1 in zones listing IPv6), other families
- * than the zone's left out.  *OUT is malloc'ed; the caller frees it.  The
- * rbldnsd export writes these.
+ * than the zone's left out.  *OUT is malloc'ed; the caller frees it.
  */
 int zonemap_entries(const struct zonemap_src *src, struct listing **out, size_t *n);
+
+/*
+ * The entries of zonemap_entries of family FAM (ADDR_V4 or ADDR_V6), one
+ * at a time in key order to CB, without holding them: the rbldnsd export
+ * writes these.  A non-zero return from CB stops the walk and is
+ * returned.  An ENTRIES array must be in key order, as documented.
+ */
+int zonemap_foreach_entry(const struct zonemap_src *src, uint8_t fam, store_entry_cb cb,
+    void *arg);
 
 /* Key order of entries: family (IPv4 first), address, prefix length. */
 int zonemap_cmp(const struct listing *a, const struct listing *b);

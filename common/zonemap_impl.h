@@ -17,6 +17,30 @@ int zonemap_gather(const struct zonemap_src *src, const struct addr *nets, size_
     struct listing_vec *out);
 
 /*
+ * For zonemap_zone, which maps the apex's children one at a time: into
+ * *OUT the entries the apex itself needs, those no longer than a label
+ * (/8 IPv4, /4 IPv6: they govern whole children), and of every child with
+ * entries inside at least one, so that the children needing a walk of
+ * their own show; test points included, in key order.  free(out->v).
+ */
+int zonemap_gather_top(const struct zonemap_src *src, struct listing_vec *out);
+
+/*
+ * Append to OUT, after its OUT->n entries (left as they are), those
+ * strictly inside one of NETS[0..nnets) as zonemap_gather gives them, in
+ * key order.  On error OUT may hold some; its owner frees OUT->v anyway.
+ */
+int zonemap_gather_inside(const struct zonemap_src *src, const struct addr *nets, size_t nnets,
+    struct listing_vec *out);
+
+/*
+ * zonemap_zone of an address zone, holding the entries of one child of the
+ * apex at a time besides those of zonemap_gather_top.  *PEAK gets the most
+ * entries held at once (for tests).
+ */
+int zonemap_stream(const struct zonemap_src *src, zonemap_cb cb, void *arg, size_t *peak);
+
+/*
  * The name tree below the apex: a node at depth k is an IPv4 prefix of 8k
  * bits when its labels are octets and k <= 4, and an IPv6 prefix of 4k bits
  * when they are nibbles; the labels 0-9 are both.  A node's "part" of a
@@ -87,9 +111,18 @@ struct tally {
 
 struct ctx {
 	const struct zonemap_src *src;
-	const struct listing *e;
+	const struct listing *e;	/* the entries, e[0..n): held.v */
 	size_t n;
+	struct listing_vec held;
 	int8_t *dollar;		/* per entry: -1 not yet known, else whether its text has '$' */
+	/*
+	 * Streaming (zonemap_stream): held.v[0..base) are kept throughout, the
+	 * apex's entries and then copies of the entries its children answer
+	 * with; a child of the apex loads its own after them while it is solved.
+	 */
+	bool stream;
+	size_t base;
+	size_t peak;		/* most entries held at once */
 	zonemap_cb cb;
 	void *arg;
 	int err;

@@ -304,17 +304,20 @@ write_dnset(struct export *ex, const char *target)
 }
 
 static int
+entry_cb(void *arg, const struct listing *l)
+{
+	return write_entry(arg, l);
+}
+
+/* The entries are written as the store's walk meets them, not held: a zone may have 100M. */
+static int
 write_rbldnsd(struct export *ex, const char *target)
 {
 	struct zonemap_src src = { ex->cz, ex->rd, ex->zone, (uint32_t)ex->now, NULL, 0 };
 	bool both = ex->family == ZONE_FAMILY_BOTH;
-	struct listing *e = NULL;
 	char t[TIME_BUFLEN];
-	size_t n = 0, i;
-	int rc, f;
+	int rc = 0, f;
 
-	if ((rc = zonemap_entries(&src, &e, &n)) != 0)
-		return rc;
 	fprintf(ex->f, "# %s: rbldnsd data exported by rbldb, serial %u, %s\n"
 	    "# Serve it with: rbldnsd ... %s:%s:%s\n", ex->cz->name, ex->serial,
 	    time_format(ex->now, t, sizeof(t)), ex->cz->name,
@@ -334,11 +337,8 @@ write_rbldnsd(struct export *ex, const char *target)
 		if (both)
 			fprintf(ex->f, "$DATASET %s @\n", f == ZONE_FAMILY_V4 ? "ip4trie" : "ip6trie");
 		write_default(ex);
-		for (i = 0; i < n && rc == 0; i++)
-			if (e[i].net.fam == fam)
-				rc = write_entry(ex, &e[i]);
+		rc = zonemap_foreach_entry(&src, fam, entry_cb, ex);
 	}
-	free(e);
 	return rc;
 }
 

@@ -14,6 +14,7 @@
 #include "store.h"
 #include "testdir.h"
 #include "zonemap.h"
+#include "zonemap_impl.h"
 
 /* ---- Collected records ---- */
 
@@ -845,6 +846,438 @@ test_random_sets_agree_with_lookup(void **state)
 	}
 }
 
+/* ---- The streamed zone against the whole zone gathered at once ---- */
+
+/* Records as their octets: owner as text and wire, type, ttl, RDATA, one after another. */
+struct raw {
+	uint8_t *b;
+	size_t len, cap;
+	size_t *at;		/* where each record starts */
+	size_t n, ncap;
+};
+
+static void
+raw_put(struct raw *r, const void *p, size_t n)
+{
+	while (r->len + n > r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 4096;
+		r->b = realloc(r->b, r->cap);
+		assert_non_null(r->b);
+	}
+	memcpy(r->b + r->len, p, n);
+	r->len += n;
+}
+
+static int
+collect_raw(void *arg, const struct zonemap_rr *rr)
+{
+	struct raw *r = arg;
+	uint8_t h[10];
+
+	if (r->n == r->ncap) {
+		r->ncap = r->ncap ? r->ncap * 2 : 256;
+		r->at = realloc(r->at, r->ncap * sizeof(*r->at));
+		assert_non_null(r->at);
+	}
+	r->at[r->n++] = r->len;
+	raw_put(r, rr->name, strlen(rr->name) + 1);
+	h[0] = (uint8_t)(rr->type >> 8);
+	h[1] = (uint8_t)rr->type;
+	memcpy(h + 2, &rr->ttl, 4);
+	h[6] = (uint8_t)(rr->wirelen >> 8);
+	h[7] = (uint8_t)rr->wirelen;
+	h[8] = (uint8_t)(rr->rdlen >> 8);
+	h[9] = (uint8_t)rr->rdlen;
+	raw_put(r, h, sizeof(h));
+	raw_put(r, rr->wire, rr->wirelen);
+	raw_put(r, rr->rdata, rr->rdlen);
+	return 0;
+}
+
+static void
+raw_free(struct raw *r)
+{
+	free(r->b);
+	free(r->at);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Record I of R: its octets and, for a message, its owner and type. */
+static size_t
+raw_rec(const struct raw *r, size_t i, const uint8_t **p, const char **name, unsigned *type)
+{
+	size_t end = i + 1 < r->n ? r->at[i + 1] : r->len;
+
+	*p = r->b + r->at[i];
+	*name = (const char *)*p;
+	*type = (unsigned)(*p)[strlen(*name) + 1] << 8 | (*p)[strlen(*name) + 2];
+	return end - r->at[i];
+}
+
+/*
+ * zonemap_zone (streamed) and zonemap_region of the whole space (every
+ * entry gathered at once, the mapping as it was before streaming) give the
+ * same records in the same order; *PEAK gets the stream's most entries held.
+ */
+static void
+same_as_whole(const struct zonemap_src *src, unsigned long long seed, size_t *peak)
+{
+	struct raw got, want;
+	struct addr all;
+	const uint8_t *pg, *pw;
+	const char *ng, *nw;
+	unsigned tg, tw;
+	size_t i, lg, lw;
+
+	memset(&got, 0, sizeof(got));
+	memset(&want, 0, sizeof(want));
+	memset(&all, 0, sizeof(all));
+	all.fam = ADDR_V4;
+	assert_int_equal(zonemap_region(src, &all, collect_raw, &want), 0);
+	assert_int_equal(zonemap_stream(src, collect_raw, &got, peak), 0);
+	for (i = 0; i < got.n && i < want.n; i++) {
+		lg = raw_rec(&got, i, &pg, &ng, &tg);
+		lw = raw_rec(&want, i, &pw, &nw, &tw);
+		if (lg != lw || memcmp(pg, pw, lg) != 0)
+			fail_msg("seed %llu: record %zu of %zu/%zu is %s type %u, the whole zone's "
+			    "%s type %u", seed, i, got.n, want.n, ng, tg, nw, tw);
+	}
+	if (got.n != want.n)
+		fail_msg("seed %llu: %zu records streamed, %zu in the whole zone", seed, got.n,
+		    want.n);
+	raw_free(&got);
+	raw_free(&want);
+}
+
+/* The entries zonemap_foreach_entry has given, against zonemap_entries'. */
+struct walked {
+	const struct listing *e;
+	size_t n, i;
+	unsigned long long seed;
+};
+
+static int
+walked_cb(void *arg, const struct listing *l)
+{
+	struct walked *w = arg;
+	const struct listing *x = &w->e[w->i];
+	char a[ADDR_STRLEN], b[ADDR_STRLEN];
+
+	if (w->i == w->n)
+		fail_msg("seed %llu: entry %zu (%s) walked, zonemap_entries has %zu", w->seed, w->i,
+		    addr_format(&l->net, a, sizeof(a)), w->n);
+	if (zonemap_cmp(x, l) != 0 || x->code != l->code || x->flags != l->flags ||
+	    x->expires != l->expires || x->reason_id != l->reason_id || x->bulk != l->bulk)
+		fail_msg("seed %llu: entry %zu walked is %s, zonemap_entries' %s", w->seed, w->i,
+		    addr_format(&l->net, a, sizeof(a)), addr_format(&x->net, b, sizeof(b)));
+	w->i++;
+	return 0;
+}
+
+/* zonemap_foreach_entry of IPv4, then IPv6, gives zonemap_entries one by one. */
+static void
+walk_same_as_entries(const struct zonemap_src *src, unsigned long long seed)
+{
+	struct listing *e;
+	struct walked w;
+
+	assert_int_equal(zonemap_entries(src, &e, &w.n), 0);
+	w.e = e;
+	w.i = 0;
+	w.seed = seed;
+	assert_int_equal(zonemap_foreach_entry(src, ADDR_V4, walked_cb, &w), 0);
+	assert_int_equal(zonemap_foreach_entry(src, ADDR_V6, walked_cb, &w), 0);
+	if (w.i != w.n)
+		fail_msg("seed %llu: %zu entries walked, zonemap_entries has %zu", seed, w.i, w.n);
+	free(e);
+}
+
+/* xorshift64*: the same zones for the same seed on every machine. */
+static uint64_t
+rnd(uint64_t *x)
+{
+	*x ^= *x >> 12;
+	*x ^= *x << 25;
+	*x ^= *x >> 27;
+	return *x * 0x2545f4914f6cdd1dULL;
+}
+
+static unsigned
+below(uint64_t *x, unsigned n)
+{
+	return (unsigned)(rnd(x) % n);
+}
+
+/* A prefix length for FAM: often shorter than a label of the apex, on and off boundaries. */
+static unsigned
+random_plen(uint64_t *x, uint8_t fam)
+{
+	unsigned bits = fam == ADDR_V4 ? 32 : 128, step = fam == ADDR_V4 ? 8 : 4;
+
+	switch (below(x, 8)) {
+	case 0:
+		return below(x, step);			/* /0../7, /0../3: several children */
+	case 1:
+		return step;
+	case 2:
+		return bits;
+	case 3:
+		return step * (1 + below(x, bits / step));	/* on a label boundary */
+	default:
+		return 1 + below(x, bits);
+	}
+}
+
+/*
+ * A random entry of FAM in the zone's children TOPS[0..ntops) (or any): its
+ * first label from them, the rest from a few values, so entries nest.
+ */
+static void
+random_net(uint64_t *x, uint8_t fam, const unsigned *tops, unsigned ntops, struct addr *a)
+{
+	static const uint8_t few[] = { 0, 1, 2, 0x10, 0x7f, 0xff };
+	unsigned i, top = ntops ? tops[below(x, ntops)] : below(x, 256);
+
+	memset(a, 0, sizeof(*a));
+	a->fam = fam;
+	a->plen = fam == ADDR_V4 ? 32 : 128;
+	for (i = 0; i < addr_bytes(fam); i++)
+		a->a[i] = below(x, 3) ? few[below(x, sizeof(few))] : (uint8_t)rnd(x);
+	/* IPv6 children are nibbles: digits 0-9 are shared with IPv4 in zones of both. */
+	a->a[0] = fam == ADDR_V4 ? (uint8_t)top : (uint8_t)((top % 16) << 4 | (a->a[0] & 15));
+	if (below(x, 10) == 0 && fam == ADDR_V6)
+		memcpy(a->a, (const uint8_t[]){ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127 }, 13);
+	else if (below(x, 10) == 0 && fam == ADDR_V4)
+		a->a[0] = 127;
+	addr_mask(a, random_plen(x, fam));
+}
+
+/* Reasons in a store, some with '$': the zone's entries refer to them by id. */
+static const char *reasons[] = { "spam from $", "a reason", "$$ $ $" };
+
+/*
+ * A random zone of SEED into S and *Z: family, spread, codes, exceptions,
+ * expiry, and reasons REASON_IDS[0..3) (or none).
+ */
+static void
+random_zone(uint64_t seed, struct set *s, struct conf_zone *z, unsigned max,
+    const uint32_t *reason_ids)
+{
+	static const char *texts[] = { "listed: $", "no dollar", "$$ and $", "" };
+	static const int fams[] = { ZONE_FAMILY_V4, ZONE_FAMILY_V6, ZONE_FAMILY_BOTH };
+	uint64_t x = seed * 0x9e3779b97f4a7c15ULL + 1;
+	unsigned tops[4], ntops, n, i, j;
+	struct listing *l;
+
+	zone_init(z, fams[below(&x, 3)]);
+	z->text = (char *)texts[below(&x, RB_ARRAY_LEN(texts))];
+	/* Few children of the apex, or entries anywhere. */
+	ntops = below(&x, 2) ? 1 + below(&x, 4) : 0;
+	for (i = 0; i < ntops; i++)
+		tops[i] = below(&x, 3) ? below(&x, 10) : below(&x, 256);
+	n = 1 + below(&x, max);
+	s->n = 0;
+	for (i = 0; i < n; i++) {
+		l = &s->e[s->n];
+		memset(l, 0, sizeof(*l));
+		if (z->family == ZONE_FAMILY_BOTH)
+			random_net(&x, below(&x, 2) ? ADDR_V4 : ADDR_V6, tops, ntops, &l->net);
+		else
+			random_net(&x, z->family == ZONE_FAMILY_V4 ? ADDR_V4 : ADDR_V6, tops, ntops,
+			    &l->net);
+		l->code = below(&x, 2) ? 0 : 0x7f000002u + below(&x, 3);
+		l->flags = below(&x, 5) == 0 ? LISTING_EXCEPTION : 0;
+		l->reason_id = below(&x, 2) ? 0 : reason_ids[below(&x, RB_ARRAY_LEN(reasons))];
+		/* Expired before now (1000), at now, or live. */
+		l->expires = below(&x, 4) ? 0 : 999 + below(&x, 3);
+		for (j = 0; j < s->n; j++)
+			if (zonemap_cmp(&s->e[j], l) == 0)
+				break;
+		if (j == s->n)
+			s->n++;
+	}
+	qsort(s->e, s->n, sizeof(s->e[0]), cmp_listing);
+}
+
+/*
+ * The first seed of a random test into *SEED, and its number of rounds:
+ * N from fixed seeds (OFFSET apart between tests), or with ZONEMAP_SEED=S
+ * in the environment the one round of seed S that a failure named.
+ */
+static unsigned
+seeds(uint64_t offset, unsigned n, uint64_t *seed)
+{
+	const char *e = getenv("ZONEMAP_SEED");
+
+	if (e != NULL) {
+		*seed = strtoull(e, NULL, 10);
+		return 1;
+	}
+	*seed = 20270101 + offset;
+	return n;
+}
+
+static int
+reason_id_cb(void *arg, const struct listing *l)
+{
+	uint32_t *ids = arg;
+
+	ids[l->net.a[3]] = l->reason_id;
+	return 0;
+}
+
+static void
+test_streamed_zone_is_the_whole_zone_record_by_record(void **state)
+{
+	char dir[TESTDIR_LEN];
+	struct store *st;
+	struct store_wr *w;
+	struct store_reader rd;
+	enum store_outcome out;
+	struct set s;
+	struct conf_zone z;
+	struct zonemap_src src;
+	uint64_t seed;
+	uint32_t ids[RB_ARRAY_LEN(reasons)];
+	unsigned round, rounds = seeds(0, 1500, &seed);
+	uint16_t zone;
+	size_t i, peak;
+
+	(void)state;
+	/* The reasons' texts come from a store; the entries from arrays. */
+	testdir_make(dir, "zonemap-stream");
+	st = testdir_store(dir, "bl.example", 1, &zone);
+	assert_int_equal(store_wr_begin(st, &w), 0);
+	for (i = 0; i < RB_ARRAY_LEN(reasons); i++) {
+		struct report rep = { .at = 1000, .source = "test", .imported = true };
+
+		rep.net = testdir_net("192.0.2.0");
+		rep.net.a[3] = (uint8_t)i;
+		rep.reason = reasons[i];
+		assert_int_equal(store_report(w, zone, &rep, &out), 0);
+	}
+	assert_int_equal(store_wr_commit(w), 0);
+	assert_int_equal(store_reader_init(st, &rd), 0);
+	assert_int_equal(store_reader_refresh(&rd), 0);
+	assert_int_equal(store_foreach(&rd, zone, reason_id_cb, ids), 0);
+	for (round = 0; round < rounds; round++, seed++) {
+		random_zone(seed, &s, &z, round % 5 == 0 ? 400 : 40, ids);
+		memset(&src, 0, sizeof(src));
+		src.cz = &z;
+		src.rd = &rd;
+		src.zone = 1;
+		src.now = 1000;
+		src.entries = s.e;
+		src.nentries = s.n;
+		same_as_whole(&src, (unsigned long long)seed, &peak);
+		walk_same_as_entries(&src, (unsigned long long)seed);
+	}
+	store_reader_fini(&rd);
+	store_close(st);
+	testdir_remove(dir);
+}
+
+/* Through a store: its overlap walks, reasons read from it, some with '$'. */
+static void
+test_streamed_zone_from_a_store_is_the_whole_zone(void **state)
+{
+	static const uint32_t none[RB_ARRAY_LEN(reasons)];
+	char dir[TESTDIR_LEN];
+	struct store *st;
+	struct store_wr *w;
+	struct store_reader rd;
+	struct zonemap_src src;
+	enum store_outcome out;
+	struct conf_zone z;
+	struct set s;
+	uint16_t zone;
+	uint64_t seed, x;
+	unsigned round, rounds = seeds(1000000, 40, &seed);
+	size_t i, peak;
+
+	(void)state;
+	for (round = 0; round < rounds; round++, seed++) {
+		random_zone(seed, &s, &z, 300, none);
+		x = seed + 7;
+		testdir_make(dir, "zonemap-stream");
+		st = testdir_store(dir, "bl.example", 1, &zone);
+		store_set_force(st, true);
+		assert_int_equal(store_wr_begin(st, &w), 0);
+		/* Ranges first, so that a delisting inside one leaves an exception. */
+		for (i = 0; i < s.n; i++) {
+			struct report rep = { .at = 1000, .source = "test", .imported = true };
+			struct delisting d = { .at = 1001, .by = "test" };
+
+			rep.net = s.e[i].net;
+			rep.code = s.e[i].code;
+			rep.reason = below(&x, 4) ? reasons[below(&x, RB_ARRAY_LEN(reasons))] : NULL;
+			/* Reported at 1000, mapped at 2000: the same expired, at now, live. */
+			rep.lifetime = s.e[i].expires == 0 ? 0 : s.e[i].expires == 999 ? 500 :
+			    s.e[i].expires == 1000 ? 1000 : 5000;
+			d.net = s.e[i].net;
+			if (s.e[i].flags & LISTING_EXCEPTION)
+				assert_int_equal(store_delist(w, zone, &d, &out), 0);
+			else
+				assert_int_equal(store_report(w, zone, &rep, &out), 0);
+		}
+		assert_int_equal(store_wr_commit(w), 0);
+		assert_int_equal(store_reader_init(st, &rd), 0);
+		assert_int_equal(store_reader_refresh(&rd), 0);
+		memset(&src, 0, sizeof(src));
+		src.cz = &z;
+		src.rd = &rd;
+		src.zone = zone;
+		src.now = 2000;
+		same_as_whole(&src, (unsigned long long)seed, &peak);
+		walk_same_as_entries(&src, (unsigned long long)seed);
+		store_reader_fini(&rd);
+		store_close(st);
+		testdir_remove(dir);
+	}
+}
+
+/*
+ * A zone spread over many /8s and nibbles is mapped holding one child of
+ * the apex at a time: at most the apex's entries (those over several
+ * children, one per child with entries inside, the answers kept) and the
+ * biggest child's.
+ */
+static void
+test_streamed_zone_holds_one_child_at_a_time(void **state)
+{
+	struct set s = { .n = 0 };
+	struct zonemap_src src = { &zoneboth, NULL, 1, 1000, NULL, 0 };
+	char cidr[64];
+	size_t peak;
+	unsigned i, j;
+
+	(void)state;
+	add(&s, "0.0.0.0/2", 0x7f000003, 0);
+	add(&s, "8000::/3", 0x7f000003, 0);
+	for (i = 0; i < 40; i++)
+		for (j = 0; j < 7; j++) {
+			snprintf(cidr, sizeof(cidr), "%u.%u.%u.0/24", 11 + i * 5, j, j * 3);
+			add(&s, cidr, j % 3 ? 0 : 0x7f000004, j == 5);
+		}
+	for (i = 0; i < 16; i++)
+		for (j = 0; j < 7; j++) {
+			snprintf(cidr, sizeof(cidr), "%x%x%x0::/%u", i, j, j, 12 + j * 4);
+			add(&s, cidr, 0, j == 6);
+		}
+	qsort(s.e, s.n, sizeof(s.e[0]), cmp_listing);
+	src.entries = s.e;
+	src.nentries = s.n;
+	same_as_whole(&src, 0, &peak);
+	/*
+	 * The apex's: 2 ranges, one entry for each of the 40 + 16 children
+	 * with entries inside, 4 test points; the biggest child, 0 (IPv6
+	 * 0000::/4 and IPv4 0.0.0.0/8): 7 entries and 2 test points.
+	 */
+	if (peak > 2 + 40 + 16 + 4 + 7 + 2)
+		fail_msg("%zu entries held at most, of %zu", peak, s.n);
+	assert_true(peak < s.n / 4);
+}
+
 int
 main(void)
 {
@@ -866,6 +1299,9 @@ main(void)
 		cmocka_unit_test(test_same_answers_share_a_wildcard),
 		cmocka_unit_test(test_whole_space_in_a_zone_of_both_families),
 		cmocka_unit_test(test_random_sets_agree_with_lookup),
+		cmocka_unit_test(test_streamed_zone_is_the_whole_zone_record_by_record),
+		cmocka_unit_test(test_streamed_zone_from_a_store_is_the_whole_zone),
+		cmocka_unit_test(test_streamed_zone_holds_one_child_at_a_time),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
