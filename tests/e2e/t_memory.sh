@@ -13,9 +13,6 @@ need_tool fincore util-linux
 need_tool mdb_stat lmdb-utils
 need_binaries "$RBLDBD" "$RBLDB"
 make_tmp
-# The data file of a bulk load is as long as the map (sparse); 1 GiB keeps
-# "the whole file cached" within what a busy test machine can cache.
-sed -i 's/^db = db$/&\nmapsize = 1G/' "$CONF"
 
 N=30000
 python3 - "$N" >"$T/bulk.jsonl" <<'PY'
