@@ -75,6 +75,7 @@ struct metrics_worker {
 	_Atomic uint64_t lat_sum_ns[2];
 	_Atomic uint64_t tcp_accepted, tcp_closed, tcp_evicted, tcp_refused;
 	_Atomic uint64_t querylog_dropped;
+	_Atomic uint64_t udp_pauses, udp_pause_ns;	/* udp-batch-wait taken (udp.c) */
 	/* By the store's zone id (1..STORE_MAX_ZONES); 0 counts queries outside every zone. */
 	struct metrics_zone_ctr zone[STORE_MAX_ZONES + 1];
 };

@@ -209,6 +209,17 @@ render_tcp(struct metrics *m, FILE *f)
 	fprintf(f, "rbldb_querylog_dropped_total %" PRIu64 "\n", SUM(m, querylog_dropped));
 }
 
+static void
+render_udp(struct metrics *m, FILE *f)
+{
+	head(f, "rbldb_udp_batch_pauses_total", "counter",
+	    "Pauses of udp-batch-wait: a loaded worker waiting to answer a batch.");
+	fprintf(f, "rbldb_udp_batch_pauses_total %" PRIu64 "\n", SUM(m, udp_pauses));
+	head(f, "rbldb_udp_batch_pause_seconds_total", "counter",
+	    "Time spent in those pauses.");
+	fprintf(f, "rbldb_udp_batch_pause_seconds_total %.6f\n", (double)SUM(m, udp_pause_ns) / 1e9);
+}
+
 static int
 count_entry(void *arg, const struct listing *l)
 {
@@ -486,6 +497,7 @@ metrics_render(struct metrics *m, int64_t now, char **out, size_t *outlen)
 	render_queries(m, f);
 	render_latency(m, f);
 	render_tcp(m, f);
+	render_udp(m, f);
 	render_keys(m, f);
 	render_zones(m, f, now);
 	if (store_size(m->s, &file, &map) == 0) {

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "metrics.h"
 #include "net_impl.h"
 
 
@@ -200,6 +201,10 @@ udp_readable(uv_poll_t *h, int status, int events)
 			break;
 		paused += slept;
 		gathered = 0;
+		if (w->m != NULL) {
+			metrics_add(&w->m->udp_pauses, 1);
+			metrics_add(&w->m->udp_pause_ns, slept);
+		}
 	}
 	if (snap)
 		query_ctx_release(&w->q);

@@ -50,12 +50,12 @@ chmod 755 "$OUT" "$W"	# rbldnsd reads its data as nobody
 PIDS=
 trap 'for p in $PIDS; do bench_stop "$p"; done' EXIT
 trap 'exit 130' INT TERM
-bench_ports 2
+bench_ports 3
 set -- $PORTS
-PORT=$1 RPORT=$2
+PORT=$1 RPORT=$2 MPORT=$3
 cd "$W"
 cp "$ROOT/zones/$ZONE.zone" .
-bench_conf "$PORT" 1 ${WAIT:+"udp-batch-wait = $WAIT"} > lowload.conf
+bench_conf "$PORT" 1 "metrics = 127.0.0.1:$MPORT" ${WAIT:+"udp-batch-wait = $WAIT"} > lowload.conf
 "$RBLDB" -c lowload.conf init > /dev/null
 "$RBLDB" -c lowload.conf ingest --force "$DATA/data.jsonl" > /dev/null 2>&1 || die "ingest failed"
 "$RBLDB" -c lowload.conf export --format rbldnsd --zone "$ZONE" -o rbldnsd.data > /dev/null 2>&1 ||
@@ -69,10 +69,18 @@ RPID=$SPID
 RES=$OUT/results.tsv
 : > "$RES"
 TCK=$(getconf CLK_TCK)
+# rbldbd's udp-batch-wait pauses so far (its metrics)
+pauses() {
+	python3 -c 'import sys, urllib.request
+for l in urllib.request.urlopen(sys.argv[1], timeout=5).read().decode().splitlines():
+    if l.startswith("rbldb_udp_batch_pauses_total "): print(l.split()[1])' \
+	    "http://127.0.0.1:$MPORT/metrics"
+}
 perf() {	# SERVER PID PORT MODE [DNSPERF OPTIONS]
 	srv=$1 pid=$2 port=$3 mode=$4
 	shift 4
 	c0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+	[ "$srv" != rbldb ] || p0=$(pauses)
 	taskset -c "$CLI_CPU" dnsperf -c 4 -T 1 -q 100 -s 127.0.0.1 -p "$port" \
 	    -d "$DATA/q-$QFILE.txt" -l "$DURATION" "$@" > perf.out 2>&1 || die "dnsperf failed"
 	c1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
@@ -85,6 +93,7 @@ perf() {	# SERVER PID PORT MODE [DNSPERF OPTIONS]
 	printf '%s\t%s\t%s\n' "$mode/cpu_us" "$srv" "$(awk -v t=$((c1 - c0)) -v k="$TCK" \
 	    -v n="$completed" 'BEGIN {printf "%.3f", t / k * 1e6 / n}')" >> "$RES"
 	printf '%s\t%s\t%s\n' "$mode/qps" "$srv" "$qps" >> "$RES"
+	[ "$srv" != rbldb ] || printf '%s\t%s\t%s\n' "$mode/udp_batch_pauses" "$srv" "$(($(pauses) - p0))" >> "$RES"
 }
 run=0
 while [ "$run" -lt "$RUNS" ]; do
@@ -120,9 +129,10 @@ print('| figure | rbldb | rbldnsd | ratio | target | met |')
 print('| --- | ---: | ---: | ---: | --- | --- |')
 for f in order:
     a = statistics.median(vals[(f, 'rbldb')])
-    b = statistics.median(vals[(f, 'rbldnsd')])
+    b = statistics.median(vals[(f, 'rbldnsd')]) if (f, 'rbldnsd') in vals else None
     r = a / b if b else float('nan')
     t = targets.get(f)
-    print('| %s | %.4g | %.4g | %.3f | %s | %s |' % (f.replace('fixed', '%sq/s' % rate), a, b, r,
+    print('| %s | %.4g | %s | %.3f | %s | %s |' % (f.replace('fixed', '%sq/s' % rate), a,
+          '-' if b is None else '%.4g' % b, r,
           'ratio <= %g' % t if t else '', ('yes' if r <= t else 'NO') if t else ''))
 PYEOF

@@ -128,6 +128,9 @@ expect_eq "latency: 2 TCP answers observed" 2 \
 expect_eq "2 TCP connections accepted" 2 "$(metric rbldb_tcp_accepted_total)"
 expect_eq "2 TCP connections closed" 2 "$(metric rbldb_tcp_closed_total)"
 expect_eq "no TCP connection open" 0 "$(metric rbldb_tcp_connections)"
+# Queries one at a time never find a backlog: udp-batch-wait never pauses.
+expect_eq "udp-batch-wait: no pause for queries one at a time" 0 "$(metric rbldb_udp_batch_pauses_total)"
+expect_eq "udp-batch-wait: no time paused" 0.000000 "$(metric rbldb_udp_batch_pause_seconds_total)"
 
 # ---- zone and store gauges ----
 
