@@ -16,10 +16,11 @@
   dnsbench.py callgrind FILE...          per callgrind dump: class, instructions,
                                          calls to the allocator
   dnsbench.py summary TSV JSON           medians, ratios and targets of the runs
-  dnsbench.py rbldnsd-data JSONL [--shared-texts]
+  dnsbench.py rbldnsd-data JSONL [--texts=own|shared|none]
                                          gen.py's reports as rbldnsd data lines
                                          (address :code:reason), on stdout;
-                                         --shared-texts: no text names its address
+                                         shared: no text names its address;
+                                         none: the address alone
 """
 import json
 import os
@@ -284,16 +285,22 @@ def cmd_summary(tsv, jsonpath):
 SHARED_TEXT = 'relay test accepted a message for a foreign domain'
 
 
-def cmd_rbldnsd_data(path, shared):
+def cmd_rbldnsd_data(path, texts):
     # One line per report; the caller puts an export's $SOA/$NS header first.
-    # SHARED: gen.py's texts that name their address (5%) become one shared
-    # text, since rbldnsd's load grows with the square of distinct texts.
+    # TEXTS 'own': gen.py's code and text; 'shared': the texts that name
+    # their address (5%) become one shared text; 'none': the address alone,
+    # served with the zone's code and text.  rbldnsd copies a line's value
+    # unless it is the previous line's, into a pool whose search for room
+    # grows with what it holds: 100M lines with values do not load.
     out = sys.stdout
     with open(path) as f:
         for line in f:
             r = json.loads(line)
+            if texts == 'none':
+                out.write('%s\n' % r['addr'])
+                continue
             reason = r['reason']
-            if shared and reason.startswith('relay test from '):
+            if texts == 'shared' and reason.startswith('relay test from '):
                 reason = SHARED_TEXT
             out.write('%s :%s:%s\n' % (r['addr'], r.get('code', '127.0.0.2'), reason))
 
@@ -313,9 +320,9 @@ def main():
     elif a[0] == 'callgrind' and len(a) >= 2:
         cmd_callgrind(a[1:])
     elif a[0] == 'rbldnsd-data' and len(a) == 2:
-        cmd_rbldnsd_data(a[1], False)
-    elif a[0] == 'rbldnsd-data' and len(a) == 3 and a[2] == '--shared-texts':
-        cmd_rbldnsd_data(a[1], True)
+        cmd_rbldnsd_data(a[1], 'own')
+    elif a[0] == 'rbldnsd-data' and len(a) == 3 and a[2] in ('--texts=own', '--texts=shared', '--texts=none'):
+        cmd_rbldnsd_data(a[1], a[2].split('=')[1])
     elif a[0] == 'summary' and len(a) == 3:
         cmd_summary(a[1], a[2])
     else:

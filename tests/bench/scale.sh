@@ -14,10 +14,13 @@
 #                      (with history; rbldnsd then gets its export), or
 #                      `import` of an rbldnsd file made from them (faster at
 #                      10M and up on a slow machine; both servers read that file)
-#   SHARED_TEXTS       set, with LOAD=import: the 5% of texts that name their
-#                      address become one shared text in the rbldnsd file both
-#                      servers load (rbldnsd's load is quadratic in distinct
-#                      texts: it could not load gen.py's 100M file in an hour)
+#   TEXTS [own]        with LOAD=import, the lines of the rbldnsd file both
+#                      servers load: `own` gen.py's codes and texts, `shared`
+#                      the 5% of texts that name their address made one shared
+#                      text, `none` the address alone (the zone's code and
+#                      text).  rbldnsd copies each line's value into a pool
+#                      whose search for room grows with its size: at 100M it
+#                      loads neither `own` nor `shared` in an hour
 #   SAMPLE [2000]      queries whose answers are compared with rbldnsd's
 #   FIRST_TIMEOUT [3600]  seconds a server may take to its first answer
 #   RBLDNSD_TYPE [ip4trie]  rbldnsd's dataset type; ip4set at 100M (ip4trie
@@ -60,7 +63,9 @@ say() { printf '%s\n' "scale: $*" >&2; }
 die() { say "$*"; exit 1; }
 . "$BENCH/lib.sh"
 bench_need dnsperf dig python3 taskset rbldnsd
-[ -z "${SHARED_TEXTS:-}" ] || [ "$LOAD" = import ] || die "SHARED_TEXTS needs LOAD=import"
+TEXTS=${TEXTS:-own}
+case $TEXTS in own|shared|none) ;; *) die "TEXTS: own, shared or none" ;; esac
+[ "$TEXTS" = own ] || [ "$LOAD" = import ] || die "TEXTS=$TEXTS needs LOAD=import"
 make --no-print-directory BUILD="$BUILD" all >&2
 RBLDB=$ROOT/$BUILD/rbldb
 RBLDBD=$ROOT/$BUILD/rbldbd
@@ -112,9 +117,9 @@ else
 		"$RBLDB" -c scale.conf export --format rbldnsd --zone "$ZONE" -o rbldnsd.data \
 		    > /dev/null 2>&1 || die "export of the empty zone failed"
 		# The lines are made once per data (the conversion takes 10 min at 100M).
-		lines=$DATA/rbldnsd${SHARED_TEXTS:+-shared}.lines
+		lines=$DATA/rbldnsd-$TEXTS.lines
 		if [ ! -s "$lines" ] || [ "$DATA/stamp" -nt "$lines" ]; then
-			$PY rbldnsd-data "$DATA/data.jsonl" ${SHARED_TEXTS:+--shared-texts} > "$lines.tmp"
+			$PY rbldnsd-data "$DATA/data.jsonl" --texts="$TEXTS" > "$lines.tmp"
 			mv "$lines.tmp" "$lines"
 		fi
 		cat "$lines" >> rbldnsd.data
