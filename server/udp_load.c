@@ -10,9 +10,9 @@ udp_load_add(struct udp_load *l, uint64_t now, uint64_t busy_ns)
 	if (now < l->window_start || (span = now - l->window_start) < UDP_LOAD_WINDOW_NS)
 		return l->loaded;
 	/* A long idle gap is one long window: it ends the load. */
-	if (!l->loaded && l->busy_ns * UDP_LOAD_ON >= span)
+	if (!l->loaded && l->busy_ns * 100 >= span * UDP_LOAD_ON_PCT)
 		l->loaded = true;
-	else if (l->loaded && l->busy_ns * UDP_LOAD_OFF < span)
+	else if (l->loaded && l->busy_ns * 100 < span * UDP_LOAD_OFF_PCT)
 		l->loaded = false;
 	l->window_start = now;
 	l->busy_ns = 0;
