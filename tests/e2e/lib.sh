@@ -258,6 +258,9 @@ start_server() {
 		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
 		args=(-c "$CONF" -l "127.0.0.1:$port")
 		[ "$HAVE_IPV6" = yes ] && args+=(-l "[::1]:$port")
+		# Emptied here, not only by the child's redirection: a poll that ran
+		# before the child's would read the last server's ready line.
+		: >"$SERVER_LOG"
 		# shellcheck disable=SC2086
 		${RBLDBD_WRAP:-} "$RBLDBD" "${args[@]}" "$@" >"$SERVER_LOG" 2>&1 &
 		SERVER_PID=$!

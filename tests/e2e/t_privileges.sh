@@ -38,6 +38,7 @@ WANT_IDS="$NOBODY_UID $NOBODY_UID $NOBODY_UID $NOBODY_UID / $NOBODY_GID $NOBODY_
 # start_on PORT: rbldbd on 127.0.0.1:PORT only, waiting for its ready line.
 start_on() {
 	SERVER_LOG=$T/rbldbd.log
+	: >"$SERVER_LOG"	# not the last server's ready line (see start_server)
 	"$RBLDBD" -c "$CONF" -l "127.0.0.1:$1" >"$SERVER_LOG" 2>&1 &
 	SERVER_PID=$!
 	PORT=$1
