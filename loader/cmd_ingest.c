@@ -315,7 +315,7 @@ spill_reports(struct ingest *in, const struct loader *L, struct store_wr *w, int
 	if (n > STORE_BULK_REPORTS)
 		store_wr_set_compact(w);
 	/* Beyond the runs one merge takes, the runs so far are applied first. */
-	if (sp->rs.nruns == SPILL_MAX_RUNS && (rc = merge_runs(in, L, w, now, sp)) != 0) {
+	if (sp->rs.nruns == sp->maxruns && (rc = merge_runs(in, L, w, now, sp)) != 0) {
 		while (n > 0)
 			jsonl_op_fini(&p[--n].op);
 		return rc;

@@ -1,4 +1,6 @@
 /* rbldb ingest: chunks sorted by address, spilled to temporary runs and merged in one order. */
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,7 +87,15 @@ spill_hdr_cmp(const void *a, const void *b)
 void
 spill_init(struct spill *s)
 {
+	struct rlimit rl;
+	size_t max = SPILL_MAX_RUNS;
+
 	runs_init(&s->rs, sizeof(struct spill_hdr), spill_hdr_cmp);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 2 < max)
+		max = rl.rlim_cur / 2 > 2 ? (size_t)(rl.rlim_cur / 2) : 2;
+	/* Fewer for tests, so that a small load takes several passes. */
+	s->maxruns = runs_chunk("RBLDB_INGEST_MAX_RUNS", max);
 }
 
 int
@@ -98,7 +108,7 @@ spill_chunk(struct spill *s, struct pending *p, struct sort_key *keys, size_t n)
 	size_t i, j, len, cap = 0;
 	int err;
 
-	if (s->rs.nruns == SPILL_MAX_RUNS)
+	if (s->rs.nruns == s->maxruns)
 		return -E2BIG;
 	err = runs_begin(&s->rs);
 	sort_chunk(p, keys, n);

@@ -35,12 +35,18 @@ void sort_chunk(const struct pending *p, struct sort_key *keys, size_t n);
  * the store's B-trees are written in one key order, their pages filled as
  * an append fills them, rather than split half full by chunks that
  * interleave.  Lines of one address keep their file order: within a run
- * by the stable sort, across runs by the run's number.
+ * by the stable sort, across runs by the run's number.  A merge holds each
+ * run open, so it takes at most SPILL_MAX_RUNS of them (half the process's
+ * descriptor limit when that is lower): 268M lines of 524,288-line chunks.
+ * A load of more merges its runs in passes, each a B-tree pass of its own,
+ * and a later pass splits the pages the earlier one filled (at 100M with
+ * 64 runs a merge, the entries took 48 octets each instead of 34).
  */
-#define SPILL_MAX_RUNS 64
+#define SPILL_MAX_RUNS 512
 
 struct spill {
 	struct runs rs;
+	size_t maxruns;		/* runs one merge takes (spill_init) */
 };
 
 /* Ready S for a load (no run yet). */

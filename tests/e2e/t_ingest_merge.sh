@@ -52,6 +52,21 @@ done
 rb show 172.19.0.0
 expect_match "172.19.0.0: the last report's reason stands, history in file order" "reason: r48.*r0.*r12.*r24.*r36.*r48" "$(echo $RB_OUT)"
 
+# More runs than one merge takes: merged in passes (here 2 runs a pass), the
+# same result again.
+init_store -D "$T/db5"
+RBLDB_INGEST_CHUNK=7 RBLDB_INGEST_MAX_RUNS=2 rb -D "$T/db5" ingest --force --keep-going "$T/all.jsonl"
+expect_eq "merged in passes of 2 runs: exit 3" 3 "$RB_RC"
+expect_eq "merged in passes: the same summary" "$O1" "$RB_OUT"
+expect_eq "merged in passes: the same errors" "$E1" "$RB_ERR"
+expect_eq "merged in passes: list --json is the same" \
+    "$("$RBLDB" -c "$CONF" -D "$T/db2" list --json)" "$("$RBLDB" -c "$CONF" -D "$T/db5" list --json)"
+for a in 172.19.0.0 172.19.0.2; do
+	x=$("$RBLDB" -c "$CONF" -D "$T/db5" show --json "$a" | sed 's/"\(recorded\|committed\|serial\|commit\|time\)":[^,}]*//g')
+	y=$("$RBLDB" -c "$CONF" -D "$T/db2" show --json "$a" | sed 's/"\(recorded\|committed\|serial\|commit\|time\)":[^,}]*//g')
+	expect_eq "merged in passes: show --json $a, the same story" "$y" "$x"
+done
+
 # No run is left behind in TMPDIR.
 mkdir "$T/tmp"
 init_store -D "$T/db3"
