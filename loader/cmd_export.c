@@ -189,9 +189,11 @@ put_entry(struct export *ex, const struct addr *a)
 		put_net(ex->f, a);
 }
 
+/* One entry as an rbldnsd line; a store_entry_cb (ARG is the export). */
 static int
-write_entry(struct export *ex, const struct listing *l)
+write_entry(void *arg, const struct listing *l)
 {
+	struct export *ex = arg;
 	const char *text = NULL;
 	size_t n = 0;
 	int rc;
@@ -303,12 +305,6 @@ write_dnset(struct export *ex, const char *target)
 	return store_foreach(ex->rd, ex->zone, dnset_cb, ex);
 }
 
-static int
-entry_cb(void *arg, const struct listing *l)
-{
-	return write_entry(arg, l);
-}
-
 /* The entries are written as the store's walk meets them, not held: a zone may have 100M. */
 static int
 write_rbldnsd(struct export *ex, const char *target)
@@ -337,7 +333,7 @@ write_rbldnsd(struct export *ex, const char *target)
 		if (both)
 			fprintf(ex->f, "$DATASET %s @\n", f == ZONE_FAMILY_V4 ? "ip4trie" : "ip6trie");
 		write_default(ex);
-		rc = zonemap_foreach_entry(&src, fam, entry_cb, ex);
+		rc = zonemap_foreach_entry(&src, fam, write_entry, ex);
 	}
 	return rc;
 }
