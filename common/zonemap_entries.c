@@ -267,20 +267,26 @@ gather(const struct zonemap_src *src, const struct addr *nets, size_t nnets, str
 	return rc != 0 ? rc : finish(src, vc);
 }
 
+/* After a gather that returned RC: VC's listings into *OUT, or freed on an error; RC. */
+static int
+vec_give(struct vec *vc, int rc, struct listing_vec *out)
+{
+	if (rc != 0) {
+		free(vc->l.v);
+		return rc;
+	}
+	*out = vc->l;
+	return 0;
+}
+
 int
 zonemap_gather(const struct zonemap_src *src, const struct addr *nets, size_t nnets,
     struct listing_vec *out)
 {
 	struct vec vc;
-	int rc;
 
 	vec_init(&vc, src, KEEP_ALL);
-	if ((rc = gather(src, nets, nnets, &vc)) != 0) {
-		free(vc.l.v);
-		return rc;
-	}
-	*out = vc.l;
-	return 0;
+	return vec_give(&vc, gather(src, nets, nnets, &vc), out);
 }
 
 int
@@ -305,14 +311,7 @@ zonemap_gather_top(const struct zonemap_src *src, struct listing_vec *out)
 				rc = 0;
 		}
 	}
-	if (rc == 0)
-		rc = finish(src, &vc);
-	if (rc != 0) {
-		free(vc.l.v);
-		return rc;
-	}
-	*out = vc.l;
-	return 0;
+	return vec_give(&vc, rc != 0 ? rc : finish(src, &vc), out);
 }
 
 int
@@ -335,16 +334,15 @@ zonemap_gather_inside(const struct zonemap_src *src, const struct addr *nets, si
 int
 zonemap_entries(const struct zonemap_src *src, struct listing **out, size_t *n)
 {
+	struct listing_vec l;
 	struct vec vc;
 	int rc;
 
 	vec_init(&vc, src, KEEP_ALL);
-	if ((rc = gather(src, NULL, 0, &vc)) != 0) {
-		free(vc.l.v);
+	if ((rc = vec_give(&vc, gather(src, NULL, 0, &vc), &l)) != 0)
 		return rc;
-	}
-	*out = vc.l.v;
-	*n = vc.l.n;
+	*out = l.v;
+	*n = l.n;
 	return 0;
 }
 
