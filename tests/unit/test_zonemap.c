@@ -1099,6 +1099,18 @@ random_zone(uint64_t seed, struct set *s, struct conf_zone *z, unsigned max,
 	qsort(s->e, s->n, sizeof(s->e[0]), cmp_listing);
 }
 
+
+/* Zone Z through reader RD at NOW, from ENTRIES[0..N) (NULL: the store's): streamed as whole, walked as listed. */
+static void
+streamed_is_whole(const struct conf_zone *z, struct store_reader *rd, uint16_t zone, uint32_t now,
+    const struct listing *entries, size_t n, uint64_t seed)
+{
+	struct zonemap_src src = { z, rd, zone, now, entries, n };
+	size_t peak;
+
+	same_as_whole(&src, (unsigned long long)seed, &peak);
+	walk_same_as_entries(&src, (unsigned long long)seed);
+}
 /*
  * The first seed of a random test into *SEED, and its number of rounds:
  * N from fixed seeds (OFFSET apart between tests), or with ZONEMAP_SEED=S
@@ -1136,12 +1148,11 @@ test_streamed_zone_is_the_whole_zone_record_by_record(void **state)
 	enum store_outcome out;
 	struct set s;
 	struct conf_zone z;
-	struct zonemap_src src;
 	uint64_t seed;
 	uint32_t ids[RB_ARRAY_LEN(reasons)];
 	unsigned round, rounds = seeds(0, 1500, &seed);
 	uint16_t zone;
-	size_t i, peak;
+	size_t i;
 
 	(void)state;
 	/* The reasons' texts come from a store; the entries from arrays. */
@@ -1162,15 +1173,7 @@ test_streamed_zone_is_the_whole_zone_record_by_record(void **state)
 	assert_int_equal(store_foreach(&rd, zone, reason_id_cb, ids), 0);
 	for (round = 0; round < rounds; round++, seed++) {
 		random_zone(seed, &s, &z, round % 5 == 0 ? 400 : 40, ids);
-		memset(&src, 0, sizeof(src));
-		src.cz = &z;
-		src.rd = &rd;
-		src.zone = 1;
-		src.now = 1000;
-		src.entries = s.e;
-		src.nentries = s.n;
-		same_as_whole(&src, (unsigned long long)seed, &peak);
-		walk_same_as_entries(&src, (unsigned long long)seed);
+		streamed_is_whole(&z, &rd, 1, 1000, s.e, s.n, seed);
 	}
 	store_reader_fini(&rd);
 	store_close(st);
@@ -1186,14 +1189,13 @@ test_streamed_zone_from_a_store_is_the_whole_zone(void **state)
 	struct store *st;
 	struct store_wr *w;
 	struct store_reader rd;
-	struct zonemap_src src;
 	enum store_outcome out;
 	struct conf_zone z;
 	struct set s;
 	uint16_t zone;
 	uint64_t seed, x;
 	unsigned round, rounds = seeds(1000000, 40, &seed);
-	size_t i, peak;
+	size_t i;
 
 	(void)state;
 	for (round = 0; round < rounds; round++, seed++) {
@@ -1223,13 +1225,7 @@ test_streamed_zone_from_a_store_is_the_whole_zone(void **state)
 		assert_int_equal(store_wr_commit(w), 0);
 		assert_int_equal(store_reader_init(st, &rd), 0);
 		assert_int_equal(store_reader_refresh(&rd), 0);
-		memset(&src, 0, sizeof(src));
-		src.cz = &z;
-		src.rd = &rd;
-		src.zone = zone;
-		src.now = 2000;
-		same_as_whole(&src, (unsigned long long)seed, &peak);
-		walk_same_as_entries(&src, (unsigned long long)seed);
+		streamed_is_whole(&z, &rd, zone, 2000, NULL, 0, seed);
 		store_reader_fini(&rd);
 		store_close(st);
 		testdir_remove(dir);
