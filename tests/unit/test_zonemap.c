@@ -1099,7 +1099,6 @@ random_zone(uint64_t seed, struct set *s, struct conf_zone *z, unsigned max,
 	qsort(s->e, s->n, sizeof(s->e[0]), cmp_listing);
 }
 
-
 /* Zone Z through reader RD at NOW, from ENTRIES[0..N) (NULL: the store's): streamed as whole, walked as listed. */
 static void
 streamed_is_whole(const struct conf_zone *z, struct store_reader *rd, uint16_t zone, uint32_t now,
@@ -1111,6 +1110,7 @@ streamed_is_whole(const struct conf_zone *z, struct store_reader *rd, uint16_t z
 	same_as_whole(&src, (unsigned long long)seed, &peak);
 	walk_same_as_entries(&src, (unsigned long long)seed);
 }
+
 /*
  * The first seed of a random test into *SEED, and its number of rounds:
  * N from fixed seeds (OFFSET apart between tests), or with ZONEMAP_SEED=S
