@@ -13,6 +13,13 @@
 static const char *log_progname;
 static bool log_syslog;
 static bool log_debugging;
+static bool log_stderr_too;
+
+void
+log_starting(bool starting)
+{
+	log_stderr_too = starting;
+}
 
 void
 log_init(const char *progname, bool use_syslog, bool debug)
@@ -40,7 +47,8 @@ vlog(int pri, int errnum, const char *fmt, va_list ap)
 			syslog(pri, "%s: %s", msg, strerror(errnum));
 		else
 			syslog(pri, "%s", msg);
-		return;
+		if (!log_stderr_too || pri > LOG_WARNING)
+			return;
 	}
 	/* Before log_init, e.g. a failing xmalloc in option parsing. */
 	if (log_progname == NULL)

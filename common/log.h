@@ -10,6 +10,11 @@
 
 /* Send log lines to syslog (facility daemon) instead of stderr. */
 void log_init(const char *progname, bool use_syslog, bool debug);
+/*
+ * While STARTING, warnings and errors sent to syslog go to stderr as well:
+ * a server that cannot start (a port taken) says why where it was started.
+ */
+void log_starting(bool starting);
 
 /* The plain verbs append ": strerror(errno)"; the x variants do not. */
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -419,8 +419,10 @@ load_conf(const struct options *o)
 		return NULL;
 	}
 	/* From here on to syslog when asked: a configuration error stays where it was typed. */
-	if (o->use_syslog || conf->server->syslog)
+	if (o->use_syslog || conf->server->syslog) {
 		log_init("rbldbd", true, o->debug);
+		log_starting(true);	/* until say_ready */
+	}
 	/* The service manager's socket, connected before a chroot hides it. */
 	if ((rc = sdnotify_open()) != 0)
 		log_warnx("NOTIFY_SOCKET: %s: the service manager will not hear from us",
@@ -500,6 +502,7 @@ say_ready(struct net *net, const struct options *o, const struct conf *conf)
 {
 	char ready[1024];
 
+	log_starting(false);
 	fprintf(stderr, "rbldbd ready: %s\n", net_describe(net, ready, sizeof ready));
 	fflush(stderr);
 	if (o->use_syslog || conf->server->syslog)

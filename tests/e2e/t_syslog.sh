@@ -78,4 +78,17 @@ printf '[server]\nbogus = 1\n' >"$T/bad.conf"
 $RBLDBD_WRAP "$RBLDBD" -s -c "$T/bad.conf" >"$T/bad.log" 2>&1
 expect_eq "a bad configuration with -s: exit 1" 1 $?
 expect_match "its FILE:LINE error on standard error" 'bad\.conf:2: ' "$(cat "$T/bad.log")"
+
+# So is a failure to start after the configuration is read: a port taken.
+# (start_server retries another port when it reads this on standard error.)
+python3 - "$RBLDBD" "$CONF" >"$T/taken.out" 2>&1 <<'EOF2'
+import socket, subprocess, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+r = subprocess.run([sys.argv[1], "-s", "-c", sys.argv[2], "-l", "127.0.0.1:%d" % s.getsockname()[1]],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=20)
+print("exit %d: %s" % (r.returncode, r.stderr.decode().strip()))
+EOF2
+expect_match "with -s, a port taken: exit 1, and why on standard error" \
+    '^exit 1: rbldbd: 127\.0\.0\.1:[0-9]+ udp: Address already in use$' "$(cat "$T/taken.out")"
 finish
